@@ -1,0 +1,26 @@
+"""srcad: source-transformation automatic differentiation for Python and NumPy.
+
+srcad reads a Python function's source, lowers it to a primitive-op SSA form (the v_i
+evaluation trace of the AD literature), derives tangent or adjoint code, and emits it as
+plain, readable Python/NumPy source that is compiled and run.
+
+    @srcad.grad(wrt=(0, 1))
+    def f(x1, x2):
+        return np.log(x1) + x1 * x2 - np.sin(x2)
+
+    f(2.0, 5.0)               # (5.5, 1.7163378145367738)
+    print(srcad.source(f))    # the generated adjoint code
+"""
+
+from .api import grad, lower, source, value_and_grad, vjp
+from .errors import (MissingRuleError, NameResolutionError, NonDifferentiableError,
+                     SourceUnavailableError, SrcadError, UnsupportedSyntaxError)
+from .numeric import GradientCheckError, check_grad, numeric_grad
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad", "value_and_grad", "vjp", "source", "lower", "check_grad", "numeric_grad",
+    "GradientCheckError", "SrcadError", "UnsupportedSyntaxError", "SourceUnavailableError",
+    "MissingRuleError", "NameResolutionError", "NonDifferentiableError",
+]

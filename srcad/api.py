@@ -1,0 +1,214 @@
+"""The public transforms: grad, value_and_grad, vjp, source, lower.
+
+A transform wraps the user's function in a small Python function with the same signature.
+On a call it looks up the compiled derivative for the kinds of the arguments (float, array of
+a given ndim and dtype, container of such) and calls it; the first call with new kinds runs
+the pipeline:
+
+    parse -> lower to SSA (specialised on the kinds) -> verify -> differentiate -> simplify
+    -> verify -> generate Python -> compile
+
+The cache is keyed by the kinds; the function's code object, `wrt`, mode and options are
+fixed per transform object, so the key is complete.
+"""
+
+import functools
+import inspect
+import threading
+
+from . import codegen, frontend, ir, optimize, reverse
+from . import lower as lowering
+from . import kinds as K
+
+_MODES = ("grad", "value_and_grad", "vjp")
+
+
+def grad(f=None, wrt=0, *, optimize=True, source=None):
+    """The gradient of scalar-valued f: a function with f's signature.
+
+    `wrt` is a parameter index, a parameter name, or a tuple of those (then the result is a
+    tuple of gradients, one per entry). It defaults to the first parameter only. Each gradient
+    has the structure of its argument: a float for a float, an array of the same shape and
+    dtype for an array, the same nesting for lists, tuples and dicts.
+    """
+    return _decorate(f, wrt, "grad", optimize, source)
+
+
+def value_and_grad(f=None, wrt=0, *, optimize=True, source=None):
+    """Like `grad`, returning `(f(*args), gradient)` from one forward sweep."""
+    return _decorate(f, wrt, "value_and_grad", optimize, source)
+
+
+def vjp(f=None, wrt=0, *, optimize=True, source=None):
+    """`bf(*args, cotangent) -> (value, grads)`: the vector-Jacobian product of f at args.
+
+    grads_i = cotangent . d f / d args[wrt_i]; the cotangent has the structure of f's output.
+    """
+    return _decorate(f, wrt, "vjp", optimize, source)
+
+
+def _decorate(f, wrt, mode, optimize, source):
+    if f is None:
+        return lambda g: Transform(g, wrt, mode, optimize, source).wrapper
+    if isinstance(f, (int, str, tuple)) and not callable(f):
+        return lambda g: Transform(g, f, mode, optimize, source).wrapper
+    return Transform(f, wrt, mode, optimize, source).wrapper
+
+
+def source(g):
+    """The generated Python source of a function srcad returned (its latest specialisation)."""
+    transform = _transform_of(g)
+    return transform.latest().source
+
+
+def lower(f, *args):
+    """The SSA IR of f; `str()` prints the v_i trace. With args, specialised to their kinds."""
+    inner = _transform_of(f, required=False)
+    if inner is not None:
+        return inner.derivative_ir(inner.kinds_of(args) if args else None)
+    parsed = frontend.parse(f)
+    arg_kinds = [K.kind_of(a) for a in args] if args else None
+    return ir.verify(lowering.to_ssa(parsed, arg_kinds))
+
+
+def _transform_of(g, required=True):
+    transform = getattr(g, "__srcad__", None)
+    if transform is None and required:
+        raise TypeError(f"{getattr(g, '__name__', g)!r} is not a function returned by srcad")
+    return transform
+
+
+class Transform:
+    """One derivative of one function: options, the compile cache and the calling wrapper."""
+
+    def __init__(self, f, wrt, mode, optimize, source):
+        if not callable(f):
+            raise TypeError(f"srcad.{mode} expects a function, got {type(f).__name__}")
+        self.f = f
+        self.mode = mode
+        self.optimize = optimize
+        self.source_text = source
+        self.inner = _transform_of(f, required=False)
+        self.signature = self.inner.output_signature() if self.inner else _signature(f)
+        self.names = list(self.signature.parameters)
+        self.wrt, self.wrt_is_tuple = _normalise_wrt(wrt, self.names, f)
+        self.cache = {}
+        self.lock = threading.Lock()
+        self.last = None
+        self.wrapper = self.make_wrapper()
+
+    def output_signature(self):
+        params = list(self.signature.parameters.values())
+        if self.mode == "vjp":
+            params.append(inspect.Parameter("cotangent", inspect.Parameter.POSITIONAL_OR_KEYWORD))
+        return self.signature.replace(parameters=params)
+
+    def make_wrapper(self):
+        cache, n = self.cache, len(self.names)
+        compile_for = self.compile_for
+        kind_key = _kind_key
+        bind = self.bind
+
+        def derivative(*args, **kwargs):
+            if kwargs or len(args) != n:
+                args = bind(args, kwargs)
+            key = tuple(map(kind_key, args))
+            compiled = cache.get(key)
+            if compiled is None:
+                compiled = compile_for(key, args)
+            return compiled(*args)
+
+        functools.update_wrapper(derivative, self.f)
+        derivative.__name__ = f"{self.mode}_{getattr(self.f, '__name__', 'f')}"
+        derivative.__qualname__ = derivative.__name__
+        derivative.__srcad__ = self
+        derivative.__wrapped__ = self.f
+        derivative.__signature__ = self.output_signature()
+        return derivative
+
+    def bind(self, args, kwargs):
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise TypeError(f"{self.wrapper.__name__}(): {err}") from None
+        bound.apply_defaults()
+        return tuple(bound.arguments[name] for name in self.names)
+
+    def kinds_of(self, args):
+        return [K.kind_of(a) for a in args]
+
+    def compile_for(self, key, args):
+        with self.lock:
+            compiled = self.cache.get(key)
+            if compiled is None:
+                from .tree import check_differentiable
+                for i in self.wrt:
+                    check_differentiable(args[i], f"argument {self.names[i]!r} of "
+                                         f"{getattr(self.f, '__name__', 'f')}", self.names[i])
+                generated = self.generate(self.kinds_of(args))
+                compiled = generated.function
+                self.cache[key] = compiled
+                self.last = generated
+            return compiled
+
+    def latest(self):
+        if self.last is None:
+            self.last = self.generate(None)
+        return self.last
+
+    def primal_ir(self, arg_kinds):
+        if self.inner is not None:
+            return self.inner.derivative_ir(arg_kinds)
+        parsed = frontend.parse(self.f, source=self.source_text)
+        return ir.verify(lowering.to_ssa(parsed, arg_kinds))
+
+    def derivative_ir(self, arg_kinds):
+        primal = self.primal_ir(arg_kinds)
+        derived = reverse.adjoint(primal, self.wrt, mode=self.mode, wrt_tuple=self.wrt_is_tuple)
+        if self.optimize:
+            derived = optimize.simplify(derived)
+        return ir.verify(derived)
+
+    def generate(self, arg_kinds):
+        derived = self.derivative_ir(arg_kinds)
+        name = f"{self.mode}_{getattr(self.f, '__name__', 'f').strip('<>')}"
+        return codegen.compile_function(derived, name)
+
+
+def _signature(f):
+    try:
+        return inspect.signature(f)
+    except (TypeError, ValueError):
+        raise TypeError(f"cannot read the signature of {f!r}") from None
+
+
+def _normalise_wrt(wrt, names, f):
+    """Parameter indices for `wrt`, and whether the user asked for a tuple."""
+    entries = wrt if isinstance(wrt, tuple) else (wrt,)
+    if not entries:
+        raise ValueError("wrt must name at least one parameter")
+    indices = []
+    fname = getattr(f, "__name__", "f")
+    for entry in entries:
+        if isinstance(entry, bool) or not isinstance(entry, (int, str)):
+            raise TypeError(f"wrt entries must be parameter indices or names, got {entry!r}")
+        if isinstance(entry, str):
+            if entry not in names:
+                raise ValueError(f"wrt={entry!r}: {fname} has no parameter {entry!r} "
+                                 f"(parameters: {', '.join(names)})")
+            entry = names.index(entry)
+        elif not -len(names) <= entry < len(names):
+            raise ValueError(f"wrt={entry}: {fname} takes {len(names)} parameters "
+                             f"({', '.join(names)}), so wrt must be in 0..{len(names) - 1}")
+        indices.append(entry % len(names))
+    return tuple(indices), isinstance(wrt, tuple)
+
+
+def _kind_key(value):
+    t = type(value)
+    if t is float or t is int:
+        return t
+    shape_key = getattr(value, "ndim", None)
+    if shape_key is not None and t.__module__ == "numpy":
+        return (t, value.ndim, value.dtype.char)
+    return K.kind_of(value)

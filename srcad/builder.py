@@ -1,0 +1,170 @@
+"""Building IR one equation at a time, and the symbolic values derivative rules are written in.
+
+`Builder.emit` appends `out = prim(args)` to a statement list, inferring the result's kind and
+folding the trivial cases (`x + 0`, `x * 1`, constant arithmetic) so that no transform ever
+writes `0 * x` or `g * 1`. `Sym` gives rules operator syntax: inside a rule, `g * cos(x)` emits
+`cos` and `mul` equations into the builder the arguments belong to.
+"""
+
+from . import kinds as K
+from .ir import Const, Eqn, Var, is_const
+from .rules import RULES
+
+
+def as_atom(value):
+    if isinstance(value, Sym):
+        return value.atom
+    if isinstance(value, (Var, Const)):
+        return value
+    return Const(value)
+
+
+class Builder:
+    """Collects statements; `line` is the user's source line new equations come from."""
+
+    def __init__(self, line=None):
+        self.stmts = []
+        self.line = line
+        self.defined_by = {}         # var -> the equation of this builder that defines it
+
+    def emit(self, prim, *args, hint=None):
+        args = tuple(as_atom(a) for a in args)
+        folded = _fold(prim, args)
+        if folded is None:
+            folded = self.rewrite(prim, args)
+        if folded is not None:
+            return folded
+        rule = RULES[prim]
+        kind = rule.kind(*(args if rule.kind_from_atoms else (a.kind for a in args)))
+        if rule.nout == 1:
+            out = Var(hint, kind, _shape_source(rule, args, kind))
+            outs = (out,)
+        else:
+            outs = tuple(Var(None, k) for k in _split_kinds(kind, rule.nout))
+        eqn = Eqn(outs, prim, args, self.line)
+        self.stmts.append(eqn)
+        self.defined_by[outs[0]] = eqn
+        return outs[0] if rule.nout == 1 else outs
+
+    def negated(self, atom):
+        """b if `atom` is -b (emitted here), else None."""
+        eqn = self.defined_by.get(atom)
+        return eqn.args[0] if eqn is not None and eqn.prim == "neg" else None
+
+    def rewrite(self, prim, args):
+        """x * -1 -> -x;  a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b."""
+        if prim == "mul":
+            for k in (0, 1):
+                if is_const(args[k], -1) and isinstance(args[1 - k], Var):
+                    return self.emit("neg", args[1 - k])
+        if prim in ("add", "sub"):
+            right = self.negated(args[1])
+            if right is not None:
+                return self.emit("sub" if prim == "add" else "add", args[0], right)
+            left = self.negated(args[0])
+            if prim == "add" and left is not None:
+                return self.emit("sub", args[1], left)
+        return None
+
+    def append(self, stmt):
+        self.stmts.append(stmt)
+
+    def sym(self, atom):
+        return Sym(self, as_atom(atom))
+
+
+def _split_kinds(kind, n):
+    return kind if isinstance(kind, tuple) else (K.UNKNOWN,) * n
+
+
+def _shape_source(rule, args, kind):
+    """A var whose shape the output is known to share, for eliding `unbroadcast`."""
+    if isinstance(rule.shape_from, int):
+        source = args[rule.shape_from]
+        return source if isinstance(source, Var) else None
+    if rule.shape_from != "args" or not kind.is_array and kind.tag != "unknown":
+        return None
+    candidates = [a for a in args if isinstance(a, Var) and not a.kind.is_scalar]
+    scalars_ok = all(isinstance(a, Var) or a.kind.is_scalar for a in args)
+    if not candidates or not scalars_ok:
+        return None
+    first = candidates[0].shape_class()
+    if all(c.shape_class() is first for c in candidates):
+        return first
+    return None
+
+
+_IDENTITIES = {
+    "add": ((1, 0), (0, 0)),        # (position of the neutral constant, its value)
+    "sub": ((1, 0),),
+    "mul": ((1, 1), (0, 1)),
+    "div": ((1, 1),),
+    "pow": ((1, 1),),
+}
+
+
+def _fold(prim, args):
+    """A simpler atom equal to prim(args), or None: constant folding and neutral elements."""
+    for position, neutral in _IDENTITIES.get(prim, ()):
+        other = args[1 - position]
+        if is_const(args[position], neutral) and _keeps_kind(other, args[position]):
+            return other
+    rule = RULES[prim]
+    if not rule.effect and args and all(_is_number(a) for a in args) and rule.nout == 1:
+        try:
+            return Const(rule.impl(*(a.value for a in args)))
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+    return None
+
+
+def _keeps_kind(other, neutral):
+    """`other op neutral` has other's kind (an int neutral never turns a float into an int)."""
+    return isinstance(other, Var) or isinstance(other.value, type(neutral.value))
+
+
+def _is_number(atom):
+    return isinstance(atom, Const) and type(atom.value) in (int, float)
+
+
+class Sym:
+    """A value inside a derivative rule; arithmetic on it emits equations."""
+
+    __slots__ = ("builder", "atom")
+
+    def __init__(self, builder, atom):
+        self.builder = builder
+        self.atom = atom
+
+    @property
+    def kind(self):
+        return self.atom.kind
+
+    def _op(self, prim, *args):
+        return Sym(self.builder, self.builder.emit(prim, *args))
+
+    def __add__(self, o): return self._op("add", self, o)
+    def __radd__(self, o): return self._op("add", o, self)
+    def __sub__(self, o): return self._op("sub", self, o)
+    def __rsub__(self, o): return self._op("sub", o, self)
+    def __mul__(self, o): return self._op("mul", self, o)
+    def __rmul__(self, o): return self._op("mul", o, self)
+    def __truediv__(self, o): return self._op("div", self, o)
+    def __rtruediv__(self, o): return self._op("div", o, self)
+    def __pow__(self, o): return self._op("pow", self, o)
+    def __rpow__(self, o): return self._op("pow", o, self)
+    def __matmul__(self, o): return self._op("matmul", self, o)
+    def __rmatmul__(self, o): return self._op("matmul", o, self)
+    def __neg__(self): return self._op("neg", self)
+    def __gt__(self, o): return self._op("gt", self, o)
+    def __lt__(self, o): return self._op("lt", self, o)
+    def __ge__(self, o): return self._op("ge", self, o)
+    def __le__(self, o): return self._op("le", self, o)
+    def __getitem__(self, index): return self._op("getitem", self, index)
+
+    @property
+    def T(self):
+        return self._op("transpose", self)
+
+    __hash__ = object.__hash__
+

@@ -1,0 +1,382 @@
+"""IR -> Python source -> code object.
+
+Each statement becomes one line of ordinary Python; expressions are built as `ast` nodes and
+printed with `ast.unparse`, so precedence and parentheses are always right. Runs of statements
+that come from one source line are headed by a `# line N: <source>` comment: the source map.
+The source is registered in `linecache` under its own file name, so tracebacks and pdb show
+the generated lines.
+"""
+
+import ast
+import itertools
+import linecache
+import math
+
+import numpy as np
+
+from . import runtime
+from .ir import Const, Eqn, For, If, Var, While, free_vars, stmt_inputs, sub_blocks
+from .naming import Namer
+from .rules import RULES
+
+_BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
+           "@": ast.MatMult, "%": ast.Mod, "//": ast.FloorDiv}
+_UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not}
+_COMPARE = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE, "==": ast.Eq,
+            "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In}
+_counter = itertools.count()
+
+
+class Generated:
+    """A compiled derivative: its source, the function object and the names it needs."""
+
+    def __init__(self, source, function, namespace, filename):
+        self.source = source
+        self.function = function
+        self.namespace = namespace
+        self.filename = filename
+
+
+def compile_function(fn, name, comments=True):
+    """Generate, compile and return `Generated` for the IR function `fn`."""
+    writer = Writer(fn, comments)
+    source = writer.function_source(name)
+    filename = f"<srcad {name} #{next(_counter)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = writer.namespace
+    exec(compile(source, filename, "exec"), namespace)
+    return Generated(source, namespace[name], namespace, filename)
+
+
+class Writer:
+    def __init__(self, fn, comments=True):
+        self.fn = fn
+        self.comments = comments
+        self.namer = Namer()
+        self.namespace = {"np": np, "math": math}
+        self.last_line = None
+        self.uses = _count_reads(fn.body)
+        self.pending = {}            # single-use temporaries, inlined at their one use
+
+    # ----- function --------------------------------------------------------------------------
+    def function_source(self, name):
+        params = [self.namer.name(p) for p in self.fn.params]
+        body = self.block_lines(self.fn.body.stmts, 1, self.fn.body.results)
+        results = [ast.unparse(self.expr(a)) for a in self.fn.body.results]
+        body.append("    return " + ", ".join(results))
+        header = f"def {name}({', '.join(params)}):"
+        return "\n".join([header] + body) + "\n"
+
+    def block_lines(self, stmts, depth, tail=()):
+        saved, self.pending = self.pending, {}
+        inlinable = self.inlinable(stmts, tail)
+        lines = []
+        for k, stmt in enumerate(stmts):
+            if isinstance(stmt, Eqn) and stmt.outs[0] in inlinable:
+                self.pending[stmt.out] = self.call(stmt)
+                continue
+            if isinstance(stmt, Eqn) and RULES[stmt.prim].effect:
+                lines += self.flush(depth, keep=set(stmt.args))
+            self.source_comment(stmt, depth, lines)
+            lines.extend(self.stmt_lines(stmt, depth, stmts[:k], stmts[k + 1:], tail))
+        lines += self.flush(depth, keep={a for a in tail if isinstance(a, Var)})
+        self.pending = saved
+        return lines
+
+    def inlinable(self, stmts, tail):
+        """Temporaries read once, by a later statement of this same block (not a nested one)."""
+        top = {a for s in stmts for a in stmt_inputs(s) if isinstance(a, Var)}
+        top |= {a for a in tail if isinstance(a, Var)}
+        nested = set()
+        for s in stmts:
+            for sub in sub_blocks(s):
+                nested |= set(free_vars(sub))
+        return {s.out for s in stmts if isinstance(s, Eqn) and len(s.outs) == 1
+                and s.out.hint is None and self.uses.get(s.out) == 1 and s.out in top
+                and s.out not in nested and not RULES[s.prim].effect}
+
+    def flush(self, depth, keep):
+        """Assign the pending temporaries that are not about to be used by `keep`."""
+        lines = []
+        for var in [v for v in self.pending if v not in keep]:
+            value = self.pending.pop(var)
+            lines.append("    " * depth + f"{self.namer.name(var)} = {ast.unparse(value)}")
+        return lines
+
+    def source_comment(self, stmt, depth, lines):
+        line = getattr(stmt, "line", None)
+        if not self.comments or line is None or line == self.last_line:
+            return
+        self.last_line = line
+        text = self.fn.source_lines.get(line, "").strip()
+        if text:
+            lines.append("    " * depth + f"# line {line}: {text}")
+
+    def stmt_lines(self, stmt, depth, before, rest, tail):
+        pad = "    " * depth
+        if isinstance(stmt, Eqn):
+            return [pad + line for line in self.eqn_lines(stmt)]
+        if isinstance(stmt, If):
+            return self.if_lines(stmt, depth)
+        context = ({o for s in before for o in s.outs}, rest, tail)
+        if isinstance(stmt, For):
+            return self.for_lines(stmt, depth, context)
+        return self.while_lines(stmt, depth, context)
+
+    def eqn_lines(self, eqn):
+        value = self.call(eqn)
+        if len(eqn.outs) == 1 and eqn.out.kind.tag == "none" and RULES[eqn.prim].effect:
+            return [ast.unparse(value)]
+        targets = [self.namer.name(o) for o in eqn.outs]
+        return [", ".join(targets) + " = " + ast.unparse(value)]
+
+    # ----- control flow ----------------------------------------------------------------------
+    def if_lines(self, stmt, depth):
+        pad = "    " * depth
+        names = [self.namer.name(o) for o in stmt.outs]
+        lines = [pad + "if " + ast.unparse(self.expr(stmt.cond)) + ":"]
+        lines += self.branch_lines(stmt.then, names, depth + 1)
+        else_lines = self.branch_lines(stmt.orelse, names, depth + 1)
+        if any(not line.strip().startswith("#") and line.strip() != "pass" for line in else_lines):
+            lines += [pad + "else:"] + else_lines
+        return lines
+
+    def branch_lines(self, block, names, depth):
+        self.claim_results(block, names)
+        lines = self.block_lines(block.stmts, depth, block.results)
+        lines += self.assignments(names, block.results, depth)
+        return lines or ["    " * depth + "pass"]
+
+    def claim_results(self, block, names):
+        """Let a value computed in a block take the name it is yielded as (no copy needed)."""
+        local = {o for s in block.stmts for o in s.outs}
+        for name, result in zip(names, block.results):
+            if isinstance(result, Var) and result in local and not self.namer.has(result) and \
+                    list(block.results).count(result) == 1:
+                self.namer.alias(result, name)
+
+    def assignments(self, names, atoms, depth):
+        pad = "    " * depth
+        pairs = [(n, self.expr(a)) for n, a in zip(names, atoms)]
+        pairs = [(n, e) for n, e in pairs if not (isinstance(e, ast.Name) and e.id == n)]
+        if not pairs:
+            return []
+        if len(pairs) == 1:
+            return [pad + f"{pairs[0][0]} = " + ast.unparse(pairs[0][1])]
+        lhs = ", ".join(n for n, _ in pairs)
+        return [pad + lhs + " = " + ast.unparse(ast.Tuple([e for _, e in pairs], ast.Load()))]
+
+    def loop_slots(self, stmt, context):
+        """One name per carried value, shared by its start, body parameter, update and out.
+        The start's own name is reused when it is defined in this block and read nowhere
+        after the loop."""
+        defined_here, rest, tail = context
+        later = set(free_vars(_block_of(rest, tail)))
+        names = []
+        for init, param, out in zip(stmt.carry_init, stmt.carry_params, stmt.outs):
+            if isinstance(init, Var) and init in defined_here and init not in later and \
+                    list(stmt.carry_init).count(init) == 1 and self.namer.has(init):
+                name = self.namer.name(init)
+            else:
+                name = self.namer.fresh(out.hint or param.hint)
+            self.namer.alias(param, name)
+            self.namer.alias(out, name)
+            names.append(name)
+        return names
+
+    def for_lines(self, stmt, depth, context):
+        pad = "    " * depth
+        names = self.loop_slots(stmt, context)
+        lines = self.assignments(names, stmt.carry_init, depth)
+        bounds = [self.expr(a) for a in (stmt.start, stmt.stop, stmt.step)]
+        bounds = _range_args(bounds)
+        rng = ast.Call(ast.Name("range", ast.Load()), bounds, [])
+        if stmt.reverse:
+            rng = ast.Call(ast.Name("reversed", ast.Load()), [rng], [])
+        index = self.namer.name(stmt.index)
+        lines.append(pad + f"for {index} in {ast.unparse(rng)}:")
+        lines += self.loop_body_lines(stmt, names, depth + 1)
+        return lines
+
+    def loop_body_lines(self, stmt, names, depth):
+        self.claim_loop_results(stmt, names)
+        lines = self.block_lines(stmt.body.stmts, depth, stmt.body.results)
+        lines += self.assignments(names, stmt.body.results, depth)
+        return lines or ["    " * depth + "pass"]
+
+    def claim_loop_results(self, stmt, names):
+        """A body value may take its slot's name if the old value is not read after it."""
+        stmts = stmt.body.stmts
+        for j, (name, result) in enumerate(zip(names, stmt.body.results)):
+            k = next((k for k, s in enumerate(stmts) if result in s.outs), None)
+            if k is None or self.namer.has(result) or list(stmt.body.results).count(result) > 1:
+                continue
+            param = stmt.carry_params[j]
+            later = set(free_vars(_block_of(stmts[k + 1:], [r for i, r in
+                                                           enumerate(stmt.body.results)
+                                                           if i != j])))
+            if param not in later:
+                self.namer.alias(result, name)
+
+    def while_lines(self, stmt, depth, context):
+        pad = "    " * depth
+        names = self.loop_slots(stmt, context)
+        lines = self.assignments(names, stmt.carry_init, depth)
+        cond = self.expr(stmt.cond.results[0]) if not stmt.cond.stmts else None
+        if cond is not None:
+            lines.append(pad + f"while {ast.unparse(cond)}:")
+        else:
+            lines.append(pad + "while True:")
+            lines += self.block_lines(stmt.cond.stmts, depth + 1)
+            test = ast.UnaryOp(ast.Not(), self.expr(stmt.cond.results[0]))
+            lines.append(pad + f"    if {ast.unparse(test)}:")
+            lines.append(pad + "        break")
+        lines += self.loop_body_lines(stmt, names, depth + 1)
+        return lines
+
+    # ----- expressions -----------------------------------------------------------------------
+    def expr(self, atom):
+        if isinstance(atom, Var):
+            if atom in self.pending:
+                return self.pending.pop(atom)
+            return ast.Name(self.namer.name(atom), ast.Load())
+        return self.constant(atom)
+
+    def constant(self, const):
+        v = const.value
+        if isinstance(v, float) and not math.isfinite(v):
+            text = "np.nan" if math.isnan(v) else ("np.inf" if v > 0 else "-np.inf")
+            return ast.parse(text, mode="eval").body
+        if isinstance(v, (bool, int, float, str, type(None), type(Ellipsis))):
+            return ast.Constant(v)
+        if isinstance(v, tuple) and all(_literal(x) for x in v):
+            return ast.Tuple([self.constant(Const(x)) for x in v], ast.Load())
+        if isinstance(v, slice):
+            return ast.Call(ast.Name("slice", ast.Load()),
+                            [self.constant(Const(p)) for p in (v.start, v.stop, v.step)], [])
+        return ast.Name(self.global_name(const), ast.Load())
+
+    def global_name(self, const):
+        for name, value in self.namespace.items():
+            if value is const.value:
+                return name
+        name = self.namer.fresh(const.name or "c")
+        self.namespace[name] = const.value
+        return name
+
+    def call(self, eqn):
+        rule = RULES[eqn.prim]
+        args = [self.expr(a) for a in eqn.args]
+        form, *detail = rule.syntax
+        builder = getattr(self, "syntax_" + form)
+        return builder(rule, eqn, args, *detail)
+
+    def syntax_call(self, rule, eqn, args, dotted):
+        if rule.math and all(a.kind.is_scalar for a in eqn.args):
+            dotted = rule.math
+        positional, keywords = self.split_args(rule, eqn, args)
+        return ast.Call(ast.parse(dotted, mode="eval").body, positional, keywords)
+
+    def syntax_runtime(self, rule, eqn, args, name):
+        self.namespace[name] = getattr(runtime, name, None) or rule.impl
+        positional, keywords = self.split_args(rule, eqn, args)
+        return ast.Call(ast.Name(name, ast.Load()), positional, keywords)
+
+    def syntax_impl(self, rule, eqn, args, name):
+        self.namespace[name] = rule.impl
+        positional, keywords = self.split_args(rule, eqn, args)
+        return ast.Call(ast.Name(name, ast.Load()), positional, keywords)
+
+    def split_args(self, rule, eqn, args):
+        if rule.variadic or not rule.defaults:
+            return args, []
+        positional, keywords = [], []
+        for name, atom, node in zip(rule.arg_names, eqn.args, args):
+            if name not in rule.defaults:
+                positional.append(node)
+            elif not (isinstance(atom, Const) and _same(atom.value, rule.defaults[name])):
+                keywords.append(ast.keyword(name, node))
+        return positional, keywords
+
+    def syntax_binop(self, rule, eqn, args, symbol):
+        return ast.BinOp(args[0], _BINOPS[symbol](), args[1])
+
+    def syntax_unary(self, rule, eqn, args, symbol):
+        return ast.UnaryOp(_UNARY[symbol](), args[0])
+
+    def syntax_compare(self, rule, eqn, args, symbol):
+        if symbol == "in":
+            return ast.Compare(args[1], [ast.In()], [args[0]])
+        return ast.Compare(args[0], [_COMPARE[symbol]()], [args[1]])
+
+    def syntax_subscript(self, rule, eqn, args):
+        return ast.Subscript(args[0], self.index(eqn.args[1], args[1]), ast.Load())
+
+    def index(self, atom, node):
+        if isinstance(atom, Const) and isinstance(atom.value, slice):
+            v = atom.value
+            return ast.Slice(*[None if p is None else ast.Constant(p)
+                               for p in (v.start, v.stop, v.step)])
+        if isinstance(atom, Const) and isinstance(atom.value, tuple) and \
+                all(_literal(x) for x in atom.value):
+            return ast.Tuple([self.index(Const(x), self.constant(Const(x)))
+                              for x in atom.value], ast.Load())
+        return node
+
+    def syntax_attr(self, rule, eqn, args, name):
+        return ast.Attribute(args[0], name, ast.Load())
+
+    def syntax_transpose(self, rule, eqn, args):
+        if isinstance(eqn.args[1], Const) and eqn.args[1].value is None:
+            return ast.Attribute(args[0], "T", ast.Load())
+        return ast.Call(ast.parse("np.transpose", mode="eval").body, args, [])
+
+    def syntax_method(self, rule, eqn, args, name):
+        return ast.Call(ast.Attribute(args[0], name, ast.Load()), args[1:], [])
+
+    def syntax_tuple(self, rule, eqn, args):
+        return ast.Tuple(args, ast.Load())
+
+    def syntax_list(self, rule, eqn, args):
+        return ast.List(args, ast.Load())
+
+    def syntax_slice(self, rule, eqn, args):
+        return ast.Call(ast.Name("slice", ast.Load()), args, [])
+
+
+def _literal(x):
+    return isinstance(x, (bool, int, float, str, type(None), slice, type(Ellipsis))) and \
+        not (isinstance(x, float) and not math.isfinite(x))
+
+
+def _same(a, b):
+    return type(a) is type(b) and a == b if not isinstance(a, np.ndarray) else False
+
+
+def _range_args(bounds):
+    start, stop, step = bounds
+    is_zero = isinstance(start, ast.Constant) and start.value == 0
+    is_one = isinstance(step, ast.Constant) and step.value == 1
+    if is_one:
+        return [stop] if is_zero else [start, stop]
+    return [start, stop, step]
+
+
+def _block_of(stmts, results):
+    from .ir import Block
+    return Block(list(stmts), tuple(results))
+
+
+def _count_reads(block, counts=None):
+    """How often each var is read, nested blocks included."""
+    counts = {} if counts is None else counts
+    for stmt in block.stmts:
+        for a in stmt_inputs(stmt):
+            if isinstance(a, Var):
+                counts[a] = counts.get(a, 0) + 1
+        for sub in sub_blocks(stmt):
+            _count_reads(sub, counts)
+    for a in block.results:
+        if isinstance(a, Var):
+            counts[a] = counts.get(a, 0) + 1
+    return counts

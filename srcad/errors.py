@@ -1,0 +1,42 @@
+"""The exceptions srcad raises when it cannot transform a function.
+
+Every message names the file, the line and the construct, and says what to write instead,
+so that a refusal is as useful as a derivative.
+"""
+
+
+class SrcadError(Exception):
+    """A function could not be transformed.
+
+    `filename` and `line` point at the user's source where known.
+    """
+
+    def __init__(self, message, filename=None, line=None, construct=None):
+        self.filename = filename
+        self.line = line
+        self.construct = construct
+        self.bare_message = message
+        where = ""
+        if filename is not None:
+            where = f"{filename}, line {line}: " if line is not None else f"{filename}: "
+        super().__init__(where + message)
+
+
+class UnsupportedSyntaxError(SrcadError):
+    """The function uses a Python construct srcad does not differentiate."""
+
+
+class SourceUnavailableError(SrcadError):
+    """The function's source cannot be read (a builtin, a C extension, a REPL line)."""
+
+
+class MissingRuleError(SrcadError):
+    """A call to a function that has no derivative rule and no readable source."""
+
+
+class NameResolutionError(SrcadError):
+    """A name in the function is neither local, a closure variable, a global nor a builtin."""
+
+
+class NonDifferentiableError(SrcadError):
+    """An active value flows into an operation that has no derivative."""

@@ -1,0 +1,327 @@
+"""AST -> SSA: every statement becomes primitives applied to SSA values or constants.
+
+Re-assigned Python names become new SSA values; `if`, `for` and `while` become structured
+statements that name the values they carry in and out; an `if` whose branches return gets the
+rest of the function copied into the branches that fall through, so every block ends in one
+result. Calls to the user's own functions are inlined; calls to NumPy and math become
+primitives through the rule table. What cannot be lowered raises `UnsupportedSyntaxError`
+naming file, line and construct.
+"""
+
+import ast
+
+from . import kinds as K
+from .builder import Builder
+from .errors import NameResolutionError, UnsupportedSyntaxError
+from .ir import Block, Const, For, Function, If, Var, While
+from .lower_expr import ExpressionLowering
+from .values import StaticSeq, is_atom
+
+FALLTHROUGH = object()
+_MAX_KIND_ROUNDS = 3
+
+
+def to_ssa(parsed, arg_kinds=None):
+    """Lower a parsed function to an IR Function; `arg_kinds` specialise it (None: unknown)."""
+    node = parsed.node
+    names = [a.arg for a in node.args.args]
+    _check_signature(node, parsed)
+    arg_kinds = list(arg_kinds) if arg_kinds is not None else [K.UNKNOWN] * len(names)
+    params = tuple(Var(name, kind) for name, kind in zip(names, arg_kinds))
+    lowering = Lowering(parsed)
+    body_stmts = node.body if isinstance(node.body, list) else [ast.Return(node.body)]
+    if isinstance(node, ast.Lambda):
+        ast.copy_location(body_stmts[0], node.body)
+    builder = Builder(node.lineno)
+    result = lowering.suite(body_stmts, dict(zip(names, params)), builder)
+    result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
+    return Function(name=parsed.name, params=params, body=Block(builder.stmts, (result,)),
+                    filename=parsed.filename, line=node.lineno, source_lines=parsed.lines,
+                    param_names=tuple(names))
+
+
+def _check_signature(node, parsed):
+    args = node.args
+    for what, present in (("*args", args.vararg), ("**kwargs", args.kwarg),
+                          ("keyword-only parameters", args.kwonlyargs),
+                          ("positional-only parameters", args.posonlyargs)):
+        if present:
+            raise UnsupportedSyntaxError(
+                f"{what} in the signature of {parsed.name} are not supported yet; "
+                "use plain positional parameters", filename=parsed.filename, line=node.lineno,
+                construct=what)
+
+
+class Lowering(ExpressionLowering):
+    """Statement lowering; expression lowering lives in the base class."""
+
+    def suite(self, stmts, env, builder):
+        """Lower statements into `builder`; the returned value, or FALLTHROUGH."""
+        for k, stmt in enumerate(stmts):
+            builder.line = stmt.lineno
+            if isinstance(stmt, ast.Return):
+                return self.expr(stmt.value, env, builder) if stmt.value else Const(None)
+            if isinstance(stmt, ast.If) and _returns_inside(stmt):
+                return self.if_returning(stmt, stmts[k + 1:], env, builder)
+            self.stmt(stmt, env, builder)
+        return FALLTHROUGH
+
+    def stmt(self, node, env, builder):
+        method = getattr(self, "stmt_" + type(node).__name__, None)
+        if method is None:
+            self.refuse(node, _UNSUPPORTED.get(type(node).__name__,
+                                               f"the statement {type(node).__name__}"))
+        method(node, env, builder)
+
+    # ----- assignment ------------------------------------------------------------------------
+    def stmt_Assign(self, node, env, builder):
+        value = self.expr(node.value, env, builder)
+        for target in node.targets:
+            self.assign(target, value, env, builder)
+
+    def stmt_AnnAssign(self, node, env, builder):
+        if node.value is not None:
+            self.assign(node.target, self.expr(node.value, env, builder), env, builder)
+
+    def stmt_AugAssign(self, node, env, builder):
+        if not isinstance(node.target, ast.Name):
+            self.refuse(node, "in-place update of an element or attribute (`x[i] += ...`); "
+                              "build a new array instead, e.g. with np.where or concatenate")
+        binop = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
+        ast.copy_location(binop, node)
+        ast.fix_missing_locations(binop)
+        self.assign(node.target, self.expr(binop, env, builder), env, builder)
+
+    def assign(self, target, value, env, builder):
+        if isinstance(target, ast.Name):
+            if isinstance(value, Var) and value.hint is None:
+                value.hint = target.id
+            env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = self.unpack(value, len(target.elts), target, builder)
+            for t, v in zip(target.elts, items):
+                self.assign(t, v, env, builder)
+        elif isinstance(target, ast.Starred):
+            self.refuse(target, "starred assignment (`a, *rest = ...`)")
+        else:
+            self.refuse(target, "assignment into an element or attribute (`x[i] = ...`, "
+                                "`obj.a = ...`); build a new value instead")
+
+    def unpack(self, value, n, node, builder):
+        if isinstance(value, StaticSeq):
+            if len(value.items) != n:
+                self.refuse(node, f"unpacking {len(value.items)} values into {n} names")
+            return value.items
+        atom = self.atom(value, builder, node)
+        return [builder.emit("getitem", atom, Const(i)) for i in range(n)]
+
+    # ----- simple statements -----------------------------------------------------------------
+    def stmt_Expr(self, node, env, builder):
+        if isinstance(node.value, ast.Constant):
+            return                      # a docstring or a bare constant
+        self.refuse(node, "an expression statement (a call whose result is dropped, e.g. "
+                          "print or list.append); srcad differentiates pure functions")
+
+    def stmt_Pass(self, node, env, builder):
+        pass
+
+    def stmt_Assert(self, node, env, builder):
+        pass                            # assertions do not change values; they are skipped
+
+    def stmt_FunctionDef(self, node, env, builder):
+        if node.decorator_list:
+            self.refuse(node, "a decorated function defined inside the function")
+        env[node.name] = self.local_function(node, env)
+
+    # ----- if --------------------------------------------------------------------------------
+    def stmt_If(self, node, env, builder):
+        cond = self.condition(node.test, env, builder)
+        if isinstance(cond, Const):
+            self.run_suite(node.body if cond.value else node.orelse, env, builder)
+            return
+        branches = []
+        for stmts in (node.body, node.orelse):
+            branch_env, branch_builder = dict(env), Builder(node.lineno)
+            self.run_suite(stmts, branch_env, branch_builder)
+            branches.append((branch_env, branch_builder))
+        self.merge_branches(node, cond, env, branches, builder)
+
+    def run_suite(self, stmts, env, builder):
+        if self.suite(stmts, env, builder) is not FALLTHROUGH:
+            self.refuse(stmts[0], "return inside a loop; set a variable and break instead")
+
+    def merge_branches(self, node, cond, env, branches, builder):
+        (then_env, then_b), (else_env, else_b) = branches
+        names = [n for n in then_env if n in else_env and
+                 not (n in env and then_env[n] is env[n] and else_env[n] is env[n])]
+        names = [n for n in names if then_env[n] is not else_env[n]]
+        then_results = tuple(self.atom(then_env[n], then_b, node) for n in names)
+        else_results = tuple(self.atom(else_env[n], else_b, node) for n in names)
+        outs = tuple(Var(n, K.join(a.kind, b.kind)) for n, a, b in
+                     zip(names, then_results, else_results))
+        builder.append(If(cond, Block(then_b.stmts, then_results),
+                          Block(else_b.stmts, else_results), outs, node.lineno))
+        for n in list(env):
+            if n not in then_env or n not in else_env:
+                del env[n]
+        for n in then_env:
+            if n in else_env and then_env[n] is else_env[n]:
+                env[n] = then_env[n]
+        env.update(zip(names, outs))
+        self.branch_only = {n: node.lineno for n in set(then_env) ^ set(else_env)}
+
+    def if_returning(self, node, rest, env, builder):
+        """An if whose branches return: the rest of the code runs in each branch that falls
+        through, so the if itself yields the function's result."""
+        cond = self.condition(node.test, env, builder)
+        if isinstance(cond, Const):
+            return self.suite((node.body if cond.value else node.orelse) + rest, env, builder)
+        results, blocks = [], []
+        for stmts in (node.body, node.orelse):
+            branch_builder = Builder(node.lineno)
+            result = self.suite(stmts + rest, dict(env), branch_builder)
+            if result is FALLTHROUGH:
+                result = Const(None)
+            results.append(self.atom(result, branch_builder, node))
+            blocks.append(Block(branch_builder.stmts, (results[-1],)))
+        out = Var(None, K.join(results[0].kind, results[1].kind))
+        builder.append(If(cond, blocks[0], blocks[1], (out,), node.lineno))
+        return out
+
+    # ----- loops -----------------------------------------------------------------------------
+    def stmt_For(self, node, env, builder):
+        if node.orelse:
+            self.refuse(node, "for ... else")
+        iteration = self.iteration(node.iter, env, builder)
+        carried = self.carried_names(node.body, env, node)
+        inits = [self.atom(env[n], builder, node) for n in carried]
+        start, stop, step = iteration.bounds
+        index = Var("i" if not isinstance(node.target, ast.Name) else node.target.id, K.INT)
+
+        def lower_body(params, body_env, body_builder):
+            element = iteration.element(index, body_builder)
+            self.assign(node.target, element, body_env, body_builder)
+            self.run_suite(node.body, body_env, body_builder)
+
+        params, body = self.loop_body(node, carried, inits, env, lower_body)
+        outs = tuple(Var(n, p.kind) for n, p in zip(carried, params))
+        builder.append(For(index, start, stop, step, tuple(inits), params, body, outs,
+                           line=node.lineno))
+        self.after_loop(node, env, carried, outs)
+
+    def stmt_While(self, node, env, builder):
+        if node.orelse:
+            self.refuse(node, "while ... else")
+        carried = self.carried_names(node.body, env, node)
+        inits = [self.atom(env[n], builder, node) for n in carried]
+        cond_block = []
+
+        def lower_body(params, body_env, body_builder):
+            cond_builder = Builder(node.lineno)
+            cond = self.condition(node.test, dict(body_env), cond_builder)
+            cond_block[:] = [Block(cond_builder.stmts, (self.atom(cond, cond_builder, node),))]
+            self.run_suite(node.body, body_env, body_builder)
+
+        params, body = self.loop_body(node, carried, inits, env, lower_body)
+        outs = tuple(Var(n, p.kind) for n, p in zip(carried, params))
+        builder.append(While(tuple(inits), params, cond_block[0], body, outs, node.lineno))
+        self.after_loop(node, env, carried, outs)
+
+    def loop_body(self, node, carried, inits, env, lower_body):
+        """Lower a loop body, re-lowering until the carried kinds are stable."""
+        kinds = [a.kind for a in inits]
+        for _ in range(_MAX_KIND_ROUNDS):
+            params = tuple(Var(n, k) for n, k in zip(carried, kinds))
+            body_env, body_builder = dict(env), Builder(node.lineno)
+            body_env.update(zip(carried, params))
+            lower_body(params, body_env, body_builder)
+            results = tuple(self.atom(body_env[n], body_builder, node) for n in carried)
+            new_kinds = [K.join(k, r.kind) for k, r in zip(kinds, results)]
+            if new_kinds == kinds:
+                return params, Block(body_builder.stmts, results)
+            kinds = new_kinds
+        kinds = [K.UNKNOWN] * len(carried)
+        return self.loop_body_unknown(node, carried, kinds, env, lower_body)
+
+    def loop_body_unknown(self, node, carried, kinds, env, lower_body):
+        params = tuple(Var(n, k) for n, k in zip(carried, kinds))
+        body_env, body_builder = dict(env), Builder(node.lineno)
+        body_env.update(zip(carried, params))
+        lower_body(params, body_env, body_builder)
+        results = tuple(self.atom(body_env[n], body_builder, node) for n in carried)
+        return params, Block(body_builder.stmts, results)
+
+    def carried_names(self, body, env, node):
+        """Names the loop body assigns that exist before the loop: its carried values."""
+        assigned = _assigned_names(body)
+        self.loop_locals = {n: node.lineno for n in assigned if n not in env}
+        return [n for n in assigned if n in env]
+
+    def after_loop(self, node, env, carried, outs):
+        env.update(zip(carried, outs))
+
+    def refuse_undefined(self, node, name):
+        line = getattr(self, "loop_locals", {}).get(name)
+        if line is not None:
+            raise NameResolutionError(
+                f"'{name}' is assigned only inside the loop at line {line}; assign it before "
+                "the loop so its value after the loop is defined", filename=self.filename,
+                line=node.lineno, construct=name)
+        line = getattr(self, "branch_only", {}).get(name)
+        if line is not None:
+            raise NameResolutionError(
+                f"'{name}' is assigned in only one branch of the if at line {line}; assign it "
+                "in both branches (or before the if)", filename=self.filename,
+                line=node.lineno, construct=name)
+        raise NameResolutionError(f"name '{name}' is not defined", filename=self.filename,
+                                  line=node.lineno, construct=name)
+
+
+def _returns_inside(node):
+    return any(isinstance(n, ast.Return) for n in _walk_no_defs(node))
+
+
+def _walk_no_defs(node):
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.Lambda, ast.AsyncFunctionDef)):
+            continue
+        yield child
+        yield from _walk_no_defs(child)
+
+
+def _assigned_names(stmts):
+    names = {}
+    for stmt in stmts:
+        for node in [stmt, *_walk_no_defs(stmt)]:
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For)):
+                targets = [node.target]
+            elif isinstance(node, ast.FunctionDef):
+                names[node.name] = None
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        names[n.id] = None
+    return list(names)
+
+
+_UNSUPPORTED = {
+    "Try": "try/except: srcad cannot differentiate through exceptions; check inputs "
+           "before the call instead",
+    "TryStar": "try/except*",
+    "With": "a with block: move the context manager outside the differentiated function",
+    "AsyncWith": "async with",
+    "AsyncFor": "async for",
+    "Raise": "raise: srcad differentiates pure functions; validate inputs outside",
+    "Global": "global: pass the value as an argument instead",
+    "Nonlocal": "nonlocal: pass the value as an argument instead",
+    "Delete": "del: simply stop using the name",
+    "ClassDef": "a class defined inside the function: define it at module level",
+    "Import": "import inside the function: import at module level",
+    "ImportFrom": "import inside the function: import at module level",
+    "Break": "break",
+    "Continue": "continue",
+    "Match": "match statements: use if/elif",
+}

@@ -1,0 +1,533 @@
+"""Expression lowering: operators, calls, attributes, subscripts, literals.
+
+A NumPy or math call becomes its primitive (found by identity in the rule table); a call to
+the user's own function is inlined with its parameters bound to the argument values; a module
+attribute or global is resolved at transformation time.
+"""
+
+import ast
+import builtins
+import inspect
+from dataclasses import dataclass
+
+from . import frontend
+from .builder import Builder
+from .errors import MissingRuleError, NameResolutionError, SrcadError, UnsupportedSyntaxError
+from .ir import Const, Var
+from .rules import ATTRIBUTES, METHODS, RULES, prim_of
+from .values import (EnumerateValue, LocalFunction, RangeValue, ReversedValue, Static, StaticSeq,
+                     ZipValue, from_python, is_atom)
+
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
+           ast.MatMult: "matmul", ast.Mod: "mod", ast.FloorDiv: "floor_divide"}
+_COMPARE = {ast.Gt: "gt", ast.Lt: "lt", ast.GtE: "ge", ast.LtE: "le", ast.Eq: "eq",
+            ast.NotEq: "ne", ast.Is: "is_", ast.IsNot: "is_not", ast.In: "contains"}
+_UNARY = {ast.USub: "neg", ast.UAdd: "pos", ast.Not: "not_"}
+_MAX_INLINE_DEPTH = 50
+
+
+@dataclass
+class Iteration:
+    """A loop's index bounds and how to compute the element at an index."""
+    bounds: tuple
+    element: object          # (index var, builder) -> lowered value
+
+
+class ExpressionLowering:
+    def __init__(self, parsed, depth=0):
+        self.parsed = parsed
+        self.filename = parsed.filename
+        self.depth = depth
+
+    def refuse(self, node, what):
+        raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
+                                     line=getattr(node, "lineno", None),
+                                     construct=self.source_of(node))
+
+    def source_of(self, node):
+        try:
+            return ast.unparse(node)[:80]
+        except Exception:           # noqa: BLE001 - a best-effort description only
+            return type(node).__name__
+
+    # ----- values and atoms ------------------------------------------------------------------
+    def atom(self, value, builder, node):
+        """A lowered value as an IR atom; tuple literals become make_tuple equations."""
+        if is_atom(value):
+            return value
+        if isinstance(value, StaticSeq):
+            items = [self.atom(v, builder, node) for v in value.items]
+            if all(isinstance(a, Const) for a in items):
+                items_values = [a.value for a in items]
+                return Const(tuple(items_values) if value.tag == "tuple" else items_values)
+            return builder.emit("make_tuple" if value.tag == "tuple" else "make_list", *items)
+        if isinstance(value, Static) and not callable(value.obj):
+            return Const(value.obj)
+        self.refuse(node, f"using {self.describe(value)} as a value")
+
+    def describe(self, value):
+        if isinstance(value, Static):
+            return getattr(value.obj, "__name__", repr(value.obj))
+        return type(value).__name__
+
+    def expr(self, node, env, builder):
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            self.refuse(node, f"the expression {type(node).__name__} ({self.source_of(node)})")
+        return method(node, env, builder)
+
+    def expr_Constant(self, node, env, builder):
+        return Const(node.value)
+
+    def expr_Name(self, node, env, builder):
+        if node.id in env:
+            return env[node.id]
+        try:
+            return from_python(self.parsed.lookup(node.id), node.id)
+        except KeyError:
+            self.refuse_undefined(node, node.id)
+
+    def refuse_undefined(self, node, name):
+        raise NameResolutionError(f"name '{name}' is not defined", filename=self.filename,
+                                  line=node.lineno, construct=name)
+
+    def expr_Tuple(self, node, env, builder):
+        return StaticSeq([self.expr(e, env, builder) for e in self.no_starred(node.elts)])
+
+    def expr_List(self, node, env, builder):
+        return StaticSeq([self.expr(e, env, builder) for e in self.no_starred(node.elts)], "list")
+
+    def no_starred(self, elts):
+        for e in elts:
+            if isinstance(e, ast.Starred):
+                self.refuse(e, "starred items (`*xs`) in a literal")
+        return elts
+
+    def expr_BinOp(self, node, env, builder):
+        prim = _BINOPS.get(type(node.op))
+        if prim is None:
+            self.refuse(node, f"the operator {type(node.op).__name__}")
+        left = self.expr(node.left, env, builder)
+        right = self.expr(node.right, env, builder)
+        if isinstance(left, StaticSeq) and isinstance(right, StaticSeq) and prim == "add":
+            return StaticSeq(left.items + right.items, left.tag)
+        return self.emit(prim, [self.atom(left, builder, node), self.atom(right, builder, node)],
+                         builder, node)
+
+    def expr_UnaryOp(self, node, env, builder):
+        prim = _UNARY.get(type(node.op))
+        if prim is None:
+            self.refuse(node, f"the operator {type(node.op).__name__}")
+        return self.emit(prim, [self.atom(self.expr(node.operand, env, builder), builder, node)],
+                         builder, node)
+
+    def expr_Compare(self, node, env, builder):
+        if len(node.ops) > 1:
+            parts = [ast.Compare(l, [op], [r]) for l, op, r in
+                     zip([node.left] + node.comparators[:-1], node.ops, node.comparators)]
+            chained = ast.BoolOp(ast.And(), parts)
+            return self.expr(ast.fix_missing_locations(ast.copy_location(chained, node)),
+                             env, builder)
+        op = node.ops[0]
+        left = self.atom(self.expr(node.left, env, builder), builder, node)
+        right = self.atom(self.expr(node.comparators[0], env, builder), builder, node)
+        if isinstance(op, ast.NotIn):
+            return self.emit("not_", [self.emit("contains", [right, left], builder, node)],
+                             builder, node)
+        if isinstance(op, ast.In):
+            return self.emit("contains", [right, left], builder, node)
+        return self.emit(_COMPARE[type(op)], [left, right], builder, node)
+
+    def expr_BoolOp(self, node, env, builder):
+        """`a and b` / `a or b` with Python's short-circuit semantics, as an if."""
+        result = self.expr(node.values[0], env, builder)
+        for operand in node.values[1:]:
+            result = self.short_circuit(node, result, operand, env, builder)
+        return result
+
+    def short_circuit(self, node, first, operand, env, builder):
+        from .ir import Block, If
+        from . import kinds as K
+        first = self.atom(first, builder, node)
+        truth = self.condition_of(first, builder, node)
+        is_and = isinstance(node.op, ast.And)
+        if isinstance(truth, Const):
+            return self.expr(operand, env, builder) if bool(truth.value) == is_and else first
+        other_builder = Builder(node.lineno)
+        other = self.atom(self.expr(operand, dict(env), other_builder), other_builder, node)
+        taken = Block(other_builder.stmts, (other,))
+        kept = Block([], (first,))
+        out = Var(None, K.join(first.kind, other.kind))
+        then, orelse = (taken, kept) if is_and else (kept, taken)
+        builder.append(If(truth, then, orelse, (out,), node.lineno))
+        return out
+
+    def expr_IfExp(self, node, env, builder):
+        from .ir import Block, If
+        from . import kinds as K
+        cond = self.condition(node.test, env, builder)
+        if isinstance(cond, Const):
+            return self.expr(node.body if cond.value else node.orelse, env, builder)
+        blocks = []
+        for branch in (node.body, node.orelse):
+            b = Builder(node.lineno)
+            blocks.append(Block(b.stmts, (self.atom(self.expr(branch, dict(env), b), b, node),)))
+        out = Var(None, K.join(blocks[0].results[0].kind, blocks[1].results[0].kind))
+        builder.append(If(cond, blocks[0], blocks[1], (out,), node.lineno))
+        return out
+
+    def condition(self, node, env, builder):
+        """The truth value of a test expression: a Const when known now, else a bool atom."""
+        value = self.expr(node, env, builder)
+        if isinstance(value, StaticSeq):
+            return Const(bool(value.items))
+        return self.condition_of(self.atom(value, builder, node), builder, node)
+
+    def condition_of(self, atom, builder, node):
+        if isinstance(atom, Const):
+            try:
+                return Const(bool(atom.value))
+            except ValueError as err:
+                self.refuse(node, f"an ambiguous truth value: {err}")
+        if atom.kind.tag == "bool":
+            return atom
+        return self.emit("truth", [atom], builder, node)
+
+    # ----- attributes and subscripts ---------------------------------------------------------
+    def expr_Attribute(self, node, env, builder):
+        base = self.expr(node.value, env, builder)
+        if isinstance(base, Static):
+            try:
+                return from_python(getattr(base.obj, node.attr), node.attr)
+            except AttributeError:
+                self.refuse(node, f"{self.describe(base)} has no attribute {node.attr!r}")
+        atom = self.atom(base, builder, node)
+        if isinstance(atom, Const) and not hasattr(atom.value, "shape"):
+            try:
+                return from_python(getattr(atom.value, node.attr), node.attr)
+            except AttributeError:
+                self.refuse(node, f"{atom.value!r} has no attribute {node.attr!r}")
+        prim = ATTRIBUTES.get(node.attr)
+        if prim is None:
+            self.refuse(node, f"the attribute .{node.attr} of a runtime value")
+        if prim == "transpose":
+            return self.emit(prim, [atom, Const(None)], builder, node)
+        return self.emit(prim, [atom], builder, node)
+
+    def expr_Subscript(self, node, env, builder):
+        base = self.expr(node.value, env, builder)
+        index = self.index(node.slice, env, builder)
+        if isinstance(base, StaticSeq) and isinstance(index, Const) and \
+                isinstance(index.value, int):
+            return base.items[index.value]
+        if isinstance(base, Static):
+            base = Const(base.obj)
+        atom = self.atom(base, builder, node)
+        if isinstance(atom, Const) and isinstance(index, Const) and \
+                isinstance(atom.value, (dict, list, tuple)):
+            return from_python(atom.value[index.value])
+        return self.emit("getitem", [atom, index], builder, node)
+
+    def index(self, node, env, builder):
+        if isinstance(node, ast.Slice):
+            parts = [self.atom(self.expr(p, env, builder), builder, node) if p else Const(None)
+                     for p in (node.lower, node.upper, node.step)]
+            if all(isinstance(p, Const) for p in parts):
+                return Const(slice(*[p.value for p in parts]))
+            return self.emit("make_slice", parts, builder, node)
+        if isinstance(node, ast.Tuple):
+            items = [self.index(e, env, builder) for e in node.elts]
+            return self.atom(StaticSeq(items), builder, node)
+        return self.atom(self.expr(node, env, builder), builder, node)
+
+    # ----- calls -----------------------------------------------------------------------------
+    def expr_Call(self, node, env, builder):
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                self.refuse(a, "*args in a call; pass the arguments one by one")
+        if any(k.arg is None for k in node.keywords):
+            self.refuse(node, "**kwargs in a call; pass the keyword arguments one by one")
+        if isinstance(node.func, ast.Attribute):
+            base = self.expr(node.func.value, env, builder)
+            if not isinstance(base, Static) and not (isinstance(base, Const) and
+                                                     not hasattr(base.value, "shape")):
+                return self.method_call(node, base, env, builder)
+        callee = self.expr(node.func, env, builder)
+        args = [self.expr(a, env, builder) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
+        return self.call(node, callee, args, kwargs, builder)
+
+    def method_call(self, node, base, env, builder):
+        name = node.func.attr
+        args = [self.expr(a, env, builder) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
+        atom = self.atom(base, builder, node)
+        if name in ("reshape", "transpose") and len(args) > 1:
+            args = [StaticSeq(args)]
+        if name == "copy" and not args:
+            return atom
+        prim = METHODS.get(name)
+        if prim is None:
+            self.refuse(node, f"the method .{name}() (no derivative rule for it); "
+                              "use the NumPy function or register a rule")
+        return self.bind_and_emit(prim, [atom] + args, kwargs, builder, node)
+
+    def call(self, node, callee, args, kwargs, builder):
+        if isinstance(callee, LocalFunction):
+            return self.inline_local(node, callee, args, kwargs, builder)
+        if not isinstance(callee, Static):
+            self.refuse(node, "calling a runtime value (a function passed as an argument); "
+                              "pass it through a closure or global instead")
+        fn = callee.obj
+        special = _SPECIAL_CALLS.get(fn) if _hashable(fn) else None
+        if special is not None:
+            return getattr(self, special)(node, args, kwargs, builder)
+        prim = prim_of(fn)
+        if prim is not None:
+            return self.bind_and_emit(prim, args, kwargs, builder, node)
+        if inspect.isfunction(fn):
+            return self.inline(node, fn, args, kwargs, builder)
+        raise MissingRuleError(
+            f"no derivative rule for {getattr(fn, '__module__', '') or ''}."
+            f"{getattr(fn, '__qualname__', repr(fn))} and no Python source to read; register "
+            "one with srcad.extend.defprimitive (see docs/custom_rules.md)",
+            filename=self.filename, line=node.lineno, construct=self.source_of(node))
+
+    def bind_and_emit(self, prim, args, kwargs, builder, node):
+        rule = RULES[prim]
+        if rule.variadic:
+            return self.emit(prim, [self.atom(a, builder, node) for a in args], builder, node)
+        names = rule.arg_names
+        if len(args) > len(names):
+            self.refuse(node, f"{len(args)} positional arguments to {prim} (at most {len(names)})")
+        bound = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names or key in bound:
+                self.refuse(node, f"the argument {key}= of {prim}")
+            bound[key] = value
+        atoms = []
+        for name in names:
+            if name not in bound and name not in rule.defaults:
+                self.refuse(node, f"a call to {prim} without its argument {name!r}")
+            value = bound.get(name, Const(rule.defaults.get(name)))
+            atoms.append(self.atom(value, builder, node))
+        return self.emit(prim, atoms, builder, node)
+
+    def emit(self, prim, atoms, builder, node):
+        builder.line = getattr(node, "lineno", builder.line)
+        try:
+            return builder.emit(prim, *atoms)
+        except SrcadError:
+            raise
+        except Exception as err:     # noqa: BLE001 - constant folding of a bad expression
+            raise UnsupportedSyntaxError(f"cannot lower {self.source_of(node)}: {err}",
+                                         filename=self.filename, line=node.lineno,
+                                         construct=self.source_of(node)) from err
+
+    # ----- user functions: inlined -----------------------------------------------------------
+    def inline(self, node, fn, args, kwargs, builder):
+        if self.depth >= _MAX_INLINE_DEPTH:
+            self.refuse(node, f"recursion through {fn.__name__}: recursive helpers are not "
+                              "supported; write the recursion as a loop")
+        parsed = frontend.parse(fn)
+        if isinstance(parsed.node, ast.Lambda) is False and parsed.node.decorator_list:
+            unwrapped = getattr(fn, "__wrapped__", None)
+            if unwrapped is not None:
+                parsed = frontend.parse(unwrapped)
+        return self.inline_parsed(node, parsed, {}, args, kwargs, builder)
+
+    def inline_local(self, node, local, args, kwargs, builder):
+        parsed = frontend.Parsed(node=local.node, name=local.name, filename=self.filename,
+                                 globals=self.parsed.globals, closure=self.parsed.closure,
+                                 lines=self.parsed.lines)
+        return self.inline_parsed(node, parsed, local.env, args, kwargs, builder)
+
+    def inline_parsed(self, node, parsed, outer_env, args, kwargs, builder):
+        from .lower import FALLTHROUGH, Lowering, _check_signature
+        _check_signature(parsed.node, parsed)
+        env = dict(outer_env)
+        env.update(self.bind_params(node, parsed, args, kwargs))
+        inner = Lowering(parsed, self.depth + 1)
+        body = parsed.node.body
+        stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
+        saved = builder.line
+        result = inner.suite(stmts, env, builder)
+        builder.line = saved
+        return Const(None) if result is FALLTHROUGH else result
+
+    def bind_params(self, node, parsed, args, kwargs):
+        params = parsed.node.args
+        names = [a.arg for a in params.args]
+        defaults = params.defaults
+        if len(args) > len(names):
+            self.refuse(node, f"{parsed.name}() takes {len(names)} arguments, {len(args)} given")
+        bound = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names or key in bound:
+                self.refuse(node, f"unexpected argument {key}= to {parsed.name}()")
+            bound[key] = value
+        for name, default in zip(names[len(names) - len(defaults):], defaults):
+            if name not in bound:
+                bound[name] = self.default_value(parsed, default)
+        missing = [n for n in names if n not in bound]
+        if missing:
+            self.refuse(node, f"{parsed.name}() is missing the argument {missing[0]!r}")
+        return bound
+
+    def default_value(self, parsed, default):
+        if isinstance(default, ast.Constant):
+            return Const(default.value)
+        try:
+            return from_python(eval(compile(ast.Expression(default), self.filename, "eval"),
+                                    parsed.globals, dict(parsed.closure)))
+        except Exception as err:     # noqa: BLE001
+            raise UnsupportedSyntaxError(f"cannot evaluate the default value: {err}",
+                                         filename=self.filename, line=default.lineno) from err
+
+    def local_function(self, node, env):
+        name = getattr(node, "name", "<lambda>")
+        return LocalFunction(node, env, name)
+
+    def expr_Lambda(self, node, env, builder):
+        return self.local_function(node, env)
+
+    # ----- builtins with meaning at transformation time --------------------------------------
+    def call_range(self, node, args, kwargs, builder):
+        atoms = [self.atom(a, builder, node) for a in args]
+        if not 1 <= len(atoms) <= 3 or kwargs:
+            self.refuse(node, "range() with these arguments")
+        if len(atoms) == 1:
+            atoms = [Const(0), atoms[0], Const(1)]
+        elif len(atoms) == 2:
+            atoms.append(Const(1))
+        return RangeValue(*atoms)
+
+    def call_zip(self, node, args, kwargs, builder):
+        return ZipValue(args)
+
+    def call_enumerate(self, node, args, kwargs, builder):
+        return EnumerateValue(args[0], self.atom(args[1], builder, node) if len(args) > 1
+                              else Const(0))
+
+    def call_reversed(self, node, args, kwargs, builder):
+        return ReversedValue(args[0])
+
+    def call_sequence(self, node, args, kwargs, builder):
+        tag = "list" if node.func.id == "list" else "tuple" if isinstance(node.func, ast.Name) \
+            else "tuple"
+        if len(args) == 1 and isinstance(args[0], StaticSeq):
+            return StaticSeq(list(args[0].items), tag)
+        self.refuse(node, "list()/tuple() of a runtime value")
+
+    def call_len(self, node, args, kwargs, builder):
+        seq = args[0]
+        if isinstance(seq, StaticSeq):
+            return Const(len(seq.items))
+        if isinstance(seq, RangeValue):
+            return self.emit("range_len", [seq.start, seq.stop, seq.step], builder, node)
+        return self.emit("len", [self.atom(seq, builder, node)], builder, node)
+
+    def call_isinstance(self, node, args, kwargs, builder):
+        value = args[0]
+        if isinstance(value, Const) and isinstance(args[1], Static):
+            return Const(isinstance(value.value, args[1].obj))
+        if isinstance(value, Var) and isinstance(args[1], Static):
+            return self.isinstance_by_kind(node, value, args[1].obj)
+        self.refuse(node, "isinstance() on this value")
+
+    def isinstance_by_kind(self, node, var, types):
+        types = types if isinstance(types, tuple) else (types,)
+        python = {"float": float, "int": int, "bool": bool, "list": list, "tuple": tuple,
+                  "dict": dict, "none": type(None)}
+        import numpy as np
+        if var.kind.tag == "array":
+            return Const(any(t is np.ndarray for t in types))
+        if var.kind.tag in python:
+            return Const(any(issubclass(python[var.kind.tag], t) for t in types))
+        self.refuse(node, "isinstance() on a value whose type srcad does not know here")
+
+    def call_sum(self, node, args, kwargs, builder):
+        seq = args[0]
+        if not isinstance(seq, StaticSeq) or kwargs:
+            self.refuse(node, "sum() over a runtime sequence; use np.sum, or a loop")
+        total = self.atom(args[1], builder, node) if len(args) > 1 else Const(0)
+        for item in seq.items:
+            total = self.emit("add", [total, self.atom(item, builder, node)], builder, node)
+        return total
+
+    def call_minmax(self, node, args, kwargs, builder):
+        prim = "maximum" if node.func.id == "max" else "minimum"
+        if len(args) == 1 and isinstance(args[0], StaticSeq):
+            args = args[0].items
+        if len(args) < 2 or kwargs:
+            self.refuse(node, f"{node.func.id}() of a runtime sequence; use np.{prim[:3]}")
+        result = self.atom(args[0], builder, node)
+        for a in args[1:]:
+            result = self.emit(prim, [result, self.atom(a, builder, node)], builder, node)
+        return result
+
+    def call_float(self, node, args, kwargs, builder):
+        atom = self.atom(args[0], builder, node)
+        if isinstance(atom, Const):
+            return Const(float(atom.value))
+        return self.emit("to_float", [atom], builder, node)
+
+    # ----- iteration -------------------------------------------------------------------------
+    def iteration(self, node, env, builder):
+        """How a for loop walks its iterable: index bounds and the element at an index."""
+        value = self.expr(node, env, builder)
+        return self.iteration_of(node, value, builder)
+
+    def iteration_of(self, node, value, builder):
+        if isinstance(value, RangeValue):
+            return Iteration((value.start, value.stop, value.step), self.range_element(value))
+        if isinstance(value, EnumerateValue):
+            inner = self.iteration_of(node, value.seq, builder)
+            return Iteration(inner.bounds, lambda i, b: StaticSeq(
+                [self.emit("add", [value.start, i], b, node), inner.element(i, b)]))
+        if isinstance(value, ZipValue):
+            parts = [self.iteration_of(node, p, builder) for p in value.parts]
+            stop = parts[0].bounds[1]
+            for p in parts[1:]:
+                stop = self.emit("minimum", [stop, p.bounds[1]], builder, node)
+            return Iteration((Const(0), stop, Const(1)),
+                             lambda i, b: StaticSeq([p.element(i, b) for p in parts]))
+        if isinstance(value, ReversedValue):
+            inner = self.iteration_of(node, value.seq, builder)
+            n = self.length_of(node, inner, builder)
+            last = self.emit("sub", [n, Const(1)], builder, node)
+            return Iteration((Const(0), n, Const(1)), lambda i, b: inner.element(
+                self.position(node, inner, self.emit("sub", [last, i], b, node), b), b))
+        seq = self.atom(value, builder, node)
+        n = self.emit("len", [seq], builder, node)
+        return Iteration((Const(0), n, Const(1)),
+                         lambda i, b: self.emit("getitem", [seq, i], b, node))
+
+    def range_element(self, value):
+        if isinstance(value.start, Const) and value.start.value == 0 and \
+                isinstance(value.step, Const) and value.step.value == 1:
+            return lambda i, b: i
+        return lambda i, b: i
+
+    def length_of(self, node, iteration, builder):
+        start, stop, step = iteration.bounds
+        return self.emit("range_len", [start, stop, step], builder, node)
+
+    def position(self, node, iteration, k, builder):
+        """The loop index that visits the k-th element (k counted from 0)."""
+        start, _, step = iteration.bounds
+        return self.emit("add", [start, self.emit("mul", [k, step], builder, node)], builder, node)
+
+
+def _hashable(obj):
+    try:
+        hash(obj)
+        return True
+    except TypeError:
+        return False
+
+
+_SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerate",
+                  reversed: "call_reversed", list: "call_sequence", tuple: "call_sequence",
+                  len: "call_len", isinstance: "call_isinstance", builtins.sum: "call_sum",
+                  max: "call_minmax", min: "call_minmax", float: "call_float"}

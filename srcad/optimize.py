@@ -1,0 +1,155 @@
+"""Optimizer passes over the IR. Each is small and separately tested; `simplify` runs them all.
+
+- `eliminate_dead_code`: drop equations whose values nobody reads (effects are kept), unused
+  outs of `if`s and unused loop carries.
+- `eliminate_common_subexpressions`: one equation per distinct (prim, args) in a block.
+
+Constant folding and the neutral elements (`x + 0`, `g * 1`) are folded as equations are
+built (`builder.Builder.emit`), so no pass ever sees them.
+"""
+
+from .ir import Block, Const, Eqn, For, Function, If, Var, While, free_vars
+from .rules import RULES
+
+
+def simplify(fn):
+    fn = eliminate_common_subexpressions(fn)
+    return eliminate_dead_code(fn)
+
+
+# ----- dead code ----------------------------------------------------------------------------
+def eliminate_dead_code(fn):
+    body = _dce_block(fn.body, set())
+    return _replace_body(fn, body)
+
+
+def _replace_body(fn, body):
+    return Function(fn.name, fn.params, body, fn.filename, fn.line, fn.source_lines,
+                    fn.param_names)
+
+
+def _reads(atoms):
+    return {a for a in atoms if isinstance(a, Var)}
+
+
+def _dce_block(block, live_after):
+    """The block without dead statements, given the vars read after it."""
+    live = set(live_after) | _reads(block.results)
+    kept = []
+    for stmt in reversed(block.stmts):
+        new = _dce_stmt(stmt, live)
+        if new is not None:
+            kept.append(new)
+            live |= set(free_vars(Block([new])))
+    kept.reverse()
+    return Block(kept, block.results)
+
+
+def _dce_stmt(stmt, live):
+    if isinstance(stmt, Eqn):
+        if RULES[stmt.prim].effect or any(o in live for o in stmt.outs):
+            return stmt
+        return None
+    if isinstance(stmt, If):
+        return _dce_if(stmt, live)
+    return _dce_loop(stmt, live)
+
+
+def _dce_if(stmt, live):
+    keep = [j for j, o in enumerate(stmt.outs) if o in live]
+    has_effect = any(RULES[e.prim].effect for b in (stmt.then, stmt.orelse)
+                     for e in _eqns(b))
+    if not keep and not has_effect:
+        return None
+    outs = tuple(stmt.outs[j] for j in keep)
+    blocks = []
+    for b in (stmt.then, stmt.orelse):
+        results = tuple(b.results[j] for j in keep)
+        blocks.append(_dce_block(Block(b.stmts, results), set()))
+    return If(stmt.cond, blocks[0], blocks[1], outs, stmt.line)
+
+
+def _dce_loop(stmt, live):
+    """Keep the carries that are live after the loop or feed a live carry or an effect."""
+    keep = {j for j, o in enumerate(stmt.outs) if o in live}
+    while True:
+        results = tuple(stmt.body.results[j] for j in sorted(keep))
+        trial = _dce_block(Block(stmt.body.stmts, results), set())
+        extra = _cond_reads(stmt)
+        reads = set(free_vars(trial)) | extra
+        grown = keep | {j for j, p in enumerate(stmt.carry_params) if p in reads}
+        if grown == keep:
+            break
+        keep = grown
+    if not keep and not any(RULES[e.prim].effect for e in _eqns(trial)):
+        return None
+    idx = sorted(keep)
+    pick = lambda seq: tuple(seq[j] for j in idx)   # noqa: E731
+    body = Block(trial.stmts, pick(stmt.body.results))
+    if isinstance(stmt, For):
+        return For(stmt.index, stmt.start, stmt.stop, stmt.step, pick(stmt.carry_init),
+                   pick(stmt.carry_params), body, pick(stmt.outs), stmt.reverse, stmt.line)
+    return While(pick(stmt.carry_init), pick(stmt.carry_params), stmt.cond, body,
+                 pick(stmt.outs), stmt.line)
+
+
+def _cond_reads(stmt):
+    return set(free_vars(stmt.cond)) if isinstance(stmt, While) else set()
+
+
+def _eqns(block):
+    from .ir import walk_eqns
+    return walk_eqns(block)
+
+
+# ----- common subexpressions ----------------------------------------------------------------
+def eliminate_common_subexpressions(fn):
+    return _replace_body(fn, _cse_block(fn.body, {}, {}))
+
+
+def _key(atom, rename):
+    if isinstance(atom, Var):
+        return ("var", id(rename.get(atom, atom)))
+    return atom.key()
+
+
+def _cse_block(block, seen, rename):
+    seen = dict(seen)
+    stmts = []
+    for stmt in block.stmts:
+        stmt = _rename_stmt(stmt, rename)
+        if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and not RULES[stmt.prim].effect:
+            key = (stmt.prim,) + tuple(_key(a, rename) for a in stmt.args)
+            if key in seen:
+                rename[stmt.out] = seen[key]
+                continue
+            seen[key] = stmt.out
+            stmts.append(stmt)
+        elif isinstance(stmt, Eqn):
+            stmts.append(stmt)
+        else:
+            stmts.append(_cse_compound(stmt, seen, rename))
+    results = tuple(rename.get(a, a) if isinstance(a, Var) else a for a in block.results)
+    return Block(stmts, results)
+
+
+def _rename_stmt(stmt, rename):
+    if not rename:
+        return stmt
+    from .analysis import substitute
+    return substitute([stmt], rename)[0]
+
+
+def _cse_compound(stmt, seen, rename):
+    if isinstance(stmt, If):
+        return If(stmt.cond, _cse_block(stmt.then, seen, rename),
+                  _cse_block(stmt.orelse, seen, rename), stmt.outs, stmt.line)
+    body = _cse_block(stmt.body, seen, rename)
+    if isinstance(stmt, For):
+        return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
+                   stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
+    return While(stmt.carry_init, stmt.carry_params, _cse_block(stmt.cond, seen, rename), body,
+                 stmt.outs, stmt.line)
+
+
+__all__ = ["simplify", "eliminate_dead_code", "eliminate_common_subexpressions", "Const"]

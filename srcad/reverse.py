@@ -1,0 +1,302 @@
+"""Reverse mode: a forward sweep that records what it must, then a reverse sweep that
+accumulates adjoints, as a new IR function.
+
+The reverse sweep walks the statements backwards. An equation hands its output's adjoint to
+its rule, which returns one contribution per varied argument; the first contribution to a
+value's adjoint is assigned, later ones are added. An `if` is reversed branch by branch (the
+forward `if` exports the values its reverse branch reads). A loop is replayed backwards: the
+forward body pushes onto a tape only the values the reverse body reads that the loop itself
+computes (the to-be-recorded set), and the reverse body pops them.
+"""
+
+from . import kinds as K
+from .analysis import bound_vars, reads, substitute, varied_vars
+from .builder import Builder, Sym
+from .errors import NonDifferentiableError
+from .ir import Block, Const, Eqn, For, Function, If, Var, While
+from .rules import RULES, ZERO
+
+_MAX_ROUNDS = 8
+
+
+def adjoint(fn, wrt, *, mode="grad", wrt_tuple=False):
+    """The reverse-mode derivative of `fn` with respect to the params at indices `wrt`.
+
+    mode "grad": returns the gradients; "value_and_grad": (value, gradients); "vjp": takes a
+    cotangent after fn's parameters and returns (value, gradients). Gradients are a tuple when
+    `wrt_tuple`, else the single gradient.
+    """
+    wrt_params = [fn.params[i] for i in wrt]
+    sweep = Sweep(fn, varied_vars(fn, wrt_params))
+    result = fn.body.results[0]
+    seed = Var("g", result.kind) if mode == "vjp" else Const(1.0)
+    adj = {}
+    rb = Builder(fn.line)
+    if mode != "vjp":
+        _check_scalar_output(fn, result, rb)
+    if isinstance(result, Var) and result in sweep.varied:
+        sweep.accumulate(adj, result, seed, rb)
+    forward = sweep.block_stmts(fn.body.stmts, adj, rb)
+    grads = tuple(sweep.gradient(p, adj, rb) for p in wrt_params)
+    if wrt_tuple and (len(grads) == 1 or mode != "grad"):
+        grads = (rb.emit("make_tuple", *grads, hint="grads"),)
+    results = grads if mode == "grad" else (result,) + grads
+    params = fn.params + ((seed,) if mode == "vjp" else ())
+    return Function(fn.name, params, Block(forward + rb.stmts, results), fn.filename, fn.line,
+                    fn.source_lines, param_names=fn.param_names)
+
+
+def _check_scalar_output(fn, result, rb):
+    """grad of a non-scalar function is an error, never a silent sum."""
+    kind = result.kind
+    if kind.is_scalar or (kind.is_array and kind.ndim == 0):
+        return
+    if kind.is_array or kind.is_container or kind.tag in ("none", "str"):
+        raise ValueError(f"srcad.grad: {fn.name} must return a scalar, but it returns "
+                         f"{_describe(kind)}; use srcad.vjp or srcad.jacobian for "
+                         "non-scalar outputs (or sum the output yourself)")
+    rb.emit("check_scalar", result)
+
+
+def _describe(kind):
+    if kind.is_array:
+        return f"a {kind.ndim}-d array"
+    return {"none": "None", "str": "a string"}.get(kind.tag, f"a {kind.tag}")
+
+
+class Sweep:
+    def __init__(self, fn, varied):
+        self.fn = fn
+        self.varied = varied
+
+    # ----- adjoint bookkeeping ---------------------------------------------------------------
+    def accumulate(self, adj, var, contribution, rb):
+        """adj[var] += contribution; the first contribution is assigned, not added to zero."""
+        if isinstance(contribution, Sym):
+            contribution = contribution.atom
+        if var not in adj:
+            adj[var] = contribution
+            self.name_adjoint(var, contribution)
+            return
+        prim = "add" if var.kind.is_numeric else "add_any"
+        previous = adj[var]
+        total = rb.emit(prim, previous, contribution)
+        if isinstance(previous, Var) and var.hint and previous.hint == "b" + var.hint:
+            previous.hint = None         # a partial sum: the name goes to the total
+        self.name_adjoint(var, total)
+        adj[var] = total
+
+    def name_adjoint(self, var, atom):
+        if not isinstance(atom, Var) or atom is var:
+            return
+        if atom.hint is None and var.hint is not None:
+            atom.hint = "b" + var.hint
+        if atom.same_shape_as is None and var.shape_class() is not atom and var.kind.is_numeric:
+            atom.same_shape_as = var
+
+    def zeros(self, var, rb):
+        if var.kind.is_scalar:
+            return Const(0.0)
+        if var.kind.is_container:
+            return rb.emit("empty_adjoint", var)
+        return rb.emit("zeros_like", var)
+
+    def gradient(self, param, adj, rb):
+        """The adjoint of a wrt parameter, finished to the parameter's structure and dtype."""
+        if param.kind.is_container or param.kind.tag == "unknown":
+            return rb.emit("finish_adjoint", adj.get(param, Const(None)), param,
+                           hint="b" + (param.hint or ""))
+        if param not in adj:
+            return rb.emit("zeros_like", param, hint="b" + (param.hint or ""))
+        return adj[param]
+
+    # ----- statements ------------------------------------------------------------------------
+    def block_stmts(self, stmts, adj, rb):
+        """Reverse `stmts` into `rb` (backwards); returns the forward sweep's statements."""
+        forward = []
+        for stmt in reversed(stmts):
+            rb.line = getattr(stmt, "line", rb.line)
+            if isinstance(stmt, Eqn):
+                self.eqn(stmt, adj, rb)
+                forward.append(stmt)
+            elif isinstance(stmt, If):
+                forward.extend(reversed(self.if_(stmt, adj, rb)))
+            else:
+                forward.extend(reversed(self.loop(stmt, adj, rb)))
+        forward.reverse()
+        return forward
+
+    def eqn(self, eqn, adj, rb):
+        if len(eqn.outs) != 1 or eqn.out not in adj:
+            for out in eqn.outs:
+                if out in adj:
+                    self.refuse(eqn, "a multi-output operation")
+            return
+        g = adj.pop(eqn.out)
+        rule = RULES[eqn.prim]
+        args = [Sym(rb, a) for a in eqn.args]
+        for i, arg in enumerate(eqn.args):
+            if not (isinstance(arg, Var) and arg in self.varied):
+                continue
+            vjp = rule.vjp_rule(i)
+            if vjp is ZERO:
+                continue
+            if vjp is None:
+                self.refuse(eqn, f"argument {i + 1} ({rule.arg_names[min(i, len(rule.arg_names) - 1)]})")
+            self.accumulate(adj, arg, vjp(Sym(rb, g), Sym(rb, eqn.out), *args), rb)
+
+    def refuse(self, eqn, what):
+        raise NonDifferentiableError(
+            f"{eqn.prim} is not differentiable with respect to {what} in reverse mode; "
+            "wrap the value in srcad.stop_gradient if its derivative should be ignored, or "
+            "register a rule with srcad.extend.defprimitive",
+            filename=self.fn.filename, line=eqn.line, construct=eqn.prim)
+
+    # ----- if --------------------------------------------------------------------------------
+    def if_(self, stmt, adj, rb):
+        seeds = {o: adj.pop(o) for o in stmt.outs if o in adj}
+        outer = self.outer_contributions(stmt, seeds, adj)
+        branches = []
+        for block in (stmt.then, stmt.orelse):
+            branches.append(self.reverse_branch(block, stmt, seeds, outer, adj))
+        (fwd_then, rev_then, need_then), (fwd_else, rev_else, need_else) = branches
+        exports = [Var(v.hint, v.kind) for v in need_then + need_else]
+        none_then = (Const(None),) * len(need_else)
+        none_else = (Const(None),) * len(need_then)
+        then_block = Block(fwd_then, stmt.then.results + tuple(need_then) + none_then)
+        else_block = Block(fwd_else, stmt.orelse.results + none_else + tuple(need_else))
+        forward_if = If(stmt.cond, then_block, else_block, stmt.outs + tuple(exports), stmt.line)
+        mapping = dict(zip(need_then + need_else, exports))
+        rev_then = Block(substitute(rev_then.stmts, mapping), rev_then.results)
+        rev_else = Block(substitute(rev_else.stmts, mapping), rev_else.results)
+        outs = tuple(Var("b" + (u.hint or ""), u.kind) for u in outer)
+        rb.append(If(stmt.cond, rev_then, rev_else, outs, stmt.line))
+        for u, out in zip(outer, outs):
+            adj[u] = out
+            self.name_adjoint(u, out)
+        return [forward_if]
+
+    def reverse_branch(self, block, stmt, seeds, outer, adj):
+        """One branch reversed: (its forward stmts, its reverse block, primal values it reads)."""
+        branch_adj = {u: adj[u] for u in outer if u in adj}
+        bb = Builder(stmt.line)
+        for out, result in zip(stmt.outs, block.results):
+            if out in seeds and isinstance(result, Var) and result in self.varied:
+                self.accumulate(branch_adj, result, seeds[out], bb)
+        forward = self.block_stmts(block.stmts, branch_adj, bb)
+        results = tuple(branch_adj.get(u) or self.zeros(u, bb) for u in outer)
+        local = bound_vars(Block(forward))
+        needed = [v for v in reads(bb.stmts, results) if v in local]
+        return forward, Block(bb.stmts, results), needed
+
+    def outer_contributions(self, stmt, seeds, adj):
+        """Vars defined outside a compound statement that its reverse contributes to."""
+        trial = dict(adj)
+        probe = Builder(stmt.line)
+        local = set()
+        for block in (stmt.then, stmt.orelse) if isinstance(stmt, If) else (stmt.body,):
+            local |= bound_vars(block)
+            branch_adj = {}
+            for out, result in zip(stmt.outs, block.results):
+                if out in seeds and isinstance(result, Var) and result in self.varied:
+                    self.accumulate(branch_adj, result, seeds[out], probe)
+            if not isinstance(stmt, If):
+                for p in stmt.carry_params:
+                    if p in self.varied:
+                        self.accumulate(branch_adj, p, Const(0.0), probe)
+                for r in stmt.body.results:
+                    if isinstance(r, Var) and r in self.varied:
+                        self.accumulate(branch_adj, r, Const(0.0), probe)
+            self.block_stmts(block.stmts, branch_adj, probe)
+            trial.update(branch_adj)
+        local |= set(getattr(stmt, "carry_params", ()))
+        return [v for v in trial if v not in local and v not in adj or
+                (v in adj and trial[v] is not adj[v] and v not in local)]
+
+    # ----- loops -----------------------------------------------------------------------------
+    def loop(self, stmt, adj, rb):
+        if isinstance(stmt, While):
+            stmt, before = self.counted_while(stmt)
+        else:
+            before = []
+        seeds = {o: adj.pop(o) for o in stmt.outs if o in adj}
+        active = [j for j, p in enumerate(stmt.carry_params) if p in self.varied]
+        outer = self.outer_contributions(stmt, seeds, adj)
+        return before + self.reverse_loop(stmt, seeds, active, outer, adj, rb)
+
+    def counted_while(self, stmt):
+        """A while loop that also counts its iterations, for the reverse replay."""
+        count = Var("n_iter", K.INT)
+        body = Builder(stmt.line)
+        next_count = body.emit("add", count, Const(1))
+        new_body = Block(stmt.body.stmts + body.stmts, stmt.body.results + (next_count,))
+        out = Var("n_iter", K.INT)
+        loop = While(stmt.carry_init + (Const(0),), stmt.carry_params + (count,), stmt.cond,
+                     new_body, stmt.outs + (out,), stmt.line)
+        return loop, []
+
+    def reverse_loop(self, stmt, seeds, active, outer, adj, rb):
+        body = stmt.body
+        gparams = [Var("b" + (stmt.carry_params[j].hint or ""), stmt.carry_params[j].kind)
+                   for j in active]
+        accs = [Var("b" + (u.hint or ""), u.kind) for u in outer]
+        body_adj = dict(zip(outer, accs))
+        bb = Builder(stmt.line)
+        for j, gp in zip(active, gparams):
+            result = body.results[j]
+            if isinstance(result, Var) and result in self.varied:
+                self.accumulate(body_adj, result, gp, bb)
+        forward_body = self.block_stmts(body.stmts, body_adj, bb)
+        results = tuple(body_adj.get(stmt.carry_params[j]) or self.zeros(stmt.carry_params[j], bb)
+                        for j in active) + tuple(body_adj.get(u) or self.zeros(u, bb)
+                                                 for u in outer)
+        return self.record_and_replay(stmt, forward_body, bb, results, seeds, active, outer,
+                                      gparams, accs, adj, rb)
+
+    def record_and_replay(self, stmt, forward_body, bb, results, seeds, active, outer,
+                          gparams, accs, adj, rb):
+        is_for = isinstance(stmt, For)
+        local = bound_vars(Block(forward_body)) | set(stmt.carry_params)
+        rev_index = Var(stmt.index.hint if is_for else "i", K.INT)
+        index_map = {stmt.index: rev_index} if is_for else {}
+        needed = [v for v in reads(bb.stmts, results) if v in local and v not in index_map]
+        tape = Var("tape", K.Kind("list"))
+        popped = [Var(v.hint, v.kind) for v in needed]
+        mapping = dict(zip(needed, popped), **{})
+        mapping.update(index_map)
+        pops = [Eqn(tuple(popped), "tape_pop", (tape,), stmt.line)] if needed else []
+        rev_block = Block(pops + substitute(bb.stmts, mapping),
+                          tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results))
+        pushed = self.push(tape, needed, stmt.line)
+        fwd_loop = self.forward_loop(stmt, forward_body, pushed)
+        inits = tuple(seeds.get(stmt.outs[j]) or self.zeros(stmt.outs[j], rb) for j in active)
+        inits += tuple(adj.get(u) or self.zeros(u, rb) for u in outer)
+        outs = tuple(Var(p.hint, p.kind) for p in gparams + accs)
+        start, stop, step = ((stmt.start, stmt.stop, stmt.step) if is_for
+                             else (Const(0), stmt.outs[-1], Const(1)))
+        rb.append(For(rev_index, start, stop, step, inits, tuple(gparams + accs), rev_block,
+                      outs, reverse=True, line=stmt.line))
+        for j, out in zip(active, outs):
+            init = stmt.carry_init[j]
+            if isinstance(init, Var) and init in self.varied:
+                self.accumulate(adj, init, out, rb)
+        for u, out in zip(outer, outs[len(active):]):
+            adj[u] = out
+        new_tape = [Eqn((tape,), "tape_new", (), stmt.line)] if needed else []
+        return new_tape + [fwd_loop]
+
+    def push(self, tape, needed, line):
+        if not needed:
+            return []
+        if len(needed) == 1:
+            return [Eqn((Var(None, K.NONE),), "tape_push", (tape, needed[0]), line)]
+        record = Var("record", K.Kind("tuple"))
+        return [Eqn((record,), "make_tuple", tuple(needed), line),
+                Eqn((Var(None, K.NONE),), "tape_push", (tape, record), line)]
+
+    def forward_loop(self, stmt, forward_body, pushed):
+        body = Block(forward_body + pushed, stmt.body.results)
+        if isinstance(stmt, For):
+            return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
+                       stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
+        return While(stmt.carry_init, stmt.carry_params, stmt.cond, body, stmt.outs, stmt.line)

@@ -1,0 +1,96 @@
+"""The primitive table: for each primitive its NumPy implementation, how generated code spells
+it, its tangent (jvp) and adjoint (vjp) rules, how to infer its result kind, and sample inputs
+for the table-wide finite-difference test.
+
+Rules are written over other primitives (through `srcad.builder.Sym`), so that derivative code
+is made of primitives again and can itself be differentiated: higher order for free.
+
+    jvp[i](dx_i, ans, *args)  = the tangent of the output caused by the tangent dx_i of args[i]
+    vjp[i](g, ans, *args)     = g . d ans / d args[i], shaped like args[i]
+
+`None` in jvp/vjp marks an argument the output does not depend on differentiably (an axis, an
+index, a shape); a primitive whose entries are all None is non-differentiable.
+"""
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .. import kinds as K
+from .ops import ZERO
+
+
+@dataclass
+class Rule:
+    name: str
+    impl: Callable
+    syntax: tuple                        # how codegen spells it, see codegen.SYNTAX
+    arg_names: tuple = ("x",)
+    defaults: dict = field(default_factory=dict)
+    jvp: tuple = ()
+    vjp: tuple = ()
+    kind: Callable = None                # (*arg_kinds) -> Kind, or tuple of kinds if nout > 1
+    samples: list = field(default_factory=list)
+    math: str = None                     # spelling for all-float arguments ("math.sin")
+    effect: bool = False                 # mutates or has side effects: never removed or merged
+    symbol: str = None                   # infix symbol for the printer
+    nout: int = 1
+    shape_from: object = None            # "args": output shaped like its array arguments
+                                         # (elementwise); an int i: shaped like argument i
+    kind_from_atoms: bool = False        # `kind` receives the argument atoms, not their kinds
+    variadic: bool = False               # any number of arguments, one jvp/vjp for all
+    doc: str = ""
+
+    @property
+    def differentiable(self):
+        return any(r is not None for r in self.vjp) or any(r is not None for r in self.jvp)
+
+    def vjp_rule(self, i):
+        """The adjoint rule for argument i: a function, ZERO, or None (not differentiable)."""
+        return self._entry(self.vjp, i)
+
+    def jvp_rule(self, i):
+        return self._entry(self.jvp, i)
+
+    def _entry(self, table, i):
+        if self.variadic:
+            return table if table in (None, ZERO) else (lambda *a, _i=i: table(_i, *a))
+        return table[i] if i < len(table) else None
+
+
+RULES = {}          # prim name -> Rule
+FUNCTIONS = {}      # Python/NumPy callable -> prim name
+METHODS = {}        # array method name -> prim name (the array is the first argument)
+ATTRIBUTES = {}     # array attribute name -> prim name ("T" -> "transpose")
+
+
+def defprim(name, impl, syntax=None, *, functions=(), methods=(), attributes=(), **fields):
+    """Register a primitive and the callables that lower to it."""
+    n_args = len(fields.get("arg_names", ("x",)))
+    blank = None if fields.get("variadic") else (None,) * n_args
+    fields.setdefault("jvp", blank)
+    fields.setdefault("vjp", blank)
+    fields.setdefault("kind", lambda *ks: K.UNKNOWN)
+    rule = Rule(name=name, impl=impl, syntax=syntax or ("call", f"np.{name}"), **fields)
+    RULES[name] = rule
+    for fn in functions:
+        FUNCTIONS[fn] = name
+    for m in methods:
+        METHODS[m] = name
+    for a in attributes:
+        ATTRIBUTES[a] = name
+    return rule
+
+
+def prim_of(obj):
+    """The primitive a Python object (np.sin, math.exp, ...) lowers to, or None."""
+    try:
+        return FUNCTIONS.get(obj)
+    except TypeError:          # unhashable objects are never primitives
+        return None
+
+
+def _load_tables():
+    from . import core, elementwise, arrays, linalg   # noqa: F401  (registration side effects)
+
+
+_load_tables()

@@ -1,0 +1,120 @@
+"""Reductions and shape primitives: sum, mean, transpose, reshape and friends.
+
+The adjoint of a reduction broadcasts g back over the reduced axes (`unreduce`); the adjoint of
+a reshaping operation reshapes g back. Both are primitives with rules of their own, so second
+derivatives go through them.
+"""
+
+import numpy as np
+
+from .. import kinds as K
+from . import defprim
+from .core import reduce_to
+from .ops import ZERO, reshape, shape, size, sum, swapaxes, transpose
+
+
+def unreduce_impl(g, x, axis=None, keepdims=False):
+    """g broadcast back to x's shape after a reduction of x over `axis`."""
+    shape_x = np.shape(x)
+    if axis is not None and not keepdims:
+        axes = (axis,) if isinstance(axis, int) else axis
+        g = np.expand_dims(g, tuple(a % len(shape_x) for a in axes))
+    return np.broadcast_to(g, shape_x)
+
+
+def _reduced_kind(x, axis, keepdims):
+    """Kind of a reduction of x; axis and keepdims are atoms (constants are read)."""
+    xk = x.kind
+    if xk.is_scalar:
+        return K.FLOAT
+    if not xk.is_array:
+        return K.UNKNOWN
+    keep = getattr(keepdims, "value", None)
+    ax = getattr(axis, "value", "unknown")
+    if keep is True:
+        return xk
+    if ax is None and keep is False:
+        return K.FLOAT if xk.dtype == "float64" else K.array(0, xk.dtype)
+    if isinstance(ax, int) and keep is False:
+        return K.array(xk.ndim - 1, xk.dtype)
+    if isinstance(ax, tuple) and keep is False:
+        return K.array(xk.ndim - len(ax), xk.dtype)
+    return K.UNKNOWN
+
+
+def _unreduce(g, x, axis, keepdims):
+    if x.kind.is_scalar:
+        return g
+    return g._op("unreduce", g, x, axis, keepdims)
+
+
+_M = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
+_T3 = np.arange(24.0).reshape(2, 3, 4) / 10.0
+
+defprim("sum", np.sum, arg_names=("x", "axis", "keepdims"),
+        defaults={"axis": None, "keepdims": False}, functions=(np.sum,), methods=("sum",),
+        kind=_reduced_kind, kind_from_atoms=True,
+        jvp=(lambda dx, ans, x, axis, keepdims: sum(dx, axis, keepdims), ZERO, ZERO),
+        vjp=(lambda g, ans, x, axis, keepdims: _unreduce(g, x, axis, keepdims), ZERO, ZERO),
+        samples=[(_M, None, False), (_M, 0, False), (_M, 1, True), (_T3, (0, 2), False),
+                 (_T3, -1, False)])
+defprim("mean", np.mean, arg_names=("x", "axis", "keepdims"),
+        defaults={"axis": None, "keepdims": False}, functions=(np.mean,), methods=("mean",),
+        kind=_reduced_kind, kind_from_atoms=True,
+        jvp=(lambda dx, ans, x, axis, keepdims: dx._op("mean", dx, axis, keepdims), ZERO, ZERO),
+        vjp=(lambda g, ans, x, axis, keepdims:
+             _unreduce(g * (size(ans) / size(x)), x, axis, keepdims), ZERO, ZERO),
+        samples=[(_M, None, False), (_M, 0, False), (_M, 1, True), (_T3, (0, 2), False)])
+defprim("unreduce", unreduce_impl, ("runtime", "unreduce"),
+        arg_names=("g", "x", "axis", "keepdims"), shape_from=1,
+        kind=lambda g, x, axis, keepdims: x,
+        jvp=(lambda dg, ans, g, x, axis, keepdims: dg._op("unreduce", dg, x, axis, keepdims),
+             ZERO, ZERO, ZERO),
+        vjp=(lambda h, ans, g, x, axis, keepdims: sum(h, axis, keepdims), ZERO, ZERO, ZERO),
+        samples=[(np.array([1.0, 2.0]), _M, 1, False)])
+
+
+def _transpose_vjp(g, ans, x, axes):
+    value = getattr(axes.atom, "value", "unknown")
+    if value is None:
+        return transpose(g, None)
+    if isinstance(value, tuple):
+        return g._op("transpose", g, tuple(int(i) for i in np.argsort(value)))
+    return g._op("transpose", g, g._op("argsort", axes))
+
+
+def _transpose_kind(x, axes):
+    return x if x.is_array else K.UNKNOWN
+
+
+defprim("transpose", np.transpose, ("transpose",), arg_names=("x", "axes"), defaults={"axes": None},
+        functions=(np.transpose,), methods=("transpose",), kind=_transpose_kind,
+        jvp=(lambda dx, ans, x, axes: transpose(dx, axes), ZERO),
+        vjp=(_transpose_vjp, ZERO),
+        samples=[(_M, None), (_T3, (1, 0, 2)), (_T3, (2, 0, 1))])
+defprim("argsort", np.argsort, functions=(np.argsort,), jvp=(ZERO,), vjp=(ZERO,))
+defprim("reshape", np.reshape, arg_names=("x", "shape"), functions=(np.reshape,),
+        methods=("reshape",),
+        jvp=(lambda dx, ans, x, s: reshape(dx, s), ZERO),
+        vjp=(lambda g, ans, x, s: reshape(g, shape(x)), ZERO),
+        samples=[(_M, (3, 2)), (_M, (-1,)), (_T3, (4, -1))])
+defprim("expand_dims", np.expand_dims, arg_names=("x", "axis"), functions=(np.expand_dims,),
+        kind=lambda x, a: K.array(x.ndim + 1, x.dtype) if x.is_array else K.UNKNOWN,
+        jvp=(lambda dx, ans, x, a: dx._op("expand_dims", dx, a), ZERO),
+        vjp=(lambda g, ans, x, a: reshape(g, shape(x)), ZERO),
+        samples=[(_M, 0), (_M, -1)])
+defprim("squeeze", np.squeeze, arg_names=("x", "axis"), defaults={"axis": None},
+        functions=(np.squeeze,), methods=("squeeze",),
+        jvp=(lambda dx, ans, x, a: dx._op("squeeze", dx, a), ZERO),
+        vjp=(lambda g, ans, x, a: reshape(g, shape(x)), ZERO),
+        samples=[(_M[:1], None), (_M[:, :1], 1)])
+defprim("broadcast_to", np.broadcast_to, arg_names=("x", "shape"),
+        functions=(np.broadcast_to,),
+        jvp=(lambda dx, ans, x, s: dx._op("broadcast_to", dx, s), ZERO),
+        vjp=(lambda g, ans, x, s: reduce_to(g, x), ZERO),
+        samples=[(np.array([1.0, 2.0]), (3, 2))])
+defprim("swapaxes", np.swapaxes, arg_names=("x", "axis1", "axis2"), functions=(np.swapaxes,),
+        methods=("swapaxes",), kind=lambda x, a, b: x if x.is_array else K.UNKNOWN,
+        jvp=(lambda dx, ans, x, a, b: swapaxes(dx, a, b), ZERO, ZERO),
+        vjp=(lambda g, ans, x, a, b: swapaxes(g, a, b), ZERO, ZERO),
+        samples=[(_T3, 0, 2)])

@@ -1,0 +1,172 @@
+"""Structural primitives: containers, indexing, comparisons, shape queries, the runtime helpers
+derivative code calls, and the tape loops record on."""
+
+import operator
+
+import numpy as np
+
+from .. import kinds as K
+from .. import runtime
+from . import defprim
+from .ops import ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, unbroadcast, sum
+
+
+def reduce_to(g, x):
+    """g summed back to x's shape (the adjoint of broadcasting); nothing where shapes agree."""
+    gk, xk = g.kind, x.kind
+    if gk.is_scalar and xk.is_scalar:
+        return g
+    same = getattr(g.atom, "shape_class", None) and getattr(x.atom, "shape_class", None)
+    if same and g.atom.shape_class() is x.atom.shape_class():
+        return g
+    if xk.is_scalar and gk.is_array:
+        return sum(g)
+    return unbroadcast(g, x)
+
+
+# ----- containers ----------------------------------------------------------------------------
+def _container_kind(tag):
+    return lambda *ks: K.Kind(tag, items=tuple(ks))
+
+
+defprim("make_tuple", lambda *xs: xs, ("tuple",), variadic=True, arg_names=("items",),
+        kind=_container_kind("tuple"),
+        jvp=lambda i, dx, ans, *xs: None, vjp=lambda i, g, ans, *xs: adjoint_item(g, i, xs[i]))
+defprim("make_list", lambda *xs: list(xs), ("list",), variadic=True, arg_names=("items",),
+        kind=_container_kind("list"),
+        jvp=lambda i, dx, ans, *xs: None, vjp=lambda i, g, ans, *xs: adjoint_item(g, i, xs[i]))
+
+
+def _getitem_kind(x, index):
+    """Kind of x[index]; the index is an atom so constant indices can be read."""
+    value = getattr(index, "value", None) if not hasattr(index, "hint") else None
+    if x.kind.is_container:
+        if value is not None:
+            return K.item_kind(x.kind, value)
+        return K.element_kind(x.kind) if index.kind.tag == "int" else K.UNKNOWN
+    if not x.kind.is_array:
+        return K.UNKNOWN
+    dims = _indexed_ndim(x.kind.ndim, value, index.kind)
+    if dims is None:
+        return K.UNKNOWN
+    if dims == 0 and x.kind.dtype == "float64":
+        return K.FLOAT
+    return K.array(dims, x.kind.dtype)
+
+
+def _indexed_ndim(ndim, value, index_kind):
+    """ndim of an array indexed by ints, slices, None and Ellipsis; None when unknown."""
+    if index_kind.tag == "int":
+        return ndim - 1 if ndim >= 1 else None
+    if value is None:
+        return None
+    parts = value if isinstance(value, tuple) else (value,)
+    if not all(isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts):
+        return None
+    consumed = sum_ints(isinstance(p, (int, slice)) for p in parts)
+    if consumed > ndim:
+        return None
+    kept = sum_ints(isinstance(p, slice) for p in parts) + sum_ints(p is None for p in parts)
+    return kept + (ndim - consumed)
+
+
+def sum_ints(flags):
+    return len([f for f in flags if f])
+
+
+defprim("getitem", operator.getitem, ("subscript",), arg_names=("x", "index"),
+        kind=_getitem_kind, kind_from_atoms=True,
+        jvp=(lambda dx, ans, x, index: getitem(dx, index), ZERO),
+        vjp=(lambda g, ans, x, index: index_adjoint(g, x, index), ZERO),
+        samples=[(np.array([1.0, 2.0, 3.0]), 1), (np.array([[1.0, 2.0], [3.0, 4.0]]), (0, 1))])
+defprim("unpack", lambda x, n: tuple(x), ("unpack",), arg_names=("x", "n"), nout=None,
+        doc="multi-output: `a, b = x`; nout is set per equation by the lowering")
+
+# ----- runtime helpers -----------------------------------------------------------------------
+defprim("unbroadcast", runtime.unbroadcast, ("runtime", "unbroadcast"), arg_names=("g", "x"),
+        kind=lambda g, x: x if x.is_numeric else K.UNKNOWN, shape_from=1,
+        jvp=(lambda dg, ans, g, x: unbroadcast(dg, x), ZERO),
+        vjp=(lambda h, ans, g, x: broadcast_like(h, g), ZERO),
+        samples=[(np.ones((3, 2)), np.ones(2)), (np.ones((2, 3)), np.ones((2, 1)))])
+defprim("broadcast_like", runtime.broadcast_like, ("runtime", "broadcast_like"),
+        arg_names=("x", "target"), kind=lambda x, t: t, shape_from=1,
+        jvp=(lambda dx, ans, x, t: broadcast_like(dx, t), ZERO),
+        vjp=(lambda g, ans, x, t: unbroadcast(g, x), ZERO),
+        samples=[(np.ones(2), np.ones((3, 2)))])
+defprim("zeros_like", runtime.zeros_like, ("runtime", "zeros_like"), shape_from=0,
+        kind=lambda x: K.FLOAT if x.is_scalar else x, jvp=(ZERO,), vjp=(ZERO,))
+defprim("add_any", runtime.add_any, ("runtime", "add_any"), arg_names=("a", "b"),
+        kind=lambda a, b: a if a == b else K.UNKNOWN,
+        jvp=(lambda da, ans, a, b: da, lambda db, ans, a, b: db),
+        vjp=(lambda g, ans, a, b: g, lambda g, ans, a, b: g))
+defprim("index_adjoint", runtime.index_adjoint, ("runtime", "index_adjoint"),
+        arg_names=("g", "x", "index"), kind=lambda g, x, i: x if x.is_array else K.UNKNOWN,
+        shape_from=1,
+        jvp=(lambda dg, ans, g, x, i: index_adjoint(dg, x, i), ZERO, ZERO),
+        vjp=(lambda h, ans, g, x, i: getitem(h, i), ZERO, ZERO))
+defprim("adjoint_item", runtime.adjoint_item, ("runtime", "adjoint_item"),
+        arg_names=("g", "index", "like"), kind=lambda g, i, like: like, shape_from=2)
+defprim("empty_adjoint", runtime.empty_adjoint, ("runtime", "empty_adjoint"))
+defprim("add_at", runtime.add_at, ("runtime", "add_at"), arg_names=("acc", "index", "g"),
+        effect=True)
+
+defprim("check_scalar", runtime.check_scalar, ("runtime", "check_scalar"), effect=True,
+        kind=lambda x: K.NONE)
+defprim("finish_adjoint", runtime.finish_adjoint, ("runtime", "finish_adjoint"),
+        arg_names=("acc", "x"), kind=lambda acc, x: x)
+defprim("to_float", float, ("call", "float"),
+        kind=lambda x: K.FLOAT,
+        jvp=(lambda dx, ans, x: dx if x.kind.is_scalar else broadcast_like(dx, ans),),
+        vjp=(lambda g, ans, x: g if x.kind.is_scalar else broadcast_like(g, x),))
+
+# ----- the tape loops record on --------------------------------------------------------------
+defprim("tape_new", list, ("list",), arg_names=(), effect=True, kind=lambda: K.Kind("list"))
+defprim("tape_push", lambda tape, v: tape.append(v), ("method", "append"),
+        arg_names=("tape", "value"), effect=True, kind=lambda t, v: K.NONE)
+defprim("tape_pop", lambda tape: tape.pop(), ("method", "pop"), arg_names=("tape",),
+        effect=True)
+
+# ----- comparisons and logic: no derivative --------------------------------------------------
+_COMPARISONS = {"gt": (">", operator.gt), "lt": ("<", operator.lt), "ge": (">=", operator.ge),
+                "le": ("<=", operator.le), "eq": ("==", operator.eq), "ne": ("!=", operator.ne)}
+
+
+def _bool_kind(*ks):
+    arrays = [k for k in ks if k.is_array]
+    if arrays:
+        return K.array(max(k.ndim for k in arrays), "bool")
+    return K.BOOL if all(k.is_scalar for k in ks) else K.UNKNOWN
+
+
+for _name, (_symbol, _fn) in _COMPARISONS.items():
+    defprim(_name, _fn, ("compare", _symbol), arg_names=("x", "y"), symbol=_symbol,
+            kind=_bool_kind, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+
+defprim("is_", operator.is_, ("compare", "is"), arg_names=("x", "y"), symbol="is",
+        kind=lambda a, b: K.BOOL, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+defprim("is_not", operator.is_not, ("compare", "is not"), arg_names=("x", "y"),
+        symbol="is not", kind=lambda a, b: K.BOOL, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+defprim("not_", operator.not_, ("unary", "not"), symbol="not", kind=lambda x: K.BOOL,
+        jvp=(ZERO,), vjp=(ZERO,))
+defprim("truth", bool, ("call", "bool"), kind=lambda x: K.BOOL, jvp=(ZERO,), vjp=(ZERO,),
+        functions=(bool,))
+defprim("contains", lambda c, x: x in c, ("compare", "in"), arg_names=("container", "x"),
+        kind=lambda c, x: K.BOOL, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+
+# ----- shape queries: non-differentiable values ----------------------------------------------
+defprim("shape", np.shape, ("attr", "shape"), attributes=("shape",), jvp=(ZERO,), vjp=(ZERO,),
+        kind=lambda x: K.Kind("tuple", items=(K.INT,) * x.ndim) if x.is_array else K.UNKNOWN,
+        functions=(np.shape,))
+defprim("ndim", np.ndim, ("attr", "ndim"), attributes=("ndim",), jvp=(ZERO,), vjp=(ZERO,),
+        kind=lambda x: K.INT, functions=(np.ndim,))
+defprim("size", np.size, ("attr", "size"), attributes=("size",), jvp=(ZERO,), vjp=(ZERO,),
+        kind=lambda x: K.INT, functions=(np.size,))
+defprim("len", len, ("call", "len"), jvp=(ZERO,), vjp=(ZERO,), kind=lambda x: K.INT,
+        functions=(len,))
+defprim("int", int, ("call", "int"), jvp=(ZERO,), vjp=(ZERO,), kind=lambda x: K.INT,
+        functions=(int,))
+defprim("range_len", lambda a, b, c: len(range(a, b, c)), ("call", "len_range"),
+        arg_names=("start", "stop", "step"), jvp=(ZERO,) * 3, vjp=(ZERO,) * 3,
+        kind=lambda *ks: K.INT)
+defprim("make_slice", slice, ("slice",), arg_names=("start", "stop", "step"),
+        jvp=(ZERO,) * 3, vjp=(ZERO,) * 3, kind=lambda *ks: K.OTHER)

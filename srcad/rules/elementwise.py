@@ -1,0 +1,179 @@
+"""Elementwise primitives: arithmetic, the math library, and NumPy's differentiable ufuncs.
+
+A unary rule gives the derivative f'(x) once, as an expression in `ans` and `x`; both modes
+follow from it (jvp = dx * f'(x), vjp = g * f'(x)). A binary rule gives its two partial
+derivatives; the adjoint is reduced back to each argument's shape (`reduce_to`), and nothing
+is emitted for that where the shapes are known to agree.
+"""
+
+import math
+import operator
+
+import numpy as np
+
+from .. import kinds as K
+from . import defprim
+from .core import reduce_to
+from .ops import (ZERO, broadcast_like, cos, cosh, eq, exp, floor_divide, ge, gt, le, log, lt,
+                  sign, sin, sinh, sqrt, where)
+
+_POS = 0.7
+_ARRAY = np.array([[0.3, 0.6, 0.9], [0.45, 0.2, 0.8]])
+_BROADCAST_PAIRS = [
+    (np.array([[0.5, 1.5, 2.0], [1.2, 0.8, 1.7]]), np.array([0.9, 1.1, 1.3])),
+    (np.array([[0.5], [1.5]]), np.array([[0.9, 1.1, 1.3]])),
+    (1.3, np.array([0.7, 1.9])),
+]
+
+
+def unary(name, impl, deriv, *, math_name=None, functions=(), methods=(), samples=None, doc=""):
+    """An elementwise function with derivative `deriv(ans, x)` (a rule-language expression)."""
+    defprim(name, impl, ("call", f"np.{name}"), math=math_name,
+            functions=(impl,) + tuple(functions), methods=methods,
+            kind=K.floating, shape_from="args", doc=doc,
+            jvp=(lambda dx, ans, x: dx * deriv(ans, x),),
+            vjp=(lambda g, ans, x: g * deriv(ans, x),),
+            samples=samples or [(_POS,), (_ARRAY,)])
+
+
+def zero_derivative(name, impl, functions=(), math_name=None):
+    """An elementwise function that is piecewise constant: its derivative is zero (as JAX)."""
+    defprim(name, impl, ("call", f"np.{name}"), math=math_name, functions=(impl,) + functions,
+            kind=lambda k: k if k.is_array else K.FLOAT, jvp=(ZERO,), vjp=(ZERO,))
+
+
+def binary(name, impl, dx, dy, *, syntax=None, symbol=None, functions=(), math_name=None,
+           samples=None, kind=K.broadcast):
+    """An elementwise binary function with partial derivatives dx(ans, x, y), dy(ans, x, y)."""
+    defprim(name, impl, syntax or ("call", f"np.{name}"), arg_names=("x", "y"),
+            symbol=symbol, math=math_name, functions=(impl,) + tuple(functions),
+            kind=kind, shape_from="args",
+            jvp=(lambda t, ans, x, y: expand_to(t * dx(ans, x, y), ans),
+                 lambda t, ans, x, y: expand_to(t * dy(ans, x, y), ans)),
+            vjp=(lambda g, ans, x, y: reduce_to(g * dx(ans, x, y), x),
+                 lambda g, ans, x, y: reduce_to(g * dy(ans, x, y), y)),
+            samples=samples or [(0.8, 1.3)] + _BROADCAST_PAIRS)
+
+
+def expand_to(t, ans):
+    """A tangent t broadcast to the shape of ans; nothing where the shapes are known equal."""
+    if t.kind.is_scalar and ans.kind.is_scalar:
+        return t
+    t_class = getattr(t.atom, "shape_class", None)
+    if t_class and getattr(ans.atom, "shape_class", None) and \
+            t.atom.shape_class() is ans.atom.shape_class():
+        return t
+    return broadcast_like(t, ans)
+
+
+# ----- arithmetic ----------------------------------------------------------------------------
+binary("add", operator.add, lambda ans, x, y: 1.0, lambda ans, x, y: 1.0,
+       syntax=("binop", "+"), symbol="+", functions=(np.add,))
+binary("sub", operator.sub, lambda ans, x, y: 1.0, lambda ans, x, y: -1.0,
+       syntax=("binop", "-"), symbol="-", functions=(np.subtract,))
+binary("mul", operator.mul, lambda ans, x, y: y, lambda ans, x, y: x,
+       syntax=("binop", "*"), symbol="*", functions=(np.multiply,))
+binary("div", operator.truediv, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y,
+       syntax=("binop", "/"), symbol="/", functions=(np.divide, np.true_divide))
+binary("pow", operator.pow, lambda ans, x, y: y * x ** (y - 1), lambda ans, x, y: log(x) * ans,
+       syntax=("binop", "**"), symbol="**", functions=(np.power, pow, math.pow),
+       samples=[(0.8, 1.3), (_ARRAY, 2.0), (_ARRAY, 3), (1.7, np.array([0.5, 2.0]))]
+       + _BROADCAST_PAIRS[:2])
+defprim("neg", operator.neg, ("unary", "-"), symbol="-", functions=(np.negative,),
+        kind=lambda k: k, shape_from="args",
+        jvp=(lambda dx, ans, x: -dx,), vjp=(lambda g, ans, x: -g,),
+        samples=[(0.7,), (_ARRAY,)])
+defprim("pos", operator.pos, ("unary", "+"), symbol="+", functions=(np.positive,),
+        kind=lambda k: k, shape_from="args",
+        jvp=(lambda dx, ans, x: dx,), vjp=(lambda g, ans, x: g,), samples=[(0.7,)])
+
+# ----- the math library ----------------------------------------------------------------------
+unary("sin", np.sin, lambda ans, x: cos(x), math_name="math.sin", functions=(math.sin,))
+unary("cos", np.cos, lambda ans, x: -sin(x), math_name="math.cos", functions=(math.cos,))
+unary("tan", np.tan, lambda ans, x: 1.0 + ans * ans, math_name="math.tan",
+      functions=(math.tan,))
+unary("exp", np.exp, lambda ans, x: ans, math_name="math.exp", functions=(math.exp,))
+unary("log", np.log, lambda ans, x: 1.0 / x, math_name="math.log", functions=(math.log,))
+unary("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, math_name="math.sqrt",
+      functions=(math.sqrt,))
+unary("tanh", np.tanh, lambda ans, x: 1.0 - ans * ans, math_name="math.tanh",
+      functions=(math.tanh,))
+unary("sinh", np.sinh, lambda ans, x: cosh(x), math_name="math.sinh", functions=(math.sinh,))
+unary("cosh", np.cosh, lambda ans, x: sinh(x), math_name="math.cosh", functions=(math.cosh,))
+unary("arctan", np.arctan, lambda ans, x: 1.0 / (1.0 + x * x), math_name="math.atan",
+      functions=(math.atan,))
+unary("arcsin", np.arcsin, lambda ans, x: 1.0 / sqrt(1.0 - x * x), math_name="math.asin",
+      functions=(math.asin,), samples=[(0.3,), (_ARRAY * 0.9,)])
+unary("arccos", np.arccos, lambda ans, x: -1.0 / sqrt(1.0 - x * x), math_name="math.acos",
+      functions=(math.acos,), samples=[(0.3,), (_ARRAY * 0.9,)])
+unary("arcsinh", np.arcsinh, lambda ans, x: 1.0 / sqrt(x * x + 1.0), math_name="math.asinh",
+      functions=(math.asinh,))
+unary("arccosh", np.arccosh, lambda ans, x: 1.0 / sqrt(x * x - 1.0), math_name="math.acosh",
+      functions=(math.acosh,), samples=[(1.7,), (_ARRAY + 1.5,)])
+unary("arctanh", np.arctanh, lambda ans, x: 1.0 / (1.0 - x * x), math_name="math.atanh",
+      functions=(math.atanh,), samples=[(0.3,), (_ARRAY * 0.9,)])
+unary("log1p", np.log1p, lambda ans, x: 1.0 / (1.0 + x), math_name="math.log1p",
+      functions=(math.log1p,))
+unary("expm1", np.expm1, lambda ans, x: ans + 1.0, math_name="math.expm1",
+      functions=(math.expm1,))
+unary("log2", np.log2, lambda ans, x: 1.0 / (x * math.log(2.0)), math_name="math.log2",
+      functions=(math.log2,))
+unary("log10", np.log10, lambda ans, x: 1.0 / (x * math.log(10.0)), math_name="math.log10",
+      functions=(math.log10,))
+unary("exp2", np.exp2, lambda ans, x: ans * math.log(2.0))
+unary("square", np.square, lambda ans, x: 2.0 * x)
+unary("reciprocal", np.reciprocal, lambda ans, x: -(ans * ans))
+unary("abs", np.abs, lambda ans, x: sign(x), math_name="abs",
+      functions=(np.absolute, abs, math.fabs), samples=[(-0.7,), (_ARRAY - 0.5,)],
+      doc="abs'(0) = 0, as in JAX")
+unary("cbrt", np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans))
+unary("deg2rad", np.deg2rad, lambda ans, x: math.pi / 180.0, functions=(np.radians,))
+unary("rad2deg", np.rad2deg, lambda ans, x: 180.0 / math.pi, functions=(np.degrees,))
+
+zero_derivative("sign", np.sign)
+zero_derivative("floor", np.floor, math_name="math.floor")
+zero_derivative("ceil", np.ceil, math_name="math.ceil")
+zero_derivative("round", np.round, functions=(np.around, np.rint, round))
+zero_derivative("trunc", np.trunc, functions=(np.fix,))
+
+# ----- binary ufuncs -------------------------------------------------------------------------
+binary("maximum", np.maximum,
+       lambda ans, x, y: gt(x, y) + 0.5 * eq(x, y), lambda ans, x, y: lt(x, y) + 0.5 * eq(x, y),
+       functions=(np.fmax,))
+binary("minimum", np.minimum,
+       lambda ans, x, y: lt(x, y) + 0.5 * eq(x, y), lambda ans, x, y: gt(x, y) + 0.5 * eq(x, y),
+       functions=(np.fmin,))
+binary("hypot", np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans,
+       math_name="math.hypot", functions=(math.hypot,))
+binary("arctan2", np.arctan2, lambda ans, x, y: y / (x * x + y * y),
+       lambda ans, x, y: -x / (x * x + y * y), math_name="math.atan2", functions=(math.atan2,))
+binary("logaddexp", np.logaddexp, lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans))
+binary("logaddexp2", np.logaddexp2, lambda ans, x, y: 2.0 ** (x - ans),
+       lambda ans, x, y: 2.0 ** (y - ans))
+binary("copysign", np.copysign, lambda ans, x, y: sign(x) * sign(y), lambda ans, x, y: 0.0,
+       math_name="math.copysign", functions=(math.copysign,),
+       samples=[(0.8, -1.3), (_ARRAY, -1.0)])
+defprim("floor_divide", np.floor_divide, ("binop", "//"), arg_names=("x", "y"), symbol="//",
+        functions=(operator.floordiv,), kind=K.broadcast, shape_from="args",
+        jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+binary("mod", np.mod, lambda ans, x, y: 1.0, lambda ans, x, y: -floor_divide(x, y),
+       functions=(np.remainder, operator.mod), syntax=("binop", "%"), symbol="%",
+       samples=[(2.3, 0.7), (_ARRAY + 1.0, 0.7)])
+
+# ----- selection -----------------------------------------------------------------------------
+defprim("where", np.where, arg_names=("condition", "x", "y"), functions=(np.where,),
+        kind=lambda c, x, y: K.broadcast(x, y) if c.is_numeric else K.UNKNOWN,
+        jvp=(ZERO,
+             lambda dx, ans, c, x, y: expand_to(where(c, dx, 0.0), ans),
+             lambda dy, ans, c, x, y: expand_to(where(c, 0.0, dy), ans)),
+        vjp=(ZERO,
+             lambda g, ans, c, x, y: reduce_to(where(c, g, 0.0), x),
+             lambda g, ans, c, x, y: reduce_to(where(c, 0.0, g), y)),
+        samples=[(np.array([True, False, True]), np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])),
+                 (np.array([[True], [False]]), np.array([1.0, 2.0]), 0.5)])
+defprim("clip", np.clip, arg_names=("x", "a_min", "a_max"), functions=(np.clip,),
+        methods=("clip",), kind=lambda x, lo, hi: K.floating(x) if x.is_numeric else K.UNKNOWN,
+        shape_from=0,
+        jvp=(lambda dx, ans, x, lo, hi: dx * (ge(x, lo) * le(x, hi)), None, None),
+        vjp=(lambda g, ans, x, lo, hi: g * (ge(x, lo) * le(x, hi)), None, None),
+        samples=[(_ARRAY, 0.35, 0.7), (1.3, 0.0, 1.0)])

@@ -1,0 +1,132 @@
+"""The few helpers generated derivative code calls where a plain expression cannot do the work.
+
+Everything here is small and depends on NumPy alone: `srcad export` copies the helpers a
+derivative uses into the exported module, so shipped code needs no srcad.
+"""
+
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """Sum `g` over the axes NumPy broadcast `x` along, so the result has x's shape and dtype."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g if isinstance(x, np.ndarray) or not isinstance(g, np.ndarray) else g[()]
+    extra = np.ndim(g) - len(shape)
+    if extra:
+        g = np.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and g.dtype != dtype and np.issubdtype(dtype, np.floating):
+        g = g.astype(dtype)
+    return g if shape else g[()] if isinstance(g, np.ndarray) else g
+
+
+def zeros_like(x):
+    """A zero of x's structure: 0.0 for a number, zeros for an array, recursively for containers."""
+    if isinstance(x, np.ndarray):
+        return np.zeros_like(x, dtype=x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
+    if isinstance(x, (list, tuple)):
+        return type(x)(zeros_like(v) for v in x)
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, np.generic):
+        return x.dtype.type(0)
+    return 0.0
+
+
+def add_any(a, b):
+    """a + b where either may be None (a zero) or a container of adjoints."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = add_any(out.get(k), v)
+        return out
+    if isinstance(a, (list, tuple)):
+        return [add_any(u, v) for u, v in zip(a, b)]
+    return a + b
+
+
+def empty_adjoint(x):
+    """An adjoint accumulator for container x: None (zero) in every slot."""
+    if isinstance(x, dict):
+        return dict.fromkeys(x)
+    return [None] * len(x)
+
+
+def add_at(acc, index, g):
+    """Accumulate `g` into slot `index` of a container adjoint; returns the accumulator."""
+    if acc is None:
+        return g if index is None else _fresh(index, g)
+    if isinstance(acc, dict) and index not in acc:
+        acc[index] = g
+    else:
+        acc[index] = add_any(acc[index], g)
+    return acc
+
+
+def _fresh(index, g):
+    if isinstance(index, str):
+        return {index: g}
+    raise TypeError("container adjoint needs an accumulator")
+
+
+def finish_adjoint(acc, x):
+    """Turn an accumulated adjoint into a gradient with exactly x's structure and dtypes."""
+    if isinstance(x, dict):
+        acc = acc or {}
+        return {k: finish_adjoint(acc.get(k), v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        acc = acc if acc is not None else [None] * len(x)
+        return type(x)(finish_adjoint(a, v) for a, v in zip(acc, x))
+    if acc is None:
+        return zeros_like(x)
+    if isinstance(x, np.ndarray):
+        acc = np.asarray(acc)
+        if acc.shape != x.shape:
+            acc = unbroadcast(np.broadcast_to(acc, np.broadcast_shapes(acc.shape, x.shape)), x)
+        return acc.astype(x.dtype, copy=False) if np.issubdtype(x.dtype, np.floating) else acc
+    if isinstance(x, float) and isinstance(acc, np.ndarray) and acc.shape == ():
+        return float(acc)
+    return acc
+
+
+def scatter_add(g, x, index):
+    """Adjoint of x[index]: zeros shaped like x with g added at index (repeats accumulate)."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, x, 1.0))
+    np.add.at(out, index, g)
+    return out
+
+
+def index_adjoint(g, x, index):
+    """Adjoint of `x[index]` for an array or a container x."""
+    if isinstance(x, (list, tuple, dict)):
+        return add_at(empty_adjoint(x), index, g)
+    return scatter_add(g, x, index)
+
+
+def adjoint_item(g, index, like):
+    """Slot `index` of a container adjoint, with a real zero (shaped like `like`) for None."""
+    item = None if g is None else g.get(index) if isinstance(g, dict) else g[index]
+    return zeros_like(like) if item is None else item
+
+
+def broadcast_like(x, target):
+    """x broadcast to the shape of target (the transpose of unbroadcast)."""
+    shape = np.shape(target)
+    return x if np.shape(x) == shape else np.broadcast_to(x, shape)
+
+
+
+def check_scalar(value):
+    """grad needs a scalar output: refuse an array rather than silently summing it."""
+    if np.ndim(value) != 0:
+        raise ValueError(f"srcad.grad: the function returned an array of shape "
+                         f"{np.shape(value)}; grad needs a scalar output (use srcad.vjp or "
+                         "srcad.jacobian, or sum the output yourself)")
