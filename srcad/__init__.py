@@ -12,7 +12,7 @@ plain, readable Python/NumPy source that is compiled and run.
     print(srcad.source(f))    # the generated adjoint code
 """
 
-from .api import grad, lower, source, value_and_grad, vjp
+from .api import grad, jvp, lower, source, value_and_grad, vjp
 from .errors import (MissingRuleError, NameResolutionError, NonDifferentiableError,
                      SourceUnavailableError, SrcadError, UnsupportedSyntaxError)
 from .numeric import GradientCheckError, check_grad, numeric_grad
@@ -20,7 +20,7 @@ from .numeric import GradientCheckError, check_grad, numeric_grad
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "source", "lower", "check_grad", "numeric_grad",
+    "grad", "value_and_grad", "vjp", "jvp", "source", "lower", "check_grad", "numeric_grad",
     "GradientCheckError", "SrcadError", "UnsupportedSyntaxError", "SourceUnavailableError",
     "MissingRuleError", "NameResolutionError", "NonDifferentiableError",
 ]

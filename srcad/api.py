@@ -16,11 +16,11 @@ import functools
 import inspect
 import threading
 
-from . import codegen, frontend, ir, optimize, reverse
+from . import codegen, forward, frontend, ir, optimize, reverse
 from . import lower as lowering
 from . import kinds as K
 
-_MODES = ("grad", "value_and_grad", "vjp")
+_MODES = ("grad", "value_and_grad", "vjp", "jvp")
 
 
 def grad(f=None, wrt=0, *, optimize=True, source=None):
@@ -45,6 +45,15 @@ def vjp(f=None, wrt=0, *, optimize=True, source=None):
     grads_i = cotangent . d f / d args[wrt_i]; the cotangent has the structure of f's output.
     """
     return _decorate(f, wrt, "vjp", optimize, source)
+
+
+def jvp(f=None, wrt=0, *, optimize=True, source=None):
+    """`df(*args, *tangents) -> (value, tangent_out)`: forward mode, one tangent per wrt entry.
+
+    tangent_out = sum_i d f / d args[wrt_i] . tangents[i]; each tangent has the structure of
+    its argument.
+    """
+    return _decorate(f, wrt, "jvp", optimize, source)
 
 
 def _decorate(f, wrt, mode, optimize, source):
@@ -99,12 +108,15 @@ class Transform:
 
     def output_signature(self):
         params = list(self.signature.parameters.values())
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
         if self.mode == "vjp":
-            params.append(inspect.Parameter("cotangent", inspect.Parameter.POSITIONAL_OR_KEYWORD))
+            params.append(inspect.Parameter("cotangent", kind))
+        if self.mode == "jvp":
+            params += [inspect.Parameter("d" + self.names[i], kind) for i in self.wrt]
         return self.signature.replace(parameters=params)
 
     def make_wrapper(self):
-        cache, n = self.cache, len(self.names)
+        cache, n = self.cache, len(self.output_signature().parameters)
         compile_for = self.compile_for
         kind_key = _kind_key
         bind = self.bind
@@ -127,15 +139,17 @@ class Transform:
         return derivative
 
     def bind(self, args, kwargs):
+        signature = self.output_signature()
         try:
-            bound = self.signature.bind(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
         except TypeError as err:
             raise TypeError(f"{self.wrapper.__name__}(): {err}") from None
         bound.apply_defaults()
-        return tuple(bound.arguments[name] for name in self.names)
+        return tuple(bound.arguments[name] for name in signature.parameters)
 
     def kinds_of(self, args):
-        return [K.kind_of(a) for a in args]
+        """Kinds of the primal arguments (extra tangent/cotangent arguments are not lowered)."""
+        return [K.kind_of(a) for a in args[:len(self.names)]]
 
     def compile_for(self, key, args):
         with self.lock:
@@ -164,7 +178,11 @@ class Transform:
 
     def derivative_ir(self, arg_kinds):
         primal = self.primal_ir(arg_kinds)
-        derived = reverse.adjoint(primal, self.wrt, mode=self.mode, wrt_tuple=self.wrt_is_tuple)
+        if self.mode == "jvp":
+            derived = forward.tangent(primal, self.wrt)
+        else:
+            derived = reverse.adjoint(primal, self.wrt, mode=self.mode,
+                                      wrt_tuple=self.wrt_is_tuple)
         if self.optimize:
             derived = optimize.simplify(derived)
         return ir.verify(derived)
