@@ -51,12 +51,25 @@ class Builder:
         eqn = self.defined_by.get(atom)
         return eqn.args[0] if eqn is not None and eqn.prim == "neg" else None
 
+    def scaled(self, atom):
+        """(c, x) if `atom` is c * x or x * c for a number c (emitted here), else None."""
+        eqn = self.defined_by.get(atom)
+        if eqn is None or eqn.prim != "mul":
+            return None
+        for k in (0, 1):
+            if _is_number(eqn.args[k]) and isinstance(eqn.args[1 - k], Var):
+                return eqn.args[k], eqn.args[1 - k]
+        return None
+
     def rewrite(self, prim, args):
         """x * -1 -> -x;  a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b."""
         if prim == "mul":
             for k in (0, 1):
                 if is_const(args[k], -1) and isinstance(args[1 - k], Var):
                     return self.emit("neg", args[1 - k])
+                scaled = self.scaled(args[1 - k])
+                if _is_number(args[k]) and scaled is not None:
+                    return self.emit("mul", Const(args[k].value * scaled[0].value), scaled[1])
         if prim in ("add", "sub"):
             right = self.negated(args[1])
             if right is not None:
@@ -164,7 +177,7 @@ class Sym:
 
     @property
     def T(self):
-        return self._op("transpose", self)
+        return self._op("transpose", self, None)
 
     __hash__ = object.__hash__
 

@@ -67,7 +67,9 @@ class Writer:
         header = f"def {name}({', '.join(params)}):"
         return "\n".join([header] + body) + "\n"
 
-    def block_lines(self, stmts, depth, tail=()):
+    def block_lines(self, stmts, depth, tail=(), assign_to=None):
+        """Lines for `stmts`; with `assign_to`, also the assignments of the block's results
+        (`tail`) to those names, while single-use temporaries can still be inlined there."""
         saved, self.pending = self.pending, {}
         inlinable = self.inlinable(stmts, tail)
         lines = []
@@ -80,6 +82,9 @@ class Writer:
             self.source_comment(stmt, depth, lines)
             lines.extend(self.stmt_lines(stmt, depth, stmts[:k], stmts[k + 1:], tail))
         lines += self.flush(depth, keep={a for a in tail if isinstance(a, Var)})
+        if assign_to is not None:
+            lines += self.assignments(assign_to, tail, depth)
+        lines += self.flush(depth, keep=set())
         self.pending = saved
         return lines
 
@@ -143,8 +148,7 @@ class Writer:
 
     def branch_lines(self, block, names, depth):
         self.claim_results(block, names)
-        lines = self.block_lines(block.stmts, depth, block.results)
-        lines += self.assignments(names, block.results, depth)
+        lines = self.block_lines(block.stmts, depth, block.results, assign_to=names)
         return lines or ["    " * depth + "pass"]
 
     def claim_results(self, block, names):
@@ -200,8 +204,7 @@ class Writer:
 
     def loop_body_lines(self, stmt, names, depth):
         self.claim_loop_results(stmt, names)
-        lines = self.block_lines(stmt.body.stmts, depth, stmt.body.results)
-        lines += self.assignments(names, stmt.body.results, depth)
+        lines = self.block_lines(stmt.body.stmts, depth, stmt.body.results, assign_to=names)
         return lines or ["    " * depth + "pass"]
 
     def claim_loop_results(self, stmt, names):

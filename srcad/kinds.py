@@ -112,7 +112,7 @@ def broadcast(*kinds):
         return UNKNOWN
     arrays = [k for k in kinds if k.is_array]
     if not arrays:
-        return FLOAT
+        return INT if all(k.tag in ("int", "bool") for k in kinds) else FLOAT
     dtype = np.result_type(*[np.dtype(k.dtype) for k in arrays]).name
     if any(k.is_float_scalar for k in kinds) and not np.issubdtype(np.dtype(dtype), np.inexact):
         dtype = "float64"

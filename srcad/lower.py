@@ -196,7 +196,8 @@ class Lowering(ExpressionLowering):
         carried = self.carried_names(node.body, env, node)
         inits = [self.atom(env[n], builder, node) for n in carried]
         start, stop, step = iteration.bounds
-        index = Var("i" if not isinstance(node.target, ast.Name) else node.target.id, K.INT)
+        plain_range = isinstance(node.target, ast.Name) and iteration.is_range
+        index = Var(node.target.id if plain_range else "i", K.INT)
 
         def lower_body(params, body_env, body_builder):
             element = iteration.element(index, body_builder)

@@ -31,6 +31,7 @@ class Iteration:
     """A loop's index bounds and how to compute the element at an index."""
     bounds: tuple
     element: object          # (index var, builder) -> lowered value
+    is_range: bool = False   # the element is the index itself
 
 
 class ExpressionLowering:
@@ -480,7 +481,7 @@ class ExpressionLowering:
 
     def iteration_of(self, node, value, builder):
         if isinstance(value, RangeValue):
-            return Iteration((value.start, value.stop, value.step), self.range_element(value))
+            return Iteration((value.start, value.stop, value.step), lambda i, b: i, True)
         if isinstance(value, EnumerateValue):
             inner = self.iteration_of(node, value.seq, builder)
             return Iteration(inner.bounds, lambda i, b: StaticSeq(
@@ -503,14 +504,11 @@ class ExpressionLowering:
         return Iteration((Const(0), n, Const(1)),
                          lambda i, b: self.emit("getitem", [seq, i], b, node))
 
-    def range_element(self, value):
-        if isinstance(value.start, Const) and value.start.value == 0 and \
-                isinstance(value.step, Const) and value.step.value == 1:
-            return lambda i, b: i
-        return lambda i, b: i
-
     def length_of(self, node, iteration, builder):
         start, stop, step = iteration.bounds
+        if isinstance(start, Const) and start.value == 0 and isinstance(step, Const) and \
+                step.value == 1:
+            return stop
         return self.emit("range_len", [start, stop, step], builder, node)
 
     def position(self, node, iteration, k, builder):

@@ -14,6 +14,7 @@ from .rules import RULES
 
 def simplify(fn):
     fn = eliminate_common_subexpressions(fn)
+    fn = assemble_container_adjoints(fn)
     return eliminate_dead_code(fn)
 
 
@@ -150,6 +151,78 @@ def _cse_compound(stmt, seen, rename):
                    stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
     return While(stmt.carry_init, stmt.carry_params, _cse_block(stmt.cond, seen, rename), body,
                  stmt.outs, stmt.line)
+
+
+# ----- container adjoints -------------------------------------------------------------------
+def assemble_container_adjoints(fn):
+    """`a = empty_adjoint(t); a = add_at(a, 0, g0); a = add_at(a, 1, g1)` covering every slot of
+    a tuple or list becomes `a = [g0, g1]`: the adjoint of `W, b = layer` reads as such."""
+    uses = _use_counts(fn.body)
+    return _replace_body(fn, _map_blocks(fn.body, lambda b: _assemble_block(b, uses)))
+
+
+def _map_blocks(block, transform):
+    stmts = []
+    for stmt in block.stmts:
+        if isinstance(stmt, If):
+            stmt = If(stmt.cond, _map_blocks(stmt.then, transform),
+                      _map_blocks(stmt.orelse, transform), stmt.outs, stmt.line)
+        elif isinstance(stmt, For):
+            stmt = For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
+                       stmt.carry_params, _map_blocks(stmt.body, transform), stmt.outs,
+                       stmt.reverse, stmt.line)
+        elif isinstance(stmt, While):
+            stmt = While(stmt.carry_init, stmt.carry_params, _map_blocks(stmt.cond, transform),
+                         _map_blocks(stmt.body, transform), stmt.outs, stmt.line)
+        stmts.append(stmt)
+    return transform(Block(stmts, block.results))
+
+
+def _use_counts(block):
+    from .codegen import _count_reads
+    return _count_reads(block)
+
+
+def _assemble_block(block, uses):
+    stmts = list(block.stmts)
+    user = {}
+    for k, stmt in enumerate(stmts):
+        if isinstance(stmt, Eqn) and stmt.prim == "add_at" and isinstance(stmt.args[0], Var):
+            user[stmt.args[0]] = k
+    for k, stmt in enumerate(stmts):
+        if isinstance(stmt, Eqn) and stmt.prim == "empty_adjoint":
+            chain = _slot_chain(stmts, user, uses, stmt)
+            if chain is not None:
+                stmts = _fold_chain(stmts, k, chain)
+    return Block([s for s in stmts if s is not None], block.results)
+
+
+def _slot_chain(stmts, user, uses, start):
+    """The add_at equations filling every slot of start's container once, or None."""
+    items = start.args[0].kind.items if start.args[0].kind.tag in ("tuple", "list") else None
+    if items is None:
+        return None
+    chain, var = [], start.out
+    while var in user and uses.get(var) == 1:
+        k = user[var]
+        chain.append(k)
+        var = stmts[k].out
+    slots = [stmts[k].args[1] for k in chain]
+    if sorted(getattr(s, "value", None) for s in slots if isinstance(s, Const)) != \
+            list(range(len(items))) or len(slots) != len(items):
+        return None
+    return chain
+
+
+def _fold_chain(stmts, start, chain):
+    by_slot = {stmts[k].args[1].value: stmts[k].args[2] for k in chain}
+    last = stmts[chain[-1]]
+    items = tuple(by_slot[i] for i in range(len(by_slot)))
+    stmts = list(stmts)
+    stmts[chain[-1]] = Eqn(last.outs, "make_list", items, last.line)
+    for k in [start] + chain[:-1]:
+        stmts[k] = None
+    return stmts
 
 
 __all__ = ["simplify", "eliminate_dead_code", "eliminate_common_subexpressions", "Const"]

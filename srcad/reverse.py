@@ -76,18 +76,21 @@ class Sweep:
             contribution = contribution.atom
         if var not in adj:
             adj[var] = contribution
-            self.name_adjoint(var, contribution)
+            self.name_adjoint(var, contribution, rb)
             return
         prim = "add" if var.kind.is_numeric else "add_any"
         previous = adj[var]
         total = rb.emit(prim, previous, contribution)
-        if isinstance(previous, Var) and var.hint and previous.hint == "b" + var.hint:
+        if previous in rb.defined_by and var.hint and previous.hint == "b" + var.hint:
             previous.hint = None         # a partial sum: the name goes to the total
-        self.name_adjoint(var, total)
+        self.name_adjoint(var, total, rb)
         adj[var] = total
 
-    def name_adjoint(self, var, atom):
+    def name_adjoint(self, var, atom, rb=None):
+        """Name a new adjoint value after its primal (`bx`); primal values keep their names."""
         if not isinstance(atom, Var) or atom is var:
+            return
+        if rb is not None and atom not in rb.defined_by:
             return
         if atom.hint is None and var.hint is not None:
             atom.hint = "b" + var.hint
@@ -105,9 +108,9 @@ class Sweep:
         """The adjoint of a wrt parameter, finished to the parameter's structure and dtype."""
         if param.kind.is_container or param.kind.tag == "unknown":
             return rb.emit("finish_adjoint", adj.get(param, Const(None)), param,
-                           hint="b" + (param.hint or ""))
+                           hint=_adjoint_name(param))
         if param not in adj:
-            return rb.emit("zeros_like", param, hint="b" + (param.hint or ""))
+            return rb.emit("zeros_like", param, hint=_adjoint_name(param))
         return adj[param]
 
     # ----- statements ------------------------------------------------------------------------
@@ -133,6 +136,9 @@ class Sweep:
                     self.refuse(eqn, "a multi-output operation")
             return
         g = adj.pop(eqn.out)
+        if eqn.prim == "getitem" and eqn.args[0].kind.is_container:
+            self.accumulate_item(adj, eqn.args[0], eqn.args[1], g, rb)
+            return
         rule = RULES[eqn.prim]
         args = [Sym(rb, a) for a in eqn.args]
         for i, arg in enumerate(eqn.args):
@@ -144,6 +150,16 @@ class Sweep:
             if vjp is None:
                 self.refuse(eqn, f"argument {i + 1} ({rule.arg_names[min(i, len(rule.arg_names) - 1)]})")
             self.accumulate(adj, arg, vjp(Sym(rb, g), Sym(rb, eqn.out), *args), rb)
+
+    def accumulate_item(self, adj, seq, index, g, rb):
+        """The adjoint of `seq[index]` for a list/tuple/dict: add g into slot `index` of
+        seq's adjoint (a list or dict of adjoints, None standing for zero)."""
+        if not (isinstance(seq, Var) and seq in self.varied):
+            return
+        acc = adj.get(seq)
+        if acc is None:
+            acc = rb.emit("empty_adjoint", seq)
+        adj[seq] = rb.emit("add_at", acc, index, g, hint=seq.hint and "b" + seq.hint)
 
     def refuse(self, eqn, what):
         raise NonDifferentiableError(
@@ -169,7 +185,7 @@ class Sweep:
         mapping = dict(zip(need_then + need_else, exports))
         rev_then = Block(substitute(rev_then.stmts, mapping), rev_then.results)
         rev_else = Block(substitute(rev_else.stmts, mapping), rev_else.results)
-        outs = tuple(Var("b" + (u.hint or ""), u.kind) for u in outer)
+        outs = tuple(Var(u.hint and "b" + u.hint, u.kind) for u in outer)
         rb.append(If(stmt.cond, rev_then, rev_else, outs, stmt.line))
         for u, out in zip(outer, outs):
             adj[u] = out
@@ -237,9 +253,9 @@ class Sweep:
 
     def reverse_loop(self, stmt, seeds, active, outer, adj, rb):
         body = stmt.body
-        gparams = [Var("b" + (stmt.carry_params[j].hint or ""), stmt.carry_params[j].kind)
+        gparams = [Var(_adjoint_name(stmt.carry_params[j]), stmt.carry_params[j].kind)
                    for j in active]
-        accs = [Var("b" + (u.hint or ""), u.kind) for u in outer]
+        accs = [Var(_adjoint_name(u), u.kind) for u in outer]
         body_adj = dict(zip(outer, accs))
         bb = Builder(stmt.line)
         for j, gp in zip(active, gparams):
@@ -260,12 +276,14 @@ class Sweep:
         rev_index = Var(stmt.index.hint if is_for else "i", K.INT)
         index_map = {stmt.index: rev_index} if is_for else {}
         needed = [v for v in reads(bb.stmts, results) if v in local and v not in index_map]
+        needed, recomputed = self.to_record(needed, forward_body, local)
         tape = Var("tape", K.Kind("list"))
         popped = [Var(v.hint, v.kind) for v in needed]
-        mapping = dict(zip(needed, popped), **{})
+        mapping = dict(zip(needed, popped))
         mapping.update(index_map)
+        clones = self.clone_eqns(recomputed, mapping)
         pops = [Eqn(tuple(popped), "tape_pop", (tape,), stmt.line)] if needed else []
-        rev_block = Block(pops + substitute(bb.stmts, mapping),
+        rev_block = Block(pops + clones + substitute(bb.stmts, mapping),
                           tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results))
         pushed = self.push(tape, needed, stmt.line)
         fwd_loop = self.forward_loop(stmt, forward_body, pushed)
@@ -276,21 +294,53 @@ class Sweep:
                              else (Const(0), stmt.outs[-1], Const(1)))
         rb.append(For(rev_index, start, stop, step, inits, tuple(gparams + accs), rev_block,
                       outs, reverse=True, line=stmt.line))
+        for u, out in zip(outer, outs[len(active):]):
+            adj[u] = out
         for j, out in zip(active, outs):
             init = stmt.carry_init[j]
             if isinstance(init, Var) and init in self.varied:
                 self.accumulate(adj, init, out, rb)
-        for u, out in zip(outer, outs[len(active):]):
-            adj[u] = out
         new_tape = [Eqn((tape,), "tape_new", (), stmt.line)] if needed else []
         return new_tape + [fwd_loop]
+
+    def to_record(self, needed, forward_body, local):
+        """Split the values the reverse body reads into those to record on the tape and the
+        cheap equations (indexing, shapes, integer arithmetic) to recompute there instead."""
+        defs = {o: st for st in forward_body if isinstance(st, Eqn) for o in st.outs}
+        recompute, record = {}, {}
+
+        def visit(v):
+            if v in recompute or v in record:
+                return
+            eqn = defs.get(v)
+            if eqn is None or not _is_cheap(eqn):
+                record[v] = None
+                return
+            recompute[v] = eqn
+            for a in eqn.args:
+                if isinstance(a, Var) and a in local:
+                    visit(a)
+        for v in needed:
+            visit(v)
+        chosen = {id(e) for e in recompute.values()}
+        return list(record), [st for st in forward_body if id(st) in chosen]
+
+    def clone_eqns(self, eqns, mapping):
+        """Copies of `eqns` with fresh outputs, their reads and outputs renamed in `mapping`."""
+        clones = []
+        for eqn in eqns:
+            outs = tuple(Var(o.hint, o.kind, o.same_shape_as) for o in eqn.outs)
+            args = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in eqn.args)
+            clones.append(Eqn(outs, eqn.prim, args, eqn.line))
+            mapping.update(zip(eqn.outs, outs))
+        return clones
 
     def push(self, tape, needed, line):
         if not needed:
             return []
         if len(needed) == 1:
             return [Eqn((Var(None, K.NONE),), "tape_push", (tape, needed[0]), line)]
-        record = Var("record", K.Kind("tuple"))
+        record = Var(None, K.Kind("tuple"))
         return [Eqn((record,), "make_tuple", tuple(needed), line),
                 Eqn((Var(None, K.NONE),), "tape_push", (tape, record), line)]
 
@@ -300,3 +350,18 @@ class Sweep:
             return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
                        stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
         return While(stmt.carry_init, stmt.carry_params, stmt.cond, body, stmt.outs, stmt.line)
+
+
+def _adjoint_name(var):
+    return "b" + var.hint if var.hint else None
+
+
+_CHEAP = {"getitem", "len", "shape", "ndim", "size", "make_slice", "range_len", "make_tuple",
+          "truth"}
+
+
+def _is_cheap(eqn):
+    """Recomputing it in the reverse sweep costs less than recording it."""
+    if eqn.prim in _CHEAP:
+        return True
+    return eqn.prim in ("add", "sub", "mul", "floor_divide") and eqn.out.kind.tag == "int"

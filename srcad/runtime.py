@@ -130,3 +130,81 @@ def check_scalar(value):
         raise ValueError(f"srcad.grad: the function returned an array of shape "
                          f"{np.shape(value)}; grad needs a scalar output (use srcad.vjp or "
                          "srcad.jacobian, or sum the output yourself)")
+
+
+def reduced_count(x, axis):
+    """How many elements of x a reduction over `axis` combines into each result."""
+    shape = np.shape(x)
+    if axis is None:
+        return int(np.prod(shape))
+    axes = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def _axes_tuple(axis, ndim):
+    """A reduction's axis argument as a tuple of non-negative axes (None: all of them)."""
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(a % ndim for a in ((axis,) if isinstance(axis, int) else axis))
+
+
+def prod_others(x, axis=None):
+    """For each element of x, the product of the other elements its reduction over `axis`
+    combines it with: d prod(x) / dx without dividing by x, so zeros in x are fine."""
+    x = np.asarray(x)
+    axes = _axes_tuple(axis, x.ndim)
+    last = tuple(range(x.ndim - len(axes), x.ndim))
+    moved = np.moveaxis(x, axes, last)
+    flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
+    ones = np.ones_like(flat[..., :1])
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis((left * right).reshape(moved.shape), last, axes)
+
+
+def split_like(g, arrays, axis=0):
+    """The adjoint of np.concatenate(arrays, axis): g cut into pieces shaped like arrays."""
+    if axis is None:
+        sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
+        return [p.reshape(np.shape(a)) for p, a in zip(np.split(g, sizes), arrays)]
+    sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
+    return np.split(g, sizes, axis=axis)
+
+
+def unstack(g, axis=0):
+    """The adjoint of np.stack(arrays, axis): the slices of g along axis, as a list."""
+    return list(np.moveaxis(g, axis, 0))
+
+
+def untile(g, x, reps):
+    """The adjoint of np.tile(x, reps): the tiles of g summed into x's shape."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    shape = np.shape(x)
+    d = max(len(shape), len(reps))
+    padded = (1,) * (d - len(shape)) + shape
+    reps = (1,) * (d - len(reps)) + reps
+    interleaved = [n for pair in zip(reps, padded) for n in pair]
+    return np.reshape(np.reshape(g, interleaved).sum(axis=tuple(range(0, 2 * d, 2))), shape)
+
+
+def unrepeat(g, x, repeats, axis=None):
+    """The adjoint of np.repeat(x, repeats, axis): the copies of each element summed."""
+    shape = np.shape(x)
+    out = np.zeros(shape if axis is not None else (int(np.prod(shape)),), dtype=g.dtype)
+    axis = 0 if axis is None else axis % len(shape)
+    origin = np.repeat(np.arange(out.shape[axis]), repeats)
+    np.add.at(np.moveaxis(out, axis, 0), origin, np.moveaxis(g, axis, 0))
+    return out.reshape(shape)
+
+
+def astype_adjoint(g, x, dtype):
+    """The adjoint of x.astype(dtype): g in x's dtype, zero when dtype is not a float type."""
+    if not np.issubdtype(np.dtype(dtype), np.inexact):
+        return np.zeros_like(x, dtype=np.result_type(x, 1.0))
+    x_dtype = np.result_type(x)
+    return g.astype(x_dtype) if np.issubdtype(x_dtype, np.inexact) else g
+
+
+def range_len(start, stop, step):
+    """len(range(start, stop, step)) for the reverse replay of a loop."""
+    return len(range(start, stop, step))

@@ -74,7 +74,8 @@ binary("sub", operator.sub, lambda ans, x, y: 1.0, lambda ans, x, y: -1.0,
 binary("mul", operator.mul, lambda ans, x, y: y, lambda ans, x, y: x,
        syntax=("binop", "*"), symbol="*", functions=(np.multiply,))
 binary("div", operator.truediv, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y,
-       syntax=("binop", "/"), symbol="/", functions=(np.divide, np.true_divide))
+       syntax=("binop", "/"), symbol="/", functions=(np.divide, np.true_divide),
+       kind=lambda *ks: K.floating(K.broadcast(*ks)))
 binary("pow", operator.pow, lambda ans, x, y: y * x ** (y - 1), lambda ans, x, y: log(x) * ans,
        syntax=("binop", "**"), symbol="**", functions=(np.power, pow, math.pow),
        samples=[(0.8, 1.3), (_ARRAY, 2.0), (_ARRAY, 3), (1.7, np.array([0.5, 2.0]))]

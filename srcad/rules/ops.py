@@ -8,12 +8,26 @@ ZERO = "zero"   # in a jvp/vjp table: the derivative with respect to this argume
 
 
 def op(prim):
-    """A function that emits `prim` into the builder of its first symbolic argument."""
+    """A function that emits `prim` into the builder of its first symbolic argument.
+
+    Trailing arguments the rule has defaults for may be left out (`sum(g)` is
+    `sum(g, None, False)`), as in the NumPy call the primitive stands for.
+    """
     def apply(*args):
         first = next(a for a in args if hasattr(a, "builder"))
-        return first._op(prim, *args)
+        return first._op(prim, *args, *_missing_defaults(prim, len(args)))
     apply.__name__ = prim
     return apply
+
+
+def _missing_defaults(prim, n_given):
+    """Default values of the arguments after the first n_given (read at call time: the
+    table is filled after this module is imported)."""
+    from . import RULES
+    rule = RULES[prim]
+    if rule.variadic:
+        return ()
+    return tuple(rule.defaults[name] for name in rule.arg_names[n_given:])
 
 
 
@@ -77,3 +91,4 @@ moveaxis = op("moveaxis")
 einsum = op("einsum")
 sigmoid = op("sigmoid")
 floor_divide = op("floor_divide")
+count = op("count")
