@@ -10,6 +10,7 @@ naming file, line and construct.
 
 import ast
 
+from . import desugar
 from . import kinds as K
 from .builder import Builder
 from .errors import NameResolutionError, UnsupportedSyntaxError
@@ -119,6 +120,9 @@ class Lowering(ExpressionLowering):
     def stmt_Expr(self, node, env, builder):
         if isinstance(node.value, ast.Constant):
             return                      # a docstring or a bare constant
+        if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+            self.refuse(node, "yield/await: srcad differentiates plain functions, not "
+                              "generators or coroutines; return a value (or a list) instead")
         self.refuse(node, "an expression statement (a call whose result is dropped, e.g. "
                           "print or list.append); srcad differentiates pure functions")
 
@@ -148,7 +152,8 @@ class Lowering(ExpressionLowering):
 
     def run_suite(self, stmts, env, builder):
         if self.suite(stmts, env, builder) is not FALLTHROUGH:
-            self.refuse(stmts[0], "return inside a loop; set a variable and break instead")
+            self.refuse(stmts[0], "return inside a loop; assign the result to a variable, "
+                                  "break, and return after the loop")
 
     def merge_branches(self, node, cond, env, branches, builder):
         (then_env, then_b), (else_env, else_b) = branches
@@ -189,9 +194,18 @@ class Lowering(ExpressionLowering):
         return out
 
     # ----- loops -----------------------------------------------------------------------------
+    def without_jumps(self, node, env, builder):
+        """Lower a loop that breaks or continues as the flag-guarded loop it equals."""
+        before, loop = desugar.rewrite_loop(node)
+        for stmt in before:
+            self.stmt(stmt, env, builder)
+        self.stmt(loop, env, builder)
+
     def stmt_For(self, node, env, builder):
         if node.orelse:
-            self.refuse(node, "for ... else")
+            self.refuse(node, "for ... else; set a flag in the loop and test it after")
+        if desugar.has_jumps(node.body):
+            return self.without_jumps(node, env, builder)
         iteration = self.iteration(node.iter, env, builder)
         carried = self.carried_names(node.body, env, node)
         inits = [self.atom(env[n], builder, node) for n in carried]
@@ -212,7 +226,9 @@ class Lowering(ExpressionLowering):
 
     def stmt_While(self, node, env, builder):
         if node.orelse:
-            self.refuse(node, "while ... else")
+            self.refuse(node, "while ... else; set a flag in the loop and test it after")
+        if desugar.has_jumps(node.body):
+            return self.without_jumps(node, env, builder)
         carried = self.carried_names(node.body, env, node)
         inits = [self.atom(env[n], builder, node) for n in carried]
         cond_block = []
@@ -322,7 +338,5 @@ _UNSUPPORTED = {
     "ClassDef": "a class defined inside the function: define it at module level",
     "Import": "import inside the function: import at module level",
     "ImportFrom": "import inside the function: import at module level",
-    "Break": "break",
-    "Continue": "continue",
     "Match": "match statements: use if/elif",
 }

@@ -172,6 +172,8 @@ class Sweep:
     def if_(self, stmt, adj, rb):
         seeds = {o: adj.pop(o) for o in stmt.outs if o in adj}
         outer = self.outer_contributions(stmt, seeds, adj)
+        if not seeds and not outer:
+            return [stmt]            # nothing active flows through this if
         branches = []
         for block in (stmt.then, stmt.orelse):
             branches.append(self.reverse_branch(block, stmt, seeds, outer, adj))
@@ -238,6 +240,8 @@ class Sweep:
         seeds = {o: adj.pop(o) for o in stmt.outs if o in adj}
         active = [j for j, p in enumerate(stmt.carry_params) if p in self.varied]
         outer = self.outer_contributions(stmt, seeds, adj)
+        if not seeds and not outer:
+            return before + [stmt]   # nothing active flows through this loop
         return before + self.reverse_loop(stmt, seeds, active, outer, adj, rb)
 
     def counted_while(self, stmt):

@@ -233,7 +233,8 @@ def _what_it_is(v) -> str:
         return f"a NumPy {v.dtype} scalar ({v!r})"
     if v is None:
         return "None"
-    return f"a {type(v).__name__} ({v!r})"
+    names = {int: "an integer", bool: "a bool", complex: "a complex number", str: "a string"}
+    return f"{names.get(type(v), 'a ' + type(v).__name__)} ({v!r})"
 
 
 def _hint(v, expr: str | None) -> str:

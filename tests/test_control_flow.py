@@ -234,3 +234,44 @@ def test_tape_records_only_what_the_reverse_sweep_reads():
     g(0.5, 0.9, 0.3)
     push = [line for line in srcad.source(g).splitlines() if ".append(" in line]
     assert len(push) == 1 and push[0].count(",") <= 1
+
+
+def breaks_out(x):
+    s = x
+    for _ in range(10):
+        s = s * 1.3
+        if s > 5.0:
+            break
+        s = s + x
+    return s
+
+
+def continues(x, n):
+    s = 0.0
+    for i in range(n):
+        if i % 3 == 0:
+            continue
+        s = s + np.sin(x * i)
+    return s
+
+
+def while_true_break(x):
+    y = x
+    while True:
+        y = y * 2.0 + 0.1
+        if y > 7.0:
+            break
+    return y
+
+
+@pytest.mark.parametrize("fn, args", [(breaks_out, (0.7,)), (breaks_out, (0.1,)),
+                                      (continues, (0.4, 7)), (while_true_break, (0.3,))],
+                         ids=lambda c: getattr(c, "__name__", None))
+def test_break_and_continue(fn, args):
+    srcad.check_grad(fn, *args)
+
+
+def test_break_stops_the_loop_at_the_right_iteration():
+    # s: 0.7 -> 0.91 -> 1.61 -> 2.093 -> 2.793 -> 3.6309 -> 4.3309 -> 5.63017 (break)
+    # ds/dx: 1 -> 1.3 -> 2.3 -> 2.99 -> 3.99 -> 5.187 -> 6.187 -> 8.0431
+    assert srcad.grad(breaks_out)(0.7) == pytest.approx(8.0431, rel=1e-12)

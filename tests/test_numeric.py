@@ -171,11 +171,11 @@ def test_structure_of_is_hashable_and_names_kinds():
 @pytest.mark.parametrize("value, message", [
     (np.arange(3), r"argument 'x' of f is an integer array \(int64\); gradients need float "
                    r"inputs — pass x\.astype\(float\)"),
-    (3, r"argument 'x' of f is a int \(3\); gradients need float inputs — pass 3\.0 instead"),
+    (3, r"argument 'x' of f is an integer \(3\); gradients need float inputs — pass 3\.0 instead"),
     (np.ones(2, complex), r"is a complex array \(complex128\); complex numbers are not supported"),
     (2 + 1j, "complex numbers are not supported"),
     (True, r"is a bool \(True\); gradients need float inputs"),
-    ("abc", r"is a str \('abc'\)"),
+    ("abc", r"is a string \('abc'\)"),
 ])
 def test_check_differentiable_messages(value, message):
     with pytest.raises(TypeError, match=message):

@@ -1,0 +1,156 @@
+"""Bad input gets a clear error naming file, line and construct, never a wrong number."""
+
+import math
+import textwrap
+
+import numpy as np
+import pytest
+
+import srcad
+from srcad import (MissingRuleError, NameResolutionError, SourceUnavailableError,
+                   UnsupportedSyntaxError)
+
+
+def _define(source, name="f", extra=None):
+    """Define a function from source text registered in linecache, as a file would be."""
+    import linecache
+    filename = f"<test {name} {abs(hash(source))}>"
+    text = textwrap.dedent(source)
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"np": np, "math": math, **(extra or {})}
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[name], filename
+
+
+UNSUPPORTED = [
+    ("try", "def f(x):\n    try:\n        y = x * 2\n    except Exception:\n        y = x\n    return y\n", 2),
+    ("with", "def f(x):\n    with open('a') as h:\n        y = x\n    return y\n", 2),
+    ("yield", "def f(x):\n    yield x\n", 2),
+    ("global", "def f(x):\n    global G\n    G = x\n    return x\n", 2),
+    ("nonlocal", "def f(x):\n    def g():\n        nonlocal x\n        x = 1.0\n    g()\n    return x\n", 5),
+    ("del", "def f(x):\n    y = x\n    del y\n    return x\n", 3),
+    ("class", "def f(x):\n    class A:\n        pass\n    return x\n", 2),
+    ("element write", "def f(x):\n    x[0] = 1.0\n    return x\n", 2),
+    ("augmented element write", "def f(x):\n    x[0] += 1.0\n    return x\n", 2),
+    ("raise", "def f(x):\n    raise ValueError('no')\n", 2),
+    ("import", "def f(x):\n    import os\n    return x\n", 2),
+    ("return in loop", "def f(x):\n    for i in range(3):\n        return x\n    return x\n", 3),
+    ("star args", "def f(*xs):\n    return xs[0]\n", 1),
+    ("print", "def f(x):\n    print(x)\n    return x\n", 2),
+    ("for else", "def f(x):\n    for i in range(2):\n        x = x * 2\n    else:\n        x = x\n    return x\n", 2),
+]
+
+
+@pytest.mark.parametrize("what, source, line", UNSUPPORTED, ids=[u[0] for u in UNSUPPORTED])
+def test_unsupported_syntax_names_file_line_and_construct(what, source, line):
+    f, filename = _define(source)
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        srcad.grad(f)(1.0)
+    err = info.value
+    assert err.filename == filename and err.line == line
+    assert filename in str(err) and f"line {line}" in str(err)
+
+
+def test_yield_is_refused_with_a_sentence():
+    f, _ = _define("def f(x):\n    yield x\n")
+    with pytest.raises(UnsupportedSyntaxError, match="generators"):
+        srcad.grad(f)(1.0)
+
+
+def test_unknown_callee_points_to_custom_rules():
+    import fractions
+    f, filename = _define("def f(x):\n    return gcd(x, 2.0)\n", extra={"gcd": math.gcd})
+    with pytest.raises(MissingRuleError, match="defprimitive") as info:
+        srcad.grad(f)(1.0)
+    assert info.value.line == 2
+    del fractions
+
+
+def test_callee_without_source():
+    f, _ = _define("def f(x):\n    return g(x)\n", extra={"g": eval("lambda t: t")})
+    with pytest.raises(SourceUnavailableError):
+        srcad.grad(f)(1.0)
+
+
+def test_undefined_name():
+    f, _ = _define("def f(x):\n    return x * undefined_thing\n")
+    with pytest.raises(NameResolutionError, match="undefined_thing"):
+        srcad.grad(f)(1.0)
+
+
+def test_name_assigned_only_in_a_loop():
+    f, _ = _define("def f(x):\n    for i in range(2):\n        y = x * i\n    return y\n")
+    with pytest.raises(NameResolutionError, match="only inside the loop"):
+        srcad.grad(f)(1.0)
+
+
+def test_grad_of_a_builtin_is_refused():
+    with pytest.raises(SourceUnavailableError, match="sin"):
+        srcad.grad(np.sin)(1.0)
+
+
+def test_wrt_out_of_range_and_unknown_name():
+    def f(x, y):
+        return x * y
+    with pytest.raises(ValueError, match="0..1"):
+        srcad.grad(f, wrt=2)
+    with pytest.raises(ValueError, match="no parameter 'z'"):
+        srcad.grad(f, wrt="z")
+    with pytest.raises(TypeError, match="indices or names"):
+        srcad.grad(f, wrt=1.5)
+
+
+def test_non_scalar_output_is_refused_not_summed():
+    def f(x):
+        return x * 2.0
+    with pytest.raises(ValueError, match="scalar"):
+        srcad.grad(f)(np.ones(3))
+
+
+def test_integer_and_complex_wrt_arguments():
+    def f(x):
+        return x * 2.0
+    with pytest.raises(TypeError, match="integer"):
+        srcad.grad(f)(3)
+    with pytest.raises(TypeError, match="integer"):
+        srcad.grad(f)(np.arange(3))
+    with pytest.raises(TypeError, match="complex"):
+        srcad.grad(f)(1j)
+
+
+def test_wrong_argument_count():
+    def f(x, y):
+        return x * y
+    with pytest.raises(TypeError, match="grad_f"):
+        srcad.grad(f)(1.0)
+    with pytest.raises(TypeError):
+        srcad.grad(f)(1.0, 2.0, 3.0)
+
+
+def test_non_differentiable_use_of_an_active_value_is_refused():
+    f, _ = _define("def f(x):\n    return float(int(x) + x) * np.floor(x)\n")
+    assert srcad.grad(f)(1.5) == pytest.approx(1.0)
+
+
+def test_shape_error_surfaces_as_numpy_error_in_generated_line():
+    def f(a, b):
+        return np.sum(a * b)
+    with pytest.raises(ValueError, match="broadcast") as info:
+        srcad.grad(f)(np.ones(3), np.ones(4))
+    frames = [tb.tb_frame.f_code.co_filename for tb in _walk(info.tb)]
+    assert any(name.startswith("<srcad grad_f") for name in frames)
+
+
+def _walk(tb):
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
+
+
+def test_redefined_function_is_not_served_stale():
+    def make(k):
+        def f(x):
+            return k * x * x
+        return f
+    assert srcad.grad(make(1.0))(1.0) == 2.0
+    assert srcad.grad(make(3.0))(1.0) == 6.0
