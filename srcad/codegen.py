@@ -133,7 +133,10 @@ class Writer:
         if len(eqn.outs) == 1 and eqn.out.kind.tag == "none" and RULES[eqn.prim].effect:
             return [ast.unparse(value)]
         targets = [self.namer.name(o) for o in eqn.outs]
-        return [", ".join(targets) + " = " + ast.unparse(value)]
+        if not targets:
+            return [ast.unparse(value)]
+        comma = "," if len(targets) == 1 and eqn.prim == "unpack" else ""
+        return [", ".join(targets) + comma + " = " + ast.unparse(value)]
 
     # ----- control flow ----------------------------------------------------------------------
     def if_lines(self, stmt, depth):
@@ -336,6 +339,12 @@ class Writer:
 
     def syntax_method(self, rule, eqn, args, name):
         return ast.Call(ast.Attribute(args[0], name, ast.Load()), args[1:], [])
+
+    def syntax_callee(self, rule, eqn, args):
+        return ast.Call(args[0], args[1:], [])
+
+    def syntax_identity(self, rule, eqn, args):
+        return args[0]
 
     def syntax_tuple(self, rule, eqn, args):
         return ast.Tuple(args, ast.Load())

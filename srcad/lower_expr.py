@@ -64,6 +64,8 @@ class ExpressionLowering:
             return builder.emit("make_tuple" if value.tag == "tuple" else "make_list", *items)
         if isinstance(value, Static) and not callable(value.obj):
             return Const(value.obj)
+        if isinstance(value, Static) and isinstance(value.obj, type):
+            return Const(value.obj, value.obj.__name__)     # a dtype: x.astype(np.float32)
         self.refuse(node, f"using {self.describe(value)} as a value")
 
     def describe(self, value):
@@ -287,6 +289,8 @@ class ExpressionLowering:
         if prim is not None:
             return self.bind_and_emit(prim, args, kwargs, builder, node)
         if inspect.isfunction(fn):
+            if _called_by_name(fn) and _all_atoms(args, kwargs):
+                return self.call_helper(node, fn, args, kwargs, builder)
             return self.inline(node, fn, args, kwargs, builder)
         raise MissingRuleError(
             f"no derivative rule for {getattr(fn, '__module__', '') or ''}."
@@ -336,6 +340,20 @@ class ExpressionLowering:
             if unwrapped is not None:
                 parsed = frontend.parse(unwrapped)
         return self.inline_parsed(node, parsed, {}, args, kwargs, builder)
+
+    def call_helper(self, node, fn, args, kwargs, builder):
+        """A call of a module-level function stays a call; it is differentiated as a unit."""
+        from .calls import result_kind
+        from .lower import to_ssa
+        parsed = frontend.parse(fn)
+        bound = self.bind_params(node, parsed, args, kwargs)
+        names = [a.arg for a in parsed.node.args.args]
+        atoms = [self.atom(bound[n], builder, node) for n in names]
+        kind = result_kind(fn, [a.kind for a in atoms], to_ssa)
+        builder.line = node.lineno
+        out = builder.emit("call", Const(fn, fn.__name__), *atoms)
+        out.kind = kind
+        return out
 
     def inline_local(self, node, local, args, kwargs, builder):
         parsed = frontend.Parsed(node=local.node, name=local.name, filename=self.filename,
@@ -515,6 +533,17 @@ class ExpressionLowering:
         """The loop index that visits the k-th element (k counted from 0)."""
         start, _, step = iteration.bounds
         return self.emit("add", [start, self.emit("mul", [k, step], builder, node)], builder, node)
+
+
+def _called_by_name(fn):
+    """Module-level functions are called (transformed once); local ones are inlined."""
+    return "<locals>" not in fn.__qualname__ and fn.__name__ != "<lambda>" and \
+        getattr(fn, "__srcad__", None) is None
+
+
+def _all_atoms(args, kwargs):
+    values = list(args) + list(kwargs.values())
+    return all(not isinstance(v, (Static, LocalFunction, RangeValue, ZipValue)) for v in values)
 
 
 def _hashable(obj):

@@ -26,6 +26,16 @@ def adjoint(fn, wrt, *, mode="grad", wrt_tuple=False):
     cotangent after fn's parameters and returns (value, gradients). Gradients are a tuple when
     `wrt_tuple`, else the single gradient.
     """
+    forward, reverse, seed, grads = sweeps(fn, wrt, mode, wrt_tuple)
+    result = fn.body.results[0]
+    results = grads if mode == "grad" else (result,) + grads
+    params = fn.params + ((seed,) if mode == "vjp" else ())
+    return Function(fn.name, params, Block(forward + reverse, results), fn.filename, fn.line,
+                    fn.source_lines, param_names=fn.param_names)
+
+
+def sweeps(fn, wrt, mode="vjp", wrt_tuple=True):
+    """(forward statements, reverse statements, the seed, the gradient atoms) of fn."""
     wrt_params = [fn.params[i] for i in wrt]
     sweep = Sweep(fn, varied_vars(fn, wrt_params))
     result = fn.body.results[0]
@@ -40,10 +50,7 @@ def adjoint(fn, wrt, *, mode="grad", wrt_tuple=False):
     grads = tuple(sweep.gradient(p, adj, rb) for p in wrt_params)
     if wrt_tuple and (len(grads) == 1 or mode != "grad"):
         grads = (rb.emit("make_tuple", *grads, hint="grads"),)
-    results = grads if mode == "grad" else (result,) + grads
-    params = fn.params + ((seed,) if mode == "vjp" else ())
-    return Function(fn.name, params, Block(forward + rb.stmts, results), fn.filename, fn.line,
-                    fn.source_lines, param_names=fn.param_names)
+    return forward, rb.stmts, seed, grads
 
 
 def _check_scalar_output(fn, result, rb):
@@ -120,8 +127,7 @@ class Sweep:
         for stmt in reversed(stmts):
             rb.line = getattr(stmt, "line", rb.line)
             if isinstance(stmt, Eqn):
-                self.eqn(stmt, adj, rb)
-                forward.append(stmt)
+                forward.extend(reversed(self.eqn(stmt, adj, rb)))
             elif isinstance(stmt, If):
                 forward.extend(reversed(self.if_(stmt, adj, rb)))
             else:
@@ -130,15 +136,18 @@ class Sweep:
         return forward
 
     def eqn(self, eqn, adj, rb):
+        """Reverse one equation into rb; returns the forward sweep's equations for it."""
         if len(eqn.outs) != 1 or eqn.out not in adj:
             for out in eqn.outs:
                 if out in adj:
                     self.refuse(eqn, "a multi-output operation")
-            return
+            return [eqn]
         g = adj.pop(eqn.out)
         if eqn.prim == "getitem" and eqn.args[0].kind.is_container:
             self.accumulate_item(adj, eqn.args[0], eqn.args[1], g, rb)
-            return
+            return [eqn]
+        if eqn.prim == "call":
+            return self.call(eqn, g, adj, rb)
         rule = RULES[eqn.prim]
         args = [Sym(rb, a) for a in eqn.args]
         for i, arg in enumerate(eqn.args):
@@ -150,6 +159,24 @@ class Sweep:
             if vjp is None:
                 self.refuse(eqn, f"argument {i + 1} ({rule.arg_names[min(i, len(rule.arg_names) - 1)]})")
             self.accumulate(adj, arg, vjp(Sym(rb, g), Sym(rb, eqn.out), *args), rb)
+        return [eqn]
+
+    def call(self, eqn, g, adj, rb):
+        """A call to a user function: its own forward half records residuals here, its
+        backward half turns them and g into the adjoints of the varied arguments."""
+        from .calls import helper_vjp
+        fn, args = eqn.args[0].value, eqn.args[1:]
+        positions = tuple(i for i, a in enumerate(args) if isinstance(a, Var) and a in self.varied)
+        derivative = helper_vjp(fn, positions)
+        residuals = Var("res_" + fn.__name__, K.Kind("tuple"))
+        forward = Eqn((eqn.out, residuals), "call_fwd", (Const(derivative.forward, "fwd_" +
+                                                            fn.__name__),) + args, eqn.line)
+        grads = tuple(Var(None, args[i].kind) for i in positions)
+        rb.append(Eqn(grads, "call_bwd", (Const(derivative.backward, "bwd_" + fn.__name__),
+                                          residuals, g), eqn.line))
+        for i, grad in zip(positions, grads):
+            self.accumulate(adj, args[i], grad, rb)
+        return [forward]
 
     def accumulate_item(self, adj, seq, index, g, rb):
         """The adjoint of `seq[index]` for a list/tuple/dict: add g into slot `index` of

@@ -275,3 +275,48 @@ def test_break_stops_the_loop_at_the_right_iteration():
     # s: 0.7 -> 0.91 -> 1.61 -> 2.093 -> 2.793 -> 3.6309 -> 4.3309 -> 5.63017 (break)
     # ds/dx: 1 -> 1.3 -> 2.3 -> 2.99 -> 3.99 -> 5.187 -> 6.187 -> 8.0431
     assert srcad.grad(breaks_out)(0.7) == pytest.approx(8.0431, rel=1e-12)
+
+
+def layer(h, W, b):
+    return np.tanh(h @ W + b)
+
+
+def two_layers(W1, b1, W2, b2, x):
+    return np.sum(layer(layer(x, W1, b1), W2, b2) ** 2)
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def uses_power(x):
+    return power(x, 5) + power(x, 2)
+
+
+def tree_sum(x, depth):
+    if depth == 0:
+        return np.sin(x)
+    return tree_sum(x * 0.5, depth - 1) + tree_sum(x + 0.1, depth - 1)
+
+
+def test_module_level_helpers_are_called_not_inlined():
+    W1, b1 = rng.normal(size=(3, 4)), rng.normal(size=4)
+    W2, b2 = rng.normal(size=(4, 2)), rng.normal(size=2)
+    srcad.check_grad(two_layers, W1, b1, W2, b2, X, wrt=(0, 1, 2, 3))
+    g = srcad.grad(two_layers, wrt=(0, 1, 2, 3))
+    g(W1, b1, W2, b2, X)
+    text = srcad.source(g)
+    assert "fwd_layer(" in text and "bwd_layer(" in text and "np.tanh" not in text
+
+
+def test_recursive_helpers():
+    assert srcad.grad(uses_power)(1.3) == pytest.approx(5 * 1.3 ** 4 + 2 * 1.3, rel=1e-14)
+    srcad.check_grad(tree_sum, 0.7, 3)
+
+
+def test_helper_used_twice_is_transformed_once():
+    from srcad.calls import helper_vjp
+    srcad.grad(uses_power)(1.1)
+    assert len(helper_vjp(power, (0,)).cache) == 1

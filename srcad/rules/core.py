@@ -31,10 +31,12 @@ def _container_kind(tag):
 
 defprim("make_tuple", lambda *xs: xs, ("tuple",), variadic=True, arg_names=("items",),
         kind=_container_kind("tuple"),
-        jvp=lambda i, dx, ans, *xs: None, vjp=lambda i, g, ans, *xs: adjoint_item(g, i, xs[i]))
+        jvp=lambda i, dx, ans, *xs: None, vjp=lambda i, g, ans, *xs: adjoint_item(g, i, xs[i]),
+        samples=[(np.array([0.5, -1.0]), 0.7)])
 defprim("make_list", lambda *xs: list(xs), ("list",), variadic=True, arg_names=("items",),
         kind=_container_kind("list"),
-        jvp=lambda i, dx, ans, *xs: None, vjp=lambda i, g, ans, *xs: adjoint_item(g, i, xs[i]))
+        jvp=lambda i, dx, ans, *xs: None, vjp=lambda i, g, ans, *xs: adjoint_item(g, i, xs[i]),
+        samples=[(np.array([0.5, -1.0]), 0.7, np.array([[1.5]]))])
 
 
 def _getitem_kind(x, index):
@@ -58,8 +60,8 @@ def _indexed_ndim(ndim, value, index_kind):
     """ndim of an array indexed by ints, slices, None and Ellipsis; None when unknown."""
     if index_kind.tag == "int":
         return ndim - 1 if ndim >= 1 else None
-    if value is None:
-        return None
+    if isinstance(value, np.ndarray) or value is None:
+        return _advanced_ndim(ndim, index_kind)
     parts = value if isinstance(value, tuple) else (value,)
     if not all(isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts):
         return None
@@ -68,6 +70,22 @@ def _indexed_ndim(ndim, value, index_kind):
         return None
     kept = sum_ints(isinstance(p, slice) for p in parts) + sum_ints(p is None for p in parts)
     return kept + (ndim - consumed)
+
+
+def _advanced_ndim(ndim, index_kind):
+    """ndim of x[idx] for an integer or boolean array index, or a tuple of integers and
+    integer arrays (which broadcast together); None when the kinds do not say."""
+    if index_kind.is_array:
+        if index_kind.dtype == "bool":
+            return ndim - index_kind.ndim + 1
+        return ndim - 1 + index_kind.ndim if ndim >= 1 else None
+    items = index_kind.items if index_kind.tag == "tuple" else None
+    if not items or len(items) > ndim:
+        return None
+    if not all(k.tag == "int" or (k.is_array and k.dtype.startswith(("int", "uint")))
+               for k in items):
+        return None
+    return ndim - len(items) + max(k.ndim or 0 for k in items)
 
 
 def sum_ints(flags):
@@ -79,8 +97,17 @@ defprim("getitem", operator.getitem, ("subscript",), arg_names=("x", "index"),
         jvp=(lambda dx, ans, x, index: getitem(dx, index), ZERO),
         vjp=(lambda g, ans, x, index: index_adjoint(g, x, index), ZERO),
         samples=[(np.array([1.0, 2.0, 3.0]), 1), (np.array([[1.0, 2.0], [3.0, 4.0]]), (0, 1))])
-defprim("unpack", lambda x, n: tuple(x), ("unpack",), arg_names=("x", "n"), nout=None,
-        doc="multi-output: `a, b = x`; nout is set per equation by the lowering")
+defprim("unpack", lambda x, n: tuple(x), ("identity",), arg_names=("x", "n"), nout=None,
+        doc="multi-output: `a, b = x`; the number of outputs is the equation's")
+
+# ----- calls to the user's own functions (srcad.calls) ---------------------------------------
+defprim("call", lambda fn, *args: fn(*args), ("callee",), variadic=True,
+        arg_names=("fn", "args"), vjp=None, jvp=None,
+        doc="a call to a module-level user function, differentiated as a unit")
+defprim("call_fwd", lambda fwd, *args: fwd(*args), ("callee",), variadic=True, nout=2,
+        arg_names=("fwd", "args"), effect=True)
+defprim("call_bwd", lambda bwd, res, g: bwd(res, g), ("callee",), arg_names=("bwd", "res", "g"),
+        nout=None, effect=True)
 
 # ----- runtime helpers -----------------------------------------------------------------------
 defprim("unbroadcast", runtime.unbroadcast, ("runtime", "unbroadcast"), arg_names=("g", "x"),
@@ -98,12 +125,15 @@ defprim("zeros_like", runtime.zeros_like, ("runtime", "zeros_like"), shape_from=
 defprim("add_any", runtime.add_any, ("runtime", "add_any"), arg_names=("a", "b"),
         kind=lambda a, b: a if a == b else K.UNKNOWN,
         jvp=(lambda da, ans, a, b: da, lambda db, ans, a, b: db),
-        vjp=(lambda g, ans, a, b: g, lambda g, ans, a, b: g))
+        vjp=(lambda g, ans, a, b: g, lambda g, ans, a, b: g),
+        samples=[(np.array([0.5, -1.0]), np.array([0.7, 2.0]))])
 defprim("index_adjoint", runtime.index_adjoint, ("runtime", "index_adjoint"),
         arg_names=("g", "x", "index"), kind=lambda g, x, i: x if x.is_array else K.UNKNOWN,
         shape_from=1,
         jvp=(lambda dg, ans, g, x, i: index_adjoint(dg, x, i), ZERO, ZERO),
-        vjp=(lambda h, ans, g, x, i: getitem(h, i), ZERO, ZERO))
+        vjp=(lambda h, ans, g, x, i: getitem(h, i), ZERO, ZERO),
+        samples=[(np.array([0.5, -1.0, 2.0]), np.zeros((2, 3)), (1, slice(None))),
+                 (np.array([0.5, -1.0, 2.0]), np.zeros(4), np.array([2, 0, 2]))])
 defprim("adjoint_item", runtime.adjoint_item, ("runtime", "adjoint_item"),
         arg_names=("g", "index", "like"), kind=lambda g, i, like: like, shape_from=2)
 defprim("empty_adjoint", runtime.empty_adjoint, ("runtime", "empty_adjoint"))
@@ -117,7 +147,8 @@ defprim("finish_adjoint", runtime.finish_adjoint, ("runtime", "finish_adjoint"),
 defprim("to_float", float, ("call", "float"),
         kind=lambda x: K.FLOAT,
         jvp=(lambda dx, ans, x: dx if x.kind.is_scalar else broadcast_like(dx, ans),),
-        vjp=(lambda g, ans, x: g if x.kind.is_scalar else broadcast_like(g, x),))
+        vjp=(lambda g, ans, x: g if x.kind.is_scalar else broadcast_like(g, x),),
+        samples=[(0.7,), (np.array(0.7),)])
 
 # ----- the tape loops record on --------------------------------------------------------------
 defprim("tape_new", list, ("list",), arg_names=(), effect=True, kind=lambda: K.Kind("list"))

@@ -1,0 +1,103 @@
+"""Calls to the user's own module-level functions: transformed once, called by name.
+
+A helper is not inlined into every caller: its derivative is generated once, as two
+functions, and the caller's derivative calls them by name, so the generated source stays
+readable and recursion works.
+
+    v3, res_layer = fwd_layer(h, W, b)       # the helper's forward sweep, with residuals
+    ...
+    bh, bW, bb = bwd_layer(res_layer, bv3)   # its reverse sweep, from the residuals
+
+`fwd` returns the value and what the reverse sweep reads (the residuals); `bwd` turns those
+and the output's adjoint into the adjoints of the differentiated arguments. Both are compiled
+per argument kinds on first use, like every srcad derivative.
+"""
+
+import threading
+
+from . import codegen, frontend, ir, optimize, reverse
+from . import kinds as K
+from .analysis import substitute
+from .ir import Block, Eqn, Function, Var
+
+_DERIVATIVES = {}                 # (function, differentiated positions) -> HelperVJP
+_LOWERING = set()                 # (function, kinds) being lowered: recursion in progress
+_lock = threading.RLock()
+
+
+def helper_vjp(fn, positions):
+    """The shared HelperVJP of `fn` with respect to the arguments at `positions`."""
+    key = (fn, positions)
+    with _lock:
+        if key not in _DERIVATIVES:
+            _DERIVATIVES[key] = HelperVJP(fn, positions)
+        return _DERIVATIVES[key]
+
+
+def result_kind(fn, arg_kinds, lower_fn):
+    """The kind of fn's result for arguments of these kinds (UNKNOWN while recursing)."""
+    key = (fn, tuple(arg_kinds))
+    if key in _LOWERING:
+        return K.UNKNOWN
+    _LOWERING.add(key)
+    try:
+        return lower_fn(frontend.parse(fn), arg_kinds).body.results[0].kind
+    finally:
+        _LOWERING.discard(key)
+
+
+class HelperVJP:
+    """fwd(*args) -> (value, residuals) and bwd(residuals, g) -> adjoints, per kinds."""
+
+    def __init__(self, fn, positions):
+        self.fn = fn
+        self.positions = positions
+        self.cache = {}
+        self.lock = threading.RLock()
+        self.forward = self.fwd      # one bound method each, so generated code names them once
+        self.backward = self.bwd
+
+    def fwd(self, *args):
+        from .api import _kind_key
+        key = tuple(map(_kind_key, args))
+        pair = self.cache.get(key) or self.compile(key, args)
+        value, residuals = pair[0](*args)
+        return value, (pair[1], residuals)
+
+    def bwd(self, residuals, g):
+        backward, saved = residuals
+        return backward(saved, g)
+
+    def compile(self, key, args):
+        from .lower import to_ssa
+        with self.lock:
+            if key not in self.cache:
+                primal = to_ssa(frontend.parse(self.fn), [K.kind_of(a) for a in args])
+                fwd_ir, bwd_ir = split_vjp(primal, self.positions)
+                name = self.fn.__name__
+                self.cache[key] = (codegen.compile_function(fwd_ir, "fwd_" + name).function,
+                                   codegen.compile_function(bwd_ir, "bwd_" + name).function)
+            return self.cache[key]
+
+
+def split_vjp(fn, positions):
+    """fn's reverse-mode derivative as two IR functions: fwd(*params) -> (value, residuals)
+    and bwd(residuals, g) -> adjoint(s) of the params at `positions`."""
+    forward, backward, seed, grads = reverse.sweeps(fn, positions, "vjp", len(positions) > 1)
+    bwd_body = optimize.eliminate_dead_code(_function(fn, (seed,), Block(backward, grads))).body
+    residuals = [v for v in ir.free_vars(bwd_body) if v is not seed]
+    saved = Var("res", K.Kind("tuple"))
+    copies = [Var(v.hint, v.kind, v.same_shape_as) for v in residuals]
+    mapping = dict(zip(residuals, copies))
+    unpack = [Eqn(tuple(copies), "unpack", (saved, ir.Const(len(copies))), fn.line)]
+    bwd = _function(fn, (saved, seed), Block(unpack + substitute(bwd_body.stmts, mapping),
+                                              tuple(mapping.get(a, a) for a in bwd_body.results)))
+    record = Var("res", K.Kind("tuple"))
+    pack = Eqn((record,), "make_tuple", tuple(residuals), fn.line)
+    fwd = _function(fn, fn.params, Block(forward + [pack], (fn.body.results[0], record)))
+    return ir.verify(optimize.simplify(fwd)), ir.verify(optimize.simplify(bwd))
+
+
+def _function(fn, params, body):
+    return Function(fn.name, params, body, fn.filename, fn.line, fn.source_lines,
+                    fn.param_names)
