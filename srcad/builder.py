@@ -51,6 +51,18 @@ class Builder:
         eqn = self.defined_by.get(atom)
         return eqn.args[0] if eqn is not None and eqn.prim == "neg" else None
 
+    def broadcast_scalar(self, atom, other):
+        """s if `atom` is a scalar s broadcast to the shape `other` already has, else None:
+        broadcasting in the product does the same for free."""
+        eqn = self.defined_by.get(atom)
+        if eqn is None or eqn.prim != "broadcast_like" or not eqn.args[0].kind.is_scalar:
+            return None
+        target = eqn.args[1]
+        if isinstance(other, Var) and isinstance(target, Var) and \
+                other.shape_class() is target.shape_class():
+            return eqn.args[0]
+        return None
+
     def scaled(self, atom):
         """(c, x) if `atom` is c * x or x * c for a number c (emitted here), else None."""
         eqn = self.defined_by.get(atom)
@@ -67,6 +79,9 @@ class Builder:
             for k in (0, 1):
                 if is_const(args[k], -1) and isinstance(args[1 - k], Var):
                     return self.emit("neg", args[1 - k])
+                spread = self.broadcast_scalar(args[k], args[1 - k])
+                if spread is not None:
+                    return self.emit("mul", spread, args[1 - k])
                 scaled = self.scaled(args[1 - k])
                 if _is_number(args[k]) and scaled is not None:
                     return self.emit("mul", Const(args[k].value * scaled[0].value), scaled[1])

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from . import runtime
-from .ir import Const, Eqn, For, If, Var, While, free_vars, stmt_inputs, sub_blocks
+from .ir import Const, Eqn, For, If, Var, While, free_vars, stmt_inputs, sub_blocks, walk_eqns
 from .naming import Namer
 from .rules import RULES
 
@@ -57,6 +57,8 @@ class Writer:
         self.last_line = None
         self.uses = _count_reads(fn.body)
         self.pending = {}            # single-use temporaries, inlined at their one use
+        self.defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
+        self.skip = set()            # ids of equations a `for x in seq:` header already says
 
     # ----- function --------------------------------------------------------------------------
     def function_source(self, name):
@@ -74,12 +76,19 @@ class Writer:
         inlinable = self.inlinable(stmts, tail)
         lines = []
         for k, stmt in enumerate(stmts):
+            if id(stmt) in self.skip:
+                continue
             if isinstance(stmt, Eqn) and stmt.outs[0] in inlinable:
                 self.pending[stmt.out] = self.call(stmt)
                 continue
             if isinstance(stmt, Eqn) and RULES[stmt.prim].effect:
                 lines += self.flush(depth, keep=set(stmt.args))
+            if isinstance(stmt, Eqn):
+                lines += self.flush_readers_of(stmt.outs, depth)
             self.source_comment(stmt, depth, lines)
+            if isinstance(stmt, Eqn) and self.unpacks(stmt, stmts[k + 1:]):
+                lines.append("    " * depth + self.unpack_line(stmt, stmts[k + 1:]))
+                continue
             lines.extend(self.stmt_lines(stmt, depth, stmts[:k], stmts[k + 1:], tail))
         lines += self.flush(depth, keep={a for a in tail if isinstance(a, Var)})
         if assign_to is not None:
@@ -99,6 +108,18 @@ class Writer:
         return {s.out for s in stmts if isinstance(s, Eqn) and len(s.outs) == 1
                 and s.out.hint is None and self.uses.get(s.out) == 1 and s.out in top
                 and s.out not in nested and not RULES[s.prim].effect}
+
+    def flush_readers_of(self, outs, depth):
+        """Assign the pending temporaries that read a name `outs` are about to rebind (a loop
+        result that took its carry's name): inlined later, they would read the new value."""
+        names = {self.namer.name(o) for o in outs if self.namer.has(o)}
+        stale = [v for v, value in self.pending.items() if names and any(
+            isinstance(n, ast.Name) and n.id in names for n in ast.walk(value))]
+        lines = []
+        for var in stale:
+            value = self.pending.pop(var)
+            lines.append("    " * depth + f"{self.namer.name(var)} = {ast.unparse(value)}")
+        return lines
 
     def flush(self, depth, keep):
         """Assign the pending temporaries that are not about to be used by `keep`."""
@@ -195,15 +216,54 @@ class Writer:
         pad = "    " * depth
         names = self.loop_slots(stmt, context)
         lines = self.assignments(names, stmt.carry_init, depth)
-        bounds = [self.expr(a) for a in (stmt.start, stmt.stop, stmt.step)]
-        bounds = _range_args(bounds)
-        rng = ast.Call(ast.Name("range", ast.Load()), bounds, [])
-        if stmt.reverse:
-            rng = ast.Call(ast.Name("reversed", ast.Load()), [rng], [])
-        index = self.namer.name(stmt.index)
-        lines.append(pad + f"for {index} in {ast.unparse(rng)}:")
+        header = self.sequence_header(stmt)
+        if header is None:
+            bounds = _range_args([self.expr(a) for a in (stmt.start, stmt.stop, stmt.step)])
+            rng = ast.Call(ast.Name("range", ast.Load()), bounds, [])
+            if stmt.reverse:
+                rng = ast.Call(ast.Name("reversed", ast.Load()), [rng], [])
+            header = f"for {self.namer.name(stmt.index)} in {ast.unparse(rng)}:"
+        lines.append(pad + header)
         lines += self.loop_body_lines(stmt, names, depth + 1)
         return lines
+
+    def sequence_header(self, stmt):
+        """`for W, b in params:` when the loop index only picks the elements of a sequence."""
+        body = stmt.body.stmts
+        if stmt.reverse or not body or not _is_zero_one(stmt.start, stmt.step):
+            return None
+        first = body[0]
+        if not (isinstance(first, Eqn) and first.prim == "getitem" and
+                first.args[1] is stmt.index and self.uses.get(stmt.index) == 1):
+            return None
+        seq = first.args[0]
+        length = self.defs.get(stmt.stop)
+        if length is None or length.prim != "len" or length.args[0] is not seq:
+            return None
+        self.skip.add(id(first))
+        targets = self.unpacked(first.out, body[1:])
+        return f"for {targets} in {ast.unparse(self.expr(seq))}:"
+
+    def unpacks(self, stmt, rest):
+        """True if stmt's value is used only by `a, b = value` right after it."""
+        n = self.uses.get(stmt.outs[0], 0)
+        return len(stmt.outs) == 1 and n > 1 and stmt.outs[0].hint is None and \
+            _takes_apart(stmt.outs[0], rest[:n]) and not RULES[stmt.prim].effect
+
+    def unpack_line(self, stmt, rest):
+        items = rest[:self.uses[stmt.out]]
+        self.skip.update(id(e) for e in items)
+        targets = ", ".join(self.namer.name(e.out) for e in items)
+        return f"{targets} = {ast.unparse(self.call(stmt))}"
+
+    def unpacked(self, element, rest):
+        """`W, b` if the element is only taken apart by constant indices 0..n-1 right away."""
+        n = self.uses.get(element, 0)
+        items = rest[:n]
+        if n > 1 and _takes_apart(element, items):
+            self.skip.update(id(e) for e in items)
+            return ", ".join(self.namer.name(e.out) for e in items)
+        return self.namer.name(element)
 
     def loop_body_lines(self, stmt, names, depth):
         self.claim_loop_results(stmt, names)
@@ -363,6 +423,18 @@ def _literal(x):
 
 def _same(a, b):
     return type(a) is type(b) and a == b if not isinstance(a, np.ndarray) else False
+
+
+def _takes_apart(element, items):
+    """The equations are element[0], element[1], ... in order."""
+    return bool(items) and all(isinstance(e, Eqn) and e.prim == "getitem" and
+                               e.args[0] is element and isinstance(e.args[1], Const) and
+                               e.args[1].value == k for k, e in enumerate(items))
+
+
+def _is_zero_one(start, step):
+    return isinstance(start, Const) and start.value == 0 and isinstance(step, Const) and \
+        step.value == 1
 
 
 def _range_args(bounds):

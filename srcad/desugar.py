@@ -1,4 +1,5 @@
-"""AST rewrites that turn `break` and `continue` into flags, so loops stay structured.
+"""AST rewrites that turn `break`, `continue` and `return` inside loops into flags, so loops
+stay structured.
 
     for x in xs:                    broke = False
         A                           for x in xs:
@@ -11,13 +12,17 @@
                                                 B
 
 A `while` loop also tests the flag: `while not broke and test:`. The iterations a `for` loop
-runs after its break do nothing; the reverse sweep records that like any other `if`.
+runs after its break do nothing; the reverse sweep records that like any other `if`. A
+`return v` inside a loop sets `retval = v; returned = True` and breaks; after the loop,
+`if returned: return retval`.
 """
 
 import ast
 
 BREAK_FLAG = "broke"
 CONTINUE_FLAG = "skipped"
+RETURN_FLAG = "returned"
+RETURN_VALUE = "retval"
 
 
 def has_jumps(stmts):
@@ -27,11 +32,24 @@ def has_jumps(stmts):
 
 def _jumps(stmts):
     for stmt in stmts:
-        if isinstance(stmt, (ast.Break, ast.Continue)):
+        if isinstance(stmt, (ast.Break, ast.Continue, ast.Return)):
             yield stmt
         elif isinstance(stmt, ast.If):
             yield from _jumps(stmt.body)
             yield from _jumps(stmt.orelse)
+
+
+def returning_loop(loop):
+    """Statements equal to a loop that returns from inside: the loop with flags, then
+    `if returned: return retval`; the caller lowers the rest of the function after them."""
+    for inner in ast.walk(loop):
+        if inner is not loop and isinstance(inner, (ast.For, ast.While)) and \
+                any(isinstance(n, ast.Return) for n in ast.walk(inner)):
+            return None
+    before, new = rewrite_loop(loop)
+    flags = [_assign(RETURN_FLAG, False, loop), _assign(RETURN_VALUE, None, loop)]
+    leave = _if(_name(RETURN_FLAG), [_located(ast.Return(_name(RETURN_VALUE)), loop)], loop)
+    return flags + before + [new, leave]
 
 
 def rewrite_loop(loop):
@@ -57,6 +75,11 @@ def _guard(stmts, uses_continue):
             return out
         if isinstance(stmt, ast.Continue):
             out.append(_assign(CONTINUE_FLAG, True, stmt))
+            return out
+        if isinstance(stmt, ast.Return):
+            value = stmt.value or ast.Constant(None)
+            store = _located(ast.Assign([ast.Name(RETURN_VALUE, ast.Store())], value), stmt)
+            out += [store, _assign(RETURN_FLAG, True, stmt), _assign(BREAK_FLAG, True, stmt)]
             return out
         if isinstance(stmt, ast.If) and has_jumps([stmt]):
             new = ast.If(stmt.test, _guard(stmt.body, uses_continue) or [ast.Pass()],

@@ -64,6 +64,12 @@ class Lowering(ExpressionLowering):
                 return self.expr(stmt.value, env, builder) if stmt.value else Const(None)
             if isinstance(stmt, ast.If) and _returns_inside(stmt):
                 return self.if_returning(stmt, stmts[k + 1:], env, builder)
+            if isinstance(stmt, (ast.For, ast.While)) and _returns_inside(stmt):
+                rewritten = desugar.returning_loop(stmt)
+                if rewritten is None:
+                    self.refuse(stmt, "return inside nested loops; assign the result to a "
+                                      "variable, break out of each loop, and return after them")
+                return self.suite(rewritten + stmts[k + 1:], env, builder)
             self.stmt(stmt, env, builder)
         return FALLTHROUGH
 

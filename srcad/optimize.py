@@ -13,6 +13,7 @@ from .rules import RULES
 
 
 def simplify(fn):
+    fn = shape_queries_on_inputs(fn)
     fn = eliminate_common_subexpressions(fn)
     fn = assemble_container_adjoints(fn)
     return eliminate_dead_code(fn)
@@ -151,6 +152,39 @@ def _cse_compound(stmt, seen, rename):
                    stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
     return While(stmt.carry_init, stmt.carry_params, _cse_block(stmt.cond, seen, rename), body,
                  stmt.outs, stmt.line)
+
+
+# ----- shape queries ------------------------------------------------------------------------
+_SHAPE_QUERIES = ("size", "shape", "ndim")
+
+
+def shape_queries_on_inputs(fn):
+    """`(v3 ** 2).size` -> `v3.size`: ask an elementwise result's shape of its input instead,
+    so a value computed only for its shape becomes dead code."""
+    from .ir import walk_eqns
+    defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
+
+    def rewrite(block):
+        return Block([_query_origin(s, defs) for s in block.stmts], block.results)
+    return _replace_body(fn, _map_blocks(fn.body, rewrite))
+
+
+def _query_origin(stmt, defs):
+    if not (isinstance(stmt, Eqn) and stmt.prim in _SHAPE_QUERIES and
+            isinstance(stmt.args[0], Var)):
+        return stmt
+    source = _shape_origin(stmt.args[0], defs)
+    return Eqn(stmt.outs, stmt.prim, (source,) + tuple(stmt.args[1:]), stmt.line)
+
+
+def _shape_origin(var, defs):
+    """The earliest var known to have var's shape through the elementwise ops defining it."""
+    while True:
+        eqn = defs.get(var)
+        if eqn is None or RULES[eqn.prim].shape_from != "args" or var.same_shape_as is None \
+                or not any(var.same_shape_as is a for a in eqn.args):
+            return var
+        var = var.same_shape_as
 
 
 # ----- container adjoints -------------------------------------------------------------------

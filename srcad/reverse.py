@@ -71,6 +71,16 @@ def _describe(kind):
     return {"none": "None", "str": "a string"}.get(kind.tag, f"a {kind.tag}")
 
 
+def _in_dtype_of(param, atom, rb):
+    """A float32 (or float16) array's gradient in its own dtype, also where the function mixed
+    in float64 constants; nothing is emitted where the adjoint's kind already says so."""
+    kind = param.kind
+    if not kind.is_array or kind.dtype in ("float64", "longdouble") or atom.kind == kind or \
+            not kind.dtype.startswith("float"):
+        return atom
+    return rb.emit("astype", atom, Const(kind.dtype), hint=_adjoint_name(param))
+
+
 class Sweep:
     def __init__(self, fn, varied):
         self.fn = fn
@@ -118,7 +128,7 @@ class Sweep:
                            hint=_adjoint_name(param))
         if param not in adj:
             return rb.emit("zeros_like", param, hint=_adjoint_name(param))
-        return adj[param]
+        return _in_dtype_of(param, adj[param], rb)
 
     # ----- statements ------------------------------------------------------------------------
     def block_stmts(self, stmts, adj, rb):
@@ -313,10 +323,10 @@ class Sweep:
         mapping = dict(zip(needed, popped))
         mapping.update(index_map)
         clones = self.clone_eqns(recomputed, mapping)
-        pops = [Eqn(tuple(popped), "tape_pop", (tape,), stmt.line)] if needed else []
+        pops = [Eqn(tuple(popped), "tape_pop", (tape,), None)] if needed else []
         rev_block = Block(pops + clones + substitute(bb.stmts, mapping),
                           tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results))
-        pushed = self.push(tape, needed, stmt.line)
+        pushed = self.push(tape, needed, None)
         fwd_loop = self.forward_loop(stmt, forward_body, pushed)
         inits = tuple(seeds.get(stmt.outs[j]) or self.zeros(stmt.outs[j], rb) for j in active)
         inits += tuple(adj.get(u) or self.zeros(u, rb) for u in outer)

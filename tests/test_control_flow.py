@@ -320,3 +320,31 @@ def test_helper_used_twice_is_transformed_once():
     from srcad.calls import helper_vjp
     srcad.grad(uses_power)(1.1)
     assert len(helper_vjp(power, (0,)).cache) == 1
+
+
+def returns_from_loop(x, n):
+    s = x
+    for _ in range(n):
+        s = s * 1.5 + 0.1
+        if s > 3.0:
+            return s * 2.0
+    return s - 1.0
+
+
+def returns_from_while(x):
+    y = x
+    while y < 100.0:
+        y = y * y + 1.0
+        if y > 5.0:
+            return np.sqrt(y)
+    return y
+
+
+@pytest.mark.parametrize("args", [(0.5, 10), (0.5, 2), (4.0, 3)])
+def test_return_inside_a_loop(args):
+    srcad.check_grad(returns_from_loop, *args)
+
+
+def test_return_inside_a_while_loop():
+    srcad.check_grad(returns_from_while, 1.1)
+    srcad.check_grad(returns_from_while, 0.5)
