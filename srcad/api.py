@@ -12,7 +12,6 @@ The cache is keyed by the kinds; the function's code object, `wrt`, mode and opt
 fixed per transform object, so the key is complete.
 """
 
-import functools
 import inspect
 import threading
 
@@ -102,6 +101,7 @@ class Transform:
         self.names = list(self.signature.parameters)
         self.wrt, self.wrt_is_tuple = _normalise_wrt(wrt, self.names, f)
         self.cache = {}
+        self.scalar_cache = {}      # keyed by argument types alone, when all are int/float
         self.lock = threading.Lock()
         self.last = None
         self.wrapper = self.make_wrapper()
@@ -116,27 +116,38 @@ class Transform:
         return self.signature.replace(parameters=params)
 
     def make_wrapper(self):
-        cache, n = self.cache, len(self.output_signature().parameters)
-        compile_for = self.compile_for
-        kind_key = _kind_key
-        bind = self.bind
-
-        def derivative(*args, **kwargs):
-            if kwargs or len(args) != n:
-                args = bind(args, kwargs)
-            key = tuple(map(kind_key, args))
-            compiled = cache.get(key)
-            if compiled is None:
-                compiled = compile_for(key, args)
-            return compiled(*args)
-
-        functools.update_wrapper(derivative, self.f)
-        derivative.__name__ = f"{self.mode}_{getattr(self.f, '__name__', 'f')}"
-        derivative.__qualname__ = derivative.__name__
+        """A function with f's exact signature that dispatches on argument kinds. It is
+        generated, so a call costs one dict lookup over the derivative itself."""
+        signature = self.output_signature()
+        names = list(signature.parameters)
+        name = f"{self.mode}_{getattr(self.f, '__name__', 'f')}".replace("<lambda>", "lambda")
+        args = ", ".join(names)
+        types = "".join(f"_srcad_type({n}), " for n in names)
+        source = (f"def {name}({args}):\n"
+                  f"    _srcad_compiled = _srcad_scalars.get(({types}))\n"
+                  f"    if _srcad_compiled is None:\n"
+                  f"        return _srcad_dispatch(({args}{',' if len(names) == 1 else ''}))\n"
+                  f"    return _srcad_compiled({args})\n")
+        namespace = {"_srcad_scalars": self.scalar_cache, "_srcad_dispatch": self.dispatch,
+                     "_srcad_type": type}
+        exec(compile(source, f"<srcad wrapper {name}>", "exec"), namespace)
+        derivative = namespace[name]
+        defaults = [p.default for p in signature.parameters.values() if p.default is not p.empty]
+        derivative.__defaults__ = tuple(defaults) or None
+        derivative.__doc__ = getattr(self.f, "__doc__", None)
+        derivative.__module__ = getattr(self.f, "__module__", None)
         derivative.__srcad__ = self
         derivative.__wrapped__ = self.f
-        derivative.__signature__ = self.output_signature()
+        derivative.__signature__ = signature
         return derivative
+
+    def dispatch(self, args):
+        """The compiled derivative for these arguments' kinds (compiled on first use)."""
+        key = tuple(map(_kind_key, args))
+        compiled = self.cache.get(key)
+        if compiled is None:
+            compiled = self.compile_for(key, args)
+        return compiled(*args)
 
     def bind(self, args, kwargs):
         signature = self.output_signature()
@@ -162,6 +173,8 @@ class Transform:
                 generated = self.generate(self.kinds_of(args))
                 compiled = generated.function
                 self.cache[key] = compiled
+                if all(k in (float, int) for k in key):
+                    self.scalar_cache[key] = compiled
                 self.last = generated
             return compiled
 

@@ -176,12 +176,23 @@ class Writer:
         return lines or ["    " * depth + "pass"]
 
     def claim_results(self, block, names):
-        """Let a value computed in a block take the name it is yielded as (no copy needed)."""
-        local = {o for s in block.stmts for o in s.outs}
-        for name, result in zip(names, block.results):
-            if isinstance(result, Var) and result in local and not self.namer.has(result) and \
-                    list(block.results).count(result) == 1:
+        """Let a value computed in a block take the name it is yielded as (no copy needed),
+        when nothing read after it in the block goes by that name."""
+        for j, (name, result) in enumerate(zip(names, block.results)):
+            if self.can_claim(block.stmts, block.results, j, name):
                 self.namer.alias(result, name)
+
+    def can_claim(self, stmts, results, j, name, also=()):
+        """May result j, defined in `stmts`, be named `name`? Only if no var read after its
+        definition (or read by the other results) is already called `name`."""
+        result = results[j]
+        k = next((k for k, s in enumerate(stmts) if result in s.outs), None)
+        if k is None or self.namer.has(result) or list(results).count(result) > 1:
+            return False
+        others = [r for i, r in enumerate(results) if i != j]
+        later = set(free_vars(_block_of(stmts[k + 1:], others)))
+        return not any(v in also or (self.namer.has(v) and self.namer.name(v) == name)
+                       for v in later)
 
     def assignments(self, names, atoms, depth):
         pad = "    " * depth
@@ -272,17 +283,10 @@ class Writer:
 
     def claim_loop_results(self, stmt, names):
         """A body value may take its slot's name if the old value is not read after it."""
-        stmts = stmt.body.stmts
-        for j, (name, result) in enumerate(zip(names, stmt.body.results)):
-            k = next((k for k, s in enumerate(stmts) if result in s.outs), None)
-            if k is None or self.namer.has(result) or list(stmt.body.results).count(result) > 1:
-                continue
-            param = stmt.carry_params[j]
-            later = set(free_vars(_block_of(stmts[k + 1:], [r for i, r in
-                                                           enumerate(stmt.body.results)
-                                                           if i != j])))
-            if param not in later:
-                self.namer.alias(result, name)
+        for j, name in enumerate(names):
+            if self.can_claim(stmt.body.stmts, stmt.body.results, j, name,
+                              also=(stmt.carry_params[j],)):
+                self.namer.alias(stmt.body.results[j], name)
 
     def while_lines(self, stmt, depth, context):
         pad = "    " * depth

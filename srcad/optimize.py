@@ -242,8 +242,8 @@ def _slot_chain(stmts, user, uses, start):
         chain.append(k)
         var = stmts[k].out
     slots = [stmts[k].args[1] for k in chain]
-    if sorted(getattr(s, "value", None) for s in slots if isinstance(s, Const)) != \
-            list(range(len(items))) or len(slots) != len(items):
+    if not all(isinstance(s, Const) and type(s.value) is int for s in slots) or \
+            sorted(s.value for s in slots) != list(range(len(items))):
         return None
     return chain
 

@@ -348,3 +348,41 @@ def test_return_inside_a_loop(args):
 def test_return_inside_a_while_loop():
     srcad.check_grad(returns_from_while, 1.1)
     srcad.check_grad(returns_from_while, 0.5)
+
+
+def update_from_old_value_in_branch(x, n):
+    s = 0.0
+    for i in range(n):
+        if i % 2 == 0:
+            s = s + np.sin(x) * i
+        else:
+            s = s * x
+    return s
+
+
+def all_but_last_layer(params, x):
+    h = x
+    for W, b in params[:-1]:
+        h = np.tanh(h @ W + b)
+    W, b = params[-1]
+    return np.sum(h @ W + b)
+
+
+def test_branch_that_reads_the_old_value_of_a_carried_adjoint():
+    # regression: the adjoint of s was overwritten before the contribution to x read it
+    srcad.check_grad(update_from_old_value_in_branch, 0.7, 5)
+
+
+def test_loop_over_a_slice_of_the_parameters():
+    params = [(rng.normal(size=(3, 4)), rng.normal(size=4)),
+              (rng.normal(size=(4, 4)), rng.normal(size=4)),
+              (rng.normal(size=(4, 1)), rng.normal(size=1))]
+    srcad.check_grad(all_but_last_layer, params, X)
+
+
+def test_two_unpackings_of_the_same_parameters_do_not_double_count():
+    def loss(params, x):
+        (W1, b1), (W2, b2) = params
+        (A, c), _ = params
+        return np.sum(np.tanh(x @ W1 + b1) @ W2 + b2) + np.sum(A) * 0.5 + np.sum(c)
+    srcad.check_grad(loss, LAYERS, X)

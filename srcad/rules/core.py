@@ -14,14 +14,25 @@ from .ops import ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, unb
 def reduce_to(g, x):
     """g summed back to x's shape (the adjoint of broadcasting); nothing where shapes agree."""
     gk, xk = g.kind, x.kind
-    if gk.is_scalar and xk.is_scalar:
-        return g
+    if (gk.is_scalar or gk.is_array and gk.ndim == 0) and \
+            (xk.is_scalar or xk.is_array and xk.ndim == 0):
+        return g                      # shape () everywhere: nothing to reduce
     same = getattr(g.atom, "shape_class", None) and getattr(x.atom, "shape_class", None)
     if same and g.atom.shape_class() is x.atom.shape_class():
         return g
     if xk.is_scalar and gk.is_array:
         return sum(g)
     return unbroadcast(g, x)
+
+
+def shaped_like(target, value):
+    """Kind of `value` brought to target's shape: target's ndim, in the dtype value and
+    target promote to (the helpers keep value's dtype where no work is needed)."""
+    if not target.is_numeric:
+        return K.UNKNOWN
+    if target.is_scalar or not value.is_numeric:
+        return target
+    return K.array(target.ndim, K.broadcast(value, target).dtype)
 
 
 # ----- containers ----------------------------------------------------------------------------
@@ -43,6 +54,8 @@ def _getitem_kind(x, index):
     """Kind of x[index]; the index is an atom so constant indices can be read."""
     value = getattr(index, "value", None) if not hasattr(index, "hint") else None
     if x.kind.is_container:
+        if isinstance(value, slice) and x.kind.tag != "dict" and x.kind.items is not None:
+            return K.Kind(x.kind.tag, items=x.kind.items[value])
         if value is not None:
             return K.item_kind(x.kind, value)
         return K.element_kind(x.kind) if index.kind.tag == "int" else K.UNKNOWN
@@ -60,16 +73,22 @@ def _indexed_ndim(ndim, value, index_kind):
     """ndim of an array indexed by ints, slices, None and Ellipsis; None when unknown."""
     if index_kind.tag == "int":
         return ndim - 1 if ndim >= 1 else None
-    if isinstance(value, np.ndarray) or value is None:
+    if value is None:
         return _advanced_ndim(ndim, index_kind)
     parts = value if isinstance(value, tuple) else (value,)
-    if not all(isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts):
+    parts = [np.asarray(p) if isinstance(p, list) else p for p in parts]
+    if not all(isinstance(p, (int, slice, type(None), type(Ellipsis), np.ndarray)) for p in parts):
         return None
-    consumed = sum_ints(isinstance(p, (int, slice)) for p in parts)
+    arrays = [p for p in parts if isinstance(p, np.ndarray)]
+    if any(a.dtype.kind not in "iub" for a in arrays):
+        return None
+    consumed = sum_ints(isinstance(p, (int, slice)) for p in parts) + \
+        len(arrays) + _bool_extra(arrays)
     if consumed > ndim:
         return None
     kept = sum_ints(isinstance(p, slice) for p in parts) + sum_ints(p is None for p in parts)
-    return kept + (ndim - consumed)
+    advanced = max((1 if a.dtype == bool else a.ndim for a in arrays), default=0)
+    return kept + (ndim - consumed) + advanced
 
 
 def _advanced_ndim(ndim, index_kind):
@@ -86,6 +105,15 @@ def _advanced_ndim(ndim, index_kind):
                for k in items):
         return None
     return ndim - len(items) + max(k.ndim or 0 for k in items)
+
+
+def _bool_extra(arrays):
+    """Axes a multi-dimensional boolean index consumes beyond the one counted per array."""
+    extra = 0
+    for a in arrays:
+        if a.dtype == bool:
+            extra += a.ndim - 1
+    return extra
 
 
 def sum_ints(flags):
@@ -109,14 +137,19 @@ defprim("call_fwd", lambda fwd, *args: fwd(*args), ("callee",), variadic=True, n
 defprim("call_bwd", lambda bwd, res, g: bwd(res, g), ("callee",), arg_names=("bwd", "res", "g"),
         nout=None, effect=True)
 
+def _index_adjoint_kind(g, x, index):
+    """x's shape, in the dtype g and x promote to (scatter_add's zeros)."""
+    return shaped_like(x, g) if x.is_array else K.UNKNOWN
+
+
 # ----- runtime helpers -----------------------------------------------------------------------
 defprim("unbroadcast", runtime.unbroadcast, ("runtime", "unbroadcast"), arg_names=("g", "x"),
-        kind=lambda g, x: x if x.is_numeric else K.UNKNOWN, shape_from=1,
+        kind=lambda g, x: shaped_like(x, g), shape_from=1,
         jvp=(lambda dg, ans, g, x: unbroadcast(dg, x), ZERO),
         vjp=(lambda h, ans, g, x: broadcast_like(h, g), ZERO),
         samples=[(np.ones((3, 2)), np.ones(2)), (np.ones((2, 3)), np.ones((2, 1)))])
 defprim("broadcast_like", runtime.broadcast_like, ("runtime", "broadcast_like"),
-        arg_names=("x", "target"), kind=lambda x, t: t, shape_from=1,
+        arg_names=("x", "target"), kind=lambda x, t: shaped_like(t, x), shape_from=1,
         jvp=(lambda dx, ans, x, t: broadcast_like(dx, t), ZERO),
         vjp=(lambda g, ans, x, t: unbroadcast(g, x), ZERO),
         samples=[(np.ones(2), np.ones((3, 2)))])
@@ -128,7 +161,7 @@ defprim("add_any", runtime.add_any, ("runtime", "add_any"), arg_names=("a", "b")
         vjp=(lambda g, ans, a, b: g, lambda g, ans, a, b: g),
         samples=[(np.array([0.5, -1.0]), np.array([0.7, 2.0]))])
 defprim("index_adjoint", runtime.index_adjoint, ("runtime", "index_adjoint"),
-        arg_names=("g", "x", "index"), kind=lambda g, x, i: x if x.is_array else K.UNKNOWN,
+        arg_names=("g", "x", "index"), kind=_index_adjoint_kind,
         shape_from=1,
         jvp=(lambda dg, ans, g, x, i: index_adjoint(dg, x, i), ZERO, ZERO),
         vjp=(lambda h, ans, g, x, i: getitem(h, i), ZERO, ZERO),
