@@ -73,12 +73,15 @@ def _describe(kind):
 
 def _in_dtype_of(param, atom, rb):
     """A float32 (or float16) array's gradient in its own dtype, also where the function mixed
-    in float64 constants; nothing is emitted where the adjoint's kind already says so."""
+    in float64 constants (np.asarray copies nothing when the dtype is right already)."""
     kind = param.kind
-    if not kind.is_array or kind.dtype in ("float64", "longdouble") or atom.kind == kind or \
+    if not kind.is_array or kind.dtype in ("float64", "longdouble") or \
             not kind.dtype.startswith("float"):
         return atom
-    return rb.emit("astype", atom, Const(kind.dtype), hint=_adjoint_name(param))
+    name = _adjoint_name(param)
+    if isinstance(atom, Var) and atom.hint == name:
+        atom.hint = None                 # the name goes to the cast gradient
+    return rb.emit("cast", atom, Const(kind.dtype), hint=name)
 
 
 class Sweep:
@@ -118,8 +121,8 @@ class Sweep:
         if var.kind.is_scalar:
             return Const(0.0)
         if var.kind.is_container:
-            return rb.emit("empty_adjoint", var)
-        return rb.emit("zeros_like", var)
+            return rb.emit("empty_adjoint", var, hint=_adjoint_name(var))
+        return rb.emit("zeros_like", var, hint=_adjoint_name(var))
 
     def gradient(self, param, adj, rb):
         """The adjoint of a wrt parameter, finished to the parameter's structure and dtype."""

@@ -169,7 +169,8 @@ defprim("index_adjoint", runtime.index_adjoint, ("runtime", "index_adjoint"),
                  (np.array([0.5, -1.0, 2.0]), np.zeros(4), np.array([2, 0, 2]))])
 defprim("adjoint_item", runtime.adjoint_item, ("runtime", "adjoint_item"),
         arg_names=("g", "index", "like"), kind=lambda g, i, like: like, shape_from=2)
-defprim("empty_adjoint", runtime.empty_adjoint, ("runtime", "empty_adjoint"))
+defprim("empty_adjoint", runtime.empty_adjoint, ("runtime", "empty_adjoint"), effect=True,
+        doc="a fresh accumulator: never merged with another, since add_at fills it in place")
 defprim("add_at", runtime.add_at, ("runtime", "add_at"), arg_names=("acc", "index", "g"),
         effect=True)
 
