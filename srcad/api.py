@@ -65,8 +65,12 @@ def _decorate(f, wrt, mode, optimize, source):
 
 def source(g):
     """The generated Python source of a function srcad returned (its latest specialisation)."""
-    transform = _transform_of(g)
-    return transform.latest().source
+    from .calls import helper_sources
+    latest = _transform_of(g).latest()
+    helpers = helper_sources(latest.namespace)
+    if not helpers:
+        return latest.source
+    return "\n".join([latest.source, "# derivatives of the helper functions it calls"] + helpers)
 
 
 def lower(f, *args):

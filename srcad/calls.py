@@ -53,6 +53,7 @@ class HelperVJP:
         self.fn = fn
         self.positions = positions
         self.cache = {}
+        self.sources = {}            # kinds -> the generated source of fwd and bwd
         self.lock = threading.RLock()
         self.forward = self.fwd      # one bound method each, so generated code names them once
         self.backward = self.bwd
@@ -75,8 +76,10 @@ class HelperVJP:
                 primal = to_ssa(frontend.parse(self.fn), [K.kind_of(a) for a in args])
                 fwd_ir, bwd_ir = split_vjp(primal, self.positions)
                 name = self.fn.__name__
-                self.cache[key] = (codegen.compile_function(fwd_ir, "fwd_" + name).function,
-                                   codegen.compile_function(bwd_ir, "bwd_" + name).function)
+                fwd = codegen.compile_function(fwd_ir, "fwd_" + name)
+                bwd = codegen.compile_function(bwd_ir, "bwd_" + name)
+                self.sources[key] = fwd.source + "\n" + bwd.source
+                self.cache[key] = (fwd.function, bwd.function)
             return self.cache[key]
 
 
@@ -101,3 +104,14 @@ def split_vjp(fn, positions):
 def _function(fn, params, body):
     return Function(fn.name, params, body, fn.filename, fn.line, fn.source_lines,
                     fn.param_names)
+
+
+def helper_sources(namespace):
+    """The generated sources of the helper derivatives a generated function calls."""
+    seen, texts = set(), []
+    for value in namespace.values():
+        helper = getattr(value, "__self__", None)
+        if isinstance(helper, HelperVJP) and id(helper) not in seen:
+            seen.add(id(helper))
+            texts.extend(helper.sources.values())
+    return texts

@@ -49,7 +49,7 @@ def sweeps(fn, wrt, mode="vjp", wrt_tuple=True):
     forward = sweep.block_stmts(fn.body.stmts, adj, rb)
     grads = tuple(sweep.gradient(p, adj, rb) for p in wrt_params)
     if wrt_tuple and (len(grads) == 1 or mode != "grad"):
-        grads = (rb.emit("make_tuple", *grads, hint="grads"),)
+        grads = (rb.emit("make_tuple", *grads),)
     return forward, rb.stmts, seed, grads
 
 
