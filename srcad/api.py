@@ -15,6 +15,8 @@ fixed per transform object, so the key is complete.
 import inspect
 import threading
 
+import numpy as np
+
 from . import codegen, forward, frontend, ir, optimize, reverse
 from . import lower as lowering
 from . import kinds as K
@@ -242,10 +244,16 @@ def _normalise_wrt(wrt, names, f):
 
 
 def _kind_key(value):
+    """A cheap hashable stand-in for kinds.kind_of(value): equal keys, equal kinds."""
     t = type(value)
     if t is float or t is int:
         return t
-    shape_key = getattr(value, "ndim", None)
-    if shape_key is not None and t.__module__ == "numpy":
+    if t is np.ndarray:
         return (t, value.ndim, value.dtype.char)
+    if (t is list or t is tuple) and len(value) <= 64:
+        return (t,) + tuple(map(_kind_key, value))
+    if t is dict:
+        return (t,) + tuple((k, _kind_key(v)) for k, v in value.items())
+    if t.__module__ == "numpy" and hasattr(value, "dtype"):
+        return (t, value.dtype.char)
     return K.kind_of(value)

@@ -54,6 +54,8 @@ class HelperVJP:
         self.positions = positions
         self.cache = {}
         self.sources = {}            # kinds -> the generated source of fwd and bwd
+        self.functions = {}          # id of a generated fwd/bwd -> self, for srcad.source
+        self.in_progress = set()
         self.lock = threading.RLock()
         self.forward = self.fwd      # one bound method each, so generated code names them once
         self.backward = self.bwd
@@ -70,17 +72,36 @@ class HelperVJP:
         return backward(saved, g)
 
     def compile(self, key, args):
-        from .lower import to_ssa
         with self.lock:
             if key not in self.cache:
-                primal = to_ssa(frontend.parse(self.fn), [K.kind_of(a) for a in args])
-                fwd_ir, bwd_ir = split_vjp(primal, self.positions)
-                name = self.fn.__name__
-                fwd = codegen.compile_function(fwd_ir, "fwd_" + name)
-                bwd = codegen.compile_function(bwd_ir, "bwd_" + name)
-                self.sources[key] = fwd.source + "\n" + bwd.source
-                self.cache[key] = (fwd.function, bwd.function)
+                self.cache[key] = self.generate(key, [K.kind_of(a) for a in args])
             return self.cache[key]
+
+    def specialised(self, arg_kinds):
+        """(fwd, bwd) compiled now for arguments of these kinds, so the caller calls them
+        directly; None while this very specialisation is being compiled (recursion)."""
+        key = ("kinds",) + tuple(arg_kinds)
+        with self.lock:
+            if key in self.in_progress:
+                return None
+            if key not in self.cache:
+                self.in_progress.add(key)
+                try:
+                    self.cache[key] = self.generate(key, list(arg_kinds))
+                finally:
+                    self.in_progress.discard(key)
+            return self.cache[key]
+
+    def generate(self, key, arg_kinds):
+        from .lower import to_ssa
+        primal = to_ssa(frontend.parse(self.fn), arg_kinds)
+        fwd_ir, bwd_ir = split_vjp(primal, self.positions)
+        name = self.fn.__name__
+        fwd = codegen.compile_function(fwd_ir, "fwd_" + name)
+        bwd = codegen.compile_function(bwd_ir, "bwd_" + name)
+        self.sources[key] = fwd.source + "\n" + bwd.source
+        self.functions.update({id(fwd.function): self, id(bwd.function): self})
+        return fwd.function, bwd.function
 
 
 def split_vjp(fn, positions):
@@ -109,8 +130,11 @@ def _function(fn, params, body):
 def helper_sources(namespace):
     """The generated sources of the helper derivatives a generated function calls."""
     seen, texts = set(), []
+    owners = {}
+    for derivative in list(_DERIVATIVES.values()):
+        owners.update(derivative.functions)
     for value in namespace.values():
-        helper = getattr(value, "__self__", None)
+        helper = getattr(value, "__self__", None) or owners.get(id(value))
         if isinstance(helper, HelperVJP) and id(helper) not in seen:
             seen.add(id(helper))
             texts.extend(helper.sources.values())

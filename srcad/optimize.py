@@ -16,6 +16,7 @@ def simplify(fn):
     fn = shape_queries_on_inputs(fn)
     fn = eliminate_common_subexpressions(fn)
     fn = assemble_container_adjoints(fn)
+    fn = finish_known_structures(fn)
     return eliminate_dead_code(fn)
 
 
@@ -152,6 +153,50 @@ def _cse_compound(stmt, seen, rename):
                    stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
     return While(stmt.carry_init, stmt.carry_params, _cse_block(stmt.cond, seen, rename), body,
                  stmt.outs, stmt.line)
+
+
+# ----- finishing gradients -------------------------------------------------------------------
+def finish_known_structures(fn):
+    """`finish_adjoint([[bW, bb]], params)` -> `[(bW, bb)]` where the adjoint already has every
+    slot and the parameter's kinds say which slots are tuples: no runtime walk per call."""
+    from .ir import walk_eqns
+    defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
+
+    def rewrite(block):
+        stmts = []
+        for stmt in block.stmts:
+            built = _finished(stmt, defs) if isinstance(stmt, Eqn) and \
+                stmt.prim == "finish_adjoint" else None
+            stmts.extend(built or [stmt])
+        return Block(stmts, block.results)
+    return _replace_body(fn, _map_blocks(fn.body, rewrite))
+
+
+def _finished(eqn, defs):
+    """Equations building eqn's result directly, or None if the structure is not known."""
+    new = []
+    if _rebuild(eqn.args[0], eqn.args[1].kind, defs, new, eqn.line, eqn.out) is None:
+        return None
+    return new
+
+
+def _rebuild(acc, kind, defs, new, line, out=None):
+    """An atom equal to finish_adjoint(acc, x) for x of this kind, appending the equations
+    that build it (the last one binds `out` when given), or None."""
+    if out is None and isinstance(acc, Var) and acc.kind == kind and \
+            (kind.is_array or kind.is_float_scalar):
+        return acc
+    eqn = defs.get(acc)
+    if not (kind.tag in ("list", "tuple") and kind.items is not None and eqn is not None
+            and eqn.prim == "make_list" and len(eqn.args) == len(kind.items)):
+        return None
+    items = [_rebuild(a, k, defs, new, line) for a, k in zip(eqn.args, kind.items)]
+    if any(i is None for i in items):
+        return None
+    out = out or Var(None, kind)
+    new.append(Eqn((out,), "make_tuple" if kind.tag == "tuple" else "make_list", tuple(items),
+                   line))
+    return out
 
 
 # ----- shape queries ------------------------------------------------------------------------

@@ -88,6 +88,7 @@ class Sweep:
     def __init__(self, fn, varied):
         self.fn = fn
         self.varied = varied
+        self.finished = set()        # adjoints that already have their primal's structure
 
     # ----- adjoint bookkeeping ---------------------------------------------------------------
     def accumulate(self, adj, var, contribution, rb):
@@ -126,6 +127,8 @@ class Sweep:
 
     def gradient(self, param, adj, rb):
         """The adjoint of a wrt parameter, finished to the parameter's structure and dtype."""
+        if adj.get(param) in self.finished:
+            return adj[param]        # a helper's backward sweep returned it finished
         if param.kind.is_container or param.kind.tag == "unknown":
             return rb.emit("finish_adjoint", adj.get(param, Const(None)), param,
                            hint=_adjoint_name(param))
@@ -181,12 +184,15 @@ class Sweep:
         fn, args = eqn.args[0].value, eqn.args[1:]
         positions = tuple(i for i, a in enumerate(args) if isinstance(a, Var) and a in self.varied)
         derivative = helper_vjp(fn, positions)
+        pair = derivative.specialised([a.kind for a in args])
+        fwd, bwd = pair or (derivative.forward, derivative.backward)
         residuals = Var("res_" + fn.__name__, K.Kind("tuple"))
-        forward = Eqn((eqn.out, residuals), "call_fwd", (Const(derivative.forward, "fwd_" +
-                                                            fn.__name__),) + args, eqn.line)
+        forward = Eqn((eqn.out, residuals), "call_fwd", (Const(fwd, "fwd_" + fn.__name__),)
+                      + args, eqn.line)
         grads = tuple(Var(None, args[i].kind) for i in positions)
-        rb.append(Eqn(grads, "call_bwd", (Const(derivative.backward, "bwd_" + fn.__name__),
-                                          residuals, g), eqn.line))
+        rb.append(Eqn(grads, "call_bwd", (Const(bwd, "bwd_" + fn.__name__), residuals, g),
+                      eqn.line))
+        self.finished.update(grads)
         for i, grad in zip(positions, grads):
             self.accumulate(adj, args[i], grad, rb)
         return [forward]

@@ -9,9 +9,9 @@ import numpy as np
 
 def unbroadcast(g, x):
     """Sum `g` over the axes NumPy broadcast `x` along, so the result has x's shape and dtype."""
-    shape = np.shape(x)
-    if np.shape(g) == shape:
-        return g if isinstance(x, np.ndarray) or not isinstance(g, np.ndarray) else g[()]
+    shape = getattr(x, "shape", ())
+    if getattr(g, "shape", ()) == shape:
+        return g if shape or type(g) is not np.ndarray or type(x) is np.ndarray else g[()]
     extra = np.ndim(g) - len(shape)
     if extra:
         g = np.sum(g, axis=tuple(range(extra)))
@@ -19,7 +19,7 @@ def unbroadcast(g, x):
     if axes:
         g = np.sum(g, axis=axes, keepdims=True)
     dtype = getattr(x, "dtype", None)
-    if dtype is not None and g.dtype != dtype and np.issubdtype(dtype, np.floating):
+    if dtype is not None and g.dtype != dtype and dtype.kind == "f":
         g = g.astype(dtype)
     return g if shape else g[()] if isinstance(g, np.ndarray) else g
 
@@ -88,10 +88,12 @@ def finish_adjoint(acc, x):
     if acc is None:
         return zeros_like(x)
     if isinstance(x, np.ndarray):
+        if type(acc) is np.ndarray and acc.shape == x.shape and acc.dtype == x.dtype:
+            return acc
         acc = np.asarray(acc)
         if acc.shape != x.shape:
             acc = unbroadcast(np.broadcast_to(acc, np.broadcast_shapes(acc.shape, x.shape)), x)
-        return acc.astype(x.dtype, copy=False) if np.issubdtype(x.dtype, np.floating) else acc
+        return acc.astype(x.dtype, copy=False) if x.dtype.kind == "f" else acc
     if isinstance(x, float) and isinstance(acc, np.ndarray) and acc.shape == ():
         return float(acc)
     return acc
@@ -120,7 +122,11 @@ def adjoint_item(g, index, like):
 def broadcast_like(x, target):
     """x broadcast to the shape of target (the transpose of unbroadcast)."""
     shape = np.shape(target)
-    return x if np.shape(x) == shape else np.broadcast_to(x, shape)
+    if np.shape(x) == shape:
+        return x
+    if isinstance(x, (int, float)):           # a Python number takes target's dtype, as in x * target
+        x = np.asarray(x, dtype=np.result_type(x, target))
+    return np.broadcast_to(x, shape)
 
 
 
@@ -208,3 +214,8 @@ def astype_adjoint(g, x, dtype):
 def range_len(start, stop, step):
     """len(range(start, stop, step)) for the reverse replay of a loop."""
     return len(range(start, stop, step))
+
+
+def cast_like(x, like):
+    """x in the float dtype of `like` (float64 for Python floats and integer arrays)."""
+    return np.asarray(x, dtype=np.result_type(like, 1.0))

@@ -307,8 +307,9 @@ def test_module_level_helpers_are_called_not_inlined():
     srcad.check_grad(two_layers, W1, b1, W2, b2, X, wrt=(0, 1, 2, 3))
     g = srcad.grad(two_layers, wrt=(0, 1, 2, 3))
     g(W1, b1, W2, b2, X)
-    text = srcad.source(g)
+    text, helpers = srcad.source(g).split("# derivatives of the helper functions it calls")
     assert "fwd_layer(" in text and "bwd_layer(" in text and "np.tanh" not in text
+    assert "def fwd_layer(h, W, b):" in helpers and "np.tanh" in helpers
 
 
 def test_recursive_helpers():
@@ -319,7 +320,8 @@ def test_recursive_helpers():
 def test_helper_used_twice_is_transformed_once():
     from srcad.calls import helper_vjp
     srcad.grad(uses_power)(1.1)
-    assert len(helper_vjp(power, (0,)).cache) == 1
+    srcad.grad(uses_power)(1.2)
+    assert len(helper_vjp(power, (0,)).sources) <= 2    # one for the kinds, one generic
 
 
 def returns_from_loop(x, n):
