@@ -16,6 +16,9 @@ from .api import grad, jvp, lower, source, value_and_grad, vjp
 from .errors import (MissingRuleError, NameResolutionError, NonDifferentiableError,
                      SourceUnavailableError, SrcadError, UnsupportedSyntaxError)
 from .numeric import GradientCheckError, check_grad, numeric_grad
+from . import extend
+from .extend import stop_gradient
+from .family import hessian, hvp, jacobian
 
 __version__ = "0.1.0"
 
@@ -23,4 +26,5 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "source", "lower", "check_grad", "numeric_grad",
     "GradientCheckError", "SrcadError", "UnsupportedSyntaxError", "SourceUnavailableError",
     "MissingRuleError", "NameResolutionError", "NonDifferentiableError",
+    "jacobian", "hessian", "hvp", "stop_gradient", "extend",
 ]

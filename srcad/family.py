@@ -1,0 +1,247 @@
+"""Derivatives built from the two sweeps: Jacobians, Hessians and Hessian-vector products.
+
+    jacobian(f)(x)   J[i..., j...] = d f(x)[i...] / d x[j...]     shape f(x).shape + x.shape
+    hessian(f)(x)    H = jacobian(grad f)(x), by forward over reverse
+    hvp(f)(x, v)     H v = jvp(grad f)(x, v), without forming H
+
+A reverse-mode Jacobian runs one vjp sweep per output element, a forward-mode one runs one
+jvp sweep per input element; both return the same matrix, laid out as `jax.jacobian` does. A
+tuple `wrt` gives a tuple of blocks, one per argument; a tuple (list, dict) output gives the
+same structure of blocks.
+
+Each function accepts `preserve_result=True` to also return f's value, computed by the
+sweeps themselves (never by a separate call of f, except where no sweep runs at all).
+"""
+
+import functools
+import inspect
+
+import numpy as np
+
+from . import api, forward, tree
+
+_JAC_MODES = ("reverse", "forward")
+
+
+def jacobian(f, wrt=0, mode="reverse", *, preserve_result=False):
+    """`jac(*args)`: the Jacobian of f with respect to the arguments `wrt`.
+
+    Each block has shape f(*args).shape + args[w].shape. mode "reverse" runs one vjp per
+    output element (good for few outputs), "forward" one jvp per input element (good for
+    few inputs). The differentiated arguments must be floats or float arrays.
+    """
+    if mode not in _JAC_MODES:
+        raise ValueError(f"srcad.jacobian: mode must be 'reverse' or 'forward', got {mode!r}")
+    indices, many = _wrt_indices(f, wrt)
+    sweep = api.vjp(f, wrt=wrt) if mode == "reverse" else api.jvp(f, wrt=wrt)
+    build = _reverse_blocks if mode == "reverse" else _forward_blocks
+
+    def jac(*args):
+        value, blocks = build(f, sweep, indices, many, args)
+        return (value, blocks) if preserve_result else blocks
+
+    return _wrap(jac, f, sweep, f"jacobian_{_name(f)}")
+
+
+def hessian(f, wrt=0, *, preserve_result=False):
+    """`hess(*args)`: the Hessian of scalar f, forward-mode Jacobian of its reverse-mode
+    gradient. Block (i, j) has shape args[i].shape + args[j].shape; a tuple `wrt` gives a
+    tuple of tuples, as `jax.hessian` does."""
+    indices, many = _wrt_indices(f, wrt)
+    inner = api.value_and_grad(f, wrt=wrt) if preserve_result else api.grad(f, wrt=wrt)
+    sweep = api.jvp(inner, wrt=wrt)
+
+    def hess(*args):
+        value, blocks = _forward_blocks(inner, sweep, indices, many, args)
+        if preserve_result:
+            return value[0], blocks[1]
+        return blocks
+
+    return _wrap(hess, f, sweep, f"hessian_{_name(f)}")
+
+
+def hvp(f, wrt=0, *, preserve_result=False):
+    """`hv(*args, v)`: the Hessian of scalar f times v (a tuple of vectors for a tuple wrt),
+    as the jvp of the gradient along v: one forward-over-reverse sweep, no Hessian formed."""
+    indices, many = _wrt_indices(f, wrt)
+    inner = api.value_and_grad(f, wrt=wrt) if preserve_result else api.grad(f, wrt=wrt)
+    sweep = api.jvp(inner, wrt=wrt)
+    names = _param_names(f)
+
+    def hv(*args):
+        if not args:
+            raise TypeError(f"hvp_{_name(f)}() takes the arguments of {_name(f)} and a vector v")
+        *primals, v = args
+        vs = _as_tangents(v, many, [names[i] for i in indices])
+        forward.check_tangents([primals[i] for i in indices], vs, [names[i] for i in indices])
+        value, tangent = sweep(*primals, *vs)
+        if preserve_result:
+            return value[0], tangent[1]
+        return tangent
+
+    wrapper = _wrap(hv, f, sweep, f"hvp_{_name(f)}")
+    params = list(_signature(f).parameters.values())
+    params.append(inspect.Parameter("v", inspect.Parameter.POSITIONAL_OR_KEYWORD))
+    wrapper.__signature__ = _signature(f).replace(parameters=params)
+    return wrapper
+
+
+# ----- the sweeps ------------------------------------------------------------------------------
+def _reverse_blocks(f, vjp_fn, indices, many, args):
+    """One vjp per output element: row k of each block is the gradient of output element k."""
+    _check_inputs(f, indices, args)
+    value = f(*args)
+    out_leaves, out_def = _output_leaves(f, value)
+    rows = [[[] for _ in indices] for _ in out_leaves]
+    for n, leaf in enumerate(out_leaves):
+        for k in range(np.size(leaf)):
+            cotangent = tree.unflatten(out_def, _one_hot_leaves(out_leaves, n, k))
+            grads = vjp_fn(*args, cotangent)[1]
+            for w, g in enumerate(grads if many else (grads,)):
+                rows[n][w].append(np.asarray(g))
+    blocks = [[_stack_rows(rows[n][w], leaf, args[i]) for w, i in enumerate(indices)]
+              for n, leaf in enumerate(out_leaves)]
+    return value, _assemble(blocks, out_def, many)
+
+
+def _forward_blocks(f, jvp_fn, indices, many, args):
+    """One jvp per input element: column k of each block is the tangent along e_k."""
+    _check_inputs(f, indices, args)
+    columns, value, out_def = [[] for _ in indices], None, None
+    for w, i in enumerate(indices):
+        for k in range(np.size(args[i])):
+            tangents = [_zero_or_one_hot(args[j], k if j == i and v == w else None)
+                        for v, j in enumerate(indices)]
+            value, tangent = jvp_fn(*args, *tangents)
+            leaves, out_def = tree.flatten(tangent)
+            columns[w].append([np.asarray(t) for t in leaves])
+    if out_def is None:
+        value = f(*args)
+    out_leaves, out_def = _output_leaves(f, value)
+    blocks = [[_stack_columns([c[n] for c in columns[w]], leaf, args[i])
+               for w, i in enumerate(indices)] for n, leaf in enumerate(out_leaves)]
+    return value, _assemble(blocks, out_def, many)
+
+
+def _stack_rows(rows, out_leaf, x):
+    shape = np.shape(out_leaf) + np.shape(x)
+    if not rows:
+        return np.zeros(shape)
+    return _finish(np.stack(rows).reshape(shape))
+
+
+def _stack_columns(columns, out_leaf, x):
+    shape = np.shape(out_leaf) + np.shape(x)
+    if not columns:
+        return np.zeros(shape)
+    return _finish(np.stack(columns, axis=-1).reshape(shape))
+
+
+def _finish(block):
+    """A 0-d block (float in, float out) is a NumPy float, as a derivative of floats."""
+    return block[()] if block.ndim == 0 else block
+
+
+def _assemble(blocks, out_def, many):
+    """Blocks [output leaf][wrt] in the output's structure, a tuple per leaf for tuple wrt."""
+    per_leaf = [tuple(row) if many else row[0] for row in blocks]
+    return tree.unflatten(out_def, per_leaf)
+
+
+def _one_hot_leaves(leaves, n, k):
+    """Zero cotangents for every output leaf, with a one at flat position k of leaf n."""
+    result = []
+    for m, leaf in enumerate(leaves):
+        result.append(_zero_or_one_hot(leaf, k if m == n else None))
+    return result
+
+
+def _zero_or_one_hot(x, k):
+    """A zero shaped like x (a float for a number), with 1 at flat position k unless None."""
+    if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
+        return 0.0 if k is None else 1.0
+    dtype = x.dtype if np.issubdtype(np.asarray(x).dtype, np.floating) else np.float64
+    e = np.zeros(np.shape(x), dtype=dtype)
+    if k is not None:
+        e.flat[k] = 1.0
+    return e
+
+
+# ----- arguments and outputs -------------------------------------------------------------------
+def _check_inputs(f, indices, args):
+    names = _param_names(f)
+    for i in indices:
+        if i >= len(args):
+            raise TypeError(f"{_name(f)}() missing argument {names[i]!r}")
+        x = args[i]
+        if tree.node_type(x) is not None:
+            raise TypeError(f"srcad.jacobian: argument {names[i]!r} of {_name(f)} is a "
+                            f"{type(x).__name__}; Jacobians and Hessians need a float or a "
+                            "float array (use srcad.vjp / srcad.jvp for containers)")
+        tree.check_differentiable(x, f"argument {names[i]!r} of {_name(f)}", names[i])
+
+
+def _output_leaves(f, value):
+    leaves, treedef = tree.flatten(value)
+    for leaf in leaves:
+        if not tree.is_float_leaf(leaf) and not isinstance(leaf, (int, np.integer)):
+            raise TypeError(f"srcad.jacobian: {_name(f)} returns a {type(leaf).__name__} "
+                            "leaf; a Jacobian needs float outputs")
+    return leaves, treedef
+
+
+def _as_tangents(v, many, names):
+    if not many:
+        return (v,)
+    if not isinstance(v, (tuple, list)) or len(v) != len(names):
+        raise ValueError(f"srcad.hvp: with wrt for {', '.join(names)}, v must be a tuple of "
+                         f"{len(names)} vectors, one per argument; got {type(v).__name__}")
+    return tuple(v)
+
+
+def _wrt_indices(f, wrt):
+    return api._normalise_wrt(wrt, _param_names(f), f)
+
+
+def _param_names(f):
+    return list(_signature(f).parameters)
+
+
+def _signature(f):
+    transform = getattr(f, "__srcad__", None)
+    if transform is not None and hasattr(transform, "output_signature"):
+        return transform.output_signature()
+    return api._signature(f)
+
+
+def _name(f):
+    return getattr(f, "__name__", "f")
+
+
+def _wrap(fn, f, sweep, name):
+    """fn with f's metadata; `srcad.source` shows the sweep's generated code."""
+    functools.update_wrapper(fn, f)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__wrapped__ = f
+    fn.__srcad__ = Composite(name, sweep.__srcad__)
+    return fn
+
+
+class Composite:
+    """What `srcad.source` needs of a function built from sweeps; it cannot be transformed
+    again (differentiate the function inside it instead)."""
+
+    def __init__(self, name, sweep):
+        self.name = name
+        self.sweep = sweep
+
+    def latest(self):
+        return self.sweep.latest()
+
+    def output_signature(self):
+        raise TypeError(f"srcad cannot differentiate {self.name}, which loops over sweeps in "
+                        "Python; differentiate the function it was built from instead "
+                        "(srcad.hessian, srcad.hvp or srcad.jvp of srcad.grad)")
+
+    def derivative_ir(self, arg_kinds):
+        return self.output_signature()
