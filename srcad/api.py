@@ -192,6 +192,10 @@ class Transform:
     def primal_ir(self, arg_kinds):
         if self.inner is not None:
             return self.inner.derivative_ir(arg_kinds)
+        if inspect.ismethod(self.f):
+            parsed = frontend.parse(self.f.__func__, source=self.source_text)
+            first = parsed.node.args.args[0].arg
+            return ir.verify(lowering.to_ssa(parsed, arg_kinds, {first: self.f.__self__}))
         parsed = frontend.parse(self.f, source=self.source_text)
         return ir.verify(lowering.to_ssa(parsed, arg_kinds))
 

@@ -410,6 +410,13 @@ class Writer:
     def syntax_identity(self, rule, eqn, args):
         return args[0]
 
+    def syntax_dict(self, rule, eqn, args):
+        keys = [self.constant(Const(k)) for k in eqn.args[0].value]
+        return ast.Dict(keys, args[1:])
+
+    def syntax_getattr(self, rule, eqn, args):
+        return ast.Attribute(args[0], eqn.args[1].value, ast.Load())
+
     def syntax_tuple(self, rule, eqn, args):
         return ast.Tuple(args, ast.Load())
 

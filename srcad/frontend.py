@@ -41,6 +41,11 @@ class Parsed:
 
 def parse(fn, source=None):
     """Parse `fn` (a Python function or lambda). `source` overrides the text for REPL code."""
+    if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
+        raise SourceUnavailableError(
+            f"{fn.__qualname__} is a bound method: srcad.grad handles those; to lower it, "
+            "pass the function (type(obj).method) and the object as an argument",
+            construct=fn.__qualname__)
     if not inspect.isfunction(fn):
         what = getattr(fn, "__name__", type(fn).__name__)
         raise SourceUnavailableError(
@@ -118,11 +123,9 @@ def _find_lambda(tree, code, first_line):
 
 
 def _match_positions(lambdas, code):
-    """The lambdas whose body span contains the code object's first source position."""
-    positions = [p for p in code.co_positions() if p[0] is not None and p[2] is not None]
-    if not positions:
-        return []
-    line, _, col, _ = min(positions, key=lambda p: (p[0], p[2]))
-    return [n for n in lambdas
-            if (n.body.lineno, n.body.col_offset) <= (line, col)
-            <= (n.body.end_lineno, n.body.end_col_offset)]
+    """The lambdas whose source span holds every source position of the code object."""
+    positions = [(p[0], p[2]) for p in code.co_positions() if p[0] is not None and
+                 p[2] is not None and (p[2], p[3]) != (0, 0)]
+    return [n for n in lambdas if positions and all(
+        (n.lineno, n.col_offset) <= pos <= (n.end_lineno, n.end_col_offset)
+        for pos in positions)]

@@ -16,16 +16,18 @@ from .builder import Builder
 from .errors import NameResolutionError, UnsupportedSyntaxError
 from .ir import Block, Const, For, Function, If, Var, While
 from .lower_expr import ExpressionLowering
-from .values import StaticSeq, is_atom
+from .values import StaticSeq, from_python
 
 FALLTHROUGH = object()
 _MAX_KIND_ROUNDS = 3
 
 
-def to_ssa(parsed, arg_kinds=None):
-    """Lower a parsed function to an IR Function; `arg_kinds` specialise it (None: unknown)."""
+def to_ssa(parsed, arg_kinds=None, bound=None):
+    """Lower a parsed function to an IR Function; `arg_kinds` specialise it (None: unknown).
+    `bound` maps leading parameter names to values known now (a bound method's self)."""
     node = parsed.node
-    names = [a.arg for a in node.args.args]
+    bound = bound or {}
+    names = [a.arg for a in node.args.args if a.arg not in bound]
     _check_signature(node, parsed)
     arg_kinds = list(arg_kinds) if arg_kinds is not None else [K.UNKNOWN] * len(names)
     params = tuple(Var(name, kind) for name, kind in zip(names, arg_kinds))
@@ -34,7 +36,9 @@ def to_ssa(parsed, arg_kinds=None):
     if isinstance(node, ast.Lambda):
         ast.copy_location(body_stmts[0], node.body)
     builder = Builder(node.lineno)
-    result = lowering.suite(body_stmts, dict(zip(names, params)), builder)
+    env = {name: from_python(value, name) for name, value in bound.items()}
+    env.update(zip(names, params))
+    result = lowering.suite(body_stmts, env, builder)
     result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
     return Function(name=parsed.name, params=params, body=Block(builder.stmts, (result,)),
                     filename=parsed.filename, line=node.lineno, source_lines=parsed.lines,

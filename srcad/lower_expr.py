@@ -14,6 +14,7 @@ from . import frontend
 from .builder import Builder
 from .errors import MissingRuleError, NameResolutionError, SrcadError, UnsupportedSyntaxError
 from .ir import Const, Var
+from .lower_containers import ContainerLowering
 from .rules import ATTRIBUTES, METHODS, RULES, prim_of
 from .values import (EnumerateValue, LocalFunction, RangeValue, ReversedValue, Static, StaticSeq,
                      ZipValue, from_python, is_atom)
@@ -34,7 +35,7 @@ class Iteration:
     is_range: bool = False   # the element is the index itself
 
 
-class ExpressionLowering:
+class ExpressionLowering(ContainerLowering):
     def __init__(self, parsed, depth=0):
         self.parsed = parsed
         self.filename = parsed.filename
@@ -211,6 +212,8 @@ class ExpressionLowering:
             except AttributeError:
                 self.refuse(node, f"{atom.value!r} has no attribute {node.attr!r}")
         prim = ATTRIBUTES.get(node.attr)
+        if prim is None and atom.kind.tag == "other":
+            return self.emit("attr", [atom, Const(node.attr)], builder, node)
         if prim is None:
             self.refuse(node, f"the attribute .{node.attr} of a runtime value")
         if prim == "transpose":
@@ -282,6 +285,9 @@ class ExpressionLowering:
             self.refuse(node, "calling a runtime value (a function passed as an argument); "
                               "pass it through a closure or global instead")
         fn = callee.obj
+        if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
+            args = [Const(fn.__self__)] + list(args)       # obj.method(...): self is known
+            return self.inline(node, fn.__func__, args, kwargs, builder)
         special = _SPECIAL_CALLS.get(fn) if _hashable(fn) else None
         if special is not None:
             return getattr(self, special)(node, args, kwargs, builder)

@@ -50,6 +50,26 @@ defprim("make_list", lambda *xs: list(xs), ("list",), variadic=True, arg_names=(
         samples=[(np.array([0.5, -1.0]), 0.7, np.array([[1.5]]))])
 
 
+def _dict_kind(keys, *values):
+    names = getattr(keys, "value", None)
+    if names is None:
+        return K.Kind("dict")
+    return K.Kind("dict", items=tuple(zip(names, (v.kind for v in values))))
+
+
+def _dict_vjp(i, g, ans, keys, *values):
+    """Position 0 holds the constant keys and is never differentiated."""
+    return adjoint_item(g, keys.atom.value[i - 1], values[i - 1])
+
+
+defprim("make_dict", lambda keys, *values: dict(zip(keys, values)), ("dict",), variadic=True,
+        arg_names=("keys", "values"), kind=_dict_kind, kind_from_atoms=True,
+        jvp=None, vjp=_dict_vjp,
+        samples=[(("W", "b"), np.array([0.5, -1.0]), 0.7)])
+defprim("attr", getattr, ("getattr",), arg_names=("obj", "name"), kind=lambda o, n: K.UNKNOWN,
+        doc="an attribute of a plain object argument (not differentiated through)")
+
+
 def _getitem_kind(x, index):
     """Kind of x[index]; the index is an atom so constant indices can be read."""
     value = getattr(index, "value", None) if not hasattr(index, "hint") else None

@@ -1,0 +1,118 @@
+"""Lowering container expressions: dict literals and comprehensions.
+
+A comprehension over something whose length is known when the function is transformed (a
+tuple or list literal, `range` with constant bounds, an argument whose kind lists its items,
+`zip`/`enumerate` of those) is unrolled into its items, so `[W @ x for W in Ws]`,
+`sum(x * x for x in xs)` and `{k: v for k, v in zip(names, values)}` differentiate like the
+equivalent hand-written code. One over a length known only at run time is refused with a
+clear error that suggests a loop.
+"""
+
+import ast
+
+from .ir import Const, Var
+from .values import EnumerateValue, RangeValue, ReversedValue, StaticSeq, ZipValue
+
+MAX_UNROLLED = 256
+
+
+class ContainerLowering:
+    """Mixin for ExpressionLowering: needs expr, atom, emit, assign, condition, refuse."""
+
+    def expr_Dict(self, node, env, builder):
+        if any(k is None for k in node.keys):
+            self.refuse(node, "`**mapping` inside a dict literal")
+        keys = [self.atom(self.expr(k, env, builder), builder, node) for k in node.keys]
+        values = [self.atom(self.expr(v, env, builder), builder, node) for v in node.values]
+        return self.make_dict(node, keys, values, builder)
+
+    def make_dict(self, node, keys, values, builder):
+        if not all(isinstance(k, Const) for k in keys):
+            self.refuse(node, "a dict whose keys are computed at run time")
+        return self.emit("make_dict", [Const(tuple(k.value for k in keys))] + values,
+                         builder, node)
+
+    def expr_ListComp(self, node, env, builder):
+        return StaticSeq(self.comprehension(node, node.elt, env, builder), "list")
+
+    def expr_GeneratorExp(self, node, env, builder):
+        return StaticSeq(self.comprehension(node, node.elt, env, builder), "tuple")
+
+    def expr_DictComp(self, node, env, builder):
+        pairs = self.comprehension(node, ast.Tuple([node.key, node.value], ast.Load()), env,
+                                   builder)
+        keys = [self.atom(p.items[0], builder, node) for p in pairs]
+        values = [self.atom(p.items[1], builder, node) for p in pairs]
+        return self.make_dict(node, keys, values, builder)
+
+    def expr_SetComp(self, node, env, builder):
+        self.refuse(node, "a set comprehension: sets have no order to differentiate in; "
+                          "use a list")
+
+    def comprehension(self, node, element, env, builder):
+        """The lowered items of a comprehension, unrolled generator by generator."""
+        scopes = [dict(env)]
+        for gen in node.generators:
+            if gen.is_async:
+                self.refuse(node, "an async comprehension")
+            scopes = [scope for outer in scopes
+                      for scope in self.expand(node, gen, outer, builder)]
+        return [self.expr(element, scope, builder) for scope in scopes]
+
+    def expand(self, node, gen, env, builder):
+        """One environment per item of `gen`'s iterable that passes its `if` clauses."""
+        items = self.static_items(node, self.expr(gen.iter, env, builder), builder)
+        scopes = []
+        for item in items:
+            scope = dict(env)
+            self.assign(gen.target, item, scope, builder)
+            if all(self.static_test(node, test, scope, builder) for test in gen.ifs):
+                scopes.append(scope)
+        return scopes
+
+    def static_test(self, node, test, scope, builder):
+        cond = self.condition(test, scope, builder)
+        if not isinstance(cond, Const):
+            self.refuse(node, "a comprehension whose `if` depends on data; use np.where, "
+                              "or a loop with an if")
+        return bool(cond.value)
+
+    def static_items(self, node, value, builder):
+        """The items of an iterable whose length is known now, as lowered values."""
+        if isinstance(value, StaticSeq):
+            items = list(value.items)
+        elif isinstance(value, RangeValue):
+            bounds = [value.start, value.stop, value.step]
+            if not all(isinstance(b, Const) for b in bounds):
+                self.refuse(node, "a comprehension over a range whose bounds are known only "
+                                  "at run time; use a for loop")
+            items = [Const(i) for i in range(*[b.value for b in bounds])]
+        elif isinstance(value, ZipValue):
+            parts = [self.static_items(node, p, builder) for p in value.parts]
+            items = [StaticSeq(list(t)) for t in zip(*parts)]
+        elif isinstance(value, EnumerateValue):
+            inner = self.static_items(node, value.seq, builder)
+            start = value.start.value if isinstance(value.start, Const) else 0
+            items = [StaticSeq([Const(start + k), v]) for k, v in enumerate(inner)]
+        elif isinstance(value, ReversedValue):
+            items = self.static_items(node, value.seq, builder)[::-1]
+        else:
+            items = self.items_of_atom(node, self.atom(value, builder, node), builder)
+        if len(items) > MAX_UNROLLED:
+            self.refuse(node, f"a comprehension over {len(items)} items (unrolled up to "
+                              f"{MAX_UNROLLED}); use a for loop")
+        return items
+
+    def items_of_atom(self, node, atom, builder):
+        if isinstance(atom, Const) and isinstance(atom.value, (list, tuple, dict)):
+            keys = list(atom.value) if isinstance(atom.value, dict) else None
+            return [Const(k) for k in keys] if keys is not None else \
+                [Const(v) for v in atom.value]
+        kind = atom.kind
+        if isinstance(atom, Var) and kind.tag in ("list", "tuple") and kind.items is not None:
+            return [self.emit("getitem", [atom, Const(k)], builder, node)
+                    for k in range(len(kind.items))]
+        if isinstance(atom, Var) and kind.tag == "dict" and kind.items is not None:
+            return [Const(k) for k, _ in kind.items]
+        self.refuse(node, "a comprehension over a sequence whose length is known only at run "
+                          "time; use a for loop that accumulates the result")

@@ -1,0 +1,117 @@
+"""Python forms autograd users write: lambdas anywhere, comprehensions, dicts, bound methods,
+object attributes, functions without a file (source=)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import srcad
+
+
+def test_lambda_alone_and_several_on_one_line():
+    assert np.allclose(srcad.grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0])), [2.0, 4.0])
+    fs = [srcad.grad(lambda a: a * 3.0), srcad.grad(lambda a: a ** 3)]
+    assert (fs[0](2.0), fs[1](2.0)) == (3.0, 12.0)
+
+
+def test_lambda_in_a_dict_an_assert_and_as_a_call_argument():
+    table = {"sq": srcad.grad(lambda t: t * t)}
+    assert table["sq"](5.0) == 10.0
+    assert srcad.grad(lambda z: np.sin(z))(0.0) == 1.0
+    assert max(map(srcad.grad(lambda q: q * q * q), [1.0, 2.0])) == 12.0
+
+
+def test_lambdas_assigned_and_passed_inside_the_function():
+    def f(x):
+        square = lambda t: t * t       # noqa: E731
+        twice = lambda g, t: g(g(t))   # noqa: E731
+        return twice(square, x)
+    assert srcad.grad(f)(1.5) == pytest.approx(4 * 1.5 ** 3)
+
+
+def comprehension_sum(xs):
+    return sum([x * x for x in xs])
+
+
+def generator_with_enumerate(ws, x):
+    return sum(w * x ** k for k, w in enumerate(ws))
+
+
+def stack_of_powers(x):
+    return np.sum(np.stack([x ** k for k in range(4)]))
+
+
+def dict_comprehension(ws, x):
+    d = {k: w * x for k, w in zip(("a", "b"), ws)}
+    return d["a"] + d["b"] * 2.0
+
+
+def dict_literal(w, x):
+    p = {"w": w, "x2": x * x}
+    return p["w"] * p["x2"]
+
+
+def nested_comprehension(rows):
+    return sum(a * b for row in rows for a, b in zip(row, row[1:]))
+
+
+@pytest.mark.parametrize("fn, args, wrt", [
+    (comprehension_sum, ([1.0, 2.0, 3.0],), 0),
+    (generator_with_enumerate, ((1.0, -2.0, 0.5), 1.3), (0, 1)),
+    (stack_of_powers, (np.array([1.0, 2.0]),), 0),
+    (dict_comprehension, ((1.0, 2.0), 3.0), (0, 1)),
+    (dict_literal, (2.0, 3.0), (0, 1)),
+    (nested_comprehension, (((1.0, 2.0, 3.0), (0.5, -1.0, 2.0)),), 0),
+], ids=lambda c: getattr(c, "__name__", None))
+def test_comprehensions_and_dicts(fn, args, wrt):
+    srcad.check_grad(fn, *args, wrt=wrt)
+
+
+def test_comprehension_over_a_runtime_length_is_refused_clearly():
+    def f(x, n):
+        return sum([x * i for i in range(n)])
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="for loop"):
+        srcad.grad(f)(1.0, 3)
+
+
+class Model:
+    def __init__(self):
+        self.W = np.array([[2.0, 0.0], [1.0, 3.0]])
+        self.scale = 0.5
+
+    def loss(self, x):
+        return self.scale * np.sum(self.predict(x) ** 2)
+
+    def predict(self, x):
+        return x @ self.W
+
+
+@dataclasses.dataclass
+class Config:
+    weight: float
+    power: int
+
+
+def uses_config(cfg, x):
+    return cfg.weight * x ** cfg.power
+
+
+def test_bound_method_and_attributes():
+    m = Model()
+    x = np.array([1.0, -1.0])
+    assert np.allclose(srcad.grad(m.loss)(x), (x @ m.W) @ m.W.T)
+    srcad.check_grad(m.loss, x)
+
+
+def test_dataclass_argument_attributes():
+    assert srcad.grad(uses_config, wrt=1)(Config(3.0, 2), 2.0) == 12.0
+
+
+def test_source_argument_for_functions_without_a_file():
+    namespace = {"np": np}
+    exec("def f(x):\n    return np.exp(2.0 * x)\n", namespace)
+    with pytest.raises(srcad.SourceUnavailableError, match="source="):
+        srcad.grad(namespace["f"])(0.0)
+    g = srcad.grad(namespace["f"], source="def f(x):\n    return np.exp(2.0 * x)\n")
+    assert g(0.0) == 2.0
