@@ -9,8 +9,9 @@ import numpy as np
 
 from .. import kinds as K
 from . import defprim
-from .core import reduce_to
-from .ops import ZERO, reshape, shape, size, sum, swapaxes, transpose
+from .core import reduce_to, shaped_like
+from .. import runtime
+from .ops import ZERO, broadcast_like, count, reshape, shape, size, sum, swapaxes, transpose
 
 
 def unreduce_impl(g, x, axis=None, keepdims=False):
@@ -20,6 +21,38 @@ def unreduce_impl(g, x, axis=None, keepdims=False):
         axes = (axis,) if isinstance(axis, int) else axis
         g = np.expand_dims(g, tuple(a % len(shape_x) for a in axes))
     return np.broadcast_to(g, shape_x)
+
+
+def keyword_impl(fn):
+    """`fn(x, axis, keepdims)` called with keywords: the third positional parameter of a
+    NumPy reduction is `dtype` (or `out`), never `keepdims`."""
+    def impl(x, axis=None, keepdims=False):
+        return fn(x, axis=axis, keepdims=keepdims)
+    impl.__name__ = fn.__name__
+    return impl
+
+
+def with_dtype(kind, dtype):
+    """`kind` with its dtype replaced: a 0-d float64 is a float, a 0-d int64 an int."""
+    if not kind.is_array:
+        return kind
+    if kind.ndim == 0 and dtype in ("float64", "int64"):
+        return K.FLOAT if dtype == "float64" else K.INT
+    return K.array(kind.ndim, dtype)
+
+
+def _sum_kind(x, axis, keepdims):
+    """np.sum of bools or ints is int64 (a mask's count); floats keep their dtype."""
+    kind = _reduced_kind(x, axis, keepdims)
+    exact = x.kind.is_array and not np.issubdtype(np.dtype(x.kind.dtype), np.inexact)
+    return with_dtype(kind, "int64") if exact else kind
+
+
+def _mean_kind(x, axis, keepdims):
+    """np.mean of bools or ints is float64."""
+    kind = _reduced_kind(x, axis, keepdims)
+    exact = x.kind.is_array and not np.issubdtype(np.dtype(x.kind.dtype), np.inexact)
+    return with_dtype(kind, "float64") if exact else kind
 
 
 def _reduced_kind(x, axis, keepdims):
@@ -33,41 +66,49 @@ def _reduced_kind(x, axis, keepdims):
     ax = getattr(axis, "value", "unknown")
     if keep is True:
         return xk
-    if ax is None and keep is False:
-        return K.FLOAT if xk.dtype == "float64" else K.array(0, xk.dtype)
-    if isinstance(ax, int) and keep is False:
-        return K.array(xk.ndim - 1, xk.dtype)
-    if isinstance(ax, tuple) and keep is False:
-        return K.array(xk.ndim - len(ax), xk.dtype)
-    return K.UNKNOWN
+    if keep is not False:
+        return K.UNKNOWN
+    removed = xk.ndim if ax is None else 1 if isinstance(ax, int) else \
+        len(ax) if isinstance(ax, tuple) else None
+    return K.UNKNOWN if removed is None else with_dtype(K.array(xk.ndim - removed, xk.dtype),
+                                                        xk.dtype)
 
 
 def _unreduce(g, x, axis, keepdims):
+    """g spread back over the axes a reduction of x removed."""
     if x.kind.is_scalar:
         return g
+    if getattr(axis.atom, "value", "unknown") is None:
+        return broadcast_like(g, x)
     return g._op("unreduce", g, x, axis, keepdims)
+
+
+def _mean_vjp(g, ans, x, axis, keepdims):
+    everything = getattr(axis.atom, "value", "unknown") is None
+    return _unreduce(g / (size(x) if everything else count(x, axis)), x, axis, keepdims)
 
 
 _M = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
 _T3 = np.arange(24.0).reshape(2, 3, 4) / 10.0
 
-defprim("sum", np.sum, arg_names=("x", "axis", "keepdims"),
+defprim("sum", keyword_impl(np.sum), arg_names=("x", "axis", "keepdims"),
         defaults={"axis": None, "keepdims": False}, functions=(np.sum,), methods=("sum",),
-        kind=_reduced_kind, kind_from_atoms=True,
+        kind=_sum_kind, kind_from_atoms=True,
         jvp=(lambda dx, ans, x, axis, keepdims: sum(dx, axis, keepdims), ZERO, ZERO),
         vjp=(lambda g, ans, x, axis, keepdims: _unreduce(g, x, axis, keepdims), ZERO, ZERO),
         samples=[(_M, None, False), (_M, 0, False), (_M, 1, True), (_T3, (0, 2), False),
                  (_T3, -1, False)])
-defprim("mean", np.mean, arg_names=("x", "axis", "keepdims"),
+defprim("mean", keyword_impl(np.mean), arg_names=("x", "axis", "keepdims"),
         defaults={"axis": None, "keepdims": False}, functions=(np.mean,), methods=("mean",),
-        kind=_reduced_kind, kind_from_atoms=True,
+        kind=_mean_kind, kind_from_atoms=True,
         jvp=(lambda dx, ans, x, axis, keepdims: dx._op("mean", dx, axis, keepdims), ZERO, ZERO),
-        vjp=(lambda g, ans, x, axis, keepdims:
-             _unreduce(g * (size(ans) / size(x)), x, axis, keepdims), ZERO, ZERO),
+        vjp=(_mean_vjp, ZERO, ZERO),
         samples=[(_M, None, False), (_M, 0, False), (_M, 1, True), (_T3, (0, 2), False)])
+defprim("count", runtime.reduced_count, ("runtime", "reduced_count"),
+        arg_names=("x", "axis"), jvp=(ZERO, ZERO), vjp=(ZERO, ZERO), kind=lambda x, a: K.INT)
 defprim("unreduce", unreduce_impl, ("runtime", "unreduce"),
         arg_names=("g", "x", "axis", "keepdims"), shape_from=1,
-        kind=lambda g, x, axis, keepdims: x,
+        kind=lambda g, x, axis, keepdims: shaped_like(x, g),
         jvp=(lambda dg, ans, g, x, axis, keepdims: dg._op("unreduce", dg, x, axis, keepdims),
              ZERO, ZERO, ZERO),
         vjp=(lambda h, ans, g, x, axis, keepdims: sum(h, axis, keepdims), ZERO, ZERO, ZERO),
@@ -88,7 +129,8 @@ def _transpose_kind(x, axes):
 
 
 defprim("transpose", np.transpose, ("transpose",), arg_names=("x", "axes"), defaults={"axes": None},
-        functions=(np.transpose,), methods=("transpose",), kind=_transpose_kind,
+        functions=(np.transpose,), methods=("transpose",), attributes=("T",),
+        kind=_transpose_kind,
         jvp=(lambda dx, ans, x, axes: transpose(dx, axes), ZERO),
         vjp=(_transpose_vjp, ZERO),
         samples=[(_M, None), (_T3, (1, 0, 2)), (_T3, (2, 0, 1))])
