@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from srcad import codegen, ir, kinds as K, numeric_grad, optimize, reverse
+from srcad import codegen, ir, numeric_grad, optimize, reverse
+from srcad import kinds as K
 from srcad.builder import Builder
-from srcad.rules import RULES, ZERO
+from srcad.rules import RULES
 
 RTOL = 1e-6
 ATOL = 1e-9
@@ -68,6 +69,8 @@ class Problem:
 
 def _weights(out, rng):
     """Fixed random weights shaped like `out` (one array per item of a container output)."""
+    if isinstance(out, dict):
+        return {k: _weights(o, rng) for k, o in out.items()}
     if isinstance(out, (list, tuple)):
         return [_weights(o, rng) for o in out]
     if np.ndim(out) == 0:
@@ -77,9 +80,11 @@ def _weights(out, rng):
 
 def _weighted_sum(b, out, w, out_value):
     """Emit sum(out * w), item by item for a container output."""
-    if isinstance(out_value, (list, tuple)):
+    if isinstance(out_value, (list, tuple, dict)):
+        keys = list(out_value) if isinstance(out_value, dict) else range(len(out_value))
         total = None
-        for k, (wk, vk) in enumerate(zip(w, out_value)):
+        for k in keys:
+            wk, vk = w[k], out_value[k]
             item = b.emit("getitem", out, ir.Const(k))
             part = _weighted_sum(b, item, wk, vk)
             total = part if total is None else b.emit("add", total, part)
@@ -88,6 +93,8 @@ def _weighted_sum(b, out, w, out_value):
 
 
 def _reference_sum(out, w):
+    if isinstance(out, dict):
+        return sum(_reference_sum(o, w[k]) for k, o in out.items())
     if isinstance(out, (list, tuple)):
         return sum(_reference_sum(o, wk) for o, wk in zip(out, w))
     return np.sum(out * w)

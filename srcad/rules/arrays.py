@@ -8,9 +8,9 @@ derivatives go through them.
 import numpy as np
 
 from .. import kinds as K
+from .. import runtime
 from . import defprim
 from .core import reduce_to, shaped_like
-from .. import runtime
 from .ops import ZERO, broadcast_like, count, reshape, shape, size, sum, swapaxes, transpose
 
 

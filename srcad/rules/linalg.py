@@ -8,10 +8,10 @@ exactly the expression a person would write, otherwise a runtime helper decides.
 import numpy as np
 
 from .. import kinds as K
-from . import defprim
-from .core import reduce_to
-from .arrays import with_dtype
 from ..errors import NonDifferentiableError
+from . import defprim
+from .arrays import with_dtype
+from .core import reduce_to
 from .ops import broadcast_to, dot, expand_dims, matmul, outer, reshape, shape, swapaxes
 
 _A = np.array([[0.2, -0.5, 0.7], [1.1, 0.3, -0.4]])

@@ -13,7 +13,7 @@ from .. import runtime
 from ..ir import Const
 from . import defprim
 from .arrays import _mean_kind, _reduced_kind, keyword_impl
-from .ops import ZERO, astype, count, eq, expand_dims, mean, size, sqrt, sum
+from .ops import ZERO, astype, count, eq, expand_dims, mean, size, sum
 
 _M = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
 _T3 = np.arange(24.0).reshape(2, 3, 4) / 10.0 - 1.1
