@@ -113,8 +113,12 @@ class Transform:
         self.wrapper = self.make_wrapper()
 
     def output_signature(self):
+        """f's signature, plus the cotangent (vjp) or the tangents (jvp); these are
+        keyword-only when f has *args or keyword-only parameters."""
         params = list(self.signature.parameters.values())
         kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        if any(p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY) for p in params):
+            kind = inspect.Parameter.KEYWORD_ONLY
         if self.mode == "vjp":
             params.append(inspect.Parameter("cotangent", kind))
         if self.mode == "jvp":
@@ -129,7 +133,7 @@ class Transform:
         name = f"{self.mode}_{getattr(self.f, '__name__', 'f')}".replace("<lambda>", "lambda")
         args = ", ".join(names)
         types = "".join(f"_srcad_type({n}), " for n in names)
-        source = (f"def {name}({args}):\n"
+        source = (f"def {name}({_header(signature)}):\n"
                   f"    _srcad_compiled = _srcad_scalars.get(({types}))\n"
                   f"    if _srcad_compiled is None:\n"
                   f"        return _srcad_dispatch(({args}{',' if len(names) == 1 else ''}))\n"
@@ -138,8 +142,11 @@ class Transform:
                      "_srcad_type": type}
         exec(compile(source, f"<srcad wrapper {name}>", "exec"), namespace)
         derivative = namespace[name]
-        defaults = [p.default for p in signature.parameters.values() if p.default is not p.empty]
-        derivative.__defaults__ = tuple(defaults) or None
+        values = signature.parameters.values()
+        derivative.__defaults__ = tuple(p.default for p in values if p.default is not p.empty
+                                        and p.kind != p.KEYWORD_ONLY) or None
+        derivative.__kwdefaults__ = {p.name: p.default for p in values if p.default is not
+                                     p.empty and p.kind == p.KEYWORD_ONLY} or None
         derivative.__doc__ = getattr(self.f, "__doc__", None)
         derivative.__module__ = getattr(self.f, "__module__", None)
         derivative.__srcad__ = self
@@ -216,6 +223,32 @@ class Transform:
         derived = self.derivative_ir(arg_kinds)
         name = f"{self.mode}_{getattr(self.f, '__name__', 'f').strip('<>')}"
         return codegen.compile_function(derived, name)
+
+
+def _header(signature):
+    """The parameter list of a def with this signature (defaults are attached afterwards)."""
+    parts, star = [], False
+    for p in signature.parameters.values():
+        if p.kind == p.VAR_KEYWORD:
+            raise TypeError("**kwargs parameters are not supported; name the keyword "
+                            "parameters instead")
+        if p.kind == p.VAR_POSITIONAL:
+            parts.append("*" + p.name)
+            star = True
+            continue
+        if p.kind == p.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        parts.append(p.name)
+        if p.kind == p.POSITIONAL_ONLY and (p is list(signature.parameters.values())[-1] or
+                                            _next_kind(signature, p) != p.POSITIONAL_ONLY):
+            parts.append("/")
+    return ", ".join(parts)
+
+
+def _next_kind(signature, param):
+    params = list(signature.parameters.values())
+    return params[params.index(param) + 1].kind
 
 
 def _signature(f):

@@ -27,8 +27,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None):
     `bound` maps leading parameter names to values known now (a bound method's self)."""
     node = parsed.node
     bound = bound or {}
-    names = [a.arg for a in node.args.args if a.arg not in bound]
     _check_signature(node, parsed)
+    names = [n for n in parameter_names(node.args) if n not in bound]
     arg_kinds = list(arg_kinds) if arg_kinds is not None else [K.UNKNOWN] * len(names)
     params = tuple(Var(name, kind) for name, kind in zip(names, arg_kinds))
     lowering = Lowering(parsed)
@@ -45,16 +45,21 @@ def to_ssa(parsed, arg_kinds=None, bound=None):
                     param_names=tuple(names))
 
 
+def parameter_names(args):
+    """The IR parameters in the order compiled derivatives take them: positional ones, the
+    *args tuple, then keyword-only ones."""
+    names = [a.arg for a in args.posonlyargs + args.args]
+    if args.vararg is not None:
+        names.append(args.vararg.arg)
+    return names + [a.arg for a in args.kwonlyargs]
+
+
 def _check_signature(node, parsed):
-    args = node.args
-    for what, present in (("*args", args.vararg), ("**kwargs", args.kwarg),
-                          ("keyword-only parameters", args.kwonlyargs),
-                          ("positional-only parameters", args.posonlyargs)):
-        if present:
-            raise UnsupportedSyntaxError(
-                f"{what} in the signature of {parsed.name} are not supported yet; "
-                "use plain positional parameters", filename=parsed.filename, line=node.lineno,
-                construct=what)
+    if node.args.kwarg is not None:
+        raise UnsupportedSyntaxError(
+            f"**{node.args.kwarg.arg} in the signature of {parsed.name} is not supported; "
+            "name the keyword parameters (def f(x, *, scale=1.0))", filename=parsed.filename,
+            line=node.lineno, construct="**kwargs")
 
 
 class Lowering(ExpressionLowering):

@@ -353,7 +353,8 @@ class ExpressionLowering(ContainerLowering):
         from .lower import to_ssa
         parsed = frontend.parse(fn)
         bound = self.bind_params(node, parsed, args, kwargs)
-        names = [a.arg for a in parsed.node.args.args]
+        from .lower import parameter_names
+        names = parameter_names(parsed.node.args)
         atoms = [self.atom(bound[n], builder, node) for n in names]
         kind = result_kind(fn, [a.kind for a in atoms], to_ssa)
         builder.line = node.lineno
@@ -381,20 +382,27 @@ class ExpressionLowering(ContainerLowering):
         return Const(None) if result is FALLTHROUGH else result
 
     def bind_params(self, node, parsed, args, kwargs):
+        """Parameter name -> lowered value, as Python binds a call (defaults, *args, kw-only)."""
         params = parsed.node.args
-        names = [a.arg for a in params.args]
-        defaults = params.defaults
-        if len(args) > len(names):
-            self.refuse(node, f"{parsed.name}() takes {len(names)} arguments, {len(args)} given")
-        bound = dict(zip(names, args))
+        positional = [a.arg for a in params.posonlyargs + params.args]
+        if len(args) > len(positional) and params.vararg is None:
+            self.refuse(node, f"{parsed.name}() takes {len(positional)} arguments, "
+                              f"{len(args)} given")
+        bound = dict(zip(positional, args))
+        if params.vararg is not None:
+            bound[params.vararg.arg] = StaticSeq(list(args[len(positional):]))
+        keywords = [a.arg for a in params.kwonlyargs]
         for key, value in kwargs.items():
-            if key not in names or key in bound:
+            if key not in positional[len(params.posonlyargs):] + keywords or key in bound:
                 self.refuse(node, f"unexpected argument {key}= to {parsed.name}()")
             bound[key] = value
-        for name, default in zip(names[len(names) - len(defaults):], defaults):
+        defaults = list(zip(positional[len(positional) - len(params.defaults):], params.defaults))
+        defaults += [(a.arg, d) for a, d in zip(params.kwonlyargs, params.kw_defaults)
+                     if d is not None]
+        for name, default in defaults:
             if name not in bound:
                 bound[name] = self.default_value(parsed, default)
-        missing = [n for n in names if n not in bound]
+        missing = [n for n in positional + keywords if n not in bound]
         if missing:
             self.refuse(node, f"{parsed.name}() is missing the argument {missing[0]!r}")
         return bound

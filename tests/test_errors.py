@@ -35,7 +35,7 @@ UNSUPPORTED = [
     ("raise", "def f(x):\n    raise ValueError('no')\n", 2),
     ("import", "def f(x):\n    import os\n    return x\n", 2),
     ("return in nested loops", "def f(x):\n    for i in range(3):\n        for j in range(2):\n            return x\n    return x\n", 2),
-    ("star args", "def f(*xs):\n    return xs[0]\n", 1),
+    ("star kwargs", "def f(x, **options):\n    return x\n", 1),
     ("print", "def f(x):\n    print(x)\n    return x\n", 2),
     ("for else", "def f(x):\n    for i in range(2):\n        x = x * 2\n    else:\n        x = x\n    return x\n", 2),
 ]

@@ -115,3 +115,38 @@ def test_source_argument_for_functions_without_a_file():
         srcad.grad(namespace["f"])(0.0)
     g = srcad.grad(namespace["f"], source="def f(x):\n    return np.exp(2.0 * x)\n")
     assert g(0.0) == 2.0
+
+
+def keyword_only(x, *, scale=2.0, power=2):
+    return scale * x ** power
+
+
+def star_args(*xs):
+    total = 0.0
+    for x in xs:
+        total = total + x * x
+    return total
+
+
+def positional_only(x, y, /, z=1.0):
+    return x * y * z
+
+
+def test_keyword_only_parameters():
+    g = srcad.grad(keyword_only)
+    assert g(3.0) == 12.0 and g(3.0, scale=1.0, power=3) == 27.0
+    assert srcad.grad(keyword_only, wrt="scale")(3.0, scale=5.0) == 9.0
+
+
+def test_star_args_gradient_is_a_tuple():
+    assert srcad.grad(star_args)(1.0, 2.0, 3.0) == (2.0, 4.0, 6.0)
+
+
+def test_positional_only_parameters():
+    assert srcad.grad(positional_only, wrt=(0, 2))(2.0, 3.0) == (3.0, 6.0)
+
+
+def test_helpers_with_keyword_only_and_star_args():
+    def f(x):
+        return keyword_only(x, power=3) + star_args(x, 2.0 * x)
+    assert srcad.grad(f)(1.0) == pytest.approx(6.0 + 2.0 + 8.0)
