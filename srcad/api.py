@@ -20,6 +20,7 @@ import numpy as np
 from . import codegen, forward, frontend, ir, optimize, reverse
 from . import lower as lowering
 from . import kinds as K
+from .errors import UnsupportedSyntaxError
 
 _MODES = ("grad", "value_and_grad", "vjp", "jvp")
 
@@ -104,6 +105,7 @@ class Transform:
         self.source_text = source
         self.inner = _transform_of(f, required=False)
         self.signature = self.inner.output_signature() if self.inner else _signature(f)
+        _refuse_var_keyword(f, self.signature)
         self.names = list(self.signature.parameters)
         self.wrt, self.wrt_is_tuple = _normalise_wrt(wrt, self.names, f)
         self.cache = {}
@@ -229,9 +231,6 @@ def _header(signature):
     """The parameter list of a def with this signature (defaults are attached afterwards)."""
     parts, star = [], False
     for p in signature.parameters.values():
-        if p.kind == p.VAR_KEYWORD:
-            raise TypeError("**kwargs parameters are not supported; name the keyword "
-                            "parameters instead")
         if p.kind == p.VAR_POSITIONAL:
             parts.append("*" + p.name)
             star = True
@@ -244,6 +243,17 @@ def _header(signature):
                                             _next_kind(signature, p) != p.POSITIONAL_ONLY):
             parts.append("/")
     return ", ".join(parts)
+
+
+def _refuse_var_keyword(f, signature):
+    for p in signature.parameters.values():
+        if p.kind == p.VAR_KEYWORD:
+            code = getattr(f, "__code__", None)
+            raise UnsupportedSyntaxError(
+                f"**{p.name} in the signature of {getattr(f, '__name__', f)} is not supported; "
+                "name the keyword parameters (def f(x, *, scale=1.0))",
+                filename=getattr(code, "co_filename", None),
+                line=getattr(code, "co_firstlineno", None), construct="**" + p.name)
 
 
 def _next_kind(signature, param):
