@@ -31,7 +31,7 @@ from . import kinds as K
 from .rules import FUNCTIONS, RULES, defprim, ops
 from .rules.ops import ZERO
 
-__all__ = ["defprimitive", "op", "stop_gradient", "ZERO", "ops"]
+__all__ = ["ZERO", "defprimitive", "op", "ops", "stop_gradient"]
 
 
 def defprimitive(fn=None, *, jvp=None, vjp=None, name=None, samples=(), elementwise=False,
@@ -54,10 +54,10 @@ def defprimitive(fn=None, *, jvp=None, vjp=None, name=None, samples=(), elementw
     name = name or getattr(fn, "__name__", None)
     _check_name(name, fn)
     arg_names, defaults = _parameters(fn)
-    fields = dict(arg_names=arg_names, defaults=defaults, samples=list(samples),
-                  jvp=_rule_tuple(jvp, arg_names, "jvp", name),
-                  vjp=_rule_tuple(vjp, arg_names, "vjp", name),
-                  doc=inspect.getdoc(fn) or "")
+    fields = {"arg_names": arg_names, "defaults": defaults, "samples": list(samples),
+              "jvp": _rule_tuple(jvp, arg_names, "jvp", name),
+              "vjp": _rule_tuple(vjp, arg_names, "vjp", name),
+              "doc": inspect.getdoc(fn) or ""}
     if elementwise:
         fields.update(kind=kind or _elementwise_kind, shape_from="args")
     elif kind is not None:

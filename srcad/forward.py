@@ -345,11 +345,13 @@ class Tangents:
 
     # ----- structural primitives -------------------------------------------------------------
     def container(self, eqn, tan, tb):
-        """make_tuple / make_list: the container of the items' tangents (zeros where none)."""
+        """make_tuple / make_list / make_dict(keys, ...): the container of the items'
+        tangents (zeros where none), under the same keys."""
         tb.append(eqn)
         if eqn.out in self.varied:
-            items = [self.tangent_or_zeros(a, tan, tb) for a in eqn.args]
-            tan[eqn.out] = tb.emit(eqn.prim, *items, hint=_dhint(eqn.out))
+            keys = eqn.args[:1] if eqn.prim == "make_dict" else ()
+            items = [self.tangent_or_zeros(a, tan, tb) for a in eqn.args[len(keys):]]
+            tan[eqn.out] = tb.emit(eqn.prim, *keys, *items, hint=_dhint(eqn.out))
 
     def unpack(self, eqn, tan, tb):
         """`a, b = x`: the tangents are `da, db = dx`."""
@@ -364,7 +366,7 @@ class Tangents:
     def tape_push(self, eqn, tan, tb):
         """Record the tangents of the record's varied items right after the record."""
         tb.append(eqn)
-        tape, value = eqn.args
+        tape = eqn.args[0]
         flags = self.layout.tape_flags(tape)
         if not any(flags):
             return
@@ -439,7 +441,7 @@ class Tangents:
         tb.append(eqn)
         if eqn.out not in self.varied:
             return
-        g, a, b, which = eqn.args
+        which = eqn.args[3]
         other = 2 if which.value == 0 else 1
         for k in (0, other):
             arg = eqn.args[k]
@@ -480,6 +482,7 @@ def _arg_name(rule, i):
 _SPECIAL = {
     "make_tuple": Tangents.container,
     "make_list": Tangents.container,
+    "make_dict": Tangents.container,
     "unpack": Tangents.unpack,
     "tape_push": Tangents.tape_push,
     "tape_pop": Tangents.tape_pop,

@@ -4,14 +4,14 @@ import math
 
 import numpy as np
 import pytest
+from test_forward import forward_check
+from test_rules_table import check_sample
 
 import srcad
-from srcad.extend import ZERO, defprimitive, op, ops
+from srcad.extend import defprimitive, op, ops
 from srcad.rules import FUNCTIONS, RULES
 from srcad.rules.core import reduce_to
 from srcad.rules.elementwise import expand_to
-from test_forward import forward_check
-from test_rules_table import check_sample
 
 
 def log1pexp(x):
@@ -148,7 +148,7 @@ def test_redefinition_replaces_a_custom_primitive():
     first = twice
     defprimitive(first, jvp=lambda dx, ans, x: 2.0 * dx, vjp=lambda g, ans, x: 2.0 * g)
 
-    def twice(x):          # noqa: F811 - the redefinition is the point
+    def twice(x):
         return 3.0 * x
     defprimitive(twice, jvp=lambda dx, ans, x: 3.0 * dx, vjp=lambda g, ans, x: 3.0 * g)
     try:

@@ -173,7 +173,7 @@ def test_hvp_equals_hessian_times_v():
 def test_hvp_tuple_wrt_and_bad_vectors():
     args = _mlp_args()
     vs = (np.ones((3, 4)), np.ones(4))
-    hv_W1, hv_b1 = srcad.hvp(mlp_loss, wrt=(0, 1))(*args, vs)
+    _, hv_b1 = srcad.hvp(mlp_loss, wrt=(0, 1))(*args, vs)
     H = srcad.hessian(mlp_loss, wrt=(0, 1))(*args)
     np.testing.assert_allclose(hv_b1, np.tensordot(H[1][0], vs[0], axes=2) + H[1][1] @ vs[1],
                                rtol=1e-10)
