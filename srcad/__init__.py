@@ -19,6 +19,8 @@ from .numeric import GradientCheckError, check_grad, numeric_grad
 from . import extend
 from .extend import stop_gradient
 from .family import hessian, hvp, jacobian
+from .trace import trace
+from .export import export
 
 __version__ = "0.1.0"
 
@@ -27,4 +29,5 @@ __all__ = [
     "GradientCheckError", "SrcadError", "UnsupportedSyntaxError", "SourceUnavailableError",
     "MissingRuleError", "NameResolutionError", "NonDifferentiableError",
     "jacobian", "hessian", "hvp", "stop_gradient", "extend",
+    "trace", "export",
 ]
