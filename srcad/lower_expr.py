@@ -15,6 +15,7 @@ from .builder import Builder
 from .errors import MissingRuleError, NameResolutionError, SrcadError, UnsupportedSyntaxError
 from .ir import Const, Var
 from .lower_containers import ContainerLowering
+from .nested import DerivativeValue, NestedLowering
 from .rules import ATTRIBUTES, METHODS, RULES, prim_of
 from .values import (EnumerateValue, LocalFunction, RangeValue, ReversedValue, Static, StaticSeq,
                      ZipValue, from_python, is_atom)
@@ -35,7 +36,7 @@ class Iteration:
     is_range: bool = False   # the element is the index itself
 
 
-class ExpressionLowering(ContainerLowering):
+class ExpressionLowering(ContainerLowering, NestedLowering):
     def __init__(self, parsed, depth=0):
         self.parsed = parsed
         self.filename = parsed.filename
@@ -281,6 +282,10 @@ class ExpressionLowering(ContainerLowering):
     def call(self, node, callee, args, kwargs, builder):
         if isinstance(callee, LocalFunction):
             return self.inline_local(node, callee, args, kwargs, builder)
+        if isinstance(callee, DerivativeValue):
+            return self.call_derivative(node, callee, args, kwargs, builder)
+        if isinstance(callee, Static) and _is_srcad_transform(callee.obj):
+            return self.derivative_value(node, callee.obj, args, kwargs)
         if not isinstance(callee, Static):
             self.refuse(node, "calling a runtime value (a function passed as an argument); "
                               "pass it through a closure or global instead")
@@ -547,6 +552,11 @@ class ExpressionLowering(ContainerLowering):
         """The loop index that visits the k-th element (k counted from 0)."""
         start, _, step = iteration.bounds
         return self.emit("add", [start, self.emit("mul", [k, step], builder, node)], builder, node)
+
+
+def _is_srcad_transform(fn):
+    from . import api
+    return any(fn is t for t in (api.grad, api.value_and_grad, api.jvp))
 
 
 def _called_by_name(fn):

@@ -150,3 +150,33 @@ def test_helpers_with_keyword_only_and_star_args():
     def f(x):
         return keyword_only(x, power=3) + star_args(x, 2.0 * x)
     assert srcad.grad(f)(1.0) == pytest.approx(6.0 + 2.0 + 8.0)
+
+
+def inner_grad(x):
+    return srcad.grad(lambda y: y ** 3)(x)
+
+
+def inner_grad_over_closure(x):
+    return srcad.grad(lambda y: x * y ** 2)(x)      # 2 x^2: x is not differentiated inside
+
+
+def third_derivative(x):
+    return srcad.grad(srcad.grad(lambda t: t ** 4))(x)
+
+
+def gradient_penalty(w, x):
+    gx = srcad.grad(lambda v: np.sum(np.tanh(v * w)))(x)
+    return np.sum(gx ** 2)
+
+
+def inner_jvp(x):
+    value, tangent = srcad.jvp(lambda a: np.sin(a) * a)(x, 1.0)
+    return value + tangent
+
+
+def test_derivatives_inside_differentiated_code():
+    assert srcad.grad(inner_grad)(2.0) == 12.0
+    assert srcad.grad(inner_grad_over_closure)(3.0) == 12.0     # no perturbation confusion
+    assert srcad.grad(third_derivative)(2.0) == 48.0
+    srcad.check_grad(gradient_penalty, np.array([0.5, -1.0]), np.array([0.3, 0.8]), wrt=(0, 1))
+    srcad.check_grad(inner_jvp, 0.7)
