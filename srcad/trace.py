@@ -19,7 +19,6 @@ Control flow is shown flattened: the trace is that of the path the arguments exe
 taken branch, every loop iteration unrolled), as in the literature's figures.
 """
 
-import html
 import inspect
 import unicodedata
 from dataclasses import dataclass
@@ -605,6 +604,7 @@ def _markdown_table(table, digits):
 
 
 def _html_table(table, digits):
+    import html
     lines = ['<table class="srcad-trace">', f"<caption>{html.escape(table.title)}</caption>",
              "<thead><tr><th>v</th><th>definition</th><th>value</th></tr></thead>", "<tbody>"]
     for row in table.rows:
