@@ -17,7 +17,7 @@ import threading
 
 import numpy as np
 
-from . import codegen, forward, frontend, ir, optimize, reverse
+from . import calls, codegen, forward, frontend, ir, optimize, reverse
 from . import lower as lowering
 from . import kinds as K
 from .errors import UnsupportedSyntaxError
@@ -158,6 +158,10 @@ class Transform:
 
     def dispatch(self, args):
         """The compiled derivative for these arguments' kinds (compiled on first use)."""
+        if self.mode == "jvp":
+            n = len(self.names)
+            forward.check_tangents([args[i] for i in self.wrt], args[n:],
+                                   [self.names[i] for i in self.wrt])
         key = tuple(map(_kind_key, args))
         compiled = self.cache.get(key)
         if compiled is None:
@@ -198,9 +202,13 @@ class Transform:
             self.last = self.generate(None)
         return self.last
 
-    def primal_ir(self, arg_kinds):
+    def primal_ir(self, arg_kinds, inline_calls=False):
+        """f's IR for these argument kinds (an inner transform's derivative, for nesting);
+        with `inline_calls`, helper calls are replaced by the helpers' code."""
         if self.inner is not None:
-            return self.inner.derivative_ir(arg_kinds)
+            return self.inner.derivative_ir(arg_kinds, inline_calls=True)
+        if inline_calls:
+            return calls.inline_helper_calls(self.primal_ir(arg_kinds))
         if inspect.ismethod(self.f):
             parsed = frontend.parse(self.f.__func__, source=self.source_text)
             first = parsed.node.args.args[0].arg
@@ -208,8 +216,8 @@ class Transform:
         parsed = frontend.parse(self.f, source=self.source_text)
         return ir.verify(lowering.to_ssa(parsed, arg_kinds))
 
-    def derivative_ir(self, arg_kinds):
-        primal = self.primal_ir(arg_kinds)
+    def derivative_ir(self, arg_kinds, inline_calls=False):
+        primal = self.primal_ir(arg_kinds, inline_calls)
         if self.mode == "jvp":
             derived = forward.tangent(primal, self.wrt)
         else:

@@ -18,6 +18,7 @@ import threading
 from . import codegen, frontend, ir, optimize, reverse
 from . import kinds as K
 from .analysis import substitute
+from .errors import SrcadError
 from .ir import Block, Eqn, Function, Var
 
 _DERIVATIVES = {}                 # (function, differentiated positions) -> HelperVJP
@@ -139,3 +140,54 @@ def helper_sources(namespace):
             seen.add(id(helper))
             texts.extend(helper.sources.values())
     return texts
+
+
+def inline_helper_calls(fn, depth=0):
+    """fn with every call to a user function replaced by the function's own code: for a
+    derivative that will be differentiated again (hessian, grad of grad), whose transforms
+    must see through the helpers."""
+    from .builder import Builder
+    from .lower import to_ssa
+    from .nested import inline
+    if depth > 20:
+        raise SrcadError("a recursive helper cannot be differentiated twice; write the "
+                         "recursion as a loop", filename=fn.filename, line=fn.line)
+
+    def expand(eqn, builder, mapping):
+        callee, args = eqn.args[0].value, eqn.args[1:]
+        inner = to_ssa(frontend.parse(callee), [a.kind for a in args])
+        inner = inline_helper_calls(inner, depth + 1)
+        mapping[eqn.out] = inline(inner, list(args), builder)[0]
+
+    return _with_body(fn, _inline_block(fn.body, {}, expand, Builder))
+
+
+def _inline_block(block, mapping, expand, builder_class):
+    builder = builder_class()
+    for original in block.stmts:
+        stmt = substitute([original], mapping)[0]       # reads of calls inlined before it
+        if isinstance(stmt, Eqn) and stmt.prim == "call":
+            expand(stmt, builder, mapping)
+            continue
+        builder.append(_inline_nested(stmt, mapping, expand, builder_class))
+    results = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in block.results)
+    return Block(builder.stmts, results)
+
+
+def _inline_nested(stmt, mapping, expand, builder_class):
+    from .ir import For, If, While
+    sub = lambda b: _inline_block(b, mapping, expand, builder_class)   # noqa: E731
+    if isinstance(stmt, If):
+        return If(stmt.cond, sub(stmt.then), sub(stmt.orelse), stmt.outs, stmt.line)
+    if isinstance(stmt, For):
+        return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
+                   stmt.carry_params, sub(stmt.body), stmt.outs, stmt.reverse, stmt.line)
+    if isinstance(stmt, While):
+        return While(stmt.carry_init, stmt.carry_params, sub(stmt.cond), sub(stmt.body),
+                     stmt.outs, stmt.line)
+    return stmt
+
+
+def _with_body(fn, body):
+    return Function(fn.name, fn.params, body, fn.filename, fn.line, fn.source_lines,
+                    fn.param_names)

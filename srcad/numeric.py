@@ -505,7 +505,10 @@ def _from_api(f, wrt, mode: str, what: str):
     from . import api
 
     if what == "grad":
-        return api.grad(f, wrt=wrt) if mode == "reverse" else api.jacobian(f, wrt=wrt, mode=mode)
+        if mode == "reverse":
+            return api.grad(f, wrt=wrt)
+        from . import family
+        return family.jacobian(f, wrt=wrt, mode=mode)
     return api.vjp(f, wrt=wrt) if mode == "reverse" else api.jvp(f, wrt=wrt)
 
 

@@ -12,7 +12,7 @@ computes (the to-be-recorded set), and the reverse body pops them.
 from . import kinds as K
 from .analysis import bound_vars, reads, substitute, varied_vars
 from .builder import Builder, Sym
-from .errors import NonDifferentiableError
+from .errors import NonDifferentiableError, SrcadError
 from .ir import Block, Const, Eqn, For, Function, If, Var, While
 from .rules import RULES, ZERO
 
@@ -174,7 +174,7 @@ class Sweep:
                 continue
             if vjp is None:
                 self.refuse(eqn, f"argument {i + 1} ({rule.arg_names[min(i, len(rule.arg_names) - 1)]})")
-            self.accumulate(adj, arg, vjp(Sym(rb, g), Sym(rb, eqn.out), *args), rb)
+            self.accumulate(adj, arg, self.apply_rule(eqn, vjp, g, args, rb), rb)
         return [eqn]
 
     def call(self, eqn, g, adj, rb):
@@ -206,6 +206,18 @@ class Sweep:
         if acc is None:
             acc = rb.emit("empty_adjoint", seq)
         adj[seq] = rb.emit("add_at", acc, index, g, hint=seq.hint and "b" + seq.hint)
+
+    def apply_rule(self, eqn, vjp, g, args, rb):
+        """vjp(g, ans, *args); a rule that cannot handle these arguments is refused with the
+        user's file and line."""
+        try:
+            return vjp(Sym(rb, g), Sym(rb, eqn.out), *args)
+        except SrcadError:
+            raise
+        except (ValueError, TypeError, NotImplementedError) as err:
+            raise NonDifferentiableError(
+                f"the derivative rule of {eqn.prim} does not apply here: {err}",
+                filename=self.fn.filename, line=eqn.line, construct=eqn.prim) from err
 
     def refuse(self, eqn, what):
         raise NonDifferentiableError(

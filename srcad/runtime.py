@@ -102,8 +102,17 @@ def finish_adjoint(acc, x):
 def scatter_add(g, x, index):
     """Adjoint of x[index]: zeros shaped like x with g added at index (repeats accumulate)."""
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x, 1.0))
-    np.add.at(out, index, g)
+    if _is_basic_index(index):
+        out[index] = g           # ints and slices select each element at most once
+    else:
+        np.add.at(out, index, g)
     return out
+
+
+def _is_basic_index(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) and
+               not isinstance(p, bool) for p in parts)
 
 
 def index_adjoint(g, x, index):
