@@ -112,6 +112,8 @@ def build_parser():
                                 "status 0 if the gradient agrees with central differences, "
                                 "1 if not.")
     _common(check, args_required=True)
+    check.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
+                       help="check the reverse (grad) or forward (jvp) derivative")
     check.set_defaults(run=run_check)
 
     export = commands.add_parser("export", help="write the derivative as a standalone module",
@@ -175,7 +177,7 @@ def run_check(options):
     wrt = resolve_wrt(options.wrt, fn, args)
     args = floats_at(args, wrt if isinstance(wrt, tuple) else (wrt,))
     try:
-        report = srcad.check_grad(fn, *args, wrt=wrt)
+        report = srcad.check_grad(fn, *args, wrt=wrt, mode=options.mode)
     except srcad.GradientCheckError as err:
         print(err)
         return FAILURE

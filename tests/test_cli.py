@@ -139,7 +139,8 @@ def test_trace_formats_seed_and_arrays(target):
 def test_check_passes_and_fails(target):
     out = ok(srcad_cli("check", f"{target}:f", "--args", "2", "5", cwd=target.parent))
     assert "matches central differences in 2 elements" in out
-    out = ok(srcad_cli("check", f"{target}:looped", "--args", "0.3", "4", cwd=target.parent))
+    out = ok(srcad_cli("check", f"{target}:looped", "--args", "0.3", "4", "--mode", "forward",
+                       cwd=target.parent))
     assert "matches central differences in 1 element" in out        # n = 4 is a count
     wrong = srcad_cli("check", f"{target}:uses_cube", "--args", "1.5", cwd=target.parent)
     assert wrong.returncode == 1 and "disagrees with central differences" in wrong.stdout
