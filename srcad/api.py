@@ -66,10 +66,15 @@ def _decorate(f, wrt, mode, optimize, source):
     return Transform(f, wrt, mode, optimize, source).wrapper
 
 
-def source(g):
-    """The generated Python source of a function srcad returned (its latest specialisation)."""
+def source(g, *args):
+    """The generated Python source of a function srcad returned.
+
+    With example `args`, the version specialised to their kinds; without, the version of the
+    latest call (or, before any call, the generic version that works for any kinds).
+    """
     from .calls import helper_sources
-    latest = _transform_of(g).latest()
+    transform = _transform_of(g)
+    latest = transform.specialised(args) if args else transform.latest()
     helpers = helper_sources(latest.namespace)
     if not helpers:
         return latest.source
@@ -110,6 +115,7 @@ class Transform:
         self.wrt, self.wrt_is_tuple = _normalise_wrt(wrt, self.names, f)
         self.cache = {}
         self.scalar_cache = {}      # keyed by argument types alone, when all are int/float
+        self.generated = {}         # kinds -> codegen.Generated, for srcad.source
         self.lock = threading.Lock()
         self.last = None
         self.wrapper = self.make_wrapper()
@@ -192,6 +198,7 @@ class Transform:
                 generated = self.generate(self.kinds_of(args))
                 compiled = generated.function
                 self.cache[key] = compiled
+                self.generated[key] = generated
                 if all(k in (float, int) for k in key):
                     self.scalar_cache[key] = compiled
                 self.last = generated
@@ -199,8 +206,22 @@ class Transform:
 
     def latest(self):
         if self.last is None:
-            self.last = self.generate(None)
+            generic = self.generate(None)
+            note = ("# generic version: the argument kinds are not known yet; call the function\n"
+                    "# once, or pass example arguments to srcad.source, for the specialised code\n")
+            generic.source = note + generic.source
+            self.last = generic
         return self.last
+
+    def specialised(self, args):
+        """The Generated derivative for the kinds of these example arguments."""
+        if len(args) != len(self.output_signature().parameters):
+            raise TypeError(f"srcad.source: pass all {len(self.output_signature().parameters)} "
+                            "arguments of the derivative, or none")
+        key = tuple(map(_kind_key, args))
+        if key not in self.generated:
+            self.compile_for(key, tuple(args))
+        return self.generated[key]
 
     def primal_ir(self, arg_kinds, inline_calls=False):
         """f's IR for these argument kinds (an inner transform's derivative, for nesting);

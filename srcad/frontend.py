@@ -54,8 +54,13 @@ def parse(fn, source=None):
             construct=what)
     code = fn.__code__
     filename = code.co_filename
+    if source is None:
+        linecache.checkcache(filename)      # a file edited and reloaded: read it afresh
     text = source if source is not None else "".join(linecache.getlines(filename))
     if not text:
+        rebuilt = _from_bytecode(fn)
+        if rebuilt is not None:
+            return rebuilt
         raise SourceUnavailableError(
             f"the source of {fn.__qualname__} is not available (defined in {filename}); "
             "pass it as srcad.grad(f, source='def f(...): ...') or define f in a file",
@@ -64,6 +69,20 @@ def parse(fn, source=None):
     lines = dict(enumerate(text.splitlines(), start=1 + offset))
     return Parsed(node=node, name=fn.__name__, filename=filename, globals=fn.__globals__,
                   closure=_closure_values(fn), lines=lines, signature=inspect.signature(fn))
+
+
+def _from_bytecode(fn):
+    """Parsed for a function without source text (REPL, `python -`), rebuilt from its
+    bytecode when it is straight-line code; None otherwise."""
+    from .decompile import CannotDecompile, function_ast
+    try:
+        node = function_ast(fn)
+    except CannotDecompile:
+        return None
+    lines = {stmt.lineno: ast.unparse(stmt) for stmt in node.body}
+    return Parsed(node=node, name=fn.__name__, filename=fn.__code__.co_filename,
+                  globals=fn.__globals__, closure=_closure_values(fn), lines=lines,
+                  signature=inspect.signature(fn))
 
 
 def _closure_values(fn):

@@ -165,3 +165,19 @@ def test_seed_source_reads_like_a_hand_written_gradient():
             if line.strip() and not line.strip().startswith("#")]
     assert body == ["def grad_seed(x1, x2):", "bx2 = x1 - math.cos(x2)",
                     "bx1 = x2 + 1.0 / x1", "return bx1, bx2"]
+
+
+def test_source_of_a_specialisation_and_the_generic_version():
+    g = srcad.grad(seed, wrt=(0, 1))
+    assert "math.cos" in srcad.source(g, 2.0, 5.0)
+    assert "np.cos" in srcad.source(g, np.array(2.0), np.array(5.0))
+    assert srcad.source(srcad.grad(seed)).startswith("# generic version")
+
+
+def test_functions_without_source_text_are_rebuilt_from_bytecode():
+    namespace = {"np": np}
+    exec("def f(x1, x2):\n    y = np.log(x1) + x1 * x2\n    return y - np.sin(x2)\n", namespace)
+    assert srcad.grad(namespace["f"], wrt=(0, 1))(2.0, 5.0) == (5.5, 2.0 - math.cos(5.0))
+    exec("def h(x):\n    if x > 0:\n        return x\n    return -x\n", namespace)
+    with pytest.raises(srcad.SourceUnavailableError, match="source="):
+        srcad.grad(namespace["h"])(1.0)

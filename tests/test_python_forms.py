@@ -110,11 +110,11 @@ def test_dataclass_argument_attributes():
 
 def test_source_argument_for_functions_without_a_file():
     namespace = {"np": np}
-    exec("def f(x):\n    return np.exp(2.0 * x)\n", namespace)
+    text = "def f(x):\n    for _ in range(2):\n        x = np.exp(x)\n    return x\n"
+    exec(text, namespace)
     with pytest.raises(srcad.SourceUnavailableError, match="source="):
         srcad.grad(namespace["f"])(0.0)
-    g = srcad.grad(namespace["f"], source="def f(x):\n    return np.exp(2.0 * x)\n")
-    assert g(0.0) == 2.0
+    assert srcad.grad(namespace["f"], source=text)(0.0) == pytest.approx(np.e)
 
 
 def keyword_only(x, *, scale=2.0, power=2):
