@@ -109,7 +109,7 @@ def split_vjp(fn, positions):
     """fn's reverse-mode derivative as two IR functions: fwd(*params) -> (value, residuals)
     and bwd(residuals, g) -> adjoint(s) of the params at `positions`."""
     forward, backward, seed, grads = reverse.sweeps(fn, positions, "vjp", len(positions) > 1)
-    bwd_body = optimize.eliminate_dead_code(_function(fn, (seed,), Block(backward, grads))).body
+    bwd_body = optimize.simplify(_function(fn, (seed,), Block(backward, grads))).body
     residuals = [v for v in ir.free_vars(bwd_body) if v is not seed]
     saved = Var("res", K.Kind("tuple"))
     copies = [Var(v.hint, v.kind, v.same_shape_as) for v in residuals]

@@ -114,9 +114,14 @@ class Lowering(ExpressionLowering):
                 value.hint = target.id
             env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
-            items = self.unpack(value, len(target.elts), target, builder)
-            for t, v in zip(target.elts, items):
-                self.assign(t, v, env, builder)
+            if isinstance(value, StaticSeq):
+                items = self.unpack(value, len(target.elts), target, builder)
+                for t, v in zip(target.elts, items):
+                    self.assign(t, v, env, builder)
+                return
+            atom = self.atom(value, builder, target)
+            for k, t in enumerate(target.elts):      # depth first: `(W, b), ... = params`
+                self.assign(t, builder.emit("getitem", atom, Const(k)), env, builder)
         elif isinstance(target, ast.Starred):
             self.refuse(target, "starred assignment (`a, *rest = ...`)")
         else:

@@ -181,3 +181,18 @@ def test_functions_without_source_text_are_rebuilt_from_bytecode():
     exec("def h(x):\n    if x > 0:\n        return x\n    return -x\n", namespace)
     with pytest.raises(srcad.SourceUnavailableError, match="source="):
         srcad.grad(namespace["h"])(1.0)
+
+
+def test_golden_sine_mlp_loss_gradient():
+    import sys
+    sys.path.insert(0, str(pathlib.Path(__file__).parents[1] / "examples"))
+    import sine_mlp
+    rng = np.random.default_rng(0)
+    params = sine_mlp.glorot_uniform([1, 10, 10, 1], rng)
+    x, y = sine_mlp.make_data(20, 0.0, rng)
+    text = srcad.source(srcad.grad(sine_mlp.mse_loss), params, x, y)
+    path = GOLDEN / "sine_mlp_grad.py"
+    if not path.exists():
+        path.write_text(text)
+    assert text == path.read_text(), f"generated source changed; diff against {path}"
+    assert "for " not in text.replace("# line", "")     # no per-element Python loops
