@@ -143,11 +143,15 @@ class Transform:
         types = "".join(f"_srcad_type({n}), " for n in names)
         source = (f"def {name}({_header(signature)}):\n"
                   f"    _srcad_compiled = _srcad_scalars.get(({types}))\n"
-                  f"    if _srcad_compiled is None:\n"
-                  f"        return _srcad_dispatch(({args}{',' if len(names) == 1 else ''}))\n"
-                  f"    return _srcad_compiled({args})\n")
+                  f"    try:\n"
+                  f"        if _srcad_compiled is None:\n"
+                  f"            return _srcad_dispatch(({args}{',' if len(names) == 1 else ''}))\n"
+                  f"        return _srcad_compiled({args})\n"
+                  f"    except Exception as _srcad_error:\n"
+                  f"        _srcad_note(_srcad_error)\n"
+                  f"        raise\n")
         namespace = {"_srcad_scalars": self.scalar_cache, "_srcad_dispatch": self.dispatch,
-                     "_srcad_type": type}
+                     "_srcad_type": type, "_srcad_note": codegen.add_source_note}
         exec(compile(source, f"<srcad wrapper {name}>", "exec"), namespace)
         derivative = namespace[name]
         values = signature.parameters.values()

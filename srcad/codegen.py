@@ -25,6 +25,29 @@ _UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not}
 _COMPARE = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE, "==": ast.Eq,
             "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In}
 _counter = itertools.count()
+USER_FILES = {}           # generated file name -> the user's file its comments refer to
+
+
+def add_source_note(error):
+    """Add to an exception raised inside generated code the generated line and the user's
+    source line it came from (the nearest `# line N: ...` comment above it)."""
+    frames = []
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in USER_FILES:
+            frames.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    if not frames or not hasattr(error, "add_note") or getattr(error, "_srcad_noted", False):
+        return
+    filename, lineno = frames[-1]
+    lines = linecache.getlines(filename)
+    comment = next((lines[k].strip() for k in range(lineno - 1, -1, -1)
+                    if lines[k].strip().startswith("# line ")), None)
+    note = f"srcad: raised by generated code {filename}, line {lineno}: {lines[lineno - 1].strip()}"
+    if comment is not None:
+        note += f"\n       which comes from {USER_FILES[filename]}, {comment[2:]}"
+    error.add_note(note)
+    error._srcad_noted = True
 
 
 class Generated:
@@ -43,6 +66,7 @@ def compile_function(fn, name, comments=True):
     source = writer.function_source(name)
     filename = f"<srcad {name} #{next(_counter)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    USER_FILES[filename] = fn.filename
     namespace = writer.namespace
     exec(compile(source, filename, "exec"), namespace)
     return Generated(source, namespace[name], namespace, filename)

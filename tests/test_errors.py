@@ -141,6 +141,9 @@ def test_shape_error_surfaces_as_numpy_error_in_generated_line():
         srcad.grad(f)(np.ones(3), np.ones(4))
     frames = [tb.tb_frame.f_code.co_filename for tb in _walk(info.tb)]
     assert any(name.startswith("<srcad grad_f") for name in frames)
+    note = "\n".join(info.value.__notes__)
+    assert "raised by generated code <srcad grad_f" in note and "np.sum(a * b)" in note
+    assert __file__ in note
 
 
 def _walk(tb):
