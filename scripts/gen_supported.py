@@ -213,6 +213,8 @@ def names_by_prim():
 def _callable_name(fn):
     module = getattr(fn, "__module__", None) or ""
     name = getattr(fn, "__name__", repr(fn))
+    if module.startswith("numpy."):
+        module = "np" + module[len("numpy"):]          # numpy.linalg -> np.linalg
     prefix = {"numpy": "np.", "math": "math.", "builtins": "", "_operator": "operator.",
               "operator": "operator."}.get(module, module + ".")
     return f"`{prefix}{name}`"
