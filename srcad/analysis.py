@@ -93,9 +93,10 @@ def _substitute_stmt(stmt, m):
 
 
 def reads(stmts, results=()):
-    """Vars read by these statements (nested blocks included) or by `results`."""
+    """Vars read by these statements (nested blocks included) or by `results`, in order of
+    first reading (a dict, not a set: tape layouts built from it must not depend on ids)."""
     from .ir import free_vars
-    return set(free_vars(Block(list(stmts), tuple(results))))
+    return dict.fromkeys(free_vars(Block(list(stmts), tuple(results))))
 
 
 __all__ = ["varied_vars", "bound_vars", "substitute", "substitute_block", "reads",
