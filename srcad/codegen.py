@@ -341,6 +341,9 @@ class Writer:
         if isinstance(v, float) and not math.isfinite(v):
             text = "np.nan" if math.isnan(v) else ("np.inf" if v > 0 else "-np.inf")
             return ast.parse(text, mode="eval").body
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.copysign(1, v) < 0:
+            # -(0.7) as a unary minus, so unparse parenthesises it: (-0.7) ** 2, not -0.7 ** 2
+            return ast.UnaryOp(ast.USub(), ast.Constant(-v))
         if isinstance(v, (bool, int, float, str, type(None), type(Ellipsis))):
             return ast.Constant(v)
         if isinstance(v, tuple) and all(_literal(x) for x in v):

@@ -12,10 +12,14 @@ import operator
 import numpy as np
 
 from .. import kinds as K
+from .. import runtime
 from . import defprim
 from .core import reduce_to
 from .ops import (ZERO, broadcast_like, cos, cosh, eq, exp, floor_divide, ge, gt, le, log, lt,
-                  sign, sin, sinh, sqrt, where)
+                  op, sign, sin, sinh, sqrt, where)
+
+to_float = op("to_float")
+sinc, sinc_grad, trunc, float_power = op("sinc"), op("sinc_grad"), op("trunc"), op("float_power")
 
 _POS = 0.7
 _ARRAY = np.array([[0.3, 0.6, 0.9], [0.45, 0.2, 0.8]])
@@ -125,7 +129,7 @@ unary("exp2", np.exp2, lambda ans, x: ans * math.log(2.0))
 unary("square", np.square, lambda ans, x: 2.0 * x)
 unary("reciprocal", np.reciprocal, lambda ans, x: -(ans * ans))
 unary("abs", np.abs, lambda ans, x: sign(x), math_name="abs",
-      functions=(np.absolute, abs, math.fabs), samples=[(-0.7,), (_ARRAY - 0.5,)],
+      functions=(np.absolute, np.fabs, abs, math.fabs), samples=[(-0.7,), (_ARRAY - 0.5,)],
       doc="abs'(0) = 0, as in JAX")
 unary("cbrt", np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans))
 unary("deg2rad", np.deg2rad, lambda ans, x: math.pi / 180.0, functions=(np.radians,))
@@ -162,14 +166,30 @@ binary("mod", np.mod, lambda ans, x, y: 1.0, lambda ans, x, y: -floor_divide(x, 
        samples=[(2.3, 0.7), (_ARRAY + 1.0, 0.7)])
 
 # ----- selection -----------------------------------------------------------------------------
+def _where_kind(c, x, y):
+    """np.where broadcasts the condition too, and always returns an array (0-d for scalars)."""
+    values = K.broadcast(x, y)
+    if not c.is_numeric or not values.is_numeric:
+        return K.UNKNOWN
+    ndim = max(k.ndim if k.is_array else 0 for k in (c, values))
+    dtype = values.dtype if values.is_array else ("int64" if values.tag == "int" else "float64")
+    return K.array(ndim, dtype)
+
+
+def _adjoint_of_where(g, x):
+    """g reduced to x; a float for a float x (np.where makes 0-d arrays of scalars)."""
+    g = reduce_to(g, x)
+    return to_float(g) if x.kind.is_scalar and g.kind.is_array else g
+
+
 defprim("where", np.where, arg_names=("condition", "x", "y"), functions=(np.where,),
-        kind=lambda c, x, y: K.broadcast(x, y) if c.is_numeric else K.UNKNOWN,
+        kind=_where_kind,
         jvp=(ZERO,
              lambda dx, ans, c, x, y: expand_to(where(c, dx, 0.0), ans),
              lambda dy, ans, c, x, y: expand_to(where(c, 0.0, dy), ans)),
         vjp=(ZERO,
-             lambda g, ans, c, x, y: reduce_to(where(c, g, 0.0), x),
-             lambda g, ans, c, x, y: reduce_to(where(c, 0.0, g), y)),
+             lambda g, ans, c, x, y: _adjoint_of_where(where(c, g, 0.0), x),
+             lambda g, ans, c, x, y: _adjoint_of_where(where(c, 0.0, g), y)),
         samples=[(np.array([True, False, True]), np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])),
                  (np.array([[True], [False]]), np.array([1.0, 2.0]), 0.5)])
 defprim("clip", np.clip, arg_names=("x", "a_min", "a_max"), functions=(np.clip,),
@@ -178,3 +198,42 @@ defprim("clip", np.clip, arg_names=("x", "a_min", "a_max"), functions=(np.clip,)
         jvp=(lambda dx, ans, x, lo, hi: dx * (ge(x, lo) * le(x, hi)), None, None),
         vjp=(lambda g, ans, x, lo, hi: g * (ge(x, lo) * le(x, hi)), None, None),
         samples=[(_ARRAY, 0.35, 0.7), (1.3, 0.0, 1.0)])
+
+# ----- more ufuncs: sinc, fmod, float_power, heaviside ---------------------------------------
+def _sinc_grad2(ans, x):
+    """sinc''(x) = -pi^2 sinc(x) - 2 sinc'(x) / x, and -pi^2/3 at 0 (the limit); the rule
+    language spelling, so sinc is exact to third order at 0 and to every order elsewhere."""
+    zero = eq(x, 0.0)
+    safe = where(zero, 1.0, x)
+    return where(zero, -math.pi ** 2 / 3.0, -(math.pi ** 2) * sinc(x) - 2.0 * ans / safe)
+
+
+unary("sinc", np.sinc, lambda ans, x: sinc_grad(x),
+      samples=[(0.7,), (_ARRAY - 0.5,), (np.array([0.0, 1.5, -2.0]),)],
+      doc="sin(pi x) / (pi x); sinc'(0) = 0")
+defprim("sinc_grad", runtime.sinc_grad, ("runtime", "sinc_grad"), kind=K.floating, shape_from="args",
+        jvp=(lambda dx, ans, x: dx * _sinc_grad2(ans, x),),
+        vjp=(lambda g, ans, x: g * _sinc_grad2(ans, x),),
+        samples=[(0.7,), (_ARRAY - 0.5,), (np.array([0.0, 1.5, -2.0]),)],
+        doc="the derivative of np.sinc")
+# fmod(x, y) = x - trunc(x / y) * y has the sign of x (np.remainder / np.mod: the sign of y)
+binary("fmod", np.fmod, lambda ans, x, y: 1.0, lambda ans, x, y: -trunc(x / y),
+       samples=[(2.3, 0.7), (-2.3, 0.7), (_ARRAY * 2.9 - 1.05, 0.7),
+                (np.array([[-2.3], [1.9]]), np.array([0.7, -0.8, 1.1]))])
+def _float64_kind(*ks):
+    """np.float_power computes in float64 (or wider) whatever its arguments are."""
+    kind = K.broadcast(*ks)
+    return K.array(kind.ndim, "float64") if kind.is_array else K.floating(kind)
+
+
+binary("float_power", np.float_power, lambda ans, x, y: y * float_power(x, y - 1.0),
+       lambda ans, x, y: log(x) * ans,
+       kind=_float64_kind,
+       samples=[(0.8, 1.3), (_ARRAY, 2.0), (_ARRAY, 3)] + _BROADCAST_PAIRS)
+defprim("heaviside", np.heaviside, arg_names=("x", "y"), functions=(np.heaviside,),
+        kind=K.broadcast, shape_from="args",
+        jvp=(ZERO, lambda t, ans, x, y: expand_to(t * eq(x, 0.0), ans)),
+        vjp=(ZERO, lambda g, ans, x, y: reduce_to(g * eq(x, 0.0), y)),
+        samples=[(np.array([-1, 0, 2, 0]), 0.5), (np.array([[0], [3]]), np.array([0.3, 0.6])),
+                 (_ARRAY - 0.5, 0.5)],
+        doc="a step: no derivative in x; in y (its value at x == 0), 1 where x == 0")
