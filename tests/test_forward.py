@@ -138,6 +138,8 @@ def test_sweep_catches_a_wrong_tangent_rule():
 _NOT_TWICE = {   # (prim, generic) -> why forward over reverse refuses it today
     ("prod", False): "prod_others (in prod's adjoint) has no tangent rule",
     ("prod", True): "prod_others (in prod's adjoint) has no tangent rule",
+    ("norm", True): "norm_weights (norm's adjoint where x's ndim is unknown: ord 1/2/inf "
+                    "with axis=None, svd ords over non-trailing axes) is first-order only",
 }
 _KINKED = {"max", "min"}   # samples with ties: the gradient jumps, no difference quotient
 # (and generic max/min refuse: cast_like in their adjoint has no tangent rule)

@@ -90,7 +90,7 @@ def prim_of(obj):
 
 
 def _load_tables():
-    from . import core, elementwise, arrays, linalg, reductions, shaping   # noqa: F401  (registration side effects)
+    from . import core, elementwise, arrays, linalg, reductions, shaping, linalg_decompositions   # noqa: F401  (registration side effects)
 
 
 _load_tables()

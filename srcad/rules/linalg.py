@@ -216,32 +216,55 @@ defprim("inner_vjp", _inner_vjp_runtime, ("runtime", "inner_vjp"),
 
 
 # ----- einsum ------------------------------------------------------------------------------
-def _einsum_spec(subscripts):
-    """(input subscripts, output subscripts) of an einsum string without `...`."""
-    spec = subscripts.replace(" ", "")
-    if "." in spec:
-        raise NonDifferentiableError(f"np.einsum({subscripts!r}, ...): srcad differentiates "
-                                     "einsum without '...'; write the batch axes out "
-                                     "('bij,bjk->bik')", construct="np.einsum")
-    inputs, arrow, out = spec.partition("->")
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist(labels):
+    """An einsum sublist ([0, 1], [Ellipsis, 0]) as subscript letters ('ab', '...a')."""
+    return "".join("..." if k is Ellipsis else _LETTERS[k] for k in labels)
+
+
+def _einsum_form(values):
+    """(input subscripts, output subscripts, positions of the operands among the arguments)
+    of an einsum call, in string form ('ij,jk->ik', a, b) or sublist form
+    (a, [0, 1], b, [1, 2], [0, 2]); `values` are the constant arguments (None elsewhere)."""
+    if isinstance(values[0], str):
+        spec = values[0].replace(" ", "")
+        inputs, arrow, out = spec.partition("->")
+        inputs, positions = inputs.split(","), list(range(1, len(values)))
+    else:
+        n = len(values) // 2
+        inputs = [_sublist(values[2 * k + 1]) for k in range(n)]
+        positions = [2 * k for k in range(n)]
+        arrow = len(values) % 2
+        out = _sublist(values[-1]) if arrow else ""
     if not arrow:
-        letters = inputs.replace(",", "")
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    return inputs.split(","), out
+        letters = "".join(inputs).replace(".", "")
+        dots = "..." if any("..." in s for s in inputs) else ""
+        out = dots + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return inputs, out, positions
 
 
-def _einsum_vjp(i, g, ans, subscripts, *operands):
+def _values(args):
+    return [getattr(getattr(a, "atom", a), "value", None) for a in args]
+
+
+def _einsum_vjp(i, g, ans, *args):
     """d/d operand: einsum of g with the other operands onto this operand's subscripts; an
-    index only this operand has (summed away) is broadcast back."""
-    inputs, out = _einsum_spec(subscripts.atom.value)
-    mine = inputs[i - 1]
-    if len(set(mine)) != len(mine):
-        raise NonDifferentiableError(f"np.einsum({subscripts.atom.value!r}, ...): a repeated "
-                                     f"index within one operand ({mine!r}, a diagonal) has no "
-                                     "adjoint rule yet; use np.diagonal or np.trace",
-                                     construct="np.einsum")
-    others = [(s, op) for k, (s, op) in enumerate(zip(inputs, operands)) if k != i - 1]
+    index only this operand has (summed away) is broadcast back, and '...' axes that
+    broadcasting added are summed."""
+    inputs, out, positions = _einsum_form(_values(args))
+    k = positions.index(i)
+    mine, x = inputs[k], args[i]
+    letters = mine.replace(".", "")
+    if len(set(letters)) != len(letters):
+        raise NonDifferentiableError(f"np.einsum({mine!r}, ...): a repeated index within one "
+                                     "operand (a diagonal) has no adjoint rule yet; use "
+                                     "np.diagonal or np.trace", construct="np.einsum")
+    others = [(s, args[p]) for s, p in zip(inputs, positions) if p != i]
     seen = out + "".join(s for s, _ in others)
+    if "..." in mine or "..." in seen:
+        return _einsum_vjp_ellipsis(g, x, mine, out, others, seen)
     kept = "".join(c for c in mine if c in seen)
     if not out and len(others) == 1 and others[0][0] == kept:
         result = g * others[0][1]          # a full contraction: g times the other factor
@@ -251,33 +274,72 @@ def _einsum_vjp(i, g, ans, subscripts, *operands):
     if kept == mine:
         return result
     missing = tuple(k for k, c in enumerate(mine) if c not in seen)
-    return broadcast_to(expand_dims(result, missing), shape(operands[i - 1]))
+    return broadcast_to(expand_dims(result, missing), shape(x))
 
 
-def _einsum_jvp(i, dx, ans, subscripts, *operands):
-    ops = list(operands)
-    ops[i - 1] = dx
-    return dx._op("einsum", subscripts, *ops)
+def _einsum_vjp_ellipsis(g, x, mine, out, others, seen):
+    """With '...' (which NumPy never sums away in an explicit output): one einsum onto x's
+    subscripts with the '...' axes kept, then a sum over the axes broadcasting added; an index
+    only x has is carried by a ones operand shaped like x."""
+    terms = [out] + [s for s, _ in others]
+    operands = [g] + [op for _, op in others]
+    if not all(c in seen for c in mine.replace(".", "")):
+        terms.append(mine)
+        operands.append(x._op("ones_like", x, None))
+    target = mine if "..." in mine else "..." + mine
+    result = g._op("einsum", ",".join(terms) + "->" + target, *operands)
+    return reduce_to(result, x)
 
 
-def _einsum_kind(subscripts, *operands):
-    value = getattr(subscripts, "value", None)
-    kinds = [op.kind for op in operands]
-    if not isinstance(value, str) or "." in value or not all(k.is_numeric for k in kinds):
+def _einsum_jvp(i, dx, ans, *args):
+    args = list(args)
+    args[i] = dx
+    return dx._op("einsum", *args)
+
+
+def _einsum_kind(*args):
+    values = _values(args)
+    if not (isinstance(values[0], str) or hasattr(args[0], "kind")):
+        return K.UNKNOWN
+    try:
+        inputs, out, positions = _einsum_form(values)
+    except (TypeError, IndexError, AttributeError):
+        return K.UNKNOWN
+    kinds = [args[p].kind for p in positions]
+    if not all(k.is_numeric for k in kinds):
         return K.UNKNOWN
     dtype = K.broadcast(*kinds)
-    _, out = _einsum_spec(value)
-    if not out:
+    ndim = len(out.replace(".", ""))
+    if "..." in out:
+        dots = [k.ndim - len(s.replace(".", "")) for s, k in zip(inputs, kinds)
+                if "..." in s and k.is_array]
+        if len(dots) < sum("..." in s for s in inputs):
+            return K.UNKNOWN
+        ndim += max(dots, default=0)
+    if not ndim:
         return K.FLOAT if dtype.tag == "float" or dtype.dtype == "float64" else \
             K.array(0, dtype.dtype)
-    return K.array(len(out), dtype.dtype or "float64")
+    return K.array(ndim, dtype.dtype or "float64")
 
+
+_T3b = _T3.swapaxes(1, 2)
 
 defprim("einsum", np.einsum, arg_names=("subscripts", "operands"), variadic=True,
         functions=(np.einsum,), kind=_einsum_kind, kind_from_atoms=True,
         jvp=_einsum_jvp, vjp=_einsum_vjp,
         samples=[("ij,jk->ik", _A, _B), ("ij,j->i", _A, _V3), ("i,i->", _V3, -_V3),
                  ("ij,ij->", _A, _A * 0.5), ("ij,kj->ik", _A, _A), ("bij,bjk->bik",
-                                                                    _T3[:, :2], _T3.swapaxes(1, 2)),
+                                                                    _T3[:, :2], _T3b),
                  ("i,j->ij", _V3, _V2), ("ij->ji", _A), ("ij->i", _A), ("ij,jk", _A, _B),
-                 ("ij,k->i", _A, _V2), ("ij,k->ik", _A, _V2)])
+                 ("ij,k->i", _A, _V2), ("ij,k->ik", _A, _V2),
+                 ("ij,jk,kl->il", _A, _B, _B.T), ("i,ij,j->", _V2, _A, _V3),
+                 ("ij,jk,k", _A, _B, _V2),
+                 ("...ij,...jk->...ik", _T3[:, :2], _T3b), ("...ij,jk->...ik", _T3, _B),
+                 ("...j,j", _T3, _V3), ("i...,i...->...", _T3, _T3 * 0.5),
+                 ("...ij->...", _T3), ("ij...,jk->ik...", _T3.T, _T3[0]),
+                 ("...ij,ij->...", _T3, _T3[0]),
+                 (_A, [0, 1], _B, [1, 2], [0, 2]), (_A, [0, 1], _V3, [1]),
+                 (_T3, [Ellipsis, 1, 2], _B, [2, 3], [Ellipsis, 1, 3]),
+                 (_V2, [0], _A, [0, 1], _V3, [1], [])],
+        doc="string and sublist forms, '...', any number of operands; a repeated index "
+            "within one operand (a diagonal) is refused")
