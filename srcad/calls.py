@@ -108,7 +108,8 @@ class HelperVJP:
 def split_vjp(fn, positions):
     """fn's reverse-mode derivative as two IR functions: fwd(*params) -> (value, residuals)
     and bwd(residuals, g) -> adjoint(s) of the params at `positions`."""
-    forward, backward, seed, grads = reverse.sweeps(fn, positions, "vjp", len(positions) > 1)
+    forward, backward, seed, grads = reverse.sweeps(fn, positions, "vjp", len(positions) > 1,
+                                                    seed_shaped_like_output=True)
     bwd_body = optimize.simplify(_function(fn, (seed,), Block(backward, grads))).body
     residuals = [v for v in ir.free_vars(bwd_body) if v is not seed]
     saved = Var("res", K.Kind("tuple"))

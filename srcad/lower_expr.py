@@ -16,7 +16,7 @@ from .errors import MissingRuleError, NameResolutionError, SrcadError, Unsupport
 from .ir import Const, Var
 from .lower_containers import ContainerLowering
 from .nested import DerivativeValue, NestedLowering
-from .rules import ATTRIBUTES, METHODS, RULES, prim_of
+from .rules import ATTRIBUTES, METHODS, RULES, prim_of, subscript_prim
 from .values import (EnumerateValue, LocalFunction, RangeValue, ReversedValue, Static, StaticSeq,
                      ZipValue, from_python, is_atom)
 
@@ -223,6 +223,8 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
 
     def expr_Subscript(self, node, env, builder):
         base = self.expr(node.value, env, builder)
+        if isinstance(base, Const) and subscript_prim(base.value):
+            return self.subscript_call(node, base.value, env, builder)
         index = self.index(node.slice, env, builder)
         if isinstance(base, StaticSeq) and isinstance(index, Const) and \
                 isinstance(index.value, int):
@@ -234,6 +236,20 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
                 isinstance(atom.value, (dict, list, tuple)):
             return from_python(atom.value[index.value])
         return self.emit("getitem", [atom, index], builder, node)
+
+    def subscript_call(self, node, obj, env, builder):
+        """np.r_[a, b] / np.c_[a, b]: the primitive of the subscripted object applied to the
+        list of items; constant items alone are evaluated here (np.r_[0:3, 7])."""
+        elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        items = [self.index(e, env, builder) for e in elts]
+        if all(isinstance(a, Const) for a in items):
+            return Const(obj[tuple(a.value for a in items)])
+        if any(isinstance(a, Const) and isinstance(a.value, (slice, str)) for a in items):
+            self.refuse(node, "a slice or a directive string in np.r_/np.c_ together with "
+                              "arrays; build the range with np.arange and join with "
+                              "np.concatenate")
+        arrays = builder.emit("make_list", *items)
+        return self.emit(subscript_prim(obj), [arrays], builder, node)
 
     def index(self, node, env, builder):
         if isinstance(node, ast.Slice):
@@ -290,7 +306,7 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
             self.refuse(node, "calling a runtime value (a function passed as an argument); "
                               "pass it through a closure or global instead")
         fn = callee.obj
-        if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
+        if inspect.ismethod(fn) and inspect.isfunction(fn.__func__) and prim_of(fn) is None:
             args = [Const(fn.__self__)] + list(args)       # obj.method(...): self is known
             return self.inline(node, fn.__func__, args, kwargs, builder)
         special = _SPECIAL_CALLS.get(fn) if _hashable(fn) else None
@@ -312,6 +328,8 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
     def bind_and_emit(self, prim, args, kwargs, builder, node):
         rule = RULES[prim]
         if rule.variadic:
+            if kwargs:
+                self.refuse(node, f"keyword arguments ({', '.join(kwargs)}=) to {prim}")
             return self.emit(prim, [self.atom(a, builder, node) for a in args], builder, node)
         names = rule.arg_names
         if len(args) > len(names):

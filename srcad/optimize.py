@@ -10,6 +10,7 @@ built (`builder.Builder.emit`), so no pass ever sees them.
 
 from .ir import Block, Const, Eqn, For, Function, If, Var, While, free_vars
 from .rules import RULES
+from .shape_only import shape_only_values
 
 
 def simplify(fn):
@@ -17,7 +18,13 @@ def simplify(fn):
     fn = eliminate_common_subexpressions(fn)
     fn = assemble_container_adjoints(fn)
     fn = finish_known_structures(fn)
-    return eliminate_dead_code(fn)
+    fn = eliminate_dead_code(fn)
+    for _ in range(8):                  # each round can free the inputs of the last one
+        reduced = shape_only_values(fn, _replace_body)
+        if reduced is fn:
+            break
+        fn = eliminate_dead_code(reduced)
+    return fn
 
 
 # ----- dead code ----------------------------------------------------------------------------

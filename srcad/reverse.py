@@ -34,12 +34,15 @@ def adjoint(fn, wrt, *, mode="grad", wrt_tuple=False):
                     fn.source_lines, param_names=fn.param_names)
 
 
-def sweeps(fn, wrt, mode="vjp", wrt_tuple=True):
-    """(forward statements, reverse statements, the seed, the gradient atoms) of fn."""
+def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False):
+    """(forward statements, reverse statements, the seed, the gradient atoms) of fn.
+    `seed_shaped_like_output`: the caller guarantees the cotangent has the output's shape
+    (a helper's backward sweep), so no adjoint needs reducing to it."""
     wrt_params = [fn.params[i] for i in wrt]
     sweep = Sweep(fn, varied_vars(fn, wrt_params))
     result = fn.body.results[0]
-    seed = Var("g", result.kind) if mode == "vjp" else Const(1.0)
+    shaped = result if seed_shaped_like_output and isinstance(result, Var) else None
+    seed = Var("g", result.kind, shaped) if mode == "vjp" else Const(1.0)
     adj = {}
     rb = Builder(fn.line)
     if mode != "vjp":

@@ -312,3 +312,182 @@ def check_square(a, what):
     if shape[-1] != shape[-2]:
         raise ValueError(f"srcad: the derivative of {what} is defined here only for square "
                          f"matrices, got shape {shape}")
+
+
+# ----- assembly and sorting (srcad/rules/assembly.py) --------------------------------------
+def pad_adjoint(g, x, pad_width, mode="constant"):
+    """The adjoint of np.pad(x, pad_width, mode): for "constant", the interior of g; for the
+    modes that copy elements of x (edge, reflect, symmetric, wrap), each copy's g summed
+    back onto the element it copies (found by padding the elements' flat indices)."""
+    shape = np.shape(x)
+    pairs = np.broadcast_to(np.asarray(pad_width, dtype=np.intp), (len(shape), 2))
+    if mode == "constant":
+        return g[tuple(slice(b, b + n) for (b, _), n in zip(pairs, shape))]
+    size = int(np.prod(shape))
+    source = np.pad(np.arange(size).reshape(shape), pad_width, mode)
+    out = np.bincount(source.ravel(), weights=np.ravel(g), minlength=size)
+    return out.reshape(shape).astype(np.result_type(g, x, np.float32), copy=False)
+
+
+def _joined_layout(arrays, how):
+    """How np.<how>(arrays) lays its pieces out: (each piece as it is joined, the axis)."""
+    if isinstance(how, int):
+        return [np.asarray(a) for a in arrays], how
+    if how in ("hstack", "r_"):
+        pieces = [np.atleast_1d(a) for a in arrays]
+        return pieces, 0 if how == "r_" or pieces[0].ndim == 1 else 1
+    if how == "vstack":
+        return [np.atleast_2d(a) for a in arrays], 0
+    if how == "dstack":
+        return [np.atleast_3d(a) for a in arrays], 2
+    columns = [np.reshape(a, (-1, 1)) if np.ndim(a) < 2 else np.asarray(a) for a in arrays]
+    return columns, 1 if how == "column_stack" else -1
+
+
+def cut_like(g, arrays, how=0):
+    """The adjoint of a join of `arrays` (np.concatenate along axis `how`, or np.hstack,
+    vstack, dstack, column_stack, r_, c_ when `how` names it): g cut into one piece per
+    array, shaped like that array."""
+    pieces, axis = _joined_layout(arrays, how)
+    bounds = np.cumsum([np.shape(p)[axis] for p in pieces])[:-1]
+    return [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, bounds, axis=axis), arrays)]
+
+
+def join_like(gs, pieces, how=0):
+    """The adjoint of a split into `pieces`: the pieces' adjoints (None stands for zeros)
+    joined back the way the split cut them (concatenated along axis `how`, or by np.hstack,
+    vstack or dstack when `how` names it)."""
+    filled = [zeros_like(p) if g is None else g for g, p in zip(gs or [None] * len(pieces), pieces)]
+    if isinstance(how, int):
+        return np.concatenate(filled, axis=how)
+    if how in ("r_", "c_"):
+        return getattr(np, how)[tuple(filled)]
+    return getattr(np, how)(filled)
+
+
+def _sort_order(x, axis):
+    return np.argsort(x, axis=axis, kind="stable")
+
+
+def sort_tangent(dx, x, axis=-1):
+    """The tangent of np.sort(x, axis): dx permuted the way sorting permutes x."""
+    order = _sort_order(x, axis)
+    dx = np.broadcast_to(dx, np.shape(x))
+    if axis is None:
+        return np.ravel(dx)[order]
+    return np.take_along_axis(dx, order, axis)
+
+
+def sort_adjoint(g, x, axis=-1):
+    """The adjoint of np.sort(x, axis): g put back where each sorted element came from."""
+    order = _sort_order(x, axis)
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, x, np.float32))
+    if axis is None:
+        out.reshape(-1)[order] = g
+    else:
+        np.put_along_axis(out, order, g, axis)
+    return out
+
+
+def select_untaken(condlist):
+    """Where np.select(condlist, choices, default) takes the default: no condition holds."""
+    return np.logical_not(np.logical_or.reduce(np.broadcast_arrays(*condlist)))
+
+
+def select_adjoint(g, condlist, choicelist):
+    """The adjoint of np.select with respect to its choices: g where the first true condition
+    picks choice i, reduced to that choice's shape."""
+    taken = np.zeros(np.shape(g), dtype=bool)
+    out = []
+    for cond, choice in zip(condlist, choicelist):
+        mask = np.logical_and(cond, np.logical_not(taken))
+        taken = taken | mask
+        out.append(unbroadcast(np.where(mask, g, 0), choice))
+    return out
+
+
+def reshape_like(g, x):
+    """g reshaped to x's shape (x may be a number: the shape is then ())."""
+    return np.reshape(g, np.shape(x))
+
+
+def r_(arrays):
+    """np.r_[a, b, ...] for the arrays and numbers a, b, ...: joined along the first axis."""
+    return np.r_[tuple(arrays)]
+
+
+def c_(arrays):
+    """np.c_[a, b, ...]: vectors as columns, joined along the last axis."""
+    return np.c_[tuple(arrays)]
+
+
+def sinc_grad(x):
+    """The derivative of np.sinc: (cos(pi x) - sinc(x)) / x, and 0 at x = 0 (the limit)."""
+    x = np.asarray(x)
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / safe).astype(
+        np.result_type(x, 1.0), copy=False)[()]
+
+
+def average_weights(w, x, axis=None):
+    """np.average's weights shaped to broadcast against x: 1-D weights along an int axis
+    get unit axes elsewhere; weights shaped like x stay as they are."""
+    if np.ndim(w) == 1 and np.ndim(x) > 1 and isinstance(axis, int):
+        shape = [1] * np.ndim(x)
+        shape[axis] = np.size(w)
+        return np.reshape(w, shape)
+    return w
+
+
+def average_weights_adjoint(g, w, x, axis=None):
+    """The adjoint of average_weights: g (shaped like x) summed onto the weights' shape."""
+    if np.ndim(w) == 1 and np.ndim(x) > 1 and isinstance(axis, int):
+        axis = axis % np.ndim(x)
+        return np.sum(g, axis=tuple(i for i in range(np.ndim(x)) if i != axis))
+    return unbroadcast(g, w)
+
+
+def linear_scan(b, a, axis=0, reverse=False):
+    """y_i = a_i * y_(i-1) + b_i along `axis` (y_(i+1) when reverse), y before the first
+    element 0: a first-order linear recurrence, by recursive doubling (log2(n) array
+    operations, no division, so zeros in `a` are exact)."""
+    a, b = np.broadcast_arrays(a, b)
+    dtype = np.result_type(a, b, np.float32)
+    a = np.moveaxis(a, axis, 0).astype(dtype)
+    y = np.moveaxis(b, axis, 0).astype(dtype)
+    if reverse:
+        a, y = a[::-1], y[::-1]
+    step = 1
+    while step < len(y):
+        y[step:] = y[step:] + a[step:] * y[:-step]
+        a[step:] = a[step:] * a[:-step]
+        step *= 2
+    return np.moveaxis(y[::-1] if reverse else y, 0, axis)
+
+
+def shift(y, axis=0, reverse=False, fill=0.0):
+    """y moved one place along `axis`: out_i = y_(i-1) (y_(i+1) when reverse), `fill` where
+    nothing moved in."""
+    y = np.asarray(y)
+    out = np.full(y.shape, fill, dtype=np.result_type(y, np.float32))
+    moved, source = np.moveaxis(out, axis, 0), np.moveaxis(y, axis, 0)
+    if reverse:
+        moved[:-1] = source[1:]
+    else:
+        moved[1:] = source[:-1]
+    return out
+
+
+def shape_like(*arrays):
+    """A read-only zero-stride array with the broadcast shape and result dtype of `arrays`:
+    stands in for a value whose shape is all its users read."""
+    dtype = np.result_type(*arrays)
+    if dtype.kind not in "fc":
+        dtype = np.result_type(dtype, 1.0)
+    return np.broadcast_to(np.empty((), dtype), np.broadcast_shapes(*map(np.shape, arrays)))
+
+
+def outer_rows(u, v):
+    """u v^T for vectors, u @ v^T for matrices: the sum over right-hand sides of their
+    outer products (solve_triangular's adjoint with respect to the matrix)."""
+    return np.reshape(u, (len(u), -1)) @ np.reshape(v, (len(v), -1)).T

@@ -194,6 +194,9 @@ defprim("empty_adjoint", runtime.empty_adjoint, ("runtime", "empty_adjoint"), ef
 defprim("add_at", runtime.add_at, ("runtime", "add_at"), arg_names=("acc", "index", "g"),
         effect=True)
 
+defprim("shape_like", runtime.shape_like, ("runtime", "shape_like"), variadic=True,
+        arg_names=("arrays",), kind=lambda *ks: K.broadcast(*ks), jvp=ZERO, vjp=ZERO,
+        doc="a stand-in with the broadcast shape and dtype of its arguments (no arithmetic)")
 defprim("check_scalar", runtime.check_scalar, ("runtime", "check_scalar"), effect=True,
         kind=lambda x: K.NONE)
 defprim("finish_adjoint", runtime.finish_adjoint, ("runtime", "finish_adjoint"),

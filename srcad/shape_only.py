@@ -1,0 +1,92 @@
+"""An optimizer pass: values computed only for their shape are not computed.
+
+The adjoint of a reduction or a broadcast needs the shape of its argument (`x.size`,
+`unbroadcast(g, x)`), not its value. In `grad(lambda w: np.mean(y * np.log(p(w)) + ...))`
+the elementwise expression under the mean is needed for nothing else, yet computing it is
+most of the forward sweep. Here such a value is replaced, in those shape-only uses, by a
+stand-in with the same shape and dtype (its elementwise input itself, or a zero-stride
+`shape_like` view that costs no arithmetic), and dead-code elimination removes the rest.
+"""
+
+from .ir import Block, Eqn, For, If, Var, While, stmt_inputs, sub_blocks, walk_eqns
+from .rules import RULES
+
+SHAPE_ONLY = {("size", 0), ("shape", 0), ("ndim", 0), ("unbroadcast", 1),
+              ("broadcast_like", 1), ("unreduce", 1), ("count", 0), ("zeros_like", 0),
+              ("index_adjoint", 1), ("adjoint_item", 2), ("shape_like", None)}
+
+
+def shape_only_values(fn, rebuild):
+    """fn with elementwise values read only for their shape replaced by stand-ins."""
+    defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
+    value_uses = _value_uses(fn.body)
+    stand_ins = {}
+    for var, eqn in defs.items():
+        if var in value_uses or RULES[eqn.prim].shape_from != "args" or len(eqn.outs) != 1 \
+                or eqn.prim == "shape_like":
+            continue
+        stand_ins[var] = _stand_in(eqn)
+    if not stand_ins:
+        return fn
+    return rebuild(fn, _map(fn.body, stand_ins))
+
+
+def _is_shape_only(prim, position):
+    return (prim, position) in SHAPE_ONLY or (prim, None) in SHAPE_ONLY
+
+
+def _value_uses(block, uses=None):
+    """Vars read somewhere for their value (anything but a shape-only argument)."""
+    uses = set() if uses is None else uses
+    for stmt in block.stmts:
+        if isinstance(stmt, Eqn):
+            uses.update(a for k, a in enumerate(stmt.args)
+                        if isinstance(a, Var) and not _is_shape_only(stmt.prim, k))
+        else:
+            uses.update(a for a in stmt_inputs(stmt) if isinstance(a, Var))
+            for sub in sub_blocks(stmt):
+                _value_uses(sub, uses)
+    uses.update(a for a in block.results if isinstance(a, Var))
+    return uses
+
+
+def _stand_in(eqn):
+    """('var', x) when an input already has the value's shape and dtype, else the arguments
+    of a shape_like equation."""
+    arrays = [a for a in eqn.args if isinstance(a, Var) and not a.kind.is_scalar]
+    out = eqn.out
+    if len(arrays) == 1 and out.same_shape_as is not None and arrays[0].kind == out.kind:
+        return ("var", arrays[0])
+    return ("like", tuple(a for a in eqn.args if isinstance(a, Var)))
+
+
+def _map(block, stand_ins):
+    stmts = []
+    for stmt in block.stmts:
+        if isinstance(stmt, Eqn) and stmt.out in stand_ins:
+            how, what = stand_ins[stmt.out]
+            if how == "like":
+                stmts.append(Eqn(stmt.outs, "shape_like", what, stmt.line))
+            continue
+        stmts.append(_rename_shape_uses(stmt, stand_ins))
+    return Block(stmts, block.results)
+
+
+def _rename_shape_uses(stmt, stand_ins):
+    def image(atom):
+        while atom in stand_ins and stand_ins[atom][0] == "var":
+            atom = stand_ins[atom][1]
+        return atom
+    if isinstance(stmt, Eqn):
+        args = tuple(image(a) if isinstance(a, Var) and _is_shape_only(stmt.prim, k) else a
+                     for k, a in enumerate(stmt.args))
+        return Eqn(stmt.outs, stmt.prim, args, stmt.line)
+    if isinstance(stmt, If):
+        return If(stmt.cond, _map(stmt.then, stand_ins), _map(stmt.orelse, stand_ins),
+                  stmt.outs, stmt.line)
+    if isinstance(stmt, For):
+        return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
+                   stmt.carry_params, _map(stmt.body, stand_ins), stmt.outs, stmt.reverse,
+                   stmt.line)
+    return While(stmt.carry_init, stmt.carry_params, _map(stmt.cond, stand_ins),
+                 _map(stmt.body, stand_ins), stmt.outs, stmt.line)
