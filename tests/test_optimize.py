@@ -1,0 +1,106 @@
+"""Each optimizer pass on its own: what it removes, and that the function computes the same
+numbers afterwards (the IR interpreter is the reference)."""
+
+import numpy as np
+import pytest
+
+import srcad
+from srcad import ir, optimize, reverse
+from srcad.ir import walk_eqns
+
+
+def code(text):
+    """The generated source without its `# line N: ...` comments."""
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("#"))
+
+
+def prims(fn):
+    return [e.prim for e in walk_eqns(fn.body)]
+
+
+def unused_work(x):
+    dead = np.exp(x) * 3.0          # never used
+    twice = np.sin(x) + np.sin(x)   # the same subexpression twice
+    return twice * x
+
+
+def test_dead_code_elimination_removes_unused_equations():
+    fn = srcad.lower(unused_work, 0.3)
+    cleaned = optimize.eliminate_dead_code(fn)
+    assert "exp" in prims(fn) and "exp" not in prims(cleaned)
+    assert ir.evaluate(cleaned, 0.3) == ir.evaluate(fn, 0.3)
+
+
+def test_common_subexpressions_are_computed_once():
+    fn = srcad.lower(unused_work, 0.3)
+    merged = optimize.eliminate_dead_code(optimize.eliminate_common_subexpressions(fn))
+    assert prims(fn).count("sin") == 2 and prims(merged).count("sin") == 1
+    assert ir.evaluate(merged, 0.3) == pytest.approx(ir.evaluate(fn, 0.3))
+
+
+def test_constant_folding_and_neutral_elements_happen_while_building():
+    def f(x):
+        a = x * 1.0 + 0.0
+        b = (2.0 * 3.0) * a
+        return b / 1.0
+    assert prims(srcad.lower(f, 0.5)) == ["mul"]       # 6.0 * x, nothing else
+
+
+def test_adjoints_start_from_their_first_contribution():
+    g = srcad.grad(lambda x, y: x * y + np.sin(x), wrt=(0, 1))
+    text = code(srcad.source(g, 0.5, 2.0))
+    assert "zeros" not in text and "0.0 +" not in text and "* 1.0" not in text
+
+
+def test_activity_analysis_gives_inactive_values_no_derivative_code():
+    def f(x, y):
+        scale = np.exp(y) * 2.0          # depends only on y, which is not differentiated
+        return np.sum(scale * x)
+    text = code(srcad.source(srcad.grad(f, wrt=0), np.ones(3), 0.5))
+    assert "exp(y)" in text and "cos" not in text and "by" not in text
+
+
+def test_shape_only_values_are_not_computed():
+    def bce(w, X, y):
+        p = 1.0 / (1.0 + np.exp(-(X @ w)))
+        return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+    args = (np.array([0.1, -0.2]), np.ones((4, 2)), np.array([1.0, 0.0, 1.0, 1.0]))
+    text = code(srcad.source(srcad.grad(bce), *args))
+    assert "np.log" not in text and "shape_like" in text
+    srcad.check_grad(bce, *args)
+
+
+def test_container_adjoints_are_assembled_and_finished_statically():
+    def loss(params, x):
+        (W1, b1), (W2, b2) = params
+        return np.sum(np.tanh(x @ W1 + b1) @ W2 + b2)
+    rng = np.random.default_rng(0)
+    params = [(rng.normal(size=(3, 2)), rng.normal(size=2)),
+              (rng.normal(size=(2, 1)), rng.normal(size=1))]
+    text = code(srcad.source(srcad.grad(loss), params, rng.normal(size=(4, 3))))
+    assert "[(bW1, bb1), (bW2, bb2)]" in text
+    assert "add_at" not in text and "finish_adjoint" not in text
+
+
+def test_shape_queries_ask_the_inputs():
+    def f(x):
+        return np.mean((x - 1.0) ** 2)
+    text = code(srcad.source(srcad.grad(f), np.ones(3)))
+    assert "** 2).size" not in text
+
+
+def test_optimize_false_keeps_every_pass_off_and_is_still_correct():
+    def f(x):
+        return np.sum(np.sin(x) * np.sin(x))
+    x = np.array([0.3, 0.9])
+    on = code(srcad.source(srcad.grad(f), x))
+    off = code(srcad.source(srcad.grad(f, optimize=False), x))
+    assert len(off.splitlines()) > len(on.splitlines())
+    assert np.allclose(srcad.grad(f, optimize=False)(x), srcad.grad(f)(x))
+
+
+def test_passes_keep_the_reverse_function_equal_under_the_interpreter():
+    fn = srcad.lower(unused_work, 0.7)
+    derived = reverse.adjoint(fn, (0,), mode="value_and_grad")
+    assert ir.evaluate(optimize.simplify(derived), 0.7) == pytest.approx(
+        ir.evaluate(derived, 0.7))
