@@ -131,7 +131,8 @@ class Writer:
                 nested |= set(free_vars(sub))
         return {s.out for s in stmts if isinstance(s, Eqn) and len(s.outs) == 1
                 and s.out.hint is None and self.uses.get(s.out) == 1 and s.out in top
-                and s.out not in nested and not RULES[s.prim].effect}
+                and s.out not in nested and not RULES[s.prim].effect
+                and s.prim != "unpack"}     # `v, = res` is a target list, not an expression
 
     def flush_readers_of(self, outs, depth):
         """Assign the pending temporaries that read a name `outs` are about to rebind (a loop

@@ -258,6 +258,20 @@ def test_1000_statement_function():
     assert g == pytest.approx(srcad.numeric_grad(f, 0.3), rel=1e-8)
 
 
+def test_1000_statement_chain_through_sin():
+    f = _chain(1000, "np.sin(y) * 0.5 + {c}")
+    assert srcad.grad(f)(0.3) == pytest.approx(np.prod([0.5 * np.cos(v) for v in _values(1000)]))
+
+
+def _values(n):
+    """The y each statement of the sin chain reads, in order."""
+    y, out = 0.3, []
+    for i in range(n):
+        out.append(y)
+        y = np.sin(y) * 0.5 + 0.001 * (i % 7)
+    return out
+
+
 @pytest.mark.xfail(strict=True, raises=RecursionError, reason="bug reported to the lead: "
                    "codegen inlines the ~500 contributions to bx into one expression and "
                    "ast.unparse recurses past the limit")
@@ -283,6 +297,20 @@ def test_redefined_function_gets_a_fresh_derivative(tmp_path, monkeypatch):
     assert srcad.grad(srcad_redefined.f)(3.0) == 27.0
     assert old(3.0) == 6.0
     sys.modules.pop("srcad_redefined", None)
+
+
+def test_file_edited_but_not_reloaded_is_read_as_it_is_now(tmp_path, monkeypatch):
+    """The documented trade-off of refreshing linecache: the running function and the file no
+    longer agree, and srcad follows the file (as Python's tracebacks do)."""
+    module = tmp_path / "srcad_edited.py"
+    module.write_text("def f(x):\n    return x * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import srcad_edited
+    module.write_text("def f(x):\n    return x + 0.0\n")
+    os.utime(module, (time.time() + 10, time.time() + 10))
+    assert srcad_edited.f(3.0) == 9.0
+    assert srcad.grad(srcad_edited.f)(3.0) == 1.0
+    sys.modules.pop("srcad_edited", None)
 
 
 def test_same_code_different_closure_is_not_served_stale():
@@ -535,3 +563,12 @@ def test_negative_constant_base_keeps_its_parentheses():
     value, tangent = srcad.jvp(f)(1.1369616873214543, 1.0)
     assert value == pytest.approx(f(1.1369616873214543), rel=1e-12)
     assert tangent == pytest.approx(srcad.numeric_grad(f, 1.1369616873214543), rel=1e-8)
+
+
+def test_helper_with_one_residual_unpacks_it():
+    """A helper whose backward half reads one residual: the `v1, = res` unpacking was inlined
+    as `res`, so the backward half read the tuple (TypeError in broadcast_like)."""
+    namespace = {"np": np}
+    f, _ = _define("def h(a):\n    return np.sum(a + a)\n\n\ndef f(x):\n    return np.sum(h(x))\n",
+                   namespace=namespace)
+    np.testing.assert_array_equal(srcad.grad(f)(np.ones((2, 3))), np.full((2, 3), 2.0))
