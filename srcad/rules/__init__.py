@@ -12,6 +12,7 @@ is made of primitives again and can itself be differentiated: higher order for f
 index, a shape); a primitive whose entries are all None is non-differentiable.
 """
 
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -61,6 +62,7 @@ RULES = {}          # prim name -> Rule
 FUNCTIONS = {}      # Python/NumPy callable -> prim name
 METHODS = {}        # array method name -> prim name (the array is the first argument)
 ATTRIBUTES = {}     # array attribute name -> prim name ("T" -> "transpose")
+SUBSCRIPTS = {}     # object whose subscript is a call -> prim name (np.r_[a, b] -> "r_")
 
 
 def defprim(name, impl, syntax=None, *, functions=(), methods=(), attributes=(), **fields):
@@ -81,16 +83,30 @@ def defprim(name, impl, syntax=None, *, functions=(), methods=(), attributes=(),
     return rule
 
 
-def prim_of(obj):
-    """The primitive a Python object (np.sin, math.exp, ...) lowers to, or None."""
+def subscript_prim(obj):
+    """The primitive `obj[a, b, ...]` lowers to (np.r_, np.c_), or None."""
     try:
-        return FUNCTIONS.get(obj)
-    except TypeError:          # unhashable objects are never primitives
+        return SUBSCRIPTS.get(obj)
+    except TypeError:
         return None
 
 
+def prim_of(obj):
+    """The primitive a Python object (np.sin, math.exp, ...) lowers to, or None. SciPy's
+    rules are registered at the first miss after the user imported SciPy (rules/scipy_rules.py)."""
+    try:
+        name = FUNCTIONS.get(obj)
+    except TypeError:          # unhashable objects are never primitives
+        return None
+    if name is None and "scipy" in sys.modules:
+        from . import scipy_rules
+        if scipy_rules.register_loaded():
+            name = FUNCTIONS.get(obj)
+    return name
+
+
 def _load_tables():
-    from . import core, elementwise, arrays, linalg, reductions, shaping, linalg_decompositions   # noqa: F401  (registration side effects)
+    from . import core, elementwise, arrays, linalg, reductions, shaping, linalg_decompositions, assembly   # noqa: F401  (registration side effects)
 
 
 _load_tables()

@@ -1,0 +1,291 @@
+"""Rules for SciPy functions, an optional extra: registered only where SciPy imports, and only
+for the SciPy modules the user has imported already.
+
+srcad never imports SciPy itself: importing scipy.special costs about 0.2 s and scipy.stats
+about 0.8 s. `srcad.rules.prim_of` calls `register_loaded()` when it meets a function it has
+no rule for while SciPy is loaded; by then the user holds the function, so its module is in
+sys.modules and registering its rules costs next to nothing.
+
+    scipy.special   expit, logit, erf, erfc, gammaln, digamma, polygamma, xlogy,
+                    logsumexp (axis, b, keepdims), softmax, log_softmax (axis)
+    scipy.stats     norm.pdf, norm.logpdf, norm.cdf (loc, scale)
+    scipy.linalg    solve_triangular (trans, lower, unit_diagonal)
+"""
+
+import math
+import sys
+
+import numpy as np
+
+from .. import kinds as K
+from .. import runtime
+from . import defprim
+from .core import reduce_to
+from .elementwise import expand_to
+from .ops import ZERO, exp, log, matmul, sum, transpose
+from .reductions import _expand
+
+_REGISTERED = set()
+_A = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
+_P = np.array([[0.3, 0.6, 0.9], [0.45, 0.2, 0.8]])
+
+
+def register_loaded():
+    """Register the rules of every supported SciPy module already imported; True if this
+    added any."""
+    added = False
+    for name, register in (("scipy.special", _special), ("scipy.stats", _stats),
+                           ("scipy.linalg", _linalg)):
+        if name in sys.modules and name not in _REGISTERED:
+            _REGISTERED.add(name)
+            register(sys.modules[name])
+            added = True
+    return added
+
+
+def _op(prim):
+    return lambda first, *rest: first._op(prim, first, *rest)
+
+
+def _unary(name, fn, deriv, samples=None, math_name=None, functions=(), doc=""):
+    """An elementwise SciPy function with derivative deriv(ans, x)."""
+    defprim(name, fn, ("impl", name), math=math_name, functions=(fn,) + tuple(functions),
+            kind=K.floating, shape_from="args", doc=doc,
+            jvp=(lambda dx, ans, x: dx * deriv(ans, x),),
+            vjp=(lambda g, ans, x: g * deriv(ans, x),),
+            samples=samples or [(0.7,), (_A,)])
+
+
+# ----- scipy.special -----------------------------------------------------------------------
+def _special(special):
+    polygamma = _op("polygamma")
+    _unary("expit", special.expit, lambda ans, x: ans * (1.0 - ans), doc="the logistic sigmoid")
+    _unary("logit", special.logit, lambda ans, x: 1.0 / (x * (1.0 - x)),
+           samples=[(0.3,), (_P,)])
+    _unary("erf", special.erf, lambda ans, x: (2.0 / math.sqrt(math.pi)) * exp(-(x * x)),
+          math_name="math.erf")
+    _unary("erfc", special.erfc, lambda ans, x: (-2.0 / math.sqrt(math.pi)) * exp(-(x * x)),
+          math_name="math.erfc")
+    _unary("gammaln", special.gammaln, lambda ans, x: _op("digamma")(x),
+          math_name="math.lgamma", samples=[(1.7,), (_P + 0.5,)])
+    _unary("digamma", special.digamma, lambda ans, x: polygamma(x, 1),
+          functions=(special.psi,), samples=[(1.7,), (_P + 0.5,)])
+    defprim("polygamma", lambda x, n: special.polygamma(n, x), ("impl", "polygamma"),
+            arg_names=("x", "n"), kind=lambda x, n: K.floating(x), shape_from=0,
+            jvp=(lambda dx, ans, x, n: dx * polygamma(x, n + 1), None),
+            vjp=(lambda g, ans, x, n: g * polygamma(x, n + 1), None),
+            samples=[(_P + 0.5, 1), (1.3, 2)], doc="polygamma(n, x), with x first")
+    defprim("xlogy", special.xlogy, ("impl", "xlogy"), arg_names=("x", "y"),
+            functions=(special.xlogy,), kind=K.broadcast, shape_from="args",
+            jvp=(lambda t, ans, x, y: expand_to(t * log(y), ans),
+                 lambda t, ans, x, y: expand_to(t * x / y, ans)),
+            vjp=(lambda g, ans, x, y: reduce_to(g * log(y), x),
+                 lambda g, ans, x, y: reduce_to(g * x / y, y)),
+            samples=[(0.8, 1.3), (_A, _P + 0.1), (_A, 0.7), (0.6, _P + 0.2)],
+            doc="x log y, 0 where x is 0")
+    _logsumexp(special)
+    _softmaxes(special)
+
+
+def _logsumexp_impl(special):
+    def logsumexp(a, axis=None, b=None, keepdims=False):
+        return special.logsumexp(a, axis=axis, b=b, keepdims=keepdims)
+    return logsumexp
+
+
+def _lse_weights(a, ans, axis, keepdims):
+    """exp(a - logsumexp(a)): each element's share, shaped like a."""
+    return exp(a - _expand(ans, a, axis, keepdims))
+
+
+def _lse_a_vjp(g, ans, a, axis, b, keepdims):
+    share = _lse_weights(a, ans, axis, keepdims)
+    share = share if b.kind.tag == "none" else share * b
+    return reduce_to(_expand(g, a, axis, keepdims) * share, a)
+
+
+def _lse_b_vjp(g, ans, a, axis, b, keepdims):
+    return reduce_to(_expand(g, a, axis, keepdims) * _lse_weights(a, ans, axis, keepdims), b)
+
+
+def _lse_a_jvp(da, ans, a, axis, b, keepdims):
+    share = _lse_weights(a, ans, axis, keepdims)
+    share = share if b.kind.tag == "none" else share * b
+    return sum(share * da, axis, keepdims)
+
+
+def _lse_b_jvp(db, ans, a, axis, b, keepdims):
+    return sum(_lse_weights(a, ans, axis, keepdims) * db, axis, keepdims)
+
+
+def _logsumexp(special):
+    from .arrays import _reduced_kind
+    defprim("logsumexp", _logsumexp_impl(special), ("impl", "logsumexp"),
+            arg_names=("a", "axis", "b", "keepdims"),
+            defaults={"axis": None, "b": None, "keepdims": False},
+            functions=(special.logsumexp,),
+            kind=lambda a, axis, b, keepdims: _reduced_kind(a, axis, keepdims),
+            kind_from_atoms=True,
+            jvp=(_lse_a_jvp, ZERO, _lse_b_jvp, ZERO), vjp=(_lse_a_vjp, ZERO, _lse_b_vjp, ZERO),
+            samples=[(_A, None, None, False), (_A, 1, None, False), (_A, 0, None, True),
+                     (_A, 1, _P + 0.5, False), (_A, None, np.array([0.5, 1.0, 2.0]), False),
+                     (_A, -1, np.array([[0.5], [2.0]]), True)],
+            doc="log sum b exp(a) along axis; return_sign is refused")
+
+
+def _softmaxes(special):
+    def softmax(x, axis=None):
+        return special.softmax(x, axis=axis)
+
+    def log_softmax(x, axis=None):
+        return special.log_softmax(x, axis=axis)
+
+    for name, impl, fn, jvp, vjp in (
+            ("softmax", softmax, special.softmax,
+             lambda dx, ans, x, axis: ans * (dx - sum(dx * ans, axis, True)),
+             lambda g, ans, x, axis: ans * (g - sum(g * ans, axis, True))),
+            ("log_softmax", log_softmax, special.log_softmax,
+             lambda dx, ans, x, axis: dx - sum(exp(ans) * dx, axis, True),
+             lambda g, ans, x, axis: g - exp(ans) * sum(g, axis, True))):
+        defprim(name, impl, ("impl", name), arg_names=("x", "axis"), defaults={"axis": None},
+                functions=(fn,), kind=lambda x, axis: x if x.is_array else K.UNKNOWN,
+                shape_from=0, jvp=(jvp, ZERO), vjp=(vjp, ZERO),
+                samples=[(_A, None), (_A, 1), (_A, 0), (np.arange(24.0).reshape(2, 3, 4) / 9, -1)])
+
+
+# ----- scipy.stats.norm --------------------------------------------------------------------
+def _standard(x, loc, scale):
+    return (x - loc) / scale
+
+
+def _norm_impl(name, fn):
+    def impl(x, loc=0.0, scale=1.0):
+        return fn(x, loc, scale)
+    impl.__name__ = name
+    return impl
+
+
+def _stats(stats):
+    norm = stats.norm
+
+    def pdf_dx(ans, x, loc, scale):
+        return -_standard(x, loc, scale) / scale * ans
+
+    def pdf_dscale(ans, x, loc, scale):
+        z = _standard(x, loc, scale)
+        return ans * (z * z - 1.0) / scale
+
+    def logpdf_dx(ans, x, loc, scale):
+        return -_standard(x, loc, scale) / scale
+
+    def logpdf_dscale(ans, x, loc, scale):
+        z = _standard(x, loc, scale)
+        return (z * z - 1.0) / scale
+
+    def cdf_dx(ans, x, loc, scale):
+        return x._op("norm_pdf", x, loc, scale)
+
+    def cdf_dscale(ans, x, loc, scale):
+        return -_standard(x, loc, scale) * x._op("norm_pdf", x, loc, scale)
+
+    for name, fn, dx, dscale in (("norm_pdf", norm.pdf, pdf_dx, pdf_dscale),
+                                 ("norm_logpdf", norm.logpdf, logpdf_dx, logpdf_dscale),
+                                 ("norm_cdf", norm.cdf, cdf_dx, cdf_dscale)):
+        _norm_prim(name, fn, dx, dscale)
+
+
+def _norm_prim(name, fn, dx, dscale):
+    """A function of z = (x - loc) / scale: d/dloc = -d/dx; d/dscale given."""
+    def partial(which):
+        if which == 0:
+            return dx
+        if which == 1:
+            return lambda ans, x, loc, scale: -dx(ans, x, loc, scale)
+        return dscale
+
+    def jvp(which):
+        return lambda t, ans, *args: expand_to(t * partial(which)(ans, *args), ans)
+
+    def vjp(which):
+        return lambda g, ans, *args: reduce_to(g * partial(which)(ans, *args), args[which])
+    defprim(name, _norm_impl(name, fn), ("impl", name), arg_names=("x", "loc", "scale"),
+            defaults={"loc": 0.0, "scale": 1.0}, functions=(fn,),
+            kind=lambda *ks: K.floating(K.broadcast(*ks)), shape_from="args",
+            jvp=tuple(jvp(i) for i in range(3)), vjp=tuple(vjp(i) for i in range(3)),
+            samples=[(0.7, 0.0, 1.0), (_A, 0.3, 1.7), (_A, np.array([0.1, -0.2, 0.4]), 0.8),
+                     (0.4, _P, np.array([[0.9], [1.3]]))],
+            doc=f"scipy.stats.norm.{name.split('_')[1]}(x, loc, scale)")
+
+
+# ----- scipy.linalg.solve_triangular -------------------------------------------------------
+def _flag(atom, what):
+    value = getattr(atom.atom, "value", "unknown")
+    if value == "unknown":
+        raise ValueError(f"solve_triangular: {what} must be a constant to be differentiated")
+    return value
+
+
+def _transposed(trans):
+    """0 for trans 0 / 'N'; 1 for 1, 2, 'T', 'C' (the same for real matrices)."""
+    return 0 if _flag(trans, "trans") in (0, "N", "n") else 1
+
+
+def _times(u, v):
+    """u v^T for vectors, u @ v^T for matrices of right-hand sides."""
+    return u._op("outer_rows", u, v)
+
+
+def _linalg(linalg):
+    solve = linalg.solve_triangular
+
+    def impl(a, b, trans=0, lower=False, unit_diagonal=False):
+        return solve(a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal)
+
+    def triangle(a, lower, unit):
+        return a._op("triangle_mask", a, lower, unit)
+
+    def vjp_b(g, ans, a, b, trans, lower, unit):
+        return a._op("solve_triangular", a, g, 1 - _transposed(trans), lower, unit)
+
+    def vjp_a(g, ans, a, b, trans, lower, unit):
+        gb = vjp_b(g, ans, a, b, trans, lower, unit)
+        outer_ = _times(gb, ans) if _transposed(trans) == 0 else _times(ans, gb)
+        return -(outer_ * triangle(a, lower, unit))
+
+    def jvp_a(da, ans, a, b, trans, lower, unit):
+        masked = da * triangle(a, lower, unit)
+        moved = matmul(masked if _transposed(trans) == 0 else transpose(masked), ans)
+        return -a._op("solve_triangular", a, moved, trans, lower, unit)
+
+    defprim("solve_triangular", impl, ("impl", "solve_triangular"),
+            arg_names=("a", "b", "trans", "lower", "unit_diagonal"),
+            defaults={"trans": 0, "lower": False, "unit_diagonal": False}, functions=(solve,),
+            kind=lambda a, b, *flags: b if b.is_array else K.UNKNOWN,
+            jvp=(jvp_a, lambda db, ans, a, b, t, lo, u: a._op("solve_triangular", a, db, t, lo, u),
+                 ZERO, ZERO, ZERO),
+            vjp=(vjp_a, vjp_b, ZERO, ZERO, ZERO),
+            samples=[(_TRI, _RHS, 0, True, False), (_TRI, _RHS[:, 0], 1, True, False),
+                     (_TRI.T, _RHS, "T", False, False), (_TRI.T, _RHS[:, 1], 0, False, True),
+                     (_TRI, _RHS, 0, False, False)],
+            doc="entries outside the triangle it reads (and a unit diagonal) get zero adjoints")
+    defprim("outer_rows", runtime.outer_rows, ("runtime", "outer_rows"), arg_names=("u", "v"),
+            kind=lambda u, v: K.array(2, K.broadcast(u, v).dtype) if u.is_array else K.UNKNOWN,
+            jvp=(lambda du, ans, u, v: _times(du, v), lambda dv, ans, u, v: _times(u, dv)),
+            vjp=(lambda h, ans, u, v: matmul(h, v), lambda h, ans, u, v: matmul(transpose(h), u)),
+            samples=[(_RHS, _RHS * 0.5), (_RHS[:, 0], _RHS[:, 1])])
+    defprim("triangle_mask", _triangle_mask, ("impl", "triangle_mask"),
+            arg_names=("a", "lower", "unit_diagonal"), kind=lambda a, lo, u: a,
+            jvp=(ZERO, ZERO, ZERO), vjp=(ZERO, ZERO, ZERO))
+
+
+def _triangle_mask(a, lower, unit_diagonal):
+    """1.0 on the entries solve_triangular reads, 0.0 elsewhere."""
+    n = np.shape(a)[-1]
+    k = -1 if unit_diagonal else 0
+    mask = np.tril(np.ones((n, n)), k) if lower else np.triu(np.ones((n, n)), -k)
+    return mask.astype(np.result_type(a, np.float32))
+
+
+_TRI = np.array([[1.5, 0.0, 0.0], [0.4, 2.0, 0.0], [-0.3, 0.7, 1.2]]) + \
+    np.array([[0.0, 0.3, -0.2], [0.0, 0.0, 0.5], [0.0, 0.0, 0.0]])
+_RHS = np.array([[0.5, -1.0], [1.2, 0.3], [-0.4, 0.9]])
