@@ -478,6 +478,15 @@ def shift(y, axis=0, reverse=False, fill=0.0):
     return out
 
 
+def shape_like(*arrays):
+    """A read-only zero-stride array with the broadcast shape and result dtype of `arrays`:
+    stands in for a value whose shape is all its users read."""
+    dtype = np.result_type(*arrays)
+    if dtype.kind not in "fc":
+        dtype = np.result_type(dtype, 1.0)
+    return np.broadcast_to(np.empty((), dtype), np.broadcast_shapes(*map(np.shape, arrays)))
+
+
 def outer_rows(u, v):
     """u v^T for vectors, u @ v^T for matrices: the sum over right-hand sides of their
     outer products (solve_triangular's adjoint with respect to the matrix)."""
