@@ -8,6 +8,8 @@ stand-in with the same shape and dtype (its elementwise input itself, or a zero-
 `shape_like` view that costs no arithmetic), and dead-code elimination removes the rest.
 """
 
+import numpy as np
+
 from .ir import Block, Eqn, For, If, Var, While, stmt_inputs, sub_blocks, walk_eqns
 from .rules import RULES
 
@@ -57,7 +59,8 @@ def _stand_in(eqn):
     out = eqn.out
     if len(arrays) == 1 and out.same_shape_as is not None and arrays[0].kind == out.kind:
         return ("var", arrays[0])
-    return ("like", tuple(a for a in eqn.args if isinstance(a, Var)))
+    return ("like", tuple(a for a in eqn.args if isinstance(a, Var) or
+                          isinstance(getattr(a, "value", None), np.ndarray)))   # constant arrays shape it too
 
 
 def _map(block, stand_ins):
