@@ -180,3 +180,52 @@ def test_derivatives_inside_differentiated_code():
     assert srcad.grad(third_derivative)(2.0) == 48.0
     srcad.check_grad(gradient_penalty, np.array([0.5, -1.0]), np.array([0.3, 0.8]), wrt=(0, 1))
     srcad.check_grad(inner_jvp, 0.7)
+
+
+def _tree_dot(a, b):
+    from srcad.tree import flatten
+    return sum(float(np.sum(np.asarray(x) * np.asarray(y)))
+               for x, y in zip(flatten(a)[0], flatten(b)[0]))
+
+
+def _random_like(value, rng):
+    from srcad.tree import flatten, unflatten
+    leaves, treedef = flatten(value)
+    return unflatten(treedef, [rng.normal(size=np.shape(v)) if isinstance(v, np.ndarray)
+                               else float(rng.normal()) for v in leaves])
+
+
+FORWARD_CASES = [
+    (comprehension_sum, ([1.0, 2.0, 3.0],), (0,)),
+    (generator_with_enumerate, ((1.0, -2.0, 0.5), 1.3), (0, 1)),
+    (stack_of_powers, (np.array([1.0, 2.0]),), (0,)),
+    (dict_comprehension, ((1.0, 2.0), 3.0), (0, 1)),
+    (dict_literal, (2.0, 3.0), (0, 1)),
+    (nested_comprehension, (((1.0, 2.0, 3.0), (0.5, -1.0, 2.0)),), (0,)),
+    (keyword_only, (3.0,), (0,)),
+    (star_args, (1.0, 2.0, 3.0), (0,)),
+    (inner_grad, (2.0,), (0,)),
+    (inner_grad_over_closure, (3.0,), (0,)),
+    (gradient_penalty, (np.array([0.5, -1.0]), np.array([0.3, 0.8])), (0, 1)),
+    (lambda x, y: np.sum(x * y) ** 2, (np.array([0.5, 1.0]), 0.7), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("fn, args, wrt", FORWARD_CASES,
+                         ids=lambda c: getattr(c, "__name__", None))
+def test_forward_mode_agrees_with_reverse_mode(fn, args, wrt):
+    """<jvp(t)> == <grad, t> for a random tangent t of each wrt argument's structure."""
+    rng = np.random.default_rng(1)
+    if fn is star_args:
+        args, wrt = ((1.0, 2.0, 3.0),), (0,)
+        fn = comprehension_sum
+    grads = srcad.grad(fn, wrt=wrt)(*args)
+    grads = grads if isinstance(wrt, tuple) and len(wrt) > 1 else (grads,)
+    tangents = [_random_like(args[i], rng) for i in wrt]
+    df = srcad.jvp(fn, wrt=wrt)
+    if fn is keyword_only:                    # tangents are keyword-only after `*`
+        _, tangent_out = df(*args, dx=tangents[0])
+    else:
+        _, tangent_out = df(*args, *tangents)
+    expected = sum(_tree_dot(g, t) for g, t in zip(grads, tangents))
+    assert float(tangent_out) == pytest.approx(expected, rel=1e-10, abs=1e-12)
