@@ -246,8 +246,6 @@ class Transform:
         if self.mode == "jvp":
             derived = forward.tangent(primal, self.wrt)
         else:
-            if self.inner is not None:
-                forward.refuse_reverse_through_tapes(primal, self.wrt)
             derived = reverse.adjoint(primal, self.wrt, mode=self.mode,
                                       wrt_tuple=self.wrt_is_tuple)
         if self.optimize:

@@ -25,6 +25,7 @@ _UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not}
 _COMPARE = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE, "==": ast.Eq,
             "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In}
 _counter = itertools.count()
+_BOOKKEEPING = ("tape_push", "tape_pop")
 USER_FILES = {}           # generated file name -> the user's file its comments refer to
 
 
@@ -155,6 +156,8 @@ class Writer:
         return lines
 
     def source_comment(self, stmt, depth, lines):
+        if isinstance(stmt, Eqn) and stmt.prim in _BOOKKEEPING:
+            return                       # the tape is srcad's, not a line of the user's
         line = getattr(stmt, "line", None)
         if not self.comments or line is None or line == self.last_line:
             return

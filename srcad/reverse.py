@@ -38,6 +38,8 @@ def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False):
     """(forward statements, reverse statements, the seed, the gradient atoms) of fn.
     `seed_shaped_like_output`: the caller guarantees the cotangent has the output's shape
     (a helper's backward sweep), so no adjoint needs reducing to it."""
+    from .forward import refuse_reverse_through_tapes
+    refuse_reverse_through_tapes(fn, wrt)      # a derivative's tape: never drop that path
     wrt_params = [fn.params[i] for i in wrt]
     sweep = Sweep(fn, varied_vars(fn, wrt_params))
     result = fn.body.results[0]
@@ -347,10 +349,10 @@ class Sweep:
         mapping = dict(zip(needed, popped))
         mapping.update(index_map)
         clones = self.clone_eqns(recomputed, mapping)
-        pops = [Eqn(tuple(popped), "tape_pop", (tape,), None)] if needed else []
+        pops = [Eqn(tuple(popped), "tape_pop", (tape,), stmt.line)] if needed else []
         rev_block = Block(pops + clones + substitute(bb.stmts, mapping),
                           tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results))
-        pushed = self.push(tape, needed, None)
+        pushed = self.push(tape, needed, stmt.line)
         fwd_loop = self.forward_loop(stmt, forward_body, pushed)
         inits = tuple(seeds.get(stmt.outs[j]) or self.zeros(stmt.outs[j], rb) for j in active)
         inits += tuple(adj.get(u) or self.zeros(u, rb) for u in outer)
@@ -426,7 +428,13 @@ _CHEAP = {"getitem", "len", "shape", "ndim", "size", "make_slice", "range_len", 
 
 
 def _is_cheap(eqn):
-    """Recomputing it in the reverse sweep costs less than recording it."""
+    """Recomputing it in the reverse sweep costs about what recording it would: indexing,
+    shapes, integer arithmetic, and elementwise math on Python floats (a hand-written
+    gradient of a scalar recurrence recomputes sin(x) from x too, rather than storing it)."""
     if eqn.prim in _CHEAP:
         return True
-    return eqn.prim in ("add", "sub", "mul", "floor_divide") and eqn.out.kind.tag == "int"
+    if eqn.prim in ("add", "sub", "mul", "floor_divide") and eqn.out.kind.tag == "int":
+        return True
+    rule = RULES[eqn.prim]
+    return rule.shape_from == "args" and not rule.effect and eqn.out.kind.tag == "float" and \
+        all(a.kind.is_scalar for a in eqn.args)
