@@ -30,6 +30,7 @@ KINK_MARGIN = 1e-3
 # Beyond this, values like cos(t) of a huge t make differences meaningless: not a test of srcad.
 MAX_VALUE = 1e4
 RTOL, ATOL = 1e-5, 1e-7
+SMALL_EPS = 1e-6             # the second, smaller relative step for a mismatch (see check_program)
 MAX_REFUSED = 0.02           # refusals must be rare: the grammar is ordinary NumPy code
 
 
@@ -74,12 +75,21 @@ def check_program(program):
     except srcad.SrcadError as err:
         return _refusal(err, program, "reverse")
     _same_structure(grads, args, program)
+    retried = False
     try:
         srcad.check_grad(f, *args, wrt=wrt, rtol=RTOL, atol=ATOL, grad_fn=lambda *a: grads)
-    except srcad.GradientCheckError as err:
-        raise AssertionError(f"reverse mode disagrees with central differences\n{program}\n"
-                             f"{err.report}") from None
-    return check_forward(f, program, wrt, value)
+    except srcad.GradientCheckError:
+        # A fast-oscillating program (sin of a value in the hundreds) defeats the default step's
+        # O(h^4) truncation bound; a mismatch must survive a step 100x smaller to be srcad's.
+        retried = True
+        try:
+            srcad.check_grad(f, *args, wrt=wrt, rtol=RTOL, atol=ATOL, eps=SMALL_EPS,
+                             grad_fn=lambda *a: grads)
+        except srcad.GradientCheckError as err:
+            raise AssertionError(f"reverse mode disagrees with central differences\n"
+                                 f"{program}\n{err.report}") from None
+    outcome = check_forward(f, program, wrt, value)
+    return outcome + " (smaller step)" if retried and outcome == "checked" else outcome
 
 
 def check_forward(f, program, wrt, value):
@@ -124,5 +134,6 @@ def test_fuzz_programs():
     print(f"\nfuzz profile {PROFILE}: {total} programs: {dict(sorted(tally.items()))}")
     refused = sum(n for k, n in tally.items() if k.startswith("refused"))
     assert refused <= MAX_REFUSED * total, f"too many refusals: {tally}"
-    assert tally["checked"] >= 0.8 * total, f"too few programs fully checked: {tally}"
+    checked = tally["checked"] + tally["checked (smaller step)"]
+    assert checked >= 0.8 * total, f"too few programs fully checked: {tally}"
 
