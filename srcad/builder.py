@@ -74,7 +74,17 @@ class Builder:
         return None
 
     def rewrite(self, prim, args):
-        """x * -1 -> -x;  a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b."""
+        """x * -1 -> -x;  a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b;
+        -(-a) -> a;  (-a) * b, a * (-b), (-a) / b -> -(a * b), -(a * b), -(a / b): signs move
+        outwards, where they cancel or become a subtraction."""
+        if prim == "neg" and self.negated(args[0]) is not None:
+            return self.negated(args[0])
+        if prim in ("mul", "div"):
+            for k in (0, 1) if prim == "mul" else (0,):
+                inner = self.negated(args[k])
+                if inner is not None:
+                    rest = (inner, args[1]) if k == 0 else (args[0], inner)
+                    return self.emit("neg", self.emit(prim, *rest))
         if prim == "mul":
             for k in (0, 1):
                 if is_const(args[k], -1) and isinstance(args[1 - k], Var):

@@ -399,9 +399,11 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
         inner = Lowering(parsed, self.depth + 1)
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
-        saved = builder.line
+        saved, first = builder.line, len(builder.stmts)
         result = inner.suite(stmts, env, builder)
         builder.line = saved
+        if parsed.filename != self.filename:       # another file's line numbers mean nothing
+            _relabel(builder.stmts[first:], node.lineno)   # here: use the call's line
         return Const(None) if result is FALLTHROUGH else result
 
     def bind_params(self, node, parsed, args, kwargs):
@@ -577,10 +579,34 @@ def _is_srcad_transform(fn):
     return any(fn is t for t in (api.grad, api.value_and_grad, api.jvp))
 
 
+def _relabel(stmts, line):
+    """Attribute statements (and the blocks inside them) to one source line."""
+    from .ir import sub_blocks
+    for stmt in stmts:
+        stmt.line = line
+        for block in sub_blocks(stmt):
+            _relabel(block.stmts, line)
+
+
 def _called_by_name(fn):
-    """Module-level functions are called (transformed once); local ones are inlined."""
+    """Module-level functions are called (transformed once); local ones, and one-line
+    helpers (`return 1 / (1 + np.exp(-z))`), whose call would cost more than their body,
+    are inlined."""
     return "<locals>" not in fn.__qualname__ and fn.__name__ != "<lambda>" and \
-        getattr(fn, "__srcad__", None) is None
+        getattr(fn, "__srcad__", None) is None and not _one_expression(fn)
+
+
+def _one_expression(fn):
+    """True for a function whose body is a single `return <expression>` (a docstring aside)."""
+    try:
+        node = frontend.parse(fn).node
+    except SrcadError:
+        return False
+    body = [s for s in node.body if not (isinstance(s, ast.Expr) and
+                                         isinstance(s.value, ast.Constant))]
+    return len(body) == 1 and isinstance(body[0], ast.Return) and \
+        not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == fn.__name__
+                for n in ast.walk(body[0]))
 
 
 def _all_atoms(args, kwargs):

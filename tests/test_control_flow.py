@@ -278,7 +278,8 @@ def test_break_stops_the_loop_at_the_right_iteration():
 
 
 def layer(h, W, b):
-    return np.tanh(h @ W + b)
+    z = h @ W + b          # two statements: called by name (one-line helpers are inlined)
+    return np.tanh(z)
 
 
 def two_layers(W1, b1, W2, b2, x):
@@ -310,6 +311,15 @@ def test_module_level_helpers_are_called_not_inlined():
     text, helpers = srcad.source(g).split("# derivatives of the helper functions it calls")
     assert "fwd_layer(" in text and "bwd_layer(" in text and "np.tanh" not in text
     assert "def fwd_layer(h, W, b):" in helpers and "np.tanh" in helpers
+
+
+def test_one_line_helpers_are_inlined():
+    text = srcad.source(srcad.grad(lambda x: np.sum(sigmoid(x))), np.ones(2))
+    assert "fwd_" not in text and "np.exp" in text
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def test_recursive_helpers():

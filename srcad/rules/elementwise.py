@@ -77,7 +77,7 @@ binary("sub", operator.sub, lambda ans, x, y: 1.0, lambda ans, x, y: -1.0,
        syntax=("binop", "-"), symbol="-", functions=(np.subtract,))
 binary("mul", operator.mul, lambda ans, x, y: y, lambda ans, x, y: x,
        syntax=("binop", "*"), symbol="*", functions=(np.multiply,))
-binary("div", operator.truediv, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -ans / y,
+binary("div", operator.truediv, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -(ans / y),
        syntax=("binop", "/"), symbol="/", functions=(np.divide, np.true_divide),
        kind=lambda *ks: K.floating(K.broadcast(*ks)))
 binary("pow", operator.pow, lambda ans, x, y: y * x ** (y - 1), lambda ans, x, y: log(x) * ans,
