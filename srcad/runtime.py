@@ -14,10 +14,11 @@ def unbroadcast(g, x):
         return g if shape or type(g) is not np.ndarray or type(x) is np.ndarray else g[()]
     extra = np.ndim(g) - len(shape)
     if extra:
-        g = np.sum(g, axis=tuple(range(extra)))
+        g = g.sum(axis=tuple(range(extra))) if type(g) is np.ndarray else \
+            np.sum(g, axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
-        g = np.sum(g, axis=axes, keepdims=True)
+        g = g.sum(axis=axes, keepdims=True)
     dtype = getattr(x, "dtype", None)
     if dtype is not None and g.dtype != dtype and dtype.kind == "f":
         g = g.astype(dtype)
@@ -79,6 +80,9 @@ def _fresh(index, g):
 
 def finish_adjoint(acc, x):
     """Turn an accumulated adjoint into a gradient with exactly x's structure and dtypes."""
+    if type(acc) is np.ndarray and type(x) is np.ndarray and acc.shape == x.shape and \
+            acc.dtype == x.dtype:
+        return acc                           # the common leaf, checked first
     if isinstance(x, dict):
         acc = acc or {}
         return {k: finish_adjoint(acc.get(k), v) for k, v in x.items()}
