@@ -241,7 +241,7 @@ class Sweep:
         for block in (stmt.then, stmt.orelse):
             branches.append(self.reverse_branch(block, stmt, seeds, outer, adj))
         (fwd_then, rev_then, need_then), (fwd_else, rev_else, need_else) = branches
-        exports = [Var(v.hint, v.kind) for v in need_then + need_else]
+        exports = [Var(v.hint, v.kind, v) for v in need_then + need_else]
         none_then = (Const(None),) * len(need_else)
         none_else = (Const(None),) * len(need_then)
         then_block = Block(fwd_then, stmt.then.results + tuple(need_then) + none_then)
@@ -250,7 +250,7 @@ class Sweep:
         mapping = dict(zip(need_then + need_else, exports))
         rev_then = Block(substitute(rev_then.stmts, mapping), rev_then.results)
         rev_else = Block(substitute(rev_else.stmts, mapping), rev_else.results)
-        outs = tuple(Var(u.hint and "b" + u.hint, u.kind) for u in outer)
+        outs = tuple(Var(u.hint and "b" + u.hint, u.kind, _shaped_like(u)) for u in outer)
         rb.append(If(stmt.cond, rev_then, rev_else, outs, stmt.line))
         for u, out in zip(outer, outs):
             adj[u] = out
@@ -320,9 +320,11 @@ class Sweep:
 
     def reverse_loop(self, stmt, seeds, active, outer, adj, rb):
         body = stmt.body
-        gparams = [Var(_adjoint_name(stmt.carry_params[j]), stmt.carry_params[j].kind)
+        gparams = [Var(_adjoint_name(stmt.carry_params[j]), stmt.carry_params[j].kind,
+                       _shaped_like(body.results[j]))       # the adjoint of this iteration's
+                                                             # result, shaped like it
                    for j in active]
-        accs = [Var(_adjoint_name(u), u.kind) for u in outer]
+        accs = [Var(_adjoint_name(u), u.kind, _shaped_like(u)) for u in outer]
         body_adj = dict(zip(outer, accs))
         bb = Builder(stmt.line)
         for j, gp in zip(active, gparams):
@@ -345,7 +347,7 @@ class Sweep:
         needed = [v for v in reads(bb.stmts, results) if v in local and v not in index_map]
         needed, recomputed = self.to_record(needed, forward_body, local)
         tape = Var("tape", K.Kind("list"))
-        popped = [Var(v.hint, v.kind) for v in needed]
+        popped = [Var(v.hint, v.kind, v) for v in needed]     # the same values: same shapes
         mapping = dict(zip(needed, popped))
         mapping.update(index_map)
         clones = self.clone_eqns(recomputed, mapping)
@@ -356,7 +358,9 @@ class Sweep:
         fwd_loop = self.forward_loop(stmt, forward_body, pushed)
         inits = tuple(seeds.get(stmt.outs[j]) or self.zeros(stmt.outs[j], rb) for j in active)
         inits += tuple(adj.get(u) or self.zeros(u, rb) for u in outer)
-        outs = tuple(Var(p.hint, p.kind) for p in gparams + accs)
+        shapes = [_shaped_like(stmt.carry_init[j]) for j in active] + list(outer)
+        outs = tuple(Var(p.hint, p.kind, shape if isinstance(shape, Var) else None)
+                     for p, shape in zip(gparams + accs, shapes))
         start, stop, step = ((stmt.start, stmt.stop, stmt.step) if is_for
                              else (Const(0), stmt.outs[-1], Const(1)))
         rb.append(For(rev_index, start, stop, step, inits, tuple(gparams + accs), rev_block,
@@ -396,7 +400,7 @@ class Sweep:
         """Copies of `eqns` with fresh outputs, their reads and outputs renamed in `mapping`."""
         clones = []
         for eqn in eqns:
-            outs = tuple(Var(o.hint, o.kind, o.same_shape_as) for o in eqn.outs)
+            outs = tuple(Var(o.hint, o.kind, o) for o in eqn.outs)
             args = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in eqn.args)
             clones.append(Eqn(outs, eqn.prim, args, eqn.line))
             mapping.update(zip(eqn.outs, outs))
@@ -417,6 +421,11 @@ class Sweep:
             return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
                        stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
         return While(stmt.carry_init, stmt.carry_params, stmt.cond, body, stmt.outs, stmt.line)
+
+
+def _shaped_like(var):
+    """An adjoint has its primal's shape; numeric primal vars only (containers have none)."""
+    return var if isinstance(var, Var) and var.kind.is_numeric else None
 
 
 def _adjoint_name(var):
