@@ -236,9 +236,11 @@ class Writer:
     def loop_slots(self, stmt, context):
         """One name per carried value, shared by its start, body parameter, update and out.
         The start's own name is reused when it is defined in this block and read nowhere
-        after the loop."""
+        after the loop, nor inside it (where the name is rebound each iteration)."""
         defined_here, rest, tail = context
         later = set(free_vars(_block_of(rest, tail)))
+        for block in sub_blocks(stmt):
+            later |= set(free_vars(block))
         names = []
         for init, param, out in zip(stmt.carry_init, stmt.carry_params, stmt.outs):
             if isinstance(init, Var) and init in defined_here and init not in later and \

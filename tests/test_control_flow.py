@@ -398,3 +398,22 @@ def test_two_unpackings_of_the_same_parameters_do_not_double_count():
         (A, c), _ = params
         return np.sum(np.tanh(x @ W1 + b1) @ W2 + b2) + np.sum(A) * 0.5 + np.sum(c)
     srcad.check_grad(loss, LAYERS, X)
+
+
+def loop_reads_its_start(x0):
+    t0 = 0.5 + np.log(1.75)
+    t1 = t0
+    for _ in range(2):
+        t1 = 0.5 + t0          # reads t0, the start of the carried t1, inside the loop
+    return np.sum(x0 / (1.5 + t1 * t1))
+
+
+def test_a_loop_that_reads_the_start_of_its_carried_value():
+    # regression (found by the long fuzz profile): the carried slot took the start's name,
+    # so the loop read its own update instead of t0 and the primal value was wrong
+    x = np.array([-1.1, -0.7, -0.5])
+    assert srcad.value_and_grad(loop_reads_its_start)(x)[0] == pytest.approx(
+        loop_reads_its_start(x))
+    srcad.check_grad(loop_reads_its_start, x)
+    value, _ = srcad.jvp(loop_reads_its_start)(x, np.ones(3))
+    assert value == pytest.approx(loop_reads_its_start(x))
