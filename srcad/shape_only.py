@@ -24,8 +24,12 @@ def shape_only_values(fn, rebuild):
     value_uses = _value_uses(fn.body)
     stand_ins = {}
     for var, eqn in defs.items():
-        if var in value_uses or RULES[eqn.prim].shape_from != "args" or len(eqn.outs) != 1 \
-                or eqn.prim == "shape_like":
+        if eqn.prim == "shape_like":
+            same = _one_input(eqn)
+            if same is not None:
+                stand_ins[var] = ("var", same)     # shape_like(x, x) is x's shape: x
+            continue
+        if var in value_uses or RULES[eqn.prim].shape_from != "args" or len(eqn.outs) != 1:
             continue
         stand_ins[var] = _stand_in(eqn)
     if not stand_ins:
@@ -50,6 +54,15 @@ def _value_uses(block, uses=None):
                 _value_uses(sub, uses)
     uses.update(a for a in block.results if isinstance(a, Var))
     return uses
+
+
+def _one_input(eqn):
+    """x if a shape_like equation reads only x, of its own kind; else None."""
+    inputs = list(dict.fromkeys(eqn.args))
+    if len(inputs) == 1 and isinstance(inputs[0], Var) and inputs[0].kind == eqn.out.kind \
+            and inputs[0].kind.is_array:
+        return inputs[0]
+    return None
 
 
 def _stand_in(eqn):
