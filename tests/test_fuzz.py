@@ -129,9 +129,11 @@ def test_fuzz_programs():
         finally:
             program.forget()
 
-    run()
-    total = sum(tally.values())
-    print(f"\nfuzz profile {PROFILE}: {total} programs: {dict(sorted(tally.items()))}")
+    try:
+        run()
+    finally:                 # the tallies so far, also when a failure stops the run
+        total = sum(tally.values())
+        print(f"\nfuzz profile {PROFILE}: {total} programs: {dict(sorted(tally.items()))}")
     refused = sum(n for k, n in tally.items() if k.startswith("refused"))
     assert refused <= MAX_REFUSED * total, f"too many refusals: {tally}"
     checked = tally["checked"] + tally["checked (smaller step)"]
