@@ -14,7 +14,7 @@ from . import desugar
 from . import kinds as K
 from .builder import Builder
 from .errors import NameResolutionError, UnsupportedSyntaxError
-from .ir import Block, Const, For, Function, If, Var, While
+from .ir import Block, Const, Eqn, For, Function, If, Var, While
 from .lower_expr import ExpressionLowering
 from .values import StaticSeq, from_python
 
@@ -103,10 +103,33 @@ class Lowering(ExpressionLowering):
         if not isinstance(node.target, ast.Name):
             self.refuse(node, "in-place update of an element or attribute (`x[i] += ...`); "
                               "build a new array instead, e.g. with np.where or concatenate")
+        self.refuse_visible_mutation(node, env, builder)
         binop = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
         ast.copy_location(binop, node)
         ast.fix_missing_locations(binop)
         self.assign(node.target, self.expr(binop, env, builder), env, builder)
+
+    def refuse_visible_mutation(self, node, env, builder):
+        """`a += b` on an array changes it in place, so another name for the same array sees
+        the change; srcad lowers `+=` as `a = a + b`, which agrees only when no other name,
+        and no tuple or list, holds that array."""
+        name = node.target.id
+        value = env.get(name)
+        if not isinstance(value, Var) or value.kind.is_scalar:
+            return
+        same = {value}
+        while value in self.origins:                # a loop's carried value may still be
+            value = self.origins[value]             # its start object
+            same.add(value)
+        others = [n for n, v in env.items() if n != name and any(_holds(v, s) for s in same)]
+        packed = any(same & set(e.args) for e in builder.stmts if isinstance(e, Eqn) and
+                     e.prim in ("make_tuple", "make_list", "make_dict"))
+        if others or packed:
+            where = f"'{others[0]}' also names" if others else "a tuple or list holds"
+            symbol = _OPS.get(type(node.op), "?")
+            self.refuse(node, f"in-place `{name} {symbol}= ...` on an array that {where}: "
+                              f"Python would change both; write `{name} = {name} {symbol} ...` "
+                              "(or copy it first)")
 
     def assign(self, target, value, env, builder):
         if isinstance(target, ast.Name):
@@ -268,20 +291,17 @@ class Lowering(ExpressionLowering):
         """Lower a loop body, re-lowering until the carried kinds are stable."""
         kinds = [a.kind for a in inits]
         for _ in range(_MAX_KIND_ROUNDS):
-            params = tuple(Var(n, k) for n, k in zip(carried, kinds))
-            body_env, body_builder = dict(env), Builder(node.lineno)
-            body_env.update(zip(carried, params))
-            lower_body(params, body_env, body_builder)
-            results = tuple(self.atom(body_env[n], body_builder, node) for n in carried)
-            new_kinds = [K.join(k, r.kind) for k, r in zip(kinds, results)]
+            params, body = self.lower_loop_once(node, carried, kinds, inits, env, lower_body)
+            new_kinds = [K.join(k, r.kind) for k, r in zip(kinds, body.results)]
             if new_kinds == kinds:
-                return params, Block(body_builder.stmts, results)
+                return params, body
             kinds = new_kinds
-        kinds = [K.UNKNOWN] * len(carried)
-        return self.loop_body_unknown(node, carried, kinds, env, lower_body)
+        return self.lower_loop_once(node, carried, [K.UNKNOWN] * len(carried), inits, env,
+                                    lower_body)
 
-    def loop_body_unknown(self, node, carried, kinds, env, lower_body):
+    def lower_loop_once(self, node, carried, kinds, inits, env, lower_body):
         params = tuple(Var(n, k) for n, k in zip(carried, kinds))
+        self.origins.update(zip(params, inits))    # in the first iteration, the start itself
         body_env, body_builder = dict(env), Builder(node.lineno)
         body_env.update(zip(carried, params))
         lower_body(params, body_env, body_builder)
@@ -312,6 +332,17 @@ class Lowering(ExpressionLowering):
                 line=node.lineno, construct=name)
         raise NameResolutionError(f"name '{name}' is not defined", filename=self.filename,
                                   line=node.lineno, construct=name)
+
+
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+        ast.MatMult: "@", ast.Mod: "%", ast.FloorDiv: "//"}
+
+
+def _holds(value, var):
+    """True if a lowered value is var or a literal tuple/list containing it."""
+    if value is var:
+        return True
+    return isinstance(value, StaticSeq) and any(_holds(item, var) for item in value.items)
 
 
 def _returns_inside(node):

@@ -41,6 +41,7 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
         self.parsed = parsed
         self.filename = parsed.filename
         self.depth = depth
+        self.origins = {}            # a loop's carried var -> the value it starts from
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,

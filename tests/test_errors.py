@@ -159,3 +159,19 @@ def test_redefined_function_is_not_served_stale():
         return f
     assert srcad.grad(make(1.0))(1.0) == 2.0
     assert srcad.grad(make(3.0))(1.0) == 6.0
+
+
+def test_in_place_update_of_an_aliased_array_is_refused():
+    # Python's `t0 += 0.5` on an array changes t1 too; srcad refuses rather than differ
+    f, _ = _define("def f(x):\n    t0 = x * 2.0\n    t1 = t0\n    t0 += 0.5\n    "
+                   "return np.sum(t1 * t0)\n")
+    with pytest.raises(UnsupportedSyntaxError, match="also names") as info:
+        srcad.grad(f)(np.ones(2))
+    assert info.value.line == 4
+    g, _ = _define("def g(x):\n    t1 = x * 2.0\n    t0 = t1\n    for i in range(2):\n"
+                   "        t0 += x\n    return np.sum(t1 * t0)\n", name="g")
+    with pytest.raises(UnsupportedSyntaxError, match="also names"):
+        srcad.grad(g)(np.ones(2))
+    h, _ = _define("def h(x):\n    t = x * 2.0\n    t += 0.5\n    return np.sum(t * t)\n",
+                   name="h")
+    srcad.check_grad(h, np.ones(2))           # no other name: `+=` is just `t = t + 0.5`
