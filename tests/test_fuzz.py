@@ -21,6 +21,7 @@ from fuzz_programs import programs
 from hypothesis import HealthCheck, given, settings
 
 import srcad
+from srcad.tree import flatten
 
 PROFILES = {"ci": 500, "long": 20000}
 PROFILE = os.environ.get("SRCAD_FUZZ", "ci")
@@ -86,10 +87,22 @@ def check_program(program):
             srcad.check_grad(f, *args, wrt=wrt, rtol=RTOL, atol=ATOL, eps=SMALL_EPS,
                              grad_fn=lambda *a: grads)
         except srcad.GradientCheckError as err:
+            if _ill_conditioned(f, args, wrt):
+                return "ill-conditioned"
             raise AssertionError(f"reverse mode disagrees with central differences\n"
                                  f"{program}\n{err.report}") from None
     outcome = check_forward(f, program, wrt, value)
     return outcome + " (smaller step)" if retried and outcome == "checked" else outcome
+
+
+def _ill_conditioned(f, args, wrt):
+    """Central differences at two step sizes disagree with each other (sin of x**4 with x
+    near 40 oscillates faster than any step resolves): no reference to check against."""
+    with np.errstate(all="ignore"):
+        coarse = srcad.numeric_grad(f, *_copies(args), wrt=wrt)
+        fine = srcad.numeric_grad(f, *_copies(args), wrt=wrt, eps=SMALL_EPS / 10)
+    leaves = zip(flatten(coarse)[0], flatten(fine)[0])
+    return any(not np.allclose(a, b, rtol=1e-3, atol=1e-6) for a, b in leaves)
 
 
 def check_forward(f, program, wrt, value):
