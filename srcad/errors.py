@@ -40,3 +40,12 @@ class NameResolutionError(SrcadError):
 
 class NonDifferentiableError(SrcadError):
     """An active value flows into an operation that has no derivative."""
+
+
+def not_differentiable(fn, eqn, what, mode):
+    """The error for a varied value reaching an argument `prim` has no `mode` rule for."""
+    return NonDifferentiableError(
+        f"{eqn.prim} is not differentiable with respect to {what} in {mode} mode; wrap the "
+        "value in srcad.stop_gradient if its derivative should be ignored, or register a rule "
+        "with srcad.extend.defprimitive", filename=fn.filename, line=eqn.line,
+        construct=eqn.prim)

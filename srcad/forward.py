@@ -20,7 +20,7 @@ import numpy as np
 from . import kinds as K
 from .analysis import substitute, varied_vars
 from .builder import Builder, Sym, as_atom
-from .errors import NonDifferentiableError, SrcadError
+from .errors import NonDifferentiableError, SrcadError, not_differentiable
 from .ir import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from .rules import RULES, ZERO
 
@@ -302,11 +302,7 @@ class Tangents:
         return terms
 
     def refuse(self, eqn, what):
-        raise NonDifferentiableError(
-            f"{eqn.prim} is not differentiable with respect to {what} in forward mode; "
-            "wrap the value in srcad.stop_gradient if its derivative should be ignored, or "
-            "register a rule with srcad.extend.defprimitive",
-            filename=self.fn.filename, line=eqn.line, construct=eqn.prim)
+        raise not_differentiable(self.fn, eqn, what, "forward")
 
     # ----- if --------------------------------------------------------------------------------
     def if_(self, stmt, tan, tb):

@@ -12,7 +12,7 @@ computes (the to-be-recorded set), and the reverse body pops them.
 from . import kinds as K
 from .analysis import bound_vars, reads, substitute, varied_vars
 from .builder import Builder, Sym
-from .errors import NonDifferentiableError, SrcadError
+from .errors import NonDifferentiableError, SrcadError, not_differentiable
 from .ir import Block, Const, Eqn, For, Function, If, Var, While
 from .rules import RULES, ZERO
 
@@ -225,11 +225,7 @@ class Sweep:
                 filename=self.fn.filename, line=eqn.line, construct=eqn.prim) from err
 
     def refuse(self, eqn, what):
-        raise NonDifferentiableError(
-            f"{eqn.prim} is not differentiable with respect to {what} in reverse mode; "
-            "wrap the value in srcad.stop_gradient if its derivative should be ignored, or "
-            "register a rule with srcad.extend.defprimitive",
-            filename=self.fn.filename, line=eqn.line, construct=eqn.prim)
+        raise not_differentiable(self.fn, eqn, what, "reverse")
 
     # ----- if --------------------------------------------------------------------------------
     def if_(self, stmt, adj, rb):
