@@ -53,7 +53,7 @@ def mlp_softmax_loss(W1, b1, W2, b2, W3, b3, x, y):
 def recurrence(x0, a, b):
     """T4: x_{k+1} = a sin(x_k) + b x_k for 1000 steps from x0; returns x_1000."""
     x = x0
-    for k in range(1000):
+    for _ in range(1000):
         x = a * np.sin(x) + b * x
     return x
 

@@ -81,7 +81,7 @@ def sine_hand_layers(params, x, y):
     h = hs.pop()
     dh = (2.0 / h.size) * (h - y)
     grads = []
-    for W, b in reversed(params):
+    for W, _ in reversed(params):
         dz = dh * h * (1.0 - h)
         h = hs.pop()
         grads.append((h.T @ dz, dz.sum(axis=0)))
@@ -178,7 +178,7 @@ def recurrence_hand(x0, a, b):
 def recurrence_torch(torch):
     def f(x0, a, b):
         x = x0
-        for k in range(STEPS):
+        for _ in range(STEPS):
             x = a * torch.sin(x) + b * x
         return x
     return f

@@ -3,7 +3,8 @@
 A `Loop` calibrates its count so that one loop runs at least `min_time` seconds; the figure
 is the median over `repeats` loops, and the loops of all tools of a task run in interleaved
 rounds; garbage collection is off inside a loop, as in `timeit`. The call is compiled into
-the loop with the function and its arguments bound to local variables, so the figure for a 0.2 us gradient is not a 0.1 us lambda around it.
+the loop with the function and its arguments bound to local variables, so the figure for a
+0.2 us gradient is not a 0.1 us lambda around it.
 """
 
 import gc

@@ -191,7 +191,8 @@ def prepare_torch(task):
                   to_leaves=lambda r: [t.detach().numpy() for t in r])
 
 
-PREPARE = {"srcad": prepare_srcad, "srcad_vg": prepare_srcad_vg, "srcad_fwd": prepare_srcad_fwd, "hand": prepare_hand,
+PREPARE = {"srcad": prepare_srcad, "srcad_vg": prepare_srcad_vg, "srcad_fwd": prepare_srcad_fwd,
+           "hand": prepare_hand,
            "autograd": prepare_autograd, "jax": prepare_jax, "jax_jit": prepare_jax_jit,
            "torch": prepare_torch}
 

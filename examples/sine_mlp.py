@@ -124,7 +124,8 @@ def main(epochs=2000, n=200, noise=0.1, batch_size=16, learning_rate=0.02, momen
         print(f"{n} samples of sin(2 pi x) + N(0, {noise}^2); 1-10-10-1 sigmoid MLP, "
               f"{sum(W.size + b.size for W, b in initial)} parameters")
         print(f"initial MSE against the noise-free sine: {mse_loss(initial, grid, target):.4f}")
-    report = (lambda e, loss: progress_bar(e, epochs, f"epoch {e}  loss {loss:.4f}")) if verbose else None
+    report = ((lambda e, loss: progress_bar(e, epochs, f"epoch {e}  loss {loss:.4f}"))
+              if verbose else None)
     start = time.perf_counter()
     final, history = train(initial, x, y, epochs, batch_size, learning_rate, momentum, rng, report)
     seconds = time.perf_counter() - start

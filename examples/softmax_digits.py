@@ -32,7 +32,7 @@ def logits(params, x):
 def weight_penalty(params):
     """The sum of the squared weights (biases are not penalised)."""
     total = 0.0
-    for W, b in params:
+    for W, _ in params:
         total = total + np.sum(W ** 2)
     return total
 
@@ -125,7 +125,8 @@ def main(dataset="auto", n=1500, classes=5, features=10, hidden=32, epochs=100, 
         print(f"accuracy: training {result['train_accuracy']:.3f}, "
               f"held-out test {result['test_accuracy']:.3f}")
         # eps=1e-6: a smaller step than the default, so the differences rarely straddle a ReLU kink
-        print(srcad.check_grad(cross_entropy, params, x_train[:16], onehot_train[:16], l2, eps=1e-6))
+        print(srcad.check_grad(cross_entropy, params, x_train[:16], onehot_train[:16], l2,
+                               eps=1e-6))
     return result
 
 

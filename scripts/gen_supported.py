@@ -23,15 +23,16 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np
-
-import srcad
-from srcad import lower_expr
-from srcad.rules import ATTRIBUTES, FUNCTIONS, METHODS, RULES
-from srcad.rules.ops import ZERO
+# srcad is imported only once the repository root is on sys.path (hence noqa: E402)
+import srcad  # noqa: E402
+from srcad import lower_expr  # noqa: E402
+from srcad.rules import ATTRIBUTES, FUNCTIONS, METHODS, RULES  # noqa: E402
+from srcad.rules.ops import ZERO  # noqa: E402
 
 lowering = importlib.import_module("srcad.lower")   # the module; srcad.lower is a function
 PAGE = ROOT / "docs" / "supported.md"
@@ -109,7 +110,8 @@ SUPPORTED = [
 
 REFUSED = [
     ("`try`/`except`",
-     "def f(x):\n    try:\n        y = x * 2\n    except Exception:\n        y = x\n    return y\n"),
+     "def f(x):\n    try:\n        y = x * 2\n    except Exception:\n        y = x\n"
+     "    return y\n"),
     ("`with`", "def f(x):\n    with open('a') as h:\n        y = x\n    return y\n"),
     ("generators (`yield`)", "def f(x):\n    yield x\n"),
     ("`global`", "def f(x):\n    global G\n    G = x\n    return x\n"),
@@ -126,7 +128,8 @@ REFUSED = [
     ("`return` inside a loop",
      "def f(x):\n    for i in range(3):\n        return x\n    return x\n"),
     ("`for ... else`",
-     "def f(x):\n    for i in range(2):\n        x = x * 2\n    else:\n        x = x\n    return x\n"),
+     "def f(x):\n    for i in range(2):\n        x = x * 2\n    else:\n        x = x\n"
+     "    return x\n"),
     ("`*args` in the signature", "def f(*xs):\n    return xs[0]\n"),
     ("`*args` in a call", "def f(x):\n    return np.maximum(*[x, 1.0])\n"),
     ("a call whose result is dropped (`print(x)`)", "def f(x):\n    print(x)\n    return x\n"),

@@ -176,7 +176,10 @@ class Transform:
         compiled = self.cache.get(key)
         if compiled is None:
             compiled = self.compile_for(key, args)
-        return compiled(*args)
+        result = compiled(*args)
+        if self.mode == "vjp":
+            _check_cotangent(result[0], args[-1], getattr(self.f, "__name__", "f"))
+        return result
 
     def bind(self, args, kwargs):
         signature = self.output_signature()
@@ -256,6 +259,19 @@ class Transform:
         derived = self.derivative_ir(arg_kinds)
         name = f"{self.mode}_{getattr(self.f, '__name__', 'f').strip('<>')}"
         return codegen.compile_function(derived, name)
+
+
+def _check_cotangent(value, cotangent, name):
+    """vjp's cotangent must have the structure and shapes of f's output."""
+    from .tree import flatten
+    values, value_tree = flatten(value)
+    cotangents, cotangent_tree = flatten(cotangent)
+    if value_tree != cotangent_tree or any(np.shape(v) != np.shape(c)
+                                           for v, c in zip(values, cotangents)):
+        shapes = [np.shape(v) for v in values]
+        raise ValueError(f"srcad.vjp: the cotangent must have the structure and shape of "
+                         f"{name}'s output ({value_tree}, shapes {shapes}); got {cotangent_tree}, "
+                         f"shapes {[np.shape(c) for c in cotangents]}")
 
 
 def _header(signature):

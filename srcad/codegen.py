@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from . import runtime
-from .ir import Const, Eqn, For, If, Var, While, free_vars, stmt_inputs, sub_blocks, walk_eqns
+from .ir import Const, Eqn, For, If, Var, free_vars, stmt_inputs, sub_blocks, walk_eqns
 from .naming import Namer
 from .rules import RULES
 
@@ -104,7 +104,12 @@ class Writer:
             if id(stmt) in self.skip:
                 continue
             if isinstance(stmt, Eqn) and stmt.outs[0] in inlinable:
-                self.pending[stmt.out] = self.call(stmt)
+                value = self.call(stmt)
+                if _deeper_than(value, _MAX_INLINED_DEPTH):
+                    lines.append("    " * depth + f"{self.namer.name(stmt.out)} = "
+                                 f"{ast.unparse(value)}")     # keep expressions printable
+                else:
+                    self.pending[stmt.out] = value
                 continue
             if isinstance(stmt, Eqn) and RULES[stmt.prim].effect:
                 lines += self.flush(depth, keep=set(stmt.args))
@@ -241,10 +246,13 @@ class Writer:
         later = set(free_vars(_block_of(rest, tail)))
         for block in sub_blocks(stmt):
             later |= set(free_vars(block))
+        pending_reads = {n.id for value in self.pending.values() for n in ast.walk(value)
+                         if isinstance(n, ast.Name)}     # inlined later, after the loop
         names = []
         for init, param, out in zip(stmt.carry_init, stmt.carry_params, stmt.outs):
             if isinstance(init, Var) and init in defined_here and init not in later and \
-                    list(stmt.carry_init).count(init) == 1 and self.namer.has(init):
+                    list(stmt.carry_init).count(init) == 1 and self.namer.has(init) and \
+                    self.namer.name(init) not in pending_reads:
                 name = self.namer.name(init)
             else:
                 name = self.namer.fresh(out.hint or param.hint)
@@ -467,6 +475,20 @@ def _literal(x):
 
 def _same(a, b):
     return type(a) is type(b) and a == b if not isinstance(a, np.ndarray) else False
+
+
+_MAX_INLINED_DEPTH = 40
+
+
+def _deeper_than(node, limit):
+    """True if the expression nests deeper than `limit` (iteratively: no recursion)."""
+    stack = [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        if level > limit:
+            return True
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(current))
+    return False
 
 
 def _takes_apart(element, items):

@@ -50,7 +50,8 @@ def parse(fn, source=None):
         what = getattr(fn, "__name__", type(fn).__name__)
         raise SourceUnavailableError(
             f"cannot read the source of {what!r}: srcad differentiates Python functions it can "
-            "read; for a builtin or library function register a rule with srcad.extend.defprimitive",
+            "read; for a builtin or library function register a rule with "
+            "srcad.extend.defprimitive",
             construct=what)
     code = fn.__code__
     filename = code.co_filename

@@ -269,7 +269,8 @@ def _verify_nested(stmt, bound, visible):
             _check_arity(sub, len(stmt.outs), "if branch")
     elif isinstance(stmt, (For, While)):
         _check_arity(stmt.body, len(stmt.carry_params), "loop body")
-        if len(stmt.carry_init) != len(stmt.carry_params) or len(stmt.outs) != len(stmt.carry_params):
+        if (len(stmt.carry_init) != len(stmt.carry_params)
+                or len(stmt.outs) != len(stmt.carry_params)):
             raise VerificationError("loop carries, initial values and outs disagree")
 
 

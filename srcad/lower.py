@@ -124,12 +124,15 @@ class Lowering(ExpressionLowering):
         others = [n for n, v in env.items() if n != name and any(_holds(v, s) for s in same)]
         packed = any(same & set(e.args) for e in builder.stmts if isinstance(e, Eqn) and
                      e.prim in ("make_tuple", "make_list", "make_dict"))
-        if others or packed:
-            where = f"'{others[0]}' also names" if others else "a tuple or list holds"
-            symbol = _OPS.get(type(node.op), "?")
-            self.refuse(node, f"in-place `{name} {symbol}= ...` on an array that {where}: "
-                              f"Python would change both; write `{name} = {name} {symbol} ...` "
-                              "(or copy it first)")
+        view = bool(same & self.views)
+        if not (others or packed or view):
+            return
+        what = (f"an array that '{others[0]}' also names" if others else
+                "an array that a tuple or list holds" if packed else
+                "a view of (or an item taken from) another array or container")
+        symbol = _OPS.get(type(node.op), "?")
+        self.refuse(node, f"in-place `{name} {symbol}= ...` on {what}: Python would change "
+                          f"both; write `{name} = {name} {symbol} ...` (or copy it first)")
 
     def assign(self, target, value, env, builder):
         if isinstance(target, ast.Name):

@@ -42,6 +42,7 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
         self.filename = parsed.filename
         self.depth = depth
         self.origins = {}            # a loop's carried var -> the value it starts from
+        self.views = set()           # values that may share memory with another array
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -129,7 +130,7 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
 
     def expr_Compare(self, node, env, builder):
         if len(node.ops) > 1:
-            parts = [ast.Compare(l, [op], [r]) for l, op, r in
+            parts = [ast.Compare(left, [op], [r]) for left, op, r in
                      zip([node.left] + node.comparators[:-1], node.ops, node.comparators)]
             chained = ast.BoolOp(ast.And(), parts)
             return self.expr(ast.fix_missing_locations(ast.copy_location(chained, node)),
@@ -351,7 +352,10 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
     def emit(self, prim, atoms, builder, node):
         builder.line = getattr(node, "lineno", builder.line)
         try:
-            return builder.emit(prim, *atoms)
+            out = builder.emit(prim, *atoms)
+            if prim in _SHARING and isinstance(out, Var):
+                self.views.add(out)          # may share memory with another array
+            return out
         except SrcadError:
             raise
         except Exception as err:     # noqa: BLE001 - constant folding of a bad expression
@@ -471,9 +475,16 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
     def call_reversed(self, node, args, kwargs, builder):
         return ReversedValue(args[0])
 
-    def call_sequence(self, node, args, kwargs, builder):
-        tag = "list" if node.func.id == "list" else "tuple" if isinstance(node.func, ast.Name) \
-            else "tuple"
+    def call_list(self, node, args, kwargs, builder):
+        """list(seq): dispatched by the callee object, so `builtins.list` or an alias is a list."""
+        return self.call_sequence(node, args, "list")
+
+    def call_tuple(self, node, args, kwargs, builder):
+        """tuple(seq): dispatched by the callee object, like list()."""
+        return self.call_sequence(node, args, "tuple")
+
+    def call_sequence(self, node, args, tag):
+        """list()/tuple() of a sequence known at compile time; a runtime one is refused."""
         if len(args) == 1 and isinstance(args[0], StaticSeq):
             return StaticSeq(list(args[0].items), tag)
         self.refuse(node, "list()/tuple() of a runtime value")
@@ -580,6 +591,11 @@ def _is_srcad_transform(fn):
     return any(fn is t for t in (api.grad, api.value_and_grad, api.jvp))
 
 
+_SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to",
+            "swapaxes", "moveaxis", "diagonal", "ravel", "flip", "fliplr", "flipud", "rot90",
+            "atleast_1d", "atleast_2d", "atleast_3d", "real", "attr"}
+
+
 def _relabel(stmts, line):
     """Attribute statements (and the blocks inside them) to one source line."""
     from .ir import sub_blocks
@@ -606,8 +622,8 @@ def _one_expression(fn):
     body = [s for s in node.body if not (isinstance(s, ast.Expr) and
                                          isinstance(s.value, ast.Constant))]
     return len(body) == 1 and isinstance(body[0], ast.Return) and \
-        not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == fn.__name__
-                for n in ast.walk(body[0]))
+        not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                and n.func.id == fn.__name__ for n in ast.walk(body[0]))
 
 
 def _all_atoms(args, kwargs):
@@ -624,6 +640,6 @@ def _hashable(obj):
 
 
 _SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerate",
-                  reversed: "call_reversed", list: "call_sequence", tuple: "call_sequence",
+                  reversed: "call_reversed", list: "call_list", tuple: "call_tuple",
                   len: "call_len", isinstance: "call_isinstance", builtins.sum: "call_sum",
                   max: "call_minmax", min: "call_minmax", float: "call_float"}

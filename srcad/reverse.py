@@ -178,7 +178,8 @@ class Sweep:
             if vjp is ZERO:
                 continue
             if vjp is None:
-                self.refuse(eqn, f"argument {i + 1} ({rule.arg_names[min(i, len(rule.arg_names) - 1)]})")
+                name = rule.arg_names[min(i, len(rule.arg_names) - 1)]
+                self.refuse(eqn, f"argument {i + 1} ({name})")
             self.accumulate(adj, arg, self.apply_rule(eqn, vjp, g, args, rb), rb)
         return [eqn]
 

@@ -137,7 +137,7 @@ def broadcast_like(x, target):
     shape = np.shape(target)
     if np.shape(x) == shape:
         return x
-    if isinstance(x, (int, float)):           # a Python number takes target's dtype, as in x * target
+    if isinstance(x, (int, float)):   # a Python number takes target's dtype, as in x * target
         x = np.asarray(x, dtype=np.result_type(x, target))
     return np.broadcast_to(x, shape)
 

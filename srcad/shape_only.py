@@ -72,8 +72,9 @@ def _stand_in(eqn):
     out = eqn.out
     if len(arrays) == 1 and out.same_shape_as is not None and arrays[0].kind == out.kind:
         return ("var", arrays[0])
+    # constant arrays shape it too
     return ("like", tuple(a for a in eqn.args if isinstance(a, Var) or
-                          isinstance(getattr(a, "value", None), np.ndarray)))   # constant arrays shape it too
+                          isinstance(getattr(a, "value", None), np.ndarray)))
 
 
 def _map(block, stand_ins):

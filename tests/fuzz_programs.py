@@ -12,7 +12,8 @@ The grammar (shapes in (), (3,), (2,), (2,3), (2,1), (1,3), broadcasting between
     stmt     ::= tK = expr | v = expr | v += expr | v *= expr
                | if scalar > c: stmt* else: stmt* | for i in range(n): stmt*
     expr     ::= name | const | expr (+ - *) expr | expr / positive | -expr | expr ** 2 | expr ** 3
-               | positive ** 0.5 | positive ** -1.5 | np.sin/cos/tanh(expr) | np.exp(np.sin/tanh(expr))
+               | positive ** 0.5 | positive ** -1.5 | np.sin/cos/tanh(expr)
+               | np.exp(np.sin/tanh(expr))
                | np.log/np.sqrt(positive) | np.maximum(expr, expr) | np.abs(expr)
                | np.where(expr > c, expr, expr) | np.sum/np.mean(expr, axis=k[, keepdims=True])
                | expr @ expr | hK(expr, ...)
@@ -252,7 +253,8 @@ class Generator:
         b, sb = self.expr(scope, target, depth)
         if a.plain == b.plain:          # a tie everywhere: move it, so the kink is reachable
             b = b.map("({} - 0.5)")
-        return (a.map("np.maximum({}, {})", b, probe_fmt="np.maximum({0}, {1} + 0 * _gap({0}, {1}))"),
+        return (a.map("np.maximum({}, {})", b,
+                      probe_fmt="np.maximum({0}, {1} + 0 * _gap({0}, {1}))"),
                 broadcast(sa, sb))
 
     def _abs(self, scope, target, depth):

@@ -129,7 +129,7 @@ def calls_helper(x):
 
 def helper_with_loop(x, n):
     s = x
-    for i in range(n):
+    for _ in range(n):
         if s > 1.0:
             s = s * 0.5
         else:
@@ -154,7 +154,8 @@ def dict_params(p, x):
 
 
 rng = np.random.default_rng(0)
-LAYERS = [(rng.normal(size=(3, 4)), rng.normal(size=4)), (rng.normal(size=(4, 2)), rng.normal(size=2))]
+LAYERS = [(rng.normal(size=(3, 4)), rng.normal(size=4)),
+          (rng.normal(size=(4, 2)), rng.normal(size=2))]
 X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
 
 CASES = [
@@ -417,3 +418,29 @@ def test_a_loop_that_reads_the_start_of_its_carried_value():
     srcad.check_grad(loop_reads_its_start, x)
     value, _ = srcad.jvp(loop_reads_its_start)(x, np.ones(3))
     assert value == pytest.approx(loop_reads_its_start(x))
+
+
+def start_read_after_loop_through_helper(x0):
+    x0 = np.abs(x0)
+    return np.sum(0.5 + ((0.5 + x0) + loop_helper(x0)))
+
+
+def loop_helper(a0):
+    for _ in range(1):
+        a0 = 0.5
+    return a0
+
+
+def adjoint_loop_after_inlined_product(x):
+    t0 = np.sum(x) * 0.0 + 1.5
+    t1 = t0
+    for _ in range(2):
+        t1 = 0.5 + t0
+    return t1 * np.sum(x)
+
+
+def test_loop_slots_never_clobber_a_value_an_inlined_expression_reads_later():
+    # regressions from the long fuzz profile: values 2.0 and 0.0 instead of 2.75 and 6.0
+    assert srcad.jvp(start_read_after_loop_through_helper)(1.25, 1.0)[0] == pytest.approx(2.75)
+    value, grad = srcad.value_and_grad(adjoint_loop_after_inlined_product)(np.ones(3))
+    assert value == pytest.approx(6.0) and np.allclose(grad, 2.0)

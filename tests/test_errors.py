@@ -23,21 +23,25 @@ def _define(source, name="f", extra=None):
 
 
 UNSUPPORTED = [
-    ("try", "def f(x):\n    try:\n        y = x * 2\n    except Exception:\n        y = x\n    return y\n", 2),
+    ("try", "def f(x):\n    try:\n        y = x * 2\n    except Exception:\n        y = x\n"
+            "    return y\n", 2),
     ("with", "def f(x):\n    with open('a') as h:\n        y = x\n    return y\n", 2),
     ("yield", "def f(x):\n    yield x\n", 2),
     ("global", "def f(x):\n    global G\n    G = x\n    return x\n", 2),
-    ("nonlocal", "def f(x):\n    def g():\n        nonlocal x\n        x = 1.0\n    g()\n    return x\n", 5),
+    ("nonlocal", "def f(x):\n    def g():\n        nonlocal x\n        x = 1.0\n    g()\n"
+                 "    return x\n", 5),
     ("del", "def f(x):\n    y = x\n    del y\n    return x\n", 3),
     ("class", "def f(x):\n    class A:\n        pass\n    return x\n", 2),
     ("element write", "def f(x):\n    x[0] = 1.0\n    return x\n", 2),
     ("augmented element write", "def f(x):\n    x[0] += 1.0\n    return x\n", 2),
     ("raise", "def f(x):\n    raise ValueError('no')\n", 2),
     ("import", "def f(x):\n    import os\n    return x\n", 2),
-    ("return in nested loops", "def f(x):\n    for i in range(3):\n        for j in range(2):\n            return x\n    return x\n", 2),
+    ("return in nested loops", "def f(x):\n    for i in range(3):\n        for j in range(2):\n"
+                               "            return x\n    return x\n", 2),
     ("star kwargs", "def f(x, **options):\n    return x\n", 1),
     ("print", "def f(x):\n    print(x)\n    return x\n", 2),
-    ("for else", "def f(x):\n    for i in range(2):\n        x = x * 2\n    else:\n        x = x\n    return x\n", 2),
+    ("for else", "def f(x):\n    for i in range(2):\n        x = x * 2\n    else:\n        x = x\n"
+                 "    return x\n", 2),
 ]
 
 
@@ -175,3 +179,9 @@ def test_in_place_update_of_an_aliased_array_is_refused():
     h, _ = _define("def h(x):\n    t = x * 2.0\n    t += 0.5\n    return np.sum(t * t)\n",
                    name="h")
     srcad.check_grad(h, np.ones(2))           # no other name: `+=` is just `t = t + 0.5`
+
+
+def test_in_place_update_of_a_view_is_refused():
+    f, _ = _define("def f(x):\n    y = x[:2]\n    y += 1.0\n    return np.sum(x * x)\n")
+    with pytest.raises(UnsupportedSyntaxError, match="view"):
+        srcad.grad(f)(np.ones(3))

@@ -34,7 +34,7 @@ def broadcast_loss(W, b, x):
 
 def recurrence(x, n):
     y = x
-    for i in range(n):
+    for _ in range(n):
         y = np.sin(y) * x
     return np.sum(y)
 

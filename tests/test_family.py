@@ -35,7 +35,7 @@ def mlp_loss(W1, b1, W2, x, y):
 
 def loop_loss(x, n):
     s = 0.0
-    for i in range(n):
+    for _ in range(n):
         s = s + np.sum(np.sin(x) * x) * 0.5
         if s > 1.0:
             s = s * 0.5

@@ -165,9 +165,10 @@ def hvp_check(prim, sample, generic):
             xs[k] = xs[k] + t * u
         return grad(*xs)
     h = 1e-5
+    source = codegen.compile_function(derived, 'h').source
     for a, plus, minus in zip(hv, grad_at(h), grad_at(-h)):
         np.testing.assert_allclose(a, (plus - minus) / (2 * h), rtol=1e-4, atol=1e-6,
-                                   err_msg=f"{prim}\n{codegen.compile_function(derived, 'h').source}")
+                                   err_msg=f"{prim}\n{source}")
 
 
 def _second_order_cases():
@@ -192,7 +193,7 @@ def test_rule_forward_over_reverse(prim, sample, generic):
 # ----- control flow and containers -----------------------------------------------------------
 def loop_and_branch(x, n):
     s = 0.0
-    for i in range(n):
+    for _ in range(n):
         s = s + np.sin(x) * x
         if s > 1.0:
             s = s * 0.5

@@ -111,7 +111,8 @@ def pinv_loss(X):
 def norms(X):
     return (np.linalg.norm(X) + np.linalg.norm(X, "nuc") + np.linalg.norm(X, 2)
             + np.linalg.norm(X, 1) + np.linalg.norm(X, -np.inf)
-            + np.sum(np.linalg.norm(X, 3, axis=0)) + np.sum(np.linalg.norm(X, axis=1, keepdims=True)))
+            + np.sum(np.linalg.norm(X, 3, axis=0))
+            + np.sum(np.linalg.norm(X, axis=1, keepdims=True)))
 
 
 def structure(X):

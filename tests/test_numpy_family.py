@@ -80,7 +80,8 @@ def test_ptp(axis, keepdims):
     lambda t: np.sum(np.fliplr(t) * T) + np.sum(np.flipud(t[0]) * T[1]),
     lambda t: np.sum(np.roll(t, 2) * T) + np.sum(np.roll(t, (1, -1), axis=(0, 2)) * T),
     lambda t: np.sum(np.rot90(t, 3, axes=(1, 2)) ** 2 * np.rot90(T, 3, axes=(1, 2))),
-    lambda t: np.sum(np.pad(t, 1) ** 2) + np.sum(np.pad(t, ((0, 1), (2, 0), (1, 1)), "reflect") ** 3),
+    lambda t: (np.sum(np.pad(t, 1) ** 2)
+               + np.sum(np.pad(t, ((0, 1), (2, 0), (1, 1)), "reflect") ** 3)),
     lambda t: np.sum(np.pad(t, (1, 2), mode="wrap") ** 3 + np.pad(t, 1, mode="edge").sum()),
 ], ids=["moveaxis", "moveaxis-tuple", "flip", "flip-all", "fliplr-flipud", "roll", "rot90",
         "pad", "pad-wrap-edge"])
@@ -151,7 +152,8 @@ def test_sort(axis):
 
 
 def test_argsort_is_not_differentiated_but_can_index():
-    f = lambda x: np.sum(x[np.argsort(x, axis=0)[0]])
+    def f(x):
+        return np.sum(x[np.argsort(x, axis=0)[0]])
     both_modes(f, np.array([0.3, -1.0, 2.0]))
 
 

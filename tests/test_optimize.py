@@ -19,7 +19,7 @@ def prims(fn):
 
 
 def unused_work(x):
-    dead = np.exp(x) * 3.0          # never used
+    dead = np.exp(x) * 3.0  # noqa: F841  (never used: dead-code elimination must drop it)
     twice = np.sin(x) + np.sin(x)   # the same subexpression twice
     return twice * x
 

@@ -210,7 +210,8 @@ def test_sweep_catches_a_wrong_rule():
     """The sweep is not vacuous: a rule whose adjoint is wrong (cos'(x) = sin(x)) fails it."""
     from srcad.rules import defprim
     from srcad.rules.ops import sin
-    defprim("_selftest_cos", np.cos, ("impl", "selftest_cos"), vjp=(lambda g, ans, x: g * sin(x),), samples=[(0.7,)])
+    defprim("_selftest_cos", np.cos, ("impl", "selftest_cos"),
+            vjp=(lambda g, ans, x: g * sin(x),), samples=[(0.7,)])
     try:
         with pytest.raises(AssertionError):
             check_sample("_selftest_cos", (0.7,))

@@ -106,7 +106,8 @@ def prim_of(obj):
 
 
 def _load_tables():
-    from . import core, elementwise, arrays, linalg, reductions, shaping, linalg_decompositions, assembly   # noqa: F401  (registration side effects)
+    from . import (core, elementwise, arrays, linalg, reductions, shaping,  # noqa: F401  (registration side effects)
+                   linalg_decompositions, assembly)
 
 
 _load_tables()

@@ -190,7 +190,8 @@ defprim("where", np.where, arg_names=("condition", "x", "y"), functions=(np.wher
         vjp=(ZERO,
              lambda g, ans, c, x, y: _adjoint_of_where(where(c, g, 0.0), x),
              lambda g, ans, c, x, y: _adjoint_of_where(where(c, 0.0, g), y)),
-        samples=[(np.array([True, False, True]), np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])),
+        samples=[(np.array([True, False, True]), np.array([1.0, 2.0, 3.0]),
+                  np.array([4.0, 5.0, 6.0])),
                  (np.array([[True], [False]]), np.array([1.0, 2.0]), 0.5)])
 defprim("clip", np.clip, arg_names=("x", "a_min", "a_max"), functions=(np.clip,),
         methods=("clip",), kind=lambda x, lo, hi: K.floating(x) if x.is_numeric else K.UNKNOWN,
@@ -211,7 +212,8 @@ def _sinc_grad2(ans, x):
 unary("sinc", np.sinc, lambda ans, x: sinc_grad(x),
       samples=[(0.7,), (_ARRAY - 0.5,), (np.array([0.0, 1.5, -2.0]),)],
       doc="sin(pi x) / (pi x); sinc'(0) = 0")
-defprim("sinc_grad", runtime.sinc_grad, ("runtime", "sinc_grad"), kind=K.floating, shape_from="args",
+defprim("sinc_grad", runtime.sinc_grad, ("runtime", "sinc_grad"), kind=K.floating,
+        shape_from="args",
         jvp=(lambda dx, ans, x: dx * _sinc_grad2(ans, x),),
         vjp=(lambda g, ans, x: g * _sinc_grad2(ans, x),),
         samples=[(0.7,), (_ARRAY - 0.5,), (np.array([0.0, 1.5, -2.0]),)],

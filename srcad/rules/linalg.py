@@ -34,7 +34,8 @@ def _matmul_kind(a, b):
 
 def _matmul_vjp_a(g, ans, a, b):
     ka, kb = a.kind, b.kind
-    if not (ka.is_array and kb.is_array) or (min(ka.ndim, kb.ndim) == 1 < max(ka.ndim, kb.ndim) - 1):
+    if (not (ka.is_array and kb.is_array)
+            or min(ka.ndim, kb.ndim) == 1 < max(ka.ndim, kb.ndim) - 1):
         return g._op("matmul_vjp", g, a, b, 0)
     if ka.ndim == 1 and kb.ndim == 1:
         return g * b
@@ -49,7 +50,8 @@ def _matmul_vjp_a(g, ans, a, b):
 
 def _matmul_vjp_b(g, ans, a, b):
     ka, kb = a.kind, b.kind
-    if not (ka.is_array and kb.is_array) or (min(ka.ndim, kb.ndim) == 1 < max(ka.ndim, kb.ndim) - 1):
+    if (not (ka.is_array and kb.is_array)
+            or min(ka.ndim, kb.ndim) == 1 < max(ka.ndim, kb.ndim) - 1):
         return g._op("matmul_vjp", g, a, b, 1)
     if ka.ndim == 1 and kb.ndim == 1:
         return g * a
