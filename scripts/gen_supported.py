@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 # srcad is imported only once the repository root is on sys.path (hence noqa: E402)
 import srcad  # noqa: E402
-from srcad import lower_expr  # noqa: E402
+from srcad import lower_builtins, lower_expr  # noqa: E402
 from srcad.rules import ATTRIBUTES, FUNCTIONS, METHODS, RULES  # noqa: E402
 from srcad.rules.ops import ZERO  # noqa: E402
 
@@ -278,7 +278,7 @@ def _generated_spelling(rule):
 
 def special_rows():
     rows = []
-    for fn in lower_expr._SPECIAL_CALLS:
+    for fn in lower_builtins.SPECIAL_CALLS:
         name = fn.__name__
         rows.append(f"| `{name}` | {_SPECIAL.get(name, '(handled specially; undocumented)')} |")
     return rows

@@ -6,18 +6,17 @@ attribute or global is resolved at transformation time.
 """
 
 import ast
-import builtins
 import inspect
-from dataclasses import dataclass
 
 from . import frontend
 from .builder import Builder
 from .errors import MissingRuleError, NameResolutionError, SrcadError, UnsupportedSyntaxError
 from .ir import Const, Var
+from .lower_builtins import SPECIAL_CALLS, BuiltinLowering
 from .lower_containers import ContainerLowering
 from .nested import DerivativeValue, NestedLowering
 from .rules import ATTRIBUTES, METHODS, RULES, prim_of, subscript_prim
-from .values import (EnumerateValue, LocalFunction, RangeValue, ReversedValue, Static, StaticSeq,
+from .values import (LocalFunction, RangeValue, Static, StaticSeq,
                      ZipValue, from_python, is_atom)
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
@@ -28,15 +27,7 @@ _UNARY = {ast.USub: "neg", ast.UAdd: "pos", ast.Not: "not_"}
 _MAX_INLINE_DEPTH = 50
 
 
-@dataclass
-class Iteration:
-    """A loop's index bounds and how to compute the element at an index."""
-    bounds: tuple
-    element: object          # (index var, builder) -> lowered value
-    is_range: bool = False   # the element is the index itself
-
-
-class ExpressionLowering(ContainerLowering, NestedLowering):
+class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
     def __init__(self, parsed, depth=0):
         self.parsed = parsed
         self.filename = parsed.filename
@@ -311,7 +302,7 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
         if inspect.ismethod(fn) and inspect.isfunction(fn.__func__) and prim_of(fn) is None:
             args = [Const(fn.__self__)] + list(args)       # obj.method(...): self is known
             return self.inline(node, fn.__func__, args, kwargs, builder)
-        special = _SPECIAL_CALLS.get(fn) if _hashable(fn) else None
+        special = SPECIAL_CALLS.get(fn) if _hashable(fn) else None
         if special is not None:
             return getattr(self, special)(node, args, kwargs, builder)
         prim = prim_of(fn)
@@ -454,137 +445,6 @@ class ExpressionLowering(ContainerLowering, NestedLowering):
     def expr_Lambda(self, node, env, builder):
         return self.local_function(node, env)
 
-    # ----- builtins with meaning at transformation time --------------------------------------
-    def call_range(self, node, args, kwargs, builder):
-        atoms = [self.atom(a, builder, node) for a in args]
-        if not 1 <= len(atoms) <= 3 or kwargs:
-            self.refuse(node, "range() with these arguments")
-        if len(atoms) == 1:
-            atoms = [Const(0), atoms[0], Const(1)]
-        elif len(atoms) == 2:
-            atoms.append(Const(1))
-        return RangeValue(*atoms)
-
-    def call_zip(self, node, args, kwargs, builder):
-        return ZipValue(args)
-
-    def call_enumerate(self, node, args, kwargs, builder):
-        return EnumerateValue(args[0], self.atom(args[1], builder, node) if len(args) > 1
-                              else Const(0))
-
-    def call_reversed(self, node, args, kwargs, builder):
-        return ReversedValue(args[0])
-
-    def call_list(self, node, args, kwargs, builder):
-        """list(seq): dispatched by the callee object, so `builtins.list` or an alias is a list."""
-        return self.call_sequence(node, args, "list")
-
-    def call_tuple(self, node, args, kwargs, builder):
-        """tuple(seq): dispatched by the callee object, like list()."""
-        return self.call_sequence(node, args, "tuple")
-
-    def call_sequence(self, node, args, tag):
-        """list()/tuple() of a sequence known at compile time; a runtime one is refused."""
-        if len(args) == 1 and isinstance(args[0], StaticSeq):
-            return StaticSeq(list(args[0].items), tag)
-        self.refuse(node, "list()/tuple() of a runtime value")
-
-    def call_len(self, node, args, kwargs, builder):
-        seq = args[0]
-        if isinstance(seq, StaticSeq):
-            return Const(len(seq.items))
-        if isinstance(seq, RangeValue):
-            return self.emit("range_len", [seq.start, seq.stop, seq.step], builder, node)
-        return self.emit("len", [self.atom(seq, builder, node)], builder, node)
-
-    def call_isinstance(self, node, args, kwargs, builder):
-        value = args[0]
-        if isinstance(value, Const) and isinstance(args[1], Static):
-            return Const(isinstance(value.value, args[1].obj))
-        if isinstance(value, Var) and isinstance(args[1], Static):
-            return self.isinstance_by_kind(node, value, args[1].obj)
-        self.refuse(node, "isinstance() on this value")
-
-    def isinstance_by_kind(self, node, var, types):
-        types = types if isinstance(types, tuple) else (types,)
-        python = {"float": float, "int": int, "bool": bool, "list": list, "tuple": tuple,
-                  "dict": dict, "none": type(None)}
-        import numpy as np
-        if var.kind.tag == "array":
-            return Const(any(t is np.ndarray for t in types))
-        if var.kind.tag in python:
-            return Const(any(issubclass(python[var.kind.tag], t) for t in types))
-        self.refuse(node, "isinstance() on a value whose type srcad does not know here")
-
-    def call_sum(self, node, args, kwargs, builder):
-        seq = args[0]
-        if not isinstance(seq, StaticSeq) or kwargs:
-            self.refuse(node, "sum() over a runtime sequence; use np.sum, or a loop")
-        total = self.atom(args[1], builder, node) if len(args) > 1 else Const(0)
-        for item in seq.items:
-            total = self.emit("add", [total, self.atom(item, builder, node)], builder, node)
-        return total
-
-    def call_minmax(self, node, args, kwargs, builder):
-        prim = "maximum" if node.func.id == "max" else "minimum"
-        if len(args) == 1 and isinstance(args[0], StaticSeq):
-            args = args[0].items
-        if len(args) < 2 or kwargs:
-            self.refuse(node, f"{node.func.id}() of a runtime sequence; use np.{prim[:3]}")
-        result = self.atom(args[0], builder, node)
-        for a in args[1:]:
-            result = self.emit(prim, [result, self.atom(a, builder, node)], builder, node)
-        return result
-
-    def call_float(self, node, args, kwargs, builder):
-        atom = self.atom(args[0], builder, node)
-        if isinstance(atom, Const):
-            return Const(float(atom.value))
-        return self.emit("to_float", [atom], builder, node)
-
-    # ----- iteration -------------------------------------------------------------------------
-    def iteration(self, node, env, builder):
-        """How a for loop walks its iterable: index bounds and the element at an index."""
-        value = self.expr(node, env, builder)
-        return self.iteration_of(node, value, builder)
-
-    def iteration_of(self, node, value, builder):
-        if isinstance(value, RangeValue):
-            return Iteration((value.start, value.stop, value.step), lambda i, b: i, True)
-        if isinstance(value, EnumerateValue):
-            inner = self.iteration_of(node, value.seq, builder)
-            return Iteration(inner.bounds, lambda i, b: StaticSeq(
-                [self.emit("add", [value.start, i], b, node), inner.element(i, b)]))
-        if isinstance(value, ZipValue):
-            parts = [self.iteration_of(node, p, builder) for p in value.parts]
-            stop = parts[0].bounds[1]
-            for p in parts[1:]:
-                stop = self.emit("minimum", [stop, p.bounds[1]], builder, node)
-            return Iteration((Const(0), stop, Const(1)),
-                             lambda i, b: StaticSeq([p.element(i, b) for p in parts]))
-        if isinstance(value, ReversedValue):
-            inner = self.iteration_of(node, value.seq, builder)
-            n = self.length_of(node, inner, builder)
-            last = self.emit("sub", [n, Const(1)], builder, node)
-            return Iteration((Const(0), n, Const(1)), lambda i, b: inner.element(
-                self.position(node, inner, self.emit("sub", [last, i], b, node), b), b))
-        seq = self.atom(value, builder, node)
-        n = self.emit("len", [seq], builder, node)
-        return Iteration((Const(0), n, Const(1)),
-                         lambda i, b: self.emit("getitem", [seq, i], b, node))
-
-    def length_of(self, node, iteration, builder):
-        start, stop, step = iteration.bounds
-        if isinstance(start, Const) and start.value == 0 and isinstance(step, Const) and \
-                step.value == 1:
-            return stop
-        return self.emit("range_len", [start, stop, step], builder, node)
-
-    def position(self, node, iteration, k, builder):
-        """The loop index that visits the k-th element (k counted from 0)."""
-        start, _, step = iteration.bounds
-        return self.emit("add", [start, self.emit("mul", [k, step], builder, node)], builder, node)
-
 
 def _is_srcad_transform(fn):
     from . import api
@@ -637,9 +497,3 @@ def _hashable(obj):
         return True
     except TypeError:
         return False
-
-
-_SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerate",
-                  reversed: "call_reversed", list: "call_list", tuple: "call_tuple",
-                  len: "call_len", isinstance: "call_isinstance", builtins.sum: "call_sum",
-                  max: "call_minmax", min: "call_minmax", float: "call_float"}
