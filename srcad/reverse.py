@@ -10,7 +10,7 @@ computes (the to-be-recorded set), and the reverse body pops them.
 """
 
 from . import kinds as K
-from .analysis import bound_vars, reads, substitute, varied_vars
+from .analysis import bound_vars, reads, substitute, substitute_block, varied_vars
 from .builder import Builder, Sym
 from .errors import NonDifferentiableError, SrcadError, not_differentiable
 from .ir import Block, Const, Eqn, For, Function, If, Var, While
@@ -245,8 +245,8 @@ class Sweep:
         else_block = Block(fwd_else, stmt.orelse.results + none_else + tuple(need_else))
         forward_if = If(stmt.cond, then_block, else_block, stmt.outs + tuple(exports), stmt.line)
         mapping = dict(zip(need_then + need_else, exports))
-        rev_then = Block(substitute(rev_then.stmts, mapping), rev_then.results)
-        rev_else = Block(substitute(rev_else.stmts, mapping), rev_else.results)
+        rev_then = substitute_block(rev_then, mapping)     # results too: a contribution may
+        rev_else = substitute_block(rev_else, mapping)     # be an exported value itself
         outs = tuple(Var(u.hint and "b" + u.hint, u.kind, _shaped_like(u)) for u in outer)
         rb.append(If(stmt.cond, rev_then, rev_else, outs, stmt.line))
         for u, out in zip(outer, outs):

@@ -444,3 +444,16 @@ def test_loop_slots_never_clobber_a_value_an_inlined_expression_reads_later():
     assert srcad.jvp(start_read_after_loop_through_helper)(1.25, 1.0)[0] == pytest.approx(2.75)
     value, grad = srcad.value_and_grad(adjoint_loop_after_inlined_product)(np.ones(3))
     assert value == pytest.approx(6.0) and np.allclose(grad, 2.0)
+
+
+def branch_contribution_is_an_exported_value(x0, x1):
+    if (np.broadcast_to(0.5, (3,)) @ np.broadcast_to(0.5, (3,))) > 0.5:
+        x0 *= np.tanh(np.sin(0.5))
+    return np.sum(x0)
+
+
+def test_a_branch_adjoint_that_is_a_value_computed_in_the_branch():
+    # regression (long fuzz profile): the reverse branch yielded the forward branch's own
+    # value instead of its exported copy, and verification failed
+    assert srcad.grad(branch_contribution_is_an_exported_value)(1.1, np.ones(3)) == \
+        pytest.approx(np.tanh(np.sin(0.5)))
