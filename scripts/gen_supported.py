@@ -285,6 +285,17 @@ def special_rows():
 
 
 # ----- the page --------------------------------------------------------------------------------
+def _scipy_note():
+    """The SciPy rules, from srcad.rules.scipy_rules' docstring: srcad registers them only
+    once the user has imported SciPy, so this page (generated without SciPy) cannot list them
+    from the table."""
+    from srcad.rules import scipy_rules
+    listing = scipy_rules.__doc__.split("\n\n")[-1].rstrip()
+    return ("Registered when the SciPy module is already imported (srcad never imports SciPy; "
+            "`pip install -e '.[scipy]'`), each with adjoint and tangent rules checked by "
+            "`tests/test_scipy_rules.py`:\n\n```text\n" + listing + "\n```")
+
+
 def render():
     out = [HEADER]
     out += ["## Python constructs", "",
@@ -311,6 +322,7 @@ def render():
             "refuses when a value that depends on a `wrt` argument flows there."), "",
             "| primitive | written as | reverse | forward | notes |", "|---|---|---|---|---|"]
     out += function_rows(user_facing=True)
+    out += ["", "## SciPy (optional)", "", _scipy_note(), ""]
     out += ["", "## Primitives that appear only in generated code", "",
             ("Derivative rules emit these; you will meet them when you read "
             "`srcad.source(g)`. They are primitives too, so derivative code can be "
