@@ -63,6 +63,13 @@ class Builder:
             return eqn.args[0]
         return None
 
+    def reciprocal_of(self, atom):
+        """x if `atom` is 1 / x (emitted here), else None: a * (1 / x) is one division."""
+        eqn = self.defined_by.get(atom)
+        if eqn is None or eqn.prim != "div" or not is_const(eqn.args[0], 1):
+            return None
+        return eqn.args[1]
+
     def scaled(self, atom):
         """(c, x) if `atom` is c * x or x * c for a number c (emitted here), else None."""
         eqn = self.defined_by.get(atom)
@@ -73,12 +80,30 @@ class Builder:
                 return eqn.args[k], eqn.args[1 - k]
         return None
 
+    def sigmoid_of(self, div_args):
+        """z if `div_args` are the operands of 1 / (1 + exp(-z)), else None. The sigmoid
+        is one primitive so that its derivative σ(1 - σ) reads only its output, as a
+        hand-written backward pass does, instead of exp(-z) and 1 + exp(-z) as well."""
+        one, denominator = div_args
+        add = self.defined_by.get(denominator)
+        if not _is_number(one) or one.value != 1 or add is None or add.prim != "add":
+            return None
+        for k in (0, 1):
+            exp = self.defined_by.get(add.args[1 - k])
+            if _is_number(add.args[k]) and add.args[k].value == 1 and exp is not None \
+                    and exp.prim == "exp" and self.negated(exp.args[0]) is not None:
+                return self.negated(exp.args[0])
+        return None
+
     def rewrite(self, prim, args):
-        """x * -1 -> -x;  a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b;
+        """1 / (1 + exp(-z)) -> logistic(z);  a * (1 / x) -> a / x;  x * -1 -> -x;
+        a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b;
         -(-a) -> a;  (-a) * b, a * (-b), (-a) / b -> -(a * b), -(a * b), -(a / b): signs move
         outwards, where they cancel or become a subtraction."""
         if prim == "neg" and self.negated(args[0]) is not None:
             return self.negated(args[0])
+        if prim == "div" and self.sigmoid_of(args) is not None:
+            return self.emit("logistic", self.sigmoid_of(args))
         if prim in ("mul", "div"):
             for k in (0, 1) if prim == "mul" else (0,):
                 inner = self.negated(args[k])
@@ -87,6 +112,9 @@ class Builder:
                     return self.emit("neg", self.emit(prim, *rest))
         if prim == "mul":
             for k in (0, 1):
+                denominator = self.reciprocal_of(args[1 - k])
+                if denominator is not None:
+                    return self.emit("div", args[k], denominator)
                 if is_const(args[k], -1) and isinstance(args[1 - k], Var):
                     return self.emit("neg", args[1 - k])
                 spread = self.broadcast_scalar(args[k], args[1 - k])

@@ -1,8 +1,10 @@
 """Calls to the user's own module-level functions: transformed once, called by name.
 
-A helper is not inlined into every caller: its derivative is generated once, as two
+A helper called from one place is inlined there (ExpressionLowering.called_once): its code
+reads as a person would write the gradient by hand. A helper called from several places, or
+recursively, is not inlined into every caller: its derivative is generated once, as two
 functions, and the caller's derivative calls them by name, so the generated source stays
-readable and recursion works.
+short and recursion works.
 
     v3, res_layer = fwd_layer(h, W, b)       # the helper's forward sweep, with residuals
     ...

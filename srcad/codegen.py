@@ -388,6 +388,18 @@ class Writer:
         positional, keywords = self.split_args(rule, eqn, args)
         return ast.Call(ast.parse(dotted, mode="eval").body, positional, keywords)
 
+    def syntax_template(self, rule, eqn, args, template):
+        """An expression written out in full, its argument names standing for the arguments."""
+        if rule.math and all(a.kind.is_scalar for a in eqn.args):
+            template = rule.math
+        by_name = dict(zip(rule.arg_names, args))
+
+        class Substitute(ast.NodeTransformer):
+            def visit_Name(self, node):
+                return by_name.get(node.id, node)
+
+        return Substitute().visit(ast.parse(template, mode="eval").body)
+
     def syntax_runtime(self, rule, eqn, args, name):
         self.namespace[name] = getattr(runtime, name, None) or rule.impl
         positional, keywords = self.split_args(rule, eqn, args)

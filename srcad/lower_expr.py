@@ -34,6 +34,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         self.depth = depth
         self.origins = {}            # a loop's carried var -> the value it starts from
         self.views = set()           # values that may share memory with another array
+        self.inlining = frozenset()  # the user functions whose code is being inlined here
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -309,7 +310,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         if prim is not None:
             return self.bind_and_emit(prim, args, kwargs, builder, node)
         if inspect.isfunction(fn):
-            if _called_by_name(fn) and _all_atoms(args, kwargs):
+            if _called_by_name(fn) and _all_atoms(args, kwargs) and not self.called_once(node, fn):
                 return self.call_helper(node, fn, args, kwargs, builder)
             return self.inline(node, fn, args, kwargs, builder)
         raise MissingRuleError(
@@ -364,7 +365,19 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             unwrapped = getattr(fn, "__wrapped__", None)
             if unwrapped is not None:
                 parsed = frontend.parse(unwrapped)
-        return self.inline_parsed(node, parsed, {}, args, kwargs, builder)
+        return self.inline_parsed(node, parsed, {}, args, kwargs, builder, fn)
+
+    def called_once(self, node, fn):
+        """True when this is the only call of `fn` written in the function being lowered and
+        fn is not already being inlined: its code then goes in place, as a person writing the
+        gradient by hand would put it, instead of a forward and a backward helper with a
+        residual tuple between them. Helpers called from several places stay called by name."""
+        if fn in self.inlining:
+            return False
+        written = ast.unparse(node.func)
+        sites = sum(isinstance(n, ast.Call) and ast.unparse(n.func) == written
+                    for n in ast.walk(self.parsed.node))
+        return sites == 1 and not _inside_comprehension(self.parsed.node, node)
 
     def call_helper(self, node, fn, args, kwargs, builder):
         """A call of a module-level function stays a call; it is differentiated as a unit."""
@@ -387,12 +400,13 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
                                  lines=self.parsed.lines)
         return self.inline_parsed(node, parsed, local.env, args, kwargs, builder)
 
-    def inline_parsed(self, node, parsed, outer_env, args, kwargs, builder):
+    def inline_parsed(self, node, parsed, outer_env, args, kwargs, builder, fn=None):
         from .lower import FALLTHROUGH, Lowering, _check_signature
         _check_signature(parsed.node, parsed)
         env = dict(outer_env)
         env.update(self.bind_params(node, parsed, args, kwargs))
         inner = Lowering(parsed, self.depth + 1)
+        inner.inlining = self.inlining | {fn}
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         saved, first = builder.line, len(builder.stmts)
@@ -471,6 +485,13 @@ def _called_by_name(fn):
     are inlined."""
     return "<locals>" not in fn.__qualname__ and fn.__name__ != "<lambda>" and \
         getattr(fn, "__srcad__", None) is None and not _one_expression(fn)
+
+
+def _inside_comprehension(tree, target):
+    """True when `target` sits in a comprehension, which is unrolled once per element."""
+    comprehensions = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    return any(isinstance(n, comprehensions) and any(m is target for m in ast.walk(n))
+               for n in ast.walk(tree))
 
 
 def _one_expression(fn):

@@ -457,3 +457,25 @@ def test_a_branch_adjoint_that_is_a_value_computed_in_the_branch():
     # value instead of its exported copy, and verification failed
     assert srcad.grad(branch_contribution_is_an_exported_value)(1.1, np.ones(3)) == \
         pytest.approx(np.tanh(np.sin(0.5)))
+
+
+def countdown(x, n):
+    if n == 0:
+        return x
+    y = np.sin(x)
+    return countdown(y, n - 1) * 2.0
+
+
+def calls_countdown_once(x):
+    return countdown(x, 3)
+
+
+def test_a_helper_called_once_is_inlined_and_recursion_still_works():
+    W1, b1 = rng.normal(size=(3, 4)), rng.normal(size=4)
+    g = srcad.grad(lambda W, b, x: np.sum(layer(x, W, b)), wrt=(0, 1))
+    text = srcad.source(g, W1, b1, X)
+    assert "fwd_" not in text and "np.tanh" in text
+    srcad.check_grad(lambda W, b, x: np.sum(layer(x, W, b)), W1, b1, X, wrt=(0, 1))
+    x = 0.4
+    expected = 8.0 * np.cos(x) * np.cos(np.sin(x)) * np.cos(np.sin(np.sin(x)))
+    assert srcad.grad(calls_countdown_once)(x) == pytest.approx(expected, rel=1e-13)

@@ -149,3 +149,33 @@ def test_supported_page_is_current():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_supported.py"),
                              "--check"], check=False, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+TUTORIAL_LOSS = '''import numpy as np
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+def mse_loss(params, x, y):
+    (W1, b1), (W2, b2), (W3, b3) = params
+    h1 = sigmoid(x @ W1 + b1)
+    h2 = sigmoid(h1 @ W2 + b2)
+    return np.mean((h2 @ W3 + b3 - y) ** 2)
+'''
+
+
+def test_tutorial_shows_the_mlp_gradient_srcad_generates_now(tmp_path, monkeypatch):
+    """The tutorial's generated-code listing is srcad's output for its loss, line numbers
+    included (the loss is written at the lines the listing's comments name)."""
+    import numpy as np
+    (tmp_path / "tutorial_loss.py").write_text(TUTORIAL_LOSS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import tutorial_loss
+    params = [(np.ones((1, 10)), np.zeros(10)), (np.ones((10, 10)), np.zeros(10)),
+              (np.ones((10, 1)), np.zeros(1))]
+    x = np.ones((4, 1))
+    generated = srcad.source(srcad.grad(tutorial_loss.mse_loss), params, x, x)
+    text = (DOCS / "tutorial.md").read_text()
+    start = text.index("```python\ndef grad_mse_loss") + len("```python\n")
+    assert text[start:text.index("```", start)].rstrip() == generated.rstrip()

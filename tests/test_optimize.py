@@ -104,3 +104,30 @@ def test_passes_keep_the_reverse_function_equal_under_the_interpreter():
     derived = reverse.adjoint(fn, (0,), mode="value_and_grad")
     assert ir.evaluate(optimize.simplify(derived), 0.7) == pytest.approx(
         ir.evaluate(derived, 0.7))
+
+
+def logistic_pieces(z):
+    e = np.exp(-z)
+    s = 1 / (1 + e)              # integer ones, and exp(-z) still read below
+    return np.sum(s * e + s)
+
+
+def test_the_sigmoid_is_one_primitive_whose_derivative_reads_its_output():
+    x = np.linspace(-2.0, 2.0, 5)
+    g = srcad.grad(lambda z: np.sum(1.0 / (1.0 + np.exp(-z))))
+    text = code(srcad.source(g, x))
+    assert "1.0 / (1.0 + np.exp(-z))" in text and "* (1.0 - " in text
+    s = 1.0 / (1.0 + np.exp(-x))
+    np.testing.assert_allclose(g(x), s * (1.0 - s), rtol=1e-14)
+    scalar = srcad.grad(lambda z: 1.0 / (1.0 + np.exp(-z)))
+    assert "math.exp(-z)" in srcad.source(scalar, 0.3)
+    sigma = 1.0 / (1.0 + np.exp(-0.3))
+    assert scalar(0.3) == pytest.approx(sigma * (1.0 - sigma), rel=1e-14)
+    srcad.check_grad(logistic_pieces, x)
+    _, tangent = srcad.jvp(logistic_pieces)(x, np.ones_like(x))
+    assert tangent == pytest.approx(np.sum(srcad.grad(logistic_pieces)(x)), rel=1e-12)
+
+
+def test_a_product_with_a_reciprocal_is_one_division():
+    text = code(srcad.source(srcad.grad(lambda x: np.sum(np.log(x))), np.ones(3)))
+    assert "/ x" in text and "1.0 / x" not in text

@@ -30,9 +30,10 @@ _BROADCAST_PAIRS = [
 ]
 
 
-def unary(name, impl, deriv, *, math_name=None, functions=(), methods=(), samples=None, doc=""):
+def unary(name, impl, deriv, *, math_name=None, functions=(), methods=(), samples=None, doc="",
+          syntax=None):
     """An elementwise function with derivative `deriv(ans, x)` (a rule-language expression)."""
-    defprim(name, impl, ("call", f"np.{name}"), math=math_name,
+    defprim(name, impl, syntax or ("call", f"np.{name}"), math=math_name,
             functions=(impl,) + tuple(functions), methods=methods,
             kind=K.floating, shape_from="args", doc=doc,
             jvp=(lambda dx, ans, x: dx * deriv(ans, x),),
@@ -98,6 +99,17 @@ unary("cos", np.cos, lambda ans, x: -sin(x), math_name="math.cos", functions=(ma
 unary("tan", np.tan, lambda ans, x: 1.0 + ans * ans, math_name="math.tan",
       functions=(math.tan,))
 unary("exp", np.exp, lambda ans, x: ans, math_name="math.exp", functions=(math.exp,))
+
+
+def logistic(x):
+    """1 / (1 + e^-x), the sigmoid; see Builder.rewrite, which recognises it."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+unary("logistic", logistic, lambda ans, x: ans * (1.0 - ans),
+      syntax=("template", "1.0 / (1.0 + np.exp(-x))"), math_name="1.0 / (1.0 + math.exp(-x))",
+      samples=[(_POS,), (_ARRAY - 0.5,)],
+      doc="what `1 / (1 + np.exp(-z))` lowers to: its derivative σ(1 - σ) reads only the output")
 unary("log", np.log, lambda ans, x: 1.0 / x, math_name="math.log", functions=(math.log,))
 unary("sqrt", np.sqrt, lambda ans, x: 0.5 / ans, math_name="math.sqrt",
       functions=(math.sqrt,))
