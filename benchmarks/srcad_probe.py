@@ -95,9 +95,12 @@ def call_overhead(g, args, time_call):
     Every cache entry holding the generated function (srcad keeps more than one cache) is
     swapped for a no-op while timing, so the figure is the wrapper's own work (argument
     kinds, cache lookup, one call), free of the noise of subtracting two timings of the
-    array work.
+    array work. A scalar derivative written into the wrapper itself cannot be swapped out:
+    there the figure is the wrapper's time minus the generated function's.
     """
     compiled = generated(g).function
+    if compiled is g.__srcad__.inlined:
+        return time_call(g, args) - time_call(compiled, args)
     slots = [(cache, key) for cache in vars(g.__srcad__).values() if isinstance(cache, dict)
              for key, value in cache.items() if value is compiled]
     if not slots:

@@ -65,12 +65,19 @@ def compile_function(fn, name, comments=True):
     """Generate, compile and return `Generated` for the IR function `fn`."""
     writer = Writer(fn, comments)
     source = writer.function_source(name)
-    filename = f"<srcad {name} #{next(_counter)}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    USER_FILES[filename] = fn.filename
+    filename = register_source(source, fn.filename, name)
     namespace = writer.namespace
     exec(compile(source, filename, "exec"), namespace)
     return Generated(source, namespace[name], namespace, filename)
+
+
+def register_source(source, user_file, name="wrapper"):
+    """A file name for generated source, registered in linecache so that tracebacks show
+    its lines, and mapped to the user's file its `# line N:` comments refer to."""
+    filename = f"<srcad {name} #{next(_counter)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    USER_FILES[filename] = USER_FILES.get(user_file, user_file)
+    return filename
 
 
 class Writer:

@@ -196,3 +196,20 @@ def test_golden_sine_mlp_loss_gradient():
         path.write_text(text)
     assert text == path.read_text(), f"generated source changed; diff against {path}"
     assert "for " not in text.replace("# line", "")     # no per-element Python loops
+
+
+def test_the_first_scalar_specialisation_runs_inside_the_wrapper_and_others_still_dispatch():
+    import linecache
+
+    def f(x, n):
+        return np.sum(x ** n)
+    g = srcad.grad(f)
+    assert g(2.0, 3) == pytest.approx(12.0)              # (float, int): inlined in the wrapper
+    wrapper = "".join(linecache.getlines(g.__code__.co_filename))
+    assert "if x.__class__ is float and n.__class__ is int:" in wrapper
+    assert g(2.0, 2.0) == pytest.approx(4.0)             # (float, float): through the cache
+    np.testing.assert_allclose(g(np.array([1.0, 2.0]), 2), [2.0, 4.0])
+    assert g(np.float64(2.0), 3) == pytest.approx(12.0)
+    assert g(2.0, 3) == pytest.approx(12.0)
+    with pytest.raises(TypeError, match="int"):
+        g(2, 3)

@@ -176,3 +176,15 @@ def test_in_place_update_of_a_view_is_refused():
     f, _ = _define("def f(x):\n    y = x[:2]\n    y += 1.0\n    return np.sum(x * x)\n")
     with pytest.raises(UnsupportedSyntaxError, match="view"):
         srcad.grad(f)(np.ones(3))
+
+
+def test_an_error_on_the_inlined_scalar_path_names_the_generated_and_the_user_line():
+    def f(x, y):
+        return np.log(x) * y
+    g = srcad.grad(f, wrt=(0, 1))
+    assert g(2.0, 3.0) == pytest.approx((1.5, np.log(2.0)))
+    with pytest.raises(ZeroDivisionError) as info:
+        g(0.0, 3.0)
+    note = "\n".join(info.value.__notes__)
+    assert "raised by generated code <srcad grad_f wrapper" in note
+    assert "return np.log(x) * y" in note and __file__ in note
