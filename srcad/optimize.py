@@ -165,8 +165,10 @@ def _cse_compound(stmt, seen, rename):
 # ----- finishing gradients -------------------------------------------------------------------
 def finish_known_structures(fn):
     """`finish_adjoint([[bW, bb]], params)` -> `[(bW, bb)]` where the adjoint already has every
-    slot and the parameter's kinds say which slots are tuples: no runtime walk per call."""
+    slot and the parameter's kinds say which slots are tuples: no runtime walk per call. The
+    same for a list adjoint that a loop over every index fills one slot at a time."""
     from .ir import walk_eqns
+    fn = _finish_loop_filled_lists(fn)
     defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
 
     def rewrite(block):
@@ -177,6 +179,88 @@ def finish_known_structures(fn):
             stmts.extend(built or [stmt])
         return Block(stmts, block.results)
     return _replace_body(fn, _map_blocks(fn.body, rewrite))
+
+
+def _finish_loop_filled_lists(fn):
+    """`acc = empty_adjoint(params)`, a loop over `range(len(params))` whose body only does
+    `acc = add_at(acc, i, [bW, bb])`, then `finish_adjoint(acc, params)`: every slot is
+    written once with finished values, so writing `(bW, bb)` makes the list final."""
+    from .analysis import substitute_block
+    from .ir import walk_eqns
+    defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
+    loops = {o: (stmt, j) for stmt in _walk_stmts(fn.body) if isinstance(stmt, For)
+             for j, o in enumerate(stmt.outs)}
+    finished, retyped = {}, {}
+    for eqn in walk_eqns(fn.body):
+        if eqn.prim == "finish_adjoint" and eqn.args[0] in loops:
+            item = _loop_filled_item(eqn.args[1], *loops[eqn.args[0]], defs)
+            if item is not None:
+                finished[eqn.out] = eqn.args[0]
+                retyped[item] = eqn.args[1].kind.items[0]
+    if not finished:
+        return fn
+
+    def rewrite(block):
+        stmts = []
+        for stmt in block.stmts:
+            if isinstance(stmt, Eqn) and stmt.out in finished:
+                continue
+            if isinstance(stmt, Eqn) and stmt.out in retyped:
+                kind = retyped[stmt.out]
+                stmt = Eqn(stmt.outs, "make_tuple" if kind.tag == "tuple" else "make_list",
+                           stmt.args, stmt.line)
+            stmts.append(stmt)
+        return Block(stmts, block.results)
+    return _replace_body(fn, substitute_block(_map_blocks(fn.body, rewrite), finished))
+
+
+def _loop_filled_item(seq, loop, j, defs):
+    """The item equation of `add_at(acc, i, item)` when `loop` fills every slot of the list
+    `seq` exactly once through carry j, with an item of finished values; else None."""
+    kind = seq.kind
+    if kind.tag != "list" or not kind.items or len(set(kind.items)) != 1 or \
+            kind.items[0].tag not in ("list", "tuple") or kind.items[0].items is None:
+        return None
+    stop = defs.get(loop.stop)
+    if not (is_const_int(loop.start, 0) and is_const_int(loop.step, 1) and stop is not None
+            and stop.prim == "len" and stop.args[0] is seq):
+        return None
+    start = defs.get(loop.carry_init[j])
+    write = defs.get(loop.body.results[j])
+    if start is None or start.prim != "empty_adjoint" or start.args[0] is not seq or \
+            write is None or write.prim != "add_at" or \
+            write.args[:2] != (loop.carry_params[j], loop.index) or \
+            _use_counts(loop.body).get(loop.carry_params[j]) != 1:
+        return None
+    item = defs.get(write.args[2])
+    slots = kind.items[0].items
+    if item is None or item.prim not in ("make_list", "make_tuple") or \
+            len(item.args) != len(slots) or \
+            not all(isinstance(a, Var) and a.kind == k and (k.is_array or k.is_float_scalar)
+                    for a, k in zip(item.args, slots)):
+        return None
+    return item.out
+
+
+def is_const_int(atom, value):
+    return isinstance(atom, Const) and type(atom.value) is int and atom.value == value
+
+
+def _walk_stmts(block):
+    for stmt in block.stmts:
+        yield stmt
+        for inner in _inner_blocks(stmt):
+            yield from _walk_stmts(inner)
+
+
+def _inner_blocks(stmt):
+    if isinstance(stmt, If):
+        return (stmt.then, stmt.orelse)
+    if isinstance(stmt, For):
+        return (stmt.body,)
+    if isinstance(stmt, While):
+        return (stmt.cond, stmt.body)
+    return ()
 
 
 def _finished(eqn, defs):

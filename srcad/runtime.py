@@ -14,11 +14,12 @@ def unbroadcast(g, x):
         return g if shape or type(g) is not np.ndarray or type(x) is np.ndarray else g[()]
     extra = np.ndim(g) - len(shape)
     if extra:
-        g = g.sum(axis=tuple(range(extra))) if type(g) is np.ndarray else \
-            np.sum(g, axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
+        axis = 0 if extra == 1 else tuple(range(extra))
+        g = g.sum(axis=axis) if type(g) is np.ndarray else np.sum(g, axis=axis)
+    if 1 in shape:
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
     dtype = getattr(x, "dtype", None)
     if dtype is not None and g.dtype != dtype and dtype.kind == "f":
         g = g.astype(dtype)
@@ -88,7 +89,8 @@ def finish_adjoint(acc, x):
         return {k: finish_adjoint(acc.get(k), v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         acc = acc if acc is not None else [None] * len(x)
-        return type(x)(finish_adjoint(a, v) for a, v in zip(acc, x))
+        items = [finish_adjoint(a, v) for a, v in zip(acc, x)]
+        return items if type(x) is list else tuple(items) if type(x) is tuple else type(x)(items)
     if acc is None:
         return zeros_like(x)
     if isinstance(x, np.ndarray):

@@ -227,7 +227,7 @@ def test_layer_loop_source_has_one_loop_forward_one_backward():
     g(LAYERS, X, Y)
     text = srcad.source(g)
     assert len([line for line in text.splitlines() if line.strip().startswith("for ")]) == 2
-    assert "add_at(bparams, " in text and "[bW, bb]" in text
+    assert "add_at(bparams, i, (bW, bb))" in text and "finish_adjoint" not in text
 
 
 def test_tape_records_only_what_the_reverse_sweep_reads():

@@ -82,6 +82,41 @@ def test_container_adjoints_are_assembled_and_finished_statically():
     assert "add_at" not in text and "finish_adjoint" not in text
 
 
+def layers_loss(params, x):
+    for W, b in params:
+        x = np.tanh(x @ W + b)
+    return np.sum(x)
+
+
+def layers_loss_reading_the_first_bias_again(params, x):
+    for W, b in params:
+        x = np.tanh(x @ W + b)
+    return np.sum(x) + np.sum(params[0][1] ** 2)
+
+
+@pytest.mark.parametrize("loss", [layers_loss, layers_loss_reading_the_first_bias_again])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("pair", [tuple, list])
+def test_a_list_adjoint_a_loop_fills_slot_by_slot_needs_no_finishing(loss, dtype, pair):
+    rng = np.random.default_rng(1)
+    params = [pair((rng.normal(size=(3, 2)).astype(dtype), rng.normal(size=2).astype(dtype))),
+              pair((rng.normal(size=(2, 1)).astype(dtype), rng.normal(size=1).astype(dtype)))]
+    x = rng.normal(size=(4, 3))          # float64 data: float32 adjoints need a cast
+    g = srcad.grad(loss)
+    grads = g(params, x)
+    text = code(srcad.source(g, params, x))
+    simple = loss is layers_loss and dtype is np.float64
+    assert ("finish_adjoint" not in text) == simple
+    assert type(grads) is list and all(type(slot) is pair for slot in grads)
+    assert all(gp.shape == p.shape and gp.dtype == p.dtype
+               for slot, ps in zip(grads, params) for gp, p in zip(slot, ps))
+    numeric = srcad.numeric_grad(loss, params, x)
+    for slot, expected in zip(grads, numeric):
+        for gp, e in zip(slot, expected):
+            np.testing.assert_allclose(gp, e, rtol=1e-3 if dtype is np.float32 else 1e-6,
+                                       atol=1e-3 if dtype is np.float32 else 1e-8)
+
+
 def test_shape_queries_ask_the_inputs():
     def f(x):
         return np.mean((x - 1.0) ** 2)
