@@ -131,7 +131,7 @@ def test_exported_mlp_gradient_with_containers(tmp_path):
     g = srcad.grad(mlp)
     expected = g(params, x)
     text = srcad.export(g)
-    assert "def finish_adjoint(" in text and "def add_any(" in text     # helpers of helpers
+    assert "def add_at(" in text and "def add_any(" in text     # helpers of helpers
     assert_same(run_standalone(tmp_path, text, "grad_mlp", (params, x), params=True),
                 [list(p) for p in expected])
 
