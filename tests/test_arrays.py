@@ -476,3 +476,19 @@ def test_integer_argument_to_wrt_is_a_type_error():
 def test_integer_arrays_as_labels_are_fine():
     labels = np.array([1, 1, 0, 3])
     assert srcad.grad(cross_entropy)(X, labels).shape == X.shape
+
+
+def test_shape_stand_ins_and_scalar_broadcasts_have_the_right_shape_and_dtype():
+    from srcad.runtime import broadcast_like, shape_like
+    a64, b64 = np.ones((3, 1)), np.ones(4)
+    for arrays, shape, dtype in [((a64, b64), (3, 4), np.float64),
+                                 ((b64, b64), (4,), np.float64),
+                                 ((np.ones(4, np.float32), np.ones(4, np.float32)), (4,),
+                                  np.float32),
+                                 ((np.ones(4, int), np.ones(4, int)), (4,), np.float64),
+                                 ((2.0, b64), (4,), np.float64)]:
+        stand_in = shape_like(*arrays)
+        assert stand_in.shape == shape and stand_in.dtype == dtype
+    spread = broadcast_like(0.5, np.ones((2, 3), np.float32))
+    assert spread.shape == (2, 3) and spread.dtype == np.float32 and not spread.flags.writeable
+    np.testing.assert_array_equal(spread * np.ones((2, 3)), np.full((2, 3), 0.5))
