@@ -15,7 +15,8 @@ import math
 import numpy as np
 
 from . import runtime
-from .ir import Const, Eqn, For, If, Var, free_vars, stmt_inputs, sub_blocks, walk_eqns
+from .ir import (Const, Eqn, For, If, Var, free_vars, is_const, stmt_inputs, sub_blocks,
+                 walk_eqns)
 from .naming import Namer
 from .rules import RULES
 
@@ -95,15 +96,16 @@ class Writer:
     # ----- function --------------------------------------------------------------------------
     def function_source(self, name):
         params = [self.namer.name(p) for p in self.fn.params]
-        body = self.block_lines(self.fn.body.stmts, 1, self.fn.body.results)
+        body = self.block_lines(self.fn.body.stmts, 1, self.fn.body.results, returning=True)
         results = [ast.unparse(self.expr(a)) for a in self.fn.body.results]
         body.append("    return " + ", ".join(results))
         header = f"def {name}({', '.join(params)}):"
         return "\n".join([header] + body) + "\n"
 
-    def block_lines(self, stmts, depth, tail=(), assign_to=None):
+    def block_lines(self, stmts, depth, tail=(), assign_to=None, returning=False):
         """Lines for `stmts`; with `assign_to`, also the assignments of the block's results
-        (`tail`) to those names, while single-use temporaries can still be inlined there."""
+        (`tail`) to those names, while single-use temporaries can still be inlined there;
+        `returning`: the function's body, whose results the return statement inlines."""
         saved, self.pending = self.pending, {}
         inlinable = self.inlinable(stmts, tail)
         lines = []
@@ -123,11 +125,17 @@ class Writer:
             if isinstance(stmt, Eqn):
                 lines += self.flush_readers_of(stmt.outs, depth)
             self.source_comment(stmt, depth, lines)
+            nested = self.nested_unpack(stmts, k, inlinable)
+            if nested is not None:
+                lines.append("    " * depth + nested)
+                continue
             if isinstance(stmt, Eqn) and self.unpacks(stmt, stmts[k + 1:]):
                 lines.append("    " * depth + self.unpack_line(stmt, stmts[k + 1:]))
                 continue
             lines.extend(self.stmt_lines(stmt, depth, stmts[:k], stmts[k + 1:], tail))
         lines += self.flush(depth, keep={a for a in tail if isinstance(a, Var)})
+        if returning:
+            return lines
         if assign_to is not None:
             lines += self.assignments(assign_to, tail, depth)
         lines += self.flush(depth, keep=set())
@@ -135,7 +143,8 @@ class Writer:
         return lines
 
     def inlinable(self, stmts, tail):
-        """Temporaries read once, by a later statement of this same block (not a nested one)."""
+        """Temporaries read once, by a later statement of this same block (not a nested one);
+        and the list or tuple the function returns (`return [(bW1, bb1), (bW2, bb2)]`)."""
         top = {a for s in stmts for a in stmt_inputs(s) if isinstance(a, Var)}
         top |= {a for a in tail if isinstance(a, Var)}
         nested = set()
@@ -143,7 +152,9 @@ class Writer:
             for sub in sub_blocks(s):
                 nested |= set(free_vars(sub))
         return {s.out for s in stmts if isinstance(s, Eqn) and len(s.outs) == 1
-                and s.out.hint is None and self.uses.get(s.out) == 1 and s.out in top
+                and (s.out.hint is None or tail is self.fn.body.results and
+                     s.prim in ("make_list", "make_tuple"))
+                and self.uses.get(s.out) == 1 and s.out in top
                 and s.out not in nested and not RULES[s.prim].effect
                 and s.prim != "unpack"}     # `v, = res` is a target list, not an expression
 
@@ -311,6 +322,37 @@ class Writer:
         self.skip.update(id(e) for e in items)
         targets = ", ".join(self.namer.name(e.out) for e in items)
         return f"{targets} = {ast.unparse(self.call(stmt))}"
+
+    def nested_unpack(self, stmts, k, inlinable):
+        """`(W1, b1), (W2, b2) = params` where stmts[k:] take every item of `params` (a list or
+        tuple of that length, as its kind says) and take apart the items that are pairs."""
+        first = stmts[k]
+        if not (isinstance(first, Eqn) and first.prim == "getitem" and
+                isinstance(first.args[0], Var) and is_const(first.args[1], 0)):
+            return None
+        seq = first.args[0]
+        if seq.kind.tag not in ("list", "tuple") or not seq.kind.items:
+            return None
+        targets, used, pos = [], [], k
+        for i, item_kind in enumerate(seq.kind.items):
+            take = stmts[pos] if pos < len(stmts) else None
+            if not (isinstance(take, Eqn) and take.prim == "getitem" and
+                    take.args[0] is seq and is_const(take.args[1], i)):
+                return None
+            parts = stmts[pos + 1:pos + 1 + self.uses.get(take.out, 0)]
+            if take.out.hint is None and item_kind.items is not None and \
+                    len(parts) == len(item_kind.items) > 1 and _takes_apart(take.out, parts):
+                targets.append("(" + ", ".join(self.namer.name(e.out) for e in parts) + ")")
+                used += [take] + list(parts)
+            else:
+                targets.append(self.namer.name(take.out))
+                used.append(take)
+            pos = len(used) + k
+        if not any(t.startswith("(") for t in targets) or \
+                any(o in inlinable for e in used for o in e.outs):
+            return None
+        self.skip.update(id(e) for e in used)
+        return f"{', '.join(targets)} = {self.namer.name(seq)}"
 
     def unpacked(self, element, rest):
         """`W, b` if the element is only taken apart by constant indices 0..n-1 right away."""

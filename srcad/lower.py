@@ -146,6 +146,7 @@ class Lowering(ExpressionLowering):
                     self.assign(t, v, env, builder)
                 return
             atom = self.atom(value, builder, target)
+            self.check_unpacked_length(atom, len(target.elts), target)
             for k, t in enumerate(target.elts):      # depth first: `(W, b), ... = params`
                 self.assign(t, builder.emit("getitem", atom, Const(k)), env, builder)
         elif isinstance(target, ast.Starred):
@@ -153,6 +154,15 @@ class Lowering(ExpressionLowering):
         else:
             self.refuse(target, "assignment into an element or attribute (`x[i] = ...`, "
                                 "`obj.a = ...`); build a new value instead")
+
+    def check_unpacked_length(self, atom, n, node):
+        """`a, b = seq` with a seq of another length raises, as Python does when it runs."""
+        items = atom.kind.items if atom.kind.tag in ("list", "tuple") else None
+        if items is not None and len(items) != n:
+            too = "too many" if len(items) > n else "not enough"
+            raise ValueError(f"{too} values to unpack (expected {n}, got {len(items)}) in "
+                             f"{self.source_of(node)} = ... ({self.filename}, line "
+                             f"{node.lineno})")
 
     def unpack(self, value, n, node, builder):
         if isinstance(value, StaticSeq):

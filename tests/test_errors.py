@@ -188,3 +188,18 @@ def test_an_error_on_the_inlined_scalar_path_names_the_generated_and_the_user_li
     note = "\n".join(info.value.__notes__)
     assert "raised by generated code <srcad grad_f wrapper" in note
     assert "return np.log(x) * y" in note and __file__ in note
+
+
+def unpacks_two_layers(params, x):
+    (W1, b1), (W2, b2) = params
+    return np.sum(np.tanh(x @ W1 + b1) @ W2 + b2)
+
+
+def test_unpacking_a_list_of_another_length_raises_as_python_does():
+    layer = (np.ones((2, 2)), np.ones(2))
+    with pytest.raises(ValueError, match="too many values to unpack"):
+        unpacks_two_layers([layer] * 3, np.ones(2))
+    with pytest.raises(ValueError, match=r"too many values to unpack \(expected 2, got 3\)"):
+        srcad.grad(unpacks_two_layers)([layer] * 3, np.ones(2))
+    with pytest.raises(ValueError, match="not enough values to unpack"):
+        srcad.grad(unpacks_two_layers)([layer], np.ones(2))

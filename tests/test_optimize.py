@@ -166,3 +166,17 @@ def test_the_sigmoid_is_one_primitive_whose_derivative_reads_its_output():
 def test_a_product_with_a_reciprocal_is_one_division():
     text = code(srcad.source(srcad.grad(lambda x: np.sum(np.log(x))), np.ones(3)))
     assert "/ x" in text and "1.0 / x" not in text
+
+
+def test_parameters_are_unpacked_as_written_and_the_adjoint_list_is_returned_directly():
+    def loss(params, x):
+        (W1, b1), (W2, b2), h = params
+        return np.sum(np.tanh(x @ W1 + b1) @ W2 + b2) * h
+    rng = np.random.default_rng(0)
+    params = [(rng.normal(size=(3, 2)), rng.normal(size=2)),
+              (rng.normal(size=(2, 1)), rng.normal(size=1)), 0.5]
+    x = rng.normal(size=(4, 3))
+    lines = code(srcad.source(srcad.grad(loss), params, x)).splitlines()
+    assert lines[1].strip() == "(W1, b1), (W2, b2), h = params"
+    assert lines[-1].strip().startswith("return [(bW1, bb1), (bW2, bb2), ")
+    srcad.check_grad(loss, params, x)

@@ -1,8 +1,6 @@
 def grad_mse_loss(params, x, y):
     # line 26: (W1, b1), (W2, b2), (W3, b3) = params
-    W1, b1 = params[0]
-    W2, b2 = params[1]
-    W3, b3 = params[2]
+    (W1, b1), (W2, b2), (W3, b3) = params
     # line 27: h1 = sigmoid(x @ W1 + b1)
     v1 = x @ W1
     # line 21: return 1.0 / (1.0 + np.exp(-z))
@@ -34,6 +32,4 @@ def grad_mse_loss(params, x, y):
     # line 27: h1 = sigmoid(x @ W1 + b1)
     bb1 = unbroadcast(v10, b1)
     bW1 = x.T @ unbroadcast(v10, v1)
-    # line 26: (W1, b1), (W2, b2), (W3, b3) = params
-    bparams = [(bW1, bb1), (bW2, bb2), (bW3, bb3)]
-    return bparams
+    return [(bW1, bb1), (bW2, bb2), (bW3, bb3)]
