@@ -112,9 +112,6 @@ class Builder:
                     return self.emit("neg", self.emit(prim, *rest))
         if prim == "mul":
             for k in (0, 1):
-                denominator = self.reciprocal_of(args[1 - k])
-                if denominator is not None:
-                    return self.emit("div", args[k], denominator)
                 if is_const(args[k], -1) and isinstance(args[1 - k], Var):
                     return self.emit("neg", args[1 - k])
                 spread = self.broadcast_scalar(args[k], args[1 - k])
@@ -123,6 +120,10 @@ class Builder:
                 scaled = self.scaled(args[1 - k])
                 if _is_number(args[k]) and scaled is not None:
                     return self.emit("mul", Const(args[k].value * scaled[0].value), scaled[1])
+            for k in (0, 1):
+                denominator = self.reciprocal_of(args[1 - k])
+                if denominator is not None:
+                    return self.emit("div", args[k], denominator)
         if prim in ("add", "sub"):
             right = self.negated(args[1])
             if right is not None:

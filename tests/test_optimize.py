@@ -164,8 +164,11 @@ def test_the_sigmoid_is_one_primitive_whose_derivative_reads_its_output():
 
 
 def test_a_product_with_a_reciprocal_is_one_division():
-    text = code(srcad.source(srcad.grad(lambda x: np.sum(np.log(x))), np.ones(3)))
-    assert "/ x" in text and "1.0 / x" not in text
+    text = code(srcad.source(srcad.grad(lambda x: np.sum(np.log(x) * x)), np.ones(3)))
+    assert " / x" in text and "1.0 / x" not in text
+    summed = srcad.grad(lambda x, y: np.sum(np.log(x) + x * y), wrt=(0, 1))
+    text = code(srcad.source(summed, np.ones(3), 2.0))     # an adjoint of ones: 1 / x alone
+    assert "1.0 / x" in text and "v1 / x" not in text
 
 
 def test_parameters_are_unpacked_as_written_and_the_adjoint_list_is_returned_directly():
