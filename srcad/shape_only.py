@@ -31,7 +31,9 @@ def shape_only_values(fn, rebuild):
             continue
         if var in value_uses or RULES[eqn.prim].shape_from != "args" or len(eqn.outs) != 1:
             continue
-        stand_ins[var] = _stand_in(eqn)
+        stand_in = _stand_in(eqn)
+        if stand_in is not None:
+            stand_ins[var] = stand_in
     if not stand_ins:
         return fn
     return rebuild(fn, _map(fn.body, stand_ins))
@@ -67,14 +69,15 @@ def _one_input(eqn):
 
 def _stand_in(eqn):
     """('var', x) when an input already has the value's shape and dtype, else the arguments
-    of a shape_like equation."""
+    of a shape_like equation; None for a value of constants alone (it costs nothing)."""
     arrays = [a for a in eqn.args if isinstance(a, Var) and not a.kind.is_scalar]
     out = eqn.out
     if len(arrays) == 1 and out.same_shape_as is not None and arrays[0].kind == out.kind:
         return ("var", arrays[0])
     # constant arrays shape it too
-    return ("like", tuple(a for a in eqn.args if isinstance(a, Var) or
-                          isinstance(getattr(a, "value", None), np.ndarray)))
+    shaping = tuple(a for a in eqn.args if isinstance(a, Var) or
+                    isinstance(getattr(a, "value", None), np.ndarray))
+    return ("like", shaping) if shaping else None
 
 
 def _map(block, stand_ins):

@@ -141,6 +141,10 @@ def calls_looping_helper(x):
     return helper_with_loop(x, 6) * 2.0
 
 
+def calls_looping_helper_twice(x):          # called by name: its tape lives in fwd/bwd
+    return helper_with_loop(x, 6) * helper_with_loop(0.5 * x, 3)
+
+
 def closure_and_lambda(x):
     sq = lambda t: t * t   # noqa: E731
 
@@ -177,6 +181,8 @@ CASES = [
     (reversed_loop, ((0.5, 1.5, 2.5),), 0),
     (calls_helper, (0.4,), 0),
     (calls_looping_helper, (0.3,), 0),
+    (calls_looping_helper_twice, (0.3,), 0),
+    (calls_looping_helper_twice, (1.7,), 0),
     (closure_and_lambda, (0.8,), 0),
     (dict_params, ({"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}, X), 0),
 ]

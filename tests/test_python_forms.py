@@ -147,9 +147,15 @@ def test_positional_only_parameters():
 
 
 def test_helpers_with_keyword_only_and_star_args():
-    def f(x):
+    def f(x):                       # each called once: inlined
         return keyword_only(x, power=3) + star_args(x, 2.0 * x)
     assert srcad.grad(f)(1.0) == pytest.approx(6.0 + 2.0 + 8.0)
+
+    def twice(x):                   # star_args called twice: called by name
+        return keyword_only(x, power=3) + star_args(x, 2.0 * x) + star_args(x)
+    g = srcad.grad(twice)
+    assert g(1.0) == pytest.approx(6.0 + 2.0 + 8.0 + 2.0)
+    assert "fwd_star_args(" in srcad.source(g)
 
 
 def inner_grad(x):

@@ -562,8 +562,22 @@ def test_negative_constant_base_keeps_its_parentheses():
 
 def test_helper_with_one_residual_unpacks_it():
     """A helper whose backward half reads one residual: the `v1, = res` unpacking was inlined
-    as `res`, so the backward half read the tuple (TypeError in broadcast_like)."""
+    as `res`, so the backward half read the tuple (TypeError in broadcast_like). Two
+    statements and called twice, so that it is called by name, not inlined."""
     namespace = {"np": np}
-    f, _ = _define("def h(a):\n    return np.sum(a + a)\n\n\ndef f(x):\n    return np.sum(h(x))\n",
-                   namespace=namespace)
-    np.testing.assert_array_equal(srcad.grad(f)(np.ones((2, 3))), np.full((2, 3), 2.0))
+    f, _ = _define("def h(a):\n    b = a + a\n    return np.sum(b)\n\n\ndef f(x):\n"
+                   "    return np.sum(h(x)) + h(x)\n", namespace=namespace)
+    g = srcad.grad(f)
+    np.testing.assert_array_equal(g(np.ones((2, 3))), np.full((2, 3), 4.0))
+    assert "bwd_h(" in srcad.source(g)
+
+
+def test_shape_stand_in_of_a_value_of_constants_alone():
+    """The adjoint of `x0 + exp(sin(0.5))` broadcast needs its shape; the constant term got a
+    stand-in with no arguments, `shape_like()`, which raised (long fuzz, 4,962nd program)."""
+    f, _ = _define("def f(x0, x1):\n    for i0 in range(1):\n"
+                   "        x1 = np.broadcast_to((x0 + np.exp(np.sin(0.5))), (3,))\n"
+                   "    return np.sum(x1 * x0)\n")
+    x1 = np.array([-0.54, 0.51, 1.3])
+    g = srcad.grad(f, wrt=(0, 1))
+    assert g(1.13, x1)[0] == pytest.approx(srcad.numeric_grad(f, 1.13, x1), rel=1e-7)
