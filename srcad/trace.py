@@ -463,8 +463,16 @@ def render_graph(f, path, *args):
         import graphviz
     except ImportError:
         return _render_with_dot(text, path, fmt)
-    graphviz.Source(text).render(outfile=path, format=fmt, cleanup=True)
+    try:
+        graphviz.Source(text).render(outfile=path, format=fmt, cleanup=True)
+    except graphviz.ExecutableNotFound:
+        raise ImportError(_NO_DOT) from None
     return path
+
+
+_NO_DOT = ("rendering a graph needs Graphviz's `dot` program on PATH (the graphviz Python "
+           "package, pip install 'srcad[graph]', calls it too); a .dot path writes the "
+           "Graphviz text without either")
 
 
 def _render_with_dot(text, path, fmt):
@@ -472,9 +480,7 @@ def _render_with_dot(text, path, fmt):
     import subprocess
     program = shutil.which("dot")
     if program is None:
-        raise ImportError("rendering a graph needs the graphviz Python package "
-                          "(pip install graphviz) or Graphviz's `dot` program on PATH; "
-                          "a .dot path writes the Graphviz text without either")
+        raise ImportError(_NO_DOT)
     subprocess.run([program, f"-T{fmt}", "-o", path], input=text.encode(), check=True)
     return path
 

@@ -232,13 +232,29 @@ def test_render_graph_writes_graphviz_text(tmp_path):
 
 
 def test_render_graph_to_svg(tmp_path):
+    """Rendered where Graphviz's dot is installed; a clear ImportError where it is not, with
+    or without the graphviz Python package (which needs dot too)."""
     import shutil
-    try:
-        import graphviz  # noqa: F401
-    except ImportError:
-        if shutil.which("dot") is None:
-            with pytest.raises(ImportError, match="pip install graphviz"):
-                render_graph(seed, tmp_path / "seed.svg")
-            return
+    if shutil.which("dot") is None:
+        with pytest.raises(ImportError, match="needs Graphviz's `dot` program"):
+            render_graph(seed, tmp_path / "seed.svg")
+        return
     path = render_graph(seed, tmp_path / "seed.svg")
     assert "<svg" in Path(path).read_text()
+
+
+def test_render_graph_calls_dot_with_the_format_and_the_graphviz_text(tmp_path, monkeypatch):
+    """The `dot` command line, checked with a stand-in `dot` that records what it was given."""
+    import stat
+    import sys
+    fake = tmp_path / "bin" / "dot"
+    fake.parent.mkdir()
+    fake.write_text(f"#!{sys.executable}\nimport sys\n"
+                    "fmt, out = sys.argv[1], sys.argv[3]\n"
+                    "open(out, 'w').write(fmt + '\\n' + sys.stdin.read())\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", str(fake.parent), prepend=":")
+    monkeypatch.setitem(sys.modules, "graphviz", None)         # the package absent
+    path = render_graph(seed, tmp_path / "seed.png", 2.0, 5.0)
+    fmt, text = Path(path).read_text().split("\n", 1)
+    assert fmt == "-Tpng" and text == srcad.lower(seed, 2.0, 5.0).to_dot()
