@@ -8,7 +8,7 @@ Constant folding and the neutral elements (`x + 0`, `g * 1`) are folded as equat
 built (`builder.Builder.emit`), so no pass ever sees them.
 """
 
-from .ir import Block, Const, Eqn, For, Function, If, Var, While, free_vars
+from .ir import Block, Const, Eqn, For, Function, If, Var, While, free_vars, is_const
 from .rules import RULES
 from .shape_only import shape_only_values
 
@@ -222,7 +222,7 @@ def _loop_filled_item(seq, loop, j, defs):
             kind.items[0].tag not in ("list", "tuple") or kind.items[0].items is None:
         return None
     stop = defs.get(loop.stop)
-    if not (is_const_int(loop.start, 0) and is_const_int(loop.step, 1) and stop is not None
+    if not (is_const(loop.start, 0) and is_const(loop.step, 1) and stop is not None
             and stop.prim == "len" and stop.args[0] is seq):
         return None
     start = defs.get(loop.carry_init[j])
@@ -242,25 +242,12 @@ def _loop_filled_item(seq, loop, j, defs):
     return item.out
 
 
-def is_const_int(atom, value):
-    return isinstance(atom, Const) and type(atom.value) is int and atom.value == value
-
-
 def _walk_stmts(block):
+    from .ir import sub_blocks
     for stmt in block.stmts:
         yield stmt
-        for inner in _inner_blocks(stmt):
+        for inner in sub_blocks(stmt):
             yield from _walk_stmts(inner)
-
-
-def _inner_blocks(stmt):
-    if isinstance(stmt, If):
-        return (stmt.then, stmt.orelse)
-    if isinstance(stmt, For):
-        return (stmt.body,)
-    if isinstance(stmt, While):
-        return (stmt.cond, stmt.body)
-    return ()
 
 
 def _finished(eqn, defs):
