@@ -7,7 +7,7 @@ writes `0 * x` or `g * 1`. `Sym` gives rules operator syntax: inside a rule, `g 
 """
 
 from . import kinds as K
-from .ir import Const, Eqn, Var, is_const
+from .ir import Block, Const, Eqn, Var, free_vars, is_const
 from .rules import RULES
 
 
@@ -95,6 +95,20 @@ class Builder:
                 return self.negated(exp.args[0])
         return None
 
+    def drop_if_unread(self, var):
+        """Remove the unnamed temporary `var` (a piece of an expression a rewrite replaced) if
+        nothing reads it, then the temporaries it read: `srcad.lower` and the trace tables
+        show what is computed, not the pieces of 1 / (1 + exp(-z)) before it became σ(z)."""
+        eqn = self.defined_by.get(var)
+        if eqn is None or var.hint is not None or RULES[eqn.prim].effect or \
+                any(var in free_vars(Block([s])) for s in self.stmts if s is not eqn):
+            return
+        self.stmts.remove(eqn)
+        del self.defined_by[var]
+        for arg in eqn.args:
+            if isinstance(arg, Var):
+                self.drop_if_unread(arg)
+
     def rewrite(self, prim, args):
         """1 / (1 + exp(-z)) -> logistic(z);  a * (1 / x) -> a / x;  x * -1 -> -x;
         a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b;
@@ -103,7 +117,9 @@ class Builder:
         if prim == "neg" and self.negated(args[0]) is not None:
             return self.negated(args[0])
         if prim == "div" and self.sigmoid_of(args) is not None:
-            return self.emit("logistic", self.sigmoid_of(args))
+            sigma = self.emit("logistic", self.sigmoid_of(args))
+            self.drop_if_unread(args[1])
+            return sigma
         if prim in ("mul", "div"):
             for k in (0, 1) if prim == "mul" else (0,):
                 inner = self.negated(args[k])

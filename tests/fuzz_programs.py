@@ -11,9 +11,10 @@ The grammar (shapes in (), (3,), (2,), (2,3), (2,1), (1,3), broadcasting between
     main     ::= def f(x0, ...): stmt* return np.sum(expr)
     stmt     ::= tK = expr | v = expr | v += expr | v *= expr
                | if scalar > c: stmt* else: stmt* | for i in range(n): stmt*
-    expr     ::= name | const | expr (+ - *) expr | expr / positive | -expr | expr ** 2 | expr ** 3
+    expr     ::= name | const | expr (+ - *) expr | expr / positive | expr * (1.0 / positive)
+               | -expr | expr ** 2 | expr ** 3
                | positive ** 0.5 | positive ** -1.5 | np.sin/cos/tanh(expr)
-               | np.exp(np.sin/tanh(expr))
+               | np.exp(np.sin/tanh(expr)) | 1.0 / (1.0 + np.exp(-expr))
                | np.log/np.sqrt(positive) | np.maximum(expr, expr) | np.abs(expr)
                | np.where(expr > c, expr, expr) | np.sum/np.mean(expr, axis=k[, keepdims=True])
                | expr @ expr | hK(expr, ...)
@@ -221,7 +222,8 @@ class Generator:
     def _div(self, scope, target, depth):
         a, sa = self.expr(scope, target, depth)
         b, sb = self.positive(scope, target, depth)
-        return a.map("({} / {})", b), broadcast(sa, sb)
+        form = self.draw(st.sampled_from(["({} / {})", "({} * (1.0 / {}))"]))
+        return a.map(form, b), broadcast(sa, sb)
 
     def _neg(self, scope, target, depth):
         a, sa = self.expr(scope, target, depth)
@@ -239,9 +241,10 @@ class Generator:
         return a.map(fn + "({})"), sa
 
     def _exp(self, scope, target, depth):
-        inner = self.draw(st.sampled_from(["np.sin", "np.tanh"]))
+        form = self.draw(st.sampled_from(["np.exp(np.sin({}))", "np.exp(np.tanh({}))",
+                                          "(1.0 / (1.0 + np.exp(-{})))"]))
         a, sa = self.expr(scope, target, depth)
-        return a.map("np.exp(" + inner + "({}))"), sa
+        return a.map(form), sa
 
     def _logsqrt(self, scope, target, depth):
         fn = self.draw(st.sampled_from(["np.log", "np.sqrt"]))
