@@ -22,9 +22,10 @@ FALLTHROUGH = object()
 _MAX_KIND_ROUNDS = 3
 
 
-def to_ssa(parsed, arg_kinds=None, bound=None):
+def to_ssa(parsed, arg_kinds=None, bound=None, helper=False):
     """Lower a parsed function to an IR Function; `arg_kinds` specialise it (None: unknown).
-    `bound` maps leading parameter names to values known now (a bound method's self)."""
+    `bound` maps leading parameter names to values known now (a bound method's self).
+    A `helper` is called by other code, which sees its parameters changed in place."""
     node = parsed.node
     bound = bound or {}
     _check_signature(node, parsed)
@@ -32,6 +33,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None):
     arg_kinds = list(arg_kinds) if arg_kinds is not None else [K.UNKNOWN] * len(names)
     params = tuple(Var(name, kind) for name, kind in zip(names, arg_kinds))
     lowering = Lowering(parsed)
+    if helper:
+        lowering.params = frozenset(params)
     body_stmts = node.body if isinstance(node.body, list) else [ast.Return(node.body)]
     if isinstance(node, ast.Lambda):
         ast.copy_location(body_stmts[0], node.body)
@@ -125,11 +128,13 @@ class Lowering(ExpressionLowering):
         packed = any(same & set(e.args) for e in builder.stmts if isinstance(e, Eqn) and
                      e.prim in ("make_tuple", "make_list", "make_dict"))
         view = bool(same & self.views)
-        if not (others or packed or view):
+        caller = bool(same & self.params)
+        if not (others or packed or view or caller):
             return
         what = (f"an array that '{others[0]}' also names" if others else
                 "an array that a tuple or list holds" if packed else
-                "a view of (or an item taken from) another array or container")
+                "a view of (or an item taken from) another array or container" if view else
+                f"the parameter '{name}', an array its caller holds")
         symbol = _OPS.get(type(node.op), "?")
         self.refuse(node, f"in-place `{name} {symbol}= ...` on {what}: Python would change "
                           f"both; write `{name} = {name} {symbol} ...` (or copy it first)")

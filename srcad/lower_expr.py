@@ -35,6 +35,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         self.origins = {}            # a loop's carried var -> the value it starts from
         self.views = set()           # values that may share memory with another array
         self.inlining = frozenset()  # the user functions whose code is being inlined here
+        self.params = frozenset()    # a called function's parameters: its caller's values
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -404,9 +405,11 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         from .lower import FALLTHROUGH, Lowering, _check_signature
         _check_signature(parsed.node, parsed)
         env = dict(outer_env)
-        env.update(self.bind_params(node, parsed, args, kwargs))
+        bound = self.bind_params(node, parsed, args, kwargs)
+        env.update(bound)
         inner = Lowering(parsed, self.depth + 1)
         inner.inlining = self.inlining | {fn}
+        inner.params = frozenset(v for v in bound.values() if isinstance(v, Var))
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         saved, first = builder.line, len(builder.stmts)

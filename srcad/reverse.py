@@ -139,6 +139,8 @@ class Sweep:
                            hint=_adjoint_name(param))
         if param not in adj:
             return rb.emit("zeros_like", param, hint=_adjoint_name(param))
+        if param.kind.is_float_scalar and adj[param].kind.is_array:
+            return rb.emit("to_float", adj[param], hint=_adjoint_name(param))   # a 0-d array
         return _in_dtype_of(param, adj[param], rb)
 
     # ----- statements ------------------------------------------------------------------------

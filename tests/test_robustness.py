@@ -581,3 +581,30 @@ def test_shape_stand_in_of_a_value_of_constants_alone():
     x1 = np.array([-0.54, 0.51, 1.3])
     g = srcad.grad(f, wrt=(0, 1))
     assert g(1.13, x1)[0] == pytest.approx(srcad.numeric_grad(f, 1.13, x1), rel=1e-7)
+
+
+def test_in_place_update_of_a_helper_parameter_is_refused():
+    """`a += a` in a helper doubles the caller's array in Python: np.where of floats gives a
+    0-d array, the helper changed it, and the caller's second call saw the change (long
+    fuzz). srcad, which writes `a = a + a`, refuses instead of differing."""
+    namespace = {"np": np}
+    f, _ = _define("def h(a):\n    a += a\n    return a\n\n\ndef f(x):\n"
+                   "    t = np.where(0.5 > 0.5, 0.5, 0.5)\n    return np.sum(h(t) * h(t) * x)\n",
+                   namespace=namespace)
+    assert f(1.0) == 4.0        # Python: the calls return t itself, doubled twice: 2 * 2
+    for derivative in (srcad.grad(f), lambda x: srcad.jvp(f)(x, 1.0)):
+        with pytest.raises(srcad.UnsupportedSyntaxError, match="'a', an array its caller holds"):
+            derivative(1.0)
+    single, _ = _define("def g(a):\n    a *= 2.0\n    return a\n\n\ndef f1(x):\n"
+                        "    return np.sum(g(x * 1.0))\n", namespace=namespace)
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="line 2"):    # inlined: refused too
+        srcad.grad(single)(np.ones(2))
+
+
+def test_gradient_of_a_float_is_a_float_when_its_adjoint_is_a_0d_array():
+    """`x0 * np.where(...)` of floats: the adjoint of x0 is the 0-d array np.where made; it
+    was returned as array(0.5) (long fuzz)."""
+    f, _ = _define("def f(x0):\n    t0 = np.where(0.5 > 0.5, 0.5, 0.5)\n"
+                   "    return np.sum(0.5 + (0.5 + x0 * t0))\n")
+    g = srcad.grad(f)(0.7)
+    assert type(g) is float and g == 0.5
