@@ -44,7 +44,7 @@ def result_kind(fn, arg_kinds, lower_fn):
         return K.UNKNOWN
     _LOWERING.add(key)
     try:
-        return lower_fn(frontend.parse(fn), arg_kinds, helper=True).body.results[0].kind
+        return lower_fn(frontend.parse(fn), arg_kinds).body.results[0].kind
     finally:
         _LOWERING.discard(key)
 
@@ -97,7 +97,7 @@ class HelperVJP:
 
     def generate(self, key, arg_kinds):
         from .lower import to_ssa
-        primal = to_ssa(frontend.parse(self.fn), arg_kinds, helper=True)
+        primal = to_ssa(frontend.parse(self.fn), arg_kinds)
         fwd_ir, bwd_ir = split_vjp(primal, self.positions)
         name = self.fn.__name__
         fwd = codegen.compile_function(fwd_ir, "fwd_" + name)
@@ -158,7 +158,7 @@ def inline_helper_calls(fn, depth=0):
 
     def expand(eqn, builder, mapping):
         callee, args = eqn.args[0].value, eqn.args[1:]
-        inner = to_ssa(frontend.parse(callee), [a.kind for a in args], helper=True)
+        inner = to_ssa(frontend.parse(callee), [a.kind for a in args])
         inner = inline_helper_calls(inner, depth + 1)
         mapping[eqn.out] = inline(inner, list(args), builder)[0]
 

@@ -22,10 +22,9 @@ FALLTHROUGH = object()
 _MAX_KIND_ROUNDS = 3
 
 
-def to_ssa(parsed, arg_kinds=None, bound=None, helper=False):
+def to_ssa(parsed, arg_kinds=None, bound=None):
     """Lower a parsed function to an IR Function; `arg_kinds` specialise it (None: unknown).
-    `bound` maps leading parameter names to values known now (a bound method's self).
-    A `helper` is called by other code, which sees its parameters changed in place."""
+    `bound` maps leading parameter names to values known now (a bound method's self)."""
     node = parsed.node
     bound = bound or {}
     _check_signature(node, parsed)
@@ -33,8 +32,6 @@ def to_ssa(parsed, arg_kinds=None, bound=None, helper=False):
     arg_kinds = list(arg_kinds) if arg_kinds is not None else [K.UNKNOWN] * len(names)
     params = tuple(Var(name, kind) for name, kind in zip(names, arg_kinds))
     lowering = Lowering(parsed)
-    if helper:
-        lowering.params = frozenset(params)
     body_stmts = node.body if isinstance(node.body, list) else [ast.Return(node.body)]
     if isinstance(node, ast.Lambda):
         ast.copy_location(body_stmts[0], node.body)
@@ -117,27 +114,30 @@ class Lowering(ExpressionLowering):
         the change; srcad lowers `+=` as `a = a + b`, which agrees only when no other name,
         and no tuple or list, holds that array."""
         name = node.target.id
-        value = env.get(name)
+        holders = self.holders(env.get(name), env, builder, name)
+        if holders:
+            symbol = _OPS.get(type(node.op), "?")
+            self.refuse(node, f"in-place `{name} {symbol}= ...` on {_describe(holders)}: "
+                              f"Python would change both; write `{name} = {name} {symbol} ...` "
+                              "(or copy it first)")
+
+    def holders(self, value, env, builder, name=None):
+        """What else reaches an array value than the name `name`: the other names that hold
+        it, or "packed" (a tuple or list holds it) or "view" (it is a view of another array);
+        [] when nothing does, or when the value is a number."""
         if not isinstance(value, Var) or value.kind.is_scalar:
-            return
+            return []
         same = {value}
         while value in self.origins:                # a loop's carried value may still be
             value = self.origins[value]             # its start object
             same.add(value)
         others = [n for n, v in env.items() if n != name and any(_holds(v, s) for s in same)]
-        packed = any(same & set(e.args) for e in builder.stmts if isinstance(e, Eqn) and
-                     e.prim in ("make_tuple", "make_list", "make_dict"))
-        view = bool(same & self.views)
-        caller = bool(same & self.params)
-        if not (others or packed or view or caller):
-            return
-        what = (f"an array that '{others[0]}' also names" if others else
-                "an array that a tuple or list holds" if packed else
-                "a view of (or an item taken from) another array or container" if view else
-                f"the parameter '{name}', an array its caller holds")
-        symbol = _OPS.get(type(node.op), "?")
-        self.refuse(node, f"in-place `{name} {symbol}= ...` on {what}: Python would change "
-                          f"both; write `{name} = {name} {symbol} ...` (or copy it first)")
+        if others:
+            return others
+        if any(same & set(e.args) for e in builder.stmts if isinstance(e, Eqn) and
+               e.prim in ("make_tuple", "make_list", "make_dict")):
+            return ["packed"]
+        return ["view"] if same & self.views else []
 
     def assign(self, target, value, env, builder):
         if isinstance(target, ast.Name):
@@ -354,6 +354,15 @@ class Lowering(ExpressionLowering):
 
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
         ast.MatMult: "@", ast.Mod: "%", ast.FloorDiv: "//"}
+
+
+def _describe(holders):
+    """The words for what `Lowering.holders` found."""
+    if holders == ["packed"]:
+        return "an array that a tuple or list holds"
+    if holders == ["view"]:
+        return "a view of (or an item taken from) another array or container"
+    return f"an array that '{holders[0]}' also names"
 
 
 def _holds(value, var):

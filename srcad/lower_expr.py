@@ -35,7 +35,6 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         self.origins = {}            # a loop's carried var -> the value it starts from
         self.views = set()           # values that may share memory with another array
         self.inlining = frozenset()  # the user functions whose code is being inlined here
-        self.params = frozenset()    # a called function's parameters: its caller's values
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -273,7 +272,44 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         callee = self.expr(node.func, env, builder)
         args = [self.expr(a, env, builder) for a in node.args]
         kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
+        self.refuse_changed_arguments(node, callee, args, kwargs, env, builder)
         return self.call(node, callee, args, kwargs, builder)
+
+    def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
+        """A function doing `p += ...` on its parameter p changes the caller's array in
+        place; srcad writes `p = p + ...`, which agrees only where the caller holds that
+        array nowhere else (a temporary, as in `h(x * 2.0)`)."""
+        definition = _source_definition(callee)
+        if definition is None:
+            return
+        positional = [a.arg for a in definition.args.posonlyargs + definition.args.args]
+        bound = dict(zip(positional, args), **kwargs)
+        for param, symbol in _params_changed_in_place(definition).items():
+            holders = self.holders(bound.get(param), env, builder)
+            if not holders or not self.may_read_again(node, holders):
+                continue
+            from .lower import _describe
+            self.refuse(node, f"{definition.name}() changes its parameter '{param}' in place "
+                              f"(`{param} {symbol}= ...`), and here it is given "
+                              f"{_describe(holders)}: Python would change the caller's array "
+                              f"too; in {definition.name}, write `{param} = {param} {symbol} ...`")
+
+    def may_read_again(self, call, names):
+        """Whether a name in `names` may be read once `call` has run: in the statement that
+        makes the call (an operand evaluated before it is the same object), after it, or
+        anywhere in a loop around it. A tuple, list or view holding the array counts always."""
+        if names in (["packed"], ["view"]):
+            return True
+        tree = self.parsed.node
+        statement, loop = _statement_and_loop_of(tree, call)
+        start = (statement.lineno, statement.col_offset) if statement else (0, 0)
+        passed = set() if loop else {id(n) for n in ast.walk(call)}   # handed over here, once
+        for n in ast.walk(loop or tree):
+            if isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load) and \
+                    id(n) not in passed and \
+                    (loop is not None or (n.lineno, n.col_offset) >= start):
+                return True
+        return False
 
     def method_call(self, node, base, env, builder):
         name = node.func.attr
@@ -405,11 +441,9 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         from .lower import FALLTHROUGH, Lowering, _check_signature
         _check_signature(parsed.node, parsed)
         env = dict(outer_env)
-        bound = self.bind_params(node, parsed, args, kwargs)
-        env.update(bound)
+        env.update(self.bind_params(node, parsed, args, kwargs))
         inner = Lowering(parsed, self.depth + 1)
         inner.inlining = self.inlining | {fn}
-        inner.params = frozenset(v for v in bound.values() if isinstance(v, Var))
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         saved, first = builder.line, len(builder.stmts)
@@ -488,6 +522,65 @@ def _called_by_name(fn):
     are inlined."""
     return "<locals>" not in fn.__qualname__ and fn.__name__ != "<lambda>" and \
         getattr(fn, "__srcad__", None) is None and not _one_expression(fn)
+
+
+def _statement_and_loop_of(tree, target):
+    """The innermost statement of `tree` holding `target`, and the outermost loop around it."""
+    statement = loop = None
+
+    def visit(node, loop_so_far):
+        nonlocal statement, loop
+        if node is target:
+            return True
+        for child in ast.iter_child_nodes(node):
+            inner = loop_so_far or (child if isinstance(child, (ast.For, ast.While)) else None)
+            if visit(child, inner):
+                if statement is None and isinstance(child, ast.stmt):
+                    statement = child
+                loop = loop or inner
+                return True
+        return False
+
+    visit(tree, None)
+    return statement, loop
+
+
+def _source_definition(callee):
+    """The `def` node of a user function whose code srcad lowers, or None."""
+    if isinstance(callee, LocalFunction):
+        return callee.node if isinstance(callee.node, ast.FunctionDef) else None
+    fn = callee.obj if isinstance(callee, Static) else None
+    if not inspect.isfunction(fn) or prim_of(fn) is not None or _is_srcad_transform(fn):
+        return None
+    try:
+        node = frontend.parse(fn).node
+    except SrcadError:
+        return None                  # the call itself reports what is missing
+    return node if isinstance(node, ast.FunctionDef) else None
+
+
+def _params_changed_in_place(definition):
+    """{parameter: operator} for the parameters the function may update with `p += ...`
+    while p is still the caller's object: not after a `p = ...` earlier in the same block
+    (one inside an `if` or a loop protects only the rest of that block)."""
+    changed = {}
+
+    def scan(stmts, original):
+        original = set(original)
+        for stmt in stmts:
+            if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and \
+                    stmt.target.id in original:
+                changed.setdefault(stmt.target.id, ast.unparse(stmt).split()[1][:-1])
+            elif isinstance(stmt, ast.Assign):
+                original -= {t.id for target in stmt.targets for t in ast.walk(target)
+                             if isinstance(t, ast.Name)}
+            elif not isinstance(stmt, (ast.FunctionDef, ast.Lambda)):
+                for field in ("body", "orelse", "finalbody"):
+                    scan(getattr(stmt, field, None) or [], original)
+
+    args = definition.args
+    scan(definition.body, {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs})
+    return changed
 
 
 def _inside_comprehension(tree, target):

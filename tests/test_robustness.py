@@ -583,22 +583,37 @@ def test_shape_stand_in_of_a_value_of_constants_alone():
     assert g(1.13, x1)[0] == pytest.approx(srcad.numeric_grad(f, 1.13, x1), rel=1e-7)
 
 
-def test_in_place_update_of_a_helper_parameter_is_refused():
+def test_in_place_update_of_a_helper_parameter_the_caller_holds_is_refused():
     """`a += a` in a helper doubles the caller's array in Python: np.where of floats gives a
     0-d array, the helper changed it, and the caller's second call saw the change (long
-    fuzz). srcad, which writes `a = a + a`, refuses instead of differing."""
+    fuzz). srcad, which writes `a = a + a`, refuses where the caller holds the array under a
+    name, and differentiates where it passes a temporary nobody else sees."""
     namespace = {"np": np}
     f, _ = _define("def h(a):\n    a += a\n    return a\n\n\ndef f(x):\n"
                    "    t = np.where(0.5 > 0.5, 0.5, 0.5)\n    return np.sum(h(t) * h(t) * x)\n",
                    namespace=namespace)
     assert f(1.0) == 4.0        # Python: the calls return t itself, doubled twice: 2 * 2
     for derivative in (srcad.grad(f), lambda x: srcad.jvp(f)(x, 1.0)):
-        with pytest.raises(srcad.UnsupportedSyntaxError, match="'a', an array its caller holds"):
+        with pytest.raises(srcad.UnsupportedSyntaxError,
+                           match=r"h\(\) changes its parameter 'a' in place .* 't' also names"):
             derivative(1.0)
-    single, _ = _define("def g(a):\n    a *= 2.0\n    return a\n\n\ndef f1(x):\n"
-                        "    return np.sum(g(x * 1.0))\n", namespace=namespace)
-    with pytest.raises(srcad.UnsupportedSyntaxError, match="line 2"):    # inlined: refused too
-        srcad.grad(single)(np.ones(2))
+    once, _ = _define("def g(a):\n    a *= 2.0\n    return a\n\n\ndef f1(x):\n"
+                      "    return np.sum(g(x * 3.0) * x)\n", name="f1", namespace=namespace)
+    x = np.array([0.5, 1.5])
+    np.testing.assert_allclose(srcad.grad(once)(x), 12.0 * x)       # d/dx sum(6 x^2)
+    named, _ = _define("def f2(x):\n    y = x * 3.0\n    return np.sum(g(y) * y)\n",
+                       name="f2", namespace=namespace)
+    assert named(x) == pytest.approx(np.sum(36.0 * x * x))           # Python: y doubled too
+    with pytest.raises(srcad.UnsupportedSyntaxError, match=r"line 3: .*`a \*= \.\.\.`"):
+        srcad.grad(named)(x)
+    unread, _ = _define("def f3(x):\n    y = x * 3.0\n    z = g(y)\n    return np.sum(z * x)\n",
+                        name="f3", namespace=namespace)       # y is not read after the call
+    np.testing.assert_allclose(srcad.grad(unread)(x), 12.0 * x)
+    looped, _ = _define("def f4(x):\n    y = x * 3.0\n    z = x\n    for _ in range(2):\n"
+                        "        z = g(y)\n    return np.sum(z * x)\n", name="f4",
+                        namespace=namespace)                  # the loop calls g(y) again
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="line 5"):
+        srcad.grad(looped)(x)
 
 
 def test_gradient_of_a_float_is_a_float_when_its_adjoint_is_a_0d_array():

@@ -150,8 +150,18 @@ defprim("squeeze", np.squeeze, arg_names=("x", "axis"), defaults={"axis": None},
         jvp=(lambda dx, ans, x, a: dx._op("squeeze", dx, a), ZERO),
         vjp=(lambda g, ans, x, a: reshape(g, shape(x)), ZERO),
         samples=[(_M[:1], None), (_M[:, :1], 1)])
+def _broadcast_to_kind(x, shape):
+    """An array of len(shape) dimensions in x's dtype (a float64 one for a Python float)."""
+    value = getattr(shape, "value", None)
+    if not x.kind.is_numeric or not isinstance(value, (tuple, int)):
+        return K.UNKNOWN
+    ndim = len(value) if isinstance(value, tuple) else 1
+    scalar_dtype = {"float": "float64", "int": "int64", "bool": "bool"}
+    return K.array(ndim, x.kind.dtype if x.kind.is_array else scalar_dtype[x.kind.tag])
+
+
 defprim("broadcast_to", np.broadcast_to, arg_names=("x", "shape"),
-        functions=(np.broadcast_to,),
+        functions=(np.broadcast_to,), kind=_broadcast_to_kind, kind_from_atoms=True,
         jvp=(lambda dx, ans, x, s: dx._op("broadcast_to", dx, s), ZERO),
         vjp=(lambda g, ans, x, s: reduce_to(g, x), ZERO),
         samples=[(np.array([1.0, 2.0]), (3, 2))])
