@@ -524,8 +524,12 @@ def _called_by_name(fn):
         getattr(fn, "__srcad__", None) is None and not _one_expression(fn)
 
 
+_LOOPS = (ast.For, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
 def _statement_and_loop_of(tree, target):
-    """The innermost statement of `tree` holding `target`, and the outermost loop around it."""
+    """The innermost statement of `tree` holding `target`, and the outermost loop (or
+    comprehension) around it."""
     statement = loop = None
 
     def visit(node, loop_so_far):
@@ -533,7 +537,7 @@ def _statement_and_loop_of(tree, target):
         if node is target:
             return True
         for child in ast.iter_child_nodes(node):
-            inner = loop_so_far or (child if isinstance(child, (ast.For, ast.While)) else None)
+            inner = loop_so_far or (child if isinstance(child, _LOOPS) else None)
             if visit(child, inner):
                 if statement is None and isinstance(child, ast.stmt):
                     statement = child

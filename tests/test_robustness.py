@@ -623,3 +623,15 @@ def test_gradient_of_a_float_is_a_float_when_its_adjoint_is_a_0d_array():
                    "    return np.sum(0.5 + (0.5 + x0 * t0))\n")
     g = srcad.grad(f)(0.7)
     assert type(g) is float and g == 0.5
+
+
+def test_in_place_update_of_a_parameter_in_a_comprehension_is_refused():
+    """A comprehension calls the function once per element: the second call sees the first
+    call's change of the array it is given again."""
+    namespace = {"np": np}
+    f, _ = _define("def g(a):\n    a *= 2.0\n    return a\n\n\ndef f(x):\n    y = x * 3.0\n"
+                   "    return np.sum(sum([g(y) for _ in range(2)]) * x)\n", namespace=namespace)
+    x = np.array([0.5, 1.5])
+    assert f(x) == pytest.approx(np.sum((12.0 + 12.0) * x * x))      # Python: y, 2y, 4y
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="line 8"):
+        srcad.grad(f)(x)
