@@ -8,7 +8,7 @@ attribute or global is resolved at transformation time.
 import ast
 import inspect
 
-from . import frontend
+from . import aliasing, frontend
 from .builder import Builder
 from .errors import MissingRuleError, NameResolutionError, SrcadError, UnsupportedSyntaxError
 from .ir import Const, Var
@@ -277,39 +277,22 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
 
     def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
         """A function doing `p += ...` on its parameter p changes the caller's array in
-        place; srcad writes `p = p + ...`, which agrees only where the caller holds that
-        array nowhere else (a temporary, as in `h(x * 2.0)`)."""
-        definition = _source_definition(callee)
+        place; srcad writes `p = p + ...`, which agrees only where the caller reads that
+        array nowhere after (a temporary, as in `h(x * 2.0)`)."""
+        definition = aliasing.source_definition(callee, _is_srcad_transform)
         if definition is None:
             return
         positional = [a.arg for a in definition.args.posonlyargs + definition.args.args]
         bound = dict(zip(positional, args), **kwargs)
-        for param, symbol in _params_changed_in_place(definition).items():
+        for param, symbol in aliasing.params_changed_in_place(definition).items():
             holders = self.holders(bound.get(param), env, builder)
-            if not holders or not self.may_read_again(node, holders):
+            if not holders or not aliasing.may_read_again(self.parsed.node, node, holders):
                 continue
             from .lower import _describe
             self.refuse(node, f"{definition.name}() changes its parameter '{param}' in place "
                               f"(`{param} {symbol}= ...`), and here it is given "
                               f"{_describe(holders)}: Python would change the caller's array "
                               f"too; in {definition.name}, write `{param} = {param} {symbol} ...`")
-
-    def may_read_again(self, call, names):
-        """Whether a name in `names` may be read once `call` has run: in the statement that
-        makes the call (an operand evaluated before it is the same object), after it, or
-        anywhere in a loop around it. A tuple, list or view holding the array counts always."""
-        if names in (["packed"], ["view"]):
-            return True
-        tree = self.parsed.node
-        statement, loop = _statement_and_loop_of(tree, call)
-        start = (statement.lineno, statement.col_offset) if statement else (0, 0)
-        passed = set() if loop else {id(n) for n in ast.walk(call)}   # handed over here, once
-        for n in ast.walk(loop or tree):
-            if isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load) and \
-                    id(n) not in passed and \
-                    (loop is not None or (n.lineno, n.col_offset) >= start):
-                return True
-        return False
 
     def method_call(self, node, base, env, builder):
         name = node.func.attr
@@ -522,69 +505,6 @@ def _called_by_name(fn):
     are inlined."""
     return "<locals>" not in fn.__qualname__ and fn.__name__ != "<lambda>" and \
         getattr(fn, "__srcad__", None) is None and not _one_expression(fn)
-
-
-_LOOPS = (ast.For, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-def _statement_and_loop_of(tree, target):
-    """The innermost statement of `tree` holding `target`, and the outermost loop (or
-    comprehension) around it."""
-    statement = loop = None
-
-    def visit(node, loop_so_far):
-        nonlocal statement, loop
-        if node is target:
-            return True
-        for child in ast.iter_child_nodes(node):
-            inner = loop_so_far or (child if isinstance(child, _LOOPS) else None)
-            if visit(child, inner):
-                if statement is None and isinstance(child, ast.stmt):
-                    statement = child
-                loop = loop or inner
-                return True
-        return False
-
-    visit(tree, None)
-    return statement, loop
-
-
-def _source_definition(callee):
-    """The `def` node of a user function whose code srcad lowers, or None."""
-    if isinstance(callee, LocalFunction):
-        return callee.node if isinstance(callee.node, ast.FunctionDef) else None
-    fn = callee.obj if isinstance(callee, Static) else None
-    if not inspect.isfunction(fn) or prim_of(fn) is not None or _is_srcad_transform(fn):
-        return None
-    try:
-        node = frontend.parse(fn).node
-    except SrcadError:
-        return None                  # the call itself reports what is missing
-    return node if isinstance(node, ast.FunctionDef) else None
-
-
-def _params_changed_in_place(definition):
-    """{parameter: operator} for the parameters the function may update with `p += ...`
-    while p is still the caller's object: not after a `p = ...` earlier in the same block
-    (one inside an `if` or a loop protects only the rest of that block)."""
-    changed = {}
-
-    def scan(stmts, original):
-        original = set(original)
-        for stmt in stmts:
-            if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and \
-                    stmt.target.id in original:
-                changed.setdefault(stmt.target.id, ast.unparse(stmt).split()[1][:-1])
-            elif isinstance(stmt, ast.Assign):
-                original -= {t.id for target in stmt.targets for t in ast.walk(target)
-                             if isinstance(t, ast.Name)}
-            elif not isinstance(stmt, (ast.FunctionDef, ast.Lambda)):
-                for field in ("body", "orelse", "finalbody"):
-                    scan(getattr(stmt, field, None) or [], original)
-
-    args = definition.args
-    scan(definition.body, {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs})
-    return changed
 
 
 def _inside_comprehension(tree, target):

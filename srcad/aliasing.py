@@ -1,0 +1,93 @@
+"""Where Python's in-place updates would make a value differ from srcad's SSA form.
+
+srcad lowers `a += b` as `a = a + b`. On an array, Python changes the object itself, so any
+other reference to it sees the change. Lowering refuses the cases where such a reference
+exists; this module answers the questions it asks about a call: which parameters a function
+changes in place while they still hold the caller's objects, and whether the caller may read
+the array again once the call has run.
+"""
+
+import ast
+import inspect
+
+from . import frontend
+from .errors import SrcadError
+from .rules import prim_of
+from .values import LocalFunction, Static
+
+_LOOPS = (ast.For, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def source_definition(callee, is_transform):
+    """The `def` node of a user function whose code srcad lowers, or None."""
+    if isinstance(callee, LocalFunction):
+        return callee.node if isinstance(callee.node, ast.FunctionDef) else None
+    fn = callee.obj if isinstance(callee, Static) else None
+    if not inspect.isfunction(fn) or prim_of(fn) is not None or is_transform(fn):
+        return None
+    try:
+        node = frontend.parse(fn).node
+    except SrcadError:
+        return None                  # the call itself reports what is missing
+    return node if isinstance(node, ast.FunctionDef) else None
+
+
+def params_changed_in_place(definition):
+    """{parameter: operator} for the parameters the function may update with `p += ...`
+    while p is still the caller's object: not after a `p = ...` earlier in the same block
+    (one inside an `if` or a loop protects only the rest of that block)."""
+    changed = {}
+
+    def scan(stmts, original):
+        original = set(original)
+        for stmt in stmts:
+            if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and \
+                    stmt.target.id in original:
+                changed.setdefault(stmt.target.id, ast.unparse(stmt).split()[1][:-1])
+            elif isinstance(stmt, ast.Assign):
+                original -= {t.id for target in stmt.targets for t in ast.walk(target)
+                             if isinstance(t, ast.Name)}
+            elif not isinstance(stmt, (ast.FunctionDef, ast.Lambda)):
+                for field in ("body", "orelse", "finalbody"):
+                    scan(getattr(stmt, field, None) or [], original)
+
+    args = definition.args
+    scan(definition.body, {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs})
+    return changed
+
+
+def may_read_again(tree, call, names):
+    """Whether a name in `names` may be read in `tree` once `call` has run: in the statement
+    that makes the call (an operand evaluated before it is the same object), after it, or
+    anywhere in a loop or comprehension around it, which runs the call again. A tuple, list
+    or view holding the array ("packed", "view") counts always."""
+    if names in (["packed"], ["view"]):
+        return True
+    statement, loop = _statement_and_loop_of(tree, call)
+    start = (statement.lineno, statement.col_offset) if statement else (0, 0)
+    passed = set() if loop else {id(n) for n in ast.walk(call)}   # handed over here, once
+    return any(isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load)
+               and id(n) not in passed and (loop is not None or (n.lineno, n.col_offset) >= start)
+               for n in ast.walk(loop or tree))
+
+
+def _statement_and_loop_of(tree, target):
+    """The innermost statement of `tree` holding `target`, and the outermost loop (or
+    comprehension) around it."""
+    statement = loop = None
+
+    def visit(node, loop_so_far):
+        nonlocal statement, loop
+        if node is target:
+            return True
+        for child in ast.iter_child_nodes(node):
+            inner = loop_so_far or (child if isinstance(child, _LOOPS) else None)
+            if visit(child, inner):
+                if statement is None and isinstance(child, ast.stmt):
+                    statement = child
+                loop = loop or inner
+                return True
+        return False
+
+    visit(tree, None)
+    return statement, loop
