@@ -2,8 +2,8 @@
 
 A transform wraps the user's function in a small Python function with the same signature.
 On a call it looks up the compiled derivative for the kinds of the arguments (float, array of
-a given ndim and dtype, container of such) and calls it; the first call with new kinds runs
-the pipeline:
+a given ndim and dtype and with given size-1 dimensions, container of such) and calls it; the
+first call with new kinds runs the pipeline:
 
     parse -> lower to SSA (specialised on the kinds) -> verify -> differentiate -> simplify
     -> verify -> generate Python -> compile
@@ -375,13 +375,17 @@ def _normalise_wrt(wrt, names, f):
     return tuple(indices), isinstance(wrt, tuple)
 
 
+_ONE = (1).__eq__
+
+
 def _kind_key(value):
     """A cheap hashable stand-in for kinds.kind_of(value): equal keys, equal kinds."""
     t = type(value)
     if t is float or t is int:
         return t
     if t is np.ndarray:
-        return (t, value.ndim, value.dtype.char)
+        shape = value.shape               # which sizes are 1 is part of the kind
+        return (t, value.dtype.char, tuple(map(_ONE, shape)) if 1 in shape else len(shape))
     if (t is list or t is tuple) and len(value) <= 64:
         return (t,) + tuple(map(_kind_key, value))
     if t is dict:

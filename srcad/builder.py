@@ -35,7 +35,8 @@ class Builder:
         if folded is not None:
             return folded
         rule = RULES[prim]
-        kind = rule.kind(*(args if rule.kind_from_atoms else (a.kind for a in args)))
+        kind = _with_output_ones(rule, args, rule.kind(
+            *(args if rule.kind_from_atoms else (a.kind for a in args))))
         if rule.nout == 1:
             out = Var(hint, kind, _shape_source(rule, args, kind))
             outs = (out,)
@@ -160,14 +161,41 @@ def _split_kinds(kind, n):
     return kind if isinstance(kind, tuple) else (K.UNKNOWN,) * n
 
 
+def _with_output_ones(rule, args, kind):
+    """The output kind with its size-1 pattern (kinds.Kind.ones) as far as it is known: the
+    kind function's own where the rule says it gives one (containers and their items), else
+    from the rule's `ones`, the argument the output is shaped like or the broadcast of its
+    array arguments; none for any other rule, whatever its kind function returned."""
+    if rule.ones is True:
+        return kind
+    if isinstance(kind, tuple) or rule.nout != 1:
+        return tuple(K.erase_ones(k) for k in kind) if isinstance(kind, tuple) else kind
+    return K.with_ones(K.erase_ones(kind), _output_ones(rule, args))
+
+
+def _output_ones(rule, args):
+    if rule.ones is not None:
+        return rule.ones(*args)
+    if isinstance(rule.shape_from, int):
+        source = args[rule.shape_from].kind
+        return source.ones if source.is_array else () if source.is_scalar else None
+    if rule.shape_from == "args":
+        return K.broadcast_ones(*(a.kind for a in args if a.kind.is_numeric))
+    return None
+
+
 def _shape_source(rule, args, kind):
-    """A var whose shape the output is known to share, for eliding `unbroadcast`."""
+    """A var whose shape the output is known to share, for eliding `unbroadcast`: all its
+    array arguments share one shape, or one of them has the size-1 dimensions of the result."""
     if isinstance(rule.shape_from, int):
         source = args[rule.shape_from]
         return source if isinstance(source, Var) else None
     if rule.shape_from != "args" or not kind.is_array and kind.tag != "unknown":
         return None
     candidates = [a for a in args if isinstance(a, Var) and not a.kind.is_scalar]
+    filling = [c for c in candidates if K.fills_broadcast(c.kind, kind)]
+    if filling:
+        return filling[0].shape_class()
     scalars_ok = all(isinstance(a, Var) or a.kind.is_scalar for a in args)
     if not candidates or not scalars_ok:
         return None

@@ -55,11 +55,12 @@ def add_source_note(error):
 class Generated:
     """A compiled derivative: its source, the function object and the names it needs."""
 
-    def __init__(self, source, function, namespace, filename):
+    def __init__(self, source, function, namespace, filename, param_kinds=()):
         self.source = source
         self.function = function
         self.namespace = namespace
         self.filename = filename
+        self.param_kinds = param_kinds     # what it is specialised on, for export's guard
 
 
 def compile_function(fn, name, comments=True):
@@ -69,7 +70,8 @@ def compile_function(fn, name, comments=True):
     filename = register_source(source, fn.filename, name)
     namespace = writer.namespace
     exec(compile(source, filename, "exec"), namespace)
-    return Generated(source, namespace[name], namespace, filename)
+    return Generated(source, namespace[name], namespace, filename,
+                     tuple(p.kind for p in fn.params))
 
 
 def register_source(source, user_file, name="wrapper"):
@@ -144,16 +146,21 @@ class Writer:
 
     def inlinable(self, stmts, tail):
         """Temporaries read once, by a later statement of this same block (not a nested one);
-        and the list or tuple the function returns (`return [(bW1, bb1), (bW2, bb2)]`)."""
+        adjoints named only after their primal (`bh`), unless what reads them is a gradient
+        the function returns; and the list or tuple the function returns
+        (`return [(bW1, bb1), (bW2, bb2)]`)."""
         top = {a for s in stmts for a in stmt_inputs(s) if isinstance(a, Var)}
         top |= {a for a in tail if isinstance(a, Var)}
         nested = set()
         for s in stmts:
             for sub in sub_blocks(s):
                 nested |= set(free_vars(sub))
+        returned = {a for a in tail if isinstance(a, Var)}
+        returned |= {a for s in stmts if isinstance(s, Eqn) and s.prim in _CONTAINERS
+                     for a in s.args}
         return {s.out for s in stmts if isinstance(s, Eqn) and len(s.outs) == 1
-                and (s.out.hint is None or tail is self.fn.body.results and
-                     s.prim in ("make_list", "make_tuple"))
+                and (s.out.hint is None or s.out.soft_hint and s.out not in returned or
+                     tail is self.fn.body.results and s.prim in ("make_list", "make_tuple"))
                 and self.uses.get(s.out) == 1 and s.out in top
                 and s.out not in nested and not RULES[s.prim].effect
                 and s.prim != "unpack"}     # `v, = res` is a target list, not an expression
@@ -527,6 +534,9 @@ class Writer:
 
     def syntax_slice(self, rule, eqn, args):
         return ast.Call(ast.Name("slice", ast.Load()), args, [])
+
+
+_CONTAINERS = ("make_list", "make_tuple", "make_dict")
 
 
 def _literal(x):

@@ -30,12 +30,14 @@ from . import kinds as K
 class Var:
     """An SSA value. Compared by identity; `hint` is the user's name for it, if any."""
 
-    __slots__ = ("hint", "kind", "same_shape_as")
+    __slots__ = ("hint", "kind", "same_shape_as", "soft_hint")
 
     def __init__(self, hint=None, kind=K.UNKNOWN, same_shape_as=None):
         self.hint = hint
         self.kind = kind
         self.same_shape_as = same_shape_as   # a var known to have this one's shape
+        self.soft_hint = False               # the hint is only a suggestion (`bh` for h's
+                                             # adjoint): read once, the value may be inlined
 
     def shape_class(self):
         """A representative var of the values known to share this one's shape."""

@@ -4,9 +4,15 @@ A compiled derivative is specialised on the kinds of its arguments (Python float
 given ndim and dtype, container of such), the way the design asks. Kinds flow through the IR
 so that the transforms can emit `math.sin` for floats, drop `unbroadcast` where shapes cannot
 differ and pick the right adjoint for `@`. `UNKNOWN` is always safe: it selects generic code.
+
+An array kind also says which of its dimensions have size 1 (`ones`), not the sizes: one
+compiled gradient still serves every batch size, yet `b + x @ W` with `b` of shape (m,) is known
+to have the shape of `x @ W`, and the adjoint of `b` is `np.sum(g, axis=0)` rather than a
+runtime `unbroadcast`. Broadcasting succeeds only where sizes agree or one is 1, so knowing the
+size-1 dimensions of the operands tells which operand the result has the shape of.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,6 +23,7 @@ class Kind:
     ndim: int = None         # arrays only
     dtype: str = None        # arrays only: numpy dtype name
     items: tuple = None      # list/tuple: kinds of the items; dict: ((key, kind), ...)
+    ones: tuple = None       # arrays only: per dimension True (size 1), False (not 1) or None
 
     def __str__(self):
         if self.tag == "array":
@@ -68,7 +75,8 @@ def kind_of(value, depth=0):
     if isinstance(value, (float, np.floating)):
         return FLOAT
     if isinstance(value, np.ndarray):
-        return array(value.ndim, value.dtype.name)
+        return Kind("array", ndim=value.ndim, dtype=value.dtype.name,
+                    ones=tuple(size == 1 for size in value.shape))
     if value is None:
         return NONE
     if isinstance(value, str):
@@ -85,15 +93,46 @@ def kind_of(value, depth=0):
     return OTHER
 
 
+def erase_ones(kind):
+    """`kind` without size-1 patterns, in its items too: what the kind was before sizes of 1
+    were tracked, for comparisons that only care about ndim, dtype and structure."""
+    if kind.ones is not None:
+        return replace(kind, ones=None)
+    if kind.items is not None and kind.tag in ("list", "tuple"):
+        return replace(kind, items=tuple(erase_ones(k) for k in kind.items))
+    if kind.items is not None and kind.tag == "dict":
+        return replace(kind, items=tuple((key, erase_ones(k)) for key, k in kind.items))
+    return kind
+
+
+def alike(a, b):
+    """Whether kinds agree up to their size-1 patterns."""
+    return a == b or erase_ones(a) == erase_ones(b)
+
+
 def join(a, b):
     """The most precise kind that describes both `a` and `b`."""
     if a == b:
         return a
+    if alike(a, b):
+        return _join_ones(a, b)
     if a.is_scalar and b.is_scalar and "bool" not in (a.tag, b.tag):
         return FLOAT if FLOAT in (a, b) else INT
     if a.tag == b.tag and a.tag in ("list", "tuple", "dict"):
         return Kind(a.tag)
     return UNKNOWN
+
+
+def _join_ones(a, b):
+    """Join of kinds alike but for size-1 patterns: a pattern that differs is not known."""
+    if a == b or a.items is None and not a.is_array:
+        return a
+    if a.is_array:
+        return a if a.ones == b.ones else replace(a, ones=None)
+    if a.tag == "dict":
+        return replace(a, items=tuple((key, _join_ones(x, y))
+                                      for (key, x), (_, y) in zip(a.items, b.items)))
+    return replace(a, items=tuple(_join_ones(x, y) for x, y in zip(a.items, b.items)))
 
 
 def join_all(kinds):
@@ -116,7 +155,45 @@ def broadcast(*kinds):
     dtype = np.result_type(*[np.dtype(k.dtype) for k in arrays]).name
     if any(k.is_float_scalar for k in kinds) and not np.issubdtype(np.dtype(dtype), np.inexact):
         dtype = "float64"
-    return array(max(k.ndim for k in arrays), dtype)
+    return with_ones(array(max(k.ndim for k in arrays), dtype), broadcast_ones(*arrays))
+
+
+def with_ones(kind, ones):
+    """`kind` with this size-1 pattern; an array kind without one where it is not known."""
+    if not kind.is_array:
+        return kind
+    if ones is None or len(ones) != kind.ndim or ones and all(o is None for o in ones):
+        ones = None
+    return kind if kind.ones == ones else replace(kind, ones=None if ones is None else tuple(ones))
+
+
+def broadcast_ones(*kinds):
+    """Size-1 pattern of the broadcast of values of these numeric kinds (None: not known)."""
+    return broadcast_patterns(*(k.ones if k.is_array else () for k in kinds))
+
+
+def broadcast_patterns(*patterns):
+    """Size-1 pattern of the broadcast of shapes with these size-1 patterns.
+
+    Dimensions are aligned from the right; a missing dimension counts as size 1. A result
+    dimension has size 1 where every operand's has, and has not where some operand's has not
+    (broadcasting keeps that size); otherwise it is not known."""
+    if any(p is None for p in patterns):
+        return None
+    ndim = max((len(p) for p in patterns), default=0)
+    result = []
+    for axis in range(-ndim, 0):
+        sizes = [p[axis] if -axis <= len(p) else True for p in patterns]
+        result.append(False if False in sizes else True if all(sizes) else None)
+    return tuple(result)
+
+
+def fills_broadcast(operand, result):
+    """Whether an operand of an elementwise operation is known to have its result's shape:
+    the same ndim and the same size-1 dimensions, every one known (sizes that are not 1 must
+    agree for broadcasting to succeed)."""
+    return (operand.is_array and result.is_array and operand.ndim == result.ndim and
+            result.ones is not None and operand.ones == result.ones and None not in result.ones)
 
 
 def floating(kind):

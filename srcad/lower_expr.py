@@ -432,8 +432,10 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         saved, first = builder.line, len(builder.stmts)
         result = inner.suite(stmts, env, builder)
         builder.line = saved
-        if parsed.filename != self.filename:       # another file's line numbers mean nothing
-            _relabel(builder.stmts[first:], node.lineno)   # here: use the call's line
+        if parsed.filename != self.filename or _one_return(stmts):
+            # another file's line numbers mean nothing here, and a one-expression helper
+            # (`return 1 / (1 + np.exp(-z))`, a lambda) reads best as the line calling it
+            _relabel(builder.stmts[first:], node.lineno)
         return Const(None) if result is FALLTHROUGH else result
 
     def bind_params(self, node, parsed, args, kwargs):
@@ -514,17 +516,21 @@ def _inside_comprehension(tree, target):
                for n in ast.walk(tree))
 
 
+def _one_return(stmts):
+    """The statements of a body are one `return <expression>` (a docstring aside)."""
+    body = [s for s in stmts if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return len(body) == 1 and isinstance(body[0], ast.Return)
+
+
 def _one_expression(fn):
     """True for a function whose body is a single `return <expression>` (a docstring aside)."""
     try:
         node = frontend.parse(fn).node
     except SrcadError:
         return False
-    body = [s for s in node.body if not (isinstance(s, ast.Expr) and
-                                         isinstance(s.value, ast.Constant))]
-    return len(body) == 1 and isinstance(body[0], ast.Return) and \
+    return _one_return(node.body) and \
         not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                and n.func.id == fn.__name__ for n in ast.walk(body[0]))
+                and n.func.id == fn.__name__ for n in ast.walk(node))
 
 
 def _all_atoms(args, kwargs):

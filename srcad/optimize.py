@@ -8,6 +8,7 @@ Constant folding and the neutral elements (`x + 0`, `g * 1`) are folded as equat
 built (`builder.Builder.emit`), so no pass ever sees them.
 """
 
+from . import kinds as K
 from .ir import Block, Const, Eqn, For, Function, If, Var, While, free_vars, is_const
 from .rules import RULES
 from .shape_only import shape_only_values
@@ -218,7 +219,7 @@ def _loop_filled_item(seq, loop, j, defs):
     """The item equation of `add_at(acc, i, item)` when `loop` fills every slot of the list
     `seq` exactly once through carry j, with an item of finished values; else None."""
     kind = seq.kind
-    if kind.tag != "list" or not kind.items or len(set(kind.items)) != 1 or \
+    if kind.tag != "list" or not kind.items or len(set(map(K.erase_ones, kind.items))) != 1 or \
             kind.items[0].tag not in ("list", "tuple") or kind.items[0].items is None:
         return None
     stop = defs.get(loop.stop)
@@ -236,7 +237,7 @@ def _loop_filled_item(seq, loop, j, defs):
     slots = kind.items[0].items
     if item is None or item.prim not in ("make_list", "make_tuple") or \
             len(item.args) != len(slots) or \
-            not all(isinstance(a, Var) and a.kind == k and (k.is_array or k.is_float_scalar)
+            not all(isinstance(a, Var) and K.alike(a.kind, k) and (k.is_array or k.is_float_scalar)
                     for a, k in zip(item.args, slots)):
         return None
     return item.out
@@ -261,7 +262,7 @@ def _finished(eqn, defs):
 def _rebuild(acc, kind, defs, new, line, out=None):
     """An atom equal to finish_adjoint(acc, x) for x of this kind, appending the equations
     that build it (the last one binds `out` when given), or None."""
-    if out is None and isinstance(acc, Var) and acc.kind == kind and \
+    if out is None and isinstance(acc, Var) and K.alike(acc.kind, kind) and \
             (kind.is_array or kind.is_float_scalar):
         return acc
     eqn = defs.get(acc)
@@ -301,13 +302,18 @@ def _query_origin(stmt, defs):
 
 
 def _shape_origin(var, defs):
-    """The earliest var known to have var's shape through the elementwise ops defining it."""
+    """The earliest var known to have var's shape through the elementwise ops defining it; a
+    function input where one of them has it (`y.size` for `(p - y) ** 2`)."""
     while True:
         eqn = defs.get(var)
-        if eqn is None or RULES[eqn.prim].shape_from != "args" or var.same_shape_as is None \
-                or not any(var.same_shape_as is a for a in eqn.args):
+        if eqn is None or RULES[eqn.prim].shape_from != "args":
             return var
-        var = var.same_shape_as
+        same = [a for a in eqn.args if isinstance(a, Var) and
+                (a is var.same_shape_as or K.fills_broadcast(a.kind, var.kind))]
+        if not same:
+            return var
+        inputs = [a for a in same if a not in defs]
+        var = inputs[0] if inputs else var.same_shape_as if var.same_shape_as in same else same[0]
 
 
 # ----- container adjoints -------------------------------------------------------------------

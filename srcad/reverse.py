@@ -120,6 +120,7 @@ class Sweep:
             return
         if atom.hint is None and var.hint is not None:
             atom.hint = "b" + var.hint
+            atom.soft_hint = True
         if atom.same_shape_as is None and var.shape_class() is not atom and var.kind.is_numeric:
             atom.same_shape_as = var
 

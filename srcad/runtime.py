@@ -153,6 +153,33 @@ def check_scalar(value):
                          "srcad.jacobian, or sum the output yourself)")
 
 
+def check_size_one_dims(function, names, args, expected):
+    """Exported derivative code is specialised on which dimensions of its array arguments
+    have size 1 (they tell along what a bias or a label broadcasts): refuse arguments where
+    those differ instead of returning a gradient of another shape."""
+    for name, value, pattern in zip(names, args, expected):
+        if not _size_one_dims_match(value, pattern):
+            raise ValueError(
+                f"{function} was exported for arguments whose size-1 dimensions are "
+                f"{pattern!r} in {name}; this {name} does not match (export it again from "
+                "example arguments of this shape: args=...)")
+
+
+def _size_one_dims_match(value, pattern):
+    """Whether `value` fits `pattern`: per array dimension True (size 1), False (not 1) or
+    None (either); a list of patterns for a list or tuple, a dict for a dict; None: anything."""
+    if pattern is None:
+        return True
+    if isinstance(pattern, tuple):
+        return isinstance(value, np.ndarray) and value.ndim == len(pattern) and all(
+            p is None or p == (n == 1) for p, n in zip(pattern, value.shape))
+    if isinstance(pattern, list):
+        return isinstance(value, (list, tuple)) and len(value) == len(pattern) and all(
+            _size_one_dims_match(v, p) for v, p in zip(value, pattern))
+    return isinstance(value, dict) and value.keys() == pattern.keys() and all(
+        _size_one_dims_match(value[k], p) for k, p in pattern.items())
+
+
 def reduced_count(x, axis):
     """How many elements of x a reduction over `axis` combines into each result."""
     shape = np.shape(x)

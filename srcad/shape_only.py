@@ -10,6 +10,7 @@ stand-in with the same shape and dtype (its elementwise input itself, or a zero-
 
 import numpy as np
 
+from . import kinds as K
 from .ir import Block, Eqn, For, If, Var, While, stmt_inputs, sub_blocks, walk_eqns
 from .rules import RULES
 
@@ -61,7 +62,7 @@ def _value_uses(block, uses=None):
 def _one_input(eqn):
     """x if a shape_like equation reads only x, of its own kind; else None."""
     inputs = list(dict.fromkeys(eqn.args))
-    if len(inputs) == 1 and isinstance(inputs[0], Var) and inputs[0].kind == eqn.out.kind \
+    if len(inputs) == 1 and isinstance(inputs[0], Var) and K.alike(inputs[0].kind, eqn.out.kind) \
             and inputs[0].kind.is_array:
         return inputs[0]
     return None
@@ -72,7 +73,8 @@ def _stand_in(eqn):
     of a shape_like equation; None for a value of constants alone (it costs nothing)."""
     arrays = [a for a in eqn.args if isinstance(a, Var) and not a.kind.is_scalar]
     out = eqn.out
-    if len(arrays) == 1 and out.same_shape_as is not None and arrays[0].kind == out.kind:
+    if len(arrays) == 1 and out.same_shape_as is not None and \
+            K.alike(arrays[0].kind, out.kind):
         return ("var", arrays[0])
     # constant arrays shape it too
     shaping = tuple(a for a in eqn.args if isinstance(a, Var) or

@@ -63,6 +63,80 @@ def test_no_unbroadcast_where_shapes_are_known_equal():
     assert "for " not in srcad.source(g)
 
 
+# ----- size-1 dimensions: part of the specialisation ----------------------------------------
+def affine_loss(W, b, x, y):
+    return np.mean((x @ W + b - y) ** 2)
+
+
+def test_bias_adjoint_sums_the_batch_axis_when_the_sizes_of_1_are_known():
+    """b of shape (m,) added to x @ W of shape (n, m), n and m not 1: the sum has the
+    product's shape and b's adjoint sums the batch axis; the labels have the output's shape,
+    so the mean's size is read from them (the hand-written gradient, statement for statement)."""
+    W, b, x, y = RNG.normal(size=(3, 2)), RNG.normal(size=2), RNG.normal(size=(5, 3)), \
+        RNG.normal(size=(5, 2))
+    g = srcad.grad(affine_loss, wrt=(0, 1))
+    text = srcad.source(g, W, b, x, y)
+    assert "unbroadcast" not in text and "np.sum(v1, axis=0)" in text and "y.size" in text
+    check(affine_loss, W, b, x, y, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("shapes", [
+    ((3, 2), (2,), (1, 3), (1, 2)),       # a batch of one row
+    ((1, 2), (2,), (5, 1), (5, 2)),       # one input feature
+    ((3, 1), (1,), (5, 3), (5, 1)),       # one output, a bias of one
+    ((3, 2), (1,), (5, 3), (5, 2)),       # a bias of one broadcast over two outputs
+    ((3, 2), (2,), (5, 3), (1, 2)),       # one label row broadcast over the batch
+    ((3, 2), (2,), (5, 3), (5, 1)),       # one label column broadcast over the outputs
+    ((3, 2), (5, 1), (5, 3), (5, 2)),     # a per-row bias
+    ((1, 1), (1,), (1, 1), (1, 1)),       # everything of size 1
+])
+def test_every_pattern_of_sizes_of_1_gets_its_own_correct_gradient(shapes):
+    args = [RNG.normal(size=s) for s in shapes]
+    grads = srcad.grad(affine_loss, wrt=(0, 1, 2, 3))(*args)
+    assert [np.shape(gi) for gi in grads] == list(shapes)
+    check(affine_loss, *args, wrt=(0, 1, 2, 3))
+
+
+def test_a_batch_of_one_compiles_a_second_specialisation():
+    g = srcad.grad(affine_loss, wrt=(0, 1))
+    W, b = RNG.normal(size=(3, 2)), RNG.normal(size=2)
+    for n in (5, 7, 1, 4):
+        x, y = RNG.normal(size=(n, 3)), RNG.normal(size=(n, 2))
+        gW, gb = g(W, b, x, y)
+        error = 2 * (x @ W + b - y) / y.size
+        np.testing.assert_allclose(gW, x.T @ error, rtol=1e-12)
+        np.testing.assert_allclose(gb, error.sum(axis=0), rtol=1e-12)
+    assert len(g.__srcad__.cache) == 2          # batches of 5, 7 and 4 share one
+
+
+def test_size_1_patterns_merge_across_loop_iterations():
+    """A carried value whose size-1 dimensions change between iterations ((n, 1) -> (n, 3))
+    is not assumed to keep either pattern."""
+    def layers(params, x):
+        h = x
+        for W, b in params:
+            h = np.tanh(h @ W + b)
+        return np.sum(h ** 2)
+    params = [(RNG.normal(size=(1, 3)), RNG.normal(size=3)),
+              (RNG.normal(size=(3, 1)), RNG.normal(size=1)),
+              (RNG.normal(size=(1, 2)), RNG.normal(size=1))]
+    check(layers, params, RNG.normal(size=(4, 1)))
+
+
+def branch_pairs(x, flag):
+    if flag > 0:
+        pair = [x, 2.0]
+    else:
+        pair = [x[:1], 3.0]
+    return np.sum(pair[0] ** 2) * pair[1]
+
+
+def test_branches_joining_lists_whose_arrays_differ_in_sizes_of_1():
+    x = RNG.normal(size=4)
+    for flag in (1.0, -1.0):
+        check(branch_pairs, x, flag)
+
+
 # ----- reductions: every axis / keepdims combination ----------------------------------------
 AXES_2D = [None, 0, 1, -1, -2, (0, 1), (1, 0), (-1,)]
 AXES_3D = [None, 0, 2, -1, (0, 2), (2, 0), (-1, -3), (0, 1, 2)]

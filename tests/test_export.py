@@ -136,6 +136,23 @@ def test_exported_mlp_gradient_with_containers(tmp_path):
                 [list(p) for p in expected])
 
 
+def test_exported_code_checks_the_sizes_of_1_it_is_specialised_on(tmp_path):
+    """The bias adjoint of the exported code sums the batch axis, as written for a batch of
+    several rows; srcad would compile another specialisation for a batch of one, exported
+    code cannot, so it refuses one instead of returning a gradient of the wrong shape."""
+    W, b, x = RNG.normal(size=(3, 2)), RNG.normal(size=2), RNG.normal(size=(4, 3))
+    g = srcad.grad(broadcast_loss, wrt=(0, 1))
+    text = srcad.export(g, args=(W, b, x))
+    assert "np.sum(" in text and "unbroadcast" not in text
+    other_batch = RNG.normal(size=(6, 3))
+    assert_same(run_standalone(tmp_path, text, "grad_broadcast_loss", (W, b, other_batch)),
+                g(W, b, other_batch))
+    namespace = {}
+    exec(compile(text, "grad_broadcast_loss.py", "exec"), namespace)
+    with pytest.raises(ValueError, match=r"size-1 dimensions are \(False, False\) in x"):
+        namespace["grad_broadcast_loss"](W, b, x[:1])
+
+
 def test_generic_export_works_for_floats_and_arrays(tmp_path):
     g = srcad.grad(seed_sum, wrt=(0, 1))
     text = srcad.export(g, args=None)                 # nothing compiled yet: generic code

@@ -37,6 +37,9 @@ class Rule:
     nout: int = 1
     shape_from: object = None            # "args": output shaped like its array arguments
                                          # (elementwise); an int i: shaped like argument i
+    ones: object = None                  # (*arg atoms) -> the output's size-1 pattern, for
+                                         # rules that change shape (see kinds.Kind.ones);
+                                         # True: `kind` gives it (container items)
     kind_from_atoms: bool = False        # `kind` receives the argument atoms, not their kinds
     variadic: bool = False               # any number of arguments, one jvp/vjp for all
     doc: str = ""

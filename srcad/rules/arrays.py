@@ -128,9 +128,21 @@ def _transpose_kind(x, axes):
     return x if x.is_array else K.UNKNOWN
 
 
+def _transpose_ones(x, axes):
+    """Size-1 pattern of the transpose: x's, reversed or permuted by constant axes."""
+    pattern, order = x.kind.ones, getattr(axes, "value", "unknown")
+    if pattern is None:
+        return None
+    if order is None:
+        return pattern[::-1]
+    if isinstance(order, tuple) and sorted(order) == list(range(len(pattern))):
+        return tuple(pattern[i] for i in order)
+    return None
+
+
 defprim("transpose", np.transpose, ("transpose",), arg_names=("x", "axes"), defaults={"axes": None},
         functions=(np.transpose,), methods=("transpose",), attributes=("T",),
-        kind=_transpose_kind,
+        kind=_transpose_kind, ones=_transpose_ones,
         jvp=(lambda dx, ans, x, axes: transpose(dx, axes), ZERO),
         vjp=(_transpose_vjp, ZERO),
         samples=[(_M, None), (_T3, (1, 0, 2)), (_T3, (2, 0, 1))])

@@ -22,7 +22,24 @@ def reduce_to(g, x):
         return g
     if xk.is_scalar and gk.is_array:
         return sum(g)
+    axes = _broadcast_axes(gk, xk)
+    if axes == ():
+        return g
+    if axes is not None:
+        return sum(g, axes[0] if len(axes) == 1 else axes)
     return unbroadcast(g, x)
+
+
+def _broadcast_axes(gk, xk):
+    """The leading axes of g that x was broadcast along, where that is all that separates
+    their shapes (known from their size-1 dimensions and the same dtype); else None."""
+    if not (gk.is_array and xk.is_array) or gk.dtype != xk.dtype or gk.ones is None \
+            or xk.ones is None or None in gk.ones or None in xk.ones or gk.ndim < xk.ndim:
+        return None
+    lead = gk.ndim - xk.ndim
+    if gk.ones[lead:] != xk.ones:
+        return None                  # x broadcast along a size-1 dimension: kept for unbroadcast
+    return tuple(range(lead))
 
 
 def shaped_like(target, value):
@@ -41,10 +58,12 @@ def _container_kind(tag):
 
 
 defprim("make_tuple", lambda *xs: xs, ("tuple",), variadic=True, arg_names=("items",),
+        ones=True,
         kind=_container_kind("tuple"),
         jvp=lambda i, dx, ans, *xs: None, vjp=lambda i, g, ans, *xs: adjoint_item(g, i, xs[i]),
         samples=[(np.array([0.5, -1.0]), 0.7)])
 defprim("make_list", lambda *xs: list(xs), ("list",), variadic=True, arg_names=("items",),
+        ones=True,
         kind=_container_kind("list"),
         jvp=lambda i, dx, ans, *xs: None, vjp=lambda i, g, ans, *xs: adjoint_item(g, i, xs[i]),
         samples=[(np.array([0.5, -1.0]), 0.7, np.array([[1.5]]))])
@@ -63,6 +82,7 @@ def _dict_vjp(i, g, ans, keys, *values):
 
 
 defprim("make_dict", lambda keys, *values: dict(zip(keys, values)), ("dict",), variadic=True,
+        ones=True,
         arg_names=("keys", "values"), kind=_dict_kind, kind_from_atoms=True,
         jvp=None, vjp=_dict_vjp,
         samples=[(("W", "b"), np.array([0.5, -1.0]), 0.7)])
@@ -141,11 +161,13 @@ def sum_ints(flags):
 
 
 defprim("getitem", operator.getitem, ("subscript",), arg_names=("x", "index"),
+        ones=True,
         kind=_getitem_kind, kind_from_atoms=True,
         jvp=(lambda dx, ans, x, index: getitem(dx, index), ZERO),
         vjp=(lambda g, ans, x, index: index_adjoint(g, x, index), ZERO),
         samples=[(np.array([1.0, 2.0, 3.0]), 1), (np.array([[1.0, 2.0], [3.0, 4.0]]), (0, 1))])
 defprim("unpack", lambda x, n: tuple(x), ("identity",), arg_names=("x", "n"), nout=None,
+        ones=True,
         doc="multi-output: `a, b = x`; the number of outputs is the equation's")
 
 # ----- calls to the user's own functions (srcad.calls) ---------------------------------------
@@ -176,7 +198,7 @@ defprim("broadcast_like", runtime.broadcast_like, ("runtime", "broadcast_like"),
 defprim("zeros_like", runtime.zeros_like, ("runtime", "zeros_like"), shape_from=0,
         kind=lambda x: K.FLOAT if x.is_scalar else x, jvp=(ZERO,), vjp=(ZERO,))
 defprim("add_any", runtime.add_any, ("runtime", "add_any"), arg_names=("a", "b"),
-        kind=lambda a, b: a if a == b else K.UNKNOWN,
+        kind=lambda a, b: K.join(a, b) if K.alike(a, b) else K.UNKNOWN,
         jvp=(lambda da, ans, a, b: da, lambda db, ans, a, b: db),
         vjp=(lambda g, ans, a, b: g, lambda g, ans, a, b: g),
         samples=[(np.array([0.5, -1.0]), np.array([0.7, 2.0]))])

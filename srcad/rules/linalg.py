@@ -32,6 +32,21 @@ def _matmul_kind(a, b):
     return K.array(max(a.ndim, b.ndim), dtype)
 
 
+def _matmul_ones(a, b):
+    """Size-1 pattern of a @ b: the broadcast batch dimensions, a's rows, b's columns (a 1-d
+    factor has no row or column there)."""
+    pa, pb = a.kind.ones, b.kind.ones
+    if not (a.kind.is_array and b.kind.is_array) or pa is None or pb is None or \
+            len(pa) == 1 and len(pb) == 1:
+        return None
+    if len(pb) == 1:
+        return pa[:-1]
+    if len(pa) == 1:
+        return pb[:-2] + pb[-1:]
+    batch = K.broadcast_patterns(pa[:-2], pb[:-2])
+    return batch + (pa[-2], pb[-1])
+
+
 def _matmul_vjp_a(g, ans, a, b):
     ka, kb = a.kind, b.kind
     if (not (ka.is_array and kb.is_array)
@@ -113,7 +128,7 @@ _MATMUL_SAMPLES = [(_A, _B), (_A, _V3), (_V2, _A), (_V3, _V3),
                    (np.stack([_A, 2 * _A]), _B), (np.stack([_A, -_A]), np.stack([_B, _B]))]
 
 defprim("matmul", np.matmul, ("binop", "@"), arg_names=("a", "b"), symbol="@",
-        functions=(np.matmul,), kind=_matmul_kind,
+        functions=(np.matmul,), kind=_matmul_kind, ones=_matmul_ones,
         jvp=(lambda da, ans, a, b: matmul(da, b), lambda db, ans, a, b: matmul(a, db)),
         vjp=(_matmul_vjp_a, _matmul_vjp_b), samples=_MATMUL_SAMPLES)
 def _dot_kind(a, b):

@@ -1,0 +1,64 @@
+"""Kinds: what srcad knows statically about a value, the size-1 dimensions of arrays included.
+The size-1 patterns decide where an adjoint is summed, so they are checked against NumPy's own
+broadcasting for random shapes."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from srcad import kinds as K
+from srcad.api import _kind_key
+
+shapes = st.lists(st.integers(0, 3), max_size=4).map(tuple)
+
+
+def pattern(shape):
+    return tuple(n == 1 for n in shape)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(shapes, min_size=1, max_size=3))
+def test_broadcast_patterns_agree_with_numpy(operands):
+    try:
+        result = np.broadcast_shapes(*operands)
+    except ValueError:
+        return
+    predicted = K.broadcast_patterns(*map(pattern, operands))
+    assert len(predicted) == len(result)
+    for known, size in zip(predicted, result):
+        assert known is None or known == (size == 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(shapes, min_size=1, max_size=3))
+def test_an_operand_said_to_fill_the_broadcast_has_its_shape(operands):
+    try:
+        result = np.broadcast_shapes(*operands)
+    except ValueError:
+        return
+    kinds = [K.kind_of(np.zeros(s)) for s in operands]
+    out = K.broadcast(*kinds)
+    for shape, kind in zip(operands, kinds):
+        if K.fills_broadcast(kind, out):
+            assert shape == result
+
+
+@settings(max_examples=200, deadline=None)
+@given(shapes, shapes, st.sampled_from(["float64", "float32", "int64"]))
+def test_equal_dispatch_keys_mean_equal_kinds(a, b, dtype):
+    x, y = np.zeros(a, dtype), np.zeros(b, dtype)
+    assert (_kind_key(x) == _kind_key(y)) == (K.kind_of(x) == K.kind_of(y))
+
+
+def test_join_forgets_a_pattern_that_differs_and_keeps_the_rest():
+    column, matrix = K.kind_of(np.zeros((4, 1))), K.kind_of(np.zeros((4, 3)))
+    assert K.join(column, column) == column
+    joined = K.join(column, matrix)
+    assert joined.is_array and joined.ndim == 2 and joined.ones is None
+    pair = K.join(K.kind_of([np.zeros((4, 1)), 2.0]), K.kind_of([np.zeros((4, 3)), 2.0]))
+    assert pair.items == (joined, K.FLOAT)
+    assert K.join(column, K.kind_of(np.zeros(3))) == K.UNKNOWN
+
+
+def test_printed_kinds_do_not_show_patterns():
+    assert str(K.kind_of(np.zeros((4, 1)))) == "float64[2d]"
