@@ -196,6 +196,18 @@ def test_golden_sine_mlp_loss_gradient():
         path.write_text(text)
     assert text == path.read_text(), f"generated source changed; diff against {path}"
     assert "for " not in text.replace("# line", "")     # no per-element Python loops
+    assert statements(text) <= 13       # the hand-written gradient in docs/how_it_works.md
+
+
+def statements(source):
+    """Statements of a generated function's body (assignments and the return)."""
+    import ast
+    return len(ast.parse(source).body[0].body)
+
+
+@pytest.mark.parametrize("name, hand_written", [("seed_grad", 3), ("linear_network_grad", 8)])
+def test_golden_gradients_are_no_longer_than_hand_written_ones(name, hand_written):
+    assert statements((GOLDEN / f"{name}.py").read_text()) <= hand_written
 
 
 def test_the_first_scalar_specialisation_runs_inside_the_wrapper_and_others_still_dispatch():

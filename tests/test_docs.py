@@ -179,3 +179,11 @@ def test_tutorial_shows_the_mlp_gradient_srcad_generates_now(tmp_path, monkeypat
     text = (DOCS / "tutorial.md").read_text()
     start = text.index("```python\ndef grad_mse_loss") + len("```python\n")
     assert text[start:text.index("```", start)].rstrip() == generated.rstrip()
+
+
+def test_how_it_works_shows_the_golden_sine_mlp_gradient():
+    """The listing docs/how_it_works.md counts the statements of is the golden file."""
+    text = (DOCS / "how_it_works.md").read_text()
+    start = text.index("```\ndef grad_mse_loss") + len("```\n")
+    golden = (ROOT / "tests" / "golden" / "sine_mlp_grad.py").read_text()
+    assert text[start:text.index("```", start)].rstrip() == golden.rstrip()
