@@ -123,6 +123,38 @@ def test_size_1_patterns_merge_across_loop_iterations():
     check(layers, params, RNG.normal(size=(4, 1)))
 
 
+def batched_product(a, b, c):
+    return np.sum(np.tanh(a @ b + c) ** 2)
+
+
+def transposed_plus(x, b):
+    return np.sum(np.sin(x.T + b) * x.T)
+
+
+@pytest.mark.parametrize("f, shapes", [
+    (batched_product, ((1, 3, 4), (5, 4, 2), (2,))),     # a batch of one broadcast
+    (batched_product, ((5, 3, 4), (1, 4, 2), (3, 1))),
+    (batched_product, ((3,), (3, 4), (4,))),              # 1-d factors
+    (batched_product, ((4, 3), (3,), (1,))),
+    (batched_product, ((2, 1, 3), (3, 3), (1, 3))),
+    (batched_product, ((1, 3), (3, 1), (1, 1))),
+    (transposed_plus, ((4, 1), (4,))),                    # x.T is (1, 4)
+    (transposed_plus, ((4, 3), (3, 1))),
+    (transposed_plus, ((4, 1), (1,))),
+])
+def test_products_and_transposes_carry_their_sizes_of_1(f, shapes):
+    """The size-1 pattern of a @ b and of x.T decides whether the adjoint of the added
+    term is summed; forward mode agrees with reverse mode."""
+    args = [RNG.normal(size=s) for s in shapes]
+    wrt = tuple(range(len(args)))
+    check(f, *args, wrt=wrt)
+    tangents = [RNG.normal(size=s) for s in shapes]
+    _, derivative = srcad.jvp(f, wrt=wrt)(*args, *tangents)
+    grads = srcad.grad(f, wrt=wrt)(*args)
+    np.testing.assert_allclose(derivative, sum(np.sum(g * t) for g, t in zip(grads, tangents)),
+                               rtol=1e-10)
+
+
 def branch_pairs(x, flag):
     if flag > 0:
         pair = [x, 2.0]
