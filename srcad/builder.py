@@ -59,8 +59,10 @@ class Builder:
         if eqn is None or eqn.prim != "broadcast_like" or not eqn.args[0].kind.is_scalar:
             return None
         target = eqn.args[1]
-        if isinstance(other, Var) and isinstance(target, Var) and \
-                other.shape_class() is target.shape_class():
+        if isinstance(other, Var) and isinstance(target, Var) and (
+                other.shape_class() is target.shape_class() or
+                other.kind.dtype == target.kind.dtype and
+                K.fills_broadcast(other.kind, K.broadcast(other.kind, target.kind))):
             return eqn.args[0]
         return None
 

@@ -8,6 +8,8 @@ Constant folding and the neutral elements (`x + 0`, `g * 1`) are folded as equat
 built (`builder.Builder.emit`), so no pass ever sees them.
 """
 
+import numpy as np
+
 from . import kinds as K
 from .ir import Block, Const, Eqn, For, Function, If, Var, While, free_vars, is_const
 from .rules import RULES
@@ -44,7 +46,18 @@ def _reads(atoms):
 
 
 def _dce_block(block, live_after):
-    """The block without dead statements, given the vars read after it."""
+    """The block without dead statements, given the vars read after it; a dead elementwise
+    computation leaves NumPy's broadcasting check behind (see _broadcast_checks)."""
+    kept = _live_stmts(block, live_after)
+    checks = _broadcast_checks(block.stmts, kept)
+    if not checks:
+        return kept
+    with_checks = [c for s in block.stmts
+                   for c in ((checks[id(s)], s) if id(s) in checks else (s,))]
+    return _live_stmts(Block(with_checks, block.results), live_after)
+
+
+def _live_stmts(block, live_after):
     live = set(live_after) | _reads(block.results)
     kept = []
     for stmt in reversed(block.stmts):
@@ -64,6 +77,56 @@ def _dce_stmt(stmt, live):
     if isinstance(stmt, If):
         return _dce_if(stmt, live)
     return _dce_loop(stmt, live)
+
+
+def _broadcast_checks(stmts, kept):
+    """{id(dead equation): its check}: NumPy's broadcasting check for dead elementwise
+    equations whose operands' shapes were inferred to agree from their size-1 dimensions
+    (kinds.fills_broadcast). Computing the value would have made the check; without it
+    `np.sum(a * b)` with a of shape (3,) and b of shape (4,) would differentiate instead of
+    raising. One check covers a tree of dead elementwise equations, over its live leaves."""
+    alive = {id(s) for s in kept.stmts}
+    dead = {s.outs[0]: s for s in stmts
+            if isinstance(s, Eqn) and id(s) not in alive and len(s.outs) == 1}
+    checks, covered = {}, set()
+    for eqn in reversed(list(dead.values())):
+        if id(eqn) in covered or not _relies_on_broadcasting(eqn):
+            continue
+        leaves = {}                     # one per shape class: the others have its shape
+        for leaf in _elementwise_leaves(eqn, dead, covered):
+            leaves.setdefault(leaf.shape_class() if isinstance(leaf, Var) else id(leaf), leaf)
+        if len(leaves) > 1:
+            checks[id(eqn)] = Eqn((Var(None, K.NONE),), "check_broadcast",
+                                  tuple(leaves.values()), eqn.line)
+    return checks
+
+
+def _relies_on_broadcasting(eqn):
+    """An elementwise equation of array operands from different shape classes whose result's
+    size-1 dimensions are all known: what later code may have taken to agree."""
+    kind = eqn.outs[0].kind
+    if RULES[eqn.prim].shape_from != "args" or not kind.is_array or kind.ones is None or \
+            None in kind.ones:
+        return False
+    operands = _array_operands(eqn)
+    return len({a.shape_class() if isinstance(a, Var) else id(a) for a in operands}) > 1
+
+
+def _array_operands(eqn):
+    return [a for a in eqn.args if not a.kind.is_scalar and
+            (isinstance(a, Var) or isinstance(getattr(a, "value", None), np.ndarray))]
+
+
+def _elementwise_leaves(eqn, dead, covered):
+    """The operands of a tree of dead elementwise equations that are not themselves dead
+    elementwise values (broadcasting them together is what computing the tree checks)."""
+    for a in _array_operands(eqn):
+        inner = dead.get(a) if isinstance(a, Var) else None
+        if inner is not None and RULES[inner.prim].shape_from == "args":
+            covered.add(id(inner))
+            yield from _elementwise_leaves(inner, dead, covered)
+        else:
+            yield a
 
 
 def _dce_if(stmt, live):

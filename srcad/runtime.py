@@ -153,6 +153,12 @@ def check_scalar(value):
                          "srcad.jacobian, or sum the output yourself)")
 
 
+def check_broadcast(*arrays):
+    """Raise NumPy's error where these do not broadcast: the check an elementwise operation
+    makes, kept where the operation itself is not computed (its value was not needed)."""
+    np.broadcast_shapes(*(np.shape(a) for a in arrays))
+
+
 def check_size_one_dims(function, names, args, expected):
     """Exported derivative code is specialised on which dimensions of its array arguments
     have size 1 (they tell along what a bias or a label broadcasts): refuse arguments where

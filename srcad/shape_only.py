@@ -8,6 +8,8 @@ stand-in with the same shape and dtype (its elementwise input itself, or a zero-
 `shape_like` view that costs no arithmetic), and dead-code elimination removes the rest.
 """
 
+from collections import Counter
+
 import numpy as np
 
 from . import kinds as K
@@ -32,7 +34,7 @@ def shape_only_values(fn, rebuild):
             continue
         if var in value_uses or RULES[eqn.prim].shape_from != "args" or len(eqn.outs) != 1:
             continue
-        stand_in = _stand_in(eqn)
+        stand_in = _stand_in(eqn, lambda a: a not in defs or value_uses[a] > 1)
         if stand_in is not None:
             stand_ins[var] = stand_in
     if not stand_ins:
@@ -45,8 +47,8 @@ def _is_shape_only(prim, position):
 
 
 def _value_uses(block, uses=None):
-    """Vars read somewhere for their value (anything but a shape-only argument)."""
-    uses = set() if uses is None else uses
+    """How often each var is read for its value (by anything but a shape-only argument)."""
+    uses = Counter() if uses is None else uses
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
             uses.update(a for k, a in enumerate(stmt.args)
@@ -68,14 +70,19 @@ def _one_input(eqn):
     return None
 
 
-def _stand_in(eqn):
-    """('var', x) when an input already has the value's shape and dtype, else the arguments
-    of a shape_like equation; None for a value of constants alone (it costs nothing)."""
+def _stand_in(eqn, computed_anyway):
+    """('var', x) when an input already has the value's shape and dtype (one computed anyway,
+    where it is not the only array input), else the arguments of a shape_like equation;
+    None for a value of constants alone (it costs nothing)."""
     arrays = [a for a in eqn.args if isinstance(a, Var) and not a.kind.is_scalar]
     out = eqn.out
     if len(arrays) == 1 and out.same_shape_as is not None and \
             K.alike(arrays[0].kind, out.kind):
         return ("var", arrays[0])
+    filling = [a for a in arrays if K.fills_broadcast(a.kind, out.kind) and
+               a.kind.dtype == out.kind.dtype and computed_anyway(a)]
+    if filling:
+        return ("var", filling[0])      # an input with the size-1 dimensions of the result
     # constant arrays shape it too
     shaping = tuple(a for a in eqn.args if isinstance(a, Var) or
                     isinstance(getattr(a, "value", None), np.ndarray))
@@ -89,6 +96,8 @@ def _map(block, stand_ins):
             how, what = stand_ins[stmt.out]
             if how == "like":
                 stmts.append(Eqn(stmt.outs, "shape_like", what, stmt.line))
+            else:       # now unread: dead-code elimination keeps its broadcasting check
+                stmts.append(stmt)
             continue
         stmts.append(_rename_shape_uses(stmt, stand_ins))
     return Block(stmts, block.results)

@@ -150,6 +150,42 @@ def test_shape_error_surfaces_as_numpy_error_in_generated_line():
     assert __file__ in note
 
 
+def _sum_of_sum(a, b):
+    return np.sum(a + b)
+
+
+def _mean_product(a, b):
+    return np.mean(a * b)
+
+
+def _sine_weighted(a, b):
+    return np.sum(np.sin(a) * b)
+
+
+def _affine(W, b, x):
+    return np.sum(x @ W + b)
+
+
+_R = np.random.default_rng(3)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (_sum_of_sum, (np.ones(3), np.ones(4)), 0),
+    (_sum_of_sum, (np.ones((2, 3)), np.ones((3, 2))), (0, 1)),
+    (_mean_product, (np.ones(3), np.ones(4)), 0),
+    (_sine_weighted, (np.ones((2, 3)), np.ones((2, 4))), 1),
+    (_affine, (_R.normal(size=(3, 2)), np.zeros(3), _R.normal(size=(5, 3))), 1),
+])
+def test_arguments_that_do_not_broadcast_raise_like_the_function(f, args, wrt):
+    """The gradient code may not need the value of an elementwise expression, only the
+    knowledge of which operands have its shape; NumPy's broadcasting check is still made,
+    so shapes that make f raise make its gradient raise too, never a number."""
+    with pytest.raises(ValueError, match="broadcast"):
+        f(*args)
+    with pytest.raises(ValueError, match="broadcast"):
+        srcad.grad(f, wrt=wrt)(*args)
+
+
 def _walk(tb):
     while tb is not None:
         yield tb

@@ -75,9 +75,10 @@ def test_shape_only_values_are_not_computed():
 
 
 def test_a_shape_no_input_has_gets_a_zero_cost_stand_in():
-    """One label broadcast over the batch: no input has the shape of the expression under
-    the mean, so a `shape_like` view stands in for it and the logarithms are still not run."""
-    args = (np.array([0.1, -0.2]), np.ones((4, 2)), np.array([1.0]))
+    """Labels as a column against a row of predictions: the expression under the mean is
+    (4, 4), a shape no input has, so a `shape_like` view stands in for it and the logarithms
+    are still not run."""
+    args = (np.array([0.1, -0.2]), np.ones((4, 2)), np.array([[1.0], [0.0], [1.0], [1.0]]))
     text = code(srcad.source(srcad.grad(_bce), *args))
     assert "np.log" not in text and "shape_like" in text
     srcad.check_grad(_bce, *args)

@@ -221,6 +221,9 @@ defprim("shape_like", runtime.shape_like, ("runtime", "shape_like"), variadic=Tr
         doc="a stand-in with the broadcast shape and dtype of its arguments (no arithmetic)")
 defprim("check_scalar", runtime.check_scalar, ("runtime", "check_scalar"), effect=True,
         kind=lambda x: K.NONE)
+defprim("check_broadcast", runtime.check_broadcast, ("runtime", "check_broadcast"),
+        variadic=True, arg_names=("arrays",), effect=True, kind=lambda *ks: K.NONE,
+        doc="NumPy's broadcasting check of an elementwise operation whose value is not needed")
 defprim("finish_adjoint", runtime.finish_adjoint, ("runtime", "finish_adjoint"),
         arg_names=("acc", "x"), kind=lambda acc, x: x)
 defprim("to_float", float, ("call", "float"),
