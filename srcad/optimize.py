@@ -88,14 +88,15 @@ def _broadcast_checks(stmts, kept):
     alive = {id(s) for s in kept.stmts}
     dead = {s.outs[0]: s for s in stmts
             if isinstance(s, Eqn) and id(s) not in alive and len(s.outs) == 1}
-    checks, covered = {}, set()
+    checks, covered, checked = {}, set(), []
     for eqn in reversed(list(dead.values())):
         if id(eqn) in covered or not _relies_on_broadcasting(eqn):
             continue
         leaves = {}                     # one per shape class: the others have its shape
         for leaf in _elementwise_leaves(eqn, dead, covered):
             leaves.setdefault(leaf.shape_class() if isinstance(leaf, Var) else id(leaf), leaf)
-        if len(leaves) > 1:
+        if len(leaves) > 1 and not any(leaves.keys() <= done for done in checked):
+            checked.append(leaves.keys())
             checks[id(eqn)] = Eqn((Var(None, K.NONE),), "check_broadcast",
                                   tuple(leaves.values()), eqn.line)
     return checks

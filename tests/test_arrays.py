@@ -155,6 +155,32 @@ def test_products_and_transposes_carry_their_sizes_of_1(f, shapes):
                                rtol=1e-10)
 
 
+def column_offset(a, c):
+    return np.sum(np.tanh(a + c) * a)
+
+
+@pytest.mark.parametrize("shapes, summed", [
+    (((4, 3), (4, 1)), "np.sum(a * (1.0 - v1 * v1), axis=1, keepdims=True)"),  # size-1 axis
+    (((2, 4, 3), (4, 1)), "np.sum(np.sum(a * (1.0 - v1 * v1), axis=2, keepdims=True), axis=0)"),
+    (((2, 4, 3), (3,)), "np.sum(a * (1.0 - v1 * v1), axis=(0, 1))"),          # leading axes
+])
+def test_broadcast_adjoints_are_plain_sums_when_the_sizes_of_1_are_known(shapes, summed):
+    a, c = (RNG.normal(size=s) for s in shapes)
+    text = srcad.source(srcad.grad(column_offset, wrt=1), a, c)
+    assert summed in text and "unbroadcast" not in text
+    check(column_offset, a, c, wrt=(0, 1))
+
+
+def log_softmax_loss(z, y):
+    return -np.sum(y * (z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (1, 3), (4, 1)])
+def test_reductions_with_keepdims_carry_their_sizes_of_1(shape):
+    z, y = RNG.normal(size=shape), RNG.uniform(size=shape)
+    check(log_softmax_loss, z, y)
+
+
 def branch_pairs(x, flag):
     if flag > 0:
         pair = [x, 2.0]

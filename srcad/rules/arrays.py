@@ -55,6 +55,24 @@ def _mean_kind(x, axis, keepdims):
     return with_dtype(kind, "float64") if exact else kind
 
 
+def reduced_ones(x, axis, keepdims):
+    """Size-1 pattern of a reduction over constant axes: the reduced dimensions dropped, or
+    of size 1 with keepdims."""
+    pattern, keep = x.kind.ones, getattr(keepdims, "value", None)
+    ax = getattr(axis, "value", "unknown")
+    if pattern is None or keep not in (True, False):
+        return None
+    ndim = len(pattern)
+    axes = range(ndim) if ax is None else (ax,) if isinstance(ax, int) else ax
+    if not isinstance(axes, (tuple, range)) or not all(
+            isinstance(a, int) and -ndim <= a < ndim for a in axes):
+        return None
+    reduced = {a % ndim for a in axes}
+    if keep:
+        return tuple(True if d in reduced else pattern[d] for d in range(ndim))
+    return tuple(pattern[d] for d in range(ndim) if d not in reduced)
+
+
 def _reduced_kind(x, axis, keepdims):
     """Kind of a reduction of x; axis and keepdims are atoms (constants are read)."""
     xk = x.kind
@@ -93,14 +111,14 @@ _T3 = np.arange(24.0).reshape(2, 3, 4) / 10.0
 
 defprim("sum", keyword_impl(np.sum), arg_names=("x", "axis", "keepdims"),
         defaults={"axis": None, "keepdims": False}, functions=(np.sum,), methods=("sum",),
-        kind=_sum_kind, kind_from_atoms=True,
+        kind=_sum_kind, kind_from_atoms=True, ones=reduced_ones,
         jvp=(lambda dx, ans, x, axis, keepdims: sum(dx, axis, keepdims), ZERO, ZERO),
         vjp=(lambda g, ans, x, axis, keepdims: _unreduce(g, x, axis, keepdims), ZERO, ZERO),
         samples=[(_M, None, False), (_M, 0, False), (_M, 1, True), (_T3, (0, 2), False),
                  (_T3, -1, False)])
 defprim("mean", keyword_impl(np.mean), arg_names=("x", "axis", "keepdims"),
         defaults={"axis": None, "keepdims": False}, functions=(np.mean,), methods=("mean",),
-        kind=_mean_kind, kind_from_atoms=True,
+        kind=_mean_kind, kind_from_atoms=True, ones=reduced_ones,
         jvp=(lambda dx, ans, x, axis, keepdims: dx._op("mean", dx, axis, keepdims), ZERO, ZERO),
         vjp=(_mean_vjp, ZERO, ZERO),
         samples=[(_M, None, False), (_M, 0, False), (_M, 1, True), (_T3, (0, 2), False)])

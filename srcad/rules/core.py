@@ -23,23 +23,29 @@ def reduce_to(g, x):
     if xk.is_scalar and gk.is_array:
         return sum(g)
     axes = _broadcast_axes(gk, xk)
-    if axes == ():
-        return g
-    if axes is not None:
-        return sum(g, axes[0] if len(axes) == 1 else axes)
-    return unbroadcast(g, x)
+    if axes is None:
+        return unbroadcast(g, x)
+    leading, stretched = axes
+    if stretched:
+        g = sum(g, _axis_arg(stretched), True)
+    return sum(g, _axis_arg(leading)) if leading else g
+
+
+def _axis_arg(axes):
+    return axes[0] if len(axes) == 1 else axes
 
 
 def _broadcast_axes(gk, xk):
-    """The leading axes of g that x was broadcast along, where that is all that separates
-    their shapes (known from their size-1 dimensions and the same dtype); else None."""
+    """(the leading axes g has and x has not, the axes where x has size 1 and g has not):
+    what x was broadcast along, known from their size-1 dimensions; None where not known or
+    the dtypes differ (runtime.unbroadcast casts)."""
     if not (gk.is_array and xk.is_array) or gk.dtype != xk.dtype or gk.ones is None \
             or xk.ones is None or None in gk.ones or None in xk.ones or gk.ndim < xk.ndim:
         return None
     lead = gk.ndim - xk.ndim
-    if gk.ones[lead:] != xk.ones:
-        return None                  # x broadcast along a size-1 dimension: kept for unbroadcast
-    return tuple(range(lead))
+    stretched = tuple(lead + d for d, (mine, theirs) in enumerate(zip(xk.ones, gk.ones[lead:]))
+                      if mine and not theirs)
+    return tuple(range(lead)), stretched
 
 
 def shaped_like(target, value):

@@ -12,7 +12,7 @@ from .. import kinds as K
 from .. import runtime
 from ..ir import Const
 from . import defprim
-from .arrays import _mean_kind, _reduced_kind, keyword_impl
+from .arrays import _mean_kind, _reduced_kind, keyword_impl, reduced_ones
 from .core import reduce_to
 from .ops import (
     ZERO,
@@ -92,7 +92,7 @@ def _reduction_samples(base):
 for _name, _fn, _aliases in (("max", np.max, (np.amax,)), ("min", np.min, (np.amin,))):
     defprim(_name, keyword_impl(_fn), ("call", f"np.{_name}"), arg_names=("x", "axis", "keepdims"),
             defaults={"axis": None, "keepdims": False}, functions=(_fn,) + _aliases,
-            methods=(_name,), kind=_reduced_kind, kind_from_atoms=True,
+            methods=(_name,), kind=_reduced_kind, kind_from_atoms=True, ones=reduced_ones,
             jvp=(_extremum_jvp, ZERO, ZERO), vjp=(_extremum_vjp, ZERO, ZERO),
             samples=_reduction_samples(_M) + [(_TIES, None, False), (_TIES, 1, False),
                                               (_TIES, 0, True)],
@@ -115,7 +115,7 @@ def _prod_jvp(dx, ans, x, axis, keepdims):
 
 defprim("prod", keyword_impl(np.prod), arg_names=("x", "axis", "keepdims"),
         defaults={"axis": None, "keepdims": False}, functions=(np.prod,), methods=("prod",),
-        kind=_reduced_kind, kind_from_atoms=True,
+        kind=_reduced_kind, kind_from_atoms=True, ones=reduced_ones,
         jvp=(_prod_jvp, ZERO, ZERO), vjp=(_prod_vjp, ZERO, ZERO),
         samples=_reduction_samples(_M) + [(np.array([[0.0, 0.9, 1.3], [0.0, 0.0, 1.1]]), 1, False),
                                           (np.array([0.7, 0.0, 1.2]), None, False)],
