@@ -150,6 +150,21 @@ def test_shape_error_surfaces_as_numpy_error_in_generated_line():
     assert __file__ in note
 
 
+def _scaled(a, b):
+    return np.exp(a) * b
+
+
+def _uses_scaled(a, b):
+    return np.sum(_scaled(a, b) ** 2)
+
+
+def test_an_error_in_a_one_expression_helper_names_the_calling_line():
+    with pytest.raises(ValueError, match="broadcast") as info:
+        srcad.grad(_uses_scaled)(np.ones(3), np.ones(4))
+    note = "\n".join(info.value.__notes__)
+    assert "return np.sum(_scaled(a, b) ** 2)" in note
+
+
 def _sum_of_sum(a, b):
     return np.sum(a + b)
 
