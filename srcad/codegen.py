@@ -15,8 +15,8 @@ import math
 import numpy as np
 
 from . import runtime
-from .ir import (Const, Eqn, For, If, Var, free_vars, is_const, stmt_inputs, sub_blocks,
-                 walk_eqns)
+from .ir import (Const, Eqn, For, If, Var, free_vars, is_const, read_counts, stmt_inputs,
+                 sub_blocks, walk_eqns)
 from .naming import Namer
 from .rules import RULES
 
@@ -90,7 +90,7 @@ class Writer:
         self.namer = Namer()
         self.namespace = {"np": np, "math": math}
         self.last_line = None
-        self.uses = _count_reads(fn.body)
+        self.uses = read_counts(fn.body)
         self.pending = {}            # single-use temporaries, inlined at their one use
         self.defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
         self.skip = set()            # ids of equations a `for x in seq:` header already says
@@ -587,17 +587,3 @@ def _block_of(stmts, results):
     from .ir import Block
     return Block(list(stmts), tuple(results))
 
-
-def _count_reads(block, counts=None):
-    """How often each var is read, nested blocks included."""
-    counts = {} if counts is None else counts
-    for stmt in block.stmts:
-        for a in stmt_inputs(stmt):
-            if isinstance(a, Var):
-                counts[a] = counts.get(a, 0) + 1
-        for sub in sub_blocks(stmt):
-            _count_reads(sub, counts)
-    for a in block.results:
-        if isinstance(a, Var):
-            counts[a] = counts.get(a, 0) + 1
-    return counts

@@ -321,3 +321,18 @@ def _run_stmt(stmt, env, rules):
         if not _run_block(stmt.cond, env, rules)[0]:
             return carried
         carried = _run_block(stmt.body, env, rules)
+
+
+def read_counts(block, counts=None):
+    """How often each var is read, nested blocks included."""
+    counts = {} if counts is None else counts
+    for stmt in block.stmts:
+        for a in stmt_inputs(stmt):
+            if isinstance(a, Var):
+                counts[a] = counts.get(a, 0) + 1
+        for sub in sub_blocks(stmt):
+            read_counts(sub, counts)
+    for a in block.results:
+        if isinstance(a, Var):
+            counts[a] = counts.get(a, 0) + 1
+    return counts

@@ -11,7 +11,8 @@ built (`builder.Builder.emit`), so no pass ever sees them.
 import numpy as np
 
 from . import kinds as K
-from .ir import Block, Const, Eqn, For, Function, If, Var, While, free_vars, is_const
+from .ir import (Block, Const, Eqn, For, Function, If, Var, While, free_vars, is_const,
+                 read_counts)
 from .rules import RULES
 from .shape_only import shape_only_values
 
@@ -295,7 +296,7 @@ def _loop_filled_item(seq, loop, j, defs):
     if start is None or start.prim != "empty_adjoint" or start.args[0] is not seq or \
             write is None or write.prim != "add_at" or \
             write.args[:2] != (loop.carry_params[j], loop.index) or \
-            _use_counts(loop.body).get(loop.carry_params[j]) != 1:
+            read_counts(loop.body).get(loop.carry_params[j]) != 1:
         return None
     item = defs.get(write.args[2])
     slots = kind.items[0].items
@@ -384,7 +385,7 @@ def _shape_origin(var, defs):
 def assemble_container_adjoints(fn):
     """`a = empty_adjoint(t); a = add_at(a, 0, g0); a = add_at(a, 1, g1)` covering every slot of
     a tuple or list becomes `a = [g0, g1]`: the adjoint of `W, b = layer` reads as such."""
-    uses = _use_counts(fn.body)
+    uses = read_counts(fn.body)
     return _replace_body(fn, _map_blocks(fn.body, lambda b: _assemble_block(b, uses)))
 
 
@@ -403,11 +404,6 @@ def _map_blocks(block, transform):
                          _map_blocks(stmt.body, transform), stmt.outs, stmt.line)
         stmts.append(stmt)
     return transform(Block(stmts, block.results))
-
-
-def _use_counts(block):
-    from .codegen import _count_reads
-    return _count_reads(block)
 
 
 def _assemble_block(block, uses):
