@@ -547,18 +547,22 @@ def check_grad(f, *args, wrt=0, rtol=1e-6, atol=1e-8, grad_fn=None, vjp_fn=None,
     For scalar f: the gradient (from grad_fn(*args, **kwargs), else vjp_fn with cotangent 1,
     else srcad's own `grad`, or forward-mode `jacobian` when mode="forward") is compared
     element by element: |analytic - numeric| <= atol + rtol * |numeric| + rounding noise.
-    For vector f, or when only jvp_fn is given: `dot_product_check` with seed (srcad's own
-    vjp or jvp, by mode, when neither is given). The keywords above are the checker's; the
+    For vector f, when only jvp_fn is given, or in forward mode when a `wrt` argument is a
+    container (list, tuple, dict): `dot_product_check` with seed (srcad's own vjp or jvp, by
+    mode, when neither is given). The keywords above are the checker's; the
     remaining kwargs go to f. Returns a truthy CheckReport, or raises GradientCheckError
     whose `.report` lists the worst elements (index, analytic, numeric, abs err, rel err).
     """
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}; got {mode!r}")
     slots, many = _resolve_wrt(f, wrt, args, kwargs)
-    _wrt_values(f, args, kwargs, slots)
+    containers = any(tree.node_type(x) is not None for x in _wrt_values(f, args, kwargs, slots))
     out = f(*args, **kwargs)
     scalar = tree.node_type(out) is None and np.ndim(out) == 0
-    if not scalar or (jvp_fn is not None and grad_fn is None and vjp_fn is None):
+    only_jvp = jvp_fn is not None and grad_fn is None and vjp_fn is None
+    # Forward mode has no Jacobian of a container argument: compare its jvp by the dot product.
+    forward_of_container = mode == "forward" and containers and grad_fn is None and vjp_fn is None
+    if not scalar or only_jvp or forward_of_container:
         options = dict(rtol=rtol, atol=atol, eps=eps, rng=seed)
         return _vector_check(f, args, kwargs, wrt, grad_fn, vjp_fn, jvp_fn, mode, options)
     _scalar_output(out, f)
