@@ -199,6 +199,7 @@ class Transform:
         filename = codegen.register_source(source, generated.filename, name + " wrapper")
         compiled = {}
         exec(compile(source, filename, "exec"), namespace, compiled)
+        codegen.release_with(compiled[name].__code__, filename)
         self.wrapper.__code__ = compiled[name].__code__
         self.inlined = generated.function
 

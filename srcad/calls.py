@@ -16,6 +16,7 @@ per argument kinds on first use, like every srcad derivative.
 """
 
 import threading
+import weakref
 
 from . import codegen, frontend, ir, optimize, reverse
 from . import kinds as K
@@ -23,18 +24,24 @@ from .analysis import substitute
 from .errors import SrcadError
 from .ir import Block, Eqn, Function, Var
 
-_DERIVATIVES = {}                 # (function, differentiated positions) -> HelperVJP
+# (id of the function, differentiated positions) -> HelperVJP, held weakly: an entry lives
+# as long as some generated derivative calls it (each generated fwd/bwd names its HelperVJP,
+# which holds the function, so the id stays the function's), never longer. A strong cache would
+# keep every helper, and through it its module's globals, for the life of the process.
+_DERIVATIVES = weakref.WeakValueDictionary()
 _LOWERING = set()                 # (function, kinds) being lowered: recursion in progress
 _lock = threading.RLock()
+MAX_SPECIALISATIONS = 64          # per helper: argument kinds beyond these recompile
 
 
 def helper_vjp(fn, positions):
     """The shared HelperVJP of `fn` with respect to the arguments at `positions`."""
-    key = (fn, positions)
+    key = (id(fn), positions)
     with _lock:
-        if key not in _DERIVATIVES:
-            _DERIVATIVES[key] = HelperVJP(fn, positions)
-        return _DERIVATIVES[key]
+        derivative = _DERIVATIVES.get(key)
+        if derivative is None or derivative.fn is not fn:
+            derivative = _DERIVATIVES[key] = HelperVJP(fn, positions)
+        return derivative
 
 
 def result_kind(fn, arg_kinds, lower_fn):
@@ -55,9 +62,8 @@ class HelperVJP:
     def __init__(self, fn, positions):
         self.fn = fn
         self.positions = positions
-        self.cache = {}
+        self.cache = {}              # kinds -> (fwd, bwd), at most MAX_SPECIALISATIONS
         self.sources = {}            # kinds -> the generated source of fwd and bwd
-        self.functions = {}          # id of a generated fwd/bwd -> self, for srcad.source
         self.in_progress = set()
         self.lock = threading.RLock()
         self.forward = self.fwd      # one bound method each, so generated code names them once
@@ -77,7 +83,7 @@ class HelperVJP:
     def compile(self, key, args):
         with self.lock:
             if key not in self.cache:
-                self.cache[key] = self.generate(key, [K.kind_of(a) for a in args])
+                self.remember(key, self.generate(key, [K.kind_of(a) for a in args]))
             return self.cache[key]
 
     def specialised(self, arg_kinds):
@@ -90,10 +96,19 @@ class HelperVJP:
             if key not in self.cache:
                 self.in_progress.add(key)
                 try:
-                    self.cache[key] = self.generate(key, list(arg_kinds))
+                    self.remember(key, self.generate(key, list(arg_kinds)))
                 finally:
                     self.in_progress.discard(key)
             return self.cache[key]
+
+    def remember(self, key, pair):
+        """Cache a specialisation, dropping the oldest beyond MAX_SPECIALISATIONS (callers
+        compiled against it keep their own reference)."""
+        self.cache[key] = pair
+        while len(self.cache) > MAX_SPECIALISATIONS:
+            oldest = next(iter(self.cache))
+            del self.cache[oldest]
+            self.sources.pop(oldest, None)
 
     def generate(self, key, arg_kinds):
         from .lower import to_ssa
@@ -103,7 +118,7 @@ class HelperVJP:
         fwd = codegen.compile_function(fwd_ir, "fwd_" + name)
         bwd = codegen.compile_function(bwd_ir, "bwd_" + name)
         self.sources[key] = fwd.source + "\n" + bwd.source
-        self.functions.update({id(fwd.function): self, id(bwd.function): self})
+        fwd.function.__srcad_helper__ = bwd.function.__srcad_helper__ = self   # for srcad.source
         return fwd.function, bwd.function
 
 
@@ -134,11 +149,8 @@ def _function(fn, params, body):
 def helper_sources(namespace):
     """The generated sources of the helper derivatives a generated function calls."""
     seen, texts = set(), []
-    owners = {}
-    for derivative in list(_DERIVATIVES.values()):
-        owners.update(derivative.functions)
     for value in namespace.values():
-        helper = getattr(value, "__self__", None) or owners.get(id(value))
+        helper = getattr(value, "__self__", None) or getattr(value, "__srcad_helper__", None)
         if isinstance(helper, HelperVJP) and id(helper) not in seen:
             seen.add(id(helper))
             texts.extend(helper.sources.values())

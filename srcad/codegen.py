@@ -11,6 +11,7 @@ import ast
 import itertools
 import linecache
 import math
+import weakref
 
 import numpy as np
 
@@ -27,7 +28,8 @@ _COMPARE = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE, "==": ast.Eq
             "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In}
 _counter = itertools.count()
 _BOOKKEEPING = ("tape_push", "tape_pop")
-USER_FILES = {}           # generated file name -> the user's file its comments refer to
+USER_FILES = {}           # generated file name -> the user's file its comments refer to,
+                          # while code compiled from it lives (see release_with)
 
 
 def add_source_note(error):
@@ -70,6 +72,7 @@ def compile_function(fn, name, comments=True):
     filename = register_source(source, fn.filename, name)
     namespace = writer.namespace
     exec(compile(source, filename, "exec"), namespace)
+    release_with(namespace[name].__code__, filename)
     return Generated(source, namespace[name], namespace, filename,
                      tuple(p.kind for p in fn.params))
 
@@ -81,6 +84,18 @@ def register_source(source, user_file, name="wrapper"):
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     USER_FILES[filename] = USER_FILES.get(user_file, user_file)
     return filename
+
+
+def release_with(code, filename):
+    """Forget the lines of generated file `filename` when `code`, compiled from it, is gone
+    (its function dropped and no traceback holding a frame of it): a process that creates many
+    derivatives keeps the lines of the live ones only."""
+    weakref.finalize(code, _forget_source, filename).atexit = False
+
+
+def _forget_source(filename):
+    linecache.cache.pop(filename, None)
+    USER_FILES.pop(filename, None)
 
 
 class Writer:
