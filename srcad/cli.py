@@ -190,15 +190,42 @@ def run_export(options):
     fn = load_target(options.target)
     args = parse_args(options.args, fn)
     derivative = make_derivative(fn, args, options)
+    if options.output is not None:
+        check_output(options.output, derivative)
     text = srcad.export(derivative, args=floats_at(args, derivative.__srcad__.wrt) or None)
     if options.output is None:
         print(text, end="")
         return 0
-    with open(options.output, "w", encoding="utf-8") as out:
-        out.write(text)
-    print(f"wrote {options.output} ({derivative.__name__}, {len(text.splitlines())} lines)",
-          file=sys.stderr)
+    created = write_output(options.output, text)
+    print(f"wrote {options.output} ({derivative.__name__}, {len(text.splitlines())} lines"
+          + (f"; created the folder {created}" if created else "") + ")", file=sys.stderr)
     return 0
+
+
+def check_output(path, derivative):
+    """Refuse an -o that names a folder or the source file of the function itself."""
+    from .export import overwritten_source, suggested_path
+    if os.path.isdir(path):
+        raise UsageError(f"-o {path} is a folder: give the file to write, e.g. "
+                         f"{os.path.join(path, derivative.__name__ + '.py')}")
+    if overwritten_source(path, derivative) is not None:
+        raise UsageError(f"-o {path} is the source file of {derivative.__wrapped__.__name__}: "
+                         "srcad will not overwrite it; write the derivative to another file, "
+                         f"e.g. -o {suggested_path(path, derivative)}")
+
+
+def write_output(path, text):
+    """Write the module, creating its folder if missing; the folder created, or None."""
+    folder = os.path.dirname(path)
+    created = folder if folder and not os.path.isdir(folder) else None
+    try:
+        if created:
+            os.makedirs(folder)
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
+    return created
 
 
 def run_demo(options):

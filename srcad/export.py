@@ -37,6 +37,10 @@ def export(g, path=None, args=None):
     compiled for the latest call, or the generic one); with `args` (a tuple of example
     arguments, as for the primal) it is specialised to the kinds of those arguments.
     """
+    if path is not None and overwritten_source(path, g) is not None:
+        raise SrcadError(f"srcad.export will not write {os.fspath(path)}: it is the source file "
+                         f"of {_describe(g)}; write the derivative to another file, e.g. "
+                         f"{suggested_path(path, g)}", construct="export")
     generated = generated_code(g, args)
     module = Module(generated)
     module.guard_size_one_dims(len(g.__srcad__.names))
@@ -45,6 +49,28 @@ def export(g, path=None, args=None):
         with open(os.fspath(path), "w", encoding="utf-8") as out:
             out.write(text)
     return text
+
+
+def overwritten_source(path, fn):
+    """The source file of `fn` (or of the function behind a derivative, a bound method or a
+    decorator's wrapper) that writing to `path` would overwrite; None when there is none."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        return None
+    seen = set()
+    while fn is not None and id(fn) not in seen:
+        seen.add(id(fn))
+        code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+        source = code.co_filename if code is not None else None
+        if source and os.path.isfile(source) and os.path.samefile(path, source):
+            return source
+        fn = getattr(fn, "__wrapped__", None)
+    return None
+
+
+def suggested_path(path, g):
+    """Where to write instead: `grad_f.py` (the derivative's name) next to `path`."""
+    return os.path.join(os.path.dirname(os.fspath(path)), f"{getattr(g, '__name__', 'grad')}.py")
 
 
 def generated_code(g, args=None):
@@ -249,4 +275,5 @@ def _short(text):
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-__all__ = ["MAX_ARRAY_SIZE", "constant_source", "export", "generated_code", "global_names"]
+__all__ = ["MAX_ARRAY_SIZE", "constant_source", "export", "generated_code", "global_names",
+           "overwritten_source", "suggested_path"]

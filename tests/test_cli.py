@@ -180,6 +180,58 @@ def test_export_to_stdout(target):
     assert "srcad" not in out.split('"""', 2)[2]
 
 
+def test_export_refuses_to_overwrite_the_source_file(target):
+    """Issue 16, item 22: `-o mine.py` used to replace the user's own source without a word."""
+    before = target.read_text()
+    for output, mode in ((target, "reverse"), ("./target.py", "forward"),
+                         (target.parent / "." / "target.py", "reverse")):
+        name = "grad_f" if mode == "reverse" else "jvp_f"
+        usage_error(srcad_cli("export", f"{target}:f", "-o", output, "--mode", mode,
+                              cwd=target.parent),
+                    "is the source file of f", "will not overwrite it", f"{name}.py")
+    assert target.read_text() == before
+    import srcad
+    module = _load(target)
+    with pytest.raises(srcad.SrcadError, match="will not write .*source file of f"):
+        srcad.export(srcad.grad(module.f), target)
+    assert target.read_text() == before
+
+
+def test_export_creates_a_missing_folder(target, tmp_path):
+    for mode, name in (("reverse", "grad_f"), ("forward", "jvp_f")):
+        output = tmp_path / "out" / mode / f"{name}.py"
+        result = srcad_cli("export", f"{target}:f", "-o", output, "--args", "2", "5",
+                           "--mode", mode, cwd=target.parent)
+        assert result.returncode == 0, result.stderr
+        assert f"created the folder {output.parent}" in result.stderr
+        assert "Traceback" not in result.stderr
+        exported = _load(output)
+        x1, x2 = 2.0, 5.0
+        gradient = (1.0 / x1 + x2, x1 - np.cos(x2))                    # by hand
+        if mode == "reverse":
+            np.testing.assert_allclose(getattr(exported, name)(x1, x2), gradient, rtol=1e-14)
+        else:
+            value, tangent = getattr(exported, name)(x1, x2, 1.0, 0.0)
+            assert value == pytest.approx(np.log(x1) + x1 * x2 - np.sin(x2), rel=1e-14)
+            assert tangent == pytest.approx(gradient[0], rel=1e-14)
+
+
+def test_export_bad_output_paths_are_one_line(target, tmp_path):
+    usage_error(srcad_cli("export", f"{target}:f", "-o", tmp_path, cwd=target.parent),
+                "is a folder", "grad_f.py")
+    (tmp_path / "a_file").write_text("")
+    usage_error(srcad_cli("export", f"{target}:f", "-o", tmp_path / "a_file" / "grad_f.py",
+                          cwd=target.parent), "cannot write")
+
+
+def _load(path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f"loaded_{path.stem}_{id(path)}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # ----- demo and help -----------------------------------------------------------------------------
 def test_demo_runs(tmp_path):
     out = ok(srcad_cli("demo", "--epochs", "20", cwd=tmp_path))
