@@ -15,6 +15,7 @@ from . import kinds as K
 from .builder import Builder
 from .errors import NameResolutionError, UnsupportedSyntaxError
 from .ir import Block, Const, Eqn, For, Function, If, Var, While
+from .lower_builtins import Iteration
 from .lower_expr import ExpressionLowering
 from .values import StaticSeq, from_python
 
@@ -268,7 +269,14 @@ class Lowering(ExpressionLowering):
         if desugar.has_jumps(node.body):
             return self.without_jumps(node, env, builder)
         iteration = self.iteration(node.iter, env, builder)
+        if self.peel_first(node, iteration, env, builder):
+            iteration = _after_first(iteration)
         carried = self.carried_names(node.body, env, node)
+        # The target keeps its last element after the loop (or its old value if the loop
+        # does not run): carry it where code outside the loop may read it.
+        read_outside = _read_outside(self.parsed.node, node)
+        carried += [t.id for t in ast.walk(node.target) if isinstance(t, ast.Name) and
+                    t.id in env and t.id in read_outside and t.id not in carried]
         inits = [self.atom(env[n], builder, node) for n in carried]
         start, stop, step = iteration.bounds
         plain_range = isinstance(node.target, ast.Name) and iteration.is_range
@@ -284,6 +292,21 @@ class Lowering(ExpressionLowering):
         builder.append(For(index, start, stop, step, tuple(inits), params, body, outs,
                            line=node.lineno))
         self.after_loop(node, env, carried, outs)
+
+    def peel_first(self, node, iteration, env, builder):
+        """Lower the first iteration on its own when the loop surely runs and binds a name
+        that code outside the loop reads (`for W, b in params: out = ...`, then `out`):
+        after it, Python finds the name bound, and so the loop proper carries it."""
+        start, stop, step = iteration.bounds
+        if not (isinstance(start, Const) and isinstance(step, Const) and
+                _static_trip_count([_known_int(b, builder) for b in iteration.bounds])):
+            return False
+        bound_inside = {n for n in _assigned_names([node]) if n not in env}
+        if not bound_inside & _read_outside(self.parsed.node, node):
+            return False
+        self.assign(node.target, iteration.element(start, builder), env, builder)
+        self.run_suite(node.body, env, builder)
+        return True
 
     def stmt_While(self, node, env, builder):
         if node.orelse:
@@ -382,6 +405,40 @@ def _walk_no_defs(node):
             continue
         yield child
         yield from _walk_no_defs(child)
+
+
+def _known_int(atom, builder):
+    """The int value of a loop bound when it is known now: a constant, or the length of a
+    list or tuple whose kind lists its items (a list of (W, b) pairs); else None."""
+    if isinstance(atom, Const):
+        return atom.value if type(atom.value) is int else None
+    eqn = builder.defined_by.get(atom)
+    if eqn is not None and eqn.prim == "len" and eqn.args[0].kind.tag in ("list", "tuple") \
+            and eqn.args[0].kind.items is not None:
+        return len(eqn.args[0].kind.items)
+    return None
+
+
+def _static_trip_count(bounds):
+    """True when the loop's bounds are known now and it runs at least once."""
+    if any(b is None for b in bounds):
+        return False
+    start, stop, step = bounds
+    return step != 0 and len(range(start, stop, step)) > 0
+
+
+def _after_first(iteration):
+    """The same iteration without its first element: the index starts one step later."""
+    start, stop, step = iteration.bounds
+    return Iteration((Const(start.value + step.value), stop, step), iteration.element,
+                     iteration.is_range)
+
+
+def _read_outside(function, loop):
+    """Names that `function` reads anywhere outside the statement `loop`."""
+    inside = {id(n) for n in ast.walk(loop)}
+    return {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and
+            isinstance(n.ctx, ast.Load) and id(n) not in inside}
 
 
 def _assigned_names(stmts):

@@ -85,8 +85,6 @@ CASES = {
 # "hand" (hand-written backward and freshness), "autograd").
 ALL = {"reverse", "forward", "hand", "autograd"}
 XFAIL = {
-    "neural_net_autograd_example": (
-        "issue 18: a name assigned only inside a loop over a non-empty list", ALL),
     "rnn_list_append": ("issue 18: list.append as a statement", ALL),
     "conv1d_list": ("issue 18: list.append as a statement", ALL),
     "huber": ("issue 16 item 12: forward mode of a function with a default", {"forward"}),
