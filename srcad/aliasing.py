@@ -12,6 +12,7 @@ import inspect
 
 from . import frontend
 from .errors import SrcadError
+from .ir import Eqn, For, If, Var, While, sub_blocks
 from .rules import prim_of
 from .values import LocalFunction, Static
 
@@ -91,3 +92,43 @@ def _statement_and_loop_of(tree, target):
 
     visit(tree, None)
     return statement, loop
+
+
+_PASSES_ON = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to",
+              "swapaxes", "moveaxis", "diagonal", "ravel", "flip", "fliplr", "flipud", "rot90",
+              "atleast_1d", "atleast_2d", "atleast_3d", "real", "attr", "make_tuple",
+              "make_list", "make_dict", "unpack", "seq_concat", "with_item"}
+
+
+def returned_params(fn):
+    """The positions of the parameters of the lowered function `fn` whose object its result
+    may be, hold, or be a view of (`return a`, `return a if c else b`, `return a.T`,
+    `return (a, b)`): a caller that changes the result in place changes those arguments."""
+    defs = {}
+    _definitions(fn.body, defs)
+    found, stack, seen = set(), list(fn.body.results), set()
+    while stack:
+        v = stack.pop()
+        if not isinstance(v, Var) or v in seen:
+            continue
+        seen.add(v)
+        found.update(k for k, p in enumerate(fn.params) if p is v)
+        stack.extend(defs.get(v, ()))
+    return sorted(found)
+
+
+def _definitions(block, defs):
+    """defs[var] = the values var may be the same object as (or hold, or view)."""
+    for stmt in block.stmts:
+        if isinstance(stmt, Eqn) and stmt.prim in _PASSES_ON:
+            for out in stmt.outs:
+                defs[out] = stmt.args
+        elif isinstance(stmt, If):
+            for j, out in enumerate(stmt.outs):
+                defs[out] = (stmt.then.results[j], stmt.orelse.results[j])
+        elif isinstance(stmt, (For, While)):
+            for j, out in enumerate(stmt.outs):
+                defs[out] = (stmt.carry_init[j], stmt.body.results[j])
+                defs[stmt.carry_params[j]] = (stmt.carry_init[j], stmt.body.results[j])
+        for sub in sub_blocks(stmt):
+            _definitions(sub, defs)

@@ -370,7 +370,7 @@ class Writer:
                 targets.append(self.namer.name(take.out))
                 used.append(take)
             pos = len(used) + k
-        if not any(t.startswith("(") for t in targets) or \
+        if len(targets) < 2 or not any(t.startswith("(") for t in targets) or \
                 any(o in inlinable for e in used for o in e.outs):
             return None
         self.skip.update(id(e) for e in used)

@@ -42,6 +42,15 @@ class NonDifferentiableError(SrcadError):
     """An active value flows into an operation that has no derivative."""
 
 
+class PythonValueError(SrcadError, ValueError):
+    """What Python raises when the function runs (`a, b = pair` with a pair of three), found
+    while transforming it: both a SrcadError naming the user's line and a ValueError."""
+
+
+class PythonTypeError(SrcadError, TypeError):
+    """A TypeError Python raises when the function runs, found while transforming it."""
+
+
 def not_differentiable(fn, eqn, what, mode):
     """The error for a varied value reaching an argument `prim` has no `mode` rule for."""
     return NonDifferentiableError(

@@ -349,6 +349,16 @@ class Tangents:
             items = [self.tangent_or_zeros(a, tan, tb) for a in eqn.args[len(keys):]]
             tan[eqn.out] = tb.emit(eqn.prim, *keys, *items, hint=_dhint(eqn.out))
 
+    def structural(self, eqn, tan, tb):
+        """seq_concat / with_item: the same operation on the tangents of the containers and
+        items (zeros where none); the arguments whose jvp is None (a key) stay as they are."""
+        tb.append(eqn)
+        if eqn.out in self.varied:
+            rule = RULES[eqn.prim]
+            args = [a if rule.jvp_rule(i) is None else self.tangent_or_zeros(a, tan, tb)
+                    for i, a in enumerate(eqn.args)]
+            tan[eqn.out] = tb.emit(eqn.prim, *args, hint=_dhint(eqn.out))
+
     def unpack(self, eqn, tan, tb):
         """`a, b = x`: the tangents are `da, db = dx`."""
         tb.append(eqn)
@@ -479,6 +489,9 @@ _SPECIAL = {
     "make_tuple": Tangents.container,
     "make_list": Tangents.container,
     "make_dict": Tangents.container,
+    "seq_concat": Tangents.structural,
+    "with_item": Tangents.structural,
+    "without_item": Tangents.linear_in_first,
     "unpack": Tangents.unpack,
     "tape_push": Tangents.tape_push,
     "tape_pop": Tangents.tape_pop,

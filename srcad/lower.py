@@ -13,10 +13,11 @@ import ast
 from . import desugar
 from . import kinds as K
 from .builder import Builder
-from .errors import NameResolutionError, UnsupportedSyntaxError
-from .ir import Block, Const, Eqn, For, Function, If, Var, While
+from .errors import NameResolutionError, PythonValueError, UnsupportedSyntaxError
+from .ir import Block, Const, For, Function, If, Var, While, block_params, sub_blocks
 from .lower_builtins import Iteration
 from .lower_expr import ExpressionLowering
+from .lower_stores import StoreLowering
 from .values import StaticSeq, from_python
 
 FALLTHROUGH = object()
@@ -63,7 +64,7 @@ def _check_signature(node, parsed):
             line=node.lineno, construct="**kwargs")
 
 
-class Lowering(ExpressionLowering):
+class Lowering(StoreLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):
@@ -100,46 +101,6 @@ class Lowering(ExpressionLowering):
         if node.value is not None:
             self.assign(node.target, self.expr(node.value, env, builder), env, builder)
 
-    def stmt_AugAssign(self, node, env, builder):
-        if not isinstance(node.target, ast.Name):
-            self.refuse(node, "in-place update of an element or attribute (`x[i] += ...`); "
-                              "build a new array instead, e.g. with np.where or concatenate")
-        self.refuse_visible_mutation(node, env, builder)
-        binop = ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value)
-        ast.copy_location(binop, node)
-        ast.fix_missing_locations(binop)
-        self.assign(node.target, self.expr(binop, env, builder), env, builder)
-
-    def refuse_visible_mutation(self, node, env, builder):
-        """`a += b` on an array changes it in place, so another name for the same array sees
-        the change; srcad lowers `+=` as `a = a + b`, which agrees only when no other name,
-        and no tuple or list, holds that array."""
-        name = node.target.id
-        holders = self.holders(env.get(name), env, builder, name)
-        if holders:
-            symbol = _OPS.get(type(node.op), "?")
-            self.refuse(node, f"in-place `{name} {symbol}= ...` on {_describe(holders)}: "
-                              f"Python would change both; write `{name} = {name} {symbol} ...` "
-                              "(or copy it first)")
-
-    def holders(self, value, env, builder, name=None):
-        """What else reaches an array value than the name `name`: the other names that hold
-        it, or "packed" (a tuple or list holds it) or "view" (it is a view of another array);
-        [] when nothing does, or when the value is a number."""
-        if not isinstance(value, Var) or value.kind.is_scalar:
-            return []
-        same = {value}
-        while value in self.origins:                # a loop's carried value may still be
-            value = self.origins[value]             # its start object
-            same.add(value)
-        others = [n for n, v in env.items() if n != name and any(_holds(v, s) for s in same)]
-        if others:
-            return others
-        if any(same & set(e.args) for e in builder.stmts if isinstance(e, Eqn) and
-               e.prim in ("make_tuple", "make_list", "make_dict")):
-            return ["packed"]
-        return ["view"] if same & self.views else []
-
     def assign(self, target, value, env, builder):
         if isinstance(target, ast.Name):
             if isinstance(value, Var) and value.hint is None:
@@ -157,6 +118,8 @@ class Lowering(ExpressionLowering):
                 self.assign(t, builder.emit("getitem", atom, Const(k)), env, builder)
         elif isinstance(target, ast.Starred):
             self.refuse(target, "starred assignment (`a, *rest = ...`)")
+        elif isinstance(target, ast.Subscript):
+            self.store_item(target, value, env, builder)
         else:
             self.refuse(target, "assignment into an element or attribute (`x[i] = ...`, "
                                 "`obj.a = ...`); build a new value instead")
@@ -166,28 +129,24 @@ class Lowering(ExpressionLowering):
         items = atom.kind.items if atom.kind.tag in ("list", "tuple") else None
         if items is not None and len(items) != n:
             too = "too many" if len(items) > n else "not enough"
-            raise ValueError(f"{too} values to unpack (expected {n}, got {len(items)}) in "
-                             f"{self.source_of(node)} = ... ({self.filename}, line "
-                             f"{node.lineno})")
+            raise PythonValueError(f"{too} values to unpack (expected {n}, got {len(items)}), "
+                                   "as Python raises when the function runs",
+                                   filename=self.filename, line=node.lineno,
+                                   construct=f"{self.source_of(node)} = ...")
 
     def unpack(self, value, n, node, builder):
         if isinstance(value, StaticSeq):
             if len(value.items) != n:
-                self.refuse(node, f"unpacking {len(value.items)} values into {n} names")
+                too = "too many" if len(value.items) > n else "not enough"
+                raise PythonValueError(f"{too} values to unpack (expected {n}, got "
+                                       f"{len(value.items)}), as Python raises when the "
+                                       "function runs", filename=self.filename,
+                                       line=node.lineno, construct=self.source_of(node))
             return value.items
         atom = self.atom(value, builder, node)
         return [builder.emit("getitem", atom, Const(i)) for i in range(n)]
 
     # ----- simple statements -----------------------------------------------------------------
-    def stmt_Expr(self, node, env, builder):
-        if isinstance(node.value, ast.Constant):
-            return                      # a docstring or a bare constant
-        if isinstance(node.value, (ast.Yield, ast.YieldFrom, ast.Await)):
-            self.refuse(node, "yield/await: srcad differentiates plain functions, not "
-                              "generators or coroutines; return a value (or a list) instead")
-        self.refuse(node, "an expression statement (a call whose result is dropped, e.g. "
-                          "print or list.append); srcad differentiates pure functions")
-
     def stmt_Pass(self, node, env, builder):
         pass
 
@@ -228,6 +187,8 @@ class Lowering(ExpressionLowering):
                      zip(names, then_results, else_results))
         builder.append(If(cond, Block(then_b.stmts, then_results),
                           Block(else_b.stmts, else_results), outs, node.lineno))
+        for out, a, b in zip(outs, then_results, else_results):
+            self.may_be(out, (a, b))
         for n in list(env):
             if n not in then_env or n not in else_env:
                 del env[n]
@@ -253,6 +214,7 @@ class Lowering(ExpressionLowering):
             blocks.append(Block(branch_builder.stmts, (results[-1],)))
         out = Var(None, K.join(results[0].kind, results[1].kind))
         builder.append(If(cond, blocks[0], blocks[1], (out,), node.lineno))
+        self.may_be(out, results)
         return out
 
     # ----- loops -----------------------------------------------------------------------------
@@ -291,7 +253,7 @@ class Lowering(ExpressionLowering):
         outs = tuple(Var(n, p.kind) for n, p in zip(carried, params))
         builder.append(For(index, start, stop, step, tuple(inits), params, body, outs,
                            line=node.lineno))
-        self.after_loop(node, env, carried, outs)
+        self.after_loop(node, env, carried, outs, inits, params, body)
 
     def peel_first(self, node, iteration, env, builder):
         """Lower the first iteration on its own when the loop surely runs and binds a name
@@ -326,28 +288,54 @@ class Lowering(ExpressionLowering):
         params, body = self.loop_body(node, carried, inits, env, lower_body)
         outs = tuple(Var(n, p.kind) for n, p in zip(carried, params))
         builder.append(While(tuple(inits), params, cond_block[0], body, outs, node.lineno))
-        self.after_loop(node, env, carried, outs)
+        self.after_loop(node, env, carried, outs, inits, params, body)
 
     def loop_body(self, node, carried, inits, env, lower_body):
-        """Lower a loop body, re-lowering until the carried kinds are stable."""
+        """Lower a loop body, re-lowering until the carried kinds are stable and each carry
+        is known to be what the previous iteration may have left in it (for `holders`)."""
         kinds = [a.kind for a in inits]
-        for _ in range(_MAX_KIND_ROUNDS):
-            params, body = self.lower_loop_once(node, carried, kinds, inits, env, lower_body)
+        shared = [frozenset()] * len(carried)
+        for _ in range(_MAX_KIND_ROUNDS + 1):
+            params, body = self.lower_loop_once(node, carried, kinds, inits, env, lower_body,
+                                                shared)
             new_kinds = [K.join(k, r.kind) for k, r in zip(kinds, body.results)]
-            if new_kinds == kinds:
+            new_shared = [s | n for s, n in zip(shared, self.carried_sharing(params, body))]
+            if new_kinds == kinds and new_shared == shared:
                 return params, body
-            kinds = new_kinds
+            kinds, shared = new_kinds, new_shared
         return self.lower_loop_once(node, carried, [K.UNKNOWN] * len(carried), inits, env,
-                                    lower_body)
+                                    lower_body, shared)
 
-    def lower_loop_once(self, node, carried, kinds, inits, env, lower_body):
+    def lower_loop_once(self, node, carried, kinds, inits, env, lower_body, shared):
         params = tuple(Var(n, k) for n, k in zip(carried, kinds))
-        self.origins.update(zip(params, inits))    # in the first iteration, the start itself
+        for param, init, marks in zip(params, inits, shared):
+            before = [v if how == "outer" else params[v] for how, v in marks]
+            self.may_be(param, [init] + before)     # the start, or what an iteration left
         body_env, body_builder = dict(env), Builder(node.lineno)
         body_env.update(zip(carried, params))
         lower_body(params, body_env, body_builder)
         results = tuple(self.atom(body_env[n], body_builder, node) for n in carried)
         return params, Block(body_builder.stmts, results)
+
+    def carried_sharing(self, params, body):
+        """For each carry, what its new value may be besides a value made in this iteration:
+        a value from before the loop ("outer", var) or the value of another carry ("carry",
+        k), now or in the next iteration."""
+        made = _made_in(body)
+        index = {id(p): k for k, p in enumerate(params)}
+        shared = []
+        for j, result in enumerate(body.results):
+            marks = set()
+            for v in self.same_objects(result):
+                if id(v) in index:
+                    marks.add(("carry", index[id(v)]))
+                elif isinstance(v, Var) and v not in made:
+                    marks.add(("outer", v))
+            marks.update(("carry", k) for k, r in enumerate(body.results)
+                         if r is result and isinstance(r, Var))
+            marks.discard(("carry", j))
+            shared.append(frozenset(marks))
+        return shared
 
     def carried_names(self, body, env, node):
         """Names the loop body assigns that exist before the loop: its carried values."""
@@ -355,8 +343,10 @@ class Lowering(ExpressionLowering):
         self.loop_locals = {n: node.lineno for n in assigned if n not in env}
         return [n for n in assigned if n in env]
 
-    def after_loop(self, node, env, carried, outs):
+    def after_loop(self, node, env, carried, outs, inits, params, body):
         env.update(zip(carried, outs))
+        for out, init, param, result in zip(outs, inits, params, body.results):
+            self.may_be(out, (init, param, result))    # no iteration, or the last one
 
     def refuse_undefined(self, node, name):
         line = getattr(self, "loop_locals", {}).get(name)
@@ -375,24 +365,24 @@ class Lowering(ExpressionLowering):
                                   line=node.lineno, construct=name)
 
 
-_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
-        ast.MatMult: "@", ast.Mod: "%", ast.FloorDiv: "//"}
-
-
 def _describe(holders):
     """The words for what `Lowering.holders` found."""
     if holders == ["packed"]:
-        return "an array that a tuple or list holds"
+        return "an object that a tuple or list holds"
     if holders == ["view"]:
         return "a view of (or an item taken from) another array or container"
-    return f"an array that '{holders[0]}' also names"
+    return f"an object that '{holders[0]}' also names"
 
 
-def _holds(value, var):
-    """True if a lowered value is var or a literal tuple/list containing it."""
-    if value is var:
-        return True
-    return isinstance(value, StaticSeq) and any(_holds(item, var) for item in value.items)
+def _made_in(block):
+    """The Vars a block's statements bind, in nested blocks too."""
+    made = set()
+    for stmt in block.stmts:
+        made.update(stmt.outs)
+        made.update(block_params(stmt))
+        for sub in sub_blocks(stmt):
+            made |= _made_in(sub)
+    return made
 
 
 def _returns_inside(node):
@@ -442,6 +432,8 @@ def _read_outside(function, loop):
 
 
 def _assigned_names(stmts):
+    """Names the statements bind, or rebind by changing their object (`xs.append(v)`,
+    `xs[k] = v`: srcad rebinds the name to a new value)."""
     names = {}
     for stmt in stmts:
         for node in [stmt, *_walk_no_defs(stmt)]:
@@ -452,11 +444,24 @@ def _assigned_names(stmts):
                 targets = [node.target]
             elif isinstance(node, ast.FunctionDef):
                 names[node.name] = None
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and \
+                    isinstance(node.value.func, ast.Attribute) and \
+                    node.value.func.attr in ("append", "extend"):
+                targets = [node.value.func.value]
             for t in targets:
-                for n in ast.walk(t):
-                    if isinstance(n, ast.Name):
-                        names[n.id] = None
+                names.update(dict.fromkeys(_bound_by(t)))
     return list(names)
+
+
+def _bound_by(target):
+    """The names an assignment target (re)binds: `a`, `(a, b)`, and `xs` of `xs[k]`."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for t in target.elts for n in _bound_by(t)]
+    if isinstance(target, (ast.Subscript, ast.Starred)):
+        return _bound_by(target.value)
+    return []
 
 
 _UNSUPPORTED = {

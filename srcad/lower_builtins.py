@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ir import Const, Var
+from . import kinds as K
+from .builder import Builder
+from .ir import Block, Const, For, Var
 from .values import (EnumerateValue, RangeValue, ReversedValue, Static, StaticSeq, ZipValue)
 
 
@@ -89,13 +91,28 @@ class BuiltinLowering:
         self.refuse(node, "isinstance() on a value whose type srcad does not know here")
 
     def call_sum(self, node, args, kwargs, builder):
+        if kwargs or not 1 <= len(args) <= 2:
+            self.refuse(node, "sum() with these arguments; write sum(items) or sum(items, start)")
         seq = args[0]
-        if not isinstance(seq, StaticSeq) or kwargs:
-            self.refuse(node, "sum() over a runtime sequence; use np.sum, or a loop")
         total = self.atom(args[1], builder, node) if len(args) > 1 else Const(0)
+        if not isinstance(seq, StaticSeq):
+            return self.sum_loop(node, self.atom(seq, builder, node), total, builder)
         for item in seq.items:
             total = self.emit("add", [total, self.atom(item, builder, node)], builder, node)
         return total
+
+    def sum_loop(self, node, seq, start, builder):
+        """sum(seq) of a sequence whose length is known only at run time, as Python runs it:
+        `total = start; for item in seq: total = total + item` (a list grown in a loop)."""
+        n = self.emit("len", [seq], builder, node)
+        index, carry = Var("i", K.INT), Var("total", K.UNKNOWN)
+        body = Builder(node.lineno)
+        item = self.emit("getitem", [seq, index], body, node)
+        total = self.emit("add", [carry, item], body, node)
+        out = Var("total", K.UNKNOWN)
+        builder.append(For(index, Const(0), n, Const(1), (start,), (carry,),
+                           Block(body.stmts, (total,)), (out,), line=node.lineno))
+        return out
 
     def call_minmax(self, node, args, kwargs, builder):
         prim = "maximum" if node.func.id == "max" else "minimum"

@@ -25,6 +25,7 @@ _COMPARE = {ast.Gt: "gt", ast.Lt: "lt", ast.GtE: "ge", ast.LtE: "le", ast.Eq: "e
             ast.NotEq: "ne", ast.Is: "is_", ast.IsNot: "is_not", ast.In: "contains"}
 _UNARY = {ast.USub: "neg", ast.UAdd: "pos", ast.Not: "not_"}
 _MAX_INLINE_DEPTH = 50
+_SEQUENCE_OPS = {"add": "seq_concat"}       # `xs + ys` joins two lists (or two tuples)
 
 
 class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
@@ -32,7 +33,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         self.parsed = parsed
         self.filename = parsed.filename
         self.depth = depth
-        self.origins = {}            # a loop's carried var -> the value it starts from
+        self.origins = {}            # var -> values it may be the same object as
         self.views = set()           # values that may share memory with another array
         self.inlining = frozenset()  # the user functions whose code is being inlined here
 
@@ -110,8 +111,16 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         right = self.expr(node.right, env, builder)
         if isinstance(left, StaticSeq) and isinstance(right, StaticSeq) and prim == "add":
             return StaticSeq(left.items + right.items, left.tag)
-        return self.emit(prim, [self.atom(left, builder, node), self.atom(right, builder, node)],
-                         builder, node)
+        if prim == "mul" and (_repeats(left, right) or _repeats(right, left)):
+            seq, times = (left, right) if isinstance(left, StaticSeq) else (right, left)
+            return StaticSeq(seq.items * times.value, seq.tag)       # [0.0] * 3
+        atoms = [self.atom(left, builder, node), self.atom(right, builder, node)]
+        if any(a.kind.tag in ("list", "tuple") for a in atoms):
+            prim = _SEQUENCE_OPS.get(prim) or self.refuse(
+                node, f"the operator {type(node.op).__name__} on a list or tuple whose length "
+                      "is known only at run time; build the list in a loop (`xs = []`, "
+                      "`xs.append(v)`)")
+        return self.emit(prim, atoms, builder, node)
 
     def expr_UnaryOp(self, node, env, builder):
         prim = _UNARY.get(type(node.op))
@@ -159,6 +168,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         out = Var(None, K.join(first.kind, other.kind))
         then, orelse = (taken, kept) if is_and else (kept, taken)
         builder.append(If(truth, then, orelse, (out,), node.lineno))
+        self.may_be(out, (first, other))
         return out
 
     def expr_IfExp(self, node, env, builder):
@@ -173,6 +183,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             blocks.append(Block(b.stmts, (self.atom(self.expr(branch, dict(env), b), b, node),)))
         out = Var(None, K.join(blocks[0].results[0].kind, blocks[1].results[0].kind))
         builder.append(If(cond, blocks[0], blocks[1], (out,), node.lineno))
+        self.may_be(out, [b.results[0] for b in blocks])
         return out
 
     def condition(self, node, env, builder):
@@ -301,8 +312,10 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         atom = self.atom(base, builder, node)
         if name in ("reshape", "transpose") and len(args) > 1:
             args = [StaticSeq(args)]
+        if name == "copy" and not args and not atom.kind.is_numeric:
+            return atom                  # a copy of a container of values: the same values
         if name == "copy" and not args:
-            return atom
+            return self.emit("copy", [atom], builder, node)    # a new array: `y += 1` may follow
         prim = METHODS.get(name)
         if prim is None:
             self.refuse(node, f"the method .{name}() (no derivative rule for it); "
@@ -408,10 +421,17 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         from .lower import parameter_names
         names = parameter_names(parsed.node.args)
         atoms = [self.atom(bound[n], builder, node) for n in names]
-        kind = result_kind(fn, [a.kind for a in atoms], to_ssa)
+        lowered = []
+
+        def lower_and_keep(parsed, kinds):
+            lowered.append(to_ssa(parsed, kinds))
+            return lowered[-1]
+        kind = result_kind(fn, [a.kind for a in atoms], lower_and_keep)
         builder.line = node.lineno
         out = builder.emit("call", Const(fn, fn.__name__), *atoms)
         out.kind = kind
+        returned = aliasing.returned_params(lowered[0]) if lowered else range(len(atoms))
+        self.may_be(out, [atoms[k] for k in returned])     # `return a`: the caller's object
         return out
 
     def inline_local(self, node, local, args, kwargs, builder):
@@ -427,6 +447,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         env.update(self.bind_params(node, parsed, args, kwargs))
         inner = Lowering(parsed, self.depth + 1)
         inner.inlining = self.inlining | {fn}
+        inner.origins, inner.views = self.origins, self.views    # one object graph
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         saved, first = builder.line, len(builder.stmts)
@@ -490,6 +511,12 @@ def _is_srcad_transform(fn):
 _SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to",
             "swapaxes", "moveaxis", "diagonal", "ravel", "flip", "fliplr", "flipud", "rot90",
             "atleast_1d", "atleast_2d", "atleast_3d", "real", "attr"}
+
+
+def _repeats(seq, times):
+    """`seq * times` repeats a list or tuple literal a number of times known now."""
+    return isinstance(seq, StaticSeq) and isinstance(times, Const) and \
+        isinstance(times.value, int) and not isinstance(times.value, bool)
 
 
 def _relabel(stmts, line):

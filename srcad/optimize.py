@@ -423,8 +423,8 @@ def _assemble_block(block, uses):
 def _slot_chain(stmts, user, uses, start):
     """The add_at equations filling every slot of start's container once, or None."""
     items = start.args[0].kind.items if start.args[0].kind.tag in ("tuple", "list") else None
-    if items is None:
-        return None
+    if not items:
+        return None                  # an empty list's adjoint stays as it is
     chain, var = [], start.out
     while var in user and uses.get(var) == 1:
         k = user[var]

@@ -105,6 +105,26 @@ def finish_adjoint(acc, x):
     return acc
 
 
+def with_item(x, key, value):
+    """A copy of the list or dict x with x[key] = value: what `x[key] = value` leaves in x."""
+    out = x.copy()
+    out[key] = value
+    return out
+
+
+def without_item(g, key, x):
+    """The adjoint of x in `with_item(x, key, v)`: g with slot `key` emptied (None), since
+    x's own item there was replaced; a key the dict x did not have is dropped."""
+    if g is None:
+        return None
+    out = g.copy() if isinstance(g, (list, dict)) else list(g)
+    if isinstance(out, dict) and key not in x:
+        out.pop(key, None)
+    else:
+        out[key] = None
+    return out
+
+
 def scatter_add(g, x, index):
     """Adjoint of x[index]: zeros shaped like x with g added at index (repeats accumulate)."""
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x, 1.0))

@@ -110,7 +110,7 @@ def prim_of(obj):
 
 def _load_tables():
     from . import (core, elementwise, arrays, linalg, reductions, shaping,  # noqa: F401  (registration side effects)
-                   linalg_decompositions, assembly)
+                   linalg_decompositions, assembly, sequences)
 
 
 _load_tables()

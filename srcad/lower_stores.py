@@ -1,0 +1,210 @@
+"""Lowering the statements that change an object in place: `a += b`, `xs.append(v)`,
+`xs.extend(vs)`, `xs[k] = v` and `d[k] = v`.
+
+srcad's IR has values, not objects: each of these becomes a new value bound to the same name
+(`xs = xs + [v]`, `d = with_item(d, k, v)`). That is what Python computes only when nothing
+else reaches the object being changed, so each one first asks `holders` what else may: another
+name, a list or tuple holding it, or an array it is a view of. The answer follows every path
+the function can take: an `if` whose result may be either branch's value (`v = x if c else
+2 * x`), a loop carry that may be its start or what an earlier iteration left in it, and a
+helper whose result may be one of its arguments. Where something else may reach it, lowering
+refuses at the user's line and shows the rewrite that builds a new value.
+"""
+
+import ast
+
+from .ir import Const, Eqn, Var
+from .values import StaticSeq
+
+_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+        ast.MatMult: "@", ast.Mod: "%", ast.FloorDiv: "//"}
+_GROW = {"append": "xs = xs + [v]", "extend": "xs = xs + list(vs)"}
+_OTHER_METHODS = ("insert", "pop", "remove", "clear", "sort", "reverse", "update",
+                  "setdefault", "popitem", "fill", "resize", "put", "itemset")
+
+
+class StoreLowering:
+    """Mixin for Lowering: needs expr, atom, emit, assign, refuse, origins, views."""
+
+    # ----- what else may reach an object -----------------------------------------------------
+    def may_be(self, out, values):
+        """Record that `out` may be the same object as any of `values` (an if's out, a loop's
+        carry, a helper's result)."""
+        others = tuple(v for v in values if isinstance(v, Var) and v is not out)
+        if others:
+            self.origins[out] = tuple(dict.fromkeys(self.origins.get(out, ()) + others))
+
+    def same_objects(self, value):
+        """`value` and every value it may be the same object as, following `may_be`."""
+        seen, stack = [], [value]
+        while stack:
+            v = stack.pop()
+            if any(v is s for s in seen):
+                continue
+            seen.append(v)
+            if isinstance(v, Var):
+                stack.extend(self.origins.get(v, ()))
+        return seen
+
+    def holders(self, value, env, builder, name=None):
+        """What else reaches a mutable value than the name `name`: the other names that may
+        hold it, or "packed" (a tuple or list holds it) or "view" (it is a view of another
+        array or an item of a container); [] when nothing does, or for a number or tuple."""
+        if not _mutable(value):
+            return []
+        same = self.same_objects(value)
+        others = [n for n, v in env.items() if n != name and
+                  any(_holds(s2, s) for s in same for s2 in self.same_objects(v))]
+        if others:
+            return others
+        ids = {id(s) for s in same}
+        if any(isinstance(e, Eqn) and e.prim in ("make_tuple", "make_list", "make_dict") and
+               any(id(a) in ids for a in e.args) for e in builder.stmts):
+            return ["packed"]
+        return ["view"] if any(isinstance(s, Var) and s in self.views for s in same) else []
+
+    def refuse_visible_change(self, node, name, env, builder, change, rewrite):
+        """Refuse changing the object `name` holds in place where something else reaches it."""
+        from .lower import _describe
+        holders = self.holders(env.get(name), env, builder, name)
+        if holders:
+            self.refuse(node, f"{change} on {_describe(holders)}: Python would change both "
+                              f"(on some path through the function); write `{rewrite}` "
+                              "(or copy it first)")
+
+    # ----- a += b ----------------------------------------------------------------------------
+    def stmt_AugAssign(self, node, env, builder):
+        if isinstance(node.target, ast.Subscript):
+            self.refuse(node, "in-place update of an element (`x[i] += ...`); write "
+                              "`x[i] = x[i] + ...` for a list or dict, or build a new array "
+                              "(np.where, np.concatenate) for an array")
+        if not isinstance(node.target, ast.Name):
+            self.refuse(node, "in-place update of an attribute (`obj.a += ...`); build a new "
+                              "value instead")
+        name, symbol = node.target.id, _OPS.get(type(node.op), "?")
+        self.refuse_visible_change(node, name, env, builder, f"in-place `{name} {symbol}= ...`",
+                                   f"{name} = {name} {symbol} ...")
+        current = self.expr(ast.Name(name, ast.Load(), lineno=node.lineno,
+                                     col_offset=node.col_offset), env, builder)
+        if isinstance(node.op, ast.Add) and _is_list(current):
+            extra = self.as_list(node, self.expr(node.value, env, builder), builder)
+            self.assign(node.target, self.concat(node, current, extra, builder), env, builder)
+            return
+        binop = ast.BinOp(ast.Name(name, ast.Load()), node.op, node.value)
+        ast.copy_location(binop, node)
+        ast.fix_missing_locations(binop)
+        self.assign(node.target, self.expr(binop, env, builder), env, builder)
+
+    # ----- xs.append(v), xs.extend(vs) -------------------------------------------------------
+    def stmt_Expr(self, node, env, builder):
+        call = node.value
+        if isinstance(call, ast.Constant):
+            return                      # a docstring or a bare constant
+        if isinstance(call, (ast.Yield, ast.YieldFrom, ast.Await)):
+            self.refuse(node, "yield/await: srcad differentiates plain functions, not "
+                              "generators or coroutines; return a value (or a list) instead")
+        method = call.func.attr if isinstance(call, ast.Call) and \
+            isinstance(call.func, ast.Attribute) else None
+        target = call.func.value if method else None
+        if method in _GROW and isinstance(target, ast.Name) and target.id in env and \
+                _is_list(env[target.id]):
+            return self.grow_list(node, call, target.id, env, builder)
+        if method in _OTHER_METHODS:
+            self.refuse(node, f"`.{method}()` changes an object in place; build a new value "
+                              "instead (`y = np.sort(y)`; for a list `xs = xs + [v]`, "
+                              "`xs = xs[:-1]`, `xs = xs[::-1]`)")
+        self.refuse(node, "an expression statement (a call whose result is dropped, e.g. "
+                          "print); srcad differentiates pure functions")
+
+    def grow_list(self, node, call, name, env, builder):
+        method = call.func.attr
+        if len(call.args) != 1 or call.keywords:
+            self.refuse(node, f"list.{method}() takes exactly one argument")
+        self.refuse_visible_change(node, name, env, builder, f"`{name}.{method}(...)`",
+                                   _GROW[method].replace("xs", name))
+        item = self.expr(call.args[0], env, builder)
+        extra = StaticSeq([item], "list") if method == "append" else \
+            self.as_list(node, item, builder)
+        target = ast.Name(name, ast.Store())
+        self.assign(target, self.concat(node, env[name], extra, builder), env, builder)
+
+    def as_list(self, node, value, builder):
+        """The items of `value` as a list, for `xs += value` and `xs.extend(value)`."""
+        if isinstance(value, StaticSeq):
+            return StaticSeq(list(value.items), "list")
+        atom = self.atom(value, builder, node)
+        kind = atom.kind
+        if kind.tag == "list":
+            return atom
+        if kind.tag == "tuple" and kind.items is not None:
+            return StaticSeq([self.emit("getitem", [atom, Const(k)], builder, node)
+                              for k in range(len(kind.items))], "list")
+        if isinstance(atom, Const) and isinstance(atom.value, (list, tuple)):
+            return Const(list(atom.value))
+        self.refuse(node, "extending a list by a value that is not a list or tuple of known "
+                          "length; write `xs = xs + [v]` for each item")
+
+    def concat(self, node, left, right, builder):
+        """left + right for two lists: a literal while both are, else seq_concat."""
+        if isinstance(left, StaticSeq) and isinstance(right, StaticSeq):
+            return StaticSeq(left.items + right.items, "list")
+        return self.emit("seq_concat", [self.atom(left, builder, node),
+                                        self.atom(right, builder, node)], builder, node)
+
+    # ----- xs[k] = v, d[k] = v ---------------------------------------------------------------
+    def store_item(self, target, value, env, builder):
+        """`xs[k] = v` on a list or dict named by a plain name: the name is rebound to a copy
+        with the item replaced (or, for a dict, added)."""
+        base = target.value
+        container = env.get(base.id) if isinstance(base, ast.Name) else None
+        if container is None or not (_is_list(container) or _is_dict(container)) or \
+                isinstance(target.slice, ast.Slice):
+            self.refuse(target, "assignment into an element or attribute (`x[i] = ...`, "
+                                "`obj.a = ...`) of an array, tuple or attribute; build a new "
+                                "value instead (np.where, np.concatenate, or a list of rows "
+                                "joined with np.stack)")
+        name = base.id
+        self.refuse_visible_change(target, name, env, builder, f"`{name}[...] = ...`",
+                                   f"{name} = {name}.copy(); {name}[...] = ...")
+        key = self.index(target.slice, env, builder)
+        if isinstance(container, StaticSeq) and isinstance(key, Const) and \
+                isinstance(key.value, int) and -len(container.items) <= key.value < \
+                len(container.items):
+            items = list(container.items)
+            items[key.value] = value
+            env[name] = StaticSeq(items, container.tag)
+            return
+        new = self.emit("with_item", [self.atom(container, builder, target), key,
+                                      self.atom(value, builder, target)], builder, target)
+        self.assign(ast.Name(name, ast.Store()), new, env, builder)
+
+
+def _mutable(value):
+    """Whether a lowered value may be an object that changes in place (an array, list or
+    dict, or something whose kind is not known); numbers, strings and tuples do not."""
+    if isinstance(value, StaticSeq):
+        return value.tag == "list"
+    if isinstance(value, Var):
+        return value.kind.tag in ("array", "list", "dict", "unknown", "other")
+    return False
+
+
+def _is_list(value):
+    if isinstance(value, StaticSeq):
+        return value.tag == "list"
+    if isinstance(value, Const):
+        return isinstance(value.value, list)
+    return isinstance(value, Var) and value.kind.tag == "list"
+
+
+def _is_dict(value):
+    if isinstance(value, Const):
+        return isinstance(value.value, dict)
+    return isinstance(value, Var) and value.kind.tag == "dict"
+
+
+def _holds(value, obj):
+    """True if a lowered value is obj or a literal tuple/list containing it."""
+    if value is obj:
+        return True
+    return isinstance(value, StaticSeq) and any(_holds(item, obj) for item in value.items)
