@@ -337,7 +337,7 @@ class Writer:
         """True if stmt's value is used only by `a, b = value` right after it."""
         n = self.uses.get(stmt.outs[0], 0)
         return len(stmt.outs) == 1 and n > 1 and stmt.outs[0].hint is None and \
-            _takes_apart(stmt.outs[0], rest[:n]) and not RULES[stmt.prim].effect
+            _takes_apart(stmt.outs[0], rest[:n], n) and not RULES[stmt.prim].effect
 
     def unpack_line(self, stmt, rest):
         items = rest[:self.uses[stmt.out]]
@@ -363,7 +363,8 @@ class Writer:
                 return None
             parts = stmts[pos + 1:pos + 1 + self.uses.get(take.out, 0)]
             if take.out.hint is None and item_kind.items is not None and \
-                    len(parts) == len(item_kind.items) > 1 and _takes_apart(take.out, parts):
+                    len(parts) > 1 and \
+                    _takes_apart(take.out, parts, self.uses.get(take.out, 0)):
                 targets.append("(" + ", ".join(self.namer.name(e.out) for e in parts) + ")")
                 used += [take] + list(parts)
             else:
@@ -380,7 +381,7 @@ class Writer:
         """`W, b` if the element is only taken apart by constant indices 0..n-1 right away."""
         n = self.uses.get(element, 0)
         items = rest[:n]
-        if n > 1 and _takes_apart(element, items):
+        if n > 1 and _takes_apart(element, items, n):
             self.skip.update(id(e) for e in items)
             return ", ".join(self.namer.name(e.out) for e in items)
         return self.namer.name(element)
@@ -577,8 +578,15 @@ def _deeper_than(node, limit):
     return False
 
 
-def _takes_apart(element, items):
-    """The equations are element[0], element[1], ... in order."""
+def _takes_apart(element, items, uses):
+    """`a, b = element` can stand for `items`: they are element[0], element[1], ... in order,
+    they are all of element's `uses` (else its name is read without being assigned), and
+    element is a list or tuple of exactly that length (unpacking an array of another length
+    raises)."""
+    kind = element.kind
+    if kind.tag not in ("list", "tuple") or kind.items is None or \
+            not len(kind.items) == len(items) == uses:
+        return False
     return bool(items) and all(isinstance(e, Eqn) and e.prim == "getitem" and
                                e.args[0] is element and isinstance(e.args[1], Const) and
                                e.args[1].value == k for k, e in enumerate(items))

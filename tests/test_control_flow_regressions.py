@@ -124,3 +124,123 @@ def test_elif_chain_hessian(load):
     numeric = (g(0.7 + eps, 3.5) - g(0.7 - eps, 3.5)) / (2 * eps)
     assert h == pytest.approx(numeric, rel=1e-5)
 
+
+# ----- 17: every value the reverse sweep reads is assigned on the path that reads it ----------
+BRANCHES_THAT_INDEX = {
+    "issue": """
+def f(x, c):
+    if c > 0:
+        y = x[1]
+    else:
+        y = np.cos(x)[0]
+    return y * 2.0
+""",
+    "used_after": """
+def f(x, c):
+    if c > 0:
+        y = x[1]
+    else:
+        y = np.cos(x)[0]
+    if c > 2:
+        z = y * x[2]
+    else:
+        z = np.exp(x)[1] * y
+    return z
+""",
+    "slices": """
+def f(x, c):
+    if c > 0:
+        y = x[1:]
+    else:
+        y = np.cos(x)[:2] * x[0]
+    return np.sum(y * y)
+""",
+    "two_items": """
+def f(x, c):
+    if c > 0:
+        y = x[0] * x[1]
+    else:
+        y = np.tanh(x)[0] * np.tanh(x)[1]
+    return y
+""",
+    "nested": """
+def f(x, c):
+    if c > 0:
+        if c > 1:
+            y = x[1] * np.exp(x)[2]
+        else:
+            y = np.tanh(x)[0]
+    elif c > -1:
+        y = x[::2] @ x[1:]
+    else:
+        y = np.sum(x[:, None] * x[None, :])
+    return y
+""",
+    "early_return": """
+def f(x, c):
+    if c > 0:
+        return np.sin(x)[1] * x[0]
+    y = np.cos(x)[0]
+    return y * x[2]
+""",
+    "in_loop": """
+def f(x, c):
+    s = 0.0
+    for k in range(3):
+        if c > k:
+            s = s + np.sin(x)[k] * np.sin(x)[0]
+        else:
+            s = s + np.cos(x)[k] ** 2
+    return s
+""",
+    "in_while": """
+def f(x, c):
+    y = x
+    while c > 0:
+        if c > 1:
+            y = np.sin(y)[::-1]
+        else:
+            y = y * np.cos(y)[0]
+        c = c - 1
+    return np.sum(y)
+""",
+}
+
+
+@pytest.mark.parametrize("c", [-2.0, -0.5, 0.5, 1.5, 2.5])
+@pytest.mark.parametrize("name", sorted(BRANCHES_THAT_INDEX))
+def test_branches_that_index_differently(load, name, c):
+    f = load(BRANCHES_THAT_INDEX[name])
+    check_both_modes(f, np.array([0.3, 0.7, 1.1]), c)
+
+
+def test_items_of_an_array_are_not_unpacked(load):
+    """`v1, v2 = np.cos(y)` would need y to have exactly two elements."""
+    f = load("def f(x, y):\n    return np.cos(y)[0] * x + np.cos(y)[1] * x")
+    y = np.array([0.3, 0.7, 1.1])
+    check_both_modes(f, 0.5, y)
+    assert srcad.grad(f)(0.5, y) == pytest.approx(np.cos(0.3) + np.cos(0.7))
+
+
+def test_items_of_a_pair_still_unpack(load):
+    f = load("""
+def f(x):
+    a, b = np.sin(x), np.cos(x)
+    pair = (a * x, b)
+    return pair[0] * pair[1]
+""")
+    check_both_modes(f, 0.7)
+
+
+@pytest.mark.parametrize("c", [1.0, -1.0])
+def test_issue_example_value_and_grad(load, c):
+    """The value is kept as well: the branch's residual `np.cos(x)` was taken apart as
+    `y = np.cos(x)` (one of its two reads) and never assigned (UnboundLocalError)."""
+    f = load(BRANCHES_THAT_INDEX["issue"].replace("y * 2.0", "y"))
+    x = np.array([0.3, 0.7])
+    value, g = srcad.value_and_grad(f)(x, c)
+    assert value == f(x, c)
+    np.testing.assert_allclose(g, srcad.numeric_grad(f, x, c), rtol=1e-6)
+    value, tangent = srcad.jvp(f)(x, c, np.array([1.0, 2.0]))
+    assert value == f(x, c)
+    assert tangent == pytest.approx((2.0 if c > 0 else -np.sin(0.3)), rel=1e-12)
