@@ -3,9 +3,20 @@
 A function typed at the interactive prompt or piped to `python -` has no source text that
 Python keeps. For the common case — assignments and a return of arithmetic, calls, attribute
 lookups and subscripts, no branches or loops — the bytecode says everything the source did,
-and a symbolic run of it over a stack of AST nodes gives the statements back. Anything else
-(a jump, an unknown instruction) is refused, and the caller reports that the source is
+and a symbolic run of it over a stack of AST nodes gives the statements back: the AST the
+source would parse to. Anything else (a jump, an unknown instruction, a form that would not
+come back as its source did) is refused, and the caller reports that the source is
 unavailable, suggesting `source=`.
+
+The stack holds expressions, not values, so an expression is read when its statement runs.
+Two forms store while the stack still holds such expressions, and each becomes one statement
+again, so that every value is read before any name changes, as in Python:
+
+- a multiple assignment (`x, y = y, x`, `a, b = step(a, b)`): the stores that empty the stack
+  are gathered into one `targets = values` (CPython stores a 2- or 3-tuple right to left and
+  may SWAP; the order the values were pushed in is the source order);
+- an augmented assignment (`y += 1`: BINARY_OP `+=` then a store to y) is `y += 1` again, not
+  `y = y + 1`, so that lowering sees the in-place update (and refuses it on an alias).
 """
 
 import ast
@@ -26,6 +37,13 @@ _NULL = object()
 
 class CannotDecompile(Exception):
     """The bytecode has a form this module does not rebuild (control flow, ...)."""
+
+
+class _Item:
+    """Item k of n of an unpacked value (UNPACK_SEQUENCE), until a store names it."""
+
+    def __init__(self, source, k, n):
+        self.source, self.k, self.n = source, k, n
 
 
 def function_ast(fn):
@@ -58,6 +76,9 @@ class _Run:
         self.kw_names = ()
         self.returned = False
         self.line = code.co_firstlineno
+        self.pushed = 0
+        self.order = {}              # id of a pushed node -> when it was pushed
+        self.stores = []             # (name, value) of a multiple assignment so far
 
     def step(self, ins):
         if ins.positions is not None and ins.positions.lineno is not None:
@@ -74,22 +95,34 @@ class _Run:
         handler(ins)
 
     def push(self, node):
-        if node is not _NULL:
+        if isinstance(node, ast.AST):
             ast.copy_location(node, ast.Name("_", lineno=self.line, col_offset=0))
             node.end_lineno, node.end_col_offset = self.line, 0
+        self.pushed += 1
+        self.order[id(node)] = self.pushed      # the source order of a multiple assignment
         self.stack.append(node)
 
     def pop(self, n=None):
         if n is None:
-            return self._pop_value()
-        items = [self._pop_value() for _ in range(n)]
+            return self._expression(self._pop_value())
+        items = [self._expression(self._pop_value()) for _ in range(n)]
         return items[::-1]
+
+    def _expression(self, value):
+        """A popped value that an operation reads: an expression, never an unpacked item or
+        an in-place operation's result (a store alone takes those)."""
+        if isinstance(value, _Item) or getattr(value, "inplace", False):
+            raise CannotDecompile("an unpacked value or in-place result read by an operation")
+        return value
 
     def _pop_value(self):
         value = self.stack.pop()
         while value is _NULL:
             value = self.stack.pop()
         return value
+
+    def _stack_empty(self):
+        return all(v is _NULL for v in self.stack)
 
     def statement(self, node):
         node.lineno, node.col_offset = self.line, 0
@@ -127,12 +160,41 @@ class _Run:
 
     # ----- stores and returns ---------------------------------------------------------------
     def op_STORE_FAST(self, ins):
-        target = ast.Name(ins.argval, ast.Store())
-        self.statement(ast.Assign([target], self.pop()))
+        self.store(ins.argval, self._pop_value())
 
     def op_STORE_FAST_STORE_FAST(self, ins):
         for name in ins.argval:
-            self.statement(ast.Assign([ast.Name(name, ast.Store())], self.pop()))
+            self.store(name, self._pop_value())
+
+    def store(self, name, value):
+        """A store: one statement, or part of a multiple assignment while values remain."""
+        self.stores.append((name, value))
+        if not self._stack_empty():
+            return
+        stores, self.stores = self.stores, []
+        if len(stores) == 1 and not isinstance(value, _Item):
+            return self.statement(_single(name, value))
+        self.statement(self.multiple(stores))
+
+    def multiple(self, stores):
+        """`a, b = e0, e1` or `a, b = e` from the stores that emptied the stack."""
+        values = [v for _, v in stores]
+        if any(getattr(v, "inplace", False) for v in values):
+            raise CannotDecompile("an in-place operation in a multiple assignment")
+        if all(isinstance(v, _Item) for v in values):
+            source = values[0].source
+            if not all(v.source is source and v.n == len(stores) for v in values) or \
+                    sorted(v.k for v in values) != list(range(len(stores))):
+                raise CannotDecompile("a nested or partial unpacking")
+            stores = sorted(stores, key=lambda s: s[1].k)
+            value = source
+        elif any(isinstance(v, _Item) for v in values):
+            raise CannotDecompile("an unpacking mixed with other values")
+        else:
+            stores = sorted(stores, key=lambda s: self.order[id(s[1])])
+            value = ast.Tuple([v for _, v in stores], ast.Load())
+        targets = ast.Tuple([ast.Name(n, ast.Store()) for n, _ in stores], ast.Store())
+        return ast.Assign([targets], value)
 
     def op_RETURN_VALUE(self, ins):
         self.statement(ast.Return(self.pop()))
@@ -145,18 +207,24 @@ class _Run:
     def op_UNPACK_SEQUENCE(self, ins):
         value = self.pop()
         for k in reversed(range(ins.argval)):
-            self.push(ast.Subscript(value, ast.Constant(k), ast.Load()))
+            self.push(_Item(value, k, ins.argval))
+
+    def op_SWAP(self, ins):
+        self.stack[-1], self.stack[-ins.arg] = self.stack[-ins.arg], self.stack[-1]
 
     # ----- operators ------------------------------------------------------------------------
     def op_BINARY_OP(self, ins):
-        symbol = ins.argrepr.rstrip("=")
+        inplace = ins.argrepr.endswith("=")
+        symbol = ins.argrepr[:-1] if inplace else ins.argrepr
         if symbol not in _BINARY:
             raise CannotDecompile(f"the operator {ins.argrepr}")
-        self.binary(symbol)
+        self.binary(symbol, inplace)
 
-    def binary(self, symbol):
+    def binary(self, symbol, inplace=False):
         left, right = self.pop(2)
-        self.push(ast.BinOp(left, _BINARY[symbol](), right))
+        node = ast.BinOp(left, _BINARY[symbol](), right)
+        node.inplace = inplace       # `left op= right`: only a store to left may take it
+        self.push(node)
 
     def op_UNARY_NEGATIVE(self, ins):
         self.push(ast.UnaryOp(ast.USub(), self.pop()))
@@ -210,6 +278,15 @@ class _Run:
         split = len(args) - len(kw_names)
         keywords = [ast.keyword(k, v) for k, v in zip(kw_names, args[split:])]
         self.push(ast.Call(func, args[:split], keywords))
+
+
+def _single(name, value):
+    """`name = value`, or `name op= right` where value is the in-place `name op right`."""
+    if getattr(value, "inplace", False):
+        if not (isinstance(value.left, ast.Name) and value.left.id == name):
+            raise CannotDecompile("an in-place operation stored under another name")
+        return ast.AugAssign(ast.Name(name, ast.Store()), value.op, value.right)
+    return ast.Assign([ast.Name(name, ast.Store())], value)
 
 
 __all__ = ["function_ast", "CannotDecompile"]
