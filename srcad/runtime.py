@@ -240,13 +240,17 @@ def split_like(g, arrays, axis=0):
     """The adjoint of np.concatenate(arrays, axis): g cut into pieces shaped like arrays."""
     if axis is None:
         sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
-        return [p.reshape(np.shape(a)) for p, a in zip(np.split(g, sizes), arrays)]
+        return _like_sequence([p.reshape(np.shape(a)) for p, a in zip(np.split(g, sizes), arrays)],
+                              arrays)
     sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
-    return np.split(g, sizes, axis=axis)
+    return _like_sequence(np.split(g, sizes, axis=axis), arrays)
 
 
-def unstack(g, axis=0):
-    """The adjoint of np.stack(arrays, axis): the slices of g along axis, as a list."""
+def unstack(g, axis=0, arrays=None):
+    """The adjoint of np.stack(arrays, axis): the slices of g along axis, as a list; as one
+    array where `arrays` is an array (stacked along its first axis)."""
+    if isinstance(arrays, np.ndarray):
+        return np.moveaxis(g, axis, 0)
     return list(np.moveaxis(g, axis, 0))
 
 
@@ -409,7 +413,16 @@ def cut_like(g, arrays, how=0):
     array, shaped like that array."""
     pieces, axis = _joined_layout(arrays, how)
     bounds = np.cumsum([np.shape(p)[axis] for p in pieces])[:-1]
-    return [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, bounds, axis=axis), arrays)]
+    cut = [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, bounds, axis=axis), arrays)]
+    return _like_sequence(cut, arrays)
+
+
+def _like_sequence(pieces, arrays):
+    """The adjoints of the items of `arrays`, as a list; stacked into one array where
+    `arrays` is an array (NumPy joins the slices along its first axis)."""
+    if isinstance(arrays, np.ndarray):
+        return np.stack(pieces) if pieces else np.zeros(arrays.shape, np.result_type(arrays, 1.0))
+    return pieces
 
 
 def join_like(gs, pieces, how=0):

@@ -65,3 +65,31 @@ def test_einsum_ellipsis_and_size_one_broadcasting(case, wrt):
     f, shape_a, shape_b = EINSUMS[case]
     a, b = RNG.standard_normal(shape_a), RNG.standard_normal(shape_b)
     check_both_modes(f, (a, b), wrt)
+
+
+# ----- item 4: joining one array (NumPy iterates it along its first axis) ---------------------
+JOINS = [
+    lambda a: np.sum(np.sin(np.vstack(a))),
+    lambda a: np.sum(np.sin(np.hstack(a))),
+    lambda a: np.sum(np.sin(np.column_stack(a))),
+    lambda a: np.sum(np.sin(np.dstack(a))),
+    lambda a: np.sum(np.sin(np.stack(a))),
+    lambda a: np.sum(np.sin(np.stack(a, axis=1))),
+    lambda a: np.sum(np.sin(np.concatenate(a))),
+    lambda a: np.sum(np.sin(np.concatenate(a, axis=None))),
+]
+
+
+@pytest.mark.parametrize("case", range(len(JOINS)))
+@pytest.mark.parametrize("container", [np.asarray, list, tuple])
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4)])
+def test_joining_one_array_a_list_or_a_tuple(case, container, shape):
+    x = container(RNG.standard_normal(shape))
+    check_both_modes(JOINS[case], (x,))
+
+
+def test_joining_one_float32_array_keeps_its_dtype():
+    x = RNG.standard_normal((3, 4)).astype(np.float32)
+    g = srcad.grad(lambda a: np.sum(np.vstack(a) ** 2))(x)
+    assert type(g) is np.ndarray and g.dtype == np.float32
+    np.testing.assert_allclose(g, 2 * x, rtol=1e-6)

@@ -166,7 +166,10 @@ _splitter("dsplit", "dstack", ("x", "indices_or_sections"), samples=[(_T3, [1, 3
 
 
 def _cut_kind(g, arrays, how):
-    return arrays if arrays.is_container else K.Kind("list")
+    """A list of adjoints for a list or tuple of arrays; an array for an array."""
+    if arrays.is_array:
+        return K.array(arrays.ndim, K.broadcast(g, arrays).dtype) if g.is_numeric else K.UNKNOWN
+    return arrays if arrays.is_container else K.UNKNOWN
 
 
 defprim("join_like", runtime.join_like, ("runtime", "join_like"), arg_names=("gs", "pieces", "how"),
@@ -217,6 +220,8 @@ _MIN_NDIM = {"hstack": 1, "vstack": 2, "dstack": 3, "column_stack": 2, "r_": 1, 
 
 def _items_kind(seq, min_ndim):
     """The kind of a join of the arrays and numbers in a list/tuple kind, or UNKNOWN."""
+    if seq.is_array and seq.ndim >= 1:      # one array: its slices along the first axis
+        return K.array(max(min_ndim, seq.ndim - 1), seq.dtype)
     items = seq.items if seq.tag in ("list", "tuple") else None
     if not items or not all(k.is_array or k.is_float_scalar for k in items):
         return K.UNKNOWN
@@ -235,10 +240,12 @@ def _joiner(name, impl, samples, subscript=None):
         SUBSCRIPTS[subscript] = name
 
 
-_joiner("hstack", np.hstack, [([_M, _M[:, :2]],), ((_V, _V[:2], _V),), ([_T3, _T3[:, :1]],)])
-_joiner("vstack", np.vstack, [([_M, _M[:1]],), ([_V, _V * 2.0],), ((_T3, _T3),)])
-_joiner("dstack", np.dstack, [([_M, _M],), ([_V, -_V],), ([_T3, _T3[:, :, :2]],)])
-_joiner("column_stack", np.column_stack, [([_M, _M[:, 0]],), ([_V, -_V],)])
+_joiner("hstack", np.hstack, [([_M, _M[:, :2]],), ((_V, _V[:2], _V),), ([_T3, _T3[:, :1]],),
+                              (_M,), (_T3,)])
+_joiner("vstack", np.vstack, [([_M, _M[:1]],), ([_V, _V * 2.0],), ((_T3, _T3),), (_M,), (_T3,)])
+_joiner("dstack", np.dstack, [([_M, _M],), ([_V, -_V],), ([_T3, _T3[:, :, :2]],), (_M,),
+                              (_T3,)])
+_joiner("column_stack", np.column_stack, [([_M, _M[:, 0]],), ([_V, -_V],), (_M,), (_T3,)])
 _joiner("r_", runtime.r_, [([_V, 0.3, _V[:2]],), ([_M, _M[:1]],)],
         subscript=np.r_)
 _joiner("c_", runtime.c_, [([_M, _M[:, 0]],), ([_V, -_V],),

@@ -11,7 +11,9 @@ import numpy as np
 from .. import kinds as K
 from .. import runtime
 from . import defprim
-from .ops import ZERO, astype, reshape, shape, zeros_like
+from .ops import ZERO, astype, moveaxis, op, reshape, shape, zeros_like
+
+unstack = op("unstack")
 
 _A = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
 _B = np.array([[1.1, 0.4, -0.2]])
@@ -20,7 +22,10 @@ _V = np.array([0.5, -1.5, 2.0])
 
 
 def _items_kind(seq):
-    """The common kind of the arrays in a list/tuple kind, or UNKNOWN."""
+    """The common kind of the arrays in a list/tuple kind (or of the slices of an array along
+    its first axis, which is what NumPy joins when given one array), or UNKNOWN."""
+    if seq.is_array:
+        return K.array(seq.ndim - 1, seq.dtype) if seq.ndim >= 2 else K.UNKNOWN
     items = seq.items if seq.tag in ("list", "tuple") else None
     if not items or not all(k.is_array for k in items):
         return K.UNKNOWN
@@ -42,7 +47,16 @@ def _stack_kind(arrays, axis):
 
 
 def _seq_kind(g, arrays, *rest):
-    return arrays if arrays.is_container else K.Kind("list")
+    """The adjoint of a list or tuple of arrays is a list of adjoints; of an array, an array."""
+    if arrays.is_array:
+        return K.array(arrays.ndim, K.broadcast(g, arrays).dtype) if g.is_numeric else K.UNKNOWN
+    return arrays if arrays.is_container else K.UNKNOWN
+
+
+def _stack_vjp(g, ans, arrays, axis):
+    if arrays.kind.is_array:
+        return moveaxis(g, axis, 0)
+    return unstack(g, axis, None if arrays.kind.is_container else arrays)
 
 
 defprim("concatenate", lambda arrays, axis=0: np.concatenate(arrays, axis=axis),
@@ -50,7 +64,8 @@ defprim("concatenate", lambda arrays, axis=0: np.concatenate(arrays, axis=axis),
         functions=(np.concatenate,), kind=_concatenate_kind, kind_from_atoms=True,
         jvp=(lambda ds, ans, arrays, axis: ds._op("concatenate", ds, axis), ZERO),
         vjp=(lambda g, ans, arrays, axis: g._op("split_like", g, arrays, axis), ZERO),
-        samples=[([_A, _B], 0), ((_A, _C, _A), 1), ([_A, _V], None), ([_A, -_A], -1)])
+        samples=[([_A, _B], 0), ((_A, _C, _A), 1), ([_A, _V], None), ([_A, -_A], -1),
+                 (_A, 0), (np.stack([_A, -_A]), 1), (_A, None)])
 defprim("split_like", runtime.split_like, ("runtime", "split_like"),
         arg_names=("g", "arrays", "axis"), defaults={"axis": 0}, kind=_seq_kind,
         jvp=(lambda dg, ans, g, arrays, axis: dg._op("split_like", dg, arrays, axis), ZERO, ZERO),
@@ -61,12 +76,14 @@ defprim("stack", lambda arrays, axis=0: np.stack(arrays, axis=axis), ("call", "n
         arg_names=("arrays", "axis"), defaults={"axis": 0}, functions=(np.stack,),
         kind=_stack_kind,
         jvp=(lambda ds, ans, arrays, axis: ds._op("stack", ds, axis), ZERO),
-        vjp=(lambda g, ans, arrays, axis: g._op("unstack", g, axis), ZERO),
-        samples=[([_A, -_A], 0), ((_A, _A * 2.0, _A + 1.0), -1), ([_V, _V * 0.5], 1)])
-defprim("unstack", runtime.unstack, ("runtime", "unstack"), arg_names=("g", "axis"),
-        defaults={"axis": 0}, kind=lambda g, axis: K.Kind("list"),
-        jvp=(lambda dg, ans, g, axis: dg._op("unstack", dg, axis), ZERO),
-        vjp=(lambda h, ans, g, axis: h._op("stack", h, axis), ZERO),
+        vjp=(_stack_vjp, ZERO),
+        samples=[([_A, -_A], 0), ((_A, _A * 2.0, _A + 1.0), -1), ([_V, _V * 0.5], 1),
+                 (_A, 0), (_A, 1)])
+defprim("unstack", runtime.unstack, ("runtime", "unstack"), arg_names=("g", "axis", "arrays"),
+        defaults={"axis": 0, "arrays": None},
+        kind=lambda g, axis, arrays=K.NONE: K.Kind("list") if arrays.tag == "none" else K.UNKNOWN,
+        jvp=(lambda dg, ans, g, axis, arrays=None: unstack(dg, axis, arrays), ZERO, ZERO),
+        vjp=(lambda h, ans, g, axis, arrays=None: h._op("stack", h, axis), ZERO, ZERO),
         samples=[(np.arange(6.0).reshape(2, 3), 0), (np.arange(6.0).reshape(2, 3), -1)])
 
 def _tile_kind(x, reps):
@@ -218,7 +235,7 @@ defprim("arange", _arange_impl, ("call", "np.arange"), arg_names=("start", "stop
 def _array_vjp(g, ans, obj, dtype):
     """np.array of a list of arrays stacks them (the adjoint unstacks); of an array, copies."""
     if obj.kind.is_container:
-        return g._op("unstack", g, 0)
+        return unstack(g, 0)
     if getattr(dtype.atom, "value", "unknown") is None:
         return g
     return g._op("astype_adjoint", g, obj, dtype)
