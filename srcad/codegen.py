@@ -519,10 +519,13 @@ class Writer:
         return node
 
     def syntax_attr(self, rule, eqn, args, name):
+        if not eqn.args[0].kind.is_array:      # a float or a list: np.shape(x), np.size(x)
+            return ast.Call(ast.parse(f"np.{name}", mode="eval").body, args[:1], [])
         return ast.Attribute(args[0], name, ast.Load())
 
     def syntax_transpose(self, rule, eqn, args):
-        if isinstance(eqn.args[1], Const) and eqn.args[1].value is None:
+        if isinstance(eqn.args[1], Const) and eqn.args[1].value is None and \
+                eqn.args[0].kind.is_array:
             return ast.Attribute(args[0], "T", ast.Load())
         return ast.Call(ast.parse("np.transpose", mode="eval").body, args, [])
 

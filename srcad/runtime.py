@@ -160,6 +160,8 @@ def broadcast_like(x, target):
     if np.shape(x) == shape:
         return x
     if isinstance(x, (int, float)):   # a Python number takes target's dtype, as in x * target
+        if isinstance(target, (list, tuple)):
+            target = np.asarray(target)        # a list of arrays NumPy reads as one array
         return _repeated(x, shape, np.result_type(x, target))
     return np.broadcast_to(x, shape)
 
@@ -289,7 +291,10 @@ def range_len(start, stop, step):
 
 
 def cast_like(x, like):
-    """x in the float dtype of `like` (float64 for Python floats and integer arrays)."""
+    """x in the float dtype of `like` (float64 for Python floats and integer arrays; a list
+    of arrays counts as the array NumPy makes of it)."""
+    if isinstance(like, (list, tuple)):
+        like = np.asarray(like)
     return np.asarray(x, dtype=np.result_type(like, 1.0))
 
 

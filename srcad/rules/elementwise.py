@@ -81,9 +81,18 @@ binary("mul", operator.mul, lambda ans, x, y: y, lambda ans, x, y: x,
 binary("div", operator.truediv, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -(ans / y),
        syntax=("binop", "/"), symbol="/", functions=(np.divide, np.true_divide),
        kind=lambda *ks: K.floating(K.broadcast(*ks)))
-binary("pow", operator.pow, lambda ans, x, y: y * x ** (y - 1), lambda ans, x, y: log(x) * ans,
+def _log_base(x):
+    """log x, with log 1 = 0 standing in at x == 0: the derivative of x ** y in y is then
+    0 at a zero base where x ** y is 0 or 1 (y > 0, y == 0), as in JAX and autograd, rather
+    than -inf * 0 = nan (docs/nondifferentiable.md). `x + (x == 0)` is x elsewhere, exactly."""
+    return log(x + eq(x, 0.0))
+
+
+binary("pow", operator.pow, lambda ans, x, y: y * x ** (y - 1),
+       lambda ans, x, y: _log_base(x) * ans,
        syntax=("binop", "**"), symbol="**", functions=(np.power, pow, math.pow),
-       samples=[(0.8, 1.3), (_ARRAY, 2.0), (_ARRAY, 3), (1.7, np.array([0.5, 2.0]))]
+       samples=[(0.8, 1.3), (_ARRAY, 2.0), (_ARRAY, 3), (1.7, np.array([0.5, 2.0])),
+                (np.array([0.0, 0.7]), np.array([2.0, 3.0])), (0.0, 2.0)]
        + _BROADCAST_PAIRS[:2])
 defprim("neg", operator.neg, ("unary", "-"), symbol="-", functions=(np.negative,),
         kind=lambda k: k, shape_from="args",
@@ -241,7 +250,7 @@ def _float64_kind(*ks):
 
 
 binary("float_power", np.float_power, lambda ans, x, y: y * float_power(x, y - 1.0),
-       lambda ans, x, y: log(x) * ans,
+       lambda ans, x, y: _log_base(x) * ans,
        kind=_float64_kind,
        samples=[(0.8, 1.3), (_ARRAY, 2.0), (_ARRAY, 3)] + _BROADCAST_PAIRS)
 defprim("heaviside", np.heaviside, arg_names=("x", "y"), functions=(np.heaviside,),

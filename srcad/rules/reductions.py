@@ -27,6 +27,7 @@ from .ops import (
     shape,
     size,
     sum,
+    zeros_like,
 )
 
 _M = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
@@ -146,13 +147,49 @@ def _var_jvp(dx, ans, x, axis, ddof, keepdims):
 def _std_vjp(g, ans, x, axis, ddof, keepdims):
     if x.kind.is_scalar:
         return Const(0.0)
-    return _expand(g / ans, x, axis, keepdims) * _centered(x, axis) / (_count(x, axis) - ddof)
+    spread = _std_divisor(ans, x, axis)
+    if spread is None:
+        return zeros_like(x)
+    return _expand(g / spread, x, axis, keepdims) * _centered(x, axis) / (_count(x, axis) - ddof)
 
 
 def _std_jvp(dx, ans, x, axis, ddof, keepdims):
     if x.kind.is_scalar:
         return Const(0.0)
-    return sum(_centered(x, axis) * dx, axis, keepdims) / ((_count(x, axis) - ddof) * ans)
+    spread = _std_divisor(ans, x, axis)
+    if spread is None:
+        return zeros_like(ans)
+    return sum(_centered(x, axis) * dx, axis, keepdims) / ((_count(x, axis) - ddof) * spread)
+
+
+def _std_divisor(ans, x, axis):
+    """What the derivative of std divides by: std itself, except over axes of length 1, where
+    std is identically 0 and so is its derivative (not 0 / 0; docs/nondifferentiable.md).
+    None where the size-1 patterns say every reduced axis has length 1; std where they say
+    some has not; otherwise std + (count == 1), which is 1 exactly where the count is 1."""
+    lengths_one = _reduced_ones(x.kind, _const(axis))
+    if lengths_one is True:
+        return None
+    if lengths_one is False:
+        return ans
+    return ans + eq(_count(x, axis), 1)
+
+
+def _reduced_ones(kind, axis):
+    """True / False where the size-1 pattern says all / not all reduced axes have size 1;
+    None where it does not say."""
+    if not kind.is_array or kind.ones is None or axis == "unknown":
+        return None
+    if axis is None:
+        axes = range(kind.ndim)
+    else:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        if not all(isinstance(a, int) and -kind.ndim <= a < kind.ndim for a in axes):
+            return None
+    flags = [kind.ones[a] for a in axes]
+    if False in flags:
+        return False
+    return True if all(flags) else None
 
 
 def _moment_impl(fn):
@@ -167,7 +204,10 @@ def _moment_kind(x, axis, ddof, keepdims):
 
 
 _MOMENT_SAMPLES = [(_M, None, 0, False), (_M, 0, 1, False), (_M, 1, 0, True),
-                   (_M, -1, 1, False), (_T3, (0, 2), 0, False), (_T3, (1,), 1, True)]
+                   (_M, -1, 1, False), (_T3, (0, 2), 0, False), (_T3, (1,), 1, True),
+                   (_M[:1], 0, 0, False), (_M[:, :1], 1, 0, True), (_T3[:1, :, :1], (0, 2), 0,
+                                                                     False),
+                   (_M[:1, :1], None, 0, False)]
 
 for _name, _fn, _vjp, _jvp in (("var", np.var, _var_vjp, _var_jvp),
                                ("std", np.std, _std_vjp, _std_jvp)):
