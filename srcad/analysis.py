@@ -5,7 +5,7 @@ tangents (forward mode) or adjoint contributions (reverse mode); the reverse swe
 visits values whose adjoint is non-zero, which makes them *useful* as well.
 """
 
-from .ir import Block, Eqn, For, If, Var, While, block_params, stmt_inputs, sub_blocks
+from .ir import Block, Const, Eqn, For, If, Var, While, block_params, stmt_inputs, sub_blocks
 from .rules import RULES, ZERO
 
 
@@ -101,3 +101,45 @@ def reads(stmts, results=()):
 
 __all__ = ["varied_vars", "bound_vars", "substitute", "substitute_block", "reads",
            "stmt_inputs"]
+
+
+_PYTHON_ARITHMETIC = {"add", "sub", "mul", "div", "neg", "pos", "pow", "mod", "floor_divide",
+                      "to_float"}
+
+
+def python_float(atom, params, definitions):
+    """Whether the generated code computes `atom` as a Python number: every value it comes
+    from is a Python float parameter or a number constant, and every operation on the way is
+    Python arithmetic or a `math.*` call (codegen spells a rule with a `math` form that way on
+    scalars). A NumPy scalar or a 0-d array (np.sum of a float, np.squeeze) never gets through,
+    nor a value a loop or a branch defines. `definitions` maps vars to the equations that
+    define them. Iterative: expression chains can be thousands of equations long."""
+    known = {}
+    stack = [atom]
+    while stack:
+        top = stack[-1]
+        if isinstance(top, Const):
+            known[id(top)] = type(top.value) in (float, int, bool)
+            stack.pop()
+            continue
+        inputs = _number_inputs(top, params, definitions)
+        waiting = [a for a in inputs or () if id(a) not in known]
+        if waiting:
+            stack.extend(waiting)
+            continue
+        known[id(top)] = inputs is not None and all(known[id(a)] for a in inputs)
+        stack.pop()
+    return known[id(atom)]
+
+
+def _number_inputs(var, params, definitions):
+    """The atoms a Python-number `var` is computed from ([] for a float parameter or a math
+    call), or None where it is not (known to be) a Python number."""
+    eqn = definitions.get(var)
+    if eqn is None:
+        return [] if var in params and var.kind.tag == "float" else None
+    if eqn.prim in _PYTHON_ARITHMETIC:
+        return list(eqn.args)
+    if RULES[eqn.prim].math and all(a.kind.is_scalar for a in eqn.args):
+        return []
+    return None

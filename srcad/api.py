@@ -141,7 +141,8 @@ class Transform:
         signature = self.output_signature()
         name = f"{self.mode}_{getattr(self.f, '__name__', 'f')}".replace("<lambda>", "lambda")
         namespace = {"_srcad_scalars": self.scalar_cache, "_srcad_dispatch": self.dispatch,
-                     "_srcad_type": type, "_srcad_note": codegen.add_source_note}
+                     "_srcad_type": type, "_srcad_note": codegen.add_source_note,
+                     "_srcad_as_numpy": self.as_numpy}
         exec(compile(self.wrapper_source(name), f"<srcad wrapper {name}>", "exec"), namespace)
         derivative = namespace[name]
         values = signature.parameters.values()
@@ -161,6 +162,7 @@ class Transform:
         signature = self.output_signature()
         names = list(signature.parameters)
         args = ", ".join(names)
+        tail = "," if len(names) == 1 else ""
         types = "".join(f"_srcad_type({n}), " for n in names)
         return (f"def {name}({_header(signature)}):\n"
                 f"{fast_path}"
@@ -169,6 +171,7 @@ class Transform:
                 f"        if _srcad_compiled is None:\n"
                 f"            return _srcad_dispatch(({args}{',' if len(names) == 1 else ''}))\n"
                 f"        return _srcad_compiled({args})\n"
+                f"{_NUMBER_ERRORS.format(indent='    ', args=args + tail)}"
                 f"    except Exception as _srcad_error:\n"
                 f"        _srcad_note(_srcad_error)\n"
                 f"        raise\n")
@@ -188,8 +191,10 @@ class Transform:
             check = " is ".join(f"{n}.__class__" for n in names) + f" is {key[0].__name__}"
         else:
             check = " and ".join(f"{n}.__class__ is {t.__name__}" for n, t in zip(names, key))
+        args = ", ".join(names) + ("," if len(names) == 1 else "")
         fast_path = (f"    if {check}:\n        try:\n"
                      + "".join(f"        {line}\n" for line in body)
+                     + _NUMBER_ERRORS.format(indent="        ", args=args)
                      + "        except Exception as _srcad_error:\n"
                        "            _srcad_note(_srcad_error)\n            raise\n")
         name = self.wrapper.__name__
@@ -202,6 +207,36 @@ class Transform:
         codegen.release_with(compiled[name].__code__, filename)
         self.wrapper.__code__ = compiled[name].__code__
         self.inlined = generated.function
+
+    def as_numpy(self, error, args):
+        """The derivative where its Python-float specialisation raised `error` (division by
+        zero, overflow, a math domain error) but NumPy does not: the code a Python float
+        selects uses float arithmetic and `math.*`, which raise where NumPy returns inf or nan
+        with a RuntimeWarning. Python's semantics decides: f itself runs first, so an error of
+        its own (`1.0 / x` on a float 0.0, `math.log(0.0)`) is raised as Python raises it;
+        otherwise the derivative runs again on np.float64 numbers (NumPy's semantics, the
+        values f computed) and its floats come back as Python floats. Only this failing call
+        pays; the specialised code stays as fast as before."""
+        if not any(map(_has_float, args)):
+            codegen.add_source_note(error)
+            raise error
+        with np.errstate(all="ignore"):      # NumPy warns once, in the derivative's run
+            value = self.f(*args[:len(self.names)])
+        result = self.dispatch(tuple(map(_to_numpy, args)))
+        if self.mode in ("value_and_grad", "vjp", "jvp"):
+            rest = result[1]
+            if self.mode == "jvp":
+                rest = float(rest) if type(value) is float else rest
+            else:
+                rest = self.python_floats(rest, args)
+            return value, rest
+        return self.python_floats(result, args)
+
+    def python_floats(self, grads, args):
+        """The gradients computed on np.float64 numbers, back in their arguments' types."""
+        if self.wrt_is_tuple:
+            return tuple(_like(g, args[i]) for g, i in zip(grads, self.wrt))
+        return _like(grads, args[self.wrt[0]])
 
     def dispatch(self, args):
         """The compiled derivative for these arguments' kinds (compiled on first use)."""
@@ -298,6 +333,40 @@ class Transform:
         derived = self.derivative_ir(arg_kinds)
         name = f"{self.mode}_{getattr(self.f, '__name__', 'f').strip('<>')}"
         return codegen.compile_function(derived, name)
+
+
+_NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as _srcad_error:\n"
+                  "{indent}    return _srcad_as_numpy(_srcad_error, ({args}))\n")
+
+
+def _has_float(value):
+    if type(value) is float:
+        return True
+    if type(value) in (list, tuple):
+        return any(map(_has_float, value))
+    return type(value) is dict and any(map(_has_float, value.values()))
+
+
+def _to_numpy(value):
+    """Python floats (in containers too) as np.float64: NumPy's semantics for numbers."""
+    if type(value) is float:
+        return np.float64(value)
+    if type(value) in (list, tuple):
+        return type(value)(map(_to_numpy, value))
+    if type(value) is dict:
+        return {k: _to_numpy(v) for k, v in value.items()}
+    return value
+
+
+def _like(grad, arg):
+    """A gradient computed on np.float64 numbers, with Python floats where `arg` has them."""
+    if type(arg) is float:
+        return float(grad)
+    if type(arg) in (list, tuple):
+        return type(arg)(_like(g, a) for g, a in zip(grad, arg))
+    if type(arg) is dict:
+        return {k: _like(grad[k], v) for k, v in arg.items()}
+    return grad
 
 
 def _check_cotangent(value, cotangent, name):

@@ -72,7 +72,9 @@ def kind_of(value, depth=0):
         return BOOL
     if isinstance(value, (int, np.integer)):
         return INT
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, np.floating):       # a NumPy scalar computes as a 0-d array does
+        return Kind("array", ndim=0, dtype=value.dtype.name, ones=())
+    if isinstance(value, float):
         return FLOAT
     if isinstance(value, np.ndarray):
         return Kind("array", ndim=value.ndim, dtype=value.dtype.name,

@@ -9,12 +9,15 @@ forward body pushes onto a tape only the values the reverse body reads that the 
 computes (the to-be-recorded set), and the reverse body pops them.
 """
 
+from collections import ChainMap
+
 from . import kinds as K
-from .analysis import bound_vars, reads, substitute, substitute_block, varied_vars
+from .analysis import (bound_vars, python_float, reads, substitute, substitute_block,
+                       varied_vars)
 from .builder import Builder, Sym
 from .contributions import Contributions
 from .errors import NonDifferentiableError, SrcadError, not_differentiable
-from .ir import Block, Const, Eqn, For, Function, If, Var, While
+from .ir import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from .rules import RULES, ZERO
 
 _MAX_ROUNDS = 8
@@ -96,6 +99,7 @@ class Sweep:
         self.varied = varied
         self.finished = set()        # adjoints that already have their primal's structure
         self.contributions = Contributions(varied)
+        self.definitions = None      # var -> primal equation, for python_float
 
     # ----- adjoint bookkeeping ---------------------------------------------------------------
     def accumulate(self, adj, var, contribution, rb):
@@ -142,9 +146,20 @@ class Sweep:
                            hint=_adjoint_name(param))
         if param not in adj:
             return rb.emit("zeros_like", param, hint=_adjoint_name(param))
-        if param.kind.is_float_scalar and adj[param].kind.is_array:
-            return rb.emit("to_float", adj[param], hint=_adjoint_name(param))   # a 0-d array
+        if param.kind.is_float_scalar and not self.python_float(adj[param], rb):
+            return rb.emit("to_float", adj[param], hint=_adjoint_name(param))   # np.float64
+        if param.kind.is_array and param.kind.ndim == 0:       # a NumPy scalar or 0-d array:
+            return rb.emit("finish_adjoint", adj[param], param,          # its type and dtype
+                           hint=_adjoint_name(param))
         return _in_dtype_of(param, adj[param], rb)
+
+    def python_float(self, atom, rb):
+        """Whether the gradient `atom` of a float parameter is a Python float already."""
+        if self.definitions is None:
+            self.definitions = {eqn.outs[0]: eqn for eqn in walk_eqns(self.fn.body)
+                                if len(eqn.outs) == 1}
+        definitions = ChainMap(rb.defined_by, self.definitions)
+        return python_float(atom, set(self.fn.params), definitions)
 
     # ----- statements ------------------------------------------------------------------------
     def block_stmts(self, stmts, adj, rb):

@@ -96,12 +96,14 @@ def finish_adjoint(acc, x):
     if isinstance(x, np.ndarray):
         if type(acc) is np.ndarray and acc.shape == x.shape and acc.dtype == x.dtype:
             return acc
-        acc = np.asarray(acc)
+        acc = np.array(acc) if x.ndim == 0 else np.asarray(acc)    # a 0-d array of its own
         if acc.shape != x.shape:
             acc = unbroadcast(np.broadcast_to(acc, np.broadcast_shapes(acc.shape, x.shape)), x)
         return acc.astype(x.dtype, copy=False) if x.dtype.kind == "f" else acc
-    if isinstance(x, float) and isinstance(acc, np.ndarray) and acc.shape == ():
-        return float(acc)
+    if type(x) is float and type(acc) is not float and np.ndim(acc) == 0:
+        return float(acc)                    # a 0-d array or a NumPy scalar
+    if isinstance(x, np.generic) and np.ndim(acc) == 0:
+        return x.dtype.type(acc) if x.dtype.kind == "f" else acc
     return acc
 
 
@@ -157,12 +159,14 @@ def adjoint_item(g, index, like):
 def broadcast_like(x, target):
     """x broadcast to the shape of target (the transpose of unbroadcast)."""
     shape = np.shape(target)
-    if np.shape(x) == shape:
-        return x
     if isinstance(x, (int, float)):   # a Python number takes target's dtype, as in x * target
+        if not shape and isinstance(target, (int, float)) and not isinstance(target, np.generic):
+            return x                           # a number for a number
         if isinstance(target, (list, tuple)):
             target = np.asarray(target)        # a list of arrays NumPy reads as one array
         return _repeated(x, shape, np.result_type(x, target))
+    if np.shape(x) == shape:
+        return x
     return np.broadcast_to(x, shape)
 
 

@@ -175,16 +175,30 @@ def test_nan_float_propagates():
     assert math.isnan(srcad.grad(f)(float("nan")))
 
 
-@pytest.mark.parametrize("name, body, x, error", [
-    ("log", "np.log(x)", 0.0, ZeroDivisionError),
-    ("log", "np.log(x) + x", -1.0, ValueError),
-    ("sqrt", "np.sqrt(x)", 0.0, ZeroDivisionError),
-    ("sin", "np.sin(x) * x", math.inf, ValueError),
-    ("exp", "np.exp(x)", 1000.0, OverflowError)])
-def test_floats_follow_math_semantics(name, body, x, error):
-    """A Python float runs through math.* (DESIGN.md: 2-3x faster than np.* on floats), so an
-    out-of-domain float raises as math does, where NumPy would warn and return inf or nan."""
+@pytest.mark.parametrize("name, body, x, value, derivative", [
+    ("log", "np.log(x)", 0.0, -math.inf, math.inf),
+    ("log", "np.log(x) + x", -1.0, math.nan, 0.0),
+    ("sqrt", "np.sqrt(x)", 0.0, 0.0, math.inf),
+    ("sin", "np.sin(x) * x", math.inf, math.nan, math.nan),
+    ("exp", "np.exp(x)", 1000.0, math.inf, math.inf)])
+def test_numpy_functions_of_floats_follow_numpy_semantics(name, body, x, value, derivative):
+    """np.log(0.0) is -inf with NumPy's warning in Python, so its derivative is inf with a
+    warning too, not the ZeroDivisionError the math.* specialisation raises (issue 16 item 15)."""
     f, _ = _define(f"def f(x):\n    return {body}\n")
+    with pytest.warns(RuntimeWarning):
+        v, g = srcad.value_and_grad(f)(x)
+    assert v == pytest.approx(value, nan_ok=True) and type(g) is float
+    assert g == pytest.approx(derivative, nan_ok=True)
+
+
+@pytest.mark.parametrize("name, body, x, error", [
+    ("math.log", "math.log(x)", 0.0, ValueError),
+    ("division", "1.0 / x", 0.0, ZeroDivisionError),
+    ("power", "x ** -1", 0.0, ZeroDivisionError),
+    ("math.exp", "math.exp(x)", 1000.0, OverflowError)])
+def test_float_operations_that_raise_in_python_raise(name, body, x, error):
+    """Python's own float operations raise as Python does: f runs as Python runs it."""
+    f, _ = _define(f"import math\ndef f(x):\n    return {body}\n")
     with pytest.raises(error):
         srcad.value_and_grad(f)(x)
 

@@ -2,6 +2,7 @@
 13, 15, 16): each case in reverse mode (grad) and forward mode (jvp), against central
 differences or a documented convention."""
 
+import math
 import warnings
 
 import numpy as np
@@ -202,3 +203,86 @@ def test_reductions_of_a_float(case):
     f, expected = REDUCTIONS_OF_FLOATS[case]
     g = check_both_modes(f, (1.5,))
     assert g == pytest.approx(expected)
+
+
+# ----- item 15: NumPy functions of Python floats keep NumPy's semantics ----------------------
+def _quiet(call, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return call(*args)
+
+
+@pytest.mark.parametrize("f, x, expected", [
+    (lambda x: np.sqrt(x), 0.0, np.inf),
+    (lambda x: np.log(x) + x * x, 0.0, np.inf),
+    (lambda x: np.power(x, -1.0), 0.0, -np.inf),
+    (lambda x: np.log(x) * 2.0, -1.0, -2.0),
+    (lambda x: np.exp(x) - x, 1000.0, np.inf),
+    (lambda x: np.arcsin(x), 1.0, np.inf),
+])
+def test_numpy_functions_of_floats_give_numpys_inf_and_nan(f, x, expected):
+    g = _quiet(srcad.grad(f), x)
+    assert type(g) is float and g == expected
+    _, t = _quiet(srcad.jvp(f), x, 1.0)
+    assert t == expected
+    value, g2 = _quiet(srcad.value_and_grad(f), x)
+    assert g2 == expected and (value == _quiet(f, x) or np.isnan(value))
+
+
+def test_the_derivative_of_sqrt_at_a_float_zero_warns_as_numpy_does():
+    with pytest.warns(RuntimeWarning):
+        assert srcad.grad(lambda x: np.sqrt(x))(0.0) == np.inf
+
+
+def test_the_float_specialisation_stays_where_nothing_raises():
+    f = srcad.grad(lambda x: np.sqrt(x) + np.sin(x))
+    assert f(4.0) == pytest.approx(0.25 + np.cos(4.0))
+    assert "math.sqrt" in srcad.source(f)
+
+
+@pytest.mark.parametrize("f, x, error", [
+    (lambda x: x ** -1, 0.0, ZeroDivisionError),
+    (lambda x: 1.0 / x + np.sin(x), 0.0, ZeroDivisionError),
+    (lambda x: math.log(x), 0.0, ValueError),
+])
+def test_float_errors_of_the_function_itself_are_pythons(f, x, error):
+    with pytest.raises(error):
+        srcad.grad(f)(x)
+    with pytest.raises(error):
+        srcad.jvp(f)(x, 1.0)
+
+
+# ----- item 16: numbers passed to NumPy functions and methods; gradient types ----------------
+NUMBER_PROGRAMS = [
+    lambda s: np.squeeze(s) * 2.0,
+    lambda s: np.sum(np.ravel(np.sin(s))),
+    lambda s: np.sum((np.sin(s) * 1.0).T),
+    lambda s: np.sum(np.sin(s).reshape(1)) + s * len(np.sin(s).shape),
+    lambda s: np.sum(np.cumsum(s)) * s,
+    lambda s: np.sum(s) * s,
+    lambda s: np.mean(np.atleast_1d(s)) * np.sin(s),
+    lambda s: np.squeeze(np.sin(s)) ** 2,
+]
+NUMBERS = [1.5, np.float64(1.5), np.float32(1.5), np.array(1.5), np.array(1.5, np.float32)]
+
+
+@pytest.mark.parametrize("case", range(len(NUMBER_PROGRAMS)))
+@pytest.mark.parametrize("number", range(len(NUMBERS)))
+def test_gradients_of_numbers_have_their_arguments_type(case, number):
+    x = NUMBERS[number]
+    f = NUMBER_PROGRAMS[case]
+    g = srcad.grad(f)(x)
+    assert type(g) is type(x) and np.shape(g) == np.shape(x)
+    assert getattr(g, "dtype", None) == getattr(x, "dtype", None)
+    expected = srcad.numeric_grad(f, np.float64(x))
+    tol = 1e-3 if np.result_type(x) == np.float32 else 1e-6
+    np.testing.assert_allclose(float(g), float(expected), rtol=tol)
+    _, t = srcad.jvp(f)(x, np.ones_like(x) if isinstance(x, np.ndarray) else type(x)(1.0))
+    np.testing.assert_allclose(float(t), float(expected), rtol=tol)
+
+
+def test_a_float_beside_an_array():
+    x = RNG.standard_normal(3)
+    check_both_modes(lambda s, x: np.sum(np.outer(x, s) ** 2), (1.5, x), 0)
+    check_both_modes(lambda s, x: np.sum(np.outer(x, s) ** 2), (1.5, x), 1)
+    check_both_modes(lambda s, x: np.sum(x * np.squeeze(s)), (0.5, x), 0)
