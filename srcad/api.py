@@ -212,16 +212,22 @@ class Transform:
         """The derivative where its Python-float specialisation raised `error` (division by
         zero, overflow, a math domain error) but NumPy does not: the code a Python float
         selects uses float arithmetic and `math.*`, which raise where NumPy returns inf or nan
-        with a RuntimeWarning. Python's semantics decides: f itself runs first, so an error of
-        its own (`1.0 / x` on a float 0.0, `math.log(0.0)`) is raised as Python raises it;
-        otherwise the derivative runs again on np.float64 numbers (NumPy's semantics, the
-        values f computed) and its floats come back as Python floats. Only this failing call
-        pays; the specialised code stays as fast as before."""
+        with a RuntimeWarning. Python's semantics decides: f itself runs first, and where it
+        raises too (`1.0 / x` on a float 0.0, `math.log(0.0)`) the error is raised, noted with
+        the generated and the user's line; otherwise the derivative runs again on np.float64
+        numbers (NumPy's semantics, the values f computed) and its floats come back as Python
+        floats. Only this failing call pays; the specialised code stays as fast as before."""
         if not any(map(_has_float, args)):
             codegen.add_source_note(error)
             raise error
-        with np.errstate(all="ignore"):      # NumPy warns once, in the derivative's run
-            value = self.f(*args[:len(self.names)])
+        try:
+            with np.errstate(all="ignore"):      # NumPy warns once, in the derivative's run
+                value = self.f(*args[:len(self.names)])
+        except Exception as own:
+            if type(own) is not type(error):
+                raise
+            codegen.add_source_note(error)   # Python raises it too: the error as before,
+            raise error from None            # naming the generated and the user's line
         result = self.dispatch(tuple(map(_to_numpy, args)))
         if self.mode in ("value_and_grad", "vjp", "jvp"):
             rest = result[1]

@@ -233,14 +233,14 @@ def test_in_place_update_of_a_view_is_refused():
 
 def test_an_error_on_the_inlined_scalar_path_names_the_generated_and_the_user_line():
     def f(x, y):
-        return np.log(x) * y
+        return y / x        # Python raises at x = 0.0 (np.log(x) * y would warn: inf)
     g = srcad.grad(f, wrt=(0, 1))
-    assert g(2.0, 3.0) == pytest.approx((1.5, np.log(2.0)))
+    assert g(2.0, 3.0) == pytest.approx((-0.75, 0.5))
     with pytest.raises(ZeroDivisionError) as info:
         g(0.0, 3.0)
     note = "\n".join(info.value.__notes__)
     assert "raised by generated code <srcad grad_f wrapper" in note
-    assert "return np.log(x) * y" in note and __file__ in note
+    assert "return y / x" in note and __file__ in note
 
 
 def unpacks_two_layers(params, x):
