@@ -92,7 +92,7 @@ binary("pow", operator.pow, lambda ans, x, y: y * x ** (y - 1),
        lambda ans, x, y: _log_base(x) * ans,
        syntax=("binop", "**"), symbol="**", functions=(np.power, pow, math.pow),
        samples=[(0.8, 1.3), (_ARRAY, 2.0), (_ARRAY, 3), (1.7, np.array([0.5, 2.0])),
-                (np.array([0.0, 0.7]), np.array([2.0, 3.0])), (0.0, 2.0)]
+                (np.array([0, 2]), np.array([2.5, 1.5])), (0, 2.5)]
        + _BROADCAST_PAIRS[:2])
 defprim("neg", operator.neg, ("unary", "-"), symbol="-", functions=(np.negative,),
         kind=lambda k: k, shape_from="args",
