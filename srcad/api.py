@@ -123,10 +123,12 @@ class Transform:
 
     def output_signature(self):
         """f's signature, plus the cotangent (vjp) or the tangents (jvp); these are
-        keyword-only when f has *args or keyword-only parameters."""
+        keyword-only when f has *args, keyword-only parameters or defaults (a positional
+        tangent after an omitted default could not be told from the default's value)."""
         params = list(self.signature.parameters.values())
         kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-        if any(p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY) for p in params):
+        if any(p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY) or p.default is not p.empty
+               for p in params):
             kind = inspect.Parameter.KEYWORD_ONLY
         if self.mode == "vjp":
             params.append(inspect.Parameter("cotangent", kind))

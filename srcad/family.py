@@ -68,22 +68,59 @@ def hvp(f, wrt=0, *, preserve_result=False):
     sweep = api.jvp(inner, wrt=wrt)
     names = _param_names(f)
 
-    def hv(*args):
-        if not args:
-            raise TypeError(f"hvp_{_name(f)}() takes the arguments of {_name(f)} and a vector v")
-        *primals, v = args
+    signature = _with_extra(_signature(f), ["v"])
+
+    def hv(*args, **kwargs):
+        primals, kwargs = _split_hvp_vector(signature, args, kwargs, f"hvp_{_name(f)}")
+        v = primals.pop()
         vs = _as_tangents(v, many, [names[i] for i in indices])
         forward.check_tangents([primals[i] for i in indices], vs, [names[i] for i in indices])
-        value, tangent = sweep(*primals, *vs)
+        value, tangent = sweep(*primals, **kwargs, **_extra_arguments(sweep, vs))
         if preserve_result:
             return value[0], tangent[1]
         return tangent
 
     wrapper = _wrap(hv, f, sweep, f"hvp_{_name(f)}")
-    params = list(_signature(f).parameters.values())
-    params.append(inspect.Parameter("v", inspect.Parameter.POSITIONAL_OR_KEYWORD))
-    wrapper.__signature__ = _signature(f).replace(parameters=params)
+    wrapper.__signature__ = signature
     return wrapper
+
+
+def _with_extra(signature, names):
+    """The signature with parameters `names` appended: keyword-only when f has defaults,
+    *args or keyword-only parameters, as the tangents of srcad.jvp are."""
+    params = list(signature.parameters.values())
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    if any(p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY) or p.default is not p.empty
+           for p in params):
+        kind = inspect.Parameter.KEYWORD_ONLY
+    return signature.replace(parameters=params + [inspect.Parameter(n, kind) for n in names])
+
+
+def _split_hvp_vector(signature, args, kwargs, name):
+    """hv's arguments bound as Python binds them: the primal arguments (defaults applied,
+    positional ones in order) with v last, and the keyword-only primal arguments."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as err:
+        raise TypeError(f"{name}(): {err}") from None
+    bound.apply_defaults()
+    positional, keywords = [], {}
+    for p in signature.parameters.values():
+        value = bound.arguments[p.name]
+        if p.kind == p.VAR_POSITIONAL:
+            positional.extend(value)
+        elif p.kind == p.KEYWORD_ONLY and p.name != "v":
+            keywords[p.name] = value
+        elif p.name != "v":
+            positional.append(value)
+    return positional + [bound.arguments["v"]], keywords
+
+
+def _extra_arguments(sweep, values):
+    """The tangents (or the cotangent) of a jvp (vjp) sweep, by the names it gives them."""
+    transform = sweep.__srcad__
+    extra = list(transform.output_signature().parameters)[-len(values):]
+    return dict(zip(extra, values))
 
 
 # ----- the sweeps ------------------------------------------------------------------------------
@@ -96,7 +133,7 @@ def _reverse_blocks(f, vjp_fn, indices, many, args):
     for n, leaf in enumerate(out_leaves):
         for k in range(np.size(leaf)):
             cotangent = tree.unflatten(out_def, _one_hot_leaves(out_leaves, n, k))
-            grads = vjp_fn(*args, cotangent)[1]
+            grads = vjp_fn(*args, **_extra_arguments(vjp_fn, [cotangent]))[1]
             for w, g in enumerate(grads if many else (grads,)):
                 rows[n][w].append(np.asarray(g))
     blocks = [[_stack_rows(rows[n][w], leaf, args[i]) for w, i in enumerate(indices)]
@@ -112,7 +149,7 @@ def _forward_blocks(f, jvp_fn, indices, many, args):
         for k in range(np.size(args[i])):
             tangents = [_zero_or_one_hot(args[j], k if j == i and v == w else None)
                         for v, j in enumerate(indices)]
-            value, tangent = jvp_fn(*args, *tangents)
+            value, tangent = jvp_fn(*args, **_extra_arguments(jvp_fn, tangents))
             leaves, out_def = tree.flatten(tangent)
             columns[w].append([np.asarray(t) for t in leaves])
     if out_def is None:
