@@ -27,6 +27,8 @@ class Parsed:
     closure: dict = field(default_factory=dict)
     lines: dict = field(default_factory=dict)     # line number -> source text
     signature: inspect.Signature = None
+    function: object = None             # the function object: its own defaults, cells
+    local_defaults: dict = None         # a nested def's defaults, lowered where it is defined
 
     def lookup(self, name):
         """Resolve a free name: closure, then globals, then builtins. Raises KeyError."""
@@ -69,7 +71,8 @@ def parse(fn, source=None):
     node, offset = _find_node(text, fn, source is not None)
     lines = dict(enumerate(text.splitlines(), start=1 + offset))
     return Parsed(node=node, name=fn.__name__, filename=filename, globals=fn.__globals__,
-                  closure=_closure_values(fn), lines=lines, signature=inspect.signature(fn))
+                  closure=_closure_values(fn), lines=lines, signature=inspect.signature(fn),
+                  function=fn)
 
 
 def _from_bytecode(fn):
@@ -83,7 +86,7 @@ def _from_bytecode(fn):
     lines = {stmt.lineno: ast.unparse(stmt) for stmt in node.body}
     return Parsed(node=node, name=fn.__name__, filename=fn.__code__.co_filename,
                   globals=fn.__globals__, closure=_closure_values(fn), lines=lines,
-                  signature=inspect.signature(fn))
+                  signature=inspect.signature(fn), function=fn)
 
 
 def _closure_values(fn):

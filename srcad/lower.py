@@ -156,7 +156,7 @@ class Lowering(StoreLowering, ExpressionLowering):
     def stmt_FunctionDef(self, node, env, builder):
         if node.decorator_list:
             self.refuse(node, "a decorated function defined inside the function")
-        env[node.name] = self.local_function(node, env)
+        env[node.name] = self.local_function(node, env, builder)
 
     # ----- if --------------------------------------------------------------------------------
     def stmt_If(self, node, env, builder):

@@ -437,7 +437,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
     def inline_local(self, node, local, args, kwargs, builder):
         parsed = frontend.Parsed(node=local.node, name=local.name, filename=self.filename,
                                  globals=self.parsed.globals, closure=self.parsed.closure,
-                                 lines=self.parsed.lines)
+                                 lines=self.parsed.lines, local_defaults=local.defaults or {})
         return self.inline_parsed(node, parsed, local.env, args, kwargs, builder)
 
     def inline_parsed(self, node, parsed, outer_env, args, kwargs, builder, fn=None):
@@ -474,33 +474,41 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             if key not in positional[len(params.posonlyargs):] + keywords or key in bound:
                 self.refuse(node, f"unexpected argument {key}= to {parsed.name}()")
             bound[key] = value
-        defaults = list(zip(positional[len(positional) - len(params.defaults):], params.defaults))
-        defaults += [(a.arg, d) for a, d in zip(params.kwonlyargs, params.kw_defaults)
-                     if d is not None]
-        for name, default in defaults:
+        for name, default in self.defaults_of(parsed).items():
             if name not in bound:
-                bound[name] = self.default_value(parsed, default)
+                bound[name] = default
         missing = [n for n in positional + keywords if n not in bound]
         if missing:
             self.refuse(node, f"{parsed.name}() is missing the argument {missing[0]!r}")
         return bound
 
-    def default_value(self, parsed, default):
-        if isinstance(default, ast.Constant):
-            return Const(default.value)
-        try:
-            return from_python(eval(compile(ast.Expression(default), self.filename, "eval"),
-                                    parsed.globals, dict(parsed.closure)))
-        except Exception as err:     # noqa: BLE001
-            raise UnsupportedSyntaxError(f"cannot evaluate the default value: {err}",
-                                         filename=self.filename, line=default.lineno) from err
+    def defaults_of(self, parsed):
+        """Parameter name -> default value: the function object's own `__defaults__` and
+        `__kwdefaults__`, which Python evaluated once, when the def ran (a local function's,
+        lowered where it is defined)."""
+        if parsed.local_defaults is not None:
+            return parsed.local_defaults
+        fn = parsed.function
+        params = parsed.node.args
+        positional = [a.arg for a in params.posonlyargs + params.args]
+        values = tuple(getattr(fn, "__defaults__", None) or ())
+        defaults = dict(zip(positional[len(positional) - len(values):], values))
+        defaults.update(getattr(fn, "__kwdefaults__", None) or {})
+        return {name: from_python(value, name) for name, value in defaults.items()}
 
-    def local_function(self, node, env):
-        name = getattr(node, "name", "<lambda>")
-        return LocalFunction(node, env, name)
+    def local_function(self, node, env, builder):
+        """A nested def or lambda: its defaults are evaluated now, in the scope that defines
+        it, as Python evaluates them when the def runs."""
+        params = node.args
+        positional = [a.arg for a in params.posonlyargs + params.args]
+        defaults = {name: self.expr(d, env, builder) for name, d in
+                    zip(positional[len(positional) - len(params.defaults):], params.defaults)}
+        defaults.update((a.arg, self.expr(d, env, builder)) for a, d in
+                        zip(params.kwonlyargs, params.kw_defaults) if d is not None)
+        return LocalFunction(node, env, getattr(node, "name", "<lambda>"), defaults)
 
     def expr_Lambda(self, node, env, builder):
-        return self.local_function(node, env)
+        return self.local_function(node, env, builder)
 
 
 def _is_srcad_transform(fn):

@@ -56,6 +56,7 @@ class LocalFunction:
     node: object
     env: dict
     name: str
+    defaults: dict = None       # parameter name -> its default, lowered where it was defined
 
 
 _CONSTANT_TYPES = (bool, int, float, complex, str, bytes, type(None), slice, type(Ellipsis),

@@ -46,3 +46,60 @@ def test_hvp_without_defaults_keeps_positional_v():
     def g(x, y):
         return np.sum(x ** 2 * y)
     assert np.allclose(srcad.hvp(g)(X, X, DX), 2.0 * X * DX)
+
+
+# ----- item 8: defaults are the function object's own ------------------------------------------
+SCALE = 2.0
+
+
+def scaled(x, c=SCALE):
+    return c * np.sin(x)
+
+
+SCALE = 5.0          # rebinding after the def does not change the default (Python's rule)
+CALLS = []
+
+
+def counted():
+    CALLS.append(1)
+    return 3.0
+
+
+def with_side_effect(x, c=counted()):
+    return c * x ** 2
+
+
+LAMBDAS = [lambda x, k=k: k * np.cos(x) for k in (1.0, 2.0, 3.0)]
+
+
+def uses_helper_defaults(x):
+    return np.sum(scaled(x) + scaled(x, 1.0) + with_side_effect(x) + with_side_effect(2.0 * x))
+
+
+def uses_lambda_defaults(x):
+    return np.sum(LAMBDAS[0](x) + LAMBDAS[2](x) * x)
+
+
+def uses_local_lambda_defaults(x):
+    fs = [lambda y, k=k: k * np.cos(y) for k in (1.0, 2.0, 3.0)]
+    k = 10.0
+    def inner(y, *, s=k):
+        return s * y
+    return np.sum(fs[0](x) + fs[2](x) * x + inner(x) + inner(x, s=0.5))
+
+
+@pytest.mark.parametrize("f", [uses_helper_defaults, uses_lambda_defaults,
+                               uses_local_lambda_defaults])
+def test_defaults_evaluated_once_by_python(f):
+    calls = len(CALLS)
+    assert srcad.check_grad(f, X)
+    assert np.allclose(srcad.grad(f)(X), srcad.numeric_grad(f, X))
+    value, tangent = srcad.jvp(f)(X, DX)
+    assert np.isclose(value, f(X))
+    assert np.isclose(tangent, srcad.numeric_grad(f, X) @ DX)
+    assert len(CALLS) == calls                      # counted() ran once, at the def
+
+
+def test_default_values_are_the_objects_own():
+    expected = 2.0 * np.cos(X) + 1.0 * np.cos(X) + 6.0 * X + 24.0 * X
+    assert np.allclose(srcad.grad(uses_helper_defaults)(X), expected)
