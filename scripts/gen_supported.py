@@ -81,7 +81,9 @@ SUPPORTED = [
     ("calls to your own functions, default arguments, keyword arguments",
      ("def helper(x, scale=2.0):\n    return scale * np.sin(x)\n\n"
      "def f(x):\n    return helper(x) + helper(x, scale=3.0)\n"), (0.7,),
-     "inlined from their source (the same file, another module, or a closure)"),
+     "inlined from their source (the same file, another module, or a closure); a default is "
+     "the function object's own value (`__defaults__`), evaluated once by Python when the "
+     "`def` ran, so `[lambda x, k=k: k * x for k in ks]` gives each lambda its `k`"),
     ("nested `def` and `lambda`",
      ("def f(x):\n    def sq(t):\n        return t * t\n    cube = lambda t: t * sq(t)\n"
      "    return sq(x) + cube(x)\n"), (0.7,),
