@@ -111,7 +111,8 @@ SUPPORTED = [
      "see the method column of the tables below"),
     ("module constants, globals, closures",
      "def f(x):\n    return np.pi * x + math.e\n", (0.7,),
-     "read once, when the function is transformed"),
+     "read when the derivative runs, as Python reads them; what the code's structure depends on "
+     "is guarded (see conventions)"),
     ("`assert`, `pass`, docstrings",
      "def f(x):\n    \"\"\"A docstring.\"\"\"\n    assert True\n    pass\n    return x * x\n",
      (0.7,), "no code in the derivative"),

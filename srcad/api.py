@@ -9,7 +9,11 @@ first call with new kinds runs the pipeline:
     -> verify -> generate Python -> compile
 
 The cache is keyed by the kinds; the function's code object, `wrt`, mode and options are
-fixed per transform object, so the key is complete.
+fixed per transform object. What else a specialisation depends on (the kinds of the globals,
+closure variables and attributes it reads, the values of those that decide its structure) it
+guards: each call checks the guards, and where one fails another specialisation is found or
+compiled (srcad/live.py). A function that reads nothing but its arguments has no guards and
+pays nothing.
 """
 
 import inspect
@@ -17,12 +21,13 @@ import threading
 
 import numpy as np
 
-from . import calls, codegen, forward, frontend, ir, optimize, reverse
+from . import calls, codegen, forward, frontend, ir, live, optimize, reverse
 from . import lower as lowering
 from . import kinds as K
 from .errors import UnsupportedSyntaxError
 
 _MODES = ("grad", "value_and_grad", "vjp", "jvp")
+_MAX_VARIANTS = 8           # specialisations kept per argument kinds, for changing guards
 
 
 def grad(f=None, wrt=0, *, optimize=True, source=None):
@@ -116,6 +121,7 @@ class Transform:
         self.cache = {}
         self.scalar_cache = {}      # keyed by argument types alone, when all are int/float
         self.generated = {}         # kinds -> codegen.Generated, for srcad.source
+        self.variants = {}          # kinds -> the Generated compiled for them, newest last
         self.lock = threading.Lock()
         self.last = None
         self.inlined = None         # the compiled derivative written into the wrapper, if any
@@ -278,20 +284,65 @@ class Transform:
         with self.lock:
             compiled = self.cache.get(key)
             if compiled is None:
-                from .tree import check_differentiable
-                for i in self.wrt:
-                    check_differentiable(args[i], f"argument {self.names[i]!r} of "
-                                         f"{getattr(self.f, '__name__', 'f')}", self.names[i])
-                generated = self.generate(self.kinds_of(args))
-                compiled = generated.function
-                self.cache[key] = compiled
-                self.generated[key] = generated
-                if all(k in (float, int) for k in key):
-                    if not self.scalar_cache:
-                        self.inline_scalar_path(key, generated)
-                    self.scalar_cache[key] = compiled
-                self.last = generated
+                compiled = self.install(key, self.new_specialisation(key, args))
             return compiled
+
+    def new_specialisation(self, key, args):
+        from .tree import check_differentiable
+        for i in self.wrt:
+            check_differentiable(args[i], f"argument {self.names[i]!r} of "
+                                 f"{getattr(self.f, '__name__', 'f')}", self.names[i])
+        generated = self.generate(self.kinds_of(args))
+        variants = self.variants.setdefault(key, [])
+        variants.append(generated)
+        del variants[:-_MAX_VARIANTS]
+        return generated
+
+    def install(self, key, generated):
+        """Make `generated` the specialisation calls with these kinds get: its function,
+        behind a check of its guards when it has any."""
+        compiled = self.guarded(key, generated)
+        self.cache[key] = compiled
+        self.generated[key] = generated
+        if all(k in (float, int) for k in key):
+            if not self.scalar_cache and generated.check is None:
+                self.inline_scalar_path(key, generated)
+            self.scalar_cache[key] = compiled
+        self.last = generated
+        return compiled
+
+    def guarded(self, key, generated):
+        """The compiled function, or, when it has guards, a function that checks them
+        first and finds or compiles another specialisation when one fails."""
+        function, check = generated.function, generated.check
+        if check is None:
+            return function
+        respecialise = self.respecialise
+
+        def checked(*args):
+            try:
+                holds = check()
+            except Exception:       # noqa: BLE001 - a global deleted, a cell emptied
+                holds = False
+            if holds:
+                return function(*args)
+            return respecialise(key, args)
+
+        checked.__name__ = checked.__qualname__ = function.__name__
+        checked.__wrapped__ = function
+        return checked
+
+    def respecialise(self, key, args):
+        """A guard failed: the newest specialisation for these kinds whose guards hold
+        now, or a new one (which reads the globals, cells and attributes afresh)."""
+        with self.lock:
+            for generated in reversed(self.variants.get(key, [])):
+                if live.holds(generated.check):
+                    break
+            else:
+                generated = self.new_specialisation(key, args)
+            self.install(key, generated)
+        return generated.function(*args)
 
     def latest(self):
         if self.last is None:
@@ -312,22 +363,24 @@ class Transform:
             self.compile_for(key, tuple(args))
         return self.generated[key]
 
-    def primal_ir(self, arg_kinds, inline_calls=False):
+    def primal_ir(self, arg_kinds, inline_calls=False, guards=None):
         """f's IR for these argument kinds (an inner transform's derivative, for nesting);
-        with `inline_calls`, helper calls are replaced by the helpers' code."""
+        with `inline_calls`, helper calls are replaced by the helpers' code. `guards` (a
+        dict) collects what the specialisation depends on besides the arguments."""
         if self.inner is not None:
-            return self.inner.derivative_ir(arg_kinds, inline_calls=True)
+            return self.inner.derivative_ir(arg_kinds, inline_calls=True, guards=guards)
         if inline_calls:
-            return calls.inline_helper_calls(self.primal_ir(arg_kinds))
+            return calls.inline_helper_calls(self.primal_ir(arg_kinds, guards=guards))
         if inspect.ismethod(self.f):
             parsed = frontend.parse(self.f.__func__, source=self.source_text)
             first = parsed.node.args.args[0].arg
-            return ir.verify(lowering.to_ssa(parsed, arg_kinds, {first: self.f.__self__}))
+            return ir.verify(lowering.to_ssa(parsed, arg_kinds, {first: self.f.__self__},
+                                             guards=guards))
         parsed = frontend.parse(self.f, source=self.source_text)
-        return ir.verify(lowering.to_ssa(parsed, arg_kinds))
+        return ir.verify(lowering.to_ssa(parsed, arg_kinds, guards=guards))
 
-    def derivative_ir(self, arg_kinds, inline_calls=False):
-        primal = self.primal_ir(arg_kinds, inline_calls)
+    def derivative_ir(self, arg_kinds, inline_calls=False, guards=None):
+        primal = self.primal_ir(arg_kinds, inline_calls, guards)
         if self.mode == "jvp":
             derived = forward.tangent(primal, self.wrt)
         else:
@@ -338,9 +391,15 @@ class Transform:
         return ir.verify(derived)
 
     def generate(self, arg_kinds):
-        derived = self.derivative_ir(arg_kinds)
+        guards = {}
+        derived = self.derivative_ir(arg_kinds, guards=guards)
         name = f"{self.mode}_{getattr(self.f, '__name__', 'f').strip('<>')}"
-        return codegen.compile_function(derived, name)
+        generated = codegen.compile_function(derived, name)
+        generated.check = live.checker(list(guards.values()), _kind_key)
+        roots = [g.origin.root for g in guards.values()]
+        generated.roots = {name for name, value in generated.namespace.items()
+                           if any(value is root for root in roots)}
+        return generated
 
 
 _NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as _srcad_error:\n"

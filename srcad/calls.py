@@ -12,13 +12,15 @@ short and recursion works.
 
 `fwd` returns the value and what the reverse sweep reads (the residuals); `bwd` turns those
 and the output's adjoint into the adjoints of the differentiated arguments. Both are compiled
-per argument kinds on first use, like every srcad derivative.
+per argument kinds on first use, like every srcad derivative, and read the helper's globals
+when they run; a pair compiled under guards that no longer hold (a global of another kind, a
+rebound function) is compiled afresh, never handed out stale (srcad/live.py).
 """
 
 import threading
 import weakref
 
-from . import codegen, frontend, ir, optimize, reverse
+from . import codegen, frontend, ir, live, optimize, reverse
 from . import kinds as K
 from .analysis import substitute
 from .errors import SrcadError
@@ -62,7 +64,8 @@ class HelperVJP:
     def __init__(self, fn, positions):
         self.fn = fn
         self.positions = positions
-        self.cache = {}              # kinds -> (fwd, bwd), at most MAX_SPECIALISATIONS
+        self.cache = {}              # kinds -> (fwd, bwd, guard check), at most
+                                     # MAX_SPECIALISATIONS
         self.sources = {}            # kinds -> the generated source of fwd and bwd
         self.in_progress = set()
         self.lock = threading.RLock()
@@ -72,9 +75,11 @@ class HelperVJP:
     def fwd(self, *args):
         from .api import _kind_key
         key = tuple(map(_kind_key, args))
-        pair = self.cache.get(key) or self.compile(key, args)
-        value, residuals = pair[0](*args)
-        return value, (pair[1], residuals)
+        entry = self.cache.get(key)
+        if entry is None or entry[2] is not None and not live.holds(entry[2]):
+            entry = self.compile(key, args)
+        value, residuals = entry[0](*args)
+        return value, (entry[1], residuals)
 
     def bwd(self, residuals, g):
         backward, saved = residuals
@@ -82,9 +87,14 @@ class HelperVJP:
 
     def compile(self, key, args):
         with self.lock:
-            if key not in self.cache:
+            if not self.fresh(key):
                 self.remember(key, self.generate(key, [K.kind_of(a) for a in args]))
             return self.cache[key]
+
+    def fresh(self, key):
+        """Whether an entry for `key` exists and its guards hold."""
+        entry = self.cache.get(key)
+        return entry is not None and live.holds(entry[2])
 
     def specialised(self, arg_kinds):
         """(fwd, bwd) compiled now for arguments of these kinds, so the caller calls them
@@ -93,13 +103,13 @@ class HelperVJP:
         with self.lock:
             if key in self.in_progress:
                 return None
-            if key not in self.cache:
+            if not self.fresh(key):
                 self.in_progress.add(key)
                 try:
                     self.remember(key, self.generate(key, list(arg_kinds)))
                 finally:
                     self.in_progress.discard(key)
-            return self.cache[key]
+            return self.cache[key][:2]
 
     def remember(self, key, pair):
         """Cache a specialisation, dropping the oldest beyond MAX_SPECIALISATIONS (callers
@@ -111,15 +121,17 @@ class HelperVJP:
             self.sources.pop(oldest, None)
 
     def generate(self, key, arg_kinds):
+        from .api import _kind_key
         from .lower import to_ssa
-        primal = to_ssa(frontend.parse(self.fn), arg_kinds)
+        guards = {}
+        primal = to_ssa(frontend.parse(self.fn), arg_kinds, guards=guards)
         fwd_ir, bwd_ir = split_vjp(primal, self.positions)
         name = self.fn.__name__
         fwd = codegen.compile_function(fwd_ir, "fwd_" + name)
         bwd = codegen.compile_function(bwd_ir, "bwd_" + name)
         self.sources[key] = fwd.source + "\n" + bwd.source
         fwd.function.__srcad_helper__ = bwd.function.__srcad_helper__ = self   # for srcad.source
-        return fwd.function, bwd.function
+        return fwd.function, bwd.function, live.checker(list(guards.values()), _kind_key)
 
 
 def split_vjp(fn, positions):

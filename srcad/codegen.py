@@ -63,6 +63,8 @@ class Generated:
         self.namespace = namespace
         self.filename = filename
         self.param_kinds = param_kinds     # what it is specialised on, for export's guard
+        self.check = None                  # its guards on globals and attributes (live.py)
+        self.roots = set()                 # names it reads globals and attributes through
 
 
 def compile_function(fn, name, comments=True):

@@ -6,11 +6,14 @@
 
 The module holds the generated source (what `srcad.source` shows), the runtime helpers it
 calls (`unbroadcast`, `finish_adjoint`, ...) copied from their source together with the helpers
-those call in turn, and the constants it reads: small arrays captured from the user's globals
-become `np.array([...])` literals. Anything else it cannot write down is refused with a
+those call in turn, and the constants it reads. It is a snapshot: where the derivative reads a
+global, a closure variable or an attribute when it runs (`W = globals_model['W']`), the module
+defines that name once, from the value it has at export time; small arrays become
+`np.array([...])` literals. Anything else it cannot write down is refused with a
 `SrcadError`, never left for an `ImportError` at the user's site.
 """
 
+import ast
 import builtins
 import dis
 import inspect
@@ -110,9 +113,31 @@ class Module:
         self.helpers = {}                                  # name -> source text
         self.constants = {}                                # name -> expression text
         self.owners = {}                                   # name -> the object it names
+        self.snapshot_reads(generated.namespace, generated.roots)
         for name, value in generated.namespace.items():
-            if name not in ("__builtins__", self.function_name):
+            if name not in ("__builtins__", self.function_name) and name not in generated.roots:
                 self.add(name, value, "the generated code")
+
+    def snapshot_reads(self, namespace, roots):
+        """Each run-time read `W = globals_model['W']` (or `= self.W`, `= k_cell.cell_contents`)
+        becomes the module-level constant `W`, with the value it has now."""
+        if not roots:
+            return
+        dropped = set()
+        for node in ast.walk(ast.parse(self.source)):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                    isinstance(node.targets[0], ast.Name):
+                found, value = _read_now(node.value, namespace, roots)
+                if found:
+                    dropped.add(node.lineno)
+                    self.add(node.targets[0].id, value, "the generated code")
+        lines = self.source.splitlines(True)
+        self.source = "".join(line for n, line in enumerate(lines, 1) if n not in dropped)
+        left = [n.id for n in ast.walk(ast.parse(self.source))
+                if isinstance(n, ast.Name) and n.id in roots]
+        if left:
+            raise SrcadError(f"cannot export {self.function_name}: it reads {left[0]} in a way "
+                             "the exporter cannot snapshot", construct=left[0])
 
     def guard_size_one_dims(self, n_primal):
         """Make the exported function check the size-1 dimensions of its array arguments,
@@ -194,6 +219,17 @@ class Module:
             elif not hasattr(builtins, ref):
                 raise SrcadError(f"cannot export: the helper {fn.__qualname__} reads the "
                                  f"undefined name {ref!r}", construct=ref)
+
+
+def _read_now(node, namespace, roots):
+    """(True, value) when `node` is `root[key]` or `root.name` for a root of the reads."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and \
+            node.value.id in roots and isinstance(node.slice, ast.Constant):
+        return True, namespace[node.value.id][node.slice.value]
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+            node.value.id in roots:
+        return True, getattr(namespace[node.value.id], node.attr)
+    return False, None
 
 
 def _size_one_pattern(kind):

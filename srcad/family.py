@@ -280,5 +280,5 @@ class Composite:
                         "Python; differentiate the function it was built from instead "
                         "(srcad.hessian, srcad.hvp or srcad.jvp of srcad.grad)")
 
-    def derivative_ir(self, arg_kinds):
+    def derivative_ir(self, arg_kinds, inline_calls=False, guards=None):
         return self.output_signature()

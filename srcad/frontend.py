@@ -29,6 +29,7 @@ class Parsed:
     signature: inspect.Signature = None
     function: object = None             # the function object: its own defaults, cells
     local_defaults: dict = None         # a nested def's defaults, lowered where it is defined
+    cells: dict = field(default_factory=dict)     # closure name -> its cell
 
     def lookup(self, name):
         """Resolve a free name: closure, then globals, then builtins. Raises KeyError."""
@@ -39,6 +40,19 @@ class Parsed:
         table = self.globals.get("__builtins__", builtins)
         table = table if isinstance(table, dict) else vars(table)
         return table[name]
+
+    def origin(self, name):
+        """Where the free name `name` is read when the function runs (live.Origin), or None
+        for a builtin; raises KeyError when it is not defined."""
+        from .live import cell_origin, global_origin
+        if name in self.cells:
+            if name not in self.closure:        # a closure variable not assigned yet
+                raise KeyError(name)
+            return cell_origin(self.cells[name], name)
+        if name in self.globals:
+            return global_origin(self.globals, name)
+        self.lookup(name)
+        return None
 
 
 def parse(fn, source=None):
@@ -72,7 +86,7 @@ def parse(fn, source=None):
     lines = dict(enumerate(text.splitlines(), start=1 + offset))
     return Parsed(node=node, name=fn.__name__, filename=filename, globals=fn.__globals__,
                   closure=_closure_values(fn), lines=lines, signature=inspect.signature(fn),
-                  function=fn)
+                  function=fn, cells=_cells(fn))
 
 
 def _from_bytecode(fn):
@@ -86,7 +100,11 @@ def _from_bytecode(fn):
     lines = {stmt.lineno: ast.unparse(stmt) for stmt in node.body}
     return Parsed(node=node, name=fn.__name__, filename=fn.__code__.co_filename,
                   globals=fn.__globals__, closure=_closure_values(fn), lines=lines,
-                  signature=inspect.signature(fn), function=fn)
+                  signature=inspect.signature(fn), function=fn, cells=_cells(fn))
+
+
+def _cells(fn):
+    return dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
 
 
 def _closure_values(fn):

@@ -10,7 +10,7 @@ naming file, line and construct.
 
 import ast
 
-from . import desugar
+from . import desugar, live
 from . import kinds as K
 from .builder import Builder
 from .errors import NameResolutionError, PythonValueError, UnsupportedSyntaxError
@@ -24,9 +24,11 @@ FALLTHROUGH = object()
 _MAX_KIND_ROUNDS = 3
 
 
-def to_ssa(parsed, arg_kinds=None, bound=None):
+def to_ssa(parsed, arg_kinds=None, bound=None, guards=None):
     """Lower a parsed function to an IR Function; `arg_kinds` specialise it (None: unknown).
-    `bound` maps leading parameter names to values known now (a bound method's self)."""
+    `bound` maps leading parameter names to values known now (a bound method's self).
+    The globals, cells and attributes it reads are read at the top of its body; `guards`
+    (a dict) collects the conditions the specialisation depends on (srcad/live.py)."""
     node = parsed.node
     bound = bound or {}
     _check_signature(node, parsed)
@@ -34,6 +36,7 @@ def to_ssa(parsed, arg_kinds=None, bound=None):
     arg_kinds = list(arg_kinds) if arg_kinds is not None else [K.UNKNOWN] * len(names)
     params = tuple(Var(name, kind) for name, kind in zip(names, arg_kinds))
     lowering = Lowering(parsed)
+    lowering.live = live.Reads(guards, node.lineno)
     body_stmts = node.body if isinstance(node.body, list) else [ast.Return(node.body)]
     if isinstance(node, ast.Lambda):
         ast.copy_location(body_stmts[0], node.body)
@@ -42,7 +45,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None):
     env.update(zip(names, params))
     result = lowering.suite(body_stmts, env, builder)
     result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
-    return Function(name=parsed.name, params=params, body=Block(builder.stmts, (result,)),
+    stmts = lowering.live.prelude.stmts + builder.stmts
+    return Function(name=parsed.name, params=params, body=Block(stmts, (result,)),
                     filename=parsed.filename, line=node.lineno, source_lines=parsed.lines,
                     param_names=tuple(names))
 

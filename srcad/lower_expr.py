@@ -1,14 +1,15 @@
 """Expression lowering: operators, calls, attributes, subscripts, literals.
 
 A NumPy or math call becomes its primitive (found by identity in the rule table); a call to
-the user's own function is inlined with its parameters bound to the argument values; a module
-attribute or global is resolved at transformation time.
+the user's own function is inlined with its parameters bound to the argument values; a global,
+a closure variable or an attribute of an object is read when the derivative runs, or, where
+the code's structure depends on it, specialised on and guarded (srcad/live.py).
 """
 
 import ast
 import inspect
 
-from . import aliasing, frontend
+from . import aliasing, frontend, live
 from .builder import Builder
 from .errors import MissingRuleError, NameResolutionError, SrcadError, UnsupportedSyntaxError
 from .ir import Const, Var
@@ -36,6 +37,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         self.origins = {}            # var -> values it may be the same object as
         self.views = set()           # values that may share memory with another array
         self.inlining = frozenset()  # the user functions whose code is being inlined here
+        self.live = live.Reads()     # globals, cells and attributes read (to_ssa sets it)
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -83,7 +85,10 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         if node.id in env:
             return env[node.id]
         try:
-            return from_python(self.parsed.lookup(node.id), node.id)
+            origin = self.parsed.origin(node.id)
+            if origin is None:
+                return from_python(self.parsed.lookup(node.id), node.id)    # a builtin
+            return self.live.value(origin.read(), origin, self.views)
         except KeyError:
             self.refuse_undefined(node, node.id)
 
@@ -207,16 +212,10 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
     def expr_Attribute(self, node, env, builder):
         base = self.expr(node.value, env, builder)
         if isinstance(base, Static):
-            try:
-                return from_python(getattr(base.obj, node.attr), node.attr)
-            except AttributeError:
-                self.refuse(node, f"{self.describe(base)} has no attribute {node.attr!r}")
+            return self.object_attribute(node, base.obj, getattr(base.obj, "__name__", None))
         atom = self.atom(base, builder, node)
         if isinstance(atom, Const) and not hasattr(atom.value, "shape"):
-            try:
-                return from_python(getattr(atom.value, node.attr), node.attr)
-            except AttributeError:
-                self.refuse(node, f"{atom.value!r} has no attribute {node.attr!r}")
+            return self.object_attribute(node, atom.value, atom.name)
         prim = ATTRIBUTES.get(node.attr)
         if prim is None and atom.kind.tag == "other":
             return self.emit("attr", [atom, Const(node.attr)], builder, node)
@@ -225,6 +224,19 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         if prim == "transpose":
             return self.emit(prim, [atom, Const(None)], builder, node)
         return self.emit(prim, [atom], builder, node)
+
+    def object_attribute(self, node, obj, obj_name):
+        """`obj.name` for an object known now: a constant of NumPy, math or a plain value
+        (`np.pi`, `(2).real`), else read when the function runs (`self.W`, `config.lr`)."""
+        try:
+            value = getattr(obj, node.attr)
+        except AttributeError:
+            self.refuse(node, f"{getattr(obj, '__name__', repr(obj))} has no attribute "
+                              f"{node.attr!r}")
+        if live.is_constant_attribute(obj) or not live.has_live_attributes(obj):
+            return from_python(value, node.attr)
+        return self.live.value(value, live.attribute_origin(obj, obj_name, node.attr),
+                               self.views)
 
     def expr_Subscript(self, node, env, builder):
         base = self.expr(node.value, env, builder)
@@ -334,7 +346,8 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
                               "pass it through a closure or global instead")
         fn = callee.obj
         if inspect.ismethod(fn) and inspect.isfunction(fn.__func__) and prim_of(fn) is None:
-            args = [Const(fn.__self__)] + list(args)       # obj.method(...): self is known
+            first = fn.__func__.__code__.co_varnames[:1] or ("self",)
+            args = [Const(fn.__self__, first[0])] + list(args)     # obj.method(...): self is known
             return self.inline(node, fn.__func__, args, kwargs, builder)
         special = SPECIAL_CALLS.get(fn) if _hashable(fn) else None
         if special is not None:
@@ -422,9 +435,10 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         names = parameter_names(parsed.node.args)
         atoms = [self.atom(bound[n], builder, node) for n in names]
         lowered = []
+        guards = self.live.guards       # what fn reads decides its result's kind too
 
         def lower_and_keep(parsed, kinds):
-            lowered.append(to_ssa(parsed, kinds))
+            lowered.append(to_ssa(parsed, kinds, guards=guards))
             return lowered[-1]
         kind = result_kind(fn, [a.kind for a in atoms], lower_and_keep)
         builder.line = node.lineno
@@ -437,7 +451,8 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
     def inline_local(self, node, local, args, kwargs, builder):
         parsed = frontend.Parsed(node=local.node, name=local.name, filename=self.filename,
                                  globals=self.parsed.globals, closure=self.parsed.closure,
-                                 lines=self.parsed.lines, local_defaults=local.defaults or {})
+                                 cells=self.parsed.cells, lines=self.parsed.lines,
+                                 local_defaults=local.defaults or {})
         return self.inline_parsed(node, parsed, local.env, args, kwargs, builder)
 
     def inline_parsed(self, node, parsed, outer_env, args, kwargs, builder, fn=None):
@@ -448,6 +463,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         inner = Lowering(parsed, self.depth + 1)
         inner.inlining = self.inlining | {fn}
         inner.origins, inner.views = self.origins, self.views    # one object graph
+        inner.live = self.live
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         saved, first = builder.line, len(builder.stmts)

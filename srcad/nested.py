@@ -134,7 +134,7 @@ class NestedLowering:
             wrt, wrt_tuple = _normalise_wrt(target.wrt, names, target.target)
             return derivative_ir(target.mode, primal, wrt, wrt_tuple), captured
         if not isinstance(target, LocalFunction):
-            return to_ssa(frontend.parse(target.obj), kinds), []
+            return to_ssa(frontend.parse(target.obj), kinds, guards=self.live.guards), []
         names = [a.arg for a in target.node.args.args]
         captured = [(n, v) for n, v in target.env.items() if isinstance(v, Var)
                     and n not in names]
@@ -144,11 +144,13 @@ class NestedLowering:
         env.update((n, p) for (n, _), p in zip(captured, stand_ins))
         env.update(zip(names, params))
         inner = Lowering(self.parsed, self.depth + 1)
+        inner.live = self.live.nested(node.lineno)      # its reads go in its own body
         body = target.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         b = Builder(node.lineno)
         result = inner.suite(stmts, env, b)
         result = Const(None) if result is FALLTHROUGH else inner.atom(result, b, node)
+        b.stmts[:0] = inner.live.prelude.stmts
         fn = closure_function(target.name, params, stand_ins, b, result, self.parsed,
                               node.lineno)
         return verify(fn), [v for _, v in captured]

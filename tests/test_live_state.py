@@ -5,6 +5,9 @@ function does; defaults are the function object's own; transforms of functions w
 take their extra arguments (tangents, cotangent, v) by keyword.
 """
 
+import itertools
+import linecache
+
 import numpy as np
 import pytest
 
@@ -12,6 +15,7 @@ import srcad
 
 X = np.array([0.5, -1.25, 2.0])
 DX = np.array([1.0, 0.25, -0.5])
+_FILES = itertools.count()
 
 
 # ----- item 12: jvp / vjp / hessian / hvp of a function with a default parameter -------------
@@ -65,7 +69,7 @@ def counted():
     return 3.0
 
 
-def with_side_effect(x, c=counted()):
+def with_side_effect(x, c=counted()):  # noqa: B008 - the side effect is the point
     return c * x ** 2
 
 
@@ -103,3 +107,216 @@ def test_defaults_evaluated_once_by_python(f):
 def test_default_values_are_the_objects_own():
     expected = 2.0 * np.cos(X) + 1.0 * np.cos(X) + 6.0 * X + 24.0 * X
     assert np.allclose(srcad.grad(uses_helper_defaults)(X), expected)
+
+
+# ----- item 2: globals, closure cells and attributes are read when the derivative runs -------
+def _define(source, namespace):
+    """The first function `source` defines, exec'd in `namespace` (its module globals) from
+    a file name registered in linecache, as a module's would be."""
+    filename = f"<live {next(_FILES)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    name = source.split("def ", 1)[1].split("(", 1)[0]
+    return namespace[name], source
+
+
+def _check_both_modes(f, g, j, x=X, dx=DX, **kwargs):
+    """g = srcad.grad(f), j = srcad.jvp(f) made earlier: both agree with finite differences
+    of f as Python runs it now."""
+    expected = srcad.numeric_grad(lambda t: f(t, **kwargs), x)
+    assert np.allclose(g(x, **kwargs), expected, rtol=1e-6, atol=1e-8)
+    value, tangent = j(x, dx=dx, **kwargs) if kwargs else j(x, dx)
+    assert np.isclose(value, f(x, **kwargs))
+    assert np.isclose(tangent, expected @ dx, rtol=1e-6, atol=1e-8)
+
+
+def test_pre_stop_hook_global_array_rebound():
+    text = "def uses_w(x):\n    return np.sum(W * x * x)\n"
+    ns = {"np": np, "W": np.ones(3)}
+    exec(text, ns)
+    gg = srcad.grad(ns["uses_w"], source=text)
+    jj = srcad.jvp(ns["uses_w"], source=text)
+    gg(X)
+    ns["W"] = np.full(3, 5.0)
+    assert np.allclose(gg(X), 10.0 * X)
+    assert np.isclose(jj(X, DX)[1], np.sum(10.0 * X * DX))
+
+
+def test_global_numbers_arrays_and_structure_follow_rebinding():
+    ns = {"np": np, "W": np.ones(3), "K": 2.0, "N": 2, "FLAG": True}
+    f, _ = _define("def act(z):\n    return np.tanh(z)\n\n"
+                   "def h(x):\n    return np.sum(W * x) * K\n\n"
+                   "def loss(x):\n    s = 0.0\n    for i in range(N):\n"
+                   "        s = s + h(x * (i + 1.0)) + h(x)\n"
+                   "    if FLAG:\n        s = s + np.sum(act(x))\n    return s\n", ns)
+    f = ns["loss"]
+    g, j = srcad.grad(f), srcad.jvp(f)
+    _check_both_modes(f, g, j)
+    for name, value in [("W", np.array([1.0, 2.0, 3.0])), ("K", 5.0), ("N", 3),
+                        ("FLAG", False), ("FLAG", True), ("W", np.ones((1, 3))),
+                        ("W", np.ones(3, dtype=np.float32)), ("K", np.float64(0.5))]:
+        ns[name] = value
+        _check_both_modes(f, g, j)
+        _check_both_modes(f, srcad.grad(f), srcad.jvp(f))     # a new transform agrees
+    _define("def act(z):\n    return z ** 3\n", ns)            # a helper rebound
+    _check_both_modes(f, g, j)
+    _define("def h(x):\n    return np.sum(np.sin(x)) * K\n", ns)
+    _check_both_modes(f, g, j)
+
+
+def test_closure_cells_are_read_when_the_derivative_runs():
+    def make():
+        scale = 2.0
+        W = np.ones(3)
+
+        def f(x):
+            return scale * np.sum(W * np.sin(x))
+
+        def rebind(new_scale, new_w):
+            nonlocal scale, W
+            scale, W = new_scale, new_w
+        return f, rebind
+    f, rebind = make()
+    g, j = srcad.grad(f), srcad.jvp(f)
+    _check_both_modes(f, g, j)
+    rebind(3.0, np.array([0.5, 1.0, -2.0]))
+    _check_both_modes(f, g, j)
+    assert np.allclose(g(X), 3.0 * np.array([0.5, 1.0, -2.0]) * np.cos(X))
+
+
+class _Model:
+    def __init__(self):
+        self.W = np.ones(3)
+        self.scale = 2.0
+        self.n = 2
+
+    def forward(self, x):
+        return np.tanh(self.W * x) * self.scale
+
+    def loss(self, x):
+        s = 0.0
+        for _ in range(self.n):
+            s = s + np.sum(self.forward(x))
+        return s
+
+
+def test_bound_method_reads_its_object_when_called():
+    model = _Model()
+    g, j = srcad.grad(model.loss), srcad.jvp(model.loss)
+    _check_both_modes(model.loss, g, j)
+    model.scale = 3.0
+    _check_both_modes(model.loss, g, j)
+    model.W = np.array([1.0, 2.0, 0.5])
+    _check_both_modes(model.loss, g, j)
+    model.n = 3
+    _check_both_modes(model.loss, g, j)
+    model.forward = lambda x: np.sin(model.W * x)        # an instance attribute shadows it
+    _check_both_modes(model.loss, g, j)
+
+
+def test_generated_code_reads_the_global_by_name():
+    ns = {"np": np, "W": np.ones(3), "lr": 0.5}
+    f, _ = _define("def f(x):\n    return lr * np.sum(W * x * x)\n", ns)
+    g = srcad.grad(f)
+    g(X)
+    text = srcad.source(g)
+    assert "W = globals_['W']" in text and "lr = globals_['lr']" in text
+
+
+def test_deleted_global_raises_name_error_like_python():
+    ns = {"np": np, "W": np.ones(3)}
+    f, _ = _define("def f(x):\n    return np.sum(W * x)\n", ns)
+    g = srcad.grad(f)
+    g(X)
+    del ns["W"]
+    with pytest.raises(NameError):
+        f(X)
+    with pytest.raises(srcad.SrcadError, match="'W' is not defined"):
+        g(X)
+
+
+# ----- acceptance: a training loop that rebinds self.W and a module global ---------------------
+_RNG = np.random.default_rng(16)
+_BATCHES = [(_RNG.standard_normal((5, 3)), _RNG.standard_normal((5, 2))) for _ in range(20)]
+Xb, Yb = _BATCHES[0]
+
+
+def _hand_gradients(W, b, decay, X, Y):
+    """d/dW and d/db of mean((tanh(X W + b) - Y)^2) + decay * sum(W^2), by hand."""
+    h = np.tanh(X @ W + b)
+    dz = 2.0 * (h - Y) / h.size * (1.0 - h ** 2)
+    return X.T @ dz + 2.0 * decay * W, dz.sum(axis=0)
+
+
+class _Trainer:
+    def __init__(self):
+        self.W = _RNG.standard_normal((3, 2))
+        self.b = np.zeros(2)
+        self.decay = 0.01
+        self.grad_b = srcad.grad(self.loss)              # reads self.W, self.decay, Xb, Yb
+        self.jvp_b = srcad.jvp(self.loss)
+        self.grad_w = srcad.grad(self.loss_of_w)         # reads self.b, self.decay, Xb, Yb
+
+    def loss(self, b):
+        return np.mean((np.tanh(Xb @ self.W + b) - Yb) ** 2) + self.decay * np.sum(self.W ** 2)
+
+    def loss_of_w(self, W):
+        return np.mean((np.tanh(Xb @ W + self.b) - Yb) ** 2) + self.decay * np.sum(W ** 2)
+
+    def step(self, t):
+        global Xb, Yb
+        Xb, Yb = _BATCHES[t]                             # the next minibatch, a new array
+        hand_w, hand_b = _hand_gradients(self.W, self.b, self.decay, Xb, Yb)
+        assert np.allclose(self.grad_b(self.b), hand_b, rtol=1e-10, atol=1e-12)
+        assert np.allclose(self.grad_w(self.W), hand_w, rtol=1e-10, atol=1e-12)
+        _, tangent = self.jvp_b(self.b, DX[:2])
+        assert np.isclose(tangent, hand_b @ DX[:2], rtol=1e-10, atol=1e-12)
+        self.W = self.W - 0.5 * hand_w                   # rebinds self.W
+        self.b = self.b - 0.5 * hand_b
+        self.decay = self.decay * 1.1
+
+
+def test_training_loop_rebinding_self_and_a_global_matches_hand_gradients():
+    trainer = _Trainer()
+    for t in range(20):
+        trainer.step(t)
+    for g in (trainer.grad_b, trainer.jvp_b, trainer.grad_w):
+        assert len(g.__srcad__.variants) == 1           # rebinding data never recompiled
+
+
+def test_nested_def_reads_the_enclosing_closure_cell_when_run():
+    def make():
+        scale = 2.0
+
+        def f(x):
+            def inner(y):
+                return scale * np.sin(y)
+            return np.sum(inner(x) * x)
+
+        def rebind(value):
+            nonlocal scale
+            scale = value
+        return f, rebind
+    f, rebind = make()
+    g, j = srcad.grad(f), srcad.jvp(f)
+    _check_both_modes(f, g, j)
+    rebind(-3.0)
+    _check_both_modes(f, g, j)
+
+
+def test_helper_called_by_name_reads_its_globals_when_run():
+    """A helper called from several places is differentiated once, as fwd/bwd functions that
+    are cached per helper: they read its globals when they run and are recompiled when a
+    guard on them fails, for old and new transforms alike."""
+    ns = {"np": np, "V": np.ones(3), "C": 2.0}
+    _define("def layer(x):\n    z = V * x\n    return np.tanh(z) * C\n\n"
+            "def loss(x):\n    return np.sum(layer(x) + layer(2.0 * x) * x)\n", ns)
+    f = ns["loss"]
+    old_g, old_j = srcad.grad(f), srcad.jvp(f)
+    _check_both_modes(f, old_g, old_j)
+    assert "fwd_layer" in srcad.source(old_g)
+    for name, value in [("V", np.array([0.5, -1.0, 2.0])), ("C", -1.5),
+                        ("V", np.ones((1, 3))), ("V", np.array([1.0, 2.0, 3.0]))]:
+        ns[name] = value
+        _check_both_modes(f, old_g, old_j)
+        _check_both_modes(f, srcad.grad(f), srcad.jvp(f))

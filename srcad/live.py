@@ -1,0 +1,218 @@
+"""What a function reads besides its arguments: module globals, closure cells, attributes.
+
+Python reads them each time the function runs, and so does a derivative. Each free value the
+lowering meets is sorted by what it is:
+
+- data (a float, an array, a NumPy scalar, a list, tuple or dict holding any of those) is
+  read when the derivative runs, once, at its top (`W = globals_model['W']`,
+  `k = k_cell.cell_contents`, `W_1 = self.W`), and used like an input that is not
+  differentiated; the specialisation depends on its kind (float, array ndim, dtype, sizes of
+  1), so that kind is guarded;
+- values that decide the code's structure (an int, a bool, a string, None, a tuple of those,
+  a function, a class, an object whose attributes are read) are specialised on, and guarded
+  by value (ints, bools, strings, tuples) or by identity (functions, classes, objects);
+- modules are not guarded (rebinding `np` is not supported), and module attributes of NumPy,
+  math, SciPy and srcad (`np.pi`, `np.float32`, `np.sin`) are constants.
+
+A compiled specialisation keeps its guards; the transform checks them before each call and
+compiles another specialisation where one fails (srcad/api.py).
+"""
+
+import re
+import types
+
+import numpy as np
+
+from . import kinds as K
+from .builder import Builder
+from .ir import Const
+from .values import Static, from_python
+
+CONSTANT_MODULES = ("numpy", "math", "cmath", "scipy", "srcad")
+_NUMBERS = (float, complex, np.floating, np.complexfloating, np.ndarray)
+_STRUCTURAL = (bool, int, str, bytes, type(None), slice, type(Ellipsis), np.integer, np.bool_)
+
+
+class Root(Const):
+    """A constant that reads reach through at run time (a module's globals dict, a closure
+    cell, an object): its own kind is never needed, so it is not computed."""
+
+    __slots__ = ()
+
+    def __init__(self, value, name):
+        self.value = value
+        self.kind = K.OTHER
+        self.name = name
+
+
+class Origin:
+    """Where a value is read when the function runs: `root`, then `steps`, each
+    ("item", key) for `root[key]` or ("attr", name) for `root.name`."""
+
+    __slots__ = ("root", "root_name", "steps", "name")
+
+    def __init__(self, root, root_name, steps, name):
+        self.root = root
+        self.root_name = root_name
+        self.steps = steps
+        self.name = name                # what the user calls it, for names and messages
+
+    def key(self):
+        return (id(self.root), self.steps)
+
+    def read(self):
+        value = self.root
+        for how, name in self.steps:
+            value = value[name] if how == "item" else getattr(value, name)
+        return value
+
+    def text(self, root_text):
+        """Python text reading it, from `root_text` (steps are identifiers from the source)."""
+        for how, name in self.steps:
+            root_text += f"[{name!r}]" if how == "item" else f".{name}"
+        return root_text
+
+
+def global_origin(namespace, name):
+    module = namespace.get("__name__") if isinstance(namespace.get("__name__"), str) else ""
+    short = re.sub(r"\W", "_", module.rsplit(".", 1)[-1]).strip("_")
+    return Origin(namespace, f"globals_{short}" if short else "globals_", (("item", name),), name)
+
+
+def cell_origin(cell, name):
+    return Origin(cell, f"{name}_cell", (("attr", "cell_contents"),), name)
+
+
+def attribute_origin(obj, obj_name, attr):
+    name = (obj_name or type(obj).__name__.lower()).rsplit(".", 1)[-1]
+    return Origin(obj, name, (("attr", attr),), attr)
+
+
+def is_constant_attribute(obj):
+    """Attributes of NumPy, math, SciPy and srcad modules are constants; of other modules,
+    classes and objects, they are read when the function runs."""
+    if not isinstance(obj, types.ModuleType):
+        return False
+    return obj.__name__.split(".")[0] in CONSTANT_MODULES
+
+
+def has_live_attributes(obj):
+    """Objects whose attributes may be rebound: not numbers, strings, tuples, None."""
+    return not isinstance(obj, (int, float, complex, str, bytes, tuple, frozenset,
+                                type(None), slice, np.generic))
+
+
+def is_data(value, depth=0):
+    """Numbers and arrays, and containers holding at least one: read at run time."""
+    if isinstance(value, _NUMBERS) and not isinstance(value, bool):
+        return True
+    if isinstance(value, (list, tuple, dict)) and depth < 4:
+        items = value.values() if isinstance(value, dict) else value
+        return any(is_data(v, depth + 1) for v in items)
+    return False
+
+
+def _structural(value, depth=0):
+    if isinstance(value, _STRUCTURAL):
+        return True
+    if isinstance(value, (tuple, list, frozenset)) and depth < 4:
+        return all(_structural(v, depth + 1) for v in value)
+    return False
+
+
+class Guard:
+    """A condition a specialisation was compiled under: `test` of the value at `origin`."""
+
+    __slots__ = ("origin", "test", "expected")
+
+    def __init__(self, origin, test, expected):
+        self.origin = origin
+        self.test = test                # "kind", "value", "identity" or "method"
+        self.expected = expected
+
+
+class Reads:
+    """The free values one function's lowering reads: each data read is emitted once into
+    a prelude (the top of the function), and every read adds its guard."""
+
+    def __init__(self, guards=None, line=None):
+        self.prelude = Builder(line)
+        self.loads = {}                 # origin key -> the Var it was read into
+        self.guards = {} if guards is None else guards     # origin key -> Guard
+
+    def nested(self, line=None):
+        """Reads for a function lowered inside this one (its own prelude, shared guards)."""
+        return Reads(self.guards, line)
+
+    def value(self, value, origin, shared=None):
+        """The lowered value for `value`, found at `origin` (see the module docstring); a
+        value read at run time is added to `shared`: other code reaches that object too."""
+        if isinstance(value, types.ModuleType):
+            return Static(value)
+        if is_data(value):
+            self.guard(origin, "kind", value)
+            var = self.load(origin, value)
+            if shared is not None:
+                shared.add(var)
+            return var
+        if _structural(value):
+            self.guard(origin, "value", (type(value), value))
+            return from_python(value, origin.name)
+        if isinstance(value, types.MethodType):
+            self.guard(origin, "method", (value.__func__, value.__self__))
+        else:
+            self.guard(origin, "identity", value)
+        return from_python(value, origin.name)
+
+    def guard(self, origin, test, expected):
+        self.guards.setdefault(origin.key(), Guard(origin, test, expected))
+
+    def load(self, origin, value):
+        var = self.loads.get(origin.key())
+        if var is None:
+            atom = Root(origin.root, origin.root_name)
+            for how, name in origin.steps:
+                atom = self.prelude.emit("getitem" if how == "item" else "attr", atom,
+                                         Const(name))
+            atom.hint = origin.name
+            atom.kind = K.kind_of(value)
+            var = self.loads[origin.key()] = atom
+        return var
+
+
+def checker(guards, kind_key):
+    """A function of no arguments, true while every guard holds (it may raise, meaning no);
+    None when there are no guards. Its source names roots and expected values through its
+    namespace; the only text it splices is identifiers and string keys from the source."""
+    if not guards:
+        return None
+    namespace = {"_key": kind_key}
+    tests = []
+    for i, guard in enumerate(guards):
+        namespace[f"r{i}"] = guard.origin.root
+        read = guard.origin.text(f"r{i}")
+        if guard.test == "kind":
+            namespace[f"e{i}"] = kind_key(guard.expected)
+            tests.append(f"_key({read}) == e{i}")
+        elif guard.test == "value":
+            namespace[f"t{i}"], namespace[f"e{i}"] = guard.expected
+            tests.append(f"(v := {read}).__class__ is t{i} and v == e{i}")
+        elif guard.test == "method":
+            namespace[f"e{i}"], namespace[f"s{i}"] = guard.expected
+            tests.append(f"(v := {read}).__func__ is e{i} and v.__self__ is s{i}")
+        else:
+            namespace[f"e{i}"] = guard.expected
+            tests.append(f"{read} is e{i}")
+    source = "def guards_hold():\n    return (" + "\n            and ".join(tests) + ")\n"
+    exec(compile(source, "<srcad guards>", "exec"), namespace)
+    check = namespace["guards_hold"]
+    check.source = source
+    return check
+
+
+def holds(check):
+    """Whether a checker's guards hold now (a global deleted, a cell emptied: they do not)."""
+    try:
+        return check is None or bool(check())
+    except Exception:               # noqa: BLE001 - any failure to read means "recompile"
+        return False
