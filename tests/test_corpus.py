@@ -87,7 +87,6 @@ ALL = {"reverse", "forward", "hand", "autograd"}
 XFAIL = {
     "rnn_list_append": ("issue 18: list.append as a statement", ALL),
     "conv1d_list": ("issue 18: list.append as a statement", ALL),
-    "huber": ("issue 16 item 12: forward mode of a function with a default", {"forward"}),
     "gaussian_kl": ("issue 16 item 7: the gradient of mu is mu itself", {"hand"}),
 }
 
@@ -171,7 +170,6 @@ def test_corpus_against_autograd(name):
     _close(got, want)
 
 
-@pytest.mark.xfail(reason="issue 16 item 2: attributes frozen at transform time", strict=False)
 def test_method_of_a_layer_object_sees_its_current_parameters():
     """A bound method's gradient reads self.W when it runs, like the method."""
     rng = np.random.default_rng(0)
