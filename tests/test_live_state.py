@@ -320,3 +320,12 @@ def test_helper_called_by_name_reads_its_globals_when_run():
         ns[name] = value
         _check_both_modes(f, old_g, old_j)
         _check_both_modes(f, srcad.grad(f), srcad.jvp(f))
+
+
+def test_changing_a_global_array_in_place_is_refused():
+    """`y = W; y += x` changes the global W in Python: refused, as for any shared array."""
+    ns = {"np": np, "W": np.ones(3)}
+    f, _ = _define("def f(x):\n    y = W\n    y += x\n    return np.sum(y * x)\n", ns)
+    for transform in (srcad.grad, srcad.jvp):
+        with pytest.raises(srcad.SrcadError, match="in-place `y"):
+            transform(f)(X, *((DX,) if transform is srcad.jvp else ()))
