@@ -95,23 +95,32 @@ def call_overhead(g, args, time_call):
     Every cache entry holding the generated function (srcad keeps more than one cache) is
     swapped for a no-op while timing, so the figure is the wrapper's own work (argument
     kinds, cache lookup, one call), free of the noise of subtracting two timings of the
-    array work. A scalar derivative written into the wrapper itself cannot be swapped out:
-    there the figure is the wrapper's time minus the generated function's, and None (not
-    measurable) where the call takes so long that the difference is timing noise.
+    array work; where the derivative has guards (on the globals it reads, srcad/live.py), the
+    no-op checks them, so the figure includes them. A scalar derivative written into the
+    wrapper itself cannot be swapped out: there the figure is the wrapper's time minus the
+    generated function's, and None (not measurable) where the call takes so long that the
+    difference is timing noise.
     """
     compiled = generated(g).function
     if compiled is g.__srcad__.inlined:
         direct = time_call(compiled, args)
         overhead = time_call(g, args) - direct
         return overhead if direct < 1e-6 and overhead >= 0 else None
-    slots = [(cache, key) for cache in vars(g.__srcad__).values() if isinstance(cache, dict)
-             for key, value in cache.items() if value is compiled]
+    check = generated(g).check
+
+    def checked_noop(*args):        # a specialisation with guards checks them first
+        check()
+
+    noop = _noop if check is None else checked_noop
+    slots = [(cache, key, value) for cache in vars(g.__srcad__).values()
+             if isinstance(cache, dict) for key, value in cache.items()
+             if value is compiled or getattr(value, "__wrapped__", None) is compiled]
     if not slots:
         return None
-    for cache, key in slots:
-        cache[key] = _noop
+    for cache, key, _ in slots:
+        cache[key] = noop
     try:
         return time_call(g, args) - time_call(_noop, args)
     finally:
-        for cache, key in slots:
-            cache[key] = compiled
+        for cache, key, value in slots:
+            cache[key] = value

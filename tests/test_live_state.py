@@ -329,3 +329,15 @@ def test_changing_a_global_array_in_place_is_refused():
     for transform in (srcad.grad, srcad.jvp):
         with pytest.raises(srcad.SrcadError, match="in-place `y"):
             transform(f)(X, *((DX,) if transform is srcad.jvp else ()))
+
+
+def test_second_order_transforms_read_globals_when_run():
+    """hessian and hvp (jvp of grad) carry the guards of the function they differentiate."""
+    ns = {"np": np, "W": np.ones(3), "N": 1}
+    f, _ = _define("def f(x):\n    s = 0.0\n    for _ in range(N):\n"
+                   "        s = s + np.sum(W * x ** 3)\n    return s\n", ns)
+    hessian, hvp = srcad.hessian(f), srcad.hvp(f)
+    for w, n in [(np.ones(3), 1), (np.array([2.0, 1.0, -1.0]), 3)]:
+        ns["W"], ns["N"] = w, n
+        assert np.allclose(hessian(X), np.diag(6.0 * w * X * n))
+        assert np.allclose(hvp(X, DX), 6.0 * w * X * DX * n)
