@@ -44,7 +44,8 @@ def params_changed_in_place(definition):
         for stmt in stmts:
             if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and \
                     stmt.target.id in original:
-                changed.setdefault(stmt.target.id, ast.unparse(stmt).split()[1][:-1])
+                op = ast.AugAssign(stmt.target, stmt.op, ast.Constant(0))  # `x += 0`: no value
+                changed.setdefault(stmt.target.id, ast.unparse(op).split()[1][:-1])
             elif isinstance(stmt, ast.Assign):
                 original -= {t.id for target in stmt.targets for t in ast.walk(target)
                              if isinstance(t, ast.Name)}

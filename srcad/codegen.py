@@ -109,6 +109,7 @@ class Writer:
         self.last_line = None
         self.uses = read_counts(fn.body)
         self.pending = {}            # single-use temporaries, inlined at their one use
+        self.depths = {}             # id(pending expression) -> (expression, its depth)
         self.defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
         self.skip = set()            # ids of equations a `for x in seq:` header already says
 
@@ -133,11 +134,13 @@ class Writer:
                 continue
             if isinstance(stmt, Eqn) and stmt.outs[0] in inlinable:
                 value = self.call(stmt)
-                if _deeper_than(value, _MAX_INLINED_DEPTH):
+                nesting = _depth(value, self.depths)
+                if nesting > _MAX_INLINED_DEPTH:
                     lines.append("    " * depth + f"{self.namer.name(stmt.out)} = "
                                  f"{ast.unparse(value)}")     # keep expressions printable
                 else:
                     self.pending[stmt.out] = value
+                    self.depths[id(value)] = (value, nesting)
                 continue
             if isinstance(stmt, Eqn) and RULES[stmt.prim].effect:
                 lines += self.flush(depth, keep=set(stmt.args))
@@ -572,15 +575,21 @@ def _same(a, b):
 _MAX_INLINED_DEPTH = 40
 
 
-def _deeper_than(node, limit):
-    """True if the expression nests deeper than `limit` (iteratively: no recursion)."""
+def _depth(node, known):
+    """How deep the expression nests (iteratively: no recursion). `known` maps id(node) to
+    (node, depth) for the pending expressions already measured, which are not walked again:
+    inlining a chain of thousands of single-use temporaries stays linear."""
+    deepest = 0
     stack = [(node, 1)]
     while stack:
         current, level = stack.pop()
-        if level > limit:
-            return True
+        hit = known.get(id(current))
+        if hit is not None and hit[0] is current:
+            deepest = max(deepest, level - 1 + hit[1])
+            continue
+        deepest = max(deepest, level)
         stack.extend((child, level + 1) for child in ast.iter_child_nodes(current))
-    return False
+    return deepest
 
 
 def _takes_apart(element, items, uses):

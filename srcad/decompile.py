@@ -23,6 +23,8 @@ import ast
 import dis
 import inspect
 
+from .syntax import fix_missing_locations
+
 _BINARY = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
            "@": ast.MatMult, "%": ast.Mod, "//": ast.FloorDiv}
 _OLD_BINARY = {"BINARY_ADD": "+", "BINARY_SUBTRACT": "-", "BINARY_MULTIPLY": "*",
@@ -63,7 +65,7 @@ def function_ast(fn):
     name = fn.__name__ if fn.__name__.isidentifier() else "f"
     node = ast.FunctionDef(name, args, run.body, [], None, lineno=code.co_firstlineno,
                            col_offset=0)
-    return ast.fix_missing_locations(node)
+    return fix_missing_locations(node)
 
 
 class _Run:

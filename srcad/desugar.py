@@ -19,6 +19,8 @@ runs after its break do nothing; the reverse sweep records that like any other `
 
 import ast
 
+from .syntax import fix_missing_locations
+
 BREAK_FLAG = "broke"
 CONTINUE_FLAG = "skipped"
 RETURN_FLAG = "returned"
@@ -117,4 +119,4 @@ def _if(test, body, where):
 
 def _located(node, where):
     ast.copy_location(node, where)
-    return ast.fix_missing_locations(node)
+    return fix_missing_locations(node)

@@ -13,6 +13,7 @@ import linecache
 import textwrap
 from dataclasses import dataclass, field
 
+from . import syntax
 from .errors import SourceUnavailableError, UnsupportedSyntaxError
 
 
@@ -97,7 +98,7 @@ def _from_bytecode(fn):
         node = function_ast(fn)
     except CannotDecompile:
         return None
-    lines = {stmt.lineno: ast.unparse(stmt) for stmt in node.body}
+    lines = {stmt.lineno: syntax.unparse(stmt) for stmt in node.body}
     return Parsed(node=node, name=fn.__name__, filename=fn.__code__.co_filename,
                   globals=fn.__globals__, closure=_closure_values(fn), lines=lines,
                   signature=inspect.signature(fn), function=fn, cells=_cells(fn))

@@ -263,8 +263,9 @@ def _verify_nested(stmt, bound, visible):
     params = block_params(stmt)
     for p in params:
         _bind(p, bound)
-    inner = visible | set(params)
-    for sub in sub_blocks(stmt):
+    subs = sub_blocks(stmt)
+    inner = visible | set(params) if subs else visible    # no copy per equation
+    for sub in subs:
         _verify_block(sub, bound, inner)
     if isinstance(stmt, If):
         for sub in (stmt.then, stmt.orelse):

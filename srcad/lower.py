@@ -18,6 +18,7 @@ from .ir import Block, Const, For, Function, If, Var, While, block_params, sub_b
 from .lower_builtins import Iteration
 from .lower_expr import ExpressionLowering
 from .lower_stores import StoreLowering
+from .syntax import walk_no_defs
 from .values import StaticSeq, from_python
 
 FALLTHROUGH = object()
@@ -390,15 +391,7 @@ def _made_in(block):
 
 
 def _returns_inside(node):
-    return any(isinstance(n, ast.Return) for n in _walk_no_defs(node))
-
-
-def _walk_no_defs(node):
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.FunctionDef, ast.Lambda, ast.AsyncFunctionDef)):
-            continue
-        yield child
-        yield from _walk_no_defs(child)
+    return any(isinstance(n, ast.Return) for n in walk_no_defs(node))
 
 
 def _known_int(atom, builder):
@@ -440,7 +433,7 @@ def _assigned_names(stmts):
     `xs[k] = v`: srcad rebinds the name to a new value)."""
     names = {}
     for stmt in stmts:
-        for node in [stmt, *_walk_no_defs(stmt)]:
+        for node in [stmt, *walk_no_defs(stmt)]:
             targets = []
             if isinstance(node, ast.Assign):
                 targets = node.targets

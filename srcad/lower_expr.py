@@ -16,6 +16,7 @@ from .ir import Const, Var
 from .lower_builtins import SPECIAL_CALLS, BuiltinLowering
 from .lower_containers import ContainerLowering
 from .nested import DerivativeValue, NestedLowering
+from .syntax import fix_missing_locations
 from .rules import ATTRIBUTES, METHODS, RULES, prim_of, subscript_prim
 from .values import (LocalFunction, RangeValue, Static, StaticSeq,
                      ZipValue, from_python, is_atom)
@@ -109,11 +110,21 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         return elts
 
     def expr_BinOp(self, node, env, builder):
-        prim = _BINOPS.get(type(node.op))
-        if prim is None:
-            self.refuse(node, f"the operator {type(node.op).__name__}")
-        left = self.expr(node.left, env, builder)
-        right = self.expr(node.right, env, builder)
+        """`a + b - c ...`: a left-deep chain is walked in a loop, not by recursion, so a sum
+        of thousands of terms (what code generators write) lowers like a short one."""
+        chain = []
+        while isinstance(node, ast.BinOp):
+            if node.op.__class__ not in _BINOPS:
+                self.refuse(node, f"the operator {type(node.op).__name__}")
+            chain.append(node)
+            node = node.left
+        value = self.expr(node, env, builder)
+        for link in reversed(chain):
+            value = self.binop(link, value, self.expr(link.right, env, builder), builder)
+        return value
+
+    def binop(self, node, left, right, builder):
+        prim = _BINOPS[type(node.op)]
         if isinstance(left, StaticSeq) and isinstance(right, StaticSeq) and prim == "add":
             return StaticSeq(left.items + right.items, left.tag)
         if prim == "mul" and (_repeats(left, right) or _repeats(right, left)):
@@ -139,7 +150,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             parts = [ast.Compare(left, [op], [r]) for left, op, r in
                      zip([node.left] + node.comparators[:-1], node.ops, node.comparators)]
             chained = ast.BoolOp(ast.And(), parts)
-            return self.expr(ast.fix_missing_locations(ast.copy_location(chained, node)),
+            return self.expr(fix_missing_locations(ast.copy_location(chained, node)),
                              env, builder)
         op = node.ops[0]
         left = self.atom(self.expr(node.left, env, builder), builder, node)

@@ -14,6 +14,7 @@ refuses at the user's line and shows the rewrite that builds a new value.
 import ast
 
 from .ir import Const, Eqn, Var
+from .syntax import fix_missing_locations
 from .values import StaticSeq
 
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
@@ -92,7 +93,7 @@ class StoreLowering:
             return
         binop = ast.BinOp(ast.Name(name, ast.Load()), node.op, node.value)
         ast.copy_location(binop, node)
-        ast.fix_missing_locations(binop)
+        fix_missing_locations(binop)
         self.assign(node.target, self.expr(binop, env, builder), env, builder)
 
     # ----- xs.append(v), xs.extend(vs) -------------------------------------------------------

@@ -383,19 +383,17 @@ class Sweep:
         defs = {o: st for st in forward_body if isinstance(st, Eqn) for o in st.outs}
         recompute, record = {}, {}
 
-        def visit(v):
+        stack = list(reversed(needed))       # depth first, in order, without recursion
+        while stack:                        # (a chain of thousands of scalar operations)
+            v = stack.pop()
             if v in recompute or v in record:
-                return
+                continue
             eqn = defs.get(v)
             if eqn is None or not _is_cheap(eqn):
                 record[v] = None
-                return
+                continue
             recompute[v] = eqn
-            for a in eqn.args:
-                if isinstance(a, Var) and a in local:
-                    visit(a)
-        for v in needed:
-            visit(v)
+            stack.extend(a for a in reversed(eqn.args) if isinstance(a, Var) and a in local)
         chosen = {id(e) for e in recompute.values()}
         return list(record), [st for st in forward_body if id(st) in chosen]
 

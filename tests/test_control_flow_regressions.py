@@ -244,3 +244,65 @@ def test_issue_example_value_and_grad(load, c):
     value, tangent = srcad.jvp(f)(x, c, np.array([1.0, 2.0]))
     assert value == f(x, c)
     assert tangent == pytest.approx((2.0 if c > 0 else -np.sin(0.3)), rel=1e-12)
+
+
+# ----- 19: expressions as deep as Python compiles ----------------------------------------------
+def long_sum(n, term="{c} * x", op=" + "):
+    return op.join(term.format(c=(k % 7) + 1.0, k=k % 3) for k in range(n))
+
+
+@pytest.mark.parametrize("n", [600, 2000])
+def test_long_sum_of_scalars(load, n):
+    f = load(f"def f(x):\n    return {long_sum(n)}")
+    slope = sum((k % 7) + 1.0 for k in range(n))
+    assert srcad.grad(f)(0.7) == pytest.approx(slope, rel=1e-12)
+    assert srcad.jvp(f)(0.7, 1.0) == (pytest.approx(f(0.7), rel=1e-12),
+                                       pytest.approx(slope, rel=1e-12))
+
+
+@pytest.mark.parametrize("n", [600, 2000])
+def test_long_difference_of_array_items(load, n):
+    f = load(f"def f(x):\n    return {long_sum(n, '{c} * x[{k}] * x[{k}]', ' - ')}")
+    check_both_modes(f, np.array([0.3, -0.7, 1.1]))
+
+
+def test_long_product_chain(load):
+    n = 600
+    f = load("def f(x):\n    return " + " * ".join(["(1.0 + 0.001 * x)"] * n))
+    expected = n * 0.001 * (1.0 + 0.001 * 0.7) ** (n - 1)
+    assert srcad.grad(f)(0.7) == pytest.approx(expected, rel=1e-9)
+    assert srcad.jvp(f)(0.7, 1.0)[1] == pytest.approx(expected, rel=1e-9)
+
+
+DEEP_PLACES = {
+    "branch": "def f(x):\n    if x > 0:\n        y = {s}\n    else:\n        y = x\n    return y",
+    "loop": "def f(x):\n    s = 0.0\n    for i in range(3):\n        s = s + np.sin({s})\n"
+            "    return s",
+    "augmented": "def f(x):\n    s = x\n    s += {s}\n    return s",
+    "helper": "def h(x):\n    return {s}\n\n\ndef f(x):\n    return h(x) * h(2.0 * x)",
+    "lambda": "def f(x):\n    g = lambda t: {s}\n    return g(x)",
+    "while_test": "def f(x):\n    y = x\n    while y < {s1} + 1.0:\n        y = y * 2.0\n"
+                  "    return y",
+}
+
+
+@pytest.mark.parametrize("place", sorted(DEEP_PLACES))
+def test_deep_expression_in_every_place(load, place):
+    terms = long_sum(1200, "0.01 * x")     # deeper than Python's recursion limit
+    f = load(DEEP_PLACES[place].format(s=terms, s1=terms.replace("x", "1.0")))
+    check_both_modes(f, 0.7)
+
+
+def test_deep_expression_without_source():
+    """The no-source path (a function typed at a prompt) rebuilds the same deep tree."""
+    namespace = {}
+    exec(f"def f(x):\n    return {long_sum(2000, '{c} * x', ' - ')}\n", namespace)
+    f = namespace["f"]
+    slope = 1.0 - sum((k % 7) + 1.0 for k in range(1, 2000))
+    assert srcad.grad(f)(0.7) == pytest.approx(slope, rel=1e-12)
+    assert srcad.jvp(f)(0.7, 1.0)[1] == pytest.approx(slope, rel=1e-12)
+
+
+def test_ordinary_expressions_print_as_before(load):
+    f = load("def f(x, y):\n    return x * y + np.sin(x) - y / x")
+    assert "bx = y / x / x + math.cos(x) + y" in srcad.source(srcad.grad(f), 0.5, 2.0)

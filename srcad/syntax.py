@@ -1,0 +1,71 @@
+"""Walks over the user's syntax tree that do not recurse in Python.
+
+A generated sum of thousands of terms is a left-deep `BinOp` chain thousands of nodes deep.
+Python compiles it; a recursive walk (`ast.fix_missing_locations`, a recursive generator)
+would exceed the interpreter's recursion limit. These walks keep an explicit stack instead.
+"""
+
+import ast
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def walk_no_defs(node):
+    """The nodes below `node` in pre-order (as the recursive walk would give them), not
+    entering nested functions and lambdas."""
+    stack = [iter(ast.iter_child_nodes(node))]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif not isinstance(child, _DEFS):
+            yield child
+            stack.append(iter(ast.iter_child_nodes(child)))
+
+
+def fix_missing_locations(node):
+    """`ast.fix_missing_locations`, iteratively: a node without a location takes its parent's."""
+    stack = [(node, 1, 0, 1, 0)]
+    while stack:
+        current, lineno, col, end_lineno, end_col = stack.pop()
+        fields = current._attributes
+        if "lineno" in fields:
+            lineno = _inherit(current, "lineno", lineno)
+        if "end_lineno" in fields:
+            end_lineno = _inherit(current, "end_lineno", end_lineno)
+        if "col_offset" in fields:
+            col = _inherit(current, "col_offset", col)
+        if "end_col_offset" in fields:
+            end_col = _inherit(current, "end_col_offset", end_col)
+        stack.extend((child, lineno, col, end_lineno, end_col)
+                     for child in ast.iter_child_nodes(current))
+    return node
+
+
+def _inherit(node, field, parent_value):
+    value = getattr(node, field, None)
+    if value is None:
+        setattr(node, field, parent_value)
+        return parent_value
+    return value
+
+
+def depth(node):
+    """How deep the tree below `node` nests."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(current))
+    return deepest
+
+
+_UNPARSE_DEPTH = 150        # ast.unparse recurses through several frames per level
+
+
+def unparse(node):
+    """`ast.unparse(node)`, or for a tree too deep for it a short description of it."""
+    levels = depth(node)
+    if levels <= _UNPARSE_DEPTH:
+        return ast.unparse(node)
+    return f"<{type(node).__name__.lower()}, an expression {levels} levels deep>"
