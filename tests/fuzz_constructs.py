@@ -312,7 +312,7 @@ class Constructs:
     def _s_alias(self, scope, indent, nesting):
         """An alias made on one path of a branch, or by a loop, then updated in place."""
         owned = [v for v in scope if v.owned and v.shape != ()]
-        if not owned:
+        if not owned or self.draw(st.integers(0, 2)) > 0:    # rarer: srcad may refuse it
             return self._s_temp(scope, indent, nesting)
         self.features.add("alias")
         t = self.draw(st.sampled_from(owned))

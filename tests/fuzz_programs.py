@@ -56,14 +56,9 @@ PENDING = {
     "numpy_float": "item 16: floats passed to NumPy functions and methods",
     "einsum": "items 3, 11: einsum with ellipses and size-1 broadcasting",
     "moments": "items 6, 13: std/var of zero variance, of lists",
-    "listgrow": "items 1, 14: lists grown in loops, empty slices",
     "lambdas": "item 8: lambdas capturing loop variables",
     "default_global": "item 8: a helper's default read from a global rebound later",
-    "alias": "item 9: aliasing through branches and loops",
     "stack_one": "item 4: stacking a single array",
-    "no_source": "item 10: the no-source path replays tuple stores in the wrong order",
-    "batch": "item 17: an if whose branch indexes a batched matmul (UnboundLocalError)",
-    "ifexp": "FUZZ_FINDINGS F11: a branch passing a value through loses its adjoint",
 }
 SKIPPED = set(filter(None, os.environ.get("SRCAD_FUZZ_SKIP", ",".join(PENDING)).split(",")))
 __all__ = ["CONSTANTS", "INPUT_SHAPES", "SHAPES", "SKIPPED", "Program", "Var", "broadcast",

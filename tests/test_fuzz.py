@@ -65,9 +65,9 @@ RTOL, ATOL = 1e-5, 1e-7
 SMALL_EPS = 1e-6             # the second, smaller relative step for a mismatch (see check_program)
 # Refusals must be rare: the grammar is ordinary NumPy code. Some are in-place updates
 # (`v += e`) of an array another name shares, which srcad refuses rather than differ from
-# Python: the aliasing productions make them on purpose, and 0-d arrays (np.where of floats,
-# np.squeeze of a float) shared by two names make a few more.
-MAX_REFUSED = 0.05
+# Python: 0-d arrays (np.where of floats, np.squeeze of a float) shared by two names, and views
+# of temporaries. (The aliasing production makes such updates on purpose: counted apart.)
+MAX_REFUSED = 0.04
 # Two exact derivatives of one program agree to rounding (sums taken in another order).
 ORACLE_RTOL, ORACLE_ATOL = 1e-7, 1e-10
 
@@ -77,9 +77,13 @@ def _copies(args):
 
 
 def _refusal(err, program, mode):
-    """A refusal is fine if it names a line of the program; it is counted."""
+    """A refusal is fine if it names a line of the program; it is counted (apart, for a
+    program that updates an alias in place on purpose: refusing it is the expected answer
+    where srcad cannot follow Python's sharing)."""
     assert err.line is not None and f"line {err.line}" in str(err), (
         f"{mode} refused without a line: {err}\n{program}")
+    if "alias" in program.features:
+        return f"aliasing refused ({mode})"
     return f"refused ({mode})"
 
 
