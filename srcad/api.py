@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-from . import calls, codegen, forward, frontend, ir, live, optimize, reverse
+from . import calls, codegen, forward, fresh, frontend, ir, live, optimize, reverse
 from . import lower as lowering
 from . import kinds as K
 from .errors import UnsupportedSyntaxError
@@ -392,7 +392,7 @@ class Transform:
 
     def generate(self, arg_kinds):
         guards = {}
-        derived = self.derivative_ir(arg_kinds, guards=guards)
+        derived = fresh.own_outputs(self.derivative_ir(arg_kinds, guards=guards), self.mode)
         name = f"{self.mode}_{getattr(self.f, '__name__', 'f').strip('<>')}"
         generated = codegen.compile_function(derived, name)
         generated.check = live.checker(list(guards.values()), _kind_key)

@@ -99,6 +99,7 @@ def finish_adjoint(acc, x):
         acc = np.array(acc) if x.ndim == 0 else np.asarray(acc)    # a 0-d array of its own
         if acc.shape != x.shape:
             acc = unbroadcast(np.broadcast_to(acc, np.broadcast_shapes(acc.shape, x.shape)), x)
+            acc = acc if acc.flags.writeable else acc.copy()     # not a read-only view
         return acc.astype(x.dtype, copy=False) if x.dtype.kind == "f" else acc
     if type(x) is float and type(acc) is not float and np.ndim(acc) == 0:
         return float(acc)                    # a 0-d array or a NumPy scalar
@@ -169,6 +170,21 @@ def broadcast_like(x, target):
         return x
     return np.broadcast_to(x, shape)
 
+
+
+def copy_tree(x):
+    """A copy the caller owns: arrays copied (C- or F-contiguous, writable), containers
+    rebuilt around copies of their items, numbers as they are."""
+    if isinstance(x, np.ndarray):
+        return x.copy(order="A")
+    if isinstance(x, (list, tuple)):
+        items = [copy_tree(v) for v in x]
+        if type(x) is list or type(x) is tuple:
+            return type(x)(items)
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    if isinstance(x, dict):
+        return {k: copy_tree(v) for k, v in x.items()}
+    return x
 
 
 def check_scalar(value):

@@ -137,6 +137,9 @@ defprim("ravel", np.ravel, functions=(np.ravel,), methods=("ravel", "flatten"),
         samples=[(_A,), (np.arange(24.0).reshape(2, 3, 4),)])
 defprim("copy", np.copy, functions=(np.copy,), shape_from=0, kind=lambda x: x,
         jvp=(lambda dx, ans, x: dx,), vjp=(lambda g, ans, x: g,), samples=[(_A,), (0.3,)])
+defprim("copy_tree", runtime.copy_tree, ("runtime", "copy_tree"), shape_from=0,
+        kind=lambda x: x, jvp=(lambda dx, ans, x: dx,), vjp=(lambda g, ans, x: g,),
+        samples=[(_A,), (0.3,)], doc="a returned value the caller owns (srcad/fresh.py)")
 
 
 # ----- dtype casts -------------------------------------------------------------------------
