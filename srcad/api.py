@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-from . import calls, codegen, forward, fresh, frontend, ir, live, optimize, reverse
+from . import calls, codegen, forward, fresh, frontend, ir, live, naming, optimize, reverse
 from . import lower as lowering
 from . import kinds as K
 from .errors import UnsupportedSyntaxError
@@ -136,10 +136,12 @@ class Transform:
         if any(p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY) or p.default is not p.empty
                for p in params):
             kind = inspect.Parameter.KEYWORD_ONLY
+        taken = set(self.names)                 # added names are fresh against f's own
         if self.mode == "vjp":
-            params.append(inspect.Parameter("cotangent", kind))
+            params.append(inspect.Parameter(naming.added_parameter("cotangent", taken), kind))
         if self.mode == "jvp":
-            params += [inspect.Parameter("d" + self.names[i], kind) for i in self.wrt]
+            params += [inspect.Parameter(naming.added_parameter("d" + self.names[i], taken), kind)
+                       for i in self.wrt]
         return self.signature.replace(parameters=params)
 
     def make_wrapper(self):
@@ -147,10 +149,11 @@ class Transform:
         generated, so a call costs one dict lookup over the derivative itself (and, once a
         scalar specialisation is compiled, two type checks: see inline_scalar_path)."""
         signature = self.output_signature()
-        name = f"{self.mode}_{getattr(self.f, '__name__', 'f')}".replace("<lambda>", "lambda")
-        namespace = {"_srcad_scalars": self.scalar_cache, "_srcad_dispatch": self.dispatch,
-                     "_srcad_type": type, "_srcad_note": codegen.add_source_note,
-                     "_srcad_as_numpy": self.as_numpy}
+        name = naming.function_name(self.mode, self.f)
+        own = self.wrapper_names()
+        namespace = {own["scalars"]: self.scalar_cache, own["dispatch"]: self.dispatch,
+                     own["type"]: type, own["note"]: codegen.add_source_note,
+                     own["as_numpy"]: self.as_numpy}
         exec(compile(self.wrapper_source(name), f"<srcad wrapper {name}>", "exec"), namespace)
         derivative = namespace[name]
         values = signature.parameters.values()
@@ -165,23 +168,30 @@ class Transform:
         derivative.__signature__ = signature
         return derivative
 
+    def wrapper_names(self):
+        """The wrapper's own names (`_srcad_dispatch`, ...), fresh against its parameters."""
+        taken = set(self.output_signature().parameters)
+        return {role: naming.fresh_name("_srcad_" + role, taken) for role in
+                ("scalars", "dispatch", "type", "note", "compiled", "error", "as_numpy")}
+
     def wrapper_source(self, name, fast_path=""):
         """The wrapper's source; `fast_path` is a scalar specialisation written inline."""
         signature = self.output_signature()
         names = list(signature.parameters)
         args = ", ".join(names)
         tail = "," if len(names) == 1 else ""
-        types = "".join(f"_srcad_type({n}), " for n in names)
+        own = self.wrapper_names()
+        types = "".join(f"{own['type']}({n}), " for n in names)
         return (f"def {name}({_header(signature)}):\n"
                 f"{fast_path}"
-                f"    _srcad_compiled = _srcad_scalars.get(({types}))\n"
+                f"    {own['compiled']} = {own['scalars']}.get(({types}))\n"
                 f"    try:\n"
-                f"        if _srcad_compiled is None:\n"
-                f"            return _srcad_dispatch(({args}{',' if len(names) == 1 else ''}))\n"
-                f"        return _srcad_compiled({args})\n"
-                f"{_NUMBER_ERRORS.format(indent='    ', args=args + tail)}"
-                f"    except Exception as _srcad_error:\n"
-                f"        _srcad_note(_srcad_error)\n"
+                f"        if {own['compiled']} is None:\n"
+                f"            return {own['dispatch']}(({args}{tail}))\n"
+                f"        return {own['compiled']}({args})\n"
+                f"{_NUMBER_ERRORS.format(indent='    ', args=args + tail, **own)}"
+                f"    except Exception as {own['error']}:\n"
+                f"        {own['note']}({own['error']})\n"
                 f"        raise\n")
 
     def inline_scalar_path(self, key, generated):
@@ -190,9 +200,11 @@ class Transform:
         of the plain wrapper would cost almost as much again."""
         code = generated.function.__code__
         names = list(self.output_signature().parameters)
+        own = self.wrapper_names()
         if code.co_varnames[:code.co_argcount] != tuple(names) or \
                 code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or \
-                any(n.startswith("_srcad") for n in generated.namespace):
+                any(n.startswith("_srcad") for n in generated.namespace) or \
+                {"float", "int", *own.values()} & set(code.co_varnames):   # read by the check
             return
         body = generated.source.splitlines()[1:]
         if len(set(key)) == 1:
@@ -202,9 +214,9 @@ class Transform:
         args = ", ".join(names) + ("," if len(names) == 1 else "")
         fast_path = (f"    if {check}:\n        try:\n"
                      + "".join(f"        {line}\n" for line in body)
-                     + _NUMBER_ERRORS.format(indent="        ", args=args)
-                     + "        except Exception as _srcad_error:\n"
-                       "            _srcad_note(_srcad_error)\n            raise\n")
+                     + _NUMBER_ERRORS.format(indent="        ", args=args, **own)
+                     + f"        except Exception as {own['error']}:\n"
+                       f"            {own['note']}({own['error']})\n            raise\n")
         name = self.wrapper.__name__
         source = self.wrapper_source(name, fast_path)
         namespace = self.wrapper.__globals__
@@ -393,8 +405,7 @@ class Transform:
     def generate(self, arg_kinds):
         guards = {}
         derived = fresh.own_outputs(self.derivative_ir(arg_kinds, guards=guards), self.mode)
-        name = f"{self.mode}_{getattr(self.f, '__name__', 'f').strip('<>')}"
-        generated = codegen.compile_function(derived, name)
+        generated = codegen.compile_function(derived, naming.function_name(self.mode, self.f))
         generated.check = live.checker(list(guards.values()), _kind_key)
         roots = [g.origin.root for g in guards.values()]
         generated.roots = {name for name, value in generated.namespace.items()
@@ -402,8 +413,8 @@ class Transform:
         return generated
 
 
-_NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as _srcad_error:\n"
-                  "{indent}    return _srcad_as_numpy(_srcad_error, ({args}))\n")
+_NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as {error}:\n"
+                  "{indent}    return {as_numpy}({error}, ({args}))\n")
 
 
 def _has_float(value):

@@ -9,6 +9,7 @@ the generated lines.
 
 import ast
 import itertools
+import keyword
 import linecache
 import math
 import weakref
@@ -18,7 +19,7 @@ import numpy as np
 from . import runtime
 from .ir import (Const, Eqn, For, If, Var, free_vars, is_const, read_counts, stmt_inputs,
                  sub_blocks, walk_eqns)
-from .naming import Namer
+from .naming import Namer, written_names
 from .rules import RULES
 
 _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
@@ -104,7 +105,7 @@ class Writer:
     def __init__(self, fn, comments=True):
         self.fn = fn
         self.comments = comments
-        self.namer = Namer()
+        self.namer = Namer(taken=written_names(fn))     # no user name shadows them
         self.namespace = {"np": np, "math": math}
         self.last_line = None
         self.uses = read_counts(fn.body)
@@ -115,6 +116,7 @@ class Writer:
 
     # ----- function --------------------------------------------------------------------------
     def function_source(self, name):
+        self.namer.used.add(name)
         params = [self.namer.name(p) for p in self.fn.params]
         body = self.block_lines(self.fn.body.stmts, 1, self.fn.body.results, returning=True)
         results = [ast.unparse(self.expr(a)) for a in self.fn.body.results]
@@ -213,6 +215,7 @@ class Writer:
             return
         self.last_line = line
         text = self.fn.source_lines.get(line, "").strip()
+        text = "".join(c if c.isprintable() else " " for c in text)     # one comment line
         if text:
             lines.append("    " * depth + f"# line {line}: {text}")
 
@@ -427,19 +430,19 @@ class Writer:
             return ast.Name(self.namer.name(atom), ast.Load())
         return self.constant(atom)
 
-    def constant(self, const):
+    def constant(self, const):       # a literal only for exactly the plain types: see _literal
         v = const.value
-        if isinstance(v, float) and not math.isfinite(v):
+        if type(v) is float and not math.isfinite(v):
             text = "np.nan" if math.isnan(v) else ("np.inf" if v > 0 else "-np.inf")
             return ast.parse(text, mode="eval").body
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.copysign(1, v) < 0:
+        if type(v) in (int, float) and math.copysign(1, v) < 0:
             # -(0.7) as a unary minus, so unparse parenthesises it: (-0.7) ** 2, not -0.7 ** 2
             return ast.UnaryOp(ast.USub(), ast.Constant(-v))
-        if isinstance(v, (bool, int, float, str, type(None), type(Ellipsis))):
+        if type(v) in _LITERALS:
             return ast.Constant(v)
-        if isinstance(v, tuple) and all(_literal(x) for x in v):
+        if type(v) is tuple and all(_literal(x) for x in v):
             return ast.Tuple([self.constant(Const(x)) for x in v], ast.Load())
-        if isinstance(v, slice):
+        if type(v) is slice and all(_literal(p) for p in (v.start, v.stop, v.step)):
             return ast.Call(ast.Name("slice", ast.Load()),
                             [self.constant(Const(p)) for p in (v.start, v.stop, v.step)], [])
         return ast.Name(self.global_name(const), ast.Load())
@@ -513,11 +516,11 @@ class Writer:
         return ast.Subscript(args[0], self.index(eqn.args[1], args[1]), ast.Load())
 
     def index(self, atom, node):
-        if isinstance(atom, Const) and isinstance(atom.value, slice):
+        if isinstance(atom, Const) and _literal(atom.value) and type(atom.value) is slice:
             v = atom.value
-            return ast.Slice(*[None if p is None else ast.Constant(p)
+            return ast.Slice(*[None if p is None else self.constant(Const(p))
                                for p in (v.start, v.stop, v.step)])
-        if isinstance(atom, Const) and isinstance(atom.value, tuple) and \
+        if isinstance(atom, Const) and type(atom.value) is tuple and \
                 all(_literal(x) for x in atom.value):
             return ast.Tuple([self.index(Const(x), self.constant(Const(x)))
                               for x in atom.value], ast.Load())
@@ -548,7 +551,10 @@ class Writer:
         return ast.Dict(keys, args[1:])
 
     def syntax_getattr(self, rule, eqn, args):
-        return ast.Attribute(args[0], eqn.args[1].value, ast.Load())
+        name = eqn.args[1].value
+        if type(name) is str and name.isidentifier() and not keyword.iskeyword(name):
+            return ast.Attribute(args[0], name, ast.Load())
+        return ast.Call(ast.Name("getattr", ast.Load()), [args[0], self.constant(Const(name))], [])
 
     def syntax_tuple(self, rule, eqn, args):
         return ast.Tuple(args, ast.Load())
@@ -563,9 +569,13 @@ class Writer:
 _CONTAINERS = ("make_list", "make_tuple", "make_dict")
 
 
-def _literal(x):
-    return isinstance(x, (bool, int, float, str, type(None), slice, type(Ellipsis))) and \
-        not (isinstance(x, float) and not math.isfinite(x))
+_LITERALS = (bool, int, float, str, type(None), type(Ellipsis))
+
+
+def _literal(x):       # exactly a plain type: the repr of a subclass is the user's text
+    if type(x) is slice:
+        return all(_literal(p) for p in (x.start, x.stop, x.step))
+    return type(x) in _LITERALS and not (type(x) is float and not math.isfinite(x))
 
 
 def _same(a, b):

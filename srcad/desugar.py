@@ -15,16 +15,31 @@ A `while` loop also tests the flag: `while not broke and test:`. The iterations 
 runs after its break do nothing; the reverse sweep records that like any other `if`. A
 `return v` inside a loop sets `retval = v; returned = True` and breaks; after the loop,
 `if returned: return retval`.
+
+The flag names are fresh against `taken`, every name of the function (srcad/naming.py): a
+parameter called `broke` keeps its value, and a loop inside a loop gets flags of its own.
 """
 
 import ast
+from dataclasses import dataclass
 
+from .naming import fresh_name
 from .syntax import fix_missing_locations
 
-BREAK_FLAG = "broke"
-CONTINUE_FLAG = "skipped"
-RETURN_FLAG = "returned"
-RETURN_VALUE = "retval"
+
+@dataclass(frozen=True)
+class Flags:
+    broke: str
+    skipped: str
+    returned: str = None
+    retval: str = None
+
+    @classmethod
+    def fresh(cls, taken, returning=False):
+        names = [fresh_name(base, taken) for base in ("broke", "skipped")]
+        if returning:
+            names += [fresh_name(base, taken) for base in ("returned", "retval")]
+        return cls(*names)
 
 
 def has_jumps(stmts):
@@ -41,64 +56,66 @@ def _jumps(stmts):
             yield from _jumps(stmt.orelse)
 
 
-def returning_loop(loop):
+def returning_loop(loop, taken):
     """Statements equal to a loop that returns from inside: the loop with flags, then
     `if returned: return retval`; the caller lowers the rest of the function after them."""
     for inner in ast.walk(loop):
         if inner is not loop and isinstance(inner, (ast.For, ast.While)) and \
                 any(isinstance(n, ast.Return) for n in ast.walk(inner)):
             return None
-    before, new = rewrite_loop(loop)
-    flags = [_assign(RETURN_FLAG, False, loop), _assign(RETURN_VALUE, None, loop)]
-    leave = _if(_name(RETURN_FLAG), [_located(ast.Return(_name(RETURN_VALUE)), loop)], loop)
-    return flags + before + [new, leave]
+    flags = Flags.fresh(taken, returning=True)
+    before, new = rewrite_loop(loop, taken, flags)
+    start = [_assign(flags.returned, False, loop), _assign(flags.retval, None, loop)]
+    leave = _if(_name(flags.returned), [_located(ast.Return(_name(flags.retval)), loop)], loop)
+    return start + before + [new, leave]
 
 
-def rewrite_loop(loop):
+def rewrite_loop(loop, taken, flags=None):
     """(statements to run before the loop, the loop without break/continue)."""
+    flags = flags or Flags.fresh(taken)
     uses_continue = any(isinstance(j, ast.Continue) for j in _jumps(loop.body))
-    body = _guard(loop.body, uses_continue)
+    body = _guard(loop.body, uses_continue, flags)
     if uses_continue:
-        body = [_assign(CONTINUE_FLAG, False, loop)] + body
-    before = [_assign(BREAK_FLAG, False, loop)]
+        body = [_assign(flags.skipped, False, loop)] + body
+    before = [_assign(flags.broke, False, loop)]
     if isinstance(loop, ast.For):
-        new = ast.For(loop.target, loop.iter, [_if(_not(_name(BREAK_FLAG)), body, loop)], [])
+        new = ast.For(loop.target, loop.iter, [_if(_not(_name(flags.broke)), body, loop)], [])
     else:
-        test = ast.BoolOp(ast.And(), [_not(_name(BREAK_FLAG)), loop.test])
+        test = ast.BoolOp(ast.And(), [_not(_name(flags.broke)), loop.test])
         new = ast.While(test, body, [])
     return before, _located(new, loop)
 
 
-def _guard(stmts, uses_continue):
+def _guard(stmts, uses_continue, flags):
     out = []
     for k, stmt in enumerate(stmts):
         if isinstance(stmt, ast.Break):
-            out.append(_assign(BREAK_FLAG, True, stmt))
+            out.append(_assign(flags.broke, True, stmt))
             return out
         if isinstance(stmt, ast.Continue):
-            out.append(_assign(CONTINUE_FLAG, True, stmt))
+            out.append(_assign(flags.skipped, True, stmt))
             return out
         if isinstance(stmt, ast.Return):
             value = stmt.value or ast.Constant(None)
-            store = _located(ast.Assign([ast.Name(RETURN_VALUE, ast.Store())], value), stmt)
-            out += [store, _assign(RETURN_FLAG, True, stmt), _assign(BREAK_FLAG, True, stmt)]
+            store = _located(ast.Assign([ast.Name(flags.retval, ast.Store())], value), stmt)
+            out += [store, _assign(flags.returned, True, stmt), _assign(flags.broke, True, stmt)]
             return out
         if isinstance(stmt, ast.If) and has_jumps([stmt]):
-            new = ast.If(stmt.test, _guard(stmt.body, uses_continue) or [ast.Pass()],
-                         _guard(stmt.orelse, uses_continue))
+            new = ast.If(stmt.test, _guard(stmt.body, uses_continue, flags) or [ast.Pass()],
+                         _guard(stmt.orelse, uses_continue, flags))
             out.append(_located(new, stmt))
-            rest = _guard(stmts[k + 1:], uses_continue)
+            rest = _guard(stmts[k + 1:], uses_continue, flags)
             if rest:
-                out.append(_if(_not(_stopped(uses_continue)), rest, stmts[k + 1]))
+                out.append(_if(_not(_stopped(uses_continue, flags)), rest, stmts[k + 1]))
             return out
         out.append(stmt)
     return out
 
 
-def _stopped(uses_continue):
+def _stopped(uses_continue, flags):
     if not uses_continue:
-        return _name(BREAK_FLAG)
-    return ast.BoolOp(ast.Or(), [_name(BREAK_FLAG), _name(CONTINUE_FLAG)])
+        return _name(flags.broke)
+    return ast.BoolOp(ast.Or(), [_name(flags.broke), _name(flags.skipped)])
 
 
 def _name(name):

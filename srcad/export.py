@@ -95,10 +95,15 @@ def generated_code(g, args=None):
 
 
 def _describe(g):
+    """Where g comes from, as text for the module's docstring: names and file names are the
+    user's, so anything but plain printable characters is escaped."""
     f = getattr(g, "__wrapped__", g)
     code = getattr(f, "__code__", None)
     where = f" ({os.path.basename(code.co_filename)}, line {code.co_firstlineno})" if code else ""
-    return f"{getattr(f, '__name__', 'f')}{where}"
+    text = f"{getattr(f, '__name__', 'f')}{where}"
+    return "".join(c if c.isprintable() and c not in '\\"' else
+                   c.encode("unicode_escape").decode("ascii") if c != '"' else '\\"'
+                   for c in text)
 
 
 class Module:
@@ -148,8 +153,12 @@ class Module:
             return
         self.add("check_size_one_dims", runtime.check_size_one_dims, "the argument check")
         values = ", ".join(names) + ("," if len(names) == 1 else "")
+        pattern = literal_text(expected)
+        if pattern is None:
+            raise SrcadError(f"cannot export {self.function_name}: a key of a dict argument is "
+                             "not a plain number or string", construct=self.function_name)
         call = (f"    check_size_one_dims({self.function_name!r}, {tuple(names)!r}, ({values}),\n"
-                f"                        {expected!r})\n")
+                f"                        {pattern})\n")
         head, _, body = self.source.partition(f"def {self.function_name}(")
         signature, _, rest = body.partition("\n")
         self.source = f"{head}def {self.function_name}({signature}\n{call}{rest}"
@@ -265,19 +274,43 @@ def constant_source(value, name, user):
             return f"{alias}.{attr}" if alias else attr
     if isinstance(value, np.dtype):
         return f"np.dtype({value.str!r})"
-    text = repr(value)
-    try:
-        rebuilt = eval(text, {"np": np, "math": math, "__builtins__": builtins})
-    except Exception:  # noqa: BLE001 - any repr that does not evaluate back is refused below
-        rebuilt = _NOT_REBUILT
-    if _same_constant(rebuilt, value):
+    text = literal_text(value)
+    if text is not None:
         return text
-    raise SrcadError(f"cannot export: {user} reads {name} = {_short(text)}, a "
-                     f"{type(value).__name__} that cannot be written as a literal; pass it "
-                     "as an argument instead", construct=name)
+    raise SrcadError(f"cannot export: {user} reads {name}, a {type(value).__name__} that "
+                     "cannot be written as a literal; pass it as an argument instead",
+                     construct=name)
 
 
-_NOT_REBUILT = object()
+def literal_text(value):
+    """Source text that rebuilds `value`, written by srcad from exactly the plain types
+    (never a repr of a user's class, which could be any text), or None."""
+    t = type(value)
+    if t in (bool, int, str, type(None)) or t is float and math.isfinite(value):
+        return repr(value)
+    if t is float:
+        return "math.nan" if math.isnan(value) else "math.inf" if value > 0 else "-math.inf"
+    if value is Ellipsis:
+        return "..."
+    if t in (tuple, list):
+        items = [literal_text(v) for v in value]
+        if None in items:
+            return None
+        inner = ", ".join(items) + ("," if t is tuple and len(items) == 1 else "")
+        return f"({inner})" if t is tuple else f"[{inner}]"
+    if t is dict:
+        pairs = [(literal_text(k), literal_text(v)) for k, v in value.items()]
+        if any(None in pair for pair in pairs):
+            return None
+        return "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
+    if t is slice:
+        parts = [literal_text(p) for p in (value.start, value.stop, value.step)]
+        return None if None in parts else f"slice({', '.join(parts)})"
+    if isinstance(value, np.generic) and t.__module__ == "numpy" and t.__name__.isidentifier() \
+            and getattr(np, t.__name__, None) is t and value.dtype.kind in "biuf":
+        item = literal_text(value.item())
+        return None if item is None else f"np.{t.__name__}({item})"
+    return None
 
 
 def _array_source(value, name, user):

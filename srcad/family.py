@@ -18,7 +18,7 @@ import inspect
 
 import numpy as np
 
-from . import api, forward, tree
+from . import api, forward, naming, tree
 
 _JAC_MODES = ("reverse", "forward")
 
@@ -68,7 +68,8 @@ def hvp(f, wrt=0, *, preserve_result=False):
     sweep = api.jvp(inner, wrt=wrt)
     names = _param_names(f)
 
-    signature = _with_extra(_signature(f), ["v"])
+    vector = naming.added_parameter("v", set(names))    # fresh against f's own parameters
+    signature = _with_extra(_signature(f), [vector])
 
     def hv(*args, **kwargs):
         primals, kwargs = _split_hvp_vector(signature, args, kwargs, f"hvp_{_name(f)}")
@@ -105,15 +106,16 @@ def _split_hvp_vector(signature, args, kwargs, name):
         raise TypeError(f"{name}(): {err}") from None
     bound.apply_defaults()
     positional, keywords = [], {}
+    vector = list(signature.parameters)[-1]          # `v`, or a fresh name if f has a v
     for p in signature.parameters.values():
         value = bound.arguments[p.name]
         if p.kind == p.VAR_POSITIONAL:
             positional.extend(value)
-        elif p.kind == p.KEYWORD_ONLY and p.name != "v":
+        elif p.kind == p.KEYWORD_ONLY and p.name != vector:
             keywords[p.name] = value
-        elif p.name != "v":
+        elif p.name != vector:
             positional.append(value)
-    return positional + [bound.arguments["v"]], keywords
+    return positional + [bound.arguments[vector]], keywords
 
 
 def _extra_arguments(sweep, values):

@@ -130,10 +130,10 @@ def _find_node(text, fn, from_user_source):
         offset = code.co_firstlineno - 1
         ast.increment_lineno(tree, offset)
     first = code.co_firstlineno if not from_user_source else None
-    if fn.__name__ == "<lambda>":
+    if code.co_name == "<lambda>":         # the def's own name: __name__ may be reassigned
         return _find_lambda(tree, code, first), offset
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.__name__:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == code.co_name:
             starts = [node.lineno] + [d.lineno for d in node.decorator_list]
             if first is None or first in starts:
                 _refuse_async(node, code.co_filename)

@@ -10,7 +10,7 @@ naming file, line and construct.
 
 import ast
 
-from . import desugar, live
+from . import desugar, live, naming
 from . import kinds as K
 from .builder import Builder
 from .errors import NameResolutionError, PythonValueError, UnsupportedSyntaxError
@@ -81,13 +81,20 @@ class Lowering(StoreLowering, ExpressionLowering):
             if isinstance(stmt, ast.If) and _returns_inside(stmt):
                 return self.if_returning(stmt, stmts[k + 1:], env, builder)
             if isinstance(stmt, (ast.For, ast.While)) and _returns_inside(stmt):
-                rewritten = desugar.returning_loop(stmt)
+                rewritten = desugar.returning_loop(stmt, self.taken_names())
                 if rewritten is None:
                     self.refuse(stmt, "return inside nested loops; assign the result to a "
                                       "variable, break out of each loop, and return after them")
                 return self.suite(rewritten + stmts[k + 1:], env, builder)
             self.stmt(stmt, env, builder)
         return FALLTHROUGH
+
+    def taken_names(self):
+        """The names of the function's source, and the flags chosen so far: a desugared
+        loop's flags are fresh against them (srcad/naming.py)."""
+        if "taken" not in vars(self):
+            self.taken = naming.names_in(self.parsed.node)
+        return self.taken
 
     def stmt(self, node, env, builder):
         method = getattr(self, "stmt_" + type(node).__name__, None)
@@ -225,7 +232,7 @@ class Lowering(StoreLowering, ExpressionLowering):
     # ----- loops -----------------------------------------------------------------------------
     def without_jumps(self, node, env, builder):
         """Lower a loop that breaks or continues as the flag-guarded loop it equals."""
-        before, loop = desugar.rewrite_loop(node)
+        before, loop = desugar.rewrite_loop(node, self.taken_names())
         for stmt in before:
             self.stmt(stmt, env, builder)
         self.stmt(loop, env, builder)

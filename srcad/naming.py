@@ -4,11 +4,91 @@ User names are kept (`x`, `h`); a re-assigned name gets a suffix (`h_1`); adjoin
 the primal's name (`bx`), tangents `d` + the name (`dx`); temporaries are `v1`, `v2`, ... in
 order of appearance. Nothing depends on ids or hash order, so the same function always gives
 byte-identical source.
+
+This module is the one authority on names srcad writes: every name in generated code, in the
+flags of a desugared loop, in a wrapper or a derivative's added parameters is chosen here,
+fresh against the names the user's code uses; none is a fixed string that a user's variable
+could shadow. Where nothing collides the names are the readable ones (`broke`, `bx`, `v1`,
+`unbroadcast`); on a collision the name srcad writes gets a suffix (`broke_1`).
 """
 
+import ast
 import keyword
 
+from .ir import walk_eqns
+from .rules import RULES
+
 RESERVED = {"np", "math", "tape", "record"}
+# builtins generated code calls by name (loops, slices, attribute access by string)
+_BUILTINS = {"range", "reversed", "slice", "getattr"}
+
+
+def fresh_name(base, taken):
+    """`base`, or `base_1`, `base_2`, ...: the first not in `taken`, which it is added to."""
+    name, n = base, 0
+    while name in taken or keyword.iskeyword(name):
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
+
+
+def names_in(node):
+    """Every identifier an AST mentions: variables, parameters, functions, imports."""
+    names = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            names.add(sub.id)
+        elif isinstance(sub, ast.arg):
+            names.add(sub.arg)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(sub.name)
+        elif isinstance(sub, (ast.Global, ast.Nonlocal)):
+            names.update(sub.names)
+        elif isinstance(sub, ast.alias):
+            names.add((sub.asname or sub.name).split(".")[0])
+    return names
+
+
+def written_names(fn):
+    """The global names generated code for the IR function `fn` reads: the modules, the
+    builtins, the runtime helpers and implementations its primitives are spelled with."""
+    names = set(RESERVED) | _BUILTINS
+    for prim in {eqn.prim for eqn in walk_eqns(fn.body)}:
+        rule = RULES.get(prim)
+        if rule is not None:
+            names |= _spelling_names(rule)
+    return names
+
+
+def _spelling_names(rule):
+    form, *detail = rule.syntax
+    if form in ("runtime", "impl"):
+        return {detail[0]}
+    texts = [t for t in ([detail[0]] if form in ("call", "template") else []) + [rule.math]
+             if isinstance(t, str)]
+    names = set()
+    for text in texts:
+        try:
+            tree = ast.parse(text, mode="eval")
+        except SyntaxError:
+            continue
+        names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return names - set(rule.arg_names)
+
+
+def function_name(prefix, f):
+    """An identifier for a function srcad writes for `f` (`grad_loss`): f's `__name__` may be
+    anything (`loss[mse]`, `<lambda>`), and only an identifier srcad made enters source."""
+    base = str(getattr(f, "__name__", "f")).replace("<lambda>", "lambda").strip("<>")
+    text = "".join(c if ("_" + c).isidentifier() else "_" for c in f"{prefix}_{base}")
+    return text if text.isidentifier() and not keyword.iskeyword(text) else f"{prefix}_f"
+
+
+def added_parameter(base, names):
+    """A parameter a derivative adds to f's (`cotangent`, `dx`, hvp's `v`), fresh against
+    f's parameter names `names` (a set, which it is added to)."""
+    return fresh_name(base, names)
 
 
 class Namer:

@@ -87,7 +87,6 @@ ALL = {"reverse", "forward", "hand", "autograd"}
 XFAIL = {
     "rnn_list_append": ("issue 18: list.append as a statement", ALL),
     "conv1d_list": ("issue 18: list.append as a statement", ALL),
-    "gaussian_kl": ("issue 16 item 7: the gradient of mu is mu itself", {"hand"}),
 }
 
 
