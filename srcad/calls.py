@@ -20,7 +20,7 @@ rebound function) is compiled afresh, never handed out stale (srcad/live.py).
 import threading
 import weakref
 
-from . import codegen, frontend, ir, live, optimize, reverse
+from . import codegen, frontend, ir, live, naming, optimize, reverse
 from . import kinds as K
 from .analysis import substitute
 from .errors import SrcadError
@@ -126,9 +126,8 @@ class HelperVJP:
         guards = {}
         primal = to_ssa(frontend.parse(self.fn), arg_kinds, guards=guards)
         fwd_ir, bwd_ir = split_vjp(primal, self.positions)
-        name = self.fn.__name__
-        fwd = codegen.compile_function(fwd_ir, "fwd_" + name)
-        bwd = codegen.compile_function(bwd_ir, "bwd_" + name)
+        fwd = codegen.compile_function(fwd_ir, naming.function_name("fwd", self.fn))
+        bwd = codegen.compile_function(bwd_ir, naming.function_name("bwd", self.fn))
         self.sources[key] = fwd.source + "\n" + bwd.source
         fwd.function.__srcad_helper__ = bwd.function.__srcad_helper__ = self   # for srcad.source
         return fwd.function, bwd.function, live.checker(list(guards.values()), _kind_key)

@@ -22,8 +22,8 @@ sum mean prod max min std var ptp average dot inner outer tensordot kron cross c
 clip where select concatenate stack vstack hstack dstack column_stack tile repeat pad sort roll
 tril triu trace zeros ones full eye arange np_zeros_like ones_like empty empty_like zeros_like
 copy copy_tree inv solve pinv det cholesky norm sinc round array scatter_add
-pad_adjoint sort_adjoint untile unrepeat diag_adjoint diagonal_adjoint linear_scan shift
-prod_others sinc_grad identity_like astype empty_adjoint
+sort_adjoint untile unrepeat diag_adjoint diagonal_adjoint shift sinc_grad identity_like astype
+empty_adjoint
 """.split())
 
 # Operations that return their first argument or an array made from it (summed, cast,

@@ -19,8 +19,9 @@ from .ir import walk_eqns
 from .rules import RULES
 
 RESERVED = {"np", "math", "tape", "record"}
-# builtins generated code calls by name (loops, slices, attribute access by string)
-_BUILTINS = {"range", "reversed", "slice", "getattr"}
+# builtins generated code calls by name (loops, slices, attribute access by string), and the
+# argument check an exported module adds to it
+_BUILTINS = {"range", "reversed", "slice", "getattr", "check_size_one_dims"}
 
 
 def fresh_name(base, taken):

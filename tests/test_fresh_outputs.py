@@ -50,6 +50,10 @@ CASES = {
     "dict_arg": (lambda d: np.sum(d["a"] * C), ({"a": X.copy()},)),
     "tanh": (lambda w: np.sum(np.tanh(w)), (X.copy(),)),
     "max": (lambda w: np.max(w * C), (X.copy(),)),
+    "pad": (lambda W: np.sum(np.pad(W, 1) * 2.0), (M.copy(),)),
+    "einsum": (lambda W: np.einsum("ij,ij->", W, M), (M.copy(),)),
+    "concatenate": (lambda w, v: np.sum(np.concatenate([w, v]) * 3.0), (X.copy(), X.copy())),
+    "astype": (lambda w: np.sum(w.astype(np.float64) * C), (X.copy(),)),
 }
 
 
