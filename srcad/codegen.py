@@ -9,7 +9,6 @@ the generated lines.
 
 import ast
 import itertools
-import keyword
 import linecache
 import math
 import weakref
@@ -19,7 +18,7 @@ import numpy as np
 from . import runtime
 from .ir import (Const, Eqn, For, If, Var, free_vars, is_const, read_counts, stmt_inputs,
                  sub_blocks, walk_eqns)
-from .naming import Namer, written_names
+from .naming import LITERAL_TYPES, Namer, is_identifier, is_literal, written_names
 from .rules import RULES
 
 _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
@@ -214,8 +213,8 @@ class Writer:
         if not self.comments or line is None or line == self.last_line:
             return
         self.last_line = line
-        text = self.fn.source_lines.get(line, "").strip()
-        text = "".join(c if c.isprintable() else " " for c in text)     # one comment line
+        text = "".join(c if c.isprintable() else " " for c in    # one line of comment
+                       self.fn.source_lines.get(line, "").strip())
         if text:
             lines.append("    " * depth + f"# line {line}: {text}")
 
@@ -438,11 +437,11 @@ class Writer:
         if type(v) in (int, float) and math.copysign(1, v) < 0:
             # -(0.7) as a unary minus, so unparse parenthesises it: (-0.7) ** 2, not -0.7 ** 2
             return ast.UnaryOp(ast.USub(), ast.Constant(-v))
-        if type(v) in _LITERALS:
+        if type(v) in LITERAL_TYPES:
             return ast.Constant(v)
-        if type(v) is tuple and all(_literal(x) for x in v):
+        if type(v) is tuple and all(is_literal(x) for x in v):
             return ast.Tuple([self.constant(Const(x)) for x in v], ast.Load())
-        if type(v) is slice and all(_literal(p) for p in (v.start, v.stop, v.step)):
+        if type(v) is slice and all(is_literal(p) for p in (v.start, v.stop, v.step)):
             return ast.Call(ast.Name("slice", ast.Load()),
                             [self.constant(Const(p)) for p in (v.start, v.stop, v.step)], [])
         return ast.Name(self.global_name(const), ast.Load())
@@ -516,12 +515,12 @@ class Writer:
         return ast.Subscript(args[0], self.index(eqn.args[1], args[1]), ast.Load())
 
     def index(self, atom, node):
-        if isinstance(atom, Const) and _literal(atom.value) and type(atom.value) is slice:
+        if isinstance(atom, Const) and is_literal(atom.value) and type(atom.value) is slice:
             v = atom.value
             return ast.Slice(*[None if p is None else self.constant(Const(p))
                                for p in (v.start, v.stop, v.step)])
         if isinstance(atom, Const) and type(atom.value) is tuple and \
-                all(_literal(x) for x in atom.value):
+                all(is_literal(x) for x in atom.value):
             return ast.Tuple([self.index(Const(x), self.constant(Const(x)))
                               for x in atom.value], ast.Load())
         return node
@@ -551,10 +550,9 @@ class Writer:
         return ast.Dict(keys, args[1:])
 
     def syntax_getattr(self, rule, eqn, args):
-        name = eqn.args[1].value
-        if type(name) is str and name.isidentifier() and not keyword.iskeyword(name):
-            return ast.Attribute(args[0], name, ast.Load())
-        return ast.Call(ast.Name("getattr", ast.Load()), [args[0], self.constant(Const(name))], [])
+        name = eqn.args[1].value      # getattr(x, "a b") where the name is no identifier
+        return ast.Attribute(args[0], name, ast.Load()) if is_identifier(name) else \
+            ast.Call(ast.Name("getattr", ast.Load()), [args[0], self.constant(Const(name))], [])
 
     def syntax_tuple(self, rule, eqn, args):
         return ast.Tuple(args, ast.Load())
@@ -567,15 +565,6 @@ class Writer:
 
 
 _CONTAINERS = ("make_list", "make_tuple", "make_dict")
-
-
-_LITERALS = (bool, int, float, str, type(None), type(Ellipsis))
-
-
-def _literal(x):       # exactly a plain type: the repr of a subclass is the user's text
-    if type(x) is slice:
-        return all(_literal(p) for p in (x.start, x.stop, x.step))
-    return type(x) in _LITERALS and not (type(x) is float and not math.isfinite(x))
 
 
 def _same(a, b):

@@ -14,6 +14,7 @@ could shadow. Where nothing collides the names are the readable ones (`broke`, `
 
 import ast
 import keyword
+import math
 
 from .ir import walk_eqns
 from .rules import RULES
@@ -22,6 +23,21 @@ RESERVED = {"np", "math", "tape", "record"}
 # builtins generated code calls by name (loops, slices, attribute access by string), and the
 # argument check an exported module adds to it
 _BUILTINS = {"range", "reversed", "slice", "getattr", "check_size_one_dims"}
+
+
+LITERAL_TYPES = (bool, int, float, str, type(None), type(Ellipsis))
+
+
+def is_literal(x):
+    """Whether srcad writes `x` into source as a literal: exactly a plain type (the repr of a
+    subclass, a float subclass or an IntEnum member, is the user's text), finite."""
+    if type(x) is slice:
+        return all(is_literal(p) for p in (x.start, x.stop, x.step))
+    return type(x) in LITERAL_TYPES and not (type(x) is float and not math.isfinite(x))
+
+
+def is_identifier(name):
+    return type(name) is str and name.isidentifier() and not keyword.iskeyword(name)
 
 
 def fresh_name(base, taken):
