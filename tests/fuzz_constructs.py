@@ -120,7 +120,8 @@ class Constructs:
         if not operands:
             return None
         text = operands[0].map(form, *operands[1:], probe_fmt=row[3] if len(row) > 3 else None,
-                               fresh=fresh and not form.startswith(VIEWS))
+                               fresh=fresh and not form.startswith(VIEWS)
+                               and not form.endswith("]"))      # an item or slice: a view
         return text, result
 
     def _index(self, scope, target, depth):
@@ -299,8 +300,8 @@ class Constructs:
             index = f"i{nesting}"
             self.emit(indent, a.map(f"{name} = {{}} * 0.5"))
             self.emit(indent, Text(f"for {index} in range(2):"))
-            self.emit(indent + 1, Text(f"g = lambda w, k={index} + 0.5: {body}"))
-            self.emit(indent + 1, a.map(f"{name} = {name} + g({{}})"))
+            self.emit(indent + 1, Text(f"g{fs[2:]} = lambda w, k={index} + 0.5: {body}"))
+            self.emit(indent + 1, a.map(f"{name} = {name} + g{fs[2:]}({{}})"))
         else:
             default = ", k=k" if form == "default" else ""
             self.emit(indent, Text(f"{fs} = [lambda w{default}: {body} for k in {ks}]"))
