@@ -52,7 +52,6 @@ _COUNTER = itertools.count()
 # "invariants", "no_source", "autograd" in test_fuzz) while the fix of what they find is in
 # progress; SRCAD_FUZZ_SKIP= (empty) runs everything.
 PENDING = {
-    "invariants": "item 7: fresh, writable gradients",
     "moments": "item 6: std of a zero variance (FUZZ_FINDINGS F3)",
     "lambdas": "item 8: lambdas binding a loop variable late (FUZZ_FINDINGS F5, F12)",
 }
