@@ -537,7 +537,10 @@ class Writer:
         return ast.Call(ast.parse("np.transpose", mode="eval").body, args, [])
 
     def syntax_method(self, rule, eqn, args, name):
-        return ast.Call(ast.Attribute(args[0], name, ast.Load()), args[1:], [])
+        receiver = args[0]
+        if rule.name == "astype" and not eqn.args[0].kind.is_array:   # a number: no .astype
+            receiver = ast.Call(ast.parse("np.asarray", mode="eval").body, [receiver], [])
+        return ast.Call(ast.Attribute(receiver, name, ast.Load()), args[1:], [])
 
     def syntax_callee(self, rule, eqn, args):
         return ast.Call(args[0], args[1:], [])

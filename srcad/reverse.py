@@ -149,7 +149,7 @@ class Sweep:
         if param.kind.is_float_scalar and not self.python_float(adj[param], rb):
             return rb.emit("to_float", adj[param], hint=_adjoint_name(param))   # np.float64
         if param.kind.is_array and param.kind.ndim == 0:       # a NumPy scalar or 0-d array:
-            return rb.emit("finish_adjoint", adj[param], param,          # its type and dtype
+            return rb.emit("like_number", adj[param], param,             # its type and dtype
                            hint=_adjoint_name(param))
         return _in_dtype_of(param, adj[param], rb)
 

@@ -128,6 +128,14 @@ def without_item(g, key, x):
     return out
 
 
+def like_number(g, x):
+    """A gradient `g` of shape () in the type and dtype of x, a NumPy scalar or a 0-d array
+    (a 0-d array of its own, never g itself)."""
+    if isinstance(x, np.ndarray):
+        return np.array(g, dtype=x.dtype if x.dtype.kind == "f" else None)
+    return x.dtype.type(g) if isinstance(x, np.generic) and x.dtype.kind == "f" else g
+
+
 def scatter_add(g, x, index):
     """Adjoint of x[index]: zeros shaped like x with g added at index (repeats accumulate)."""
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x, 1.0))

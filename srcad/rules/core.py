@@ -232,6 +232,13 @@ defprim("check_broadcast", runtime.check_broadcast, ("runtime", "check_broadcast
         doc="NumPy's broadcasting check of an elementwise operation whose value is not needed")
 defprim("finish_adjoint", runtime.finish_adjoint, ("runtime", "finish_adjoint"),
         arg_names=("acc", "x"), kind=lambda acc, x: x)
+defprim("like_number", runtime.like_number, ("runtime", "like_number"), arg_names=("g", "x"),
+        kind=lambda g, x: x, shape_from=1,
+        jvp=(lambda dg, ans, g, x: dg._op("like_number", dg, x), ZERO),
+        vjp=(lambda h, ans, g, x: h, ZERO),
+        samples=[(np.array(0.7), np.float64(1.5)), (np.float64(0.7), np.array(1.5)),
+                 (0.7, np.array(2.5))],
+        doc="the gradient of a NumPy scalar or 0-d array argument, in its type and dtype")
 defprim("to_float", float, ("call", "float"),
         kind=lambda x: K.FLOAT,
         jvp=(lambda dx, ans, x: dx if x.kind.is_scalar else broadcast_like(dx, ans),),

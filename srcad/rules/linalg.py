@@ -133,8 +133,13 @@ defprim("matmul", np.matmul, ("binop", "@"), arg_names=("a", "b"), symbol="@",
         functions=(np.matmul,), kind=_matmul_kind, ones=_matmul_ones,
         jvp=(lambda da, ans, a, b: matmul(da, b), lambda db, ans, a, b: matmul(a, db)),
         vjp=(_matmul_vjp_a, _matmul_vjp_b), samples=_MATMUL_SAMPLES)
+def _number_like(kind):
+    """A float or a 0-d array (NumPy scalars included): np.dot multiplies by it."""
+    return kind.is_scalar or kind.is_array and kind.ndim == 0
+
+
 def _dot_kind(a, b):
-    if a.is_scalar or b.is_scalar:
+    if _number_like(a) or _number_like(b):
         return K.broadcast(a, b)
     if not (a.is_array and b.is_array):
         return K.UNKNOWN
@@ -150,7 +155,7 @@ def _dot_vjp(which):
     def vjp(g, ans, a, b):
         if a.kind.is_array and b.kind.is_array and {a.kind.ndim, b.kind.ndim} <= {1, 2}:
             return matmul_rule(g, ans, a, b)
-        if a.kind.is_float_scalar or b.kind.is_float_scalar:
+        if _number_like(a.kind) or _number_like(b.kind):
             return reduce_to(g * (b, a)[which], (a, b)[which])
         return g._op("dot_vjp", g, a, b, which)
     return vjp
@@ -161,7 +166,8 @@ defprim("dot", np.dot, arg_names=("a", "b"), functions=(np.dot,), methods=("dot"
         jvp=(lambda da, ans, a, b: dot(da, b), lambda db, ans, a, b: dot(a, db)),
         vjp=(_dot_vjp(0), _dot_vjp(1)),
         samples=_MATMUL_SAMPLES[:4] + [(_T3, _B), (_A, np.stack([_B, -_B])), (_T3, _V3),
-                                       (0.7, _A), (_V2, 1.3)])
+                                       (0.7, _A), (_V2, 1.3), (np.array(0.7), _A),
+                                       (np.array(1.3), np.array(-0.4))])
 defprim("dot_vjp", _dot_vjp_runtime, ("runtime", "dot_vjp"), arg_names=("g", "a", "b", "which"))
 defprim("matmul_vjp", _matmul_vjp_runtime, ("runtime", "matmul_vjp"),
         arg_names=("g", "a", "b", "which"))

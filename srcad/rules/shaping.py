@@ -184,7 +184,7 @@ defprim("astype", lambda x, dtype: np.asarray(x).astype(dtype), ("method", "asty
         arg_names=("x", "dtype"), methods=("astype",), kind=_astype_kind, kind_from_atoms=True,
         shape_from=0, jvp=(_astype_jvp, ZERO), vjp=(_astype_vjp, ZERO),
         samples=[(_A, "float32"), (_A, "float64"), (_A.astype(np.float32), "float64"),
-                 (_A * 3.0, "int64")])
+                 (_A * 3.0, "int64"), (np.array(0.7, dtype=np.float32), "float64")])
 defprim("astype_adjoint", runtime.astype_adjoint, ("runtime", "astype_adjoint"),
         arg_names=("g", "x", "dtype"), shape_from=1, kind=lambda g, x, d: x,
         jvp=(lambda dg, ans, g, x, d: dg._op("astype_adjoint", dg, x, d), ZERO, ZERO),
