@@ -242,7 +242,7 @@ class Transform:
             raise error
         try:
             with np.errstate(all="ignore"):      # NumPy warns once, in the derivative's run
-                value = self.f(*args[:len(self.names)])
+                value = _call(self.f, self.signature, args[:len(self.names)])
         except Exception as own:
             if type(own) is not type(error):
                 raise
@@ -251,8 +251,8 @@ class Transform:
         result = self.dispatch(tuple(map(_to_numpy, args)))
         if self.mode in ("value_and_grad", "vjp", "jvp"):
             rest = result[1]
-            if self.mode == "jvp":
-                rest = float(rest) if type(value) is float else rest
+            if self.mode == "jvp":                    # the tangent: the value's type
+                rest = _like(rest, value) if np.ndim(value) == 0 else rest
             else:
                 rest = self.python_floats(rest, args)
             return value, rest
@@ -417,6 +417,19 @@ _NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as {error}:\n"
                   "{indent}    return {as_numpy}({error}, ({args}))\n")
 
 
+def _call(f, signature, values):
+    """f called with one value per parameter of its signature (in the signature's order)."""
+    positional, keywords = [], {}
+    for p, value in zip(signature.parameters.values(), values):
+        if p.kind == p.VAR_POSITIONAL:
+            positional.extend(value)
+        elif p.kind == p.KEYWORD_ONLY:
+            keywords[p.name] = value
+        else:
+            positional.append(value)
+    return f(*positional, **keywords)
+
+
 def _has_float(value):
     if type(value) is float:
         return True
@@ -440,6 +453,8 @@ def _like(grad, arg):
     """A gradient computed on np.float64 numbers, with Python floats where `arg` has them."""
     if type(arg) is float:
         return float(grad)
+    if isinstance(arg, np.generic) and np.ndim(grad) == 0:
+        return arg.dtype.type(grad)
     if type(arg) in (list, tuple):
         return type(arg)(_like(g, a) for g, a in zip(grad, arg))
     if type(arg) is dict:
