@@ -15,7 +15,7 @@ import weakref
 
 import numpy as np
 
-from . import runtime
+from . import layout, runtime
 from .ir import (Const, Eqn, For, If, Var, free_vars, is_const, read_counts, stmt_inputs,
                  sub_blocks, walk_eqns)
 from .naming import LITERAL_TYPES, Namer, is_identifier, is_literal, written_names
@@ -135,8 +135,8 @@ class Writer:
                 continue
             if isinstance(stmt, Eqn) and stmt.outs[0] in inlinable:
                 value = self.call(stmt)
-                nesting = _depth(value, self.depths)
-                if nesting > _MAX_INLINED_DEPTH:
+                nesting = layout.depth(value, self.depths)
+                if nesting > layout.MAX_INLINED_DEPTH:
                     lines.append("    " * depth + f"{self.namer.name(stmt.out)} = "
                                  f"{ast.unparse(value)}")     # keep expressions printable
                 else:
@@ -247,7 +247,7 @@ class Writer:
         lines += self.branch_lines(stmt.then, names, depth + 1)
         else_lines = self.branch_lines(stmt.orelse, names, depth + 1)
         if any(not line.strip().startswith("#") and line.strip() != "pass" for line in else_lines):
-            lines += [pad + "else:"] + else_lines
+            lines += layout.as_elif(else_lines, pad) or [pad + "else:"] + else_lines
         return lines
 
     def branch_lines(self, block, names, depth):
@@ -572,26 +572,6 @@ _CONTAINERS = ("make_list", "make_tuple", "make_dict")
 
 def _same(a, b):
     return type(a) is type(b) and a == b if not isinstance(a, np.ndarray) else False
-
-
-_MAX_INLINED_DEPTH = 40
-
-
-def _depth(node, known):
-    """How deep the expression nests (iteratively: no recursion). `known` maps id(node) to
-    (node, depth) for the pending expressions already measured, which are not walked again:
-    inlining a chain of thousands of single-use temporaries stays linear."""
-    deepest = 0
-    stack = [(node, 1)]
-    while stack:
-        current, level = stack.pop()
-        hit = known.get(id(current))
-        if hit is not None and hit[0] is current:
-            deepest = max(deepest, level - 1 + hit[1])
-            continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in ast.iter_child_nodes(current))
-    return deepest
 
 
 def _takes_apart(element, items, uses):

@@ -306,3 +306,19 @@ def test_deep_expression_without_source():
 def test_ordinary_expressions_print_as_before(load):
     f = load("def f(x, y):\n    return x * y + np.sin(x) - y / x")
     assert "bx = y / x / x + math.cos(x) + y" in srcad.source(srcad.grad(f), 0.5, 2.0)
+
+
+def test_long_elif_chain_stays_flat(load):
+    """More branches than Python's 100 levels of indentation: generated code uses elif too
+    (the forward sweep binds a test it keeps for the reverse one as `elif (v2 := c > 1):`)."""
+    lines = ["def f(x, c):", "    if c > 0:", "        y = np.sin(x)"]
+    for k in range(1, 101):
+        lines += [f"    elif c > {k}:", f"        y = np.sin(x) * {k + 1}.0"]
+    f = load("\n".join(lines + ["    else:", "        y = x * x", "    return y * x"]))
+    grad, jvp = srcad.grad(f), srcad.jvp(f)
+    for c in (-1.0, 50.5, 200.0):
+        assert grad(0.7, c) == pytest.approx(srcad.numeric_grad(f, 0.7, c), rel=1e-6)
+        assert jvp(0.7, c, 1.0)[1] == pytest.approx(grad(0.7, c), rel=1e-12)
+    for source in (srcad.source(grad, 0.7, 3.5), srcad.source(jvp, 0.7, 3.5, 1.0)):
+        indents = [len(line) - len(line.lstrip()) for line in source.splitlines()]
+        assert max(indents) <= 8 and source.count("elif ") >= 100
