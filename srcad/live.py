@@ -10,7 +10,9 @@ lowering meets is sorted by what it is:
   1), so that kind is guarded;
 - values that decide the code's structure (an int, a bool, a string, None, a tuple of those,
   a function, a class, an object whose attributes are read) are specialised on, and guarded
-  by value (ints, bools, strings, tuples) or by identity (functions, classes, objects);
+  by value (ints, bools, strings, tuples) or by identity (functions, classes, objects; a
+  list or tuple of objects by the identity of its items, so that a property building the
+  list anew on each access does not recompile);
 - modules are not guarded (rebinding `np` is not supported), and module attributes of NumPy,
   math, SciPy and srcad (`np.pi`, `np.float32`, `np.sin`) are constants.
 
@@ -18,6 +20,7 @@ A compiled specialisation keeps its guards; the transform checks them before eac
 compiles another specialisation where one fails (srcad/api.py).
 """
 
+import operator
 import re
 import types
 
@@ -127,7 +130,7 @@ class Guard:
 
     def __init__(self, origin, test, expected):
         self.origin = origin
-        self.test = test                # "kind", "value", "identity" or "method"
+        self.test = test                # "kind", "value", "identity", "items" or "method"
         self.expected = expected
 
 
@@ -160,6 +163,8 @@ class Reads:
             return from_python(value, origin.name)
         if isinstance(value, types.MethodType):
             self.guard(origin, "method", (value.__func__, value.__self__))
+        elif type(value) in (list, tuple):          # of objects: a property may build it anew
+            self.guard(origin, "items", (type(value), tuple(value)))
         else:
             self.guard(origin, "identity", value)
         return from_python(value, origin.name)
@@ -186,7 +191,7 @@ def checker(guards, kind_key):
     namespace; the only text it splices is identifiers and string keys from the source."""
     if not guards:
         return None
-    namespace = {"_key": kind_key}
+    namespace = {"_key": kind_key, "_is": operator.is_}
     tests = []
     for i, guard in enumerate(guards):
         namespace[f"r{i}"] = guard.origin.root
@@ -197,6 +202,10 @@ def checker(guards, kind_key):
         elif guard.test == "value":
             namespace[f"t{i}"], namespace[f"e{i}"] = guard.expected
             tests.append(f"(v := {read}).__class__ is t{i} and v == e{i}")
+        elif guard.test == "items":
+            namespace[f"t{i}"], namespace[f"e{i}"] = guard.expected
+            tests.append(f"(v := {read}).__class__ is t{i} and len(v) == len(e{i}) and "
+                         f"all(map(_is, v, e{i}))")
         elif guard.test == "method":
             namespace[f"e{i}"], namespace[f"s{i}"] = guard.expected
             tests.append(f"(v := {read}).__func__ is e{i} and v.__self__ is s{i}")

@@ -341,3 +341,34 @@ def test_second_order_transforms_read_globals_when_run():
         ns["W"], ns["N"] = w, n
         assert np.allclose(hessian(X), np.diag(6.0 * w * X * n))
         assert np.allclose(hvp(X, DX), 6.0 * w * X * DX * n)
+
+
+class _Layer:
+    def __init__(self, w):
+        self.W = w
+
+
+class _Stack:
+    def __init__(self):
+        self.first, self.second = _Layer(np.ones(3)), _Layer(np.full(3, 2.0))
+
+    @property
+    def layers(self):                   # a new list on every access
+        return [self.first, self.second]
+
+    def loss(self, x):
+        s = 0.0
+        for layer in self.layers:
+            s = s + np.sum(np.tanh(layer.W * x))
+        return s
+
+
+def test_list_of_objects_built_by_a_property_is_guarded_by_its_items():
+    stack = _Stack()
+    g, j = srcad.grad(stack.loss), srcad.jvp(stack.loss)
+    for _ in range(3):
+        _check_both_modes(stack.loss, g, j)
+        stack.first.W = stack.first.W * 0.5 - 0.25
+    assert [len(v) for v in g.__srcad__.variants.values()] == [1]   # same items: no recompile
+    stack.second = _Layer(np.full(3, -1.0))
+    _check_both_modes(stack.loss, g, j)
