@@ -37,6 +37,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         self.depth = depth
         self.origins = {}            # var -> values it may be the same object as
         self.views = set()           # values that may share memory with another array
+        self.contains = {}           # a container var -> the values it holds
         self.inlining = frozenset()  # the user functions whose code is being inlined here
         self.live = live.Reads()     # globals, cells and attributes read (to_ssa sets it)
 
@@ -61,7 +62,9 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             if all(isinstance(a, Const) for a in items):
                 items_values = [a.value for a in items]
                 return Const(tuple(items_values) if value.tag == "tuple" else items_values)
-            return builder.emit("make_tuple" if value.tag == "tuple" else "make_list", *items)
+            out = builder.emit("make_tuple" if value.tag == "tuple" else "make_list", *items)
+            self.contains[out] = tuple(items)
+            return out
         if isinstance(value, Static) and not callable(value.obj):
             return Const(value.obj)
         if isinstance(value, Static) and isinstance(value.obj, type):
@@ -404,6 +407,8 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             out = builder.emit(prim, *atoms)
             if prim in _SHARING and isinstance(out, Var):
                 self.views.add(out)          # may share memory with another array
+            if prim in _HOLDING and isinstance(out, Var):
+                self.contains[out] = tuple(atoms)
             return out
         except SrcadError:
             raise
@@ -473,7 +478,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         env.update(self.bind_params(node, parsed, args, kwargs))
         inner = Lowering(parsed, self.depth + 1)
         inner.inlining = self.inlining | {fn}
-        inner.origins, inner.views = self.origins, self.views    # one object graph
+        inner.origins, inner.views, inner.contains = self.origins, self.views, self.contains
         inner.live = self.live
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
@@ -546,6 +551,9 @@ def _is_srcad_transform(fn):
 _SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to",
             "swapaxes", "moveaxis", "diagonal", "ravel", "flip", "fliplr", "flipud", "rot90",
             "atleast_1d", "atleast_2d", "atleast_3d", "real", "attr"}
+
+
+_HOLDING = {"make_tuple", "make_list", "make_dict", "with_item", "seq_concat"}
 
 
 def _repeats(seq, times):

@@ -13,7 +13,7 @@ refuses at the user's line and shows the rewrite that builds a new value.
 
 import ast
 
-from .ir import Const, Eqn, Var
+from .ir import Const, Var
 from .syntax import fix_missing_locations
 from .values import StaticSeq
 
@@ -25,7 +25,8 @@ _OTHER_METHODS = ("insert", "pop", "remove", "clear", "sort", "reverse", "update
 
 
 class StoreLowering:
-    """Mixin for Lowering: needs expr, atom, emit, assign, refuse, origins, views."""
+    """Mixin for Lowering: needs expr, atom, emit, assign, refuse, and the object graph
+    (origins, views, contains) ExpressionLowering keeps."""
 
     # ----- what else may reach an object -----------------------------------------------------
     def may_be(self, out, values):
@@ -49,20 +50,34 @@ class StoreLowering:
 
     def holders(self, value, env, builder, name=None):
         """What else reaches a mutable value than the name `name`: the other names that may
-        hold it, or "packed" (a tuple or list holds it) or "view" (it is a view of another
-        array or an item of a container); [] when nothing does, or for a number or tuple."""
+        be it or hold it (in a list, tuple or dict, on some path), or "view" (it is a view of
+        another array or an item taken from a container); [] when nothing does, or for a
+        number or tuple."""
         if not _mutable(value):
             return []
-        same = self.same_objects(value)
+        same = {id(s) for s in self.same_objects(value)}
         others = [n for n, v in env.items() if n != name and
-                  any(_holds(s2, s) for s in same for s2 in self.same_objects(v))]
+                  any(id(r) in same for r in self.reach(v))]
         if others:
             return others
-        ids = {id(s) for s in same}
-        if any(isinstance(e, Eqn) and e.prim in ("make_tuple", "make_list", "make_dict") and
-               any(id(a) in ids for a in e.args) for e in builder.stmts):
-            return ["packed"]
-        return ["view"] if any(isinstance(s, Var) and s in self.views for s in same) else []
+        return ["view"] if any(isinstance(s, Var) and s in self.views
+                               for s in self.same_objects(value)) else []
+
+    def reach(self, value):
+        """Every object `value` may be or hold: through may_be, the items of containers
+        made in the function, and list and tuple literals."""
+        seen, stack = {}, [value]
+        while stack:
+            v = stack.pop()
+            if id(v) in seen:
+                continue
+            seen[id(v)] = v
+            if isinstance(v, StaticSeq):
+                stack.extend(v.items)
+            elif isinstance(v, Var):
+                stack.extend(self.origins.get(v, ()))
+                stack.extend(self.contains.get(v, ()))
+        return list(seen.values())
 
     def refuse_visible_change(self, node, name, env, builder, change, rewrite):
         """Refuse changing the object `name` holds in place where something else reaches it."""
@@ -204,8 +219,3 @@ def _is_dict(value):
     return isinstance(value, Var) and value.kind.tag == "dict"
 
 
-def _holds(value, obj):
-    """True if a lowered value is obj or a literal tuple/list containing it."""
-    if value is obj:
-        return True
-    return isinstance(value, StaticSeq) and any(_holds(item, obj) for item in value.items)

@@ -325,8 +325,37 @@ def through_tuple_unpack(x, s):
     return np.sum(a * b)
 
 
+def stored_in_a_dict(x, s):
+    x = x * 1.5
+    d = {}
+    d[0] = x
+    x += 1.0
+    return np.sum(d[0] * x)
+
+
+def appended_in_a_branch(x, s):
+    x = x * 1.5
+    hs = []
+    if s > 0:
+        hs.append(x)
+    else:
+        hs.append(x * 2.0)
+    x += 1.0
+    return np.sum(hs[0] * x)
+
+
+def appended_in_a_loop(x, s):
+    x = x * 1.5
+    hs = [x * 2.0]
+    for _ in range(2):
+        hs.append(x)
+    x += 1.0
+    return np.sum(hs[-1] * x)
+
+
 ALIASED = [through_ifexp, through_if, through_loop, through_and_or, through_loop_carry,
-           through_helper, through_list_item, through_tuple_unpack]
+           through_helper, through_list_item, through_tuple_unpack, stored_in_a_dict,
+           appended_in_a_branch, appended_in_a_loop]
 
 
 @pytest.mark.parametrize("f", ALIASED, ids=lambda f: f.__name__)
