@@ -23,7 +23,7 @@ clip where select concatenate stack vstack hstack dstack column_stack tile repea
 tril triu trace zeros ones full eye arange np_zeros_like ones_like empty empty_like zeros_like
 copy copy_tree inv solve pinv det cholesky norm sinc round array scatter_add
 sort_adjoint untile unrepeat diag_adjoint diagonal_adjoint shift sinc_grad identity_like astype
-empty_adjoint
+empty_adjoint like_number
 """.split())
 
 # Operations that return their first argument or an array made from it (summed, cast,
@@ -75,7 +75,8 @@ def _own(atom, origins, seen, copies):
         seen.add(root)
         return atom
     copy = Var(None, atom.kind)
-    plain = atom.kind.is_array and atom.kind.ndim is not None and atom.kind.ndim <= 2
+    plain = atom.kind.is_array and atom.kind.ndim is not None and 0 < atom.kind.ndim <= 2
+    # (a 0-d kind may be a NumPy scalar: copy_tree keeps it one, np.copy would not)
     copies.append(Eqn((copy,), "copy" if plain else "copy_tree", (atom,)))
     return copy
 
