@@ -57,7 +57,14 @@ class ContainerLowering:
                 self.refuse(node, "an async comprehension")
             scopes = [scope for outer in scopes
                       for scope in self.expand(node, gen, outer, builder)]
-        return [self.expr(element, scope, builder) for scope in scopes]
+        items = [self.expr(element, scope, builder) for scope in scopes]
+        if scopes:              # a closure made here reads the variables when it is called,
+            names = {n.id for gen in node.generators for n in ast.walk(gen.target)
+                     if isinstance(n, ast.Name)}  # after the loop: their last values
+            last = {n: scopes[-1][n] for n in names if n in scopes[-1]}
+            for scope in scopes:                 # (`[lambda: k for k in ks]`: every one
+                scope.update(last)               # sees the last k, as in Python)
+        return items
 
     def expand(self, node, gen, env, builder):
         """One environment per item of `gen`'s iterable that passes its `if` clauses."""

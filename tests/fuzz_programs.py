@@ -53,7 +53,6 @@ _COUNTER = itertools.count()
 # progress; SRCAD_FUZZ_SKIP= (empty) runs everything.
 PENDING = {
     "moments": "item 6: std of a zero variance (FUZZ_FINDINGS F3)",
-    "lambdas": "item 8: lambdas binding a loop variable late (FUZZ_FINDINGS F5, F12)",
 }
 SKIPPED = set(filter(None, os.environ.get("SRCAD_FUZZ_SKIP", ",".join(PENDING)).split(",")))
 __all__ = ["CONSTANTS", "INPUT_SHAPES", "SHAPES", "SKIPPED", "Program", "Var", "broadcast",

@@ -372,3 +372,18 @@ def test_list_of_objects_built_by_a_property_is_guarded_by_its_items():
     assert [len(v) for v in g.__srcad__.variants.values()] == [1]   # same items: no recompile
     stack.second = _Layer(np.full(3, -1.0))
     _check_both_modes(stack.loss, g, j)
+
+
+def test_lambdas_made_in_a_comprehension_read_its_variable_when_called():
+    """Without a default, each lambda reads k when it is called, after the comprehension
+    ended: the last k for all of them (Python's late binding); with k=k, its own k."""
+    def late(x):
+        fs = [lambda w: w * k for k in (0.5, -1.2, 3.0)]
+        return np.sum(fs[0](x) + fs[1](x) * x)
+
+    def early(x):
+        fs = [lambda w, k=k: w * k for k in (0.5, -1.2, 3.0)]
+        return np.sum(fs[0](x) + fs[1](x) * x)
+    for f in (late, early):
+        _check_both_modes(f, srcad.grad(f), srcad.jvp(f))
+    assert np.allclose(srcad.grad(late)(X), 3.0 + 6.0 * X)

@@ -57,6 +57,12 @@ class _Rename(ast.NodeTransformer):
         self.generic_visit(node)
         return node
 
+    def visit_keyword(self, node):
+        """`h(x, c=0.5)`: the keyword names a parameter, renamed with it."""
+        node.arg = self.mapping.get(node.arg, node.arg)
+        self.generic_visit(node)
+        return node
+
 
 def _define(source, main, names, filename):
     """Exec `source` (registered in linecache) with the globals it reads bound under `names`
