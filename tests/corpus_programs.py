@@ -207,6 +207,21 @@ def rnn_loss_backward(Wxh, Whh, Why, bh, by, xs, h0):
     return dWxh, dWhh, dWhy, dbh, dby
 
 
+def min_char_rnn_loss(inputs, targets, hprev, Wxh, Whh, Why, bh, by):
+    vocab_size = Wxh.shape[1]
+    xs, hs, ys, ps = {}, {}, {}, {}
+    hs[-1] = np.copy(hprev)
+    loss = 0
+    for t in range(len(inputs)):
+        xs[t] = np.zeros((vocab_size, 1))
+        xs[t][inputs[t]] = 1
+        hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t - 1]) + bh)
+        ys[t] = np.dot(Why, hs[t]) + by
+        ps[t] = np.exp(ys[t]) / np.sum(np.exp(ys[t]))
+        loss += -np.log(ps[t][targets[t], 0])
+    return loss
+
+
 def lstm_loss(x, h0, c0, Wx, Wh, b):
     H = h0.shape[1]
     h, c = h0, c0

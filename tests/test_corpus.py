@@ -44,6 +44,13 @@ def _lstm():
             _r(4 * H, scale=0.1))
 
 
+def _min_char_rnn():
+    vocab, hidden = 5, 4
+    return ([0, 3, 1, 4], [3, 1, 4, 2], _r(hidden, 1, scale=0.1),
+            _r(hidden, vocab, scale=0.3), _r(hidden, hidden, scale=0.3),
+            _r(vocab, hidden, scale=0.3), _r(hidden, 1, scale=0.1), _r(vocab, 1, scale=0.1))
+
+
 def _mvn():
     return (np.tril(_r(3, 3)) + 2 * np.eye(3), _r(3))
 
@@ -79,22 +86,22 @@ CASES = {
                         lambda p, X, y: P.mse_of_params_backward(p, X, y)),
     "gaussian_nll": (P.gaussian_nll, lambda: (0.3, -0.2, _r(6)), (0, 1), None),
     "mvn_logpdf": (P.mvn_logpdf, _mvn, (0, 1), None),
+    "min_char_rnn": (P.min_char_rnn_loss, _min_char_rnn, (3, 4, 5, 6, 7), None),
 }
 
 # Programs srcad cannot take yet: name -> (reason, the checks that fail: "reverse", "forward",
 # "hand" (hand-written backward and freshness), "autograd").
 ALL = {"reverse", "forward", "hand", "autograd"}
 XFAIL = {
-    "rnn_list_append": ("issue 18: list.append as a statement", ALL),
-    "conv1d_list": ("issue 18: list.append as a statement", ALL),
+    "min_char_rnn": ("issue 18: an element write into a fresh array (xs[t][inputs[t]] = 1)",
+                     ALL),
 }
 
 
 def _cases(check):
     for name in CASES:
         reason, checks = XFAIL.get(name, (None, ()))
-        # Not strict while the fixes land: a pass shows as XPASS in the summary.
-        marks = [pytest.mark.xfail(reason=reason, strict=False)] if check in checks else []
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if check in checks else []
         yield pytest.param(name, marks=marks, id=name)
 
 
