@@ -378,7 +378,7 @@ def test_lambdas_made_in_a_comprehension_read_its_variable_when_called():
     """Without a default, each lambda reads k when it is called, after the comprehension
     ended: the last k for all of them (Python's late binding); with k=k, its own k."""
     def late(x):
-        fs = [lambda w: w * k for k in (0.5, -1.2, 3.0)]
+        fs = [lambda w: w * k for k in (0.5, -1.2, 3.0)]  # noqa: B023 - late binding is the point
         return np.sum(fs[0](x) + fs[1](x) * x)
 
     def early(x):
