@@ -17,7 +17,7 @@ from .errors import NameResolutionError, PythonValueError, UnsupportedSyntaxErro
 from .ir import Block, Const, For, Function, If, Var, While, block_params, sub_blocks
 from .lower_builtins import Iteration
 from .lower_expr import ExpressionLowering
-from .lower_stores import StoreLowering
+from .lower_stores import StoreLowering, resolve_new_objects, same_object
 from .syntax import walk_no_defs
 from .values import StaticSeq, from_python
 
@@ -46,8 +46,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None):
     env.update(zip(names, params))
     result = lowering.suite(body_stmts, env, builder)
     result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
-    stmts = lowering.live.prelude.stmts + builder.stmts
-    return Function(name=parsed.name, params=params, body=Block(stmts, (result,)),
+    body = resolve_new_objects(Block(lowering.live.prelude.stmts + builder.stmts, (result,)))
+    return Function(name=parsed.name, params=params, body=body,
                     filename=parsed.filename, line=node.lineno, source_lines=parsed.lines,
                     param_names=tuple(names))
 
@@ -199,8 +199,8 @@ class Lowering(StoreLowering, ExpressionLowering):
                      zip(names, then_results, else_results))
         builder.append(If(cond, Block(then_b.stmts, then_results),
                           Block(else_b.stmts, else_results), outs, node.lineno))
-        for out, a, b in zip(outs, then_results, else_results):
-            self.may_be(out, (a, b))
+        for out, n, a, b in zip(outs, names, then_results, else_results):
+            self.may_be(out, (same_object(then_env[n], a), same_object(else_env[n], b)))
         for n in list(env):
             if n not in then_env or n not in else_env:
                 del env[n]
@@ -252,6 +252,7 @@ class Lowering(StoreLowering, ExpressionLowering):
         carried += [t.id for t in ast.walk(node.target) if isinstance(t, ast.Name) and
                     t.id in env and t.id in read_outside and t.id not in carried]
         inits = [self.atom(env[n], builder, node) for n in carried]
+        objects = [same_object(env[n], a) for n, a in zip(carried, inits)]
         start, stop, step = iteration.bounds
         plain_range = isinstance(node.target, ast.Name) and iteration.is_range
         index = Var(node.target.id if plain_range else "i", K.INT)
@@ -261,11 +262,11 @@ class Lowering(StoreLowering, ExpressionLowering):
             self.assign(node.target, element, body_env, body_builder)
             self.run_suite(node.body, body_env, body_builder)
 
-        params, body = self.loop_body(node, carried, inits, env, lower_body)
+        params, body = self.loop_body(node, carried, objects, env, lower_body)
         outs = tuple(Var(n, p.kind) for n, p in zip(carried, params))
         builder.append(For(index, start, stop, step, tuple(inits), params, body, outs,
                            line=node.lineno))
-        self.after_loop(node, env, carried, outs, inits, params, body)
+        self.after_loop(node, env, carried, outs, objects, params, body)
 
     def peel_first(self, node, iteration, env, builder):
         """Lower the first iteration on its own when the loop surely runs and binds a name
@@ -289,6 +290,7 @@ class Lowering(StoreLowering, ExpressionLowering):
             return self.without_jumps(node, env, builder)
         carried = self.carried_names(node.body, env, node)
         inits = [self.atom(env[n], builder, node) for n in carried]
+        objects = [same_object(env[n], a) for n, a in zip(carried, inits)]
         cond_block = []
 
         def lower_body(params, body_env, body_builder):
@@ -297,10 +299,10 @@ class Lowering(StoreLowering, ExpressionLowering):
             cond_block[:] = [Block(cond_builder.stmts, (self.atom(cond, cond_builder, node),))]
             self.run_suite(node.body, body_env, body_builder)
 
-        params, body = self.loop_body(node, carried, inits, env, lower_body)
+        params, body = self.loop_body(node, carried, objects, env, lower_body)
         outs = tuple(Var(n, p.kind) for n, p in zip(carried, params))
         builder.append(While(tuple(inits), params, cond_block[0], body, outs, node.lineno))
-        self.after_loop(node, env, carried, outs, inits, params, body)
+        self.after_loop(node, env, carried, outs, objects, params, body)
 
     def loop_body(self, node, carried, inits, env, lower_body):
         """Lower a loop body, re-lowering until the carried kinds are stable and each carry

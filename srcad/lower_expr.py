@@ -15,6 +15,7 @@ from .errors import MissingRuleError, NameResolutionError, SrcadError, Unsupport
 from .ir import Const, Var
 from .lower_builtins import SPECIAL_CALLS, BuiltinLowering
 from .lower_containers import ContainerLowering
+from .lower_stores import resolved, same_object
 from .nested import DerivativeValue, NestedLowering
 from .syntax import fix_missing_locations
 from .rules import ATTRIBUTES, METHODS, RULES, prim_of, subscript_prim
@@ -56,14 +57,14 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
     def atom(self, value, builder, node):
         """A lowered value as an IR atom; tuple literals become make_tuple equations."""
         if is_atom(value):
-            return value
+            return resolved(value)
         if isinstance(value, StaticSeq):
             items = [self.atom(v, builder, node) for v in value.items]
             if all(isinstance(a, Const) for a in items):
                 items_values = [a.value for a in items]
                 return Const(tuple(items_values) if value.tag == "tuple" else items_values)
             out = builder.emit("make_tuple" if value.tag == "tuple" else "make_list", *items)
-            self.contains[out] = tuple(items)
+            self.contains[out] = tuple(map(same_object, value.items, items))
             return out
         if isinstance(value, Static) and not callable(value.obj):
             return Const(value.obj)
@@ -196,13 +197,15 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         cond = self.condition(node.test, env, builder)
         if isinstance(cond, Const):
             return self.expr(node.body if cond.value else node.orelse, env, builder)
-        blocks = []
+        blocks, objects = [], []
         for branch in (node.body, node.orelse):
             b = Builder(node.lineno)
-            blocks.append(Block(b.stmts, (self.atom(self.expr(branch, dict(env), b), b, node),)))
+            value = self.expr(branch, dict(env), b)
+            blocks.append(Block(b.stmts, (self.atom(value, b, node),)))
+            objects.append(same_object(value, blocks[-1].results[0]))
         out = Var(None, K.join(blocks[0].results[0].kind, blocks[1].results[0].kind))
         builder.append(If(cond, blocks[0], blocks[1], (out,), node.lineno))
-        self.may_be(out, [b.results[0] for b in blocks])
+        self.may_be(out, objects)
         return out
 
     def condition(self, node, env, builder):
@@ -404,12 +407,13 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
     def emit(self, prim, atoms, builder, node):
         builder.line = getattr(node, "lineno", builder.line)
         try:
-            out = builder.emit(prim, *atoms)
+            operands = [resolved(a) for a in atoms]
+            out = builder.emit(prim, *operands)
             if prim in _SHARING and isinstance(out, Var):
                 self.views.add(out)          # may share memory with another array
             if prim in _HOLDING and isinstance(out, Var):
-                self.contains[out] = tuple(atoms)
-            return out
+                self.contains[out] = tuple(atoms)     # the objects, new ones included
+            return self.new_object(prim, operands, out, builder)
         except SrcadError:
             raise
         except Exception as err:     # noqa: BLE001 - constant folding of a bad expression

@@ -13,9 +13,13 @@ refuses at the user's line and shows the rewrite that builds a new value.
 
 import ast
 
-from .ir import Const, Var
+from .analysis import substitute_block
+from .ir import Const, Var, free_vars
 from .syntax import fix_missing_locations
 from .values import StaticSeq
+
+# Python operators that always make a new object, whatever their value folds to
+_NEW_OBJECT = {"add", "sub", "mul", "div", "pow", "neg", "pos"}
 
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
         ast.MatMult: "@", ast.Mod: "%", ast.FloorDiv: "//"}
@@ -29,6 +33,18 @@ class StoreLowering:
     (origins, views, contains) ExpressionLowering keeps."""
 
     # ----- what else may reach an object -----------------------------------------------------
+    def new_object(self, prim, operands, out, builder):
+        """The value of `prim(operands)` as lowering binds it: `out`, or, where the builder
+        folded an operator that makes a new object in Python (`x * 1.0`, `-(-x)`) to an
+        operand (or an operand's operand), a `NewObject` standing for that value, so that
+        changing it in place changes nothing else (`y = x * 1.0; y += x`)."""
+        inner = [b for a in operands if isinstance(a, Var) and a in builder.defined_by
+                 for b in builder.defined_by[a].args]
+        if prim not in _NEW_OBJECT or not isinstance(out, Var) or out.kind.tag == "other" or \
+                not any(out is v for v in list(operands) + inner):
+            return out
+        return NewObject(out)
+
     def may_be(self, out, values):
         """Record that `out` may be the same object as any of `values` (an if's out, a loop's
         carry, a helper's result)."""
@@ -193,6 +209,34 @@ class StoreLowering:
         new = self.emit("with_item", [self.atom(container, builder, target), key,
                                       self.atom(value, builder, target)], builder, target)
         self.assign(ast.Name(name, ast.Store()), new, env, builder)
+
+
+class NewObject(Var):
+    """A new object whose value is the var `value` (what `x * 1.0` folds to): the aliasing
+    questions tell it from `value`; the IR reads `value` itself (`resolve_new_objects`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        super().__init__(None, value.kind, value)
+        self.value = value
+
+
+def resolve_new_objects(block):
+    """`block` with each `NewObject` read replaced by the value it stands for."""
+    mapping = {v: v.value for v in free_vars(block) if isinstance(v, NewObject)}
+    return substitute_block(block, mapping) if mapping else block
+
+
+def same_object(value, atom):
+    """What `atom`, lowered from `value`, is the same object as: `value` if it stands for a
+    new object, else `atom`."""
+    return value if isinstance(value, NewObject) else atom
+
+
+def resolved(value):
+    """The IR atom for a lowered value that may be a `NewObject`."""
+    return value.value if isinstance(value, NewObject) else value
 
 
 def _mutable(value):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from . import forward, frontend, optimize, reverse
 from .builder import Builder
 from .ir import Block, Const, Eqn, For, Function, If, Var, While, verify
+from .lower_stores import resolve_new_objects
 from .values import LocalFunction, Static, StaticSeq
 
 TRANSFORMS = ("grad", "value_and_grad", "jvp")
@@ -150,7 +151,7 @@ class NestedLowering:
         b = Builder(node.lineno)
         result = inner.suite(stmts, env, b)
         result = Const(None) if result is FALLTHROUGH else inner.atom(result, b, node)
-        b.stmts[:0] = inner.live.prelude.stmts
+        b.stmts[:] = resolve_new_objects(Block(inner.live.prelude.stmts + b.stmts, ())).stmts
         fn = closure_function(target.name, params, stand_ins, b, result, self.parsed,
                               node.lineno)
         return verify(fn), [v for _, v in captured]
