@@ -93,8 +93,16 @@ def loop_on_new_object(x):
     return np.sum(acc ** 2) + np.sum(np.sin(x))
 
 
+def new_object_beside_a_list(x):
+    y = x * 1.0
+    xs = [x, 2.0 * x]        # holds x, not y
+    y += 1.0
+    return np.sum(y * xs[0])
+
+
 NEUTRAL = [times_one, one_times, plus_zero, zero_plus, minus_zero, over_one, power_one,
-           double_negation, unary_plus, ufunc_times_one, loop_on_new_object]
+           double_negation, unary_plus, ufunc_times_one, loop_on_new_object,
+           new_object_beside_a_list]
 BRANCHING = [branch_of_new_objects, if_statement_of_new_objects]
 X = np.array([0.3, -1.2, 2.0])
 
@@ -158,9 +166,16 @@ def alias_of_new_object(x):
     return np.sum(y * x)
 
 
+def new_object_in_a_list(x):
+    y = x * 1.0
+    xs = [y, x]
+    y += 1.0                 # changes xs[0] too
+    return np.sum(xs[0] * x)
+
+
 @pytest.mark.parametrize("f, args", [(true_alias, (X,)), (alias_on_one_path, (X, 1.0)),
-                                     (alias_of_new_object, (X,))],
-                         ids=["name", "one_path", "new_object_renamed"])
+                                     (alias_of_new_object, (X,)), (new_object_in_a_list, (X,))],
+                         ids=["name", "one_path", "new_object_renamed", "new_object_in_list"])
 def test_true_alias_still_refused(f, args):
     for transform in (srcad.grad, srcad.jvp):
         with pytest.raises(UnsupportedSyntaxError, match="in-place"):
