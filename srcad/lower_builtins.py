@@ -125,6 +125,13 @@ class BuiltinLowering:
             result = self.emit(prim, [result, self.atom(a, builder, node)], builder, node)
         return result
 
+    def call_asarray(self, node, args, kwargs, builder):
+        """np.asarray(a) of an array is `a` itself, the same object (a later `+=` on one
+        changes the other, as in Python); of a list or number, or with a dtype, a new array."""
+        if len(args) == 1 and not kwargs and isinstance(args[0], Var) and args[0].kind.is_array:
+            return args[0]
+        return self.bind_and_emit("array", args, kwargs, builder, node)
+
     def call_float(self, node, args, kwargs, builder):
         atom = self.atom(args[0], builder, node)
         if isinstance(atom, Const):
@@ -178,4 +185,5 @@ class BuiltinLowering:
 SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerate",
                   reversed: "call_reversed", list: "call_list", tuple: "call_tuple",
                   len: "call_len", isinstance: "call_isinstance", builtins.sum: "call_sum",
-                  max: "call_minmax", min: "call_minmax", float: "call_float"}
+                  max: "call_minmax", min: "call_minmax", float: "call_float",
+                  np.asarray: "call_asarray", np.asanyarray: "call_asarray"}

@@ -38,6 +38,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         self.depth = depth
         self.origins = {}            # var -> values it may be the same object as
         self.views = set()           # values that may share memory with another array
+        self.view_base = {}          # a view -> the array it was taken from
         self.contains = {}           # a container var -> the values it holds
         self.inlining = frozenset()  # the user functions whose code is being inlined here
         self.live = live.Reads()     # globals, cells and attributes read (to_ssa sets it)
@@ -411,6 +412,8 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             out = builder.emit(prim, *operands)
             if prim in _SHARING and isinstance(out, Var):
                 self.views.add(out)          # may share memory with another array
+                if atoms and isinstance(atoms[0], Var):
+                    self.view_base[out] = atoms[0]
             if prim in _HOLDING and isinstance(out, Var):
                 self.contains[out] = tuple(atoms)     # the objects, new ones included
             return self.new_object(prim, operands, out, builder)
@@ -483,6 +486,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         inner = Lowering(parsed, self.depth + 1)
         inner.inlining = self.inlining | {fn}
         inner.origins, inner.views, inner.contains = self.origins, self.views, self.contains
+        inner.view_base = self.view_base
         inner.live = self.live
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]

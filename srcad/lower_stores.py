@@ -73,11 +73,22 @@ class StoreLowering:
             return []
         same = {id(s) for s in self.same_objects(value)}
         others = [n for n, v in env.items() if n != name and
-                  any(id(r) in same for r in self.reach(v))]
+                  any(id(r) in same or self.is_view_into(r, same) for r in self.reach(v))]
         if others:
             return others
         return ["view"] if any(isinstance(s, Var) and s in self.views
                                for s in self.same_objects(value)) else []
+
+    def is_view_into(self, value, same):
+        """Whether `value` is a view taken (through views) from one of the objects `same`
+        (ids): `v = y[1:]` sees a later `y += 1`, as in Python."""
+        seen = set()
+        while isinstance(value, Var) and value in self.view_base and id(value) not in seen:
+            seen.add(id(value))
+            value = self.view_base[value]
+            if any(id(s) in same for s in self.same_objects(value)):
+                return True
+        return False
 
     def reach(self, value):
         """Every object `value` may be or hold: through may_be, the items of containers
