@@ -163,6 +163,9 @@ _SPECIAL = {
     "max": "`max(a, b, ...)` becomes `np.maximum`",
     "min": "`min(a, b, ...)` becomes `np.minimum`",
     "float": "`float(x)`: differentiable conversion",
+    "asarray": "`np.asarray(a)` of an array is `a` itself (the same object, as in NumPy); "
+               "of a list or with a dtype, `np.array`",
+    "asanyarray": "as `np.asarray`",
 }
 
 _STRUCTURAL = {"getitem": "`x[i]`, `x[a:b]`", "make_tuple": "`(a, b)`", "make_list": "`[a, b]`",
