@@ -327,7 +327,10 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         bound = dict(zip(positional, args), **kwargs)
         for param, symbol in aliasing.params_changed_in_place(definition).items():
             holders = self.holders(bound.get(param), env, builder)
-            if not holders or not aliasing.may_read_again(self.parsed.node, node, holders):
+            twin = self.passed_twice(param, bound)
+            if twin is not None:
+                holders = [twin]             # h(t, t): inside h, p and twin are one object
+            elif not holders or not aliasing.may_read_again(self.parsed.node, node, holders):
                 continue
             from .lower import _describe
             self.refuse(node, f"{definition.name}() changes its parameter '{param}' in place "

@@ -79,6 +79,17 @@ class StoreLowering:
         return ["view"] if any(isinstance(s, Var) and s in self.views
                                for s in self.same_objects(value)) else []
 
+    def passed_twice(self, param, bound):
+        """Another parameter bound to the same mutable object as `param` in a call (`h(t, t)`):
+        the callee's `param += ...` changes that one too. None when there is none."""
+        value = bound.get(param)
+        if not _mutable(value):
+            return None
+        same = {id(s) for s in self.same_objects(value)}
+        return next((other for other, v in bound.items() if other != param and
+                     any(id(r) in same or self.is_view_into(r, same) for r in self.reach(v))),
+                    None)
+
     def is_view_into(self, value, same):
         """Whether `value` is a view taken (through views) from one of the objects `same`
         (ids): `v = y[1:]` sees a later `y += 1`, as in Python."""

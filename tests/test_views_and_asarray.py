@@ -69,3 +69,32 @@ def test_rewrites_and_new_arrays_are_differentiated(f, mode):
     value = srcad.value_and_grad(f)(x)[0]
     assert np.allclose(value, f(X.copy())) and np.array_equal(x, X)
     srcad.check_grad(f, X.copy(), mode=mode)
+
+
+def _bump(a0, a1):
+    a1 += 0.5
+    a0 *= 2.0
+    return a0 * 1.0
+
+
+def same_object_passed_twice(x):
+    t = np.where(x[0] > 0, x[0] * 1.5, x[1])      # a 0-d array: mutable
+    u = _bump(x * 0.3, 0.25)
+    return np.sum(np.sin(_bump(t, t) + u))
+
+
+def different_objects(x):
+    return np.sum(np.sin(_bump(x * 1.5, x * 2.0)) + _bump(x * 0.5, x + 1.0))
+
+
+@pytest.mark.parametrize("transform", [srcad.grad, srcad.jvp])
+def test_a_helper_changing_a_parameter_given_the_same_object_twice_is_refused(transform):
+    """h(t, t) where h does `a1 += ...`: Python changes a0 too (found by the long fuzz)."""
+    args = (X.copy(), np.ones(3)) if transform is srcad.jvp else (X.copy(),)
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="'a0' also names"):
+        transform(same_object_passed_twice)(*args)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_helper_given_different_objects_is_differentiated(mode):
+    srcad.check_grad(different_objects, X.copy(), mode=mode)
