@@ -19,6 +19,12 @@ from .values import LocalFunction, Static
 _LOOPS = (ast.For, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+def is_srcad_transform(fn):
+    """Whether fn is one of srcad's own transforms (srcad.grad used inside the function)."""
+    from . import api
+    return any(fn is t for t in (api.grad, api.value_and_grad, api.jvp))
+
+
 def source_definition(callee, is_transform):
     """The `def` node of a user function whose code srcad lowers, or None."""
     if isinstance(callee, LocalFunction):

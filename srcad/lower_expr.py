@@ -316,28 +316,6 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         self.refuse_changed_arguments(node, callee, args, kwargs, env, builder)
         return self.call(node, callee, args, kwargs, builder)
 
-    def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
-        """A function doing `p += ...` on its parameter p changes the caller's array in
-        place; srcad writes `p = p + ...`, which agrees only where the caller reads that
-        array nowhere after (a temporary, as in `h(x * 2.0)`)."""
-        definition = aliasing.source_definition(callee, _is_srcad_transform)
-        if definition is None:
-            return
-        positional = [a.arg for a in definition.args.posonlyargs + definition.args.args]
-        bound = dict(zip(positional, args), **kwargs)
-        for param, symbol in aliasing.params_changed_in_place(definition).items():
-            holders = self.holders(bound.get(param), env, builder)
-            twin = self.passed_twice(param, bound)
-            if twin is not None:
-                holders = [twin]             # h(t, t): inside h, p and twin are one object
-            elif not holders or not aliasing.may_read_again(self.parsed.node, node, holders):
-                continue
-            from .lower import _describe
-            self.refuse(node, f"{definition.name}() changes its parameter '{param}' in place "
-                              f"(`{param} {symbol}= ...`), and here it is given "
-                              f"{_describe(holders)}: Python would change the caller's array "
-                              f"too; in {definition.name}, write `{param} = {param} {symbol} ...`")
-
     def method_call(self, node, base, env, builder):
         name = node.func.attr
         args = [self.expr(a, env, builder) for a in node.args]
@@ -360,7 +338,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             return self.inline_local(node, callee, args, kwargs, builder)
         if isinstance(callee, DerivativeValue):
             return self.call_derivative(node, callee, args, kwargs, builder)
-        if isinstance(callee, Static) and _is_srcad_transform(callee.obj):
+        if isinstance(callee, Static) and aliasing.is_srcad_transform(callee.obj):
             return self.derivative_value(node, callee.obj, args, kwargs)
         if not isinstance(callee, Static):
             self.refuse(node, "calling a runtime value (a function passed as an argument); "
@@ -552,11 +530,6 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
 
     def expr_Lambda(self, node, env, builder):
         return self.local_function(node, env, builder)
-
-
-def _is_srcad_transform(fn):
-    from . import api
-    return any(fn is t for t in (api.grad, api.value_and_grad, api.jvp))
 
 
 _SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to",

@@ -13,6 +13,7 @@ refuses at the user's line and shows the rewrite that builds a new value.
 
 import ast
 
+from . import aliasing
 from .analysis import substitute_block
 from .ir import Const, Var, free_vars
 from .syntax import fix_missing_locations
@@ -78,6 +79,28 @@ class StoreLowering:
             return others
         return ["view"] if any(isinstance(s, Var) and s in self.views
                                for s in self.same_objects(value)) else []
+
+    def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
+        """A function doing `p += ...` on its parameter p changes the caller's array in
+        place; srcad writes `p = p + ...`, which agrees only where the caller reads that
+        array nowhere after (a temporary, as in `h(x * 2.0)`)."""
+        definition = aliasing.source_definition(callee, aliasing.is_srcad_transform)
+        if definition is None:
+            return
+        positional = [a.arg for a in definition.args.posonlyargs + definition.args.args]
+        bound = dict(zip(positional, args), **kwargs)
+        for param, symbol in aliasing.params_changed_in_place(definition).items():
+            holders = self.holders(bound.get(param), env, builder)
+            twin = self.passed_twice(param, bound)
+            if twin is not None:
+                holders = [twin]             # h(t, t): inside h, p and twin are one object
+            elif not holders or not aliasing.may_read_again(self.parsed.node, node, holders):
+                continue
+            from .lower import _describe
+            self.refuse(node, f"{definition.name}() changes its parameter '{param}' in place "
+                              f"(`{param} {symbol}= ...`), and here it is given "
+                              f"{_describe(holders)}: Python would change the caller's array "
+                              f"too; in {definition.name}, write `{param} = {param} {symbol} ...`")
 
     def passed_twice(self, param, bound):
         """Another parameter bound to the same mutable object as `param` in a call (`h(t, t)`):
