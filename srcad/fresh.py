@@ -12,7 +12,7 @@ only those: a leaf computed by an operation that always allocates (`h2.T @ v1`,
 The primal value is returned as Python computes it (the identity returns its argument).
 """
 
-from .ir import Block, Const, Eqn, For, If, Var, While, read_counts
+from .ir import Block, Const, Eqn, If, Var, read_counts, sub_blocks
 
 # Operations whose array result is newly allocated on every call (NumPy ufuncs are added by
 # `_allocates`): an unknown operation is assumed to reuse memory, which costs a copy only.
@@ -114,7 +114,7 @@ class _Origins:
             self.block_of[id(stmt)] = block
             for j, param in enumerate(getattr(stmt, "carry_params", ())):
                 self.carried[param] = (stmt, j)
-            for sub in _blocks(stmt):
+            for sub in sub_blocks(stmt):
                 bound |= self._index(sub)
         self.inside[id(block)] = bound
         return bound
@@ -199,13 +199,3 @@ def _allocates(prim):
 def _mutable_const(const):
     return not isinstance(const, Const) or not isinstance(
         const.value, (bool, int, float, complex, str, type(None)))
-
-
-def _blocks(stmt):
-    if isinstance(stmt, If):
-        return (stmt.then, stmt.orelse)
-    if isinstance(stmt, For):
-        return (stmt.body,)
-    if isinstance(stmt, While):
-        return (stmt.cond, stmt.body)
-    return ()

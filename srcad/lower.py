@@ -12,9 +12,10 @@ import ast
 
 from . import desugar, live, naming
 from . import kinds as K
+from .analysis import bound_vars
 from .builder import Builder
 from .errors import NameResolutionError, PythonValueError, UnsupportedSyntaxError
-from .ir import Block, Const, For, Function, If, Var, While, block_params, sub_blocks
+from .ir import Block, Const, For, Function, If, Var, While
 from .lower_builtins import Iteration
 from .lower_expr import ExpressionLowering
 from .lower_stores import StoreLowering, resolve_new_objects, same_object
@@ -335,7 +336,7 @@ class Lowering(StoreLowering, ExpressionLowering):
         """For each carry, what its new value may be besides a value made in this iteration:
         a value from before the loop ("outer", var) or the value of another carry ("carry",
         k), now or in the next iteration."""
-        made = _made_in(body)
+        made = bound_vars(body)
         index = {id(p): k for k, p in enumerate(params)}
         shared = []
         for j, result in enumerate(body.results):
@@ -386,17 +387,6 @@ def _describe(holders):
     if holders == ["view"]:
         return "a view of (or an item taken from) another array or container"
     return f"an object that '{holders[0]}' also names"
-
-
-def _made_in(block):
-    """The Vars a block's statements bind, in nested blocks too."""
-    made = set()
-    for stmt in block.stmts:
-        made.update(stmt.outs)
-        made.update(block_params(stmt))
-        for sub in sub_blocks(stmt):
-            made |= _made_in(sub)
-    return made
 
 
 def _returns_inside(node):
