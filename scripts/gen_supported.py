@@ -113,9 +113,15 @@ SUPPORTED = [
      "def f(x):\n    return np.pi * x + math.e\n", (0.7,),
      "read when the derivative runs, as Python reads them; what the code's structure depends on "
      "is guarded (see conventions)"),
-    ("`assert`, `pass`, docstrings",
-     "def f(x):\n    \"\"\"A docstring.\"\"\"\n    assert True\n    pass\n    return x * x\n",
+    ("`pass`, docstrings",
+     "def f(x):\n    \"\"\"A docstring.\"\"\"\n    pass\n    return x * x\n",
      (0.7,), "no code in the derivative"),
+    ("`print(...)`, logging, `warnings.warn`, `assert`, calls whose result is dropped",
+     "def f(x):\n    assert x > 0, 'positive'\n    print('x is', x)\n    return x * x\n",
+     (0.7,), "run as written in the forward sweep, on the function's values (see conventions)"),
+    ("`raise` in a branch",
+     "def f(x):\n    if x > 5.0:\n        raise ValueError('too big')\n    return x * x\n",
+     (0.7,), "the derivative raises where the function raises"),
 ]
 
 REFUSED = [
@@ -131,7 +137,6 @@ REFUSED = [
     ("`del`", "def f(x):\n    y = x\n    del y\n    return x\n"),
     ("`class` inside the function", "def f(x):\n    class A:\n        pass\n    return x\n"),
     ("`import` inside the function", "def f(x):\n    import os\n    return x\n"),
-    ("`raise`", "def f(x):\n    raise ValueError('no')\n"),
     ("`match`", "def f(x):\n    match x:\n        case _:\n            return x\n"),
     ("writing into an element `x[0] = ...`", "def f(x):\n    x[0] = 1.0\n    return x\n"),
     ("`x[0] += ...`", "def f(x):\n    x[0] += 1.0\n    return x\n"),
@@ -142,7 +147,8 @@ REFUSED = [
      "    return x\n"),
     ("`*args` in the signature", "def f(*xs):\n    return xs[0]\n"),
     ("`*args` in a call", "def f(x):\n    return np.maximum(*[x, 1.0])\n"),
-    ("a call whose result is dropped (`print(x)`)", "def f(x):\n    print(x)\n    return x\n"),
+    ("a statement that changes an array in place (`xs.pop()` inside `print`)",
+     "def f(x):\n    xs = [x, x]\n    print(xs.pop())\n    return x\n"),
     ("a name assigned only inside a loop that may not run (`while`, `range(n)`)",
      "def f(x):\n    while x < 3.0:\n        y = x * 2.0\n        x = x + 1.0\n    return y\n"),
     ("an unknown function without source (`math.gcd`)",

@@ -26,6 +26,7 @@ import types
 import numpy as np
 
 from . import runtime
+from .effects import Statement
 from .errors import SrcadError
 
 MAX_ARRAY_SIZE = 10_000      # larger captured arrays are refused: pass them as arguments
@@ -196,6 +197,8 @@ class Module:
             self.add_module(name, value, user)
         elif isinstance(value, types.FunctionType) and value.__module__ != "numpy":
             self.add_function(name, value)
+        elif isinstance(value, Statement):
+            self.add_statement(name, value)
         else:
             self.constants[name] = constant_source(value, name, user)
 
@@ -205,6 +208,12 @@ class Module:
                              f"(as {name}); an exported derivative may import only numpy and "
                              "math", construct=name)
         self.imports[name] = _MODULES[module]
+
+    def add_statement(self, name, statement):
+        """A statement the function runs as written (print, assert, raise): its definition,
+        and the globals it reads. (The exported module passes it writable values.)"""
+        self.helpers[name] = statement.source
+        self.add_globals_of(statement.fn, f"the statement at line {statement.line}")
 
     def add_function(self, name, fn):
         """Copy fn's source under `name`, and whatever globals it reads."""
@@ -222,12 +231,15 @@ class Module:
             text += f"\n\n{name} = {fn.__name__}\n"
             self.claim(fn.__name__, fn, f"the helper {name}")
         self.helpers[name] = text
+        self.add_globals_of(fn, f"the helper {fn.__qualname__}")
+
+    def add_globals_of(self, fn, user):
         for ref in global_names(fn.__code__):
             if ref in fn.__globals__:
-                self.add(ref, fn.__globals__[ref], f"the helper {fn.__qualname__}")
+                self.add(ref, fn.__globals__[ref], user)
             elif not hasattr(builtins, ref):
-                raise SrcadError(f"cannot export: the helper {fn.__qualname__} reads the "
-                                 f"undefined name {ref!r}", construct=ref)
+                raise SrcadError(f"cannot export: {user} reads the undefined name {ref!r}",
+                                 construct=ref)
 
 
 def _read_now(node, namespace, roots):

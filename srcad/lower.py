@@ -17,6 +17,7 @@ from .builder import Builder
 from .errors import NameResolutionError, PythonValueError, UnsupportedSyntaxError
 from .ir import Block, Const, For, Function, If, Var, While
 from .lower_builtins import Iteration
+from .lower_effects import EffectLowering, split_raising_if
 from .lower_expr import ExpressionLowering
 from .lower_stores import StoreLowering, resolve_new_objects, same_object
 from .syntax import walk_no_defs
@@ -70,13 +71,18 @@ def _check_signature(node, parsed):
             line=node.lineno, construct="**kwargs")
 
 
-class Lowering(StoreLowering, ExpressionLowering):
+class Lowering(EffectLowering, StoreLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):
         """Lower statements into `builder`; the returned value, or FALLTHROUGH."""
         for k, stmt in enumerate(stmts):
             builder.line = stmt.lineno
+            if isinstance(stmt, ast.If) and (split := split_raising_if(stmt)) is not None:
+                return self.suite(split + stmts[k + 1:], env, builder)
+            if isinstance(stmt, ast.Raise):
+                self.stmt(stmt, env, builder)
+                return FALLTHROUGH          # what follows a raise never runs
             if isinstance(stmt, ast.Return):
                 return self.expr(stmt.value, env, builder) if stmt.value else Const(None)
             if isinstance(stmt, ast.If) and _returns_inside(stmt):
@@ -162,9 +168,6 @@ class Lowering(StoreLowering, ExpressionLowering):
     # ----- simple statements -----------------------------------------------------------------
     def stmt_Pass(self, node, env, builder):
         pass
-
-    def stmt_Assert(self, node, env, builder):
-        pass                            # assertions do not change values; they are skipped
 
     def stmt_FunctionDef(self, node, env, builder):
         if node.decorator_list:
@@ -467,7 +470,6 @@ _UNSUPPORTED = {
     "With": "a with block: move the context manager outside the differentiated function",
     "AsyncWith": "async with",
     "AsyncFor": "async for",
-    "Raise": "raise: srcad differentiates pure functions; validate inputs outside",
     "Global": "global: pass the value as an argument instead",
     "Nonlocal": "nonlocal: pass the value as an argument instead",
     "Delete": "del: simply stop using the name",

@@ -190,8 +190,7 @@ class StoreLowering:
             self.refuse(node, f"`.{method}()` changes an object in place; build a new value "
                               "instead (`y = np.sort(y)`; for a list `xs = xs + [v]`, "
                               "`xs = xs[:-1]`, `xs = xs[::-1]`)")
-        self.refuse(node, "an expression statement (a call whose result is dropped, e.g. "
-                          "print); srcad differentiates pure functions")
+        self.run_as_written(node, [node], env, builder)
 
     def grow_list(self, node, call, name, env, builder):
         method = call.func.attr

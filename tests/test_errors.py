@@ -34,12 +34,10 @@ UNSUPPORTED = [
     ("class", "def f(x):\n    class A:\n        pass\n    return x\n", 2),
     ("element write", "def f(x):\n    x[0] = 1.0\n    return x\n", 2),
     ("augmented element write", "def f(x):\n    x[0] += 1.0\n    return x\n", 2),
-    ("raise", "def f(x):\n    raise ValueError('no')\n", 2),
     ("import", "def f(x):\n    import os\n    return x\n", 2),
     ("return in nested loops", "def f(x):\n    for i in range(3):\n        for j in range(2):\n"
                                "            return x\n    return x\n", 2),
     ("star kwargs", "def f(x, **options):\n    return x\n", 1),
-    ("print", "def f(x):\n    print(x)\n    return x\n", 2),
     ("for else", "def f(x):\n    for i in range(2):\n        x = x * 2\n    else:\n        x = x\n"
                  "    return x\n", 2),
 ]

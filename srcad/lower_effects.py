@@ -1,0 +1,114 @@
+"""Lowering of the statements Python runs for what they do (srcad/effects.py): an expression
+statement whose value is dropped (`print(...)`, `log.info(...)`, `warnings.warn(...)`,
+`np.random.seed(0)`, `check(x)`), `assert`, and a branch that ends in `raise`.
+
+Each becomes one `run` equation in the IR: a call, in the forward sweep, of the statement
+compiled from the user's source, given the local values it reads. `if bad: raise E(...)`
+becomes "run `if bad: raise E(...)`" followed by the other branch, as straight-line code:
+where the function goes on, the condition was false.
+"""
+
+import ast
+
+from . import effects
+from .ir import Const
+from .syntax import walk_no_defs
+
+# methods that change a local array, list or dict they are called on
+_CHANGING_METHODS = {"fill", "sort", "partition", "put", "itemset", "resize", "setflags",
+                     "byteswap", "append", "extend", "insert", "pop", "remove", "clear",
+                     "reverse", "update", "setdefault", "popitem"}
+_STOPS = (ast.Return, ast.Break, ast.Continue, ast.Yield, ast.YieldFrom, ast.Await)
+
+
+class RunAsWritten(ast.stmt):
+    """Statements lowering hands to Python whole (a branch ending in `raise`)."""
+
+    _fields = ("body",)
+
+
+def raises(stmts):
+    """Whether a block always ends by raising, with no return, break or continue in it."""
+    if not stmts or any(isinstance(n, _STOPS) for s in stmts for n in [s, *walk_no_defs(s)]):
+        return False
+    last = stmts[-1]
+    if isinstance(last, ast.Raise):
+        return True
+    return isinstance(last, ast.If) and raises(last.body) and raises(last.orelse)
+
+
+def split_raising_if(node):
+    """`if c: ...; raise E` as [run `if c: ...; raise E`] + the other branch; None when
+    neither branch of `node` raises (or both do: then the whole `if` runs as written)."""
+    then_raises, else_raises = raises(node.body), raises(node.orelse)
+    if then_raises and else_raises:
+        return [RunAsWritten([node])]
+    if then_raises:
+        return [_run_if(node, node.test, node.body), *node.orelse]
+    if else_raises:
+        negated = ast.copy_location(ast.UnaryOp(ast.Not(), node.test), node.test)
+        return [_run_if(node, negated, node.orelse), *node.body]
+    return None
+
+
+def _run_if(node, test, body):
+    branch = ast.copy_location(ast.If(test=test, body=body, orelse=[]), node)
+    return ast.copy_location(RunAsWritten([branch]), node)
+
+
+class EffectLowering:
+    """The `Lowering` part that hands statements to Python (mixed into lower.Lowering)."""
+
+    def stmt_RunAsWritten(self, node, env, builder):
+        self.run_as_written(node, node.body, env, builder)
+
+    def stmt_Raise(self, node, env, builder):
+        self.run_as_written(node, [node], env, builder)
+
+    def stmt_Assert(self, node, env, builder):
+        self.run_as_written(node, [node], env, builder)
+
+    def run_as_written(self, node, stmts, env, builder):
+        """Emit `run(statement, *values)` for `stmts`: Python runs them on the values of the
+        local names they read, in the forward sweep."""
+        read = _read_names(stmts)
+        params = [n for n in read if n in env or n in self.parsed.closure]
+        self.refuse_changing_methods(node, stmts, params)
+        values = [self.atom(self.expr(ast.copy_location(ast.Name(n, ast.Load()), node),
+                                      env, builder), builder, node) for n in params]
+        name = f"{_label(stmts)}_line{node.lineno}"
+        statement = effects.compile_statements(stmts, params, name, self.parsed)
+        builder.line = node.lineno
+        builder.emit("run", Const(statement, name), *values)
+
+    def refuse_changing_methods(self, node, stmts, params):
+        for sub in (n for s in stmts for n in ast.walk(s)):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and \
+                    isinstance(sub.func.value, ast.Name) and sub.func.value.id in params and \
+                    sub.func.attr in _CHANGING_METHODS:
+                owner = sub.func.value.id
+                self.refuse(node, f"`{owner}.{sub.func.attr}(...)` changes '{owner}' in "
+                                  "place; assign a new value instead (`x = np.sort(x)`, "
+                                  f"`{owner}.append(v)` as a statement of its own)")
+
+
+def _read_names(stmts):
+    """The names `stmts` read, in order of first appearance."""
+    names = {}
+    for stmt in stmts:
+        for sub in ast.walk(stmt):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                names.setdefault(sub.id)
+    return list(names)
+
+
+def _label(stmts):
+    """A readable stem for the compiled statement: the function it calls, or the keyword."""
+    first = stmts[0]
+    if isinstance(first, ast.If):
+        return "raise" if raises(first.body) else "check"
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Call):
+        func = first.value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name if name.isidentifier() else "run"
+    return type(first).__name__.lower() if isinstance(first, (ast.Raise, ast.Assert)) else "run"
