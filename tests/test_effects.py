@@ -78,7 +78,7 @@ def test_print_in_a_loop_runs_once_per_iteration_not_again_in_the_reverse_sweep(
 def logged(x):
     y = np.sin(x) * SCALE
     LOG.info("y=%s", np.sum(y))
-    warnings.warn("deprecated scale")
+    warnings.warn("deprecated scale", stacklevel=2)
     np.random.seed(0)
     return np.sum(y * x)
 
