@@ -17,7 +17,7 @@ from .builder import Builder
 from .errors import NameResolutionError, PythonValueError, UnsupportedSyntaxError
 from .ir import Block, Const, For, Function, If, Var, While
 from .lower_builtins import Iteration
-from .lower_effects import EffectLowering, split_raising_if
+from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
 from .lower_stores import StoreLowering, resolve_new_objects, same_object
 from .syntax import walk_no_defs
@@ -78,11 +78,8 @@ class Lowering(EffectLowering, StoreLowering, ExpressionLowering):
         """Lower statements into `builder`; the returned value, or FALLTHROUGH."""
         for k, stmt in enumerate(stmts):
             builder.line = stmt.lineno
-            if isinstance(stmt, ast.If) and (split := split_raising_if(stmt)) is not None:
-                return self.suite(split + stmts[k + 1:], env, builder)
-            if isinstance(stmt, ast.Raise):
-                self.stmt(stmt, env, builder)
-                return FALLTHROUGH          # what follows a raise never runs
+            if (value := self.lower_raising(stmt, stmts[k + 1:], env, builder)) is not None:
+                return value
             if isinstance(stmt, ast.Return):
                 return self.expr(stmt.value, env, builder) if stmt.value else Const(None)
             if isinstance(stmt, ast.If) and _returns_inside(stmt):

@@ -59,6 +59,15 @@ def _run_if(node, test, body):
 class EffectLowering:
     """The `Lowering` part that hands statements to Python (mixed into lower.Lowering)."""
 
+    def lower_raising(self, stmt, rest, env, builder):
+        """A `raise`, or an `if` with a branch ending in one, lowered with the `rest` of its
+        block: the block's value. None for any other statement."""
+        if isinstance(stmt, ast.Raise):
+            self.stmt(stmt, env, builder)
+            return self.suite([], env, builder)     # what follows a raise never runs
+        split = split_raising_if(stmt) if isinstance(stmt, ast.If) else None
+        return None if split is None else self.suite(split + rest, env, builder)
+
     def stmt_RunAsWritten(self, node, env, builder):
         self.run_as_written(node, node.body, env, builder)
 
