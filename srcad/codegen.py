@@ -16,7 +16,7 @@ import weakref
 import numpy as np
 
 from . import layout, runtime
-from .ir import (Const, Eqn, For, If, Var, free_vars, is_const, read_counts, stmt_inputs,
+from .ir import (Const, Eqn, For, FreeVars, If, Var, is_const, read_counts, stmt_inputs,
                  sub_blocks, walk_eqns)
 from .naming import LITERAL_TYPES, Namer, is_identifier, is_literal, written_names
 from .rules import RULES
@@ -112,6 +112,7 @@ class Writer:
         self.depths = {}             # id(pending expression) -> (expression, its depth)
         self.defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
         self.skip = set()            # ids of equations a `for x in seq:` header already says
+        self.free_vars = FreeVars()  # each nested block's inputs, found once
 
     # ----- function --------------------------------------------------------------------------
     def function_source(self, name):
@@ -175,7 +176,7 @@ class Writer:
         nested = set()
         for s in stmts:
             for sub in sub_blocks(s):
-                nested |= set(free_vars(sub))
+                nested |= set(self.free_vars(sub))
         returned = {a for a in tail if isinstance(a, Var)}
         returned |= {a for s in stmts if isinstance(s, Eqn) and s.prim in _CONTAINERS
                      for a in s.args}
@@ -270,7 +271,7 @@ class Writer:
         if k is None or self.namer.has(result) or list(results).count(result) > 1:
             return False
         others = [r for i, r in enumerate(results) if i != j]
-        later = set(free_vars(_block_of(stmts[k + 1:], others)))
+        later = set(self.free_vars(_block_of(stmts[k + 1:], others)))
         return not any(v in also or (self.namer.has(v) and self.namer.name(v) == name)
                        for v in later)
 
@@ -290,9 +291,9 @@ class Writer:
         The start's own name is reused when it is defined in this block and read nowhere
         after the loop, nor inside it (where the name is rebound each iteration)."""
         defined_here, rest, tail = context
-        later = set(free_vars(_block_of(rest, tail)))
+        later = set(self.free_vars(_block_of(rest, tail)))
         for block in sub_blocks(stmt):
-            later |= set(free_vars(block))
+            later |= set(self.free_vars(block))
         pending_reads = {n.id for value in self.pending.values() for n in ast.walk(value)
                          if isinstance(n, ast.Name)}     # inlined later, after the loop
         names = []

@@ -212,13 +212,44 @@ def _collect_free(block, bound, free):
         read(atom)
 
 
+class FreeVars:
+    """`free_vars` that keeps each block's answer (by identity) while it lives: asking about
+    every level of a deep nest (an `if`/`elif` chain of 200 branches) stays linear."""
+
+    def __init__(self):
+        self.memo = {}           # id(block) -> (block, its free vars): the block keeps the id
+
+    def __call__(self, block):
+        hit = self.memo.get(id(block))
+        if hit is not None and hit[0] is block:
+            return hit[1]
+        bound, free = set(), {}
+        for stmt in block.stmts:
+            for atom in stmt_inputs(stmt):
+                if isinstance(atom, Var) and atom not in bound:
+                    free[atom] = None
+            params = block_params(stmt)
+            for sub in sub_blocks(stmt):
+                free.update((v, None) for v in self(sub) if v not in bound and v not in params)
+            bound.update(stmt.outs)
+        free.update((a, None) for a in block.results if isinstance(a, Var) and a not in bound)
+        result = list(free)
+        self.memo[id(block)] = (block, result)
+        return result
+
+
 def walk_eqns(block):
-    """Every equation in `block` and its nested blocks, in order."""
-    for stmt in block.stmts:
+    """Every equation in `block` and its nested blocks, in order (an explicit stack: nested
+    generators would pass each equation up through every level of the nest)."""
+    stack = [iter(block.stmts)]
+    while stack:
+        stmt = next(stack[-1], None)
+        if stmt is None:
+            stack.pop()
+            continue
         if isinstance(stmt, Eqn):
             yield stmt
-        for sub in sub_blocks(stmt):
-            yield from walk_eqns(sub)
+        stack.extend(iter(sub.stmts) for sub in reversed(sub_blocks(stmt)))
 
 
 class VerificationError(Exception):

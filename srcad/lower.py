@@ -20,7 +20,7 @@ from .lower_builtins import Iteration
 from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
 from .lower_stores import StoreLowering, resolve_new_objects, same_object
-from .syntax import walk_no_defs
+from .syntax import holders_of, walk_no_defs
 from .values import StaticSeq, from_python
 
 FALLTHROUGH = object()
@@ -82,9 +82,9 @@ class Lowering(EffectLowering, StoreLowering, ExpressionLowering):
                 return value
             if isinstance(stmt, ast.Return):
                 return self.expr(stmt.value, env, builder) if stmt.value else Const(None)
-            if isinstance(stmt, ast.If) and _returns_inside(stmt):
+            if isinstance(stmt, ast.If) and self.returns_inside(stmt):
                 return self.if_returning(stmt, stmts[k + 1:], env, builder)
-            if isinstance(stmt, (ast.For, ast.While)) and _returns_inside(stmt):
+            if isinstance(stmt, (ast.For, ast.While)) and self.returns_inside(stmt):
                 rewritten = desugar.returning_loop(stmt, self.taken_names())
                 if rewritten is None:
                     self.refuse(stmt, "return inside nested loops; assign the result to a "
@@ -92,6 +92,16 @@ class Lowering(EffectLowering, StoreLowering, ExpressionLowering):
                 return self.suite(rewritten + stmts[k + 1:], env, builder)
             self.stmt(stmt, env, builder)
         return FALLTHROUGH
+
+    def returns_inside(self, stmt):
+        """Whether a `return` is inside `stmt`: for the function's own statements, from one
+        walk of the function; a statement desugaring made is walked on its own."""
+        if "holding_returns" not in vars(self):
+            self.holding_returns = holders_of(self.parsed.node, ast.Return)
+            self.own_nodes = {id(n): n for n in ast.walk(self.parsed.node)}
+        if self.own_nodes.get(id(stmt)) is stmt:
+            return id(stmt) in self.holding_returns
+        return any(isinstance(n, ast.Return) for n in walk_no_defs(stmt))
 
     def taken_names(self):
         """The names of the function's source, and the flags chosen so far: a desugared
@@ -387,10 +397,6 @@ def _describe(holders):
     if holders == ["view"]:
         return "a view of (or an item taken from) another array or container"
     return f"an object that '{holders[0]}' also names"
-
-
-def _returns_inside(node):
-    return any(isinstance(n, ast.Return) for n in walk_no_defs(node))
 
 
 def _known_int(atom, builder):

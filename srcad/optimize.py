@@ -11,8 +11,8 @@ built (`builder.Builder.emit`), so no pass ever sees them.
 import numpy as np
 
 from . import kinds as K
-from .ir import (Block, Const, Eqn, For, Function, If, Var, While, free_vars, is_const,
-                 read_counts)
+from .ir import (Block, Const, Eqn, For, FreeVars, Function, If, Var, While, block_params,
+                 free_vars, is_const, read_counts, stmt_inputs, sub_blocks)
 from .rules import RULES
 from .shape_only import shape_only_values
 
@@ -33,8 +33,7 @@ def simplify(fn):
 
 # ----- dead code ----------------------------------------------------------------------------
 def eliminate_dead_code(fn):
-    body = _dce_block(fn.body, set())
-    return _replace_body(fn, body)
+    return _replace_body(fn, _DeadCode().block(fn.body, set()))
 
 
 def _replace_body(fn, body):
@@ -46,38 +45,92 @@ def _reads(atoms):
     return {a for a in atoms if isinstance(a, Var)}
 
 
-def _dce_block(block, live_after):
-    """The block without dead statements, given the vars read after it; a dead elementwise
-    computation leaves NumPy's broadcasting check behind (see _broadcast_checks)."""
-    kept = _live_stmts(block, live_after)
-    checks = _broadcast_checks(block.stmts, kept)
-    if not checks:
-        return kept
-    with_checks = [c for s in block.stmts
-                   for c in ((checks[id(s)], s) if id(s) in checks else (s,))]
-    return _live_stmts(Block(with_checks, block.results), live_after)
+class _DeadCode:
+    """One dead-code pass. A compound statement is cut down once per set of its outs that are
+    live (a loop's fixed point asks again for the same inner statements, which would be
+    exponential in the nesting depth), and the free vars of the blocks it builds are kept,
+    not walked again at every level of a nest."""
 
+    def __init__(self):
+        self.free = FreeVars()
+        self.memo = {}           # (id(stmt), live outs) -> (stmt, its live part or None)
 
-def _live_stmts(block, live_after):
-    live = set(live_after) | _reads(block.results)
-    kept = []
-    for stmt in reversed(block.stmts):
-        new = _dce_stmt(stmt, live)
-        if new is not None:
-            kept.append(new)
-            live |= set(free_vars(Block([new])))
-    kept.reverse()
-    return Block(kept, block.results)
+    def block(self, block, live_after):
+        """The block without dead statements, given the vars read after it; a dead elementwise
+        computation leaves NumPy's broadcasting check behind (see _broadcast_checks)."""
+        kept = self.live_stmts(block, live_after)
+        checks = _broadcast_checks(block.stmts, kept)
+        if not checks:
+            return kept
+        with_checks = [c for s in block.stmts
+                       for c in ((checks[id(s)], s) if id(s) in checks else (s,))]
+        return self.live_stmts(Block(with_checks, block.results), live_after)
 
+    def live_stmts(self, block, live_after):
+        live = set(live_after) | _reads(block.results)
+        kept = []
+        for stmt in reversed(block.stmts):
+            new = self.stmt(stmt, live)
+            if new is not None:
+                kept.append(new)
+                live |= self.stmt_reads(new)
+        kept.reverse()
+        return Block(kept, block.results)
 
-def _dce_stmt(stmt, live):
-    if isinstance(stmt, Eqn):
-        if RULES[stmt.prim].effect or any(o in live for o in stmt.outs):
-            return stmt
-        return None
-    if isinstance(stmt, If):
-        return _dce_if(stmt, live)
-    return _dce_loop(stmt, live)
+    def stmt_reads(self, stmt):
+        """The vars a statement reads from outside it, nested blocks included."""
+        if isinstance(stmt, Eqn):
+            return _reads(stmt.args)
+        params = set(block_params(stmt))
+        inner = {v for sub in sub_blocks(stmt) for v in self.free(sub) if v not in params}
+        return _reads(stmt_inputs(stmt)) | inner
+
+    def stmt(self, stmt, live):
+        if isinstance(stmt, Eqn):
+            if RULES[stmt.prim].effect or any(o in live for o in stmt.outs):
+                return stmt
+            return None
+        key = (id(stmt), frozenset(o for o in stmt.outs if o in live))
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = (stmt, self.if_(stmt, key[1]) if isinstance(stmt, If)
+                   else self.loop(stmt, key[1]))
+            self.memo[key] = hit
+        return hit[1]
+
+    def if_(self, stmt, live):
+        keep = [j for j, o in enumerate(stmt.outs) if o in live]
+        outs = tuple(stmt.outs[j] for j in keep)
+        blocks = []
+        for b in (stmt.then, stmt.orelse):
+            results = tuple(b.results[j] for j in keep)
+            blocks.append(self.block(Block(b.stmts, results), set()))
+        if not keep and not blocks[0].stmts and not blocks[1].stmts:
+            return None                  # what is left of a dead branch is its effects
+        return If(stmt.cond, blocks[0], blocks[1], outs, stmt.line)
+
+    def loop(self, stmt, live):
+        """Keep the carries that are live after the loop or feed a live carry or an effect."""
+        keep = {j for j, o in enumerate(stmt.outs) if o in live}
+        while True:
+            results = tuple(stmt.body.results[j] for j in sorted(keep))
+            trial = self.block(Block(stmt.body.stmts, results), set())
+            extra = _cond_reads(stmt)
+            reads = set(self.free(trial)) | extra
+            grown = keep | {j for j, p in enumerate(stmt.carry_params) if p in reads}
+            if grown == keep:
+                break
+            keep = grown
+        if not keep and not trial.stmts:         # what is left of a dead loop is its effects
+            return None
+        idx = sorted(keep)
+        pick = lambda seq: tuple(seq[j] for j in idx)   # noqa: E731
+        body = Block(trial.stmts, pick(stmt.body.results))
+        if isinstance(stmt, For):
+            return For(stmt.index, stmt.start, stmt.stop, stmt.step, pick(stmt.carry_init),
+                       pick(stmt.carry_params), body, pick(stmt.outs), stmt.reverse, stmt.line)
+        return While(pick(stmt.carry_init), pick(stmt.carry_params), stmt.cond, body,
+                     pick(stmt.outs), stmt.line)
 
 
 def _broadcast_checks(stmts, kept):
@@ -131,51 +184,8 @@ def _elementwise_leaves(eqn, dead, covered):
             yield a
 
 
-def _dce_if(stmt, live):
-    keep = [j for j, o in enumerate(stmt.outs) if o in live]
-    has_effect = any(RULES[e.prim].effect for b in (stmt.then, stmt.orelse)
-                     for e in _eqns(b))
-    if not keep and not has_effect:
-        return None
-    outs = tuple(stmt.outs[j] for j in keep)
-    blocks = []
-    for b in (stmt.then, stmt.orelse):
-        results = tuple(b.results[j] for j in keep)
-        blocks.append(_dce_block(Block(b.stmts, results), set()))
-    return If(stmt.cond, blocks[0], blocks[1], outs, stmt.line)
-
-
-def _dce_loop(stmt, live):
-    """Keep the carries that are live after the loop or feed a live carry or an effect."""
-    keep = {j for j, o in enumerate(stmt.outs) if o in live}
-    while True:
-        results = tuple(stmt.body.results[j] for j in sorted(keep))
-        trial = _dce_block(Block(stmt.body.stmts, results), set())
-        extra = _cond_reads(stmt)
-        reads = set(free_vars(trial)) | extra
-        grown = keep | {j for j, p in enumerate(stmt.carry_params) if p in reads}
-        if grown == keep:
-            break
-        keep = grown
-    if not keep and not any(RULES[e.prim].effect for e in _eqns(trial)):
-        return None
-    idx = sorted(keep)
-    pick = lambda seq: tuple(seq[j] for j in idx)   # noqa: E731
-    body = Block(trial.stmts, pick(stmt.body.results))
-    if isinstance(stmt, For):
-        return For(stmt.index, stmt.start, stmt.stop, stmt.step, pick(stmt.carry_init),
-                   pick(stmt.carry_params), body, pick(stmt.outs), stmt.reverse, stmt.line)
-    return While(pick(stmt.carry_init), pick(stmt.carry_params), stmt.cond, body,
-                 pick(stmt.outs), stmt.line)
-
-
 def _cond_reads(stmt):
     return set(free_vars(stmt.cond)) if isinstance(stmt, While) else set()
-
-
-def _eqns(block):
-    from .ir import walk_eqns
-    return walk_eqns(block)
 
 
 # ----- common subexpressions ----------------------------------------------------------------
@@ -210,10 +220,21 @@ def _cse_block(block, seen, rename):
 
 
 def _rename_stmt(stmt, rename):
+    """The statement reading the renamed vars. Only an equation, or a compound statement's own
+    inputs: its blocks are renamed as `_cse_block` walks them (renaming them here too would
+    copy every level of a nest once per level above it)."""
     if not rename:
         return stmt
-    from .analysis import substitute
-    return substitute([stmt], rename)[0]
+    sub = lambda a: rename.get(a, a) if isinstance(a, Var) else a   # noqa: E731
+    if isinstance(stmt, Eqn):
+        return Eqn(stmt.outs, stmt.prim, tuple(sub(a) for a in stmt.args), stmt.line)
+    if isinstance(stmt, If):
+        return If(sub(stmt.cond), stmt.then, stmt.orelse, stmt.outs, stmt.line)
+    inits = tuple(sub(a) for a in stmt.carry_init)
+    if isinstance(stmt, For):
+        return For(stmt.index, sub(stmt.start), sub(stmt.stop), sub(stmt.step), inits,
+                   stmt.carry_params, stmt.body, stmt.outs, stmt.reverse, stmt.line)
+    return While(inits, stmt.carry_params, stmt.cond, stmt.body, stmt.outs, stmt.line)
 
 
 def _cse_compound(stmt, seen, rename):

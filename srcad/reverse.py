@@ -18,6 +18,7 @@ from .builder import Builder, Sym
 from .contributions import Contributions
 from .errors import NonDifferentiableError, SrcadError, not_differentiable
 from .ir import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
+from .reverse_chain import chain_levels, reverse_chain
 from .rules import RULES, ZERO
 
 _MAX_ROUNDS = 8
@@ -254,6 +255,9 @@ class Sweep:
         outer = self.outer_contributions(stmt, seeds, adj)
         if not seeds and not outer:
             return [stmt]            # nothing active flows through this if
+        levels = chain_levels(stmt, self.varied)
+        if levels is not None:       # if/elif/.../else: one multi-way branch
+            return reverse_chain(self, stmt, levels, seeds, outer, adj, rb)
         branches = []
         for block in (stmt.then, stmt.orelse):
             branches.append(self.reverse_branch(block, stmt, seeds, outer, adj))

@@ -69,3 +69,23 @@ def unparse(node):
     if levels <= _UNPARSE_DEPTH:
         return ast.unparse(node)
     return f"<{type(node).__name__.lower()}, an expression {levels} levels deep>"
+
+
+def holders_of(tree, node_type):
+    """The ids of the nodes of `tree` (itself included) with a `node_type` node below them,
+    not counting nested functions and lambdas: one walk answers the question for every
+    statement of a function (asking each `if` of an `elif` chain would walk it once per level)."""
+    holders, order, parent = set(), [], {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, _DEFS):
+                parent[id(child)] = node
+                stack.append(child)
+    for node in reversed(order):          # children before their parents
+        up = parent.get(id(node))
+        if up is not None and (isinstance(node, node_type) or id(node) in holders):
+            holders.add(id(up))
+    return holders
