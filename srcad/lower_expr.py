@@ -17,7 +17,7 @@ from .lower_builtins import SPECIAL_CALLS, BuiltinLowering
 from .lower_containers import ContainerLowering
 from .lower_stores import resolved, same_object
 from .nested import DerivativeValue, NestedLowering
-from .syntax import fix_missing_locations
+from .syntax import fix_missing_locations, operations_in_order
 from .rules import ATTRIBUTES, METHODS, RULES, prim_of, subscript_prim
 from .values import (LocalFunction, RangeValue, Static, StaticSeq,
                      ZipValue, from_python, is_atom)
@@ -115,21 +115,23 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         return elts
 
     def expr_BinOp(self, node, env, builder):
-        """`a + b - c ...`: a left-deep chain is walked in a loop, not by recursion, so a sum
-        of thousands of terms (what code generators write) lowers like a short one."""
-        chain = []
-        while isinstance(node, ast.BinOp):
-            if node.op.__class__ not in _BINOPS:
-                self.refuse(node, f"the operator {type(node.op).__name__}")
-            chain.append(node)
-            node = node.left
-        value = self.expr(node, env, builder)
-        for link in reversed(chain):
-            value = self.binop(link, value, self.expr(link.right, env, builder), builder)
-        return value
+        """Arithmetic in Python's order, without recursion: a 1000-term sum (code generators
+        write them) or a right-deep power tower `x ** x ** ...` lowers like a short one."""
+        values = []
+        for item in operations_in_order(node, (ast.BinOp, ast.UnaryOp)):
+            if isinstance(item, ast.BinOp):
+                values[-2:] = [self.binop(item, *values[-2:], builder)]
+            elif isinstance(item, ast.UnaryOp):
+                operand = self.atom(values[-1], builder, item)
+                values[-1] = self.emit(self.operator(_UNARY, item), [operand], builder, item)
+            else:
+                values.append(self.expr(item, env, builder))
+        return values[0]
+
+    expr_UnaryOp = expr_BinOp
 
     def binop(self, node, left, right, builder):
-        prim = _BINOPS[type(node.op)]
+        prim = self.operator(_BINOPS, node)
         if isinstance(left, StaticSeq) and isinstance(right, StaticSeq) and prim == "add":
             return StaticSeq(left.items + right.items, left.tag)
         if prim == "mul" and (_repeats(left, right) or _repeats(right, left)):
@@ -137,18 +139,14 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             return StaticSeq(seq.items * times.value, seq.tag)       # [0.0] * 3
         atoms = [self.atom(left, builder, node), self.atom(right, builder, node)]
         if any(a.kind.tag in ("list", "tuple") for a in atoms):
-            prim = _SEQUENCE_OPS.get(prim) or self.refuse(
-                node, f"the operator {type(node.op).__name__} on a list or tuple whose length "
-                      "is known only at run time; build the list in a loop (`xs = []`, "
-                      "`xs.append(v)`)")
+            prim = _SEQUENCE_OPS.get(prim) or self.refuse(node, (
+                f"the operator {type(node.op).__name__} on a list or tuple whose length is "
+                "known only at run time; build the list in a loop (`xs = []`, `xs.append(v)`)"))
         return self.emit(prim, atoms, builder, node)
 
-    def expr_UnaryOp(self, node, env, builder):
-        prim = _UNARY.get(type(node.op))
-        if prim is None:
-            self.refuse(node, f"the operator {type(node.op).__name__}")
-        return self.emit(prim, [self.atom(self.expr(node.operand, env, builder), builder, node)],
-                         builder, node)
+    def operator(self, table, node):
+        return table.get(type(node.op)) or self.refuse(
+            node, f"the operator {type(node.op).__name__}")
 
     def expr_Compare(self, node, env, builder):
         if len(node.ops) > 1:

@@ -89,3 +89,20 @@ def holders_of(tree, node_type):
         if up is not None and (isinstance(node, node_type) or id(node) in holders):
             holders.add(id(up))
     return holders
+
+
+def operations_in_order(node, operations):
+    """The nodes of the tree of `operations` (ast.BinOp, ast.UnaryOp) rooted at `node`, each
+    after its operands and a left operand before a right one, as Python evaluates them; the
+    operands that are other expressions come as leaves. Iterative: `x ** x ** ...` or a sum
+    of thousands of terms is as deep as it is long."""
+    stack = [(node, False)]
+    while stack:
+        current, operands_done = stack.pop()
+        if operands_done or not isinstance(current, operations):
+            yield current
+            continue
+        stack.append((current, True))
+        stack.extend((child, False) for child in reversed(
+            [current.left, current.right] if isinstance(current, ast.BinOp)
+            else [current.operand]))
