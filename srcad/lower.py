@@ -325,8 +325,11 @@ class Lowering(EffectLowering, StoreLowering, ExpressionLowering):
                                                 shared)
             new_kinds = [K.join(k, r.kind) for k, r in zip(kinds, body.results)]
             new_shared = [s | n for s, n in zip(shared, self.carried_sharing(params, body))]
-            if new_kinds == kinds and new_shared == shared:
-                return params, body
+            if new_kinds == kinds and all(n == s or k.is_scalar for n, s, k in
+                                          zip(new_shared, shared, kinds)):
+                return params, body      # (a number is no object another name may change:
+                                         # another round for its sharing would re-lower
+                                         # every inner loop, 2 ** depth times in a nest)
             kinds, shared = new_kinds, new_shared
         return self.lower_loop_once(node, carried, [K.UNKNOWN] * len(carried), inits, env,
                                     lower_body, shared)

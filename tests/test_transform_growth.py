@@ -88,6 +88,24 @@ def test_loop_nest_code_grows_linearly(load, mode):
     assert max(steps) <= 2 * min(steps) + 2, lines
 
 
+def test_loop_nest_lowers_each_body_a_bounded_number_of_times(load, monkeypatch):
+    """Lowering re-lowers a loop body until its carries' kinds settle; a number's sharing does
+    not ask for another round (which re-lowered every inner loop, 2 ** depth times)."""
+    lowering = importlib.import_module("srcad.lower").Lowering
+    original, calls = lowering.lower_loop_once, []
+
+    def counting(self, *args):
+        calls.append(1)
+        return original(self, *args)
+    monkeypatch.setattr(lowering, "lower_loop_once", counting)
+    counts = []
+    for d in (2, 4, 6):
+        calls.clear()
+        srcad.grad(load(nest(d).replace("s = np.sin(s) * x", "s = np.sin(s) * x + s")))(0.3)
+        counts.append(len(calls))
+    assert counts[2] - counts[1] <= 2 * (counts[1] - counts[0]) + 2, counts
+
+
 def test_two_hundred_branches_compile_and_differentiate(load):
     f = load(chain(220))
     grad, jvp = srcad.grad(f), srcad.jvp(f)
