@@ -173,10 +173,7 @@ class Writer:
         (`return [(bW1, bb1), (bW2, bb2)]`)."""
         top = {a for s in stmts for a in stmt_inputs(s) if isinstance(a, Var)}
         top |= {a for a in tail if isinstance(a, Var)}
-        nested = set()
-        for s in stmts:
-            for sub in sub_blocks(s):
-                nested |= set(self.free_vars(sub))
+        nested = {v for s in stmts for sub in sub_blocks(s) for v in self.free_vars(sub)}
         returned = {a for a in tail if isinstance(a, Var)}
         returned |= {a for s in stmts if isinstance(s, Eqn) and s.prim in _CONTAINERS
                      for a in s.args}

@@ -20,7 +20,7 @@ from .lower_builtins import Iteration
 from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
 from .lower_stores import StoreLowering, resolve_new_objects, same_object
-from .syntax import holders_of, walk_no_defs
+from .syntax import walk_no_defs
 from .values import StaticSeq, from_python
 
 FALLTHROUGH = object()
@@ -92,16 +92,6 @@ class Lowering(EffectLowering, StoreLowering, ExpressionLowering):
                 return self.suite(rewritten + stmts[k + 1:], env, builder)
             self.stmt(stmt, env, builder)
         return FALLTHROUGH
-
-    def returns_inside(self, stmt):
-        """Whether a `return` is inside `stmt`: for the function's own statements, from one
-        walk of the function; a statement desugaring made is walked on its own."""
-        if "holding_returns" not in vars(self):
-            self.holding_returns = holders_of(self.parsed.node, ast.Return)
-            self.own_nodes = {id(n): n for n in ast.walk(self.parsed.node)}
-        if self.own_nodes.get(id(stmt)) is stmt:
-            return id(stmt) in self.holding_returns
-        return any(isinstance(n, ast.Return) for n in walk_no_defs(stmt))
 
     def taken_names(self):
         """The names of the function's source, and the flags chosen so far: a desugared
@@ -327,9 +317,7 @@ class Lowering(EffectLowering, StoreLowering, ExpressionLowering):
             new_shared = [s | n for s, n in zip(shared, self.carried_sharing(params, body))]
             if new_kinds == kinds and all(n == s or k.is_scalar for n, s, k in
                                           zip(new_shared, shared, kinds)):
-                return params, body      # (a number is no object another name may change:
-                                         # another round for its sharing would re-lower
-                                         # every inner loop, 2 ** depth times in a nest)
+                return params, body      # a number's sharing: no round (2 ** depth in nests)
             kinds, shared = new_kinds, new_shared
         return self.lower_loop_once(node, carried, [K.UNKNOWN] * len(carried), inits, env,
                                     lower_body, shared)

@@ -17,7 +17,7 @@ from .lower_builtins import SPECIAL_CALLS, BuiltinLowering
 from .lower_containers import ContainerLowering
 from .lower_stores import resolved, same_object
 from .nested import DerivativeValue, NestedLowering
-from .syntax import fix_missing_locations, operations_in_order
+from .syntax import ReturnsInside, fix_missing_locations, operations_in_order
 from .rules import ATTRIBUTES, METHODS, RULES, prim_of, subscript_prim
 from .values import (LocalFunction, RangeValue, Static, StaticSeq,
                      ZipValue, from_python, is_atom)
@@ -42,6 +42,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         self.contains = {}           # a container var -> the values it holds
         self.inlining = frozenset()  # the user functions whose code is being inlined here
         self.live = live.Reads()     # globals, cells and attributes read (to_ssa sets it)
+        self.returns_inside = ReturnsInside(parsed.node)     # does a statement hold a return
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,

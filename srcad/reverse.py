@@ -306,24 +306,13 @@ class Sweep:
         seeds = {o: adj.pop(o) for o in stmt.outs if o in adj}
         outer = self.outer_contributions(stmt, seeds, adj)
         if isinstance(stmt, While):
-            stmt, before = self.counted_while(stmt)
+            stmt, before = _counted_while(stmt)
         else:
             before = []
         active = [j for j, p in enumerate(stmt.carry_params) if p in self.varied]
         if not seeds and not outer:
             return before + [stmt]   # nothing active flows through this loop
         return before + self.reverse_loop(stmt, seeds, active, outer, adj, rb)
-
-    def counted_while(self, stmt):
-        """A while loop that also counts its iterations, for the reverse replay."""
-        count = Var("n_iter", K.INT)
-        body = Builder(stmt.line)
-        next_count = body.emit("add", count, Const(1))
-        new_body = Block(stmt.body.stmts + body.stmts, stmt.body.results + (next_count,))
-        out = Var("n_iter", K.INT)
-        loop = While(stmt.carry_init + (Const(0),), stmt.carry_params + (count,), stmt.cond,
-                     new_body, stmt.outs + (out,), stmt.line)
-        return loop, []
 
     def reverse_loop(self, stmt, seeds, active, outer, adj, rb):
         body = stmt.body
@@ -426,6 +415,18 @@ class Sweep:
             return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
                        stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
         return While(stmt.carry_init, stmt.carry_params, stmt.cond, body, stmt.outs, stmt.line)
+
+
+def _counted_while(stmt):
+    """A while loop that also counts its iterations, for the reverse replay."""
+    count = Var("n_iter", K.INT)
+    body = Builder(stmt.line)
+    next_count = body.emit("add", count, Const(1))
+    new_body = Block(stmt.body.stmts + body.stmts, stmt.body.results + (next_count,))
+    out = Var("n_iter", K.INT)
+    loop = While(stmt.carry_init + (Const(0),), stmt.carry_params + (count,), stmt.cond,
+                 new_body, stmt.outs + (out,), stmt.line)
+    return loop, []
 
 
 def _shaped_like(var):

@@ -71,24 +71,32 @@ def unparse(node):
     return f"<{type(node).__name__.lower()}, an expression {levels} levels deep>"
 
 
-def holders_of(tree, node_type):
-    """The ids of the nodes of `tree` (itself included) with a `node_type` node below them,
-    not counting nested functions and lambdas: one walk answers the question for every
-    statement of a function (asking each `if` of an `elif` chain would walk it once per level)."""
-    holders, order, parent = set(), [], {}
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        order.append(node)
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, _DEFS):
-                parent[id(child)] = node
-                stack.append(child)
-    for node in reversed(order):          # children before their parents
-        up = parent.get(id(node))
-        if up is not None and (isinstance(node, node_type) or id(node) in holders):
-            holders.add(id(up))
-    return holders
+class ReturnsInside:
+    """`returns_inside(stmt)`: whether a `return` is inside `stmt` (not counting nested
+    functions and lambdas). One walk of the function answers it for each of its statements
+    (asking each `if` of an `elif` chain would walk the chain once per level); a statement
+    made later (desugaring) is walked on its own."""
+
+    def __init__(self, tree):
+        self.tree = tree
+        self.holders, self.nodes = set(), {}
+        parent, stack = {}, [tree]
+        while stack:
+            node = stack.pop()
+            self.nodes[id(node)] = node
+            for child in ast.iter_child_nodes(node):
+                if not isinstance(child, _DEFS):
+                    parent[id(child)] = node
+                    stack.append(child)
+        for node in reversed(list(self.nodes.values())):       # children before parents
+            up = parent.get(id(node))
+            if up is not None and (isinstance(node, ast.Return) or id(node) in self.holders):
+                self.holders.add(id(up))
+
+    def __call__(self, stmt):
+        if self.nodes.get(id(stmt)) is stmt:
+            return id(stmt) in self.holders
+        return any(isinstance(n, ast.Return) for n in walk_no_defs(stmt))
 
 
 def operations_in_order(node, operations):

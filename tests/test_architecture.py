@@ -18,9 +18,9 @@ FUNCTION_LIMIT = 60
 
 # "module:Qualified.name" -> its current length in lines. Shrink only.
 OVERSIZED = {
-    "srcad.lower_expr:ExpressionLowering": 499,
-    "srcad.codegen:Writer": 465,
-    "srcad.reverse:Sweep": 329,
+    "srcad.lower_expr:ExpressionLowering": 498,
+    "srcad.codegen:Writer": 463,
+    "srcad.reverse:Sweep": 321,
     "srcad.api:Transform": 308,
     "srcad.lower:Lowering": 308,
 }
