@@ -119,6 +119,10 @@ SUPPORTED = [
     ("`print(...)`, logging, `warnings.warn`, `assert`, calls whose result is dropped",
      "def f(x):\n    assert x > 0, 'positive'\n    print('x is', x)\n    return x * x\n",
      (0.7,), "run as written in the forward sweep, on the function's values (see conventions)"),
+    ("calls with no rule whose arguments do not depend on x (`rng.normal(size=...)`)",
+     "def f(x):\n    noise = np.random.default_rng(0).normal(size=x.shape)\n"
+     "    return np.sum(x * noise)\n",
+     (np.array([0.5, 1.5]),), "run as written; an argument that depends on x is refused"),
     ("`raise` in a branch",
      "def f(x):\n    if x > 5.0:\n        raise ValueError('too big')\n    return x * x\n",
      (0.7,), "the derivative raises where the function raises"),
@@ -151,8 +155,10 @@ REFUSED = [
      "def f(x):\n    xs = [x, x]\n    print(xs.pop())\n    return x\n"),
     ("a name assigned only inside a loop that may not run (`while`, `range(n)`)",
      "def f(x):\n    while x < 3.0:\n        y = x * 2.0\n        x = x + 1.0\n    return y\n"),
-    ("an unknown function without source (`math.gcd`)",
+    ("a function with no rule and no source (`math.gcd`) given a value that depends on x",
      "def f(x):\n    return math.gcd(x, 2.0)\n"),
+    ("`eval`, `exec`, `locals()`: they read the running function's names",
+     "def f(x):\n    return eval('x * 2.0')\n"),
     ("an undefined name", "def f(x):\n    return x * undefined_thing\n"),
 ]
 

@@ -93,6 +93,27 @@ class Statement:
         return f"<srcad statement {self.__name__}: {self.text}>"
 
 
+def call_with_keywords(fn, names, *args):
+    """fn(*positional, **dict(zip(names, the last len(names) args)))."""
+    split = len(args) - len(names)
+    return fn(*args[:split], **dict(zip(names, args[split:])))
+
+
+class Keywords:
+    """`fn` called with its last arguments by keyword: `normal_with_size(0.0, 1.0, shape)` in
+    generated code is `rng.normal(0.0, 1.0, size=shape)`."""
+
+    def __init__(self, fn, names):
+        self.fn, self.names = fn, tuple(names)
+        self.__name__ = f"{getattr(fn, '__name__', 'call')}_with_{'_'.join(names)}"
+
+    def __call__(self, *args):
+        return call_with_keywords(self.fn, self.names, *args)
+
+    def __repr__(self):
+        return f"<{self.__name__}: {self.fn!r} with keywords {', '.join(self.names)}>"
+
+
 def compile_statements(stmts, params, name, parsed):
     """A `Statement` running `stmts` (AST nodes of the user's function) with `params` as its
     arguments, its other free names resolved in the function's module when it runs."""

@@ -18,6 +18,7 @@ from .syntax import walk_no_defs
 _CHANGING_METHODS = {"fill", "sort", "partition", "put", "itemset", "resize", "setflags",
                      "byteswap", "append", "extend", "insert", "pop", "remove", "clear",
                      "reverse", "update", "setdefault", "popitem"}
+_FRAME_READERS = (eval, exec, locals, globals, vars, breakpoint)
 _STOPS = (ast.Return, ast.Break, ast.Continue, ast.Yield, ast.YieldFrom, ast.Await)
 
 
@@ -68,6 +69,38 @@ class EffectLowering:
         split = split_raising_if(stmt) if isinstance(stmt, ast.If) else None
         return None if split is None else self.suite(split + rest, env, builder)
 
+    def opaque_call(self, node, fn, args, kwargs, builder):
+        """A call of `fn`, which has no rule and no source, run as written: right where its
+        arguments do not depend on the differentiated inputs (`rng.normal(size=x.shape)`),
+        refused with the function's name by the derivative transforms where they do."""
+        if any(fn is reader for reader in _FRAME_READERS):
+            self.refuse(node, f"{fn.__name__}() reads the names of the running function, which "
+                              "differ in its derivative; write the expression out instead")
+        if getattr(fn, "__name__", None) in _CHANGING_METHODS:
+            self.refuse(node, f"`.{fn.__name__}()` changes an object in place; assign a new "
+                              "value instead")
+        callee = effects.Keywords(fn, list(kwargs)) if kwargs else fn
+        name = getattr(callee, "__name__", None)
+        atoms = [self.atom(v, builder, node) for v in [*args, *kwargs.values()]]
+        builder.line = node.lineno
+        return builder.emit("opaque", Const(callee, name if _readable(name) else "call"),
+                            *atoms)
+
+    def opaque_method(self, node, obj, name, args, kwargs, builder):
+        """`obj.name(...)` for a method with no rule: the method read when the code runs and
+        called as written (see opaque_call)."""
+        if name in _CHANGING_METHODS:
+            self.refuse(node, f"`.{name}()` changes an object in place; assign a new value "
+                              "instead (`x = np.sort(x)`)")
+        method = builder.emit("attr", obj, Const(name))
+        method.hint = name
+        atoms = [self.atom(v, builder, node) for v in [*args, *kwargs.values()]]
+        builder.line = node.lineno
+        if kwargs:
+            return builder.emit("opaque", Const(effects.call_with_keywords, "call_with_keywords"),
+                                method, Const(tuple(kwargs)), *atoms)
+        return builder.emit("opaque", method, *atoms)
+
     def stmt_RunAsWritten(self, node, env, builder):
         self.run_as_written(node, node.body, env, builder)
 
@@ -99,6 +132,10 @@ class EffectLowering:
                 self.refuse(node, f"`{owner}.{sub.func.attr}(...)` changes '{owner}' in "
                                   "place; assign a new value instead (`x = np.sort(x)`, "
                                   f"`{owner}.append(v)` as a statement of its own)")
+
+
+def _readable(name):
+    return isinstance(name, str) and name.isidentifier() and not name.startswith("_")
 
 
 def _read_names(stmts):

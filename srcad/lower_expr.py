@@ -11,7 +11,7 @@ import inspect
 
 from . import aliasing, frontend, live
 from .builder import Builder
-from .errors import MissingRuleError, NameResolutionError, SrcadError, UnsupportedSyntaxError
+from .errors import NameResolutionError, SrcadError, UnsupportedSyntaxError
 from .ir import Const, Var
 from .lower_builtins import SPECIAL_CALLS, BuiltinLowering
 from .lower_containers import ContainerLowering
@@ -328,8 +328,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             return self.emit("copy", [atom], builder, node)    # a new array: `y += 1` may follow
         prim = METHODS.get(name)
         if prim is None:
-            self.refuse(node, f"the method .{name}() (no derivative rule for it); "
-                              "use the NumPy function or register a rule")
+            return self.opaque_method(node, atom, name, args, kwargs, builder)
         return self.bind_and_emit(prim, [atom] + args, kwargs, builder, node)
 
     def call(self, node, callee, args, kwargs, builder):
@@ -357,11 +356,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             if _called_by_name(fn) and _all_atoms(args, kwargs) and not self.called_once(node, fn):
                 return self.call_helper(node, fn, args, kwargs, builder)
             return self.inline(node, fn, args, kwargs, builder)
-        raise MissingRuleError(
-            f"no derivative rule for {getattr(fn, '__module__', '') or ''}."
-            f"{getattr(fn, '__qualname__', repr(fn))} and no Python source to read; register "
-            "one with srcad.extend.defprimitive (see docs/custom_rules.md)",
-            filename=self.filename, line=node.lineno, construct=self.source_of(node))
+        return self.opaque_call(node, fn, args, kwargs, builder)
 
     def bind_and_emit(self, prim, args, kwargs, builder, node):
         rule = RULES[prim]

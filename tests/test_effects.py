@@ -286,3 +286,65 @@ def test_a_training_loop_that_prints_prints_once_per_step(capsys):
     for _ in range(3):
         w = w - 0.1 * g(w, X_, y)
     assert capsys.readouterr().out.count("mse") == 3
+
+
+# ----- calls with no rule and no source, of values that do not depend on the inputs -----------
+RNG = np.random.default_rng(0)
+
+
+def reparameterised(mu, log_sigma):
+    eps = RNG.normal(size=mu.shape)
+    z = mu + np.exp(log_sigma) * eps
+    return np.sum(z ** 2)
+
+
+def test_a_random_draw_inside_a_loss_runs_as_written_in_both_modes():
+    """The reparameterisation trick: each call draws anew, as Python does; the derivative is
+    the one of the function with that draw."""
+    global RNG
+    mu, log_sigma = np.array([0.3, -0.2]), np.array([-0.5, 0.1])
+    try:
+        RNG = np.random.default_rng(5)
+        eps = np.random.default_rng(5).normal(size=2)
+        g_mu, g_ls = srcad.grad(reparameterised, wrt=(0, 1))(mu, log_sigma)
+        z = mu + np.exp(log_sigma) * eps
+        np.testing.assert_allclose(g_mu, 2 * z, rtol=1e-14)
+        np.testing.assert_allclose(g_ls, 2 * z * np.exp(log_sigma) * eps, rtol=1e-14)
+        RNG = np.random.default_rng(5)
+        value, derivative = srcad.jvp(reparameterised)(mu, log_sigma, np.ones(2))
+        assert value == pytest.approx(np.sum(z ** 2)) and derivative == pytest.approx(g_mu.sum())
+        fresh = srcad.grad(reparameterised)(mu, log_sigma)       # RNG moved on: a new draw
+        assert not np.allclose(fresh, g_mu)
+    finally:
+        RNG = np.random.default_rng(0)
+
+
+def dropout(x, p):
+    mask = (np.random.RandomState(0).random_sample(size=x.shape) < p) / p
+    grid_x, _ = np.meshgrid(np.arange(x.shape[1]), np.arange(x.shape[0]))
+    return np.sum(np.tanh(x) * mask * grid_x)
+
+
+def test_inactive_library_calls_and_methods_of_their_results_need_no_rule():
+    x = np.array([[0.3, -1.2, 0.8], [0.1, 0.4, -0.6]])
+    g = srcad.grad(dropout)(x, 0.5)
+    np.testing.assert_allclose(g, srcad.numeric_grad(dropout, x, 0.5), rtol=1e-6, atol=1e-9)
+    _, derivative = srcad.jvp(dropout)(x, 0.5, np.ones_like(x))
+    assert derivative == pytest.approx(np.sum(g))
+
+
+def test_an_active_value_passed_to_a_call_with_no_rule_is_refused_naming_it():
+    def f(x):
+        return np.sum(RNG.normal(x, size=2))
+
+    for run in (lambda: srcad.grad(f)(1.0), lambda: srcad.jvp(f)(1.0, 1.0)):
+        with pytest.raises(SrcadError, match="Generator.normal.*stop_gradient"):
+            run()
+
+
+def test_eval_and_locals_are_refused():
+    def f(x):
+        return x * len(locals())
+
+    with pytest.raises(UnsupportedSyntaxError, match=r"locals\(\) reads the names"):
+        srcad.grad(f)(1.0)

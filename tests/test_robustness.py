@@ -72,15 +72,27 @@ def re_escape(text):
 
 def test_eval_is_refused_not_a_zero_gradient():
     f, _ = _define("def f(x):\n    return eval('x * 2.0')\n")
-    with pytest.raises(MissingRuleError, match="builtins.eval") as info:
+    with pytest.raises(UnsupportedSyntaxError, match="eval.. reads the names") as info:
         srcad.grad(f)(1.0)
     assert info.value.line == 2
 
 
-def test_unknown_library_callee_names_the_function():
+def test_unknown_library_callee_with_an_active_argument_names_the_function():
+    f, _ = _define("def f(x):\n    return x * math.gcd(x, 2.0)\n", namespace={"math": math})
+    for run in (lambda: srcad.grad(f)(4.0), lambda: srcad.jvp(f)(4.0, 1.0)):
+        with pytest.raises(MissingRuleError, match="math.gcd.*defprimitive") as info:
+            run()
+        assert info.value.line == 2
+
+
+def test_unknown_library_callee_of_inactive_values_runs_as_written():
     f, _ = _define("def f(x):\n    return x * np.random.rand()\n")
-    with pytest.raises(MissingRuleError, match="rand.*defprimitive"):
-        srcad.grad(f)(1.0)
+    np.random.seed(3)
+    drawn = np.random.rand()
+    np.random.seed(3)
+    assert srcad.grad(f)(1.0) == drawn
+    np.random.seed(3)
+    assert srcad.jvp(f)(2.0, 1.0) == (2.0 * drawn, drawn)
 
 
 def test_straight_line_callee_without_source_is_rebuilt_from_bytecode():

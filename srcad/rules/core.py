@@ -229,6 +229,10 @@ defprim("run", lambda statement, *values: statement(*values), ("callee",), varia
         arg_names=("statement", "values"), effect=True, kind=lambda *ks: K.NONE,
         doc="a statement Python runs as written on the primal values (print, assert, raise: "
             "srcad/effects.py)")
+defprim("opaque", lambda fn, *args: fn(*args), ("callee",), variadic=True,
+        arg_names=("fn", "args"), effect=True, kind=lambda *ks: K.UNKNOWN,
+        doc="a call with no rule and no source, run as written on values that do not depend "
+            "on the differentiated inputs (`rng.normal(size=...)`, `np.meshgrid`); never merged")
 defprim("check_scalar", runtime.check_scalar, ("runtime", "check_scalar"), effect=True,
         kind=lambda x: K.NONE)
 defprim("check_broadcast", runtime.check_broadcast, ("runtime", "check_broadcast"),
