@@ -330,11 +330,16 @@ def _loop_filled_item(seq, loop, j, defs):
 
 
 def _walk_stmts(block):
-    from .ir import sub_blocks
-    for stmt in block.stmts:
+    """Every statement in `block` and its nested blocks, in order (an explicit stack, as in
+    ir.walk_eqns)."""
+    stack = [iter(block.stmts)]
+    while stack:
+        stmt = next(stack[-1], None)
+        if stmt is None:
+            stack.pop()
+            continue
         yield stmt
-        for inner in sub_blocks(stmt):
-            yield from _walk_stmts(inner)
+        stack.extend(iter(sub.stmts) for sub in reversed(sub_blocks(stmt)))
 
 
 def _finished(eqn, defs):
