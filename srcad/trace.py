@@ -29,7 +29,7 @@ from .api import _normalise_wrt, lower
 from .builder import Builder, Sym
 from .errors import NonDifferentiableError, SrcadError
 from .ir import Block, Const, Eqn, For, Function, If, Var
-from .printer import TraceNames
+from .ir import TraceNames
 from .rules import RULES, ZERO
 from .trace_format import (_barred, _dotted, _expr, _formula, _html_table, _markdown_table, _paren,
                            _short, _text_table, format_value)

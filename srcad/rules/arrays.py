@@ -9,9 +9,9 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from . import defprim
 from .core import reduce_to, shaped_like
 from .ops import ZERO, broadcast_like, count, reshape, shape, size, sum, swapaxes, transpose
+from .table import defprim
 
 
 def unreduce_impl(g, x, axis=None, keepdims=False):
@@ -43,14 +43,14 @@ def with_dtype(kind, dtype):
 
 def _sum_kind(x, axis, keepdims):
     """np.sum of bools or ints is int64 (a mask's count); floats keep their dtype."""
-    kind = _reduced_kind(x, axis, keepdims)
+    kind = reduced_kind(x, axis, keepdims)
     exact = x.kind.is_array and not np.issubdtype(np.dtype(x.kind.dtype), np.inexact)
     return with_dtype(kind, "int64") if exact else kind
 
 
-def _mean_kind(x, axis, keepdims):
+def mean_kind(x, axis, keepdims):
     """np.mean of bools or ints is float64."""
-    kind = _reduced_kind(x, axis, keepdims)
+    kind = reduced_kind(x, axis, keepdims)
     exact = x.kind.is_array and not np.issubdtype(np.dtype(x.kind.dtype), np.inexact)
     return with_dtype(kind, "float64") if exact else kind
 
@@ -73,7 +73,7 @@ def reduced_ones(x, axis, keepdims):
     return tuple(pattern[d] for d in range(ndim) if d not in reduced)
 
 
-def _reduced_kind(x, axis, keepdims):
+def reduced_kind(x, axis, keepdims):
     """Kind of a reduction of x; axis and keepdims are atoms (constants are read)."""
     xk = x.kind
     if xk.is_scalar:
@@ -118,7 +118,7 @@ defprim("sum", keyword_impl(np.sum), arg_names=("x", "axis", "keepdims"),
                  (_T3, -1, False)])
 defprim("mean", keyword_impl(np.mean), arg_names=("x", "axis", "keepdims"),
         defaults={"axis": None, "keepdims": False}, functions=(np.mean,), methods=("mean",),
-        kind=_mean_kind, kind_from_atoms=True, ones=reduced_ones,
+        kind=mean_kind, kind_from_atoms=True, ones=reduced_ones,
         jvp=(lambda dx, ans, x, axis, keepdims: dx._op("mean", dx, axis, keepdims), ZERO, ZERO),
         vjp=(_mean_vjp, ZERO, ZERO),
         samples=[(_M, None, False), (_M, 0, False), (_M, 1, True), (_T3, (0, 2), False)])

@@ -14,11 +14,11 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from ..ir import Const
-from . import SUBSCRIPTS, defprim
+from ..atoms import Const
 from .core import reduce_to
 from .elementwise import expand_to
 from .ops import ZERO, reshape, shape, sum
+from .table import SUBSCRIPTS, defprim
 
 _M = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
 _T3 = np.arange(24.0).reshape(2, 3, 4) / 10.0 - 1.1

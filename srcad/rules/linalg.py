@@ -9,12 +9,12 @@ import numpy as np
 
 from .. import kinds as K
 from ..errors import NonDifferentiableError
-from . import defprim
 from .arrays import with_dtype
 from .core import reduce_to
 from .ops import (broadcast_like, broadcast_to, dot, expand_dims, matmul, outer, reshape, shape,
                   swapaxes, unbroadcast)
 from .ops import sum as sum_of
+from .table import defprim
 
 _A = np.array([[0.2, -0.5, 0.7], [1.1, 0.3, -0.4]])
 _B = np.array([[0.6, -0.1], [0.4, 0.9], [-0.3, 0.5]])

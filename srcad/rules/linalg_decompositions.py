@@ -24,7 +24,7 @@ import numpy as np
 from .. import kinds as K
 from .. import runtime
 from ..errors import NonDifferentiableError
-from . import defprim
+from .arrays import reduced_kind
 from .core import reduce_to
 from .ops import (
     ZERO,
@@ -39,6 +39,8 @@ from .ops import (
     swapaxes,
     zeros_like,
 )
+from .reductions import unreduce
+from .table import defprim
 
 inv = op("inv")
 solve = op("solve")
@@ -798,7 +800,6 @@ def norm_weights(x, ans_e, ord_, axis):
 
 
 def _weights(x, ans, ord_, axis, keepdims):
-    from .reductions import _expand
     o, a = _const(ord_), _const(axis)
     if o == "unknown" or a == "unknown":
         raise NonDifferentiableError("np.linalg.norm: srcad needs ord and axis as constants",
@@ -806,7 +807,7 @@ def _weights(x, ans, ord_, axis, keepdims):
     if isinstance(o, str) and o not in ("fro", "nuc"):
         raise NonDifferentiableError(f"np.linalg.norm(ord={o!r}) is not a norm",
                                      construct="np.linalg.norm")
-    ans_e = _expand(ans, x, axis, keepdims)
+    ans_e = unreduce(ans, x, axis, keepdims)
     ndim = x.kind.ndim if x.kind.is_array else None
     kind, axes = _norm_case(o, a, ndim)
     needs_ndim = kind is None or (kind == "matrix" and o in ("nuc", 2, -2) and
@@ -817,8 +818,7 @@ def _weights(x, ans, ord_, axis, keepdims):
 
 
 def _norm_vjp(g, ans, x, ord_, axis, keepdims):
-    from .reductions import _expand
-    return _expand(g, x, axis, keepdims) * _weights(x, ans, ord_, axis, keepdims)
+    return unreduce(g, x, axis, keepdims) * _weights(x, ans, ord_, axis, keepdims)
 
 
 def _norm_jvp(dx, ans, x, ord_, axis, keepdims):
@@ -830,11 +830,10 @@ def _norm_impl(x, ord=None, axis=None, keepdims=False):
 
 
 def _norm_kind(x, ord_, axis, keepdims):
-    from .reductions import _reduced_kind
     if getattr(axis, "value", "unknown") is None and x.kind.is_array and \
             getattr(keepdims, "value", None) is False:
         return K.FLOAT if x.kind.dtype == "float64" else K.array(0, x.kind.dtype)
-    return _reduced_kind(x, axis, keepdims)
+    return reduced_kind(x, axis, keepdims)
 
 
 _NV = np.array([0.5, -1.2, 0.8, 0.3])

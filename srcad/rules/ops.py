@@ -4,7 +4,7 @@ They find the builder through their symbolic arguments (`srcad.builder.Sym`), so
 needs no builder of its own and every rule file can import it.
 """
 
-ZERO = "zero"   # in a jvp/vjp table: the derivative with respect to this argument is zero
+from .table import RULES, ZERO  # noqa: F401  (ZERO: rules import it from here)
 
 
 def op(prim):
@@ -23,7 +23,6 @@ def op(prim):
 def _missing_defaults(prim, n_given):
     """Default values of the arguments after the first n_given (read at call time: the
     table is filled after this module is imported)."""
-    from . import RULES
     rule = RULES[prim]
     if rule.variadic:
         return ()

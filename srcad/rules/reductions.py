@@ -10,9 +10,8 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from ..ir import Const
-from . import defprim
-from .arrays import _mean_kind, _reduced_kind, keyword_impl, reduced_ones
+from ..atoms import Const
+from .arrays import keyword_impl, mean_kind, reduced_kind, reduced_ones
 from .core import reduce_to
 from .ops import (
     ZERO,
@@ -29,6 +28,7 @@ from .ops import (
     sum,
     zeros_like,
 )
+from .table import defprim
 
 _M = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
 _T3 = np.arange(24.0).reshape(2, 3, 4) / 10.0 - 1.1
@@ -42,7 +42,7 @@ def _const(atom, default="unknown"):
     return getattr(atom.atom, "value", default)
 
 
-def _expand(g, x, axis, keepdims):
+def unreduce(g, x, axis, keepdims):
     """g (shaped like the reduction's result) reshaped to broadcast against its input x."""
     if _const(axis) is None or _const(keepdims) is True or g.kind.is_scalar:
         return g
@@ -69,14 +69,14 @@ def _float_like(mask, x):
 # ----- max and min -------------------------------------------------------------------------
 def _share(ans, x, axis, keepdims):
     """Where x attains its extremum, 1 / (the number of ties); 0 elsewhere."""
-    mask = _float_like(eq(x, _expand(ans, x, axis, keepdims)), x)
+    mask = _float_like(eq(x, unreduce(ans, x, axis, keepdims)), x)
     return mask / sum(mask, axis, True)
 
 
 def _extremum_vjp(g, ans, x, axis, keepdims):
     if x.kind.is_scalar:
         return g
-    return _share(ans, x, axis, keepdims) * _expand(g, x, axis, keepdims)
+    return _share(ans, x, axis, keepdims) * unreduce(g, x, axis, keepdims)
 
 
 def _extremum_jvp(dx, ans, x, axis, keepdims):
@@ -93,7 +93,7 @@ def _reduction_samples(base):
 for _name, _fn, _aliases in (("max", np.max, (np.amax,)), ("min", np.min, (np.amin,))):
     defprim(_name, keyword_impl(_fn), ("call", f"np.{_name}"), arg_names=("x", "axis", "keepdims"),
             defaults={"axis": None, "keepdims": False}, functions=(_fn,) + _aliases,
-            methods=(_name,), kind=_reduced_kind, kind_from_atoms=True, ones=reduced_ones,
+            methods=(_name,), kind=reduced_kind, kind_from_atoms=True, ones=reduced_ones,
             jvp=(_extremum_jvp, ZERO, ZERO), vjp=(_extremum_vjp, ZERO, ZERO),
             samples=_reduction_samples(_M) + [(_TIES, None, False), (_TIES, 1, False),
                                               (_TIES, 0, True)],
@@ -105,7 +105,7 @@ for _name, _fn, _aliases in (("max", np.max, (np.amax,)), ("min", np.min, (np.am
 def _prod_vjp(g, ans, x, axis, keepdims):
     if x.kind.is_scalar:
         return g
-    return _expand(g, x, axis, keepdims) * x._op("prod_others", x, axis)
+    return unreduce(g, x, axis, keepdims) * x._op("prod_others", x, axis)
 
 
 def _prod_jvp(dx, ans, x, axis, keepdims):
@@ -116,7 +116,7 @@ def _prod_jvp(dx, ans, x, axis, keepdims):
 
 defprim("prod", keyword_impl(np.prod), arg_names=("x", "axis", "keepdims"),
         defaults={"axis": None, "keepdims": False}, functions=(np.prod,), methods=("prod",),
-        kind=_reduced_kind, kind_from_atoms=True, ones=reduced_ones,
+        kind=reduced_kind, kind_from_atoms=True, ones=reduced_ones,
         jvp=(_prod_jvp, ZERO, ZERO), vjp=(_prod_vjp, ZERO, ZERO),
         samples=_reduction_samples(_M) + [(np.array([[0.0, 0.9, 1.3], [0.0, 0.0, 1.1]]), 1, False),
                                           (np.array([0.7, 0.0, 1.2]), None, False)],
@@ -135,7 +135,7 @@ def _centered(x, axis):
 def _var_vjp(g, ans, x, axis, ddof, keepdims):
     if x.kind.is_scalar:
         return Const(0.0)
-    return _expand(g, x, axis, keepdims) * _centered(x, axis) * (2.0 / (_count(x, axis) - ddof))
+    return unreduce(g, x, axis, keepdims) * _centered(x, axis) * (2.0 / (_count(x, axis) - ddof))
 
 
 def _var_jvp(dx, ans, x, axis, ddof, keepdims):
@@ -150,7 +150,7 @@ def _std_vjp(g, ans, x, axis, ddof, keepdims):
     spread = _std_divisor(ans, x, axis)
     if spread is None:
         return zeros_like(x)
-    return _expand(g / spread, x, axis, keepdims) * _centered(x, axis) / (_count(x, axis) - ddof)
+    return unreduce(g / spread, x, axis, keepdims) * _centered(x, axis) / (_count(x, axis) - ddof)
 
 
 def _std_jvp(dx, ans, x, axis, ddof, keepdims):
@@ -200,7 +200,7 @@ def _moment_impl(fn):
 
 
 def _moment_kind(x, axis, ddof, keepdims):
-    return _mean_kind(x, axis, keepdims)
+    return mean_kind(x, axis, keepdims)
 
 
 _MOMENT_SAMPLES = [(_M, None, 0, False), (_M, 0, 1, False), (_M, 1, 0, True),
@@ -231,7 +231,7 @@ def _ptp_vjp(g, ans, x, axis, keepdims):
         return 0.0 * g
     high, low = x._op("max", x, axis, keepdims), x._op("min", x, axis, keepdims)
     spread = _share(high, x, axis, keepdims) - _share(low, x, axis, keepdims)
-    return spread * _expand(g, x, axis, keepdims)
+    return spread * unreduce(g, x, axis, keepdims)
 
 
 def _ptp_jvp(dx, ans, x, axis, keepdims):
@@ -243,7 +243,7 @@ def _ptp_jvp(dx, ans, x, axis, keepdims):
 
 
 defprim("ptp", keyword_impl(np.ptp), ("call", "np.ptp"), arg_names=("x", "axis", "keepdims"),
-        defaults={"axis": None, "keepdims": False}, functions=(np.ptp,), kind=_reduced_kind,
+        defaults={"axis": None, "keepdims": False}, functions=(np.ptp,), kind=reduced_kind,
         kind_from_atoms=True, jvp=(_ptp_jvp, ZERO, ZERO), vjp=(_ptp_vjp, ZERO, ZERO),
         samples=_reduction_samples(_M)[:-1],
         doc="max - min along axis; ties split the gradient evenly, as for max and min")
@@ -388,9 +388,9 @@ def _average_parts(x, axis, weights, keepdims):
 
 def _average_x_vjp(g, ans, x, axis, weights, keepdims):
     if weights.kind.tag == "none":
-        return _expand(g / _count(x, axis), x, axis, keepdims) * x._op("ones_like", x, None)
+        return unreduce(g / _count(x, axis), x, axis, keepdims) * x._op("ones_like", x, None)
     wx, total = _average_parts(x, axis, weights, keepdims)
-    return _expand(g / total, x, axis, keepdims) * wx
+    return unreduce(g / total, x, axis, keepdims) * wx
 
 
 def _average_x_jvp(dx, ans, x, axis, weights, keepdims):
@@ -403,20 +403,20 @@ def _average_x_jvp(dx, ans, x, axis, weights, keepdims):
 def _average_w_vjp(g, ans, x, axis, weights, keepdims):
     """d ans / d w_i = (x_i - ans) / sum(w), summed back onto the weights' own shape."""
     _, total = _average_parts(x, axis, weights, keepdims)
-    full = _expand(g / total, x, axis, keepdims) * (x - _expand(ans, x, axis, keepdims))
+    full = unreduce(g / total, x, axis, keepdims) * (x - unreduce(ans, x, axis, keepdims))
     return g._op("average_weights_adjoint", full, weights, x, axis)
 
 
 def _average_w_jvp(dw, ans, x, axis, weights, keepdims):
     _, total = _average_parts(x, axis, weights, keepdims)
     dwx = _weights_like(dw, x, axis)
-    return sum(dwx * (x - _expand(ans, x, axis, keepdims)), axis, keepdims) / total
+    return sum(dwx * (x - unreduce(ans, x, axis, keepdims)), axis, keepdims) / total
 
 
 defprim("average", _average_impl, ("call", "np.average"),
         arg_names=("x", "axis", "weights", "keepdims"),
         defaults={"axis": None, "weights": None, "keepdims": False}, functions=(np.average,),
-        kind=lambda x, axis, w, keepdims: _mean_kind(x, axis, keepdims), kind_from_atoms=True,
+        kind=lambda x, axis, w, keepdims: mean_kind(x, axis, keepdims), kind_from_atoms=True,
         jvp=(_average_x_jvp, ZERO, _average_w_jvp, ZERO),
         vjp=(_average_x_vjp, ZERO, _average_w_vjp, ZERO),
         samples=[(_M, None, None, False), (_M, 1, None, True), (_M, None, _M + 2.0, False),

@@ -19,11 +19,12 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from . import defprim
+from .arrays import reduced_kind
 from .core import reduce_to
 from .elementwise import expand_to
 from .ops import ZERO, exp, log, matmul, sum, transpose
-from .reductions import _expand
+from .reductions import unreduce
+from .table import defprim
 
 _REGISTERED = set()
 _A = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
@@ -95,17 +96,17 @@ def _logsumexp_impl(special):
 
 def _lse_weights(a, ans, axis, keepdims):
     """exp(a - logsumexp(a)): each element's share, shaped like a."""
-    return exp(a - _expand(ans, a, axis, keepdims))
+    return exp(a - unreduce(ans, a, axis, keepdims))
 
 
 def _lse_a_vjp(g, ans, a, axis, b, keepdims):
     share = _lse_weights(a, ans, axis, keepdims)
     share = share if b.kind.tag == "none" else share * b
-    return reduce_to(_expand(g, a, axis, keepdims) * share, a)
+    return reduce_to(unreduce(g, a, axis, keepdims) * share, a)
 
 
 def _lse_b_vjp(g, ans, a, axis, b, keepdims):
-    return reduce_to(_expand(g, a, axis, keepdims) * _lse_weights(a, ans, axis, keepdims), b)
+    return reduce_to(unreduce(g, a, axis, keepdims) * _lse_weights(a, ans, axis, keepdims), b)
 
 
 def _lse_a_jvp(da, ans, a, axis, b, keepdims):
@@ -119,12 +120,11 @@ def _lse_b_jvp(db, ans, a, axis, b, keepdims):
 
 
 def _logsumexp(special):
-    from .arrays import _reduced_kind
     defprim("logsumexp", _logsumexp_impl(special), ("impl", "logsumexp"),
             arg_names=("a", "axis", "b", "keepdims"),
             defaults={"axis": None, "b": None, "keepdims": False},
             functions=(special.logsumexp,),
-            kind=lambda a, axis, b, keepdims: _reduced_kind(a, axis, keepdims),
+            kind=lambda a, axis, b, keepdims: reduced_kind(a, axis, keepdims),
             kind_from_atoms=True,
             jvp=(_lse_a_jvp, ZERO, _lse_b_jvp, ZERO), vjp=(_lse_a_vjp, ZERO, _lse_b_vjp, ZERO),
             samples=[(_A, None, None, False), (_A, 1, None, False), (_A, 0, None, True),

@@ -17,9 +17,9 @@ import operator
 
 from .. import kinds as K
 from .. import runtime
-from ..ir import Const
-from . import defprim
+from ..atoms import Const
 from .ops import adjoint_item, getitem
+from .table import defprim
 
 _LIST = [0.5, 2.0]
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from . import defprim
 from .ops import ZERO, astype, moveaxis, op, reshape, shape, zeros_like
+from .table import defprim
 
 unstack = op("unstack")
 
