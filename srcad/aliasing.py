@@ -16,13 +16,15 @@ from .ir import Eqn, For, If, Var, While, sub_blocks
 from .rules import prim_of
 from .values import LocalFunction, Static
 
+TRANSFORMS = ("grad", "value_and_grad", "jvp")   # the ones lowering differentiates inside
+
 _LOOPS = (ast.For, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def is_srcad_transform(fn):
-    """Whether fn is one of srcad's own transforms (srcad.grad used inside the function)."""
-    from . import api
-    return any(fn is t for t in (api.grad, api.value_and_grad, api.jvp))
+    """Whether fn is one of srcad's own transforms (srcad.grad used inside the function):
+    srcad/api.py marks them, so lowering knows them without importing the API above it."""
+    return inspect.isfunction(fn) and vars(fn).get("__srcad_transform__") in TRANSFORMS
 
 
 def source_definition(callee, is_transform):

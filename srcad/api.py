@@ -21,15 +21,27 @@ import threading
 
 import numpy as np
 
-from . import calls, codegen, forward, fresh, frontend, ir, live, naming, optimize, reverse
-from . import lower as lowering
+from . import codegen, forward, frontend, live, naming, pipeline
 from . import kinds as K
 from .errors import UnsupportedSyntaxError
+from .kinds import kind_key
+from .signature import normalise_wrt, signature_of
+from .tree import check_differentiable, flatten
 
 _MODES = ("grad", "value_and_grad", "vjp", "jvp")
 _MAX_VARIANTS = 8           # specialisations kept per argument kinds, for changing guards
 
 
+def _marked(mode):
+    """Mark a transform, so lowering knows `srcad.grad(...)` inside a differentiated function
+    without importing this module (srcad/aliasing.py `is_srcad_transform`)."""
+    def mark(fn):
+        fn.__srcad_transform__ = mode
+        return fn
+    return mark
+
+
+@_marked("grad")
 def grad(f=None, wrt=0, *, optimize=True, source=None):
     """The gradient of scalar-valued f: a function with f's signature.
 
@@ -41,6 +53,7 @@ def grad(f=None, wrt=0, *, optimize=True, source=None):
     return _decorate(f, wrt, "grad", optimize, source)
 
 
+@_marked("value_and_grad")
 def value_and_grad(f=None, wrt=0, *, optimize=True, source=None):
     """Like `grad`, returning `(f(*args), gradient)` from one forward sweep."""
     return _decorate(f, wrt, "value_and_grad", optimize, source)
@@ -54,6 +67,7 @@ def vjp(f=None, wrt=0, *, optimize=True, source=None):
     return _decorate(f, wrt, "vjp", optimize, source)
 
 
+@_marked("jvp")
 def jvp(f=None, wrt=0, *, optimize=True, source=None):
     """`df(*args, *tangents) -> (value, tangent_out)`: forward mode, one tangent per wrt entry.
 
@@ -77,10 +91,9 @@ def source(g, *args):
     With example `args`, the version specialised to their kinds; without, the version of the
     latest call (or, before any call, the generic version that works for any kinds).
     """
-    from .calls import helper_sources
     transform = _transform_of(g)
     latest = transform.specialised(args) if args else transform.latest()
-    helpers = helper_sources(latest.namespace)
+    helpers = pipeline.helper_sources(latest.namespace)
     if not helpers:
         return latest.source
     return "\n".join([latest.source, "# derivatives of the helper functions it calls"] + helpers)
@@ -91,9 +104,8 @@ def lower(f, *args):
     inner = _transform_of(f, required=False)
     if inner is not None:
         return inner.derivative_ir(inner.kinds_of(args) if args else None)
-    parsed = frontend.parse(f)
     arg_kinds = [K.kind_of(a) for a in args] if args else None
-    return ir.verify(lowering.to_ssa(parsed, arg_kinds))
+    return pipeline.lower(frontend.parse(f), arg_kinds)
 
 
 def _transform_of(g, required=True):
@@ -114,10 +126,12 @@ class Transform:
         self.optimize = optimize
         self.source_text = source
         self.inner = _transform_of(f, required=False)
-        self.signature = self.inner.output_signature() if self.inner else _signature(f)
+        self.signature = self.inner.output_signature() if self.inner else signature_of(f)
         _refuse_var_keyword(f, self.signature)
         self.names = list(self.signature.parameters)
-        self.wrt, self.wrt_is_tuple = _normalise_wrt(wrt, self.names, f)
+        self.wrt, self.wrt_is_tuple = normalise_wrt(wrt, self.names, f)
+        self.spec = pipeline.Spec(f, mode, self.wrt, self.wrt_is_tuple, optimize, source,
+                                  self.inner.spec if self.inner else None)
         self.cache = {}
         self.scalar_cache = {}      # keyed by argument types alone, when all are int/float
         self.generated = {}         # kinds -> codegen.Generated, for srcad.source
@@ -270,7 +284,7 @@ class Transform:
             n = len(self.names)
             forward.check_tangents([args[i] for i in self.wrt], args[n:],
                                    [self.names[i] for i in self.wrt])
-        key = tuple(map(_kind_key, args))
+        key = tuple(map(kind_key, args))
         compiled = self.cache.get(key)
         if compiled is None:
             compiled = self.compile_for(key, args)
@@ -300,7 +314,6 @@ class Transform:
             return compiled
 
     def new_specialisation(self, key, args):
-        from .tree import check_differentiable
         for i in self.wrt:
             check_differentiable(args[i], f"argument {self.names[i]!r} of "
                                  f"{getattr(self.f, '__name__', 'f')}", self.names[i])
@@ -370,47 +383,17 @@ class Transform:
         if len(args) != len(self.output_signature().parameters):
             raise TypeError(f"srcad.source: pass all {len(self.output_signature().parameters)} "
                             "arguments of the derivative, or none")
-        key = tuple(map(_kind_key, args))
+        key = tuple(map(kind_key, args))
         if key not in self.generated:
             self.compile_for(key, tuple(args))
         return self.generated[key]
 
-    def primal_ir(self, arg_kinds, inline_calls=False, guards=None):
-        """f's IR for these argument kinds (an inner transform's derivative, for nesting);
-        with `inline_calls`, helper calls are replaced by the helpers' code. `guards` (a
-        dict) collects what the specialisation depends on besides the arguments."""
-        if self.inner is not None:
-            return self.inner.derivative_ir(arg_kinds, inline_calls=True, guards=guards)
-        if inline_calls:
-            return calls.inline_helper_calls(self.primal_ir(arg_kinds, guards=guards))
-        if inspect.ismethod(self.f):
-            parsed = frontend.parse(self.f.__func__, source=self.source_text)
-            first = parsed.node.args.args[0].arg
-            return ir.verify(lowering.to_ssa(parsed, arg_kinds, {first: self.f.__self__},
-                                             guards=guards))
-        parsed = frontend.parse(self.f, source=self.source_text)
-        return ir.verify(lowering.to_ssa(parsed, arg_kinds, guards=guards))
-
     def derivative_ir(self, arg_kinds, inline_calls=False, guards=None):
-        primal = self.primal_ir(arg_kinds, inline_calls, guards)
-        if self.mode == "jvp":
-            derived = forward.tangent(primal, self.wrt)
-        else:
-            derived = reverse.adjoint(primal, self.wrt, mode=self.mode,
-                                      wrt_tuple=self.wrt_is_tuple)
-        if self.optimize:
-            derived = optimize.simplify(derived)
-        return ir.verify(derived)
+        """The derivative's IR for these argument kinds (srcad.lower of a derivative)."""
+        return pipeline.derivative(self.spec, arg_kinds, guards, inline_calls)
 
     def generate(self, arg_kinds):
-        guards = {}
-        derived = fresh.own_outputs(self.derivative_ir(arg_kinds, guards=guards), self.mode)
-        generated = codegen.compile_function(derived, naming.function_name(self.mode, self.f))
-        generated.check = live.checker(list(guards.values()), _kind_key)
-        roots = [g.origin.root for g in guards.values()]
-        generated.roots = {name for name, value in generated.namespace.items()
-                           if any(value is root for root in roots)}
-        return generated
+        return pipeline.derive(self.spec, arg_kinds, naming.function_name(self.mode, self.f))
 
 
 _NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as {error}:\n"
@@ -464,7 +447,6 @@ def _like(grad, arg):
 
 def _check_cotangent(value, cotangent, name):
     """vjp's cotangent must have the structure and shapes of f's output."""
-    from .tree import flatten
     values, value_tree = flatten(value)
     cotangents, cotangent_tree = flatten(cotangent)
     if value_tree != cotangent_tree or any(np.shape(v) != np.shape(c)
@@ -507,63 +489,3 @@ def _refuse_var_keyword(f, signature):
 def _next_kind(signature, param):
     params = list(signature.parameters.values())
     return params[params.index(param) + 1].kind
-
-
-def _signature(f):
-    try:
-        return inspect.signature(f)
-    except (TypeError, ValueError):
-        raise TypeError(f"cannot read the signature of {f!r}") from None
-
-
-def _normalise_wrt(wrt, names, f):
-    """Parameter indices for `wrt`, and whether the user asked for a tuple."""
-    entries = wrt if isinstance(wrt, tuple) else (wrt,)
-    if not entries:
-        raise ValueError("wrt must name at least one parameter")
-    indices = []
-    fname = getattr(f, "__name__", "f")
-    for entry in entries:
-        if isinstance(entry, bool) or not isinstance(entry, (int, str)):
-            raise TypeError(f"wrt entries must be parameter indices or names, got {entry!r}")
-        if isinstance(entry, str):
-            if entry not in names:
-                raise ValueError(f"wrt={entry!r}: {fname} has no parameter {entry!r} "
-                                 f"(parameters: {', '.join(names)})")
-            entry = names.index(entry)
-        elif not -len(names) <= entry < len(names):
-            raise ValueError(f"wrt={entry}: {fname} takes {len(names)} parameters "
-                             f"({', '.join(names)}), so wrt must be in 0..{len(names) - 1}")
-        indices.append(entry % len(names))
-    return tuple(indices), isinstance(wrt, tuple)
-
-
-_ONE = (1).__eq__
-_SIZE_ONE_DIMS = {}        # shape -> its size-1 pattern: a dict lookup is 3x faster than
-_MAX_REMEMBERED = 4096     # building the tuple, on a path every array argument takes
-
-
-def _size_one_dims(shape):
-    pattern = _SIZE_ONE_DIMS.get(shape)
-    if pattern is None:
-        pattern = tuple(map(_ONE, shape))
-        if len(_SIZE_ONE_DIMS) < _MAX_REMEMBERED:
-            _SIZE_ONE_DIMS[shape] = pattern
-    return pattern
-
-
-def _kind_key(value):
-    """A cheap hashable stand-in for kinds.kind_of(value): equal keys, equal kinds."""
-    t = type(value)
-    if t is float or t is int:
-        return t
-    if t is np.ndarray:
-        shape = value.shape               # which sizes are 1 is part of the kind
-        return (t, value.dtype.char, _size_one_dims(shape) if 1 in shape else len(shape))
-    if (t is list or t is tuple) and len(value) <= 64:
-        return (t,) + tuple(map(_kind_key, value))
-    if t is dict:
-        return (t,) + tuple((k, _kind_key(v)) for k, v in value.items())
-    if t.__module__ == "numpy" and hasattr(value, "dtype"):
-        return (t, value.dtype.char)
-    return K.kind_of(value)

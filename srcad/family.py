@@ -19,6 +19,7 @@ import inspect
 import numpy as np
 
 from . import api, forward, naming, tree
+from .signature import normalise_wrt, signature_of
 
 _JAC_MODES = ("reverse", "forward")
 
@@ -239,7 +240,7 @@ def _as_tangents(v, many, names):
 
 
 def _wrt_indices(f, wrt):
-    return api._normalise_wrt(wrt, _param_names(f), f)
+    return normalise_wrt(wrt, _param_names(f), f)
 
 
 def _param_names(f):
@@ -250,7 +251,7 @@ def _signature(f):
     transform = getattr(f, "__srcad__", None)
     if transform is not None and hasattr(transform, "output_signature"):
         return transform.output_signature()
-    return api._signature(f)
+    return signature_of(f)
 
 
 def _name(f):

@@ -18,6 +18,7 @@ tape's pops with its pushes so that popped values are known to be varied.
 import numpy as np
 
 from . import kinds as K
+from . import tree
 from .analysis import substitute, varied_vars
 from .builder import Builder, Sym, as_atom
 from .errors import NonDifferentiableError, SrcadError, not_differentiable
@@ -25,15 +26,17 @@ from .ir import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from .rules import RULES, ZERO
 
 
-def tangent(fn, wrt):
+def tangent(fn, wrt, lower=None):
     """The jvp of `fn` with respect to the params at indices `wrt`.
 
     The new function takes fn's params followed by one tangent per wrt index (`dx` for `x`)
     and returns (value, tangent_out), tangent_out = sum_i d fn / d params[wrt_i] . dx_i.
     A function with several results returns them, and their tangents, as tuples.
+    `lower(helper, arg_kinds)` lowers a helper that tangents flow through, to inline it
+    (srcad/pipeline.py passes it).
     """
     wrt_params = [fn.params[i] for i in wrt]
-    fn = inline_calls(fn, varied_vars(fn, wrt_params))
+    fn = inline_calls(fn, varied_vars(fn, wrt_params), lower)
     sweep = Tangents(fn, *tape_activity(fn, wrt_params))
     tb = Builder(fn.line)
     dparams = tuple(Var(_dhint(p), p.kind, p) for p in wrt_params)
@@ -56,58 +59,59 @@ def _dhint(var):
 _MAX_INLINE_DEPTH = 16
 
 
-def inline_calls(fn, varied, depth=0):
+def inline_calls(fn, varied, lower, depth=0):
     """fn with every `call` of a user helper that receives a varied value replaced by the
-    helper's own statements (lowered for the arguments' kinds), so one sweep covers both."""
+    helper's own statements (lowered for the arguments' kinds by `lower`), so one sweep
+    covers both."""
     if not any(e.prim == "call" for e in walk_eqns(fn.body)):
         return fn
-    body = _inline_block(fn, fn.body, varied, depth)
+    body = _inline_block(fn, fn.body, varied, lower, depth)
     return Function(fn.name, fn.params, body, fn.filename, fn.line, fn.source_lines,
                     fn.param_names)
 
 
-def _inline_block(fn, block, varied, depth):
+def _inline_block(fn, block, varied, lower, depth):
     stmts, mapping = [], {}
     for stmt in block.stmts:
         stmt = substitute([stmt], mapping)[0]
         if isinstance(stmt, Eqn) and stmt.prim == "call" and \
                 any(isinstance(a, Var) and a in varied for a in stmt.args[1:]):
-            inlined, result = _callee_stmts(fn, stmt, varied, depth)
+            inlined, result = _callee_stmts(fn, stmt, varied, lower, depth)
             stmts += inlined
             mapping[stmt.out] = result
         else:
-            stmts.append(_inline_nested(fn, stmt, varied, depth))
+            stmts.append(_inline_nested(fn, stmt, varied, lower, depth))
     results = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in block.results)
     return Block(stmts, results)
 
 
-def _inline_nested(fn, stmt, varied, depth):
+def _inline_nested(fn, stmt, varied, lower, depth):
     if isinstance(stmt, If):
-        return If(stmt.cond, _inline_block(fn, stmt.then, varied, depth),
-                  _inline_block(fn, stmt.orelse, varied, depth), stmt.outs, stmt.line)
+        return If(stmt.cond, _inline_block(fn, stmt.then, varied, lower, depth),
+                  _inline_block(fn, stmt.orelse, varied, lower, depth), stmt.outs, stmt.line)
     if isinstance(stmt, (For, While)):
-        body = _inline_block(fn, stmt.body, varied, depth)
+        body = _inline_block(fn, stmt.body, varied, lower, depth)
         if isinstance(stmt, For):
             return _rebuild_loop(stmt, stmt.carry_init, stmt.carry_params, body, stmt.outs)
-        return While(stmt.carry_init, stmt.carry_params, _inline_block(fn, stmt.cond, varied,
-                                                                       depth),
-                     body, stmt.outs, stmt.line)
+        cond = _inline_block(fn, stmt.cond, varied, lower, depth)
+        return While(stmt.carry_init, stmt.carry_params, cond, body, stmt.outs, stmt.line)
     return stmt
 
 
-def _callee_stmts(fn, eqn, varied, depth):
+def _callee_stmts(fn, eqn, varied, lower, depth):
     """The helper's statements with its params replaced by the call's arguments."""
-    from . import frontend
-    from .lower import to_ssa
     helper, args = eqn.args[0].value, eqn.args[1:]
     if depth >= _MAX_INLINE_DEPTH:
         raise NonDifferentiableError(
             f"forward mode inlines the helper {helper.__name__}, which calls itself "
             "recursively; write the recursion as a loop", filename=fn.filename, line=eqn.line,
             construct=helper.__name__)
-    callee = to_ssa(frontend.parse(helper), [a.kind for a in args])
+    if lower is None:
+        raise SrcadError(f"forward.tangent without lower= met a call of {helper.__name__}; "
+                         "the pipeline passes it (srcad/pipeline.py)")
+    callee = lower(helper, [a.kind for a in args])
     inner_wrt = [p for p, a in zip(callee.params, args) if isinstance(a, Var) and a in varied]
-    callee = inline_calls(callee, varied_vars(callee, inner_wrt), depth + 1)
+    callee = inline_calls(callee, varied_vars(callee, inner_wrt), lower, depth + 1)
     mapping = dict(zip(callee.params, args))
     for param, arg in mapping.items():
         if isinstance(arg, Var) and param.same_shape_as is None:
@@ -515,7 +519,6 @@ def check_tangent(primal, tangent, name):
     number, an array of the argument's shape for an array, and the same nesting of those
     for a list / tuple / dict.
     """
-    from . import tree
     try:
         tree.map_leaves(lambda p, t: None, primal, tangent)
     except ValueError as err:

@@ -223,3 +223,34 @@ def element_kind(container):
     if container.tag in ("list", "tuple") and container.items:
         return join_all(container.items)
     return UNKNOWN
+
+
+_ONE = (1).__eq__
+_SIZE_ONE_DIMS = {}        # shape -> its size-1 pattern: a dict lookup is 3x faster than
+_MAX_REMEMBERED = 4096     # building the tuple, on a path every array argument takes
+
+
+def _size_one_dims(shape):
+    pattern = _SIZE_ONE_DIMS.get(shape)
+    if pattern is None:
+        pattern = tuple(map(_ONE, shape))
+        if len(_SIZE_ONE_DIMS) < _MAX_REMEMBERED:
+            _SIZE_ONE_DIMS[shape] = pattern
+    return pattern
+
+
+def kind_key(value):
+    """A cheap hashable stand-in for kinds.kind_of(value): equal keys, equal kinds."""
+    t = type(value)
+    if t is float or t is int:
+        return t
+    if t is np.ndarray:
+        shape = value.shape               # which sizes are 1 is part of the kind
+        return (t, value.dtype.char, _size_one_dims(shape) if 1 in shape else len(shape))
+    if (t is list or t is tuple) and len(value) <= 64:
+        return (t,) + tuple(map(kind_key, value))
+    if t is dict:
+        return (t,) + tuple((k, kind_key(v)) for k, v in value.items())
+    if t.__module__ == "numpy" and hasattr(value, "dtype"):
+        return (t, value.dtype.char)
+    return kind_of(value)

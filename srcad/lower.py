@@ -10,65 +10,26 @@ naming file, line and construct.
 
 import ast
 
-from . import desugar, live, naming
+from . import desugar, naming
 from . import kinds as K
 from .analysis import bound_vars
 from .builder import Builder
-from .errors import NameResolutionError, PythonValueError, UnsupportedSyntaxError
-from .ir import Block, Const, For, Function, If, Var, While
+from .errors import NameResolutionError, PythonValueError
+from .ir import Block, Const, For, If, Var, While
 from .lower_builtins import Iteration
 from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
-from .lower_stores import StoreLowering, resolve_new_objects, same_object
+from .lower_function import FALLTHROUGH, lower_function
+from .lower_stores import StoreLowering, same_object
 from .syntax import walk_no_defs
-from .values import StaticSeq, from_python
+from .values import StaticSeq
 
-FALLTHROUGH = object()
 _MAX_KIND_ROUNDS = 3
 
 
-def to_ssa(parsed, arg_kinds=None, bound=None, guards=None):
-    """Lower a parsed function to an IR Function; `arg_kinds` specialise it (None: unknown).
-    `bound` maps leading parameter names to values known now (a bound method's self).
-    The globals, cells and attributes it reads are read at the top of its body; `guards`
-    (a dict) collects the conditions the specialisation depends on (srcad/live.py)."""
-    node = parsed.node
-    bound = bound or {}
-    _check_signature(node, parsed)
-    names = [n for n in parameter_names(node.args) if n not in bound]
-    arg_kinds = list(arg_kinds) if arg_kinds is not None else [K.UNKNOWN] * len(names)
-    params = tuple(Var(name, kind) for name, kind in zip(names, arg_kinds))
-    lowering = Lowering(parsed)
-    lowering.live = live.Reads(guards, node.lineno)
-    body_stmts = node.body if isinstance(node.body, list) else [ast.Return(node.body)]
-    if isinstance(node, ast.Lambda):
-        ast.copy_location(body_stmts[0], node.body)
-    builder = Builder(node.lineno)
-    env = {name: from_python(value, name) for name, value in bound.items()}
-    env.update(zip(names, params))
-    result = lowering.suite(body_stmts, env, builder)
-    result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
-    body = resolve_new_objects(Block(lowering.live.prelude.stmts + builder.stmts, (result,)))
-    return Function(name=parsed.name, params=params, body=body,
-                    filename=parsed.filename, line=node.lineno, source_lines=parsed.lines,
-                    param_names=tuple(names))
-
-
-def parameter_names(args):
-    """The IR parameters in the order compiled derivatives take them: positional ones, the
-    *args tuple, then keyword-only ones."""
-    names = [a.arg for a in args.posonlyargs + args.args]
-    if args.vararg is not None:
-        names.append(args.vararg.arg)
-    return names + [a.arg for a in args.kwonlyargs]
-
-
-def _check_signature(node, parsed):
-    if node.args.kwarg is not None:
-        raise UnsupportedSyntaxError(
-            f"**{node.args.kwarg.arg} in the signature of {parsed.name} is not supported; "
-            "name the keyword parameters (def f(x, *, scale=1.0))", filename=parsed.filename,
-            line=node.lineno, construct="**kwargs")
+def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
+    """Lower a parsed function to an IR Function (srcad/lower_function.py says how)."""
+    return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
 class Lowering(EffectLowering, StoreLowering, ExpressionLowering):
@@ -381,13 +342,6 @@ class Lowering(EffectLowering, StoreLowering, ExpressionLowering):
                                   line=node.lineno, construct=name)
 
 
-def _describe(holders):
-    """The words for what `Lowering.holders` found."""
-    if holders == ["packed"]:
-        return "an object that a tuple or list holds"
-    if holders == ["view"]:
-        return "a view of (or an item taken from) another array or container"
-    return f"an object that '{holders[0]}' also names"
 
 
 def _known_int(atom, builder):

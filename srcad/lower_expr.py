@@ -10,13 +10,16 @@ import ast
 import inspect
 
 from . import aliasing, frontend, live
+from . import kinds as K
 from .builder import Builder
 from .errors import NameResolutionError, SrcadError, UnsupportedSyntaxError
-from .ir import Const, Var
+from .ir import Block, Const, If, Var, sub_blocks
 from .lower_builtins import SPECIAL_CALLS, BuiltinLowering
 from .lower_containers import ContainerLowering
+from .lower_function import FALLTHROUGH, lower_function, result_kind
 from .lower_stores import resolved, same_object
 from .nested import DerivativeValue, NestedLowering
+from .signature import check_signature, parameter_names
 from .syntax import ReturnsInside, fix_missing_locations, operations_in_order
 from .rules import ATTRIBUTES, METHODS, RULES, prim_of, subscript_prim
 from .values import (LocalFunction, RangeValue, Static, StaticSeq,
@@ -32,8 +35,9 @@ _SEQUENCE_OPS = {"add": "seq_concat"}       # `xs + ys` joins two lists (or two 
 
 
 class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
-    def __init__(self, parsed, depth=0):
+    def __init__(self, parsed, depth=0, derive=None):
         self.parsed = parsed
+        self.derive = derive         # differentiates a derivative taken inside (nested.py)
         self.filename = parsed.filename
         self.depth = depth
         self.origins = {}            # var -> values it may be the same object as
@@ -174,8 +178,6 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         return result
 
     def short_circuit(self, node, first, operand, env, builder):
-        from .ir import Block, If
-        from . import kinds as K
         first = self.atom(first, builder, node)
         truth = self.condition_of(first, builder, node)
         is_and = isinstance(node.op, ast.And)
@@ -192,8 +194,6 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         return out
 
     def expr_IfExp(self, node, env, builder):
-        from .ir import Block, If
-        from . import kinds as K
         cond = self.condition(node.test, env, builder)
         if isinstance(cond, Const):
             return self.expr(node.body if cond.value else node.orelse, env, builder)
@@ -425,18 +425,16 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
 
     def call_helper(self, node, fn, args, kwargs, builder):
         """A call of a module-level function stays a call; it is differentiated as a unit."""
-        from .calls import result_kind
-        from .lower import to_ssa
         parsed = frontend.parse(fn)
         bound = self.bind_params(node, parsed, args, kwargs)
-        from .lower import parameter_names
         names = parameter_names(parsed.node.args)
         atoms = [self.atom(bound[n], builder, node) for n in names]
         lowered = []
         guards = self.live.guards       # what fn reads decides its result's kind too
 
         def lower_and_keep(parsed, kinds):
-            lowered.append(to_ssa(parsed, kinds, guards=guards))
+            lowered.append(lower_function(type(self), parsed, kinds, guards=guards,
+                                          derive=self.derive))
             return lowered[-1]
         kind = result_kind(fn, [a.kind for a in atoms], lower_and_keep)
         builder.line = node.lineno
@@ -454,11 +452,10 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         return self.inline_parsed(node, parsed, local.env, args, kwargs, builder)
 
     def inline_parsed(self, node, parsed, outer_env, args, kwargs, builder, fn=None):
-        from .lower import FALLTHROUGH, Lowering, _check_signature
-        _check_signature(parsed.node, parsed)
+        check_signature(parsed.node, parsed)
         env = dict(outer_env)
         env.update(self.bind_params(node, parsed, args, kwargs))
-        inner = Lowering(parsed, self.depth + 1)
+        inner = type(self)(parsed, self.depth + 1, self.derive)
         inner.inlining = self.inlining | {fn}
         inner.origins, inner.views, inner.contains = self.origins, self.views, self.contains
         inner.view_base = self.view_base
@@ -542,7 +539,6 @@ def _repeats(seq, times):
 
 def _relabel(stmts, line):
     """Attribute statements (and the blocks inside them) to one source line."""
-    from .ir import sub_blocks
     for stmt in stmts:
         stmt.line = line
         for block in sub_blocks(stmt):

@@ -96,11 +96,11 @@ class StoreLowering:
                 holders = [twin]             # h(t, t): inside h, p and twin are one object
             elif not holders or not aliasing.may_read_again(self.parsed.node, node, holders):
                 continue
-            from .lower import _describe
             self.refuse(node, f"{definition.name}() changes its parameter '{param}' in place "
                               f"(`{param} {symbol}= ...`), and here it is given "
-                              f"{_describe(holders)}: Python would change the caller's array "
-                              f"too; in {definition.name}, write `{param} = {param} {symbol} ...`")
+                              f"{describe_holders(holders)}: Python would change the caller's "
+                              f"array too; in {definition.name}, write "
+                              f"`{param} = {param} {symbol} ...`")
 
     def passed_twice(self, param, bound):
         """Another parameter bound to the same mutable object as `param` in a call (`h(t, t)`):
@@ -142,10 +142,9 @@ class StoreLowering:
 
     def refuse_visible_change(self, node, name, env, builder, change, rewrite):
         """Refuse changing the object `name` holds in place where something else reaches it."""
-        from .lower import _describe
         holders = self.holders(env.get(name), env, builder, name)
         if holders:
-            self.refuse(node, f"{change} on {_describe(holders)}: Python would change both "
+            self.refuse(node, f"{change} on {describe_holders(holders)}: Python would change both "
                               f"(on some path through the function); write `{rewrite}` "
                               "(or copy it first)")
 
@@ -264,6 +263,15 @@ class NewObject(Var):
     def __init__(self, value):
         super().__init__(None, value.kind, value)
         self.value = value
+
+
+def describe_holders(holders):
+    """The words for what `StoreLowering.holders` found."""
+    if holders == ["packed"]:
+        return "an object that a tuple or list holds"
+    if holders == ["view"]:
+        return "a view of (or an item taken from) another array or container"
+    return f"an object that '{holders[0]}' also names"
 
 
 def resolve_new_objects(block):

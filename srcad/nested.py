@@ -11,13 +11,15 @@ import ast
 import inspect
 from dataclasses import dataclass
 
-from . import forward, frontend, optimize, reverse
+from . import frontend
 from .builder import Builder
-from .ir import Block, Const, Eqn, For, Function, If, Var, While, verify
+from .errors import SrcadError
+from .inline import inline
+from .ir import Block, Const, Function, Var, verify
+from .lower_function import FALLTHROUGH, lower_function
 from .lower_stores import resolve_new_objects
+from .signature import normalise_wrt
 from .values import LocalFunction, Static, StaticSeq
-
-TRANSFORMS = ("grad", "value_and_grad", "jvp")
 
 
 @dataclass
@@ -26,60 +28,6 @@ class DerivativeValue:
     mode: str
     target: object
     wrt: object
-
-
-def derivative_ir(mode, primal, wrt, wrt_tuple):
-    """The derivative of the primal IR function, simplified."""
-    if mode == "jvp":
-        derived = forward.tangent(primal, wrt)
-    else:
-        derived = reverse.adjoint(primal, wrt, mode=mode, wrt_tuple=wrt_tuple)
-    return verify(optimize.simplify(derived))
-
-
-def inline(fn, arg_atoms, builder):
-    """Append fn's body to `builder` with its params bound to `arg_atoms` and every var it
-    binds renamed; returns the atoms of its results."""
-    mapping = dict(zip(fn.params, arg_atoms))
-    block = _copy_block(fn.body, mapping)
-    for stmt in block.stmts:
-        builder.append(stmt)
-    return block.results
-
-
-def _fresh(var, mapping):
-    new = Var(var.hint, var.kind)
-    mapping[var] = new
-    return new
-
-
-def _read(atom, mapping):
-    return mapping.get(atom, atom) if isinstance(atom, Var) else atom
-
-
-def _copy_block(block, mapping):
-    stmts = [_copy_stmt(s, mapping) for s in block.stmts]
-    return Block(stmts, tuple(_read(a, mapping) for a in block.results))
-
-
-def _copy_stmt(stmt, m):
-    if isinstance(stmt, Eqn):
-        args = tuple(_read(a, m) for a in stmt.args)
-        return Eqn(tuple(_fresh(o, m) for o in stmt.outs), stmt.prim, args, stmt.line)
-    if isinstance(stmt, If):
-        cond = _read(stmt.cond, m)
-        then, orelse = _copy_block(stmt.then, m), _copy_block(stmt.orelse, m)
-        return If(cond, then, orelse, tuple(_fresh(o, m) for o in stmt.outs), stmt.line)
-    inits = tuple(_read(a, m) for a in stmt.carry_init)
-    params = tuple(_fresh(p, m) for p in stmt.carry_params)
-    if isinstance(stmt, For):
-        bounds = [_read(a, m) for a in (stmt.start, stmt.stop, stmt.step)]
-        index = _fresh(stmt.index, m)
-        body = _copy_block(stmt.body, m)
-        return For(index, *bounds, inits, params, body, tuple(_fresh(o, m) for o in stmt.outs),
-                   stmt.reverse, stmt.line)
-    cond, body = _copy_block(stmt.cond, m), _copy_block(stmt.body, m)
-    return While(inits, params, cond, body, tuple(_fresh(o, m) for o in stmt.outs), stmt.line)
 
 
 def closure_function(name, params, captured, body_builder, result, parsed, line):
@@ -92,23 +40,21 @@ class NestedLowering:
     """Mixin for ExpressionLowering: `srcad.grad(...)` and friends inside lowered code."""
 
     def derivative_value(self, node, fn, args, kwargs):
-        from . import api
-        mode = {api.grad: "grad", api.value_and_grad: "value_and_grad", api.jvp: "jvp"}[fn]
+        mode = fn.__srcad_transform__
         if not args:
             self.refuse(node, f"srcad.{mode}() without a function")
         wrt = kwargs.get("wrt", args[1] if len(args) > 1 else None)
         return DerivativeValue(mode, args[0], getattr(wrt, "value", 0 if wrt is None else wrt))
 
     def call_derivative(self, node, value, args, kwargs, builder):
-        from .api import _normalise_wrt
         """Inline the derivative of value.target at these arguments."""
         if kwargs:
             self.refuse(node, "keyword arguments to a derivative taken inside the function")
         names = self.target_param_names(node, value.target)
-        wrt, wrt_tuple = _normalise_wrt(value.wrt, names, value.target)
+        wrt, wrt_tuple = normalise_wrt(value.wrt, names, value.target)
         own = [self.atom(a, builder, node) for a in args[:len(names)]]
         primal, captured = self.target_ir(node, value.target, [a.kind for a in own])
-        derived = derivative_ir(value.mode, primal, wrt, wrt_tuple)
+        derived = self.differentiate(node, value.mode, primal, wrt, wrt_tuple)
         tangents = [self.atom(a, builder, node) for a in args[len(names):]]
         results = inline(derived, own + list(captured) + tangents, builder)
         if value.mode == "grad" and not wrt_tuple:
@@ -127,15 +73,14 @@ class NestedLowering:
 
     def target_ir(self, node, target, kinds):
         """(primal IR of the target with its captured values as extra params, their atoms)."""
-        from .lower import FALLTHROUGH, Lowering, to_ssa
         if isinstance(target, DerivativeValue):
-            from .api import _normalise_wrt
             primal, captured = self.target_ir(node, target.target, kinds)
             names = self.target_param_names(node, target.target)
-            wrt, wrt_tuple = _normalise_wrt(target.wrt, names, target.target)
-            return derivative_ir(target.mode, primal, wrt, wrt_tuple), captured
+            wrt, wrt_tuple = normalise_wrt(target.wrt, names, target.target)
+            return self.differentiate(node, target.mode, primal, wrt, wrt_tuple), captured
         if not isinstance(target, LocalFunction):
-            return to_ssa(frontend.parse(target.obj), kinds, guards=self.live.guards), []
+            return lower_function(type(self), frontend.parse(target.obj), kinds,
+                                  guards=self.live.guards, derive=self.derive), []
         names = [a.arg for a in target.node.args.args]
         captured = [(n, v) for n, v in target.env.items() if isinstance(v, Var)
                     and n not in names]
@@ -144,7 +89,7 @@ class NestedLowering:
         env = dict(target.env)
         env.update((n, p) for (n, _), p in zip(captured, stand_ins))
         env.update(zip(names, params))
-        inner = Lowering(self.parsed, self.depth + 1)
+        inner = type(self)(self.parsed, self.depth + 1, self.derive)
         inner.live = self.live.nested(node.lineno)      # its reads go in its own body
         body = target.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
@@ -155,3 +100,12 @@ class NestedLowering:
         fn = closure_function(target.name, params, stand_ins, b, result, self.parsed,
                               node.lineno)
         return verify(fn), [v for _, v in captured]
+
+    def differentiate(self, node, mode, primal, wrt, wrt_tuple):
+        """The derivative of the primal IR, simplified: the pipeline's own transforms, handed
+        to lowering as `derive` (srcad/pipeline.py), so lowering imports none of them."""
+        if self.derive is None:
+            raise SrcadError("srcad.lower without the pipeline met a derivative taken inside "
+                             "the function; lower it through srcad.lower instead",
+                             filename=self.filename, line=node.lineno)
+        return self.derive(primal, mode, wrt, wrt_tuple)

@@ -17,6 +17,7 @@ from .analysis import (bound_vars, python_float, reads, substitute, substitute_b
 from .builder import Builder, Sym
 from .contributions import Contributions
 from .errors import NonDifferentiableError, SrcadError, not_differentiable
+from .forward import refuse_reverse_through_tapes
 from .ir import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from .reverse_chain import chain_levels, reverse_chain
 from .rules import RULES, ZERO
@@ -24,14 +25,15 @@ from .rules import RULES, ZERO
 _MAX_ROUNDS = 8
 
 
-def adjoint(fn, wrt, *, mode="grad", wrt_tuple=False):
+def adjoint(fn, wrt, *, mode="grad", wrt_tuple=False, helpers=None):
     """The reverse-mode derivative of `fn` with respect to the params at indices `wrt`.
 
     mode "grad": returns the gradients; "value_and_grad": (value, gradients); "vjp": takes a
     cotangent after fn's parameters and returns (value, gradients). Gradients are a tuple when
-    `wrt_tuple`, else the single gradient.
+    `wrt_tuple`, else the single gradient. `helpers(fn, positions)` gives the derivative of a
+    helper called by name (srcad/pipeline.py: `helper_vjp`).
     """
-    forward, reverse, seed, grads = sweeps(fn, wrt, mode, wrt_tuple)
+    forward, reverse, seed, grads = sweeps(fn, wrt, mode, wrt_tuple, helpers=helpers)
     result = fn.body.results[0]
     results = grads if mode == "grad" else (result,) + grads
     params = fn.params + ((seed,) if mode == "vjp" else ())
@@ -39,14 +41,13 @@ def adjoint(fn, wrt, *, mode="grad", wrt_tuple=False):
                     fn.source_lines, param_names=fn.param_names)
 
 
-def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False):
+def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False, helpers=None):
     """(forward statements, reverse statements, the seed, the gradient atoms) of fn.
     `seed_shaped_like_output`: the caller guarantees the cotangent has the output's shape
     (a helper's backward sweep), so no adjoint needs reducing to it."""
-    from .forward import refuse_reverse_through_tapes
     refuse_reverse_through_tapes(fn, wrt)      # a derivative's tape: never drop that path
     wrt_params = [fn.params[i] for i in wrt]
-    sweep = Sweep(fn, varied_vars(fn, wrt_params))
+    sweep = Sweep(fn, varied_vars(fn, wrt_params), helpers or no_helpers)
     result = fn.body.results[0]
     shaped = result if seed_shaped_like_output and isinstance(result, Var) else None
     seed = Var("g", result.kind, shaped) if mode == "vjp" else Const(1.0)
@@ -61,6 +62,12 @@ def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False):
     if wrt_tuple and (len(grads) == 1 or mode != "grad"):
         grads = (rb.emit("make_tuple", *grads),)
     return forward, rb.stmts, seed, grads
+
+
+def no_helpers(fn, positions):
+    """The `helpers` of a sweep run outside the pipeline, which compiles no helper."""
+    raise SrcadError(f"reverse.adjoint without helpers= met a call of {fn.__name__}; the "
+                     "pipeline passes them (srcad/pipeline.py)")
 
 
 def _check_scalar_output(fn, result, rb):
@@ -95,9 +102,10 @@ def _in_dtype_of(param, atom, rb):
 
 
 class Sweep:
-    def __init__(self, fn, varied):
+    def __init__(self, fn, varied, helpers):
         self.fn = fn
         self.varied = varied
+        self.helpers = helpers       # (fn, positions) -> a helper's derivative (pipeline.py)
         self.finished = set()        # adjoints that already have their primal's structure
         self.contributions = Contributions(varied)
         self.definitions = None      # var -> primal equation, for python_float
@@ -207,10 +215,9 @@ class Sweep:
     def call(self, eqn, g, adj, rb):
         """A call to a user function: its own forward half records residuals here, its
         backward half turns them and g into the adjoints of the varied arguments."""
-        from .calls import helper_vjp
         fn, args = eqn.args[0].value, eqn.args[1:]
         positions = tuple(i for i, a in enumerate(args) if isinstance(a, Var) and a in self.varied)
-        derivative = helper_vjp(fn, positions)
+        derivative = self.helpers(fn, positions)
         pair = derivative.specialised([a.kind for a in args])
         fwd, bwd = pair or (derivative.forward, derivative.backward)
         residuals = Var("res_" + fn.__name__, K.Kind("tuple"))

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ir
-from .api import _normalise_wrt, lower
+from .api import lower
 from .builder import Builder, Sym
 from .errors import NonDifferentiableError, SrcadError
-from .ir import Block, Const, Eqn, For, Function, If, Var
-from .ir import TraceNames
+from .ir import Block, Const, Eqn, For, Function, If, TraceNames, Var
 from .rules import RULES, ZERO
+from .signature import normalise_wrt
 from .trace_format import (_barred, _dotted, _expr, _formula, _html_table, _markdown_table, _paren,
                            _short, _text_table, format_value)
 
@@ -135,7 +135,7 @@ def _bind(f, args):
 
 def _wrt_indices(f, wrt, args, names):
     if wrt is not None:
-        return _normalise_wrt(wrt, names, f)[0]
+        return normalise_wrt(wrt, names, f)[0]
     indices = tuple(i for i, a in enumerate(args) if _is_float(a)) or \
         tuple(i for i, a in enumerate(args) if _is_numeric(a))
     if not indices:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad import calls, codegen
+from srcad import codegen, pipeline
 
 MIB = 2 ** 20
 
@@ -79,17 +79,17 @@ def twice(x):
 def test_helper_cache_lives_as_long_as_a_derivative_uses_it():
     f = twice
     gc.collect()
-    before = len(calls._DERIVATIVES)
+    before = len(pipeline._DERIVATIVES)
     g = srcad.grad(f)
     assert g(0.2) == pytest.approx(srcad.numeric_grad(f, 0.2), rel=1e-7)
-    assert len(calls._DERIVATIVES) == before + 1
+    assert len(pipeline._DERIVATIVES) == before + 1
     assert "def fwd_tanh_squared" in srcad.source(g)              # srcad.source still finds it
     second = srcad.grad(f)                                  # shares it while both live
     second(0.3)
-    assert len(calls._DERIVATIVES) == before + 1
+    assert len(pipeline._DERIVATIVES) == before + 1
     del g, second
     gc.collect()
-    assert len(calls._DERIVATIVES) == before
+    assert len(pipeline._DERIVATIVES) == before
 
 
 def test_helper_specialisations_are_bounded():
@@ -97,16 +97,16 @@ def test_helper_specialisations_are_bounded():
         y = np.sin(x)
         return y * 2.0
 
-    derivative = calls.helper_vjp(helper, (0,))
+    derivative = pipeline.helper_vjp(helper, (0,))
     shapes = [p for n in range(1, 7) for p in itertools.product((1, 2), repeat=n)]
-    assert len(shapes) > calls.MAX_SPECIALISATIONS
+    assert len(shapes) > pipeline.MAX_SPECIALISATIONS
     for shape in shapes:                         # 126 kinds: ndim and size-1 patterns
         x = np.full(shape, 0.3)
         value, residuals = derivative.fwd(x)
         np.testing.assert_allclose(derivative.bwd(residuals, np.ones(shape)),
                                    2.0 * np.cos(x), rtol=1e-14)
-    assert len(derivative.cache) == calls.MAX_SPECIALISATIONS
-    assert len(derivative.sources) == calls.MAX_SPECIALISATIONS
+    assert len(derivative.cache) == pipeline.MAX_SPECIALISATIONS
+    assert len(derivative.sources) == pipeline.MAX_SPECIALISATIONS
 
 
 @pytest.mark.parametrize("transform", [srcad.grad, srcad.jvp])

@@ -335,7 +335,7 @@ def test_recursive_helpers():
 
 
 def test_helper_used_twice_is_transformed_once():
-    from srcad.calls import helper_vjp
+    from srcad.pipeline import helper_vjp
     srcad.grad(uses_power)(1.1)
     srcad.grad(uses_power)(1.2)
     assert len(helper_vjp(power, (0,)).sources) <= 2    # one for the kinds, one generic

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from srcad import kinds as K
-from srcad.api import _kind_key
+from srcad.kinds import kind_key
 
 shapes = st.lists(st.integers(0, 3), max_size=4).map(tuple)
 
@@ -47,7 +47,7 @@ def test_size_1_patterns_agree_with_numpy_broadcasting(operands):
 @given(shapes, shapes, st.sampled_from(["float64", "float32", "int64"]))
 def test_equal_dispatch_keys_mean_equal_kinds(a, b, dtype):
     x, y = np.zeros(a, dtype), np.zeros(b, dtype)
-    assert (_kind_key(x) == _kind_key(y)) == (K.kind_of(x) == K.kind_of(y))
+    assert (kind_key(x) == kind_key(y)) == (K.kind_of(x) == K.kind_of(y))
 
 
 def test_join_forgets_a_pattern_that_differs_and_keeps_the_rest():

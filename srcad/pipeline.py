@@ -1,0 +1,219 @@
+"""The pipeline: from the user's function to a compiled derivative, one pass after another.
+
+    parse -> lower (expanding the derivatives taken inside) -> verify
+    -> inline helpers (forward mode; twice-differentiated code) -> tangent | adjoint
+    -> simplify -> verify -> own outputs -> plan and write (codegen) -> compile
+
+`derive` is that sentence as code, and `differentiate` its middle (IR to derivative IR), which
+lowering calls back for `srcad.grad(...)` inside a differentiated function. The pipeline hands
+each stage the parts above it that it needs: lowering gets `differentiate`, forward mode a way
+to lower a helper it inlines, reverse mode `helper_vjp`; so no stage imports one above it
+(tests/test_architecture.py). With SRCAD_VERIFY=1 in the environment, every pass's output is
+verified (srcad/ir.py `verify`), not only the lowered and the final IR.
+
+Calls to the user's own module-level functions: transformed once, called by name.
+
+A helper called from one place is inlined there (ExpressionLowering.called_once): its code
+reads as a person would write the gradient by hand. A helper called from several places, or
+recursively, is not inlined into every caller: its derivative is generated once, as two
+functions, and the caller's derivative calls them by name, so the generated source stays
+short and recursion works.
+
+    v3, res_layer = fwd_layer(h, W, b)       # the helper's forward sweep, with residuals
+    ...
+    bh, bW, bb = bwd_layer(res_layer, bv3)   # its reverse sweep, from the residuals
+
+`fwd` returns the value and what the reverse sweep reads (the residuals); `bwd` turns those
+and the output's adjoint into the adjoints of the differentiated arguments. Both are compiled
+per argument kinds on first use, like every srcad derivative, and read the helper's globals
+when they run; a pair compiled under guards that no longer hold (a global of another kind, a
+rebound function) is compiled afresh, never handed out stale (srcad/live.py).
+"""
+
+import inspect
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+
+from . import calls, codegen, forward, fresh, frontend, ir, live, naming, optimize, reverse
+from . import kinds as K
+from . import lower as lowering
+from .kinds import kind_key
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one transform differentiates, fixed when srcad.grad(...) is called."""
+    f: object
+    mode: str                    # grad, value_and_grad, vjp, jvp
+    wrt: tuple                   # parameter indices
+    wrt_tuple: bool              # the user asked for a tuple of gradients
+    optimize: bool = True
+    source: str = None           # the function's source, where Python cannot find it
+    inner: "Spec" = None         # f is itself a srcad transform: its derivative is the primal
+
+
+def derive(spec, arg_kinds, name):
+    """The compiled derivative of spec.f for arguments of these kinds (None: any kinds)."""
+    guards = {}                                            # what it depends on besides them
+    derived = derivative(spec, arg_kinds, guards)          # parse ... simplify -> verify
+    derived = checked(fresh.own_outputs(derived, spec.mode))   # nothing shares the arguments
+    generated = codegen.compile_function(derived, name)    # plan -> write -> compile
+    generated.check = live.checker(list(guards.values()), kind_key)
+    roots = [g.origin.root for g in guards.values()]
+    generated.roots = {n for n, value in generated.namespace.items()
+                       if any(value is root for root in roots)}
+    return generated
+
+
+def derivative(spec, arg_kinds, guards=None, inline_calls=False):
+    """The derivative IR of spec.f for these argument kinds."""
+    primal = primal_ir(spec, arg_kinds, guards, inline_calls)
+    return differentiate(primal, spec.mode, spec.wrt, spec.wrt_tuple, spec.optimize)
+
+
+def primal_ir(spec, arg_kinds, guards=None, inline_calls=False):
+    """spec.f's IR for these argument kinds (an inner transform's derivative, for nesting);
+    with `inline_calls`, helper calls are replaced by the helpers' code. `guards` (a dict)
+    collects what the specialisation depends on besides the arguments."""
+    if spec.inner is not None:
+        return derivative(spec.inner, arg_kinds, guards, inline_calls=True)
+    if inline_calls:
+        return checked(calls.inline_helper_calls(primal_ir(spec, arg_kinds, guards),
+                                                 lower_helper))
+    if inspect.ismethod(spec.f):                 # a bound method: its self is known now
+        parsed = frontend.parse(spec.f.__func__, source=spec.source)
+        bound = {parsed.node.args.args[0].arg: spec.f.__self__}
+        return lower(parsed, arg_kinds, bound, guards)
+    return lower(frontend.parse(spec.f, source=spec.source), arg_kinds, guards=guards)
+
+
+def lower(parsed, arg_kinds, bound=None, guards=None):
+    """parse -> lower -> verify; a derivative taken inside is differentiated as it is met."""
+    return ir.verify(lowering.to_ssa(parsed, arg_kinds, bound, guards, derive=differentiate))
+
+
+def lower_helper(fn, arg_kinds):
+    """The IR of a helper that a transform inlines."""
+    return lower(frontend.parse(fn), arg_kinds)
+
+
+def differentiate(primal, mode, wrt, wrt_tuple, simplify=True):
+    """IR -> derivative IR: tangents or adjoints, then simplified and verified."""
+    if mode == "jvp":
+        derived = forward.tangent(primal, wrt, lower=lower_helper)
+    else:
+        derived = reverse.adjoint(primal, wrt, mode=mode, wrt_tuple=wrt_tuple,
+                                  helpers=helper_vjp)
+    if simplify:
+        derived = optimize.simplify(checked(derived))
+    return ir.verify(derived)
+
+
+def checked(fn):
+    """fn, verified when SRCAD_VERIFY=1 (the tests turn it on: tests/conftest.py)."""
+    return ir.verify(fn) if os.environ.get("SRCAD_VERIFY") == "1" else fn
+
+
+def helper_sources(namespace):
+    """The generated sources of the helper derivatives a generated function calls."""
+    seen, texts = set(), []
+    for value in namespace.values():
+        helper = getattr(value, "__self__", None) or getattr(value, "__srcad_helper__", None)
+        if isinstance(helper, HelperVJP) and id(helper) not in seen:
+            seen.add(id(helper))
+            texts.extend(helper.sources.values())
+    return texts
+
+
+# ----- helpers called by name: their derivative, compiled once per argument kinds ----------
+# (id of the function, differentiated positions) -> HelperVJP, held weakly: an entry lives
+# as long as some generated derivative calls it (each generated fwd/bwd names its HelperVJP,
+# which holds the function, so the id stays the function's), never longer. A strong cache would
+# keep every helper, and through it its module's globals, for the life of the process.
+_DERIVATIVES = weakref.WeakValueDictionary()
+_lock = threading.RLock()
+MAX_SPECIALISATIONS = 64          # per helper: argument kinds beyond these recompile
+
+
+def helper_vjp(fn, positions):
+    """The shared HelperVJP of `fn` with respect to the arguments at `positions`."""
+    key = (id(fn), positions)
+    with _lock:
+        derivative = _DERIVATIVES.get(key)
+        if derivative is None or derivative.fn is not fn:
+            derivative = _DERIVATIVES[key] = HelperVJP(fn, positions)
+        return derivative
+
+
+class HelperVJP:
+    """fwd(*args) -> (value, residuals) and bwd(residuals, g) -> adjoints, per kinds."""
+
+    def __init__(self, fn, positions):
+        self.fn = fn
+        self.positions = positions
+        self.cache = {}              # kinds -> (fwd, bwd, guard check), at most
+                                     # MAX_SPECIALISATIONS
+        self.sources = {}            # kinds -> the generated source of fwd and bwd
+        self.in_progress = set()
+        self.lock = threading.RLock()
+        self.forward = self.fwd      # one bound method each, so generated code names them once
+        self.backward = self.bwd
+
+    def fwd(self, *args):
+        key = tuple(map(kind_key, args))
+        entry = self.cache.get(key)
+        if entry is None or entry[2] is not None and not live.holds(entry[2]):
+            entry = self.compile(key, args)
+        value, residuals = entry[0](*args)
+        return value, (entry[1], residuals)
+
+    def bwd(self, residuals, g):
+        backward, saved = residuals
+        return backward(saved, g)
+
+    def compile(self, key, args):
+        with self.lock:
+            if not self.fresh(key):
+                self.remember(key, self.generate(key, [K.kind_of(a) for a in args]))
+            return self.cache[key]
+
+    def fresh(self, key):
+        """Whether an entry for `key` exists and its guards hold."""
+        entry = self.cache.get(key)
+        return entry is not None and live.holds(entry[2])
+
+    def specialised(self, arg_kinds):
+        """(fwd, bwd) compiled now for arguments of these kinds, so the caller calls them
+        directly; None while this very specialisation is being compiled (recursion)."""
+        key = ("kinds",) + tuple(arg_kinds)
+        with self.lock:
+            if key in self.in_progress:
+                return None
+            if not self.fresh(key):
+                self.in_progress.add(key)
+                try:
+                    self.remember(key, self.generate(key, list(arg_kinds)))
+                finally:
+                    self.in_progress.discard(key)
+            return self.cache[key][:2]
+
+    def remember(self, key, pair):
+        """Cache a specialisation, dropping the oldest beyond MAX_SPECIALISATIONS (callers
+        compiled against it keep their own reference)."""
+        self.cache[key] = pair
+        while len(self.cache) > MAX_SPECIALISATIONS:
+            oldest = next(iter(self.cache))
+            del self.cache[oldest]
+            self.sources.pop(oldest, None)
+
+    def generate(self, key, arg_kinds):
+        guards = {}
+        primal = lower(frontend.parse(self.fn), arg_kinds, guards=guards)
+        fwd_ir, bwd_ir = calls.split_vjp(primal, self.positions, helper_vjp)
+        fwd = codegen.compile_function(fwd_ir, naming.function_name("fwd", self.fn))
+        bwd = codegen.compile_function(bwd_ir, naming.function_name("bwd", self.fn))
+        self.sources[key] = fwd.source + "\n" + bwd.source
+        fwd.function.__srcad_helper__ = bwd.function.__srcad_helper__ = self   # for srcad.source
+        return fwd.function, bwd.function, live.checker(list(guards.values()), kind_key)
