@@ -17,17 +17,23 @@ from .rules import RULES
 from .shape_only import shape_only_values
 
 
-def simplify(fn):
-    fn = shape_queries_on_inputs(fn)
-    fn = eliminate_common_subexpressions(fn)
-    fn = assemble_container_adjoints(fn)
-    fn = finish_known_structures(fn)
-    fn = eliminate_dead_code(fn)
+def simplify(fn, check=None):
+    """The passes in order; `check` (the pipeline's verify under SRCAD_VERIFY=1) sees the
+    output of each."""
+    check = check or _as_is
+    for simplify_pass in (shape_queries_on_inputs, eliminate_common_subexpressions,
+                          assemble_container_adjoints, finish_known_structures,
+                          eliminate_dead_code):
+        fn = check(simplify_pass(fn))
     for _ in range(8):                  # each round can free the inputs of the last one
         reduced = shape_only_values(fn, _replace_body)
         if reduced is fn:
             break
-        fn = eliminate_dead_code(reduced)
+        fn = check(eliminate_dead_code(check(reduced)))
+    return fn
+
+
+def _as_is(fn):
     return fn
 
 

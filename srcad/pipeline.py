@@ -107,7 +107,7 @@ def differentiate(primal, mode, wrt, wrt_tuple, simplify=True):
         derived = reverse.adjoint(primal, wrt, mode=mode, wrt_tuple=wrt_tuple,
                                   helpers=helper_vjp)
     if simplify:
-        derived = optimize.simplify(checked(derived))
+        derived = optimize.simplify(checked(derived), check=checked)
     return ir.verify(derived)
 
 
