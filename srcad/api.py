@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-from . import codegen, forward, frontend, live, naming, pipeline
+from . import codegen, fastpath, forward, frontend, live, naming, pipeline
 from . import kinds as K
 from .errors import UnsupportedSyntaxError
 from .kinds import kind_key
@@ -139,7 +139,7 @@ class Transform:
         self.lock = threading.Lock()
         self.last = None
         self.inlined = None         # the compiled derivative written into the wrapper, if any
-        self.wrapper = self.make_wrapper()
+        self.wrapper = fastpath.make_wrapper(self)
 
     def output_signature(self):
         """f's signature, plus the cotangent (vjp) or the tangents (jvp); these are
@@ -157,90 +157,6 @@ class Transform:
             params += [inspect.Parameter(naming.added_parameter("d" + self.names[i], taken), kind)
                        for i in self.wrt]
         return self.signature.replace(parameters=params)
-
-    def make_wrapper(self):
-        """A function with f's exact signature that dispatches on argument kinds. It is
-        generated, so a call costs one dict lookup over the derivative itself (and, once a
-        scalar specialisation is compiled, two type checks: see inline_scalar_path)."""
-        signature = self.output_signature()
-        name = naming.function_name(self.mode, self.f)
-        own = self.wrapper_names()
-        namespace = {own["scalars"]: self.scalar_cache, own["dispatch"]: self.dispatch,
-                     own["type"]: type, own["note"]: codegen.add_source_note,
-                     own["as_numpy"]: self.as_numpy}
-        exec(compile(self.wrapper_source(name), f"<srcad wrapper {name}>", "exec"), namespace)
-        derivative = namespace[name]
-        values = signature.parameters.values()
-        derivative.__defaults__ = tuple(p.default for p in values if p.default is not p.empty
-                                        and p.kind != p.KEYWORD_ONLY) or None
-        derivative.__kwdefaults__ = {p.name: p.default for p in values if p.default is not
-                                     p.empty and p.kind == p.KEYWORD_ONLY} or None
-        derivative.__doc__ = getattr(self.f, "__doc__", None)
-        derivative.__module__ = getattr(self.f, "__module__", None)
-        derivative.__srcad__ = self
-        derivative.__wrapped__ = self.f
-        derivative.__signature__ = signature
-        return derivative
-
-    def wrapper_names(self):
-        """The wrapper's own names (`_srcad_dispatch`, ...), fresh against its parameters."""
-        taken = set(self.output_signature().parameters)
-        return {role: naming.fresh_name("_srcad_" + role, taken) for role in
-                ("scalars", "dispatch", "type", "note", "compiled", "error", "as_numpy")}
-
-    def wrapper_source(self, name, fast_path=""):
-        """The wrapper's source; `fast_path` is a scalar specialisation written inline."""
-        signature = self.output_signature()
-        names = list(signature.parameters)
-        args = ", ".join(names)
-        tail = "," if len(names) == 1 else ""
-        own = self.wrapper_names()
-        types = "".join(f"{own['type']}({n}), " for n in names)
-        return (f"def {name}({_header(signature)}):\n"
-                f"{fast_path}"
-                f"    {own['compiled']} = {own['scalars']}.get(({types}))\n"
-                f"    try:\n"
-                f"        if {own['compiled']} is None:\n"
-                f"            return {own['dispatch']}(({args}{tail}))\n"
-                f"        return {own['compiled']}({args})\n"
-                f"{_NUMBER_ERRORS.format(indent='    ', args=args + tail, **own)}"
-                f"    except Exception as {own['error']}:\n"
-                f"        {own['note']}({own['error']})\n"
-                f"        raise\n")
-
-    def inline_scalar_path(self, key, generated):
-        """Write the first scalar specialisation into the wrapper itself, behind a check of
-        the argument types: on a 70 ns scalar gradient, the dict lookup and the second call
-        of the plain wrapper would cost almost as much again."""
-        code = generated.function.__code__
-        names = list(self.output_signature().parameters)
-        own = self.wrapper_names()
-        if code.co_varnames[:code.co_argcount] != tuple(names) or \
-                code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or \
-                any(n.startswith("_srcad") for n in generated.namespace) or \
-                {"float", "int", *own.values()} & set(code.co_varnames):   # read by the check
-            return
-        body = generated.source.splitlines()[1:]
-        if len(set(key)) == 1:
-            check = " is ".join(f"{n}.__class__" for n in names) + f" is {key[0].__name__}"
-        else:
-            check = " and ".join(f"{n}.__class__ is {t.__name__}" for n, t in zip(names, key))
-        args = ", ".join(names) + ("," if len(names) == 1 else "")
-        fast_path = (f"    if {check}:\n        try:\n"
-                     + "".join(f"        {line}\n" for line in body)
-                     + _NUMBER_ERRORS.format(indent="        ", args=args, **own)
-                     + f"        except Exception as {own['error']}:\n"
-                       f"            {own['note']}({own['error']})\n            raise\n")
-        name = self.wrapper.__name__
-        source = self.wrapper_source(name, fast_path)
-        namespace = self.wrapper.__globals__
-        namespace.update(generated.namespace)
-        filename = codegen.register_source(source, generated.filename, name + " wrapper")
-        compiled = {}
-        exec(compile(source, filename, "exec"), namespace, compiled)
-        codegen.release_with(compiled[name].__code__, filename)
-        self.wrapper.__code__ = compiled[name].__code__
-        self.inlined = generated.function
 
     def as_numpy(self, error, args):
         """The derivative where its Python-float specialisation raised `error` (division by
@@ -331,7 +247,7 @@ class Transform:
         self.generated[key] = generated
         if all(k in (float, int) for k in key):
             if not self.scalar_cache and generated.check is None:
-                self.inline_scalar_path(key, generated)
+                fastpath.inline_scalar_path(self, key, generated)
             self.scalar_cache[key] = compiled
         self.last = generated
         return compiled
@@ -396,10 +312,6 @@ class Transform:
         return pipeline.derive(self.spec, arg_kinds, naming.function_name(self.mode, self.f))
 
 
-_NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as {error}:\n"
-                  "{indent}    return {as_numpy}({error}, ({args}))\n")
-
-
 def _call(f, signature, values):
     """f called with one value per parameter of its signature (in the signature's order)."""
     positional, keywords = [], {}
@@ -457,24 +369,6 @@ def _check_cotangent(value, cotangent, name):
                          f"shapes {[np.shape(c) for c in cotangents]}")
 
 
-def _header(signature):
-    """The parameter list of a def with this signature (defaults are attached afterwards)."""
-    parts, star = [], False
-    for p in signature.parameters.values():
-        if p.kind == p.VAR_POSITIONAL:
-            parts.append("*" + p.name)
-            star = True
-            continue
-        if p.kind == p.KEYWORD_ONLY and not star:
-            parts.append("*")
-            star = True
-        parts.append(p.name)
-        if p.kind == p.POSITIONAL_ONLY and (p is list(signature.parameters.values())[-1] or
-                                            _next_kind(signature, p) != p.POSITIONAL_ONLY):
-            parts.append("/")
-    return ", ".join(parts)
-
-
 def _refuse_var_keyword(f, signature):
     for p in signature.parameters.values():
         if p.kind == p.VAR_KEYWORD:
@@ -484,8 +378,3 @@ def _refuse_var_keyword(f, signature):
                 "name the keyword parameters (def f(x, *, scale=1.0))",
                 filename=getattr(code, "co_filename", None),
                 line=getattr(code, "co_firstlineno", None), construct="**" + p.name)
-
-
-def _next_kind(signature, param):
-    params = list(signature.parameters.values())
-    return params[params.index(param) + 1].kind
