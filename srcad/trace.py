@@ -31,8 +31,8 @@ from .errors import NonDifferentiableError, SrcadError
 from .ir import Block, Const, Eqn, For, Function, If, TraceNames, Var
 from .rules import RULES, ZERO
 from .signature import normalise_wrt
-from .trace_format import (_barred, _dotted, _expr, _formula, _html_table, _markdown_table, _paren,
-                           _short, _text_table, format_value)
+from .trace_format import (barred, dotted, format_expr, format_value, html_table, markdown_table,
+                           paren, rule_formula, shorten, text_table)
 
 
 
@@ -53,7 +53,7 @@ class Table:
     rows: list
 
     def __str__(self):
-        return _text_table(self, 3)
+        return text_table(self, 3)
 
 
 class Trace:
@@ -79,15 +79,15 @@ class Trace:
         return (self.primal, self.tangent, self.adjoint)
 
     def __str__(self):
-        return "\n\n".join(_text_table(t, self.digits) for t in self.tables)
+        return "\n\n".join(text_table(t, self.digits) for t in self.tables)
 
     def to_markdown(self):
         """The tables as GitHub-flavoured Markdown."""
-        return "\n\n".join(_markdown_table(t, self.digits) for t in self.tables) + "\n"
+        return "\n\n".join(markdown_table(t, self.digits) for t in self.tables) + "\n"
 
     def to_html(self):
         """The tables as an HTML fragment (one <table> per trace)."""
-        return "\n".join(_html_table(t, self.digits) for t in self.tables) + "\n"
+        return "\n".join(html_table(t, self.digits) for t in self.tables) + "\n"
 
     def _repr_html_(self):
         return self.to_html()
@@ -301,7 +301,7 @@ def _primal_table(fn, flat, names):
     rows = [Row(names(p), _hint(p, k, fn), flat.value(p)) for k, p in enumerate(fn.params)]
     for eqn in flat.eqns:
         lhs = ", ".join(names(o) for o in eqn.outs)
-        rhs = _expr(eqn.outs[0], {eqn.outs[0]: eqn}, _labels(eqn, flat, names))[0]
+        rhs = format_expr(eqn.outs[0], {eqn.outs[0]: eqn}, _labels(eqn, flat, names))[0]
         value = flat.value(eqn.out) if len(eqn.outs) == 1 else \
             tuple(flat.value(o) for o in eqn.outs)
         rows.append(Row(lhs, rhs, value))
@@ -320,25 +320,25 @@ def _tangent_table(fn, flat, varied, indices, seeds, names):
     for k, p in enumerate(fn.params):
         if k in indices:
             tan[p] = seeds[indices.index(k)]
-            rows.append(Row(_dotted(names(p)), _dotted(_hint(p, k, fn)), tan[p]))
+            rows.append(Row(dotted(names(p)), dotted(_hint(p, k, fn)), tan[p]))
         else:
-            rows.append(Row(_dotted(names(p)), "0", 0.0))
+            rows.append(Row(dotted(names(p)), "0", 0.0))
     for eqn in flat.eqns:
         rows.append(_tangent_row(eqn, flat, varied, tan, names))
     out = tan.get(flat.result, 0.0) if isinstance(flat.result, Var) else 0.0
-    rows.append(Row(_dotted("y"), _tangent_name(flat.result, tan, names), out))
-    seed_text = ", ".join(f"{_dotted(_hint(fn.params[i], i, fn))} = {_short(s)}"
+    rows.append(Row(dotted("y"), _tangent_name(flat.result, tan, names), out))
+    seed_text = ", ".join(f"{dotted(_hint(fn.params[i], i, fn))} = {shorten(s)}"
                           for i, s in zip(indices, seeds))
     return Table(f"Forward tangent trace (seed {seed_text})", rows), out
 
 
 def _tangent_name(atom, tan, names):
-    return _dotted(names(atom)) if isinstance(atom, Var) and atom in tan else "0"
+    return dotted(names(atom)) if isinstance(atom, Var) and atom in tan else "0"
 
 
 def _tangent_row(eqn, flat, varied, tan, names):
     """v̇ = sum_i jvp_i(v̇_i, v, *args) over the varied arguments, as a formula and a value."""
-    lhs = _dotted(names(eqn.outs[0]))
+    lhs = dotted(names(eqn.outs[0]))
     if not any(o in varied for o in eqn.outs):
         return Row(lhs, "0", 0.0)
     if len(eqn.outs) != 1:
@@ -356,7 +356,7 @@ def _tangent_row(eqn, flat, varied, tan, names):
         if jvp is None:
             flat.refuse(eqn, f"argument {i + 1}")
         dx = Var(None, arg.kind, arg)
-        labels[dx], env[dx] = _dotted(names(arg)), tan[arg]
+        labels[dx], env[dx] = dotted(names(arg)), tan[arg]
         term = jvp(Sym(b, dx), Sym(b, eqn.out), *args)
         if term is None or term is ZERO:
             flat.refuse(eqn, f"argument {i + 1}")
@@ -366,13 +366,13 @@ def _tangent_row(eqn, flat, varied, tan, names):
         return Row(lhs, "0", 0.0)
     atom = total.atom if isinstance(total, Sym) else total
     tan[eqn.out] = _run(b, atom, env)
-    return Row(lhs, _formula(atom, b, labels)[0], tan[eqn.out])
+    return Row(lhs, rule_formula(atom, b, labels)[0], tan[eqn.out])
 
 
 def _adjoint_table(fn, flat, varied, indices, cotangent, names):
     result = flat.result
     y_bar = _default_cotangent(flat.value(result)) if cotangent is None else cotangent
-    rows = [Row(_barred(names(result)), _barred("y"), y_bar)]
+    rows = [Row(barred(names(result)), barred("y"), y_bar)]
     adj = {result: y_bar} if isinstance(result, Var) and result in varied else {}
     for eqn in reversed(flat.eqns):
         if len(eqn.outs) == 1 and eqn.out in adj:
@@ -382,8 +382,8 @@ def _adjoint_table(fn, flat, varied, indices, cotangent, names):
         p = fn.params[i]
         g = adj.get(p, _zero(flat.value(p)))
         gradient.append(g)
-        rows.append(Row(_barred(_hint(p, i, fn)), _barred(names(p)) if p in adj else "0", g))
-    title = f"Reverse adjoint trace ({_barred('y')} = {_short(y_bar)})"
+        rows.append(Row(barred(_hint(p, i, fn)), barred(names(p)) if p in adj else "0", g))
+    title = f"Reverse adjoint trace ({barred('y')} = {shorten(y_bar)})"
     return Table(title, rows), tuple(gradient)
 
 
@@ -405,17 +405,17 @@ def _adjoint_rows(eqn, flat, varied, adj, names):
         b = Builder(eqn.line)
         labels, env = _labels(eqn, flat, names), _env(eqn, flat)
         g = Var(None, eqn.out.kind, eqn.out)
-        labels[g], env[g] = _barred(names(eqn.out)), adj[eqn.out]
+        labels[g], env[g] = barred(names(eqn.out)), adj[eqn.out]
         term = vjp(Sym(b, g), Sym(b, eqn.out), *[Sym(b, a) for a in eqn.args])
         atom = term.atom if isinstance(term, Sym) else term
         contribution = _run(b, atom, env)
-        formula = _formula(atom, b, labels)
+        formula = rule_formula(atom, b, labels)
         if arg in adj:
-            formula = (f"{_barred(names(arg))} + {_paren(formula, 3)}", 2)
+            formula = (f"{barred(names(arg))} + {paren(formula, 3)}", 2)
             adj[arg] = adj[arg] + contribution
         else:
             adj[arg] = contribution
-        rows.append(Row(_barred(names(arg)), formula[0], adj[arg]))
+        rows.append(Row(barred(names(arg)), formula[0], adj[arg]))
     return rows
 
 

@@ -19,34 +19,34 @@ _PRECEDENCE = {"**": 5, "@": 3, "*": 3, "/": 3, "//": 3, "%": 3, "+": 2, "-": 2,
 _ASSOCIATIVE = {"+", "*"}
 
 
-def _formula(atom, builder, labels):
+def rule_formula(atom, builder, labels):
     """The builder's equations inlined into one expression for `atom`: (text, precedence)."""
     defs = {o: s for s in builder.stmts if isinstance(s, Eqn) for o in s.outs}
-    return _expr(atom, defs, labels)[:2]
+    return format_expr(atom, defs, labels)[:2]
 
 
-def _expr(atom, defs, labels):
+def format_expr(atom, defs, labels):
     """(text, precedence, operator) of an atom; precedence 9 for names, numbers and calls."""
     if isinstance(atom, Const):
-        text = _short(atom.value) if atom.name is None else atom.name
+        text = shorten(atom.value) if atom.name is None else atom.name
         return (text, 9, None) if not text.startswith("-") else (text, 4, "-")
     if atom not in defs:
         return labels.get(atom, "?"), 9, None
     eqn = defs[atom]
-    parts = [_expr(a, defs, labels) for a in eqn.args]
+    parts = [format_expr(a, defs, labels) for a in eqn.args]
     rule = RULES[eqn.prim]
     symbol = rule.symbol
     if symbol in _PRECEDENCE and len(parts) == 2:
         prec = _PRECEDENCE[symbol]
-        left = _paren(parts[0], prec + (symbol == "**"))
+        left = paren(parts[0], prec + (symbol == "**"))
         right = parts[1]
         same_op = right[2] == symbol and symbol in _ASSOCIATIVE
-        right = _paren(right, prec + (symbol != "**" and not same_op))
+        right = paren(right, prec + (symbol != "**" and not same_op))
         return f"{left} {symbol} {right}", prec, symbol
     if symbol in ("-", "+") and len(parts) == 1:
-        return f"{symbol}{_paren(parts[0], 4)}", 4, "-"
+        return f"{symbol}{paren(parts[0], 4)}", 4, "-"
     if eqn.prim == "getitem" and len(parts) == 2:
-        return f"{_paren(parts[0], 9)}[{_index(eqn.args[1], parts[1][0])}]", 9, None
+        return f"{paren(parts[0], 9)}[{_index(eqn.args[1], parts[1][0])}]", 9, None
     return f"{eqn.prim}({', '.join(_call_args(rule, eqn.args, parts))})", 9, None
 
 
@@ -76,21 +76,21 @@ def _index(atom, text):
         parts = ["" if v is None else str(v) for v in (value.start, value.stop, value.step)]
         return ":".join(parts if parts[2] else parts[:2])
     if isinstance(value, tuple):
-        return ", ".join(_index(Const(v), _short(v)) for v in value)
+        return ", ".join(_index(Const(v), shorten(v)) for v in value)
     return text
 
 
-def _paren(part, needed):
+def paren(part, needed):
     text, prec = part[0], part[1]
     return f"({text})" if prec < needed else text
 
 
-def _dotted(name):
+def dotted(name):
     """x -> ẋ, v3 -> v̇3 (NFC: precomposed where Unicode has the letter)."""
     return unicodedata.normalize("NFC", name[:1] + DOT + name[1:])
 
 
-def _barred(name):
+def barred(name):
     return unicodedata.normalize("NFC", name[:1] + BAR + name[1:])
 
 
@@ -124,7 +124,7 @@ def _array(a, digits):
     return " ".join(text.split()).replace("[ ", "[")
 
 
-def _short(value):
+def shorten(value):
     """A constant in a formula: 1.0 as 1, 0.5 as 0.5."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
@@ -145,7 +145,7 @@ def _pad(text, width):
     return text + " " * (width - _width(text))
 
 
-def _text_table(table, digits):
+def text_table(table, digits):
     values = [format_value(r.value, digits) for r in table.rows]
     w_name = max(_width(r.name) for r in table.rows)
     w_def = max(_width(r.definition) for r in table.rows)
@@ -162,7 +162,7 @@ def _is_plain(text):
     return not text.startswith(("[", "("))
 
 
-def _markdown_table(table, digits):
+def markdown_table(table, digits):
     def cell(text):
         return text.replace("|", "\\|")
     lines = [f"**{table.title}**", "", "| v | definition | value |", "|---|---|---:|"]
@@ -172,7 +172,7 @@ def _markdown_table(table, digits):
     return "\n".join(lines)
 
 
-def _html_table(table, digits):
+def html_table(table, digits):
     import html
     lines = ['<table class="srcad-trace">', f"<caption>{html.escape(table.title)}</caption>",
              "<thead><tr><th>v</th><th>definition</th><th>value</th></tr></thead>", "<tbody>"]

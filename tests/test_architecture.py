@@ -46,17 +46,7 @@ LOCAL_IMPORTS = {
 }
 
 # "importer: name <- imported" for `_private` names another module imports. Shrink only.
-PRIVATE_IMPORTS = {
-    "trace: _barred <- trace_format",
-    "trace: _dotted <- trace_format",
-    "trace: _expr <- trace_format",
-    "trace: _formula <- trace_format",
-    "trace: _html_table <- trace_format",
-    "trace: _markdown_table <- trace_format",
-    "trace: _paren <- trace_format",
-    "trace: _short <- trace_format",
-    "trace: _text_table <- trace_format",
-}
+PRIVATE_IMPORTS = set()
 
 
 def module_name(path):
