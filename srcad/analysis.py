@@ -5,7 +5,8 @@ tangents (forward mode) or adjoint contributions (reverse mode); the reverse swe
 visits values whose adjoint is non-zero, which makes them *useful* as well.
 """
 
-from .ir import Block, Const, Eqn, For, If, Var, While, block_params, stmt_inputs, sub_blocks
+from .ir import (Block, Const, Eqn, For, If, Var, While, block_params, free_vars, stmt_inputs,
+                 sub_blocks)
 from .rules import RULES, ZERO
 
 
@@ -95,7 +96,6 @@ def _substitute_stmt(stmt, m):
 def reads(stmts, results=()):
     """Vars read by these statements (nested blocks included) or by `results`, in order of
     first reading (a dict, not a set: tape layouts built from it must not depend on ids)."""
-    from .ir import free_vars
     return dict.fromkeys(free_vars(Block(list(stmts), tuple(results))))
 
 

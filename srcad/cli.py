@@ -24,7 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+import srcad
+
 from .errors import SrcadError
+from .export import generated_code, overwritten_source, suggested_path
 
 USAGE_ERROR, FAILURE = 2, 1
 
@@ -147,7 +150,6 @@ def run_show(options):
     fn = load_target(options.target)
     args = parse_args(options.args, fn)
     if options.ir or options.dot:
-        import srcad
         ir = srcad.lower(_primal(fn), *args)
         text = ir.to_dot() if options.dot else str(ir)
     else:
@@ -156,7 +158,6 @@ def run_show(options):
 
 
 def run_trace(options):
-    import srcad
     fn = _primal(load_target(options.target))
     args = parse_args(options.args, fn)
     seed = None
@@ -170,7 +171,6 @@ def run_trace(options):
 
 
 def run_check(options):
-    import srcad
     fn = load_target(options.target)
     args = parse_args(options.args, fn)
     fn = _primal(fn)
@@ -186,7 +186,6 @@ def run_check(options):
 
 
 def run_export(options):
-    import srcad
     fn = load_target(options.target)
     args = parse_args(options.args, fn)
     derivative = make_derivative(fn, args, options)
@@ -204,7 +203,6 @@ def run_export(options):
 
 def check_output(path, derivative):
     """Refuse an -o that names a folder or the source file of the function itself."""
-    from .export import overwritten_source, suggested_path
     if os.path.isdir(path):
         raise UsageError(f"-o {path} is a folder: give the file to write, e.g. "
                          f"{os.path.join(path, derivative.__name__ + '.py')}")
@@ -369,7 +367,6 @@ def _name(fn):
 
 def make_derivative(fn, args, options):
     """srcad.grad or srcad.jvp of fn (a function already decorated by srcad is used as is)."""
-    import srcad
     if hasattr(fn, "__srcad__") and options.wrt is None:
         return fn
     primal = _primal(fn)
@@ -387,7 +384,6 @@ def floats_at(args, indices):
 
 def derivative_source(fn, args, options):
     """The generated source, specialised to the kinds of `args` when given."""
-    from .export import generated_code
     derivative = make_derivative(fn, args, options)
     args = floats_at(args, derivative.__srcad__.wrt) or None
     return generated_code(derivative, args).source.rstrip("\n")

@@ -16,7 +16,7 @@ import weakref
 import numpy as np
 
 from . import layout, runtime
-from .ir import (Const, Eqn, For, FreeVars, If, Var, is_const, read_counts, stmt_inputs,
+from .ir import (Block, Const, Eqn, For, FreeVars, If, Var, is_const, read_counts, stmt_inputs,
                  sub_blocks, walk_eqns)
 from .naming import LITERAL_TYPES, Namer, is_identifier, is_literal, written_names
 from .rules import RULES
@@ -601,6 +601,5 @@ def _range_args(bounds):
 
 
 def _block_of(stmts, results):
-    from .ir import Block
     return Block(list(stmts), tuple(results))
 

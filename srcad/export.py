@@ -26,6 +26,7 @@ import types
 import numpy as np
 
 from . import runtime
+from .api import Transform
 from .effects import Statement
 from .errors import SrcadError
 
@@ -80,7 +81,6 @@ def suggested_path(path, g):
 def generated_code(g, args=None):
     """The compiled derivative (`codegen.Generated`) behind `g`: the latest specialisation,
     or the one for the kinds of `args`."""
-    from .api import Transform
     transform = getattr(g, "__srcad__", None)
     if transform is None:
         raise TypeError(f"srcad.export expects a function srcad returned (srcad.grad(f), ...), "

@@ -13,6 +13,7 @@ The primal value is returned as Python computes it (the identity returns its arg
 """
 
 from .ir import Block, Const, Eqn, If, Var, read_counts, sub_blocks
+from .rules import RULES
 
 # Operations whose array result is newly allocated on every call (NumPy ufuncs are added by
 # `_allocates`): an unknown operation is assumed to reuse memory, which costs a copy only.
@@ -188,7 +189,6 @@ class _Origins:
 def _allocates(prim):
     if prim in FRESH:
         return True
-    from .rules import RULES
     rule = RULES.get(prim)
     if rule is None or rule.syntax[0] != "call" or not rule.syntax[1].startswith("np."):
         return False

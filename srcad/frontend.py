@@ -14,7 +14,9 @@ import textwrap
 from dataclasses import dataclass, field
 
 from . import syntax
+from .decompile import CannotDecompile, function_ast
 from .errors import SourceUnavailableError, UnsupportedSyntaxError
+from .live import cell_origin, global_origin
 
 
 @dataclass
@@ -45,7 +47,6 @@ class Parsed:
     def origin(self, name):
         """Where the free name `name` is read when the function runs (live.Origin), or None
         for a builtin; raises KeyError when it is not defined."""
-        from .live import cell_origin, global_origin
         if name in self.cells:
             if name not in self.closure:        # a closure variable not assigned yet
                 raise KeyError(name)
@@ -93,7 +94,6 @@ def parse(fn, source=None):
 def _from_bytecode(fn):
     """Parsed for a function without source text (REPL, `python -`), rebuilt from its
     bytecode when it is straight-line code; None otherwise."""
-    from .decompile import CannotDecompile, function_ast
     try:
         node = function_ast(fn)
     except CannotDecompile:

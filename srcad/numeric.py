@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import tree
+from . import api, family, tree
 
 # Rounding noise of a difference quotient, in units of ulp(f(x)) / step; measured errors stay
 # under 2 units even for float32 sums of thousands of terms, so 8 leaves a margin.
@@ -502,12 +502,9 @@ def dot_product_check(f, *args, wrt=0, vjp_fn=None, jvp_fn=None, rtol=1e-6, atol
 
 def _from_api(f, wrt, mode: str, what: str):
     """srcad's own derivative of f: "grad" (or a forward-mode jacobian), or "vjp" / "jvp"."""
-    from . import api
-
     if what == "grad":
         if mode == "reverse":
             return api.grad(f, wrt=wrt)
-        from . import family
         return family.jacobian(f, wrt=wrt, mode=mode)
     return api.vjp(f, wrt=wrt) if mode == "reverse" else api.jvp(f, wrt=wrt)
 

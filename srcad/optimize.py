@@ -11,8 +11,9 @@ built (`builder.Builder.emit`), so no pass ever sees them.
 import numpy as np
 
 from . import kinds as K
+from .analysis import substitute_block
 from .ir import (Block, Const, Eqn, For, FreeVars, Function, If, Var, While, block_params,
-                 free_vars, is_const, read_counts, stmt_inputs, sub_blocks)
+                 free_vars, is_const, read_counts, stmt_inputs, sub_blocks, walk_eqns)
 from .rules import RULES
 from .shape_only import shape_only_values
 
@@ -260,7 +261,6 @@ def finish_known_structures(fn):
     """`finish_adjoint([[bW, bb]], params)` -> `[(bW, bb)]` where the adjoint already has every
     slot and the parameter's kinds say which slots are tuples: no runtime walk per call. The
     same for a list adjoint that a loop over every index fills one slot at a time."""
-    from .ir import walk_eqns
     fn = _finish_loop_filled_lists(fn)
     defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
 
@@ -278,8 +278,6 @@ def _finish_loop_filled_lists(fn):
     """`acc = empty_adjoint(params)`, a loop over `range(len(params))` whose body only does
     `acc = add_at(acc, i, [bW, bb])`, then `finish_adjoint(acc, params)`: every slot is
     written once with finished values, so writing `(bW, bb)` makes the list final."""
-    from .analysis import substitute_block
-    from .ir import walk_eqns
     defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
     loops = {o: (stmt, j) for stmt in _walk_stmts(fn.body) if isinstance(stmt, For)
              for j, o in enumerate(stmt.outs)}
@@ -382,7 +380,6 @@ _SHAPE_QUERIES = ("size", "shape", "ndim")
 def shape_queries_on_inputs(fn):
     """`(v3 ** 2).size` -> `v3.size`: ask an elementwise result's shape of its input instead,
     so a value computed only for its shape becomes dead code."""
-    from .ir import walk_eqns
     defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
 
     def rewrite(block):

@@ -28,22 +28,9 @@ OVERSIZED = {
 CYCLE_EDGES = set()
 
 # Imports of srcad modules inside functions. Without a cycle to hide, an import belongs at the
-# top of the module; the ones that remain are deliberate (cost at import time, an optional
-# dependency) and say why where they stand. Shrink only.
-LOCAL_IMPORTS = {
-    "analysis -> ir",
-    "cli -> export",
-    "cli -> srcad",
-    "codegen -> ir",
-    "export -> api",
-    "fresh -> rules",
-    "frontend -> decompile",
-    "frontend -> live",
-    "numeric -> api",
-    "numeric -> family",
-    "optimize -> analysis",
-    "optimize -> ir",
-}
+# top of the module; none is left. One that must stay inside a function (an optional dependency,
+# a cost at import time) goes here and says why where it stands. Shrink only.
+LOCAL_IMPORTS = set()
 
 # "importer: name <- imported" for `_private` names another module imports. Shrink only.
 PRIVATE_IMPORTS = set()
