@@ -154,8 +154,8 @@ class Transform:
         if self.mode == "vjp":
             params.append(inspect.Parameter(naming.added_parameter("cotangent", taken), kind))
         if self.mode == "jvp":
-            params += [inspect.Parameter(naming.added_parameter("d" + self.names[i], taken), kind)
-                       for i in self.wrt]
+            params += [inspect.Parameter(naming.added_parameter(naming.tangent(self.names[i]),
+                                                                taken), kind) for i in self.wrt]
         return self.signature.replace(parameters=params)
 
     def as_numpy(self, error, args):

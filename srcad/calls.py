@@ -4,7 +4,7 @@ helpers' code put in place of their calls (`inline_helper_calls`). srcad/pipelin
 the halves once per helper and argument kinds and hands them to reverse mode.
 """
 
-from . import ir, optimize, reverse
+from . import ir, naming, optimize, reverse
 from . import kinds as K
 from .analysis import substitute
 from .builder import Builder
@@ -21,13 +21,13 @@ def split_vjp(fn, positions, helpers):
                                                     seed_shaped_like_output=True, helpers=helpers)
     bwd_body = optimize.simplify(_function(fn, (seed,), Block(backward, grads))).body
     residuals = [v for v in ir.free_vars(bwd_body) if v is not seed]
-    saved = Var("res", K.Kind("tuple"))
+    saved = Var(naming.RESIDUALS, K.Kind("tuple"))
     copies = [Var(v.hint, v.kind, v.same_shape_as) for v in residuals]
     mapping = dict(zip(residuals, copies))
     unpack = [Eqn(tuple(copies), "unpack", (saved, ir.Const(len(copies))), fn.line)]
     bwd = _function(fn, (saved, seed), Block(unpack + substitute(bwd_body.stmts, mapping),
                                               tuple(mapping.get(a, a) for a in bwd_body.results)))
-    record = Var("res", K.Kind("tuple"))
+    record = Var(naming.RESIDUALS, K.Kind("tuple"))
     pack = Eqn((record,), "make_tuple", tuple(residuals), fn.line)
     fwd = _function(fn, fn.params, Block(forward + [pack], (fn.body.results[0], record)))
     return ir.verify(optimize.simplify(fwd)), ir.verify(optimize.simplify(bwd))

@@ -18,7 +18,7 @@ tape's pops with its pushes so that popped values are known to be varied.
 import numpy as np
 
 from . import kinds as K
-from . import tree
+from . import naming, tree
 from .analysis import substitute, varied_vars
 from .builder import Builder, Sym, as_atom
 from .errors import NonDifferentiableError, SrcadError, not_differentiable
@@ -52,7 +52,7 @@ def tangent(fn, wrt, lower=None):
 
 
 def _dhint(var):
-    return "d" + var.hint if var.hint else None
+    return naming.tangent(var.hint)
 
 
 # ----- helpers: inlined where tangents flow through them -------------------------------------
@@ -260,8 +260,8 @@ class Tangents:
         tangents = [self.tangent_or_zeros(r, tan, tb) for r in results]
         if len(results) == 1:
             return results[0], tangents[0]
-        return (tb.emit("make_tuple", *results, hint="value"),
-                tb.emit("make_tuple", *tangents, hint="tangent"))
+        return (tb.emit("make_tuple", *results, hint=naming.VALUE),
+                tb.emit("make_tuple", *tangents, hint=naming.TANGENTS))
 
     # ----- statements ------------------------------------------------------------------------
     def block_stmts(self, stmts, tan, tb):
@@ -383,7 +383,7 @@ class Tangents:
         items = self.layout_items(eqn)
         dvalues = [self.tangent_or_zeros(a, tan, tb) for a, f in zip(items, flags) if f]
         record = dvalues[0] if len(dvalues) == 1 else tb.emit("make_tuple", *dvalues,
-                                                              hint="drecord")
+                                                              hint=naming.TAPE_TANGENT)
         tb.append(Eqn((Var(None, K.NONE),), "tape_push", (tape, record), eqn.line))
 
     def layout_items(self, push):
@@ -477,7 +477,7 @@ def _is_number(atom):
 
 
 def _is_tape(atom):
-    return isinstance(atom, Var) and atom.hint in ("tape", None)
+    return isinstance(atom, Var) and atom.hint in (naming.TAPE, None)
 
 
 def _is_effect_only(eqn):

@@ -21,12 +21,12 @@ compiles another specialisation where one fails (srcad/api.py).
 """
 
 import operator
-import re
 import types
 
 import numpy as np
 
 from . import kinds as K
+from . import naming
 from .builder import Builder
 from .ir import Const
 from .values import Static, from_python
@@ -78,12 +78,11 @@ class Origin:
 
 def global_origin(namespace, name):
     module = namespace.get("__name__") if isinstance(namespace.get("__name__"), str) else ""
-    short = re.sub(r"\W", "_", module.rsplit(".", 1)[-1]).strip("_")
-    return Origin(namespace, f"globals_{short}" if short else "globals_", (("item", name),), name)
+    return Origin(namespace, naming.globals_root(module), (("item", name),), name)
 
 
 def cell_origin(cell, name):
-    return Origin(cell, f"{name}_cell", (("attr", "cell_contents"),), name)
+    return Origin(cell, naming.cell_root(name), (("attr", "cell_contents"),), name)
 
 
 def attribute_origin(obj, obj_name, attr):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kinds as K
+from . import naming
 from .builder import Builder
 from .ir import Block, Const, For, Var
 from .values import (EnumerateValue, RangeValue, ReversedValue, Static, StaticSeq, ZipValue)
@@ -105,11 +106,11 @@ class BuiltinLowering:
         """sum(seq) of a sequence whose length is known only at run time, as Python runs it:
         `total = start; for item in seq: total = total + item` (a list grown in a loop)."""
         n = self.emit("len", [seq], builder, node)
-        index, carry = Var("i", K.INT), Var("total", K.UNKNOWN)
+        index, carry = Var(naming.LOOP_INDEX, K.INT), Var(naming.SUM, K.UNKNOWN)
         body = Builder(node.lineno)
         item = self.emit("getitem", [seq, index], body, node)
         total = self.emit("add", [carry, item], body, node)
-        out = Var("total", K.UNKNOWN)
+        out = Var(naming.SUM, K.UNKNOWN)
         builder.append(For(index, Const(0), n, Const(1), (start,), (carry,),
                            Block(body.stmts, (total,)), (out,), line=node.lineno))
         return out

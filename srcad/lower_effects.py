@@ -10,7 +10,7 @@ where the function goes on, the condition was false.
 
 import ast
 
-from . import effects
+from . import effects, naming
 from .ir import Const
 from .syntax import walk_no_defs
 
@@ -121,7 +121,7 @@ class EffectLowering:
         self.refuse_changing_methods(node, stmts, params)
         values = [self.atom(self.expr(ast.copy_location(ast.Name(n, ast.Load()), node),
                                       env, builder), builder, node) for n in params]
-        name = f"{_label(stmts)}_line{node.lineno}"
+        name = naming.statement_name(_label(stmts), node.lineno)
         statement = effects.compile_statements(stmts, params, name, self.parsed)
         builder.line = node.lineno
         builder.emit("run", Const(statement, name), *values)

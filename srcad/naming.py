@@ -15,6 +15,7 @@ could shadow. Where nothing collides the names are the readable ones (`broke`, `
 import ast
 import keyword
 import math
+import re
 
 from .ir import walk_eqns
 from .rules import RULES
@@ -26,6 +27,51 @@ _BUILTINS = {"range", "reversed", "slice", "getattr", "check_size_one_dims"}
 
 
 LITERAL_TYPES = (bool, int, float, str, type(None), type(Ellipsis))
+
+# The hints srcad gives the values it creates; codegen's Namer makes each name fresh against the
+# user's names and the ones written before it (`bx`, or `bx_1` where `bx` is taken).
+ADJOINT = "b{}"              # the adjoint of x: bx
+TANGENT = "d{}"              # the tangent of x: dx
+SEED = "g"                   # the cotangent a vjp takes
+RESIDUALS = "res"            # the residuals a helper's forward half returns
+TAPE = "tape"                # the values a loop records for its reverse replay
+TAPE_TANGENT = "drecord"     # the tangents of one tape record (forward over reverse)
+LOOP_COUNT = "n_iter"        # the trip count of a while loop, for its reverse replay
+LOOP_INDEX = "i"             # a loop index srcad adds
+SUM = "total"                # the running sum of sum(xs) over a list grown at run time
+VALUE, TANGENTS = "value", "tangent"    # a jvp's results, when f returns several
+
+
+def adjoint(hint):
+    """The hint of an adjoint, from its primal's (None for an unnamed primal)."""
+    return ADJOINT.format(hint) if hint else None
+
+
+def tangent(hint):
+    """The hint of a tangent, from its primal's (None for an unnamed primal)."""
+    return TANGENT.format(hint) if hint else None
+
+
+def globals_root(module):
+    """The name generated code reads a module's globals through: `globals_model`."""
+    short = re.sub(r"\W", "_", module.rsplit(".", 1)[-1]).strip("_")
+    return f"globals_{short}" if short else "globals_"
+
+
+def cell_root(name):
+    """The name generated code reads a closure variable's cell through: `k_cell`."""
+    return f"{name}_cell"
+
+
+def statement_name(label, line):
+    """The name of a statement run as written (srcad/effects.py): `print_line12`."""
+    return f"{label}_line{line}"
+
+
+def helper_part(part, fn):
+    """The names of a helper's derivative halves and their residuals: `fwd_layer`,
+    `bwd_layer`, `res_layer` (`part` is "fwd", "bwd" or RESIDUALS)."""
+    return f"{part}_{fn.__name__}"
 
 
 def is_literal(x):

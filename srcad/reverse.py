@@ -12,6 +12,7 @@ computes (the to-be-recorded set), and the reverse body pops them.
 from collections import ChainMap
 
 from . import kinds as K
+from . import naming
 from .analysis import (bound_vars, python_float, reads, substitute, substitute_block,
                        varied_vars)
 from .builder import Builder, Sym
@@ -50,7 +51,7 @@ def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False, h
     sweep = Sweep(fn, varied_vars(fn, wrt_params), helpers or no_helpers)
     result = fn.body.results[0]
     shaped = result if seed_shaped_like_output and isinstance(result, Var) else None
-    seed = Var("g", result.kind, shaped) if mode == "vjp" else Const(1.0)
+    seed = Var(naming.SEED, result.kind, shaped) if mode == "vjp" else Const(1.0)
     adj = {}
     rb = Builder(fn.line)
     if mode != "vjp":
@@ -122,7 +123,7 @@ class Sweep:
         prim = "add" if var.kind.is_numeric else "add_any"
         previous = adj[var]
         total = rb.emit(prim, previous, contribution)
-        if previous in rb.defined_by and var.hint and previous.hint == "b" + var.hint:
+        if previous in rb.defined_by and var.hint and previous.hint == naming.adjoint(var.hint):
             previous.hint = None         # a partial sum: the name goes to the total
         self.name_adjoint(var, total, rb)
         adj[var] = total
@@ -134,7 +135,7 @@ class Sweep:
         if rb is not None and atom not in rb.defined_by:
             return
         if atom.hint is None and var.hint is not None:
-            atom.hint = "b" + var.hint
+            atom.hint = naming.adjoint(var.hint)
             atom.soft_hint = True
         if atom.same_shape_as is None and var.shape_class() is not atom and var.kind.is_numeric:
             atom.same_shape_as = var
@@ -220,11 +221,11 @@ class Sweep:
         derivative = self.helpers(fn, positions)
         pair = derivative.specialised([a.kind for a in args])
         fwd, bwd = pair or (derivative.forward, derivative.backward)
-        residuals = Var("res_" + fn.__name__, K.Kind("tuple"))
-        forward = Eqn((eqn.out, residuals), "call_fwd", (Const(fwd, "fwd_" + fn.__name__),)
+        residuals = Var(naming.helper_part(naming.RESIDUALS, fn), K.Kind("tuple"))
+        forward = Eqn((eqn.out, residuals), "call_fwd", (Const(fwd, naming.helper_part("fwd", fn)),)
                       + args, eqn.line)
         grads = tuple(Var(None, args[i].kind) for i in positions)
-        rb.append(Eqn(grads, "call_bwd", (Const(bwd, "bwd_" + fn.__name__), residuals, g),
+        rb.append(Eqn(grads, "call_bwd", (Const(bwd, naming.helper_part("bwd", fn)), residuals, g),
                       eqn.line))
         self.finished.update(grads)
         for i, grad in zip(positions, grads):
@@ -239,7 +240,7 @@ class Sweep:
         acc = adj.get(seq)
         if acc is None:
             acc = rb.emit("empty_adjoint", seq)
-        adj[seq] = rb.emit("add_at", acc, index, g, hint=seq.hint and "b" + seq.hint)
+        adj[seq] = rb.emit("add_at", acc, index, g, hint=naming.adjoint(seq.hint))
 
     def apply_rule(self, eqn, vjp, g, args, rb):
         """vjp(g, ans, *args); a rule that cannot handle these arguments is refused with the
@@ -278,7 +279,7 @@ class Sweep:
         mapping = dict(zip(need_then + need_else, exports))
         rev_then = substitute_block(rev_then, mapping)     # results too: a contribution may
         rev_else = substitute_block(rev_else, mapping)     # be an exported value itself
-        outs = tuple(Var(u.hint and "b" + u.hint, u.kind, _shaped_like(u)) for u in outer)
+        outs = tuple(Var(naming.adjoint(u.hint), u.kind, _shaped_like(u)) for u in outer)
         rb.append(If(stmt.cond, rev_then, rev_else, outs, stmt.line))
         for u, out in zip(outer, outs):
             adj[u] = out
@@ -345,11 +346,11 @@ class Sweep:
                           gparams, accs, adj, rb):
         is_for = isinstance(stmt, For)
         local = bound_vars(Block(forward_body)) | set(stmt.carry_params)
-        rev_index = Var(stmt.index.hint if is_for else "i", K.INT)
+        rev_index = Var(stmt.index.hint if is_for else naming.LOOP_INDEX, K.INT)
         index_map = {stmt.index: rev_index} if is_for else {}
         needed = [v for v in reads(bb.stmts, results) if v in local and v not in index_map]
         needed, recomputed = self.to_record(needed, forward_body, local)
-        tape = Var("tape", K.Kind("list"))
+        tape = Var(naming.TAPE, K.Kind("list"))
         popped = [Var(v.hint, v.kind, v) for v in needed]     # the same values: same shapes
         mapping = dict(zip(needed, popped))
         mapping.update(index_map)
@@ -426,11 +427,11 @@ class Sweep:
 
 def _counted_while(stmt):
     """A while loop that also counts its iterations, for the reverse replay."""
-    count = Var("n_iter", K.INT)
+    count = Var(naming.LOOP_COUNT, K.INT)
     body = Builder(stmt.line)
     next_count = body.emit("add", count, Const(1))
     new_body = Block(stmt.body.stmts + body.stmts, stmt.body.results + (next_count,))
-    out = Var("n_iter", K.INT)
+    out = Var(naming.LOOP_COUNT, K.INT)
     loop = While(stmt.carry_init + (Const(0),), stmt.carry_params + (count,), stmt.cond,
                  new_body, stmt.outs + (out,), stmt.line)
     return loop, []
@@ -442,7 +443,7 @@ def _shaped_like(var):
 
 
 def _adjoint_name(var):
-    return "b" + var.hint if var.hint else None
+    return naming.adjoint(var.hint)
 
 
 _CHEAP = {"getitem", "len", "shape", "ndim", "size", "make_slice", "range_len", "make_tuple",

@@ -205,3 +205,34 @@ def test_no_class_or_function_over_the_limit():
     assert not new, f"over the limit (split it): {new}"
     assert not grown, f"listed offenders grew (was, now): {grown}"
     assert not fixed, f"now within the limit; remove from OVERSIZED: {fixed}"
+
+
+def spelled_name(node):
+    """Whether an expression spells a name itself: a string literal, an f-string, or a sum
+    with a string literal in it (`"b" + var.hint`)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return spelled_name(node.left) or spelled_name(node.right)
+    if isinstance(node, ast.BoolOp):
+        return any(spelled_name(v) for v in node.values)
+    return False
+
+
+def test_names_come_from_naming():
+    """srcad/naming.py owns every name srcad writes into generated code: no other module
+    spells the hint of a Var it creates (`Var("tape", ...)`, `hint="b" + x.hint`)."""
+    found = []
+    for name, path in modules().items():
+        if name == "srcad.naming":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            hints = [k.value for k in node.keywords if k.arg == "hint"]
+            if isinstance(node.func, ast.Name) and node.func.id == "Var" and node.args:
+                hints.append(node.args[0])
+            found += [f"{path.relative_to(ROOT)}:{node.lineno}" for h in hints if spelled_name(h)]
+    assert not found, "\n".join(found)
