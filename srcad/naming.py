@@ -33,11 +33,12 @@ LITERAL_TYPES = (bool, int, float, str, type(None), type(Ellipsis))
 ADJOINT = "b{}"              # the adjoint of x: bx
 TANGENT = "d{}"              # the tangent of x: dx
 SEED = "g"                   # the cotangent a vjp takes
-RESIDUALS = "res"            # the residuals a helper's forward half returns
+RESIDUALS = "res"            # residuals: what a helper's forward half or a branch saves
 TAPE = "tape"                # the values a loop records for its reverse replay
 TAPE_TANGENT = "drecord"     # the tangents of one tape record (forward over reverse)
 LOOP_COUNT = "n_iter"        # the trip count of a while loop, for its reverse replay
 LOOP_INDEX = "i"             # a loop index srcad adds
+BRANCH = "branch"            # which branch of an if/elif chain ran, for its reverse sweep
 SUM = "total"                # the running sum of sum(xs) over a list grown at run time
 VALUE, TANGENTS = "value", "tangent"    # a jvp's results, when f returns several
 

@@ -18,6 +18,7 @@ f(x) there) have no adjoint: they only choose the branch.
 """
 
 from . import kinds as K
+from . import naming
 from .analysis import bound_vars, reads, substitute_block
 from .builder import Builder
 from .ir import Block, Const, Eqn, If, Var
@@ -53,8 +54,8 @@ def reverse_chain(sweep, stmt, levels, seeds, outer, adj, rb):
         if k < len(levels):
             tested.update(o for s in levels[k][0] for o in s.outs)
         reversed_bodies.append(_reverse_body(sweep, stmt, body, seeds, outer, adj, tested))
-    branch = Var("branch", K.INT)
-    residuals = Var("res", K.Kind("tuple"))
+    branch = Var(naming.BRANCH, K.INT)
+    residuals = Var(naming.RESIDUALS, K.Kind("tuple"))
     forward = _forward_chain(levels, bodies, reversed_bodies, stmt.outs, branch, residuals)
     lines = [level.line for _, level in levels]
     outs = _reverse_chain_if(lines, reversed_bodies, outer, branch, residuals, rb)
@@ -93,8 +94,9 @@ def _forward_chain(levels, bodies, reversed_bodies, outs, branch, residuals):
     inner = blocks[-1]
     for k in range(len(levels) - 1, -1, -1):
         tests, level = levels[k]
+        inner_slots = (Var(naming.BRANCH, K.INT), Var(naming.RESIDUALS, K.Kind("tuple")))
         level_outs = (outs if k == 0 else level.outs) + \
-            ((branch, residuals) if k == 0 else (Var("branch", K.INT), Var("res", K.Kind("tuple"))))
+            ((branch, residuals) if k == 0 else inner_slots)
         node = If(level.cond, blocks[k], inner, level_outs, level.line)
         if k == 0:
             return node
@@ -115,7 +117,7 @@ def _reverse_chain_if(lines, reversed_bodies, outer, branch, residuals, rb):
         blocks.append(Block(unpack + renamed.stmts, renamed.results))
     inner = blocks[-1]
     for k in range(len(blocks) - 2, -1, -1):
-        outs = tuple(Var(u.hint and "b" + u.hint, u.kind, _shaped_like(u)) for u in outer)
+        outs = tuple(Var(naming.adjoint(u.hint), u.kind, _shaped_like(u)) for u in outer)
         test = Var(None, K.BOOL)
         node = If(test, blocks[k], inner, outs, lines[k])
         test_eqn = Eqn((test,), "eq", (branch, Const(k)), lines[k])
