@@ -57,13 +57,14 @@ def not_differentiable(fn, eqn, what, mode):
         callee = getattr(eqn.args[0], "value", None)
         callee = getattr(callee, "fn", callee)          # effects.Keywords: the function
         name = ".".join(filter(None, (getattr(callee, "__module__", None),
-                                      getattr(callee, "__qualname__", None)))) or "this call"
+                                      getattr(callee, "__qualname__", None))))
+        name = name or f"the method .{getattr(eqn.args[0], 'hint', None) or '?'}()"
         return MissingRuleError(
             f"no derivative rule for {name} and no Python source to read, and an argument "
             "depends on the input being differentiated; register a rule with "
             "srcad.extend.defprimitive (see docs/custom_rules.md), or wrap that argument in "
             "srcad.stop_gradient if its derivative should be ignored",
-            filename=fn.filename, line=eqn.line, construct=eqn.args[0].name)
+            filename=fn.filename, line=eqn.line, construct=name)
     return NonDifferentiableError(
         f"{eqn.prim} is not differentiable with respect to {what} in {mode} mode; wrap the "
         "value in srcad.stop_gradient if its derivative should be ignored, or register a rule "

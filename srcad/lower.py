@@ -17,6 +17,7 @@ from .builder import Builder
 from .errors import NameResolutionError, PythonValueError
 from .ir import Block, Const, For, If, Var, While
 from .lower_builtins import Iteration
+from .lower_dynamic import DynamicLowering
 from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
 from .lower_function import FALLTHROUGH, lower_function
@@ -32,14 +33,14 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(EffectLowering, StoreLowering, ExpressionLowering):
+class Lowering(DynamicLowering, EffectLowering, StoreLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):
         """Lower statements into `builder`; the returned value, or FALLTHROUGH."""
         for k, stmt in enumerate(stmts):
             builder.line = stmt.lineno
-            if (value := self.lower_raising(stmt, stmts[k + 1:], env, builder)) is not None:
+            if (value := self.special_statement(stmt, stmts[k + 1:], env, builder)) is not None:
                 return value
             if isinstance(stmt, ast.Return):
                 return self.expr(stmt.value, env, builder) if stmt.value else Const(None)

@@ -356,7 +356,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             if _called_by_name(fn) and _all_atoms(args, kwargs) and not self.called_once(node, fn):
                 return self.call_helper(node, fn, args, kwargs, builder)
             return self.inline(node, fn, args, kwargs, builder)
-        return self.opaque_call(node, fn, args, kwargs, builder)
+        return self.call_object(node, fn, args, kwargs, builder)
 
     def bind_and_emit(self, prim, args, kwargs, builder, node):
         rule = RULES[prim]

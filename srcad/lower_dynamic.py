@@ -1,0 +1,110 @@
+"""Lowering of Python's dynamic calls where the callee is an object known now: a loop over a
+list of layer objects or functions (`for layer in self.layers: x = layer.forward(x)`), a
+callable object (`loss_fn(y_hat, y)` with a `__call__` written in Python), and
+`functools.partial`.
+
+These are resolved when srcad transforms the function, as Python would resolve them when it
+runs: the list of objects is guarded (srcad/live.py), so replacing a layer, or the list,
+transforms again; the objects' attributes (`self.W`) are read when the derivative runs. A
+loop over objects is unrolled, one copy of the body per object, because each object may
+run different code. A callee known only at run time (a function chosen by a value computed
+in the function) is refused by the call's lowering, naming the line.
+"""
+
+import ast
+import functools
+import inspect
+
+import numpy as np
+
+from . import desugar, live
+from .ir import Const
+from .syntax import walk_no_defs
+from .values import EnumerateValue, ReversedValue, Static, StaticSeq, from_python
+
+_WALKS = {"reversed", "enumerate", "list", "tuple"}      # builtins that only walk a sequence
+_PLAIN = (bool, int, float, complex, str, bytes, type(None), np.ndarray, np.generic)
+
+
+class DynamicLowering:
+    """The `Lowering` part that resolves calls of objects known now (mixed into Lowering)."""
+
+    def special_statement(self, stmt, rest, env, builder):
+        """A statement lowered with the `rest` of its block (a loop over objects, a branch
+        ending in `raise`): the block's value; None for any other statement."""
+        if isinstance(stmt, ast.For) and not stmt.orelse and _plain_body(stmt.body):
+            items = self.object_items(stmt.iter, env, builder)
+            if items is not None:
+                for item in items:
+                    self.assign(stmt.target, item, env, builder)
+                    self.run_suite(stmt.body, env, builder)
+                return self.suite(rest, env, builder)
+        return self.lower_raising(stmt, rest, env, builder)
+
+    def object_items(self, node, env, builder):
+        """The items of a loop's iterable when they include objects known now (layers,
+        functions), to unroll the loop over; None otherwise. Only an iterable read without
+        calling anything is looked at (lowering it twice must not run anything twice)."""
+        if any(isinstance(n, ast.Call) and not self.walks(n.func, env) for n in ast.walk(node)):
+            return None
+        items = _items(self.expr(node, env, builder))
+        return items if items is not None and any(_is_object(v) for v in items) else None
+
+    def walks(self, func, env):
+        """Whether `func` is one of the builtins that only walk a sequence (not shadowed)."""
+        return isinstance(func, ast.Name) and func.id in _WALKS and func.id not in env and \
+            func.id not in self.parsed.globals and func.id not in self.parsed.closure
+
+    def call_object(self, node, fn, args, kwargs, builder):
+        """A call of `fn`, an object with no rule: a partial or an object whose `__call__` is
+        Python are lowered through their code; anything else runs as written."""
+        if isinstance(fn, functools.partial):
+            bound = [self.partial_value(fn, ("args", k), v) for k, v in enumerate(fn.args)]
+            keywords = {k: self.partial_value(fn, ("keywords", k), v)
+                        for k, v in fn.keywords.items()}
+            return self.call(node, from_python(fn.func), [*bound, *args],
+                             {**keywords, **kwargs}, builder)
+        method = next((vars(c)["__call__"] for c in type(fn).__mro__
+                       if "__call__" in vars(c)), None) if callable(fn) else None
+        if inspect.isfunction(method):
+            return self.inline(node, method, [Const(fn, type(fn).__name__.lower()), *args],
+                               kwargs, builder)
+        return self.opaque_call(node, fn, args, kwargs, builder)
+
+    def partial_value(self, fn, where, value):
+        """An argument a partial holds: numbers and arrays read when the derivative runs."""
+        if not live.is_data(value):
+            return from_python(value)
+        origin = live.Origin(fn, "partial", (("attr", where[0]), ("item", where[1])),
+                             str(where[1]) if where[0] == "keywords" else "arg")
+        return self.live.value(value, origin, self.views)
+
+
+def _items(value):
+    """The lowered items of a sequence known now (a list literal, a list of objects, and
+    reversed or enumerate of one); None for anything else."""
+    if isinstance(value, StaticSeq):
+        return list(value.items)
+    if isinstance(value, Const) and type(value.value) in (list, tuple):
+        return [from_python(v) for v in value.value]
+    if isinstance(value, ReversedValue):
+        items = _items(value.seq)
+        return None if items is None else items[::-1]
+    if isinstance(value, EnumerateValue) and isinstance(value.start, Const):
+        items = _items(value.seq)
+        return None if items is None else \
+            [StaticSeq([Const(value.start.value + k), v]) for k, v in enumerate(items)]
+    return None
+
+
+def _is_object(value):
+    if isinstance(value, StaticSeq):
+        return any(_is_object(v) for v in value.items)
+    return isinstance(value, Static) or \
+        (isinstance(value, Const) and not isinstance(value.value, _PLAIN))
+
+
+def _plain_body(stmts):
+    """No break, continue or return: each copy of an unrolled body runs to its end."""
+    return not desugar.has_jumps(stmts) and \
+        not any(isinstance(n, ast.Return) for s in stmts for n in [s, *walk_no_defs(s)])

@@ -1,0 +1,172 @@
+"""Python's dynamic calls where the callee is an object known when srcad transforms the
+function (issue 19): a model written as a list of layer objects with `forward` methods, a
+list of functions, a callable object as the loss, `functools.partial`. Each is checked in both
+modes against central differences, and against Python when the objects change: attributes
+are read when the derivative runs, and replacing a layer transforms again.
+"""
+
+import functools
+
+import numpy as np
+import pytest
+
+import srcad
+
+
+class Dense:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        return x @ self.W + self.b
+
+
+class Tanh:
+    def forward(self, x):
+        return np.tanh(x)
+
+
+class Scale:
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c * x
+
+
+class Model:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return np.sum(x ** 2)
+
+    def loss_reversed(self, x):
+        for i, layer in enumerate(reversed(self.layers)):
+            x = layer.forward(x) * (1.0 + 0.1 * i)
+        return np.sum(x ** 2)
+
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(4, 3))
+
+
+def model():
+    return Model([Dense(RNG.normal(size=(3, 3)) * 0.5, np.zeros(3)), Tanh(), Scale(0.7),
+                  Dense(RNG.normal(size=(3, 3)) * 0.5, np.ones(3) * 0.1), Tanh()])
+
+
+def check_both_modes(f, x):
+    g = srcad.grad(f)(x)
+    numeric = srcad.numeric_grad(f, x)
+    np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-9)
+    value, derivative = srcad.jvp(f)(x, np.ones_like(x))
+    assert value == pytest.approx(f(x), rel=1e-13)
+    assert derivative == pytest.approx(np.sum(numeric), rel=1e-6, abs=1e-9)
+    return g
+
+
+@pytest.mark.parametrize("method", ["loss", "loss_reversed"])
+def test_a_model_as_a_list_of_layer_objects(method):
+    m = model()
+    check_both_modes(getattr(m, method), X)
+
+
+def test_layer_attributes_are_read_when_the_derivative_runs():
+    m = model()
+    g = srcad.grad(m.loss)
+    g(X)
+    m.layers[0].W = m.layers[0].W * 2.0                 # a training step rebinds W
+    m.layers[2].c = -1.5
+    np.testing.assert_allclose(g(X), srcad.numeric_grad(m.loss, X), rtol=1e-6, atol=1e-9)
+
+
+def test_replacing_a_layer_or_the_list_transforms_again():
+    m = model()
+    g = srcad.grad(m.loss)
+    g(X)
+    m.layers[1] = Scale(3.0)                            # a different class in that place
+    np.testing.assert_allclose(g(X), srcad.numeric_grad(m.loss, X), rtol=1e-6, atol=1e-9)
+    m.layers = m.layers[:2]
+    np.testing.assert_allclose(g(X), srcad.numeric_grad(m.loss, X), rtol=1e-6, atol=1e-9)
+
+
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+def through_functions(x):
+    for act in [np.tanh, relu, np.sin]:
+        x = act(x * 1.5)
+    return np.sum(x)
+
+
+def test_a_loop_over_a_list_of_functions():
+    check_both_modes(through_functions, X)
+
+
+class MSE:
+    def __init__(self, target):
+        self.target = target
+
+    def __call__(self, prediction):
+        return np.mean((prediction - self.target) ** 2)
+
+
+LOSS = MSE(np.ones((4, 3)))
+
+
+def with_a_callable_object(x):
+    return LOSS(np.tanh(x))
+
+
+def test_a_callable_object_as_the_loss():
+    check_both_modes(with_a_callable_object, X)
+    LOSS.target = np.zeros((4, 3))                      # read when the derivative runs
+    np.testing.assert_allclose(srcad.grad(with_a_callable_object)(X),
+                               srcad.numeric_grad(with_a_callable_object, X), rtol=1e-6)
+
+
+def weighted(x, w, power=2.0):
+    return np.sum(w * x ** power)
+
+
+WEIGHTS = np.array([0.5, 1.5, -1.0])
+PARTIAL = functools.partial(weighted, w=WEIGHTS, power=3.0)
+
+
+def with_a_partial(x):
+    return PARTIAL(x)
+
+
+def test_functools_partial_with_its_arguments_read_when_the_derivative_runs():
+    x = np.array([0.3, -1.2, 0.8])
+    check_both_modes(with_a_partial, x)
+    g = srcad.grad(with_a_partial)
+    WEIGHTS[:] = [1.0, 2.0, 3.0]                        # changed in place
+    try:
+        np.testing.assert_allclose(g(x), 3.0 * WEIGHTS * x ** 2, rtol=1e-13)
+    finally:
+        WEIGHTS[:] = [0.5, 1.5, -1.0]
+
+
+class Loss:
+    def __call__(self, prediction):
+        return self.reduce((prediction - self.target) ** 2)
+
+
+class MeanSquared(Loss):
+    def __init__(self, target):
+        self.target = target
+
+    def reduce(self, errors):
+        return np.mean(errors)
+
+
+INHERITED = MeanSquared(np.ones((4, 3)))
+
+
+def test_a_callable_object_whose_call_is_inherited():
+    check_both_modes(lambda x: INHERITED(np.tanh(x)), X)
