@@ -1,0 +1,392 @@
+"""Corpus, part 4: example programs, layer-library classes, a character RNN, training loops.
+
+In the styles of an AD library's example scripts (factories returning closures, parameter
+dicts with spaces in their keys, `zip(*...)`), of a layer library (classes holding
+`self.parameters`, activation objects with `fn` and `grad`, static-method losses), of the
+well-known minimal character RNN (parameters in a dict, states in dicts keyed by time), and of
+the short scripts people write to fit something (preallocated trajectories, loops over rating
+triples, training loops that print). Nothing is copied; it is written here in those styles.
+"""
+
+import numpy as np
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def mvn_logpdf(x, mean, cov):
+    """Log density of N(mean, cov) at the rows of x (or at one vector x)."""
+    D = mean.shape[0]
+    diff = x - mean
+    sign, logdet = np.linalg.slogdet(cov)
+    maha = np.sum(diff.T * np.linalg.solve(cov, diff.T), axis=0)
+    return -0.5 * (maha + logdet + D * np.log(2 * np.pi))
+
+
+# ----- example-script style: factories, closures, parameter dicts ------------------------------
+
+def rbf_covariance(kernel_params, x, xp):
+    output_scale = np.exp(kernel_params[0])
+    lengthscales = np.exp(kernel_params[1:])
+    diffs = np.expand_dims(x / lengthscales, 1) - np.expand_dims(xp / lengthscales, 0)
+    return output_scale * np.exp(-0.5 * np.sum(diffs ** 2, axis=2))
+
+
+def make_gp_funs(cov_func, num_cov_params):
+    """Functions for Gaussian process regression; cov_func(cov_params, x, x')."""
+
+    def unpack_kernel_params(params):
+        mean = params[0]
+        cov_params = params[2:]
+        noise_scale = np.exp(params[1]) + 0.0001
+        return mean, cov_params, noise_scale
+
+    def predict(params, x, y, xstar):
+        mean, cov_params, noise_scale = unpack_kernel_params(params)
+        cov_f_f = cov_func(cov_params, xstar, xstar)
+        cov_y_f = cov_func(cov_params, x, xstar)
+        cov_y_y = cov_func(cov_params, x, x) + noise_scale * np.eye(len(y))
+        pred_mean = mean + np.dot(np.linalg.solve(cov_y_y, cov_y_f).T, y - mean)
+        pred_cov = cov_f_f - np.dot(np.linalg.solve(cov_y_y, cov_y_f).T, cov_y_f)
+        return pred_mean, pred_cov
+
+    def log_marginal_likelihood(params, x, y):
+        mean, cov_params, noise_scale = unpack_kernel_params(params)
+        cov_y_y = cov_func(cov_params, x, x) + noise_scale * np.eye(len(y))
+        prior_mean = mean * np.ones(len(y))
+        return mvn_logpdf(y, prior_mean, cov_y_y)
+
+    return num_cov_params + 2, predict, log_marginal_likelihood, unpack_kernel_params
+
+
+num_params, gp_predict, gp_log_marginal_likelihood, gp_unpack = make_gp_funs(
+    rbf_covariance, num_cov_params=2)
+
+
+def gp_objective(params, x, y):
+    return -gp_log_marginal_likelihood(params, x, y)
+
+
+def log_normalize(x):
+    return x - logsumexp(x)
+
+
+def unpack_gmm_params(params):
+    normalized_log_proportions = log_normalize(params["log proportions"])
+    return normalized_log_proportions, params["means"], params["lower triangles"]
+
+
+def gmm_log_likelihood(params, data):
+    cluster_lls = []
+    for log_proportion, mean, cov_sqrt in zip(*unpack_gmm_params(params)):
+        cov = np.dot(cov_sqrt.T, cov_sqrt)
+        cluster_lls.append(log_proportion + mvn_logpdf(data, mean, cov))
+    return np.sum(logsumexp(np.vstack(cluster_lls), axis=0))
+
+
+def gmm_objective(params, data):
+    return -gmm_log_likelihood(params, data)
+
+
+def make_variational_objective(logprob, D, num_samples, seed):
+    """Black-box VI with the reparameterisation trick and common random numbers."""
+    rs = np.random.RandomState(seed)
+    eps = rs.randn(num_samples, D)
+
+    def unpack_params(params):
+        mean, log_std = params[:D], params[D:]
+        return mean, log_std
+
+    def gaussian_entropy(log_std):
+        return 0.5 * D * (1.0 + np.log(2 * np.pi)) + np.sum(log_std)
+
+    def variational_objective(params, t):
+        mean, log_std = unpack_params(params)
+        samples = eps * np.exp(log_std) + mean
+        lower_bound = gaussian_entropy(log_std) + np.mean(logprob(samples, t))
+        return -lower_bound
+
+    return variational_objective, unpack_params
+
+
+def banana_log_density(x, t):
+    mu, log_sigma = x[:, 0], x[:, 1]
+    sigma_density = -0.5 * (log_sigma / 1.35) ** 2
+    mu_density = -0.5 * (mu / np.exp(log_sigma)) ** 2 - log_sigma
+    return sigma_density + mu_density
+
+
+vi_objective, vi_unpack = make_variational_objective(banana_log_density, D=2, num_samples=50,
+                                                     seed=0)
+
+
+def tanh_example(x):
+    y = np.exp(-2.0 * x)
+    return np.sum((1.0 - y) / (1.0 + y))
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def rosenbrock_grad(x):
+    g = np.zeros_like(x)
+    g[:-1] = -400.0 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+    g[1:] += 200.0 * (x[1:] - x[:-1] ** 2)
+    return g
+
+
+# ----- layer-library style: objects with parameters, activations with fn and grad -----------
+
+class Sigmoid:
+    def __str__(self):
+        return "Sigmoid"
+
+    def fn(self, z):
+        return 1 / (1 + np.exp(-z))
+
+    def grad(self, x):
+        fn_x = self.fn(x)
+        return fn_x * (1 - fn_x)
+
+
+class FullyConnected:
+    def __init__(self, n_in, n_out, act_fn, seed):
+        rng = np.random.RandomState(seed)
+        self.act_fn = act_fn
+        self.parameters = {"W": rng.randn(n_in, n_out) * 0.5, "b": np.zeros((1, n_out))}
+        self.derived_variables = {"Z": []}
+        self.X = []
+
+    def forward(self, X, retain_derived=True):
+        W = self.parameters["W"]
+        b = self.parameters["b"]
+        Z = X @ W + b
+        Y = self.act_fn.fn(Z)
+        if retain_derived:
+            self.X.append(X)
+            self.derived_variables["Z"].append(Z)
+        return Y
+
+    def backward_from(self, dLdy, X):
+        Z = X @ self.parameters["W"] + self.parameters["b"]
+        dZ = dLdy * self.act_fn.grad(Z)
+        return dZ @ self.parameters["W"].T
+
+
+class CrossEntropy:
+    @staticmethod
+    def loss(y, y_pred):
+        eps = np.finfo(float).eps
+        cross_entropy = -np.sum(y * np.log(y_pred + eps))
+        return cross_entropy
+
+    @staticmethod
+    def grad(y, y_pred):
+        """The gradient with respect to the logits feeding a softmax."""
+        return y_pred - y
+
+
+class SquaredError:
+    @staticmethod
+    def loss(y, y_pred):
+        return 0.5 * np.linalg.norm(y_pred - y) ** 2
+
+    @staticmethod
+    def grad(y, y_pred, z, act_fn):
+        return (y_pred - y) * act_fn.grad(z)
+
+
+def softmax(X, dim=-1):
+    e_X = np.exp(X - np.max(X, axis=dim, keepdims=True))
+    return e_X / e_X.sum(axis=dim, keepdims=True)
+
+
+def cross_entropy_of_logits(z, y):
+    return CrossEntropy.loss(y, softmax(z))
+
+
+def squared_error_of_sigmoid(z, y):
+    return SquaredError.loss(y, Sigmoid().fn(z))
+
+
+class BatchNorm1D:
+    def __init__(self, n_in, momentum=0.9, epsilon=1e-5):
+        self.hyperparameters = {"momentum": momentum, "epsilon": epsilon}
+        self.parameters = {"scaler": np.ones(n_in), "intercept": np.zeros(n_in),
+                           "running_mean": np.zeros(n_in), "running_var": np.ones(n_in)}
+        self.trainable = True
+
+    def forward(self, X):
+        ep = self.hyperparameters["epsilon"]
+        mm = self.hyperparameters["momentum"]
+        rm = self.parameters["running_mean"]
+        rv = self.parameters["running_var"]
+        scaler = self.parameters["scaler"]
+        intercept = self.parameters["intercept"]
+        X_mean = np.mean(X, axis=0)
+        X_var = np.var(X, axis=0)
+        if self.trainable:
+            self.parameters["running_mean"] = mm * rm + (1.0 - mm) * X_mean
+            self.parameters["running_var"] = mm * rv + (1.0 - mm) * X_var
+        N = (X - X_mean) / np.sqrt(X_var + ep)
+        return scaler * N + intercept
+
+
+# ----- the minimal character RNN: parameters in a dict, states in dicts keyed by time ----------
+
+def char_rnn_loss(inputs, targets, hprev, params):
+    Wxh, Whh, Why = params["Wxh"], params["Whh"], params["Why"]
+    bh, by = params["bh"], params["by"]
+    vocab_size = Wxh.shape[1]
+    xs, hs, ys, ps = {}, {}, {}, {}
+    hs[-1] = np.copy(hprev)
+    loss = 0
+    for t in range(len(inputs)):
+        xs[t] = np.zeros((vocab_size, 1))
+        xs[t][inputs[t]] = 1
+        hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t - 1]) + bh)
+        ys[t] = np.dot(Why, hs[t]) + by
+        ps[t] = np.exp(ys[t]) / np.sum(np.exp(ys[t]))
+        loss += -np.log(ps[t][targets[t], 0])
+    return loss
+
+
+def char_rnn_loss_eye(params, inputs, targets, hprev):
+    """The same model written with one-hot rows of np.eye and a list of states."""
+    vocab_size = params["Wxh"].shape[1]
+    onehot = np.eye(vocab_size)
+    hs = [hprev]
+    loss = 0.0
+    for ix, target in zip(inputs, targets):
+        h = np.tanh(params["Wxh"] @ onehot[ix] + params["Whh"] @ hs[-1] + params["bh"])
+        hs.append(h)
+        y = params["Why"] @ h + params["by"]
+        log_p = y - logsumexp(y)
+        loss = loss - log_p[target]
+    return loss
+
+
+# ----- scripts that fit something: trajectories, triples, loops that print ---------------------
+
+def logistic_growth_fit(theta, y_obs, x0, dt):
+    """Euler steps into a preallocated trajectory; squared error against observations."""
+    r, K = theta[0], theta[1]
+    T = y_obs.shape[0]
+    traj = np.zeros(T)
+    traj[0] = x0
+    for i in range(T - 1):
+        traj[i + 1] = traj[i] + dt * r * traj[i] * (1 - traj[i] / K)
+    return np.sum((traj - y_obs) ** 2)
+
+
+def logistic_growth_grad(theta, y_obs, x0, dt):
+    r, K = theta
+    T = y_obs.shape[0]
+    traj = [x0]
+    for _ in range(T - 1):
+        x = traj[-1]
+        traj.append(x + dt * r * x * (1 - x / K))
+    lam = 2 * (traj[-1] - y_obs[-1])
+    g = np.zeros(2)
+    for i in range(T - 2, -1, -1):
+        x = traj[i]
+        g[0] += lam * dt * x * (1 - x / K)
+        g[1] += lam * dt * r * x * x / K ** 2
+        lam = lam * (1 + dt * r * (1 - 2 * x / K)) + 2 * (traj[i] - y_obs[i])
+    return g
+
+
+def matrix_factorization_loss(U, V, ratings, lam):
+    loss = 0.0
+    for (i, j, r) in ratings:
+        err = r - U[i] @ V[j]
+        loss += err ** 2
+    return loss + lam * (np.sum(U ** 2) + np.sum(V ** 2))
+
+
+def matrix_factorization_grad(U, V, ratings, lam):
+    dU, dV = 2 * lam * U, 2 * lam * V
+    for (i, j, r) in ratings:
+        err = r - U[i] @ V[j]
+        dU[i] += -2 * err * V[j]
+        dV[j] += -2 * err * U[i]
+    return dU, dV
+
+
+def polynomial_ridge(w, x, y, degree, lam):
+    Phi = np.stack([x ** k for k in range(degree + 1)], axis=1)
+    resid = Phi @ w - y
+    return 0.5 * np.mean(resid ** 2) + 0.5 * lam * np.dot(w, w)
+
+
+def logistic_regression_bias_column(w, X, y, C):
+    Xb = np.hstack([X, np.ones((X.shape[0], 1))])
+    z = Xb.dot(w)
+    return -np.sum(y * z - np.logaddexp(0, z)) + 0.5 / C * np.sum(w[:-1] ** 2)
+
+
+def soft_kmeans_log_likelihood(mu, X, log_pi):
+    N, K = X.shape[0], mu.shape[0]
+    log_r = np.zeros((N, K))
+    for k in range(K):
+        log_r[:, k] = log_pi[k] - 0.5 * np.sum((X - mu[k]) ** 2, axis=1)
+    return np.sum(logsumexp(log_r, axis=1))
+
+
+def soft_kmeans_grad(mu, X, log_pi):
+    d = X[:, None, :] - mu[None, :, :]
+    log_r = log_pi - 0.5 * np.sum(d ** 2, axis=2)
+    r = np.exp(log_r - logsumexp(log_r, axis=1, keepdims=True))
+    return np.einsum("nk,nkd->kd", r, d)
+
+
+def poisson_regression_nll(beta, X, y):
+    eta = X @ beta
+    return -np.sum(y * eta - np.exp(eta))
+
+
+def causal_attention(Q, K, V):
+    T, d = Q.shape
+    scores = Q @ K.T / np.sqrt(d)
+    mask = np.triu(np.ones((T, T), dtype=bool), k=1)
+    scores[mask] = -1e9
+    weights = softmax(scores, dim=-1)
+    return np.sum((weights @ V) ** 2)
+
+
+def train_least_squares(w0, X, y, learning_rate, num_iters, verbose=True):
+    w = w0.copy()
+    N = X.shape[0]
+    loss_history = []
+    for it in range(num_iters):
+        resid = X.dot(w) - y
+        loss = 0.5 * np.sum(resid ** 2) / N
+        loss_history.append(loss)
+        grad = X.T.dot(resid) / N
+        w -= learning_rate * grad
+        if verbose and it % 2 == 0:
+            print("iteration %d / %d: loss %f" % (it, num_iters, loss))
+    return 0.5 * np.sum((X.dot(w) - y) ** 2) / N
+
+
+def train_least_squares_grad(w0, X, y, learning_rate, num_iters, verbose=True):
+    N = X.shape[0]
+    M = np.eye(w0.shape[0]) - learning_rate * X.T.dot(X) / N
+    w = w0.copy()
+    for _ in range(num_iters):
+        w = w - learning_rate * X.T.dot(X.dot(w) - y) / N
+    g = X.T.dot(X.dot(w) - y) / N
+    for _ in range(num_iters):
+        g = M.T.dot(g)
+    return g
+
+
+def centered_projection_loss(X, w):
+    """The author believes np.asarray(X, dtype=...) copies: for a float64 X it is X itself."""
+    Xc = np.asarray(X, dtype=np.float64)
+    Xc -= Xc.mean(axis=0)
+    return np.sum((Xc @ w) ** 2) + np.sum(X @ w)
