@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from benchmarks import losses
+from benchmarks import corpus_tasks, losses
 
 
 @dataclass
@@ -30,6 +30,8 @@ class Task:
     scalar_inputs: bool = False  # every wrt argument a float: forward mode fits
     tape: bool = False           # report the size of srcad's tape
     slow_tools: tuple = ()       # tools left out under --quick (seconds per call or compile)
+    skip: dict = field(default_factory=dict)   # tool -> why it is not run on this task
+    refused_today: str = ""      # srcad refuses the program today: its rows are skips
     notes: list = field(default_factory=list)
 
     def args(self):
@@ -227,7 +229,7 @@ def all_tasks():
              slow_tools=("jax", "jax_jit")),
         Task("T5", "logistic regression BCE, N=10000, d=50", losses.logistic_bce, (0, 1),
              logistic_args, logistic_hand, logistic_torch),
-    ]
+    ] + corpus_tasks.corpus_tasks(Task)
 
 
 def select(names):
