@@ -209,8 +209,6 @@ XFAIL = {
     "gmm_zip_star_dict_params": ("issue 18: *args in a call (`zip(*unpack_gmm_params(params))`)",
                                  ALL),
     "char_rnn_dict_params": (WRITE + " (`xs[t][inputs[t]] = 1`)", ALL),
-    "layer_object_retain_derived": ("issue 18: a dropped call in a method "
-                                    "(`self.X.append(X)` on an attribute list)", ALL),
     "cross_entropy_staticmethod": ("issue 18: np.finfo(float).eps", ALL),
     "squared_error_staticmethod": ("issue 19: a class instantiated inside the function "
                                    "(`Sigmoid().fn(z)`)", ALL),
@@ -222,9 +220,6 @@ XFAIL = {
     "soft_kmeans_column_writes": (WRITE + " in a loop (`log_r[:, k] = ...`)", ALL),
     "causal_attention_mask_write": (WRITE + " with a boolean mask (`scores[mask] = -1e9`)",
                                     ALL),
-    "training_loop_quiet": ("issue 18: print(...) in a branch not taken (verbose=False); also "
-                            "list.append of the loss and `w -= ...`", ALL),
-    "training_loop_prints": ("issue 18: print(...) of the loss in a training loop", ALL),
     "asarray_dtype_is_the_argument": ("silent wrong (FUZZ_FINDINGS F15): np.asarray(X, "
                                       "dtype=np.float64) of a float64 X is X itself; srcad "
                                       "treats it as a copy (the finite-difference checks pass "
