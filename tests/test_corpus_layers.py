@@ -246,7 +246,7 @@ XFAIL = {
     "spatial_batchnorm": (GET + ", in batchnorm_forward", ALL),
     "spatial_groupnorm": (GET, ALL),
     "dropout_seeded": ("issue 18: *args in a call (`np.random.rand(*x.shape)`); then "
-                       "`.astype(x.dtype, copy=False)`", ALL),
+                       "np.random.rand has no rule, `.astype(x.dtype, copy=False)`", ALL),
     "dropout_mask_passed_in": (MASK + " (`out[~keep] = 0.0`), then `out /= p`", ALL),
     "conv_naive_four_loops": (WRITE + " in a loop (`out[n, f, i, j] = ...`)", ALL),
     "conv_positions_loop": (WRITE + " in a loop (`out[:, :, i, j] = ...`)", ALL),
