@@ -233,7 +233,8 @@ CASES = {
 ALL = set(C.CHECKS)
 WRITE = "issue 18: an element or slice write into a fresh array"
 MASK = WRITE + " with a boolean mask (`out[out < 0] = 0`)"
-GET = "issue 18: dict.get with a default (`bn_param.get('eps', 1e-5)`)"
+GET = ("issue 18: `x.dtype` in a dict.get default "
+       "(`bn_param.get('running_mean', np.zeros(D, dtype=x.dtype))`): '.dtype of a runtime value'")
 XFAIL = {
     "relu_mask_write": (MASK, ALL),
     "leaky_relu_mask_imul": ("issue 18: in-place update of a masked element (`out[x < 0] *= a`)",
@@ -242,9 +243,7 @@ XFAIL = {
     "stable_sigmoid_masks": (MASK + " (`z[pos_mask] = np.exp(-x[pos_mask])`)", ALL),
     "batchnorm_train_bn_param": (GET + "; then writes into the argument dict", ALL),
     "batchnorm_test_bn_param": (GET + "; then writes into the argument dict", ALL),
-    "layernorm_transposed": (GET, ALL),
     "spatial_batchnorm": (GET + ", in batchnorm_forward", ALL),
-    "spatial_groupnorm": (GET, ALL),
     "dropout_seeded": ("issue 18: *args in a call (`np.random.rand(*x.shape)`); then "
                        "np.random.rand has no rule, `.astype(x.dtype, copy=False)`", ALL),
     "dropout_mask_passed_in": (MASK + " (`out[~keep] = 0.0`), then `out /= p`", ALL),
