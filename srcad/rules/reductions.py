@@ -11,7 +11,7 @@ import numpy as np
 from .. import kinds as K
 from .. import runtime
 from ..atoms import Const
-from .arrays import keyword_impl, mean_kind, reduced_kind, reduced_ones
+from .arrays import keyword_impl, mean_kind, reduced_kind, reduced_ones, with_dtype
 from .core import reduce_to
 from .ops import (
     ZERO,
@@ -26,6 +26,7 @@ from .ops import (
     shape,
     size,
     sum,
+    where,
     zeros_like,
 )
 from .table import defprim
@@ -147,7 +148,7 @@ def _var_jvp(dx, ans, x, axis, ddof, keepdims):
 def _std_vjp(g, ans, x, axis, ddof, keepdims):
     if x.kind.is_scalar:
         return Const(0.0)
-    spread = _std_divisor(ans, x, axis)
+    spread = _std_divisor(ans, x, axis, keepdims)
     if spread is None:
         return zeros_like(x)
     return unreduce(g / spread, x, axis, keepdims) * _centered(x, axis) / (_count(x, axis) - ddof)
@@ -156,23 +157,20 @@ def _std_vjp(g, ans, x, axis, ddof, keepdims):
 def _std_jvp(dx, ans, x, axis, ddof, keepdims):
     if x.kind.is_scalar:
         return Const(0.0)
-    spread = _std_divisor(ans, x, axis)
+    spread = _std_divisor(ans, x, axis, keepdims)
     if spread is None:
         return zeros_like(ans)
     return sum(_centered(x, axis) * dx, axis, keepdims) / ((_count(x, axis) - ddof) * spread)
 
 
-def _std_divisor(ans, x, axis):
-    """What the derivative of std divides by: std itself, except over axes of length 1, where
-    std is identically 0 and so is its derivative (not 0 / 0; docs/nondifferentiable.md).
-    None where the size-1 patterns say every reduced axis has length 1; std where they say
-    some has not; otherwise std + (count == 1), which is 1 exactly where the count is 1."""
-    lengths_one = _reduced_ones(x.kind, _const(axis))
-    if lengths_one is True:
+def _std_divisor(ans, x, axis, keepdims):
+    """What the derivative of std divides by: std itself, except where the values it combines
+    are all equal (an axis of length 1 among them), where std is 0 or the rounding error of
+    their mean and its derivative is 0 by convention (docs/nondifferentiable.md): inf there.
+    None where the size-1 patterns say every reduced axis has length 1."""
+    if _reduced_ones(x.kind, _const(axis)) is True:
         return None
-    if lengths_one is False:
-        return ans
-    return ans + eq(_count(x, axis), 1)
+    return where(x._op("equal_values", x, ans, axis, keepdims), Const(np.inf), ans)
 
 
 def _reduced_ones(kind, axis):
@@ -190,6 +188,35 @@ def _reduced_ones(kind, axis):
     if False in flags:
         return False
     return True if all(flags) else None
+
+
+def equal_values(x, ans, axis=None, keepdims=False):
+    """Where all the values of x that each result `ans` of np.std(x, axis) combines are equal.
+
+    There ans is 0 or the rounding error of their mean (np.std(np.full(3, 0.7)) is 1.1e-16,
+    not 0), far below the rounding bound n**1.5 * eps * |value|; values that differ give more,
+    so one comparison on ans rules out most results before x is compared exactly."""
+    x = np.asarray(x)
+    axes = range(x.ndim) if axis is None else [int(a) % x.ndim for a in np.atleast_1d(axis)]
+    first = x[tuple(slice(0, 1) if i in axes else slice(None) for i in range(x.ndim))]
+    n = x.size // max(first.size, 1)
+    eps = np.finfo(np.result_type(ans, np.float16)).eps
+    suspect = np.reshape(ans, first.shape) <= 4.0 * n ** 1.5 * eps * np.abs(first)
+    if suspect.any():
+        suspect &= np.all(x == first, axis=tuple(axes), keepdims=True)
+    return suspect if keepdims else suspect.reshape(np.shape(ans))
+
+
+def _equal_values_kind(x, ans, axis, keepdims):
+    kind = reduced_kind(x, axis, keepdims)
+    return with_dtype(kind, "bool") if kind.is_array else kind
+
+
+defprim("equal_values", equal_values, ("impl", "equal_values"),
+        arg_names=("x", "ans", "axis", "keepdims"), defaults={"axis": None, "keepdims": False},
+        kind=_equal_values_kind, kind_from_atoms=True, jvp=(ZERO,) * 4, vjp=(ZERO,) * 4,
+        doc="where the values each result of np.std combines are all equal (its derivative "
+            "is 0 there)")
 
 
 def _moment_impl(fn):
