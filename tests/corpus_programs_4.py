@@ -390,3 +390,63 @@ def centered_projection_loss(X, w):
     Xc = np.asarray(X, dtype=np.float64)
     Xc -= Xc.mean(axis=0)
     return np.sum((Xc @ w) ** 2) + np.sum(X @ w)
+
+
+# ----- a small layer library: layer objects in a list, forward and backward methods ------------
+
+class Linear:
+    def __init__(self, W, b):
+        self.params = {"W": W, "b": b}
+
+    def forward(self, X):
+        self.X = X
+        return X @ self.params["W"] + self.params["b"]
+
+    def backward(self, dY):
+        return dY @ self.params["W"].T
+
+
+class ReLU:
+    def forward(self, X):
+        self.mask = X > 0
+        return X * self.mask
+
+    def backward(self, dY):
+        return dY * self.mask
+
+
+class Tanh:
+    def __call__(self, X):
+        return np.tanh(X)
+
+
+class Sequential:
+    def __init__(self, *layers):
+        self.layers = list(layers)
+
+    def forward(self, X):
+        for layer in self.layers:
+            X = layer.forward(X)
+        return X
+
+    def backward(self, dY):
+        for layer in reversed(self.layers):
+            dY = layer.backward(dY)
+        return dY
+
+    def loss(self, X, y):
+        return 0.5 * np.sum((self.forward(X) - y) ** 2)
+
+
+class OrderedLayers:
+    """Layers kept in a dict by name, walked with .items() as some libraries do."""
+
+    def __init__(self, W1, W2):
+        self.layers = {"fc1": Linear(W1, np.zeros(W1.shape[1])), "act": Tanh(),
+                       "fc2": Linear(W2, np.zeros(W2.shape[1]))}
+
+    def loss(self, X):
+        out = X
+        for name, layer in self.layers.items():
+            out = layer(out) if name == "act" else layer.forward(out)
+        return np.sum(out ** 2)

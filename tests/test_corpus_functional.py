@@ -224,3 +224,15 @@ def test_functional_hand_written_backward_is_right(name):
 @pytest.mark.parametrize("name", list(C.params(CASES, XFAIL, "autograd")))
 def test_functional_against_autograd(name):
     C.check_autograd(CASES[name])
+
+
+def test_the_corpus_has_at_least_sixty_programs():
+    """Issue 18's acceptance: at least 60 real-style programs, each checked in both modes."""
+    import test_corpus
+    import test_corpus_layers
+    import test_corpus_models
+    import test_corpus_scripts
+    parts = (test_corpus, test_corpus_layers, test_corpus_models, test_corpus_scripts)
+    names = [name for part in parts for name in part.CASES] + list(CASES)
+    assert len(set(names)) == len(names), "two corpus programs share a name"
+    assert len(names) >= 60
