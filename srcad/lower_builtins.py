@@ -129,9 +129,17 @@ class BuiltinLowering:
     def call_asarray(self, node, args, kwargs, builder):
         """np.asarray(a) of an array is `a` itself, the same object (a later `+=` on one
         changes the other, as in Python); of a list or number, or with a dtype, a new array."""
-        if len(args) == 1 and not kwargs and isinstance(args[0], Var) and args[0].kind.is_array:
-            return args[0]
-        return self.bind_and_emit("array", args, kwargs, builder, node)
+        source = args[0] if args else kwargs.get("a")
+        if not (isinstance(source, Var) and source.kind.is_array):
+            return self.bind_and_emit("array", args, kwargs, builder, node)
+        dtype = args[1] if len(args) > 1 else kwargs.get("dtype", Const(None))
+        same = _same_dtype(dtype, source.kind.dtype)
+        if same and len(args) + len(kwargs) <= 2:
+            return source                   # np.asarray(x, dtype=float) of float64 x is x
+        out = self.bind_and_emit("array", args, kwargs, builder, node)
+        if same is not False:
+            self.may_be(out, [source])      # NumPy may return x itself: no in-place update
+        return out
 
     def call_float(self, node, args, kwargs, builder):
         atom = self.atom(args[0], builder, node)
@@ -188,3 +196,16 @@ SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerat
                   len: "call_len", isinstance: "call_isinstance", builtins.sum: "call_sum",
                   max: "call_minmax", min: "call_minmax", float: "call_float",
                   np.asarray: "call_asarray", np.asanyarray: "call_asarray"}
+
+
+def _same_dtype(dtype, kind_dtype):
+    """Whether np.asarray's `dtype` argument is the array's own dtype: True, False, or None
+    when that is not known now."""
+    if not isinstance(dtype, Const):
+        return None
+    if dtype.value is None:
+        return True
+    try:
+        return kind_dtype is not None and np.dtype(dtype.value) == np.dtype(kind_dtype)
+    except TypeError:
+        return None

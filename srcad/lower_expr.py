@@ -63,7 +63,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
     def atom(self, value, builder, node):
         """A lowered value as an IR atom; tuple literals become make_tuple equations."""
         if is_atom(value):
-            return resolved(value)
+            return value            # a NewObject stays one until the end (lower_stores.py)
         if isinstance(value, StaticSeq):
             items = [self.atom(v, builder, node) for v in value.items]
             if all(isinstance(a, Const) for a in items):

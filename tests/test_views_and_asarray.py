@@ -98,3 +98,44 @@ def test_a_helper_changing_a_parameter_given_the_same_object_twice_is_refused(tr
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_a_helper_given_different_objects_is_differentiated(mode):
     srcad.check_grad(different_objects, X.copy(), mode=mode)
+
+
+def asarray_own_dtype_then_update(x):
+    a = np.asarray(x, dtype=float)       # x is float64: NumPy returns x itself
+    a -= a.mean()
+    return np.sum(x ** 3)
+
+
+def float_copy_then_view_then_update(x):
+    y = x * 1.0                          # a new array, which the builder folds to x
+    z = y[0]
+    y *= 3
+    return np.sum(z ** 2)
+
+
+@pytest.mark.parametrize("f", [asarray_own_dtype_then_update, float_copy_then_view_then_update])
+@pytest.mark.parametrize("transform", [srcad.grad, srcad.jvp])
+def test_silent_aliasing_found_by_the_corpus_is_refused(f, transform):
+    """FUZZ_FINDINGS F15 and F16: both gave silently wrong values and gradients."""
+    args = (X.copy(), np.ones_like(X)) if transform is srcad.jvp else (X.copy(),)
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="also names"):
+        transform(f)(*args)
+
+
+def asarray_other_dtype_then_update(x):
+    a = np.asarray(x, dtype=np.float32).astype(np.float64)
+    b = np.asarray(x * 2.0, dtype=np.float32)        # a new float32 array
+    b -= 1.0
+    return np.sum(a * x) + np.sum(b.astype(np.float64) * x)
+
+
+def float_copy_then_update(x):
+    y = x * 1.0
+    y += x                               # y is a new array: x is unchanged
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("f", [asarray_other_dtype_then_update, float_copy_then_update])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_new_arrays_from_asarray_and_identity_arithmetic_are_differentiated(f, mode):
+    srcad.check_grad(f, X.copy(), mode=mode, rtol=1e-4)
