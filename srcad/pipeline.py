@@ -2,7 +2,7 @@
 
     parse -> lower (expanding the derivatives taken inside) -> verify
     -> inline helpers (forward mode; twice-differentiated code) -> tangent | adjoint
-    -> simplify -> verify -> own outputs -> plan and write (codegen) -> compile
+    -> simplify -> verify -> own outputs -> write (codegen) -> compile
 
 `derive` is that sentence as code, and `differentiate` its middle (IR to derivative IR), which
 lowering calls back for `srcad.grad(...)` inside a differentiated function. The pipeline hands
@@ -11,9 +11,9 @@ to lower a helper it inlines, reverse mode `helper_vjp`; so no stage imports one
 (tests/test_architecture.py). With SRCAD_VERIFY=1 in the environment, every pass's output is
 verified (srcad/ir.py `verify`), not only the lowered and the final IR.
 
-Calls to the user's own module-level functions: transformed once, called by name.
-
-A helper called from one place is inlined there (ExpressionLowering.called_once): its code
+The pipeline also compiles the derivatives of the user's own module-level functions that are
+called by name (`helper_vjp` below), since that is a run of the pipeline on the helper. A helper
+called from one place is inlined there (ExpressionLowering.called_once): its code
 reads as a person would write the gradient by hand. A helper called from several places, or
 recursively, is not inlined into every caller: its derivative is generated once, as two
 functions, and the caller's derivative calls them by name, so the generated source stays
