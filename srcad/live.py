@@ -184,19 +184,19 @@ class Reads:
         return var
 
 
-def checker(guards, kind_key):
+def checker(guards):
     """A function of no arguments, true while every guard holds (it may raise, meaning no);
     None when there are no guards. Its source names roots and expected values through its
     namespace; the only text it splices is identifiers and string keys from the source."""
     if not guards:
         return None
-    namespace = {"_key": kind_key, "_is": operator.is_}
+    namespace = {"_key": K.kind_key, "_is": operator.is_}
     tests = []
     for i, guard in enumerate(guards):
         namespace[f"r{i}"] = guard.origin.root
         read = guard.origin.text(f"r{i}")
         if guard.test == "kind":
-            namespace[f"e{i}"] = kind_key(guard.expected)
+            namespace[f"e{i}"] = K.kind_key(guard.expected)
             tests.append(f"_key({read}) == e{i}")
         elif guard.test == "value":
             namespace[f"t{i}"], namespace[f"e{i}"] = guard.expected

@@ -60,7 +60,7 @@ def derive(spec, arg_kinds, name):
     derived = derivative(spec, arg_kinds, guards)          # parse ... simplify -> verify
     derived = checked(fresh.own_outputs(derived, spec.mode))   # nothing shares the arguments
     generated = codegen.compile_function(derived, name)    # plan -> write -> compile
-    generated.check = live.checker(list(guards.values()), kind_key)
+    generated.check = live.checker(list(guards.values()))
     roots = [g.origin.root for g in guards.values()]
     generated.roots = {n for n, value in generated.namespace.items()
                        if any(value is root for root in roots)}
@@ -216,4 +216,4 @@ class HelperVJP:
         bwd = codegen.compile_function(bwd_ir, naming.function_name("bwd", self.fn))
         self.sources[key] = fwd.source + "\n" + bwd.source
         fwd.function.__srcad_helper__ = bwd.function.__srcad_helper__ = self   # for srcad.source
-        return fwd.function, bwd.function, live.checker(list(guards.values()), kind_key)
+        return fwd.function, bwd.function, live.checker(list(guards.values()))
