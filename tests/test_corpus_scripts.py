@@ -178,6 +178,13 @@ def _model_hand(X, y):
     return (MODEL.backward(MODEL.forward(X) - y),)
 
 
+def _logged():
+    """The log as after a first plain call."""
+    if not S.training_log:
+        S.training_log.append(1.0)
+    return _train()[:3]
+
+
 def _tanh_call(X):
     return np.sum(S.Tanh()(X @ MODEL.layers[0].params["W"]) ** 2)
 
@@ -216,6 +223,8 @@ CASES = {
     "training_loop_prints": (S.train_least_squares, lambda: _train()[:5] + (True,), 0,
                              lambda *a: (S.train_least_squares_grad(*a),)),
     "sequential_layer_objects": (MODEL.loss, _model_args, 0, _model_hand),
+    "objective_logging_to_global_list": (S.logged_objective, _logged, 0,
+                                         lambda w, X, y: (X.T @ (X @ w - y) / X.shape[0],)),
     "callable_activation_object": (_tanh_call, lambda: _model_args()[:1], 0, None),
     "layers_dict_items": (NAMED.loss, lambda: _model_args()[:1], 0, None),
     "asarray_dtype_is_the_argument": (S.centered_projection_loss,
@@ -280,3 +289,4 @@ def test_script_hand_written_backward_is_right(name):
 @pytest.mark.parametrize("name", list(C.params(CASES, XFAIL, "autograd")))
 def test_script_against_autograd(name):
     C.check_autograd(CASES[name])
+
