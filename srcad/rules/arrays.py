@@ -41,7 +41,7 @@ def with_dtype(kind, dtype):
     return K.array(kind.ndim, dtype)
 
 
-def _sum_kind(x, axis, keepdims):
+def sum_kind(x, axis, keepdims):
     """np.sum of bools or ints is int64 (a mask's count); floats keep their dtype."""
     kind = reduced_kind(x, axis, keepdims)
     exact = x.kind.is_array and not np.issubdtype(np.dtype(x.kind.dtype), np.inexact)
@@ -111,7 +111,7 @@ _T3 = np.arange(24.0).reshape(2, 3, 4) / 10.0
 
 defprim("sum", keyword_impl(np.sum), arg_names=("x", "axis", "keepdims"),
         defaults={"axis": None, "keepdims": False}, functions=(np.sum,), methods=("sum",),
-        kind=_sum_kind, kind_from_atoms=True, ones=reduced_ones,
+        kind=sum_kind, kind_from_atoms=True, ones=reduced_ones,
         jvp=(lambda dx, ans, x, axis, keepdims: sum(dx, axis, keepdims), ZERO, ZERO),
         vjp=(lambda g, ans, x, axis, keepdims: _unreduce(g, x, axis, keepdims), ZERO, ZERO),
         samples=[(_M, None, False), (_M, 0, False), (_M, 1, True), (_T3, (0, 2), False),
