@@ -9,6 +9,8 @@ where the function goes on, the condition was false.
 """
 
 import ast
+import inspect
+import sys
 
 from . import effects, naming
 from .ir import Const
@@ -18,6 +20,7 @@ from .syntax import walk_no_defs
 _CHANGING_METHODS = {"fill", "sort", "partition", "put", "itemset", "resize", "setflags",
                      "byteswap", "append", "extend", "insert", "pop", "remove", "clear",
                      "reverse", "update", "setdefault", "popitem"}
+_LIBRARIES = {"numpy", "scipy", "builtins", "srcad"}
 _FRAME_READERS = (eval, exec, locals, globals, vars, breakpoint)
 _STOPS = (ast.Return, ast.Break, ast.Continue, ast.Yield, ast.YieldFrom, ast.Await)
 
@@ -86,12 +89,17 @@ class EffectLowering:
         name = getattr(callee, "__name__", None)
         atoms = [self.atom(v, builder, node) for v in [*args, *kwargs.values()]]
         builder.line = node.lineno
-        return builder.emit("opaque", Const(callee, name if _readable(name) else "call"),
-                            *atoms)
+        out = builder.emit("opaque", Const(callee, name if _readable(name) else "call"), *atoms)
+        if _user_class(fn):
+            self.instances[out] = fn        # Sig().fn(z): fn's code is known, and inlined
+        return out
 
     def opaque_method(self, node, obj, name, args, kwargs, builder):
         """`obj.name(...)` for a method with no rule: the method read when the code runs and
         called as written (see opaque_call)."""
+        method = inspect.getattr_static(self.instances.get(obj), name, None)
+        if inspect.isfunction(method):
+            return self.inline(node, method, [obj, *args], kwargs, builder)
         if name in _CHANGING_METHODS:
             self.refuse(node, f"`.{name}()` changes an object in place; assign a new value "
                               "instead (`x = np.sort(x)`)")
@@ -103,6 +111,11 @@ class EffectLowering:
             return builder.emit("opaque", Const(effects.call_with_keywords, "call_with_keywords"),
                                 method, Const(tuple(kwargs)), *atoms)
         return builder.emit("opaque", method, *atoms)
+
+    @property
+    def instances(self):
+        """Objects made in the function by calling a class of the user's: var -> class."""
+        return vars(self).setdefault("made_instances", {})
 
     def stmt_RunAsWritten(self, node, env, builder):
         self.run_as_written(node, node.body, env, builder)
@@ -135,6 +148,13 @@ class EffectLowering:
                 self.refuse(node, f"`{owner}.{sub.func.attr}(...)` changes '{owner}' in "
                                   "place; assign a new value instead (`x = np.sort(x)`, "
                                   f"`{owner}.append(v)` as a statement of its own)")
+
+
+def _user_class(fn):
+    """A class defined in the user's code (not NumPy's, SciPy's or the standard library's)."""
+    module = getattr(fn, "__module__", None) or ""
+    return inspect.isclass(fn) and module.split(".")[0] not in _LIBRARIES and \
+        module.split(".")[0] not in sys.stdlib_module_names
 
 
 def _readable(name):

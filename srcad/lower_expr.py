@@ -234,7 +234,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         if isinstance(atom, Const) and not hasattr(atom.value, "shape"):
             return self.object_attribute(node, atom.value, atom.name)
         prim = ATTRIBUTES.get(node.attr)
-        if prim is None and atom.kind.tag == "other":
+        if prim is None and (atom.kind.tag == "other" or atom in self.instances):
             return self.emit("attr", [atom, Const(node.attr)], builder, node)
         if prim is None:
             self.refuse(node, f"the attribute .{node.attr} of a runtime value")
@@ -326,7 +326,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             return atom                  # a copy of a container of values: the same values
         if name == "copy" and not args:
             return self.emit("copy", [atom], builder, node)    # a new array: `y += 1` may follow
-        prim = METHODS.get(name)
+        prim = None if atom in self.instances else METHODS.get(name)
         if prim is None:
             return self.opaque_method(node, atom, name, args, kwargs, builder)
         return self.bind_and_emit(prim, [atom] + args, kwargs, builder, node)
@@ -458,7 +458,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         inner = type(self)(parsed, self.depth + 1, self.derive)
         inner.inlining = self.inlining | {fn}
         inner.origins, inner.views, inner.contains = self.origins, self.views, self.contains
-        inner.view_base = self.view_base
+        inner.view_base, inner.made_instances = self.view_base, self.instances
         inner.live = self.live
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]

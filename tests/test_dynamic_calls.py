@@ -170,3 +170,26 @@ INHERITED = MeanSquared(np.ones((4, 3)))
 
 def test_a_callable_object_whose_call_is_inherited():
     check_both_modes(lambda x: INHERITED(np.tanh(x)), X)
+
+
+class Sigmoid:
+    def fn(self, z):
+        return 1 / (1 + np.exp(-z))
+
+
+class Affine:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def sum(self, z):                  # a name NumPy arrays have too: the class's own wins
+        return np.sum(np.tanh(self.scale * z))
+
+
+def made_inside(x):
+    act = Affine(2.0)
+    return np.sum(Sigmoid().fn(x)) + act.sum(x)
+
+
+def test_methods_of_objects_the_function_makes_are_inlined():
+    """FUZZ_FINDINGS F17: `Sigmoid().fn(z)` in layer-library code raised AttributeError."""
+    check_both_modes(made_inside, X)
