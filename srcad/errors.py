@@ -60,8 +60,9 @@ def not_differentiable(fn, eqn, what, mode):
                                       getattr(callee, "__qualname__", None))))
         name = name or f"the method .{getattr(eqn.args[0], 'hint', None) or '?'}()"
         return MissingRuleError(
-            f"no derivative rule for {name} and no Python source to read, and an argument "
-            "depends on the input being differentiated; register a rule with "
+            f"no derivative rule for {name}, and an argument depends on the input being "
+            "differentiated (srcad reads only your own code's source, never a library's); "
+            "register a rule with "
             "srcad.extend.defprimitive (see docs/custom_rules.md), or wrap that argument in "
             "srcad.stop_gradient if its derivative should be ignored",
             filename=fn.filename, line=eqn.line, construct=name)

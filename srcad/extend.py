@@ -28,6 +28,7 @@ primitives again, second derivatives of a custom primitive work when its rules d
 import inspect
 
 from . import kinds as K
+from . import user_code
 from .rules import FUNCTIONS, RULES, defprim, ops
 from .rules.ops import ZERO
 
@@ -74,6 +75,17 @@ def op(prim):
     if name not in RULES:
         raise ValueError(f"{prim!r} is not a registered primitive")
     return ops.op(name)
+
+
+def treat_as_user_code(*packages):
+    """Declare installed packages (top-level names) the user's own code: srcad reads and
+    differentiates their functions' source, as for a script. Without it, a function defined
+    under site-packages or the standard library is a library's, which srcad never inlines
+    (srcad/user_code.py)."""
+    for name in packages:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TypeError(f"treat_as_user_code takes top-level package names, got {name!r}")
+        user_code.USER_PACKAGES.add(name)
 
 
 def stop_gradient(x):

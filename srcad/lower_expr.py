@@ -21,6 +21,7 @@ from .lower_stores import resolved, same_object
 from .nested import DerivativeValue, NestedLowering
 from .signature import check_signature, parameter_names
 from .syntax import ReturnsInside, fix_missing_locations, operations_in_order
+from .user_code import user_function
 from .rules import ATTRIBUTES, METHODS, RULES, prim_of, subscript_prim
 from .values import (LocalFunction, RangeValue, Static, StaticSeq,
                      ZipValue, from_python, is_atom)
@@ -342,7 +343,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             self.refuse(node, "calling a runtime value (a function passed as an argument); "
                               "pass it through a closure or global instead")
         fn = callee.obj
-        if inspect.ismethod(fn) and inspect.isfunction(fn.__func__) and prim_of(fn) is None:
+        if inspect.ismethod(fn) and user_function(fn.__func__) and prim_of(fn) is None:
             first = fn.__func__.__code__.co_varnames[:1] or ("self",)
             args = [Const(fn.__self__, first[0])] + list(args)     # obj.method(...): self is known
             return self.inline(node, fn.__func__, args, kwargs, builder)
@@ -352,7 +353,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         prim = prim_of(fn)
         if prim is not None:
             return self.bind_and_emit(prim, args, kwargs, builder, node)
-        if inspect.isfunction(fn):
+        if user_function(fn):
             if _called_by_name(fn) and _all_atoms(args, kwargs) and not self.called_once(node, fn):
                 return self.call_helper(node, fn, args, kwargs, builder)
             return self.inline(node, fn, args, kwargs, builder)
