@@ -242,9 +242,6 @@ XFAIL = {
     "char_rnn_dict_params": (WRITE + " (`xs[t][inputs[t]] = 1`)", ALL),
     "cross_entropy_staticmethod": ("issue 18: np.finfo(float).eps ('the attribute .eps of a "
                                    "runtime value')", ALL),
-    "squared_error_staticmethod": ("issue 19: a method of an object built inside the function "
-                                   "(`Sigmoid().fn(z)`): raw AttributeError from srcad "
-                                   "(FUZZ_FINDINGS F17)", ALL),
     "batchnorm_object_running_stats": ("issue 18: a write into a dict attribute in a method "
                                        "(`self.parameters['running_mean'] = ...`)", ALL),
     "euler_trajectory_writes": (WRITE + " in a loop (`traj[i + 1] = traj[i] + ...`)", ALL),
