@@ -18,7 +18,7 @@ import inspect
 import numpy as np
 
 from . import desugar, live
-from .ir import Const
+from .ir import Const, Var
 from .syntax import walk_no_defs
 from .values import EnumerateValue, ReversedValue, Static, StaticSeq, from_python
 
@@ -70,6 +70,18 @@ class DynamicLowering:
             return self.inline(node, method, [Const(fn, type(fn).__name__.lower()), *args],
                                kwargs, builder)
         return self.opaque_call(node, fn, args, kwargs, builder)
+
+    def call_runtime_value(self, node, callee, args, kwargs, builder):
+        """A call of a value made when the function runs: an object of a class of the user's
+        made here (`Tanh()(x)`) calls that class's `__call__`; anything else is refused."""
+        cls = self.instances.get(callee) if isinstance(callee, Var) else None
+        method = inspect.getattr_static(cls, "__call__", None) if cls is not None else None
+        if inspect.isfunction(method):
+            return self.inline(node, method, [callee, *args], kwargs, builder)
+        self.refuse(node, "calling a value known only when the function runs (a function "
+                          "passed as an argument, or chosen by a computed value); bind it "
+                          "where srcad can see it: a global, a closure, or a list of "
+                          "functions looped over (docs/dynamic_python.md)")
 
     def partial_value(self, fn, where, value):
         """An argument a partial holds: numbers and arrays read when the derivative runs."""

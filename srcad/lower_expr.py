@@ -339,9 +339,8 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             return self.call_derivative(node, callee, args, kwargs, builder)
         if isinstance(callee, Static) and aliasing.is_srcad_transform(callee.obj):
             return self.derivative_value(node, callee.obj, args, kwargs)
-        if not isinstance(callee, Static):
-            self.refuse(node, "calling a runtime value (a function passed as an argument); "
-                              "pass it through a closure or global instead")
+        if not isinstance(callee, Static):      # Tanh()(x), a function passed as an argument
+            return self.call_runtime_value(node, callee, args, kwargs, builder)
         fn = callee.obj
         if inspect.ismethod(fn) and user_function(fn.__func__) and prim_of(fn) is None:
             first = fn.__func__.__code__.co_varnames[:1] or ("self",)

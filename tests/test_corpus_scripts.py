@@ -252,8 +252,6 @@ XFAIL = {
                                     ALL),
     "sequential_layer_objects": ("issue 18: an attribute write in a layer's forward "
                                  "(`self.X = X`, `self.mask = X > 0`, kept for backward)", ALL),
-    "callable_activation_object": ("issue 19: calling an object built inside the function "
-                                   "(`Tanh()(X @ W)`)", ALL),
     "layers_dict_items": ("issue 19: calling a layer taken from `self.layers.items()` "
                           "(`layer(out)`)", ALL),
     "asarray_dtype_is_the_argument": ("refused since FUZZ_FINDINGS F15 was fixed (it was "

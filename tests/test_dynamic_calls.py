@@ -193,3 +193,28 @@ def made_inside(x):
 def test_methods_of_objects_the_function_makes_are_inlined():
     """FUZZ_FINDINGS F17: `Sigmoid().fn(z)` in layer-library code raised AttributeError."""
     check_both_modes(made_inside, X)
+
+
+class Softplus:
+    def __init__(self, beta):
+        self.beta = beta
+
+    def __call__(self, z):
+        return np.log1p(np.exp(self.beta * z)) / self.beta
+
+
+def calls_an_object_it_makes(x):
+    return np.sum(Softplus(2.0)(x @ np.eye(3)) ** 2)
+
+
+def test_calling_an_object_the_function_makes():
+    check_both_modes(calls_an_object_it_makes, X)
+
+
+def takes_a_function(x, fn):
+    return np.sum(fn(x))
+
+
+def test_a_function_passed_as_an_argument_is_refused_with_the_rewrite():
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="a global, a closure"):
+        srcad.grad(takes_a_function)(X, np.tanh)
