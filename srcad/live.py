@@ -141,6 +141,7 @@ class Reads:
         self.prelude = Builder(line)
         self.loads = {}                 # origin key -> the Var it was read into
         self.guards = {} if guards is None else guards     # origin key -> Guard
+        self.stores = {}                # (object or var, attribute) -> (value, builder)
 
     def nested(self, line=None):
         """Reads for a function lowered inside this one (its own prelude, shared guards)."""

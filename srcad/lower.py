@@ -99,8 +99,7 @@ class Lowering(DynamicLowering, EffectLowering, StoreLowering, ExpressionLowerin
         elif isinstance(target, ast.Subscript):
             self.store_item(target, value, env, builder)
         else:
-            self.refuse(target, "assignment into an element or attribute (`x[i] = ...`, "
-                                "`obj.a = ...`); build a new value instead")
+            self.store_attribute(target, value, env, builder)
 
     def check_unpacked_length(self, atom, n, node):
         """`a, b = seq` with a seq of another length raises, as Python does when it runs."""

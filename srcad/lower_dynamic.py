@@ -83,6 +83,40 @@ class DynamicLowering:
                           "where srcad can see it: a global, a closure, or a list of "
                           "functions looped over (docs/dynamic_python.md)")
 
+    def store_attribute(self, target, value, env, builder):
+        """`obj.name = value` on an object of the user's (`self.X = X` in a layer's forward,
+        kept for its backward): set when the derivative runs, to the value the function
+        computes; later reads of `obj.name` in the function get that value."""
+        owner = self.attribute_owner(target, env, builder)
+        atom = self.atom(value, builder, target)
+        builder.line = target.lineno
+        builder.emit("setattr", self.atom(owner, builder, target), Const(target.attr), atom)
+        self.live.stores[_store_key(owner, target.attr)] = (value, builder)
+
+    def attribute_owner(self, target, env, builder):
+        owner = self.expr(target.value, env, builder)
+        if isinstance(owner, Const) and not isinstance(owner.value, _PLAIN) or \
+                isinstance(owner, Var) and owner in self.instances:
+            return owner
+        self.refuse(target, "assignment to an attribute of something other than an object of "
+                            "your own classes (a module, an array, a value computed here); "
+                            "keep the value in a variable instead")
+
+    def expr_Attribute(self, node, env, builder):
+        """`obj.name` after the function set it (store_attribute) is the value it set."""
+        if isinstance(node.ctx, ast.Load) and self.live.stores and \
+                not any(isinstance(n, ast.Call) for n in ast.walk(node.value)):
+            owner = self.expr(node.value, env, builder)
+            stored = self.live.stores.get(_store_key(owner, node.attr))
+            if stored is not None and stored[1] is builder:
+                return stored[0]
+            if stored is not None:
+                self.refuse(node, f"reading .{node.attr}, set inside a branch or loop that "
+                                  "has ended, or before one: srcad follows an attribute the "
+                                  "function sets only in straight-line code; keep the value "
+                                  "in a variable")
+        return super().expr_Attribute(node, env, builder)
+
     def partial_value(self, fn, where, value):
         """An argument a partial holds: numbers and arrays read when the derivative runs."""
         if not live.is_data(value):
@@ -90,6 +124,15 @@ class DynamicLowering:
         origin = live.Origin(fn, "partial", (("attr", where[0]), ("item", where[1])),
                              str(where[1]) if where[0] == "keywords" else "arg")
         return self.live.value(value, origin, self.views)
+
+
+def _store_key(owner, attr):
+    """The key of `owner.attr` in the stores: the object, or the var for one made here."""
+    if isinstance(owner, Const):
+        return (id(owner.value), attr)
+    if isinstance(owner, Static):
+        return (id(owner.obj), attr)
+    return (owner, attr) if isinstance(owner, Var) else None
 
 
 def _items(value):

@@ -218,3 +218,63 @@ def takes_a_function(x, fn):
 def test_a_function_passed_as_an_argument_is_refused_with_the_rewrite():
     with pytest.raises(srcad.UnsupportedSyntaxError, match="a global, a closure"):
         srcad.grad(takes_a_function)(X, np.tanh)
+
+
+class CachingLinear:
+    def __init__(self, W):
+        self.W = W
+
+    def forward(self, X):
+        self.X = X                         # kept for a hand-written backward
+        self.out = X @ self.W
+        return self.out * 1.0 + self.out   # reads back what it set
+
+
+class CachingReLU:
+    def forward(self, X):
+        self.mask = X > 0
+        return X * self.mask
+
+
+CACHING = Model([CachingLinear(np.eye(3) * 0.7), CachingReLU(), CachingLinear(np.ones((3, 2)))])
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_layers_that_keep_values_on_self_set_them_as_python_does(mode):
+    x = X.copy()
+    if mode == "grad":
+        srcad.grad(CACHING.loss)(x)
+    else:
+        srcad.jvp(CACHING.loss)(x, np.ones_like(x))
+    first, relu, last = CACHING.layers
+    assert first.X is x                                  # the argument itself, as in Python
+    np.testing.assert_array_equal(relu.mask, (x @ first.W) * 2.0 > 0)
+    np.testing.assert_allclose(last.out, ((x @ first.W) * 2.0 * relu.mask) @ last.W)
+    check_both_modes(CACHING.loss, X)
+
+
+class Branchy:
+    def __init__(self):
+        self.scale = 1.0
+
+    def loss(self, x):
+        if np.sum(x) > 0:
+            self.last = x * 2.0
+        else:
+            self.last = x
+        return np.sum(self.last)
+
+
+def test_an_attribute_set_in_a_branch_and_read_after_it_is_refused():
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="set inside a branch or loop"):
+        srcad.grad(Branchy().loss)(X)
+
+
+def sets_a_module_attribute(x):
+    np.some_setting = 1.0
+    return np.sum(x)
+
+
+def test_an_attribute_of_a_module_cannot_be_set():
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="an object of your own classes"):
+        srcad.grad(sets_a_module_attribute)(X)

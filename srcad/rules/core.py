@@ -225,6 +225,10 @@ defprim("add_at", runtime.add_at, ("runtime", "add_at"), arg_names=("acc", "inde
 defprim("shape_like", runtime.shape_like, ("runtime", "shape_like"), variadic=True,
         arg_names=("arrays",), kind=lambda *ks: K.broadcast(*ks), jvp=ZERO, vjp=ZERO,
         doc="a stand-in with the broadcast shape and dtype of its arguments (no arithmetic)")
+defprim("setattr", setattr, ("call", "setattr"), arg_names=("obj", "name", "value"),
+        effect=True, kind=lambda *ks: K.NONE, jvp=(ZERO, ZERO, ZERO), vjp=(ZERO, ZERO, ZERO),
+        doc="`obj.name = value` on an object of the user's, run as written on the primal value "
+            "(srcad/lower_dynamic.py); later reads in the function see the value")
 defprim("run", lambda statement, *values: statement(*values), ("callee",), variadic=True,
         arg_names=("statement", "values"), effect=True, kind=lambda *ks: K.NONE,
         doc="a statement Python runs as written on the primal values (print, assert, raise: "
