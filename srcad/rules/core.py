@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from .ops import ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, unbroadcast, sum
+from .ops import ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, op, unbroadcast, sum
 from .table import defprim
 
 
@@ -243,7 +243,10 @@ defprim("check_broadcast", runtime.check_broadcast, ("runtime", "check_broadcast
         variadic=True, arg_names=("arrays",), effect=True, kind=lambda *ks: K.NONE,
         doc="NumPy's broadcasting check of an elementwise operation whose value is not needed")
 defprim("finish_adjoint", runtime.finish_adjoint, ("runtime", "finish_adjoint"),
-        arg_names=("acc", "x"), kind=lambda acc, x: x)
+        arg_names=("acc", "x"), kind=lambda acc, x: x,
+        jvp=(lambda dacc, ans, acc, x: op("finish_adjoint")(dacc, x), ZERO),
+        vjp=(lambda g, ans, acc, x: g, ZERO),
+        doc="an accumulated adjoint in x's structure: linear in acc, x gives only the shape")
 defprim("like_number", runtime.like_number, ("runtime", "like_number"), arg_names=("g", "x"),
         kind=lambda g, x: x, shape_from=1,
         jvp=(lambda dg, ans, g, x: dg._op("like_number", dg, x), ZERO),
