@@ -223,6 +223,8 @@ def _fold(prim, args):
         if is_const(args[position], neutral) and _keeps_kind(other, args[position]):
             return other
     rule = RULES[prim]
+    if prim in ("eq", "ne") and all(isinstance(a, Const) and type(a.value) is str for a in args):
+        return Const(rule.impl(*(a.value for a in args)))      # name == "act", keys known now
     if not rule.effect and args and all(_is_number(a) for a in args) and rule.nout == 1:
         try:
             return Const(rule.impl(*(a.value for a in args)))

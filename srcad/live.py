@@ -129,7 +129,7 @@ class Guard:
 
     def __init__(self, origin, test, expected):
         self.origin = origin
-        self.test = test                # "kind", "value", "identity", "items" or "method"
+        self.test = test                # kind, value, identity, items, entries or method
         self.expected = expected
 
 
@@ -165,6 +165,8 @@ class Reads:
             self.guard(origin, "method", (value.__func__, value.__self__))
         elif type(value) in (list, tuple):          # of objects: a property may build it anew
             self.guard(origin, "items", (type(value), tuple(value)))
+        elif type(value) is dict:                   # of objects (layers by name): the same
+            self.guard(origin, "entries", (tuple(value), tuple(value.values())))
         else:
             self.guard(origin, "identity", value)
         return from_python(value, origin.name)
@@ -206,6 +208,10 @@ def checker(guards):
             namespace[f"t{i}"], namespace[f"e{i}"] = guard.expected
             tests.append(f"(v := {read}).__class__ is t{i} and len(v) == len(e{i}) and "
                          f"all(map(_is, v, e{i}))")
+        elif guard.test == "entries":
+            namespace[f"k{i}"], namespace[f"e{i}"] = guard.expected
+            tests.append(f"(v := {read}).__class__ is dict and tuple(v) == k{i} and "
+                         f"all(map(_is, v.values(), e{i}))")
         elif guard.test == "method":
             namespace[f"e{i}"], namespace[f"s{i}"] = guard.expected
             tests.append(f"(v := {read}).__func__ is e{i} and v.__self__ is s{i}")

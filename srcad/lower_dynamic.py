@@ -22,6 +22,7 @@ from .ir import Const, Var
 from .syntax import walk_no_defs
 from .values import EnumerateValue, ReversedValue, Static, StaticSeq, from_python
 
+_DICT_VIEWS = {"items", "values", "keys"}
 _WALKS = {"reversed", "enumerate", "list", "tuple"}      # builtins that only walk a sequence
 _PLAIN = (bool, int, float, complex, str, bytes, type(None), np.ndarray, np.generic)
 
@@ -45,9 +46,13 @@ class DynamicLowering:
         """The items of a loop's iterable when they include objects known now (layers,
         functions), to unroll the loop over; None otherwise. Only an iterable read without
         calling anything is looked at (lowering it twice must not run anything twice)."""
-        if any(isinstance(n, ast.Call) and not self.walks(n.func, env) for n in ast.walk(node)):
+        view = node.func.attr if isinstance(node, ast.Call) and not node.args and \
+            isinstance(node.func, ast.Attribute) and node.func.attr in _DICT_VIEWS else None
+        inner = node.func.value if view else node
+        if any(isinstance(n, ast.Call) and not self.walks(n.func, env) for n in ast.walk(inner)):
             return None
-        items = _items(self.expr(node, env, builder))
+        value = self.expr(inner, env, builder)
+        items = _dict_items(value, view) if view else _items(value)
         return items if items is not None and any(_is_object(v) for v in items) else None
 
     def walks(self, func, env):
@@ -133,6 +138,16 @@ def _store_key(owner, attr):
     if isinstance(owner, Static):
         return (id(owner.obj), attr)
     return (owner, attr) if isinstance(owner, Var) else None
+
+
+def _dict_items(value, view):
+    """The items of `d.items()`, `d.values()` or `d.keys()` for a dict known now, or None."""
+    if not (isinstance(value, Const) and type(value.value) is dict):
+        return None
+    pairs = value.value.items()
+    if view == "items":
+        return [StaticSeq([from_python(k), from_python(v)]) for k, v in pairs]
+    return [from_python(v if view == "values" else k) for k, v in pairs]
 
 
 def _items(value):

@@ -250,8 +250,6 @@ XFAIL = {
     "soft_kmeans_column_writes": (WRITE + " in a loop (`log_r[:, k] = ...`)", ALL),
     "causal_attention_mask_write": (WRITE + " with a boolean mask (`scores[mask] = -1e9`)",
                                     ALL),
-    "layers_dict_items": ("issue 19: calling a layer taken from `self.layers.items()` "
-                          "(`layer(out)`)", ALL),
     "asarray_dtype_is_the_argument": ("refused since FUZZ_FINDINGS F15 was fixed (it was "
                                       "silently wrong): np.asarray(X, dtype=np.float64) of a "
                                       "float64 X is X itself, and `Xc -= ...` changes the "

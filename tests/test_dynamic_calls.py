@@ -278,3 +278,23 @@ def sets_a_module_attribute(x):
 def test_an_attribute_of_a_module_cannot_be_set():
     with pytest.raises(srcad.UnsupportedSyntaxError, match="an object of your own classes"):
         srcad.grad(sets_a_module_attribute)(X)
+
+
+class NamedLayers:
+    def __init__(self):
+        self.layers = {"first": Dense(np.eye(3) * 0.5, np.zeros(3)), "act": np.tanh,
+                       "last": Scale(0.7)}
+
+    def loss(self, x):
+        for name, layer in self.layers.items():
+            x = layer(x) if name == "act" else layer.forward(x)
+        return np.sum(x ** 2)
+
+
+def test_layers_in_a_dict_walked_with_items_and_replaced_by_name():
+    m = NamedLayers()
+    check_both_modes(m.loss, X)
+    g = srcad.grad(m.loss)
+    g(X)
+    m.layers["last"] = Scale(-2.0)                      # the same dict, another layer
+    np.testing.assert_allclose(g(X), srcad.numeric_grad(m.loss, X), rtol=1e-6, atol=1e-9)
