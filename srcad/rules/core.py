@@ -246,6 +246,7 @@ defprim("finish_adjoint", runtime.finish_adjoint, ("runtime", "finish_adjoint"),
         arg_names=("acc", "x"), kind=lambda acc, x: x,
         jvp=(lambda dacc, ans, acc, x: op("finish_adjoint")(dacc, x), ZERO),
         vjp=(lambda g, ans, acc, x: g, ZERO),
+        samples=[(np.array([1.5, -0.5]), np.zeros(2)), (0.7, 0.0)],
         doc="an accumulated adjoint in x's structure: linear in acc, x gives only the shape")
 defprim("like_number", runtime.like_number, ("runtime", "like_number"), arg_names=("g", "x"),
         kind=lambda g, x: x, shape_from=1,
