@@ -29,7 +29,9 @@ def jacobian(f, wrt=0, mode="reverse", *, preserve_result=False):
 
     Each block has shape f(*args).shape + args[w].shape. mode "reverse" runs one vjp per
     output element (good for few outputs), "forward" one jvp per input element (good for
-    few inputs). The differentiated arguments must be floats or float arrays.
+    few inputs). The differentiated arguments must be floats or float arrays. A block has
+    the dtype of its argument in both modes, and a 0-d block its type (a float for a float,
+    a 0-d array for a 0-d array), as a gradient from srcad.grad does.
     """
     if mode not in _JAC_MODES:
         raise ValueError(f"srcad.jacobian: mode must be 'reverse' or 'forward', got {mode!r}")
@@ -47,7 +49,8 @@ def jacobian(f, wrt=0, mode="reverse", *, preserve_result=False):
 def hessian(f, wrt=0, *, preserve_result=False):
     """`hess(*args)`: the Hessian of scalar f, forward-mode Jacobian of its reverse-mode
     gradient. Block (i, j) has shape args[i].shape + args[j].shape; a tuple `wrt` gives a
-    tuple of tuples, as `jax.hessian` does."""
+    tuple of tuples, as `jax.hessian` does. Types and dtypes as in `jacobian`: the Hessian of
+    a function of a float is a float."""
     indices, many = _wrt_indices(f, wrt)
     inner = api.value_and_grad(f, wrt=wrt) if preserve_result else api.grad(f, wrt=wrt)
     sweep = api.jvp(inner, wrt=wrt)
@@ -165,21 +168,24 @@ def _forward_blocks(f, jvp_fn, indices, many, args):
 
 def _stack_rows(rows, out_leaf, x):
     shape = np.shape(out_leaf) + np.shape(x)
-    if not rows:
-        return np.zeros(shape)
-    return _finish(np.stack(rows).reshape(shape))
+    return _finish(np.stack(rows).reshape(shape) if rows else np.zeros(shape), x)
 
 
 def _stack_columns(columns, out_leaf, x):
     shape = np.shape(out_leaf) + np.shape(x)
-    if not columns:
-        return np.zeros(shape)
-    return _finish(np.stack(columns, axis=-1).reshape(shape))
+    return _finish(np.stack(columns, axis=-1).reshape(shape) if columns else np.zeros(shape), x)
 
 
-def _finish(block):
-    """A 0-d block (float in, float out) is a NumPy float, as a derivative of floats."""
-    return block[()] if block.ndim == 0 else block
+def _finish(block, x):
+    """A block in the dtype of the argument x, as a gradient is, in both modes (the forward
+    one stacks tangents of the output, whose dtype may differ); a 0-d block has x's type: a
+    float for a float, a NumPy scalar for one, a 0-d array for a 0-d array."""
+    dtype = np.asarray(x).dtype
+    if block.dtype != dtype and dtype.kind == "f":
+        block = block.astype(dtype)
+    if block.ndim or isinstance(x, np.ndarray):
+        return block
+    return block[()] if isinstance(x, np.generic) else float(block)
 
 
 def _assemble(blocks, out_def, many):
