@@ -105,6 +105,13 @@ SUPPORTED = [
      "def f(x):\n    return np.sum(x[1:] * x[:-1]) + x[0] + np.sum(x[np.array([0, 0, 2])])\n",
      (np.array([0.5, 1.5, -0.7]),),
      "repeated indices accumulate in the adjoint"),
+    ("element and slice writes into an array the function made: `out[:, t] = v`, "
+     "`x[mask] = 0`, `x[i] += v`, `x[x < 0] *= 0.01`",
+     "def f(x):\n    out = np.zeros((2, 3))\n    for t in range(3):\n        out[:, t] = x * t\n"
+     "    out[out > 1.0] *= 0.5\n    out[0, 1] += x[0]\n    return np.sum(out ** 2)\n",
+     (np.array([0.3, 1.5]),),
+     "each write is a new version of the array; generated code writes in place where nothing "
+     "reads the old version, and the adjoint reads and zeroes the written region"),
     ("array attributes `.T`, `.shape`, `.ndim`, `.size` and array methods",
      "def f(A):\n    return (A.T @ A).sum() / A.size + A.reshape(-1).max()\n",
      (np.array([[0.5, 1.5], [-0.7, 0.2]]),),
@@ -142,8 +149,10 @@ REFUSED = [
     ("`class` inside the function", "def f(x):\n    class A:\n        pass\n    return x\n"),
     ("`import` inside the function", "def f(x):\n    import os\n    return x\n"),
     ("`match`", "def f(x):\n    match x:\n        case _:\n            return x\n"),
-    ("writing into an element `x[0] = ...`", "def f(x):\n    x[0] = 1.0\n    return x\n"),
-    ("`x[0] += ...`", "def f(x):\n    x[0] += 1.0\n    return x\n"),
+    ("writing into an array the function did not make (an argument, a global)",
+     "G = np.zeros(2)\n\n\ndef f(x):\n    G[0] = x\n    return np.sum(G)\n"),
+    ("`y[0] += ...` where another name shows the array and is read again",
+     "def f(x):\n    y = np.zeros(2)\n    z = y\n    y[0] += x\n    return np.sum(z) + y[0]\n"),
     ("`return` inside a loop",
      "def f(x):\n    for i in range(3):\n        return x\n    return x\n"),
     ("`for ... else`",
@@ -298,6 +307,8 @@ def _generated_spelling(rule):
         return f"`x.{rule.syntax[1]}(...)`"
     if form == "call":
         return f"`{rule.syntax[1]}(...)`"
+    if form == "store":
+        return f"the statement `x[index] {rule.syntax[1]}= value`"
     return f"`{form}`"
 
 

@@ -54,9 +54,10 @@ def params_changed_in_place(definition):
                     stmt.target.id in original:
                 op = ast.AugAssign(stmt.target, stmt.op, ast.Constant(0))  # `x += 0`: no value
                 changed.setdefault(stmt.target.id, ast.unparse(op).split()[1][:-1])
-            elif isinstance(stmt, ast.Assign):
-                original -= {t.id for target in stmt.targets for t in ast.walk(target)
-                             if isinstance(t, ast.Name)}
+            elif _written_item(stmt) in original:                 # p[i] = ..., p[i] += ...
+                changed.setdefault(_written_item(stmt), "[...]")
+            if isinstance(stmt, ast.Assign):
+                original -= {t.id for target in stmt.targets for t in _bound_names(target)}
             elif not isinstance(stmt, (ast.FunctionDef, ast.Lambda)):
                 for field in ("body", "orelse", "finalbody"):
                     scan(getattr(stmt, field, None) or [], original)
@@ -64,6 +65,26 @@ def params_changed_in_place(definition):
     args = definition.args
     scan(definition.body, {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs})
     return changed
+
+
+def _bound_names(target):
+    """The names an assignment target rebinds (not those of `p[i] = ...` or `p.a = ...`)."""
+    if isinstance(target, ast.Name):
+        return [target]
+    if isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
+        inner = target.elts if not isinstance(target, ast.Starred) else [target.value]
+        return [n for t in inner for n in _bound_names(t)]
+    return []
+
+
+def _written_item(stmt):
+    """The name `p` of a statement `p[...] = ...` or `p[...] op= ...`, else None."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+        [stmt.target] if isinstance(stmt, ast.AugAssign) else []
+    for target in targets:
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            return target.value.id
+    return None
 
 
 def may_read_again(tree, call, names):

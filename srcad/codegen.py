@@ -15,11 +15,12 @@ import weakref
 
 import numpy as np
 
-from . import layout, runtime
+from . import inplace, layout, runtime
 from .ir import (Block, Const, Eqn, For, FreeVars, If, Var, is_const, read_counts, stmt_inputs,
                  sub_blocks, walk_eqns)
 from .naming import LITERAL_TYPES, Namer, is_identifier, is_literal, written_names
 from .rules import RULES
+from .rules.writes import WRITES
 
 _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
            "@": ast.MatMult, "%": ast.Mod, "//": ast.FloorDiv}
@@ -107,11 +108,15 @@ class Writer:
         self.namer = Namer(taken=written_names(fn))     # no user name shadows them
         self.namespace = {"np": np, "math": math}
         self.last_line = None
+        self.in_place = inplace.plan(fn)     # ids of the writes done in place (may add copies)
+        self.written = {e.args[0] for e in walk_eqns(fn.body) if e.prim in WRITES}
         self.uses = read_counts(fn.body)
         self.pending = {}            # single-use temporaries, inlined at their one use
         self.depths = {}             # id(pending expression) -> (expression, its depth)
         self.defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
-        self.skip = set()            # ids of equations a `for x in seq:` header already says
+        self.indices = _index_tuples(fn.body, self.defs)    # `x[:, t, :]` written in place
+        self.skip = {id(self.defs[v]) for v in self.indices}   # and equations a `for x in
+                                                               # seq:` header already says
         self.free_vars = FreeVars()  # each nested block's inputs, found once
 
     # ----- function --------------------------------------------------------------------------
@@ -182,7 +187,7 @@ class Writer:
                      tail is self.fn.body.results and s.prim in ("make_list", "make_tuple"))
                 and self.uses.get(s.out) == 1 and s.out in top
                 and s.out not in nested and not RULES[s.prim].effect
-                and s.prim != "unpack"}     # `v, = res` is a target list, not an expression
+                and s.prim not in _STATEMENTS and s.out not in self.written}
 
     def flush_readers_of(self, outs, depth):
         """Assign the pending temporaries that read a name `outs` are about to rebind (a loop
@@ -228,6 +233,8 @@ class Writer:
         return self.while_lines(stmt, depth, context)
 
     def eqn_lines(self, eqn):
+        if eqn.prim in WRITES:
+            return write_lines(self, eqn)
         value = self.call(eqn)
         if len(eqn.outs) == 1 and eqn.out.kind.tag == "none" and RULES[eqn.prim].effect:
             return [ast.unparse(value)]
@@ -510,18 +517,7 @@ class Writer:
         return ast.Compare(args[0], [_COMPARE[symbol]()], [args[1]])
 
     def syntax_subscript(self, rule, eqn, args):
-        return ast.Subscript(args[0], self.index(eqn.args[1], args[1]), ast.Load())
-
-    def index(self, atom, node):
-        if isinstance(atom, Const) and is_literal(atom.value) and type(atom.value) is slice:
-            v = atom.value
-            return ast.Slice(*[None if p is None else self.constant(Const(p))
-                               for p in (v.start, v.stop, v.step)])
-        if isinstance(atom, Const) and type(atom.value) is tuple and \
-                all(is_literal(x) for x in atom.value):
-            return ast.Tuple([self.index(Const(x), self.constant(Const(x)))
-                              for x in atom.value], ast.Load())
-        return node
+        return ast.Subscript(args[0], subscript_index(self, eqn.args[1], args[1]), ast.Load())
 
     def syntax_attr(self, rule, eqn, args, name):
         if not eqn.args[0].kind.is_array:      # a float or a list: np.shape(x), np.size(x)
@@ -566,6 +562,89 @@ class Writer:
 
 
 _CONTAINERS = ("make_list", "make_tuple", "make_dict")
+_STATEMENTS = {"unpack", *WRITES}      # `v, = res` is a target list; `x[i] = v` a statement
+
+
+def write_lines(writer, eqn):
+    """`x[i] = v` or `x[i] += v`: in place, the result taking x's name, after the pending
+    expressions that read x (srcad/inplace.py); or on a copy."""
+    array, index, value = eqn.args
+    lines = []
+    if id(eqn) in writer.in_place and not writer.namer.has(eqn.out):
+        writer.namer.alias(eqn.out, writer.namer.name(array))
+        lines = [line.strip() for line in writer.flush_readers_of(eqn.outs, 0)]
+    target, source = writer.namer.name(eqn.out), writer.expr(array)
+    store = ast.Subscript(ast.Name(target, ast.Load()),
+                          subscript_index(writer, index, writer.expr(index)), ast.Store())
+    value = writer.expr(value)
+    symbol = WRITES[eqn.prim]
+    write = ast.Assign([store], value, lineno=0) if not symbol else \
+        ast.AugAssign(store, _BINOPS[symbol](), value)
+    if id(eqn) not in writer.in_place:
+        copy = ast.Call(ast.Attribute(source, "copy", ast.Load()), [], []) \
+            if array.kind.is_array and array.kind.ndim != 0 else \
+            ast.Call(ast.parse("np.array", mode="eval").body, [source], [])
+        return lines + [f"{target} = {ast.unparse(copy)}", ast.unparse(write)]
+    if isinstance(source, ast.Name) and source.id == target:
+        return lines + [ast.unparse(write)]
+    return lines + [f"{target} = {ast.unparse(source)}", ast.unparse(write)]
+
+
+def subscript_index(writer, atom, node):
+    """The index of a subscript as written: `x[:, t, :]`, `x[1:]`, `x[i, j]`."""
+    if atom in writer.indices:
+        node = ast.Tuple([subscript_index(writer, a, writer.expr(a))
+                          for a in writer.defs[atom].args], ast.Load())
+    if isinstance(node, ast.Tuple):        # x[:, t, :], not x[slice(None, None, None), ..]
+        return ast.Tuple([_as_slice(e) for e in node.elts], ast.Load())
+    if isinstance(atom, Const) and is_literal(atom.value) and type(atom.value) is slice:
+        v = atom.value
+        return ast.Slice(*[None if p is None else writer.constant(Const(p))
+                           for p in (v.start, v.stop, v.step)])
+    if isinstance(atom, Const) and type(atom.value) is tuple and \
+            all(is_literal(x) for x in atom.value):
+        return ast.Tuple([subscript_index(writer, Const(x), writer.constant(Const(x)))
+                          for x in atom.value], ast.Load())
+    return node
+
+
+def _index_tuples(body, defs):
+    """The index tuples (`(slice(None), t, slice(None))`) of constants and named values that
+    only subscripts read: written in each subscript (`x[:, t, :]`), not as a variable."""
+    only_index, carried = {}, set()
+
+    def visit(block):
+        for stmt in block.stmts:
+            carried.update(getattr(stmt, "carry_params", ()))
+            if not isinstance(stmt, Eqn):
+                carried.update(stmt.outs)
+            for k, a in enumerate(stmt_inputs(stmt)):
+                if isinstance(a, Var):
+                    subscript = isinstance(stmt, Eqn) and k == 1 and \
+                        (stmt.prim == "getitem" or stmt.prim in WRITES)
+                    only_index[a] = only_index.get(a, True) and subscript
+            for sub in sub_blocks(stmt):
+                visit(sub)
+        for a in block.results:
+            if isinstance(a, Var):
+                only_index[a] = False
+
+    visit(body)
+    return {v for v, only in only_index.items() if only and isinstance(defs.get(v), Eqn) and
+            defs[v].prim == "make_tuple" and all(
+                isinstance(a, Const) or a.hint and not a.soft_hint and a not in carried
+                for a in defs[v].args)}
+
+
+def _as_slice(node):
+    """`slice(a, b, c)` written in an index as `a:b:c`."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id == "slice" and not node.keywords and 1 <= len(node.args) <= 3:
+        parts = node.args if len(node.args) > 1 else [ast.Constant(None)] + node.args
+        parts = [None if isinstance(p, ast.Constant) and p.value is None else p
+                 for p in parts + [ast.Constant(None)] * (3 - len(parts))]
+        return ast.Slice(*parts)
+    return node
 
 
 def _same(a, b):

@@ -460,6 +460,41 @@ class Tangents:
                 args[k] = tan[arg]
                 self.accumulate(tan, eqn.out, tb.emit(eqn.prim, *args), tb)
 
+    def write(self, eqn, tan, tb):
+        """x[i] = v, x[i] op= v: the same update on the tangent of x (zeros where x has
+        none, made before the write reads x), with the tangent of v (or a zero):
+        d(x[i] = v) is dx[i] = dv; d(x[i] += v) is dx[i] += dv; d(x[i] *= v) is
+        dx[i] *= v, then dx[i] += x[i] dv; d(x[i] /= v) is dx[i] /= v, then
+        dx[i] -= ans[i] dv / v."""
+        x, index, v = eqn.args
+        if eqn.out not in self.varied:
+            tb.append(eqn)
+            return
+        dx = tan.get(x) if _has_tangent(x, tan) else None
+        dv = tan.get(v) if _has_tangent(v, tan) else None
+        if dx is None and dv is None:
+            tb.append(eqn)
+            return
+        if dx is None and (dv is not None or eqn.prim in ("setitem", "imul_at", "idiv_at")):
+            dx = tb.emit("zeros_like", x)
+        old = tb.emit("getitem", x, index) if eqn.prim == "imul_at" and dv is not None \
+            else None
+        tb.append(eqn)
+        hint = _dhint(eqn.out)
+        if eqn.prim == "setitem":
+            tan[eqn.out] = tb.emit("setitem", dx, index, Const(0.0) if dv is None else dv,
+                                   hint=hint)
+        elif eqn.prim in ("iadd_at", "isub_at"):
+            tan[eqn.out] = dx if dv is None else tb.emit(eqn.prim, dx, index, dv, hint=hint)
+        else:
+            scaled = tb.emit(eqn.prim, dx, index, v, hint=None if dv is not None else hint)
+            if dv is not None:
+                term = tb.emit("mul", old, dv) if eqn.prim == "imul_at" else \
+                    tb.emit("div", tb.emit("mul", tb.emit("getitem", eqn.out, index), dv), v)
+                update = "iadd_at" if eqn.prim == "imul_at" else "isub_at"
+                scaled = tb.emit(update, scaled, index, term, hint=hint)
+            tan[eqn.out] = scaled
+
 
 def _rebuild_loop(stmt, inits, params, body, outs):
     if isinstance(stmt, For):
@@ -508,6 +543,11 @@ _SPECIAL = {
     "matmul_vjp": Tangents.product_vjp,
     "dot_vjp": Tangents.product_vjp,
     "inner_vjp": Tangents.product_vjp,
+    "setitem": Tangents.write,
+    "iadd_at": Tangents.write,
+    "isub_at": Tangents.write,
+    "imul_at": Tangents.write,
+    "idiv_at": Tangents.write,
 }
 
 

@@ -16,7 +16,7 @@ from .ir import Block, Const, Eqn, If, Var, read_counts, sub_blocks
 from .rules import RULES
 
 # Operations whose array result is newly allocated on every call (NumPy ufuncs are added by
-# `_allocates`): an unknown operation is assumed to reuse memory, which costs a copy only.
+# `allocates`): an unknown operation is assumed to reuse memory, which costs a copy only.
 FRESH = frozenset("""
 add sub mul div pow matmul neg pos mod floor_divide logistic
 sum mean prod max min std var ptp average dot inner outer tensordot kron cross cumsum cumprod
@@ -25,7 +25,8 @@ tril triu trace zeros ones full eye arange np_zeros_like ones_like empty empty_l
 copy copy_tree inv solve pinv det cholesky norm sinc round array scatter_add
 sort_adjoint untile unrepeat diag_adjoint diagonal_adjoint shift sinc_grad identity_like astype
 empty_adjoint like_number
-""".split())
+setitem iadd_at isub_at imul_at idiv_at
+""".split())                # a write is on a copy, or in place on an array nothing else reads
 
 # Operations that return their first argument or an array made from it (summed, cast,
 # reshaped): as fresh as that argument, and sharing its memory.
@@ -150,7 +151,7 @@ class _Origins:
         return fresh and kept, root
 
     def _eqn_origin(self, eqn, var):
-        if _allocates(eqn.prim):
+        if allocates(eqn.prim):
             return True, var
         if eqn.prim in THROUGH or eqn.prim == "transpose" and var.kind.ndim in (0, 1, 2):
             return self.origin(eqn.args[0])
@@ -186,7 +187,8 @@ class _Origins:
             r in self.inside[id(block)] and r not in leaving for r in roots)
 
 
-def _allocates(prim):
+def allocates(prim):
+    """Whether `prim` returns a newly allocated array on every call."""
     if prim in FRESH:
         return True
     rule = RULES.get(prim)

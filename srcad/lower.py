@@ -22,6 +22,7 @@ from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
 from .lower_function import FALLTHROUGH, lower_function
 from .lower_stores import StoreLowering, same_object
+from .lower_writes import WriteLowering
 from .syntax import walk_no_defs
 from .values import StaticSeq
 
@@ -33,7 +34,7 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(DynamicLowering, EffectLowering, StoreLowering, ExpressionLowering):
+class Lowering(WriteLowering, DynamicLowering, EffectLowering, StoreLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):

@@ -459,7 +459,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         inner.inlining = self.inlining | {fn}
         inner.origins, inner.views, inner.contains = self.origins, self.views, self.contains
         inner.view_base, inner.made_instances = self.view_base, self.instances
-        inner.live = self.live
+        inner.live, inner.owned = self.live, self.owned
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         saved, first = builder.line, len(builder.stmts)

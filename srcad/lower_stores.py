@@ -15,7 +15,9 @@ import ast
 
 from . import aliasing
 from .analysis import substitute_block
+from .fresh import allocates
 from .ir import Const, Var, free_vars
+from .rules.writes import WRITES
 from .syntax import fix_missing_locations
 from .values import StaticSeq
 
@@ -38,13 +40,22 @@ class StoreLowering:
         """The value of `prim(operands)` as lowering binds it: `out`, or, where the builder
         folded an operator that makes a new object in Python (`x * 1.0`, `-(-x)`) to an
         operand (or an operand's operand), a `NewObject` standing for that value, so that
-        changing it in place changes nothing else (`y = x * 1.0; y += x`)."""
+        changing it in place changes nothing else (`y = x * 1.0; y += x`). A new array is
+        noted as made here (`owned`): the function may write into it."""
         inner = [b for a in operands if isinstance(a, Var) and a in builder.defined_by
                  for b in builder.defined_by[a].args]
         if prim not in _NEW_OBJECT or not isinstance(out, Var) or out.kind.tag == "other" or \
                 not any(out is v for v in list(operands) + inner):
+            if not (prim in WRITES or prim == "copy" or allocates(prim)) or \
+                    not out.kind.is_array or any(out is v for v in list(operands) + inner):
+                return out
+            if isinstance(out, Const):         # np.zeros((2, 3)), folded: a new array still
+                out = NewObject(out)
+            self.owned.add(out)
             return out
-        return NewObject(out)
+        made = NewObject(out)
+        self.owned.add(made)
+        return made
 
     def may_be(self, out, values):
         """Record that `out` may be the same object as any of `values` (an if's out, a loop's
@@ -96,11 +107,14 @@ class StoreLowering:
                 holders = [twin]             # h(t, t): inside h, p and twin are one object
             elif not holders or not aliasing.may_read_again(self.parsed.node, node, holders):
                 continue
+            change, rewrite = (f"{param}[...] = ...", f"{param} = {param}.copy()` first") \
+                if symbol == "[...]" else (f"{param} {symbol}= ...",
+                                           f"{param} = {param} {symbol} ...`")
+            given = describe_holders(holders)
             self.refuse(node, f"{definition.name}() changes its parameter '{param}' in place "
-                              f"(`{param} {symbol}= ...`), and here it is given "
-                              f"{describe_holders(holders)}: Python would change the caller's "
-                              f"array too; in {definition.name}, write "
-                              f"`{param} = {param} {symbol} ...`")
+                              f"(`{change}`), and here it is given {given}: Python would "
+                              f"change the caller's array too; in {definition.name}, write "
+                              f"`{rewrite}")
 
     def passed_twice(self, param, bound):
         """Another parameter bound to the same mutable object as `param` in a call (`h(t, t)`):
@@ -151,9 +165,7 @@ class StoreLowering:
     # ----- a += b ----------------------------------------------------------------------------
     def stmt_AugAssign(self, node, env, builder):
         if isinstance(node.target, ast.Subscript):
-            self.refuse(node, "in-place update of an element (`x[i] += ...`); write "
-                              "`x[i] = x[i] + ...` for a list or dict, or build a new array "
-                              "(np.where, np.concatenate) for an array")
+            return self.update_item(node, env, builder)
         if not isinstance(node.target, ast.Name):
             self.refuse(node, "in-place update of an attribute (`obj.a += ...`); build a new "
                               "value instead")
@@ -231,13 +243,20 @@ class StoreLowering:
         """`xs[k] = v` on a list or dict named by a plain name: the name is rebound to a copy
         with the item replaced (or, for a dict, added)."""
         base = target.value
+        if self.is_item_of_container(base, env):
+            return self.store_into_item(target, None, value, env, builder)
         container = env.get(base.id) if isinstance(base, ast.Name) else None
+        if isinstance(base, ast.Name) and base.id not in env:          # a global: G[0] = v
+            self.refuse_foreign_write(target, base.id, self.expr(base, env, builder), env, "")
+        if _is_array(container) or isinstance(container, Var) and container.kind.tag in \
+                ("unknown", "other"):
+            return self.store_into_array(target, None, value, env, builder)
         if container is None or not (_is_list(container) or _is_dict(container)) or \
                 isinstance(target.slice, ast.Slice):
-            self.refuse(target, "assignment into an element or attribute (`x[i] = ...`, "
-                                "`obj.a = ...`) of an array, tuple or attribute; build a new "
-                                "value instead (np.where, np.concatenate, or a list of rows "
-                                "joined with np.stack)")
+            self.refuse(target, "assignment into an element (`x[i] = ...`) of something "
+                                "that is not an array, list or dict the function names (a "
+                                "number, a tuple, an attribute's value); write into an array "
+                                "the function made (`y = np.array(x)`, then `y[i] = ...`)")
         name = base.id
         self.refuse_visible_change(target, name, env, builder, f"`{name}[...] = ...`",
                                    f"{name} = {name}.copy(); {name}[...] = ...")
@@ -299,6 +318,10 @@ def _mutable(value):
     if isinstance(value, Var):
         return value.kind.tag in ("array", "list", "dict", "unknown", "other")
     return False
+
+
+def _is_array(value):
+    return isinstance(value, Var) and value.kind.is_array
 
 
 def _is_list(value):

@@ -22,6 +22,7 @@ from .forward import refuse_reverse_through_tapes
 from .ir import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from .reverse_chain import chain_levels, reverse_chain
 from .rules import RULES, ZERO
+from .rules.writes import may_repeat
 
 _MAX_ROUNDS = 8
 
@@ -122,7 +123,7 @@ class Sweep:
             return
         prim = "add" if var.kind.is_numeric else "add_any"
         previous = adj[var]
-        total = rb.emit(prim, previous, contribution)
+        total = _add(var, prim, previous, contribution, rb)
         if previous in rb.defined_by and var.hint and previous.hint == naming.adjoint(var.hint):
             previous.hint = None         # a partial sum: the name goes to the total
         self.name_adjoint(var, total, rb)
@@ -201,7 +202,7 @@ class Sweep:
             return self.call(eqn, g, adj, rb)
         rule = RULES[eqn.prim]
         args = [Sym(rb, a) for a in eqn.args]
-        for i, arg in enumerate(eqn.args):
+        for i, arg in _in_adjoint_order(rule, eqn.args):
             if not (isinstance(arg, Var) and arg in self.varied):
                 continue
             vjp = rule.vjp_rule(i)
@@ -435,6 +436,23 @@ def _counted_while(stmt):
     loop = While(stmt.carry_init + (Const(0),), stmt.carry_params + (count,), stmt.cond,
                  new_body, stmt.outs + (out,), stmt.line)
     return loop, []
+
+
+def _add(var, prim, a, b, rb):
+    """a + b (prim: add or add_any); where b is the adjoint of a read `x[i]` that names each
+    position once (index_adjoint: zeros with g at i) and a is x's adjoint so far, `a[i] += g`
+    instead of a dense addition."""
+    scattered = rb.defined_by.get(b)
+    if var.kind.is_array and scattered is not None and scattered.prim == "index_adjoint" \
+            and not may_repeat(scattered.args[2]) and isinstance(a, Var) and \
+            a.kind.is_array and a.shape_class() is var.shape_class():
+        return rb.emit("iadd_at", a, scattered.args[2], scattered.args[0])
+    return rb.emit(prim, a, b)
+
+
+def _in_adjoint_order(rule, args):
+    """(position, argument) pairs in the order the rule's adjoints are derived."""
+    return [(i, args[i]) for i in rule.adjoint_order or range(len(args))]
 
 
 def _shaped_like(var):

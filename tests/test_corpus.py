@@ -92,10 +92,7 @@ CASES = {
 # Programs srcad cannot take yet: name -> (reason, the checks that fail: "reverse", "forward",
 # "hand" (hand-written backward and freshness), "autograd").
 ALL = {"reverse", "forward", "hand", "autograd"}
-XFAIL = {
-    "min_char_rnn": ("issue 18: an element write into a fresh array (xs[t][inputs[t]] = 1)",
-                     ALL),
-}
+XFAIL = {}
 
 
 def _cases(check):

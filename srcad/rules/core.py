@@ -145,6 +145,10 @@ def _advanced_ndim(ndim, index_kind):
             return ndim - index_kind.ndim + 1
         return ndim - 1 + index_kind.ndim if ndim >= 1 else None
     items = index_kind.items if index_kind.tag == "tuple" else None
+    if items and ndim is not None and all(k.tag in ("int", "other", "none") for k in items):
+        ints = sum_ints(k.tag == "int" for k in items)    # x[:, t, :], x[..., k]: the
+        return ndim - ints + sum_ints(k.tag == "none" for k in items) \
+            if ints <= ndim else None                     # slices and ... keep the rest
     if not items or len(items) > ndim:
         return None
     if not all(k.tag == "int" or (k.is_array and k.dtype.startswith(("int", "uint")))

@@ -197,6 +197,10 @@ def _constructor_kind(shape, dtype):
     """ndim from a constant shape; dtype float64 unless a constant dtype says otherwise."""
     value = getattr(shape, "value", "unknown")
     ndim = 1 if isinstance(value, int) else len(value) if isinstance(value, tuple) else None
+    if ndim is None and shape.kind.tag == "tuple" and shape.kind.items is not None:
+        ndim = len(shape.kind.items)           # np.zeros((N, T, H))
+    elif ndim is None and shape.kind.tag == "int":
+        ndim = 1
     name = "float64" if getattr(dtype, "value", "unknown") is None else _dtype_name(dtype)
     return K.array(ndim, name) if ndim is not None and name else K.UNKNOWN
 

@@ -34,6 +34,8 @@ class Rule:
                                          # True: `kind` gives it (container items)
     kind_from_atoms: bool = False        # `kind` receives the argument atoms, not their kinds
     variadic: bool = False               # any number of arguments, one jvp/vjp for all
+    adjoint_order: tuple = None          # the argument positions in the order the reverse
+                                         # sweep derives them (default: left to right)
     doc: str = ""
 
     @property

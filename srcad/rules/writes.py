@@ -1,0 +1,150 @@
+"""Element and slice writes into an array: `x[index] = v` and `x[index] op= v` as functional
+updates, `x_2 = setitem(x_1, index, v)`, so that the SSA keeps both versions of x.
+
+    setitem(x, i, v)   x with x[i] = v     vjp_x(g) = g with g[i] = 0    vjp_v(g) = g[i]
+    iadd_at(x, i, v)   x with x[i] += v    vjp_x(g) = g                  vjp_v(g) = g[i]
+    isub_at(x, i, v)   x with x[i] -= v    vjp_x(g) = g                  vjp_v(g) = -g[i]
+    imul_at(x, i, v)   x with x[i] *= v    vjp_x(g) = g with g[i] *= v   vjp_v(g) = g[i] x[i]
+    idiv_at(x, i, v)   x with x[i] /= v    vjp_x(g) = g with g[i] /= v   vjp_v(g) = -g[i] ans[i] / v
+
+(each vjp_v summed back to v's shape where v was broadcast). Generated code writes them as the
+statements they come from (`out[:, t, :] = h`, `bout[:, t, :] = 0.0`), in place where nothing
+reads the old array any more (srcad/inplace.py), else on a copy. The tangents are the same
+updates on the tangents (forward.Tangents.write).
+
+NumPy stores one of the values an integer index array names twice (`x[[0, 0]] = [a, b]` keeps
+b, and `x[[0, 0]] += 1` adds 1 once), so the adjoint of v reads g only at the position that
+was stored (`written_region`); an index of ints, slices or one boolean mask names each
+position once and reads `g[i]` as it is.
+"""
+
+import operator
+
+import numpy as np
+
+from .. import kinds as K
+from .core import reduce_to
+from .ops import ZERO, getitem, neg
+from .table import defprim
+
+_IN_PLACE = {"": None, "+": operator.iadd, "-": operator.isub, "*": operator.imul,
+             "/": operator.itruediv}
+WRITES = {"setitem": "", "iadd_at": "+", "isub_at": "-", "imul_at": "*", "idiv_at": "/"}
+_A = np.array([[1.0, -2.0, 3.0], [0.5, 1.5, -1.0]])
+
+
+def _write(symbol):
+    update = _IN_PLACE[symbol]
+
+    def write(x, index, v):
+        out = np.array(x)                    # a copy: the functional update
+        out[index] = v if update is None else update(out[index], v)
+        return out
+    return write
+
+
+def written_region(g, index):
+    """g[index] where `x[index] = v` stored v; where an integer index array names a position
+    more than once, only the occurrence NumPy stored (the others were overwritten) reads g."""
+    region = g[index]
+    parts = index if isinstance(index, tuple) else (index,)
+    if all(_names_once(p) for p in parts) or len(parts) == 1 and _is_mask(parts[0]):
+        return region
+    order = np.arange(np.size(region)).reshape(np.shape(region))
+    stored = np.full(np.shape(g), -1, dtype=np.intp)
+    stored[index] = order
+    return np.where(stored[index] == order, region, 0)
+
+
+def _names_once(part):
+    return isinstance(part, (int, np.integer, slice, type(None), type(Ellipsis))) and \
+        not isinstance(part, bool)
+
+
+def _is_mask(part):
+    return isinstance(part, np.ndarray) and part.dtype == bool
+
+
+def region(g, index):
+    """The adjoint read at the written positions (a view for ints, slices and masks)."""
+    return g._op("written_region", g, index) if may_repeat(index.atom) else getitem(g, index)
+
+
+def may_repeat(atom):
+    """Whether index `atom` may name a position twice: it holds an integer array (or a
+    value whose kind does not say)."""
+    value = getattr(atom, "value", None)
+    if hasattr(atom, "value") and not isinstance(value, (tuple, list, np.ndarray)):
+        return not _names_once(value)
+    if hasattr(atom, "value"):
+        parts = value if isinstance(value, tuple) else (value,)
+        return not all(_names_once(p) or _is_mask(p) and len(parts) == 1 or
+                       isinstance(p, np.ndarray) and np.unique(p).size == p.size
+                       for p in parts)
+    kind = atom.kind
+    if kind.tag == "tuple" and kind.items is not None:
+        return any(_kind_may_repeat(k, len(kind.items)) for k in kind.items)
+    return _kind_may_repeat(kind, 1)
+
+
+def _kind_may_repeat(kind, n_parts):
+    if kind.tag in ("int", "none", "other", "slice", "ellipsis"):
+        return False
+    return not (kind.is_array and kind.dtype == "bool" and n_parts == 1)
+
+
+def _kind(x, index, v):
+    return x if x.is_array else K.UNKNOWN
+
+
+def _set_vjp_v(g, ans, x, i, v):
+    return reduce_to(region(g, i), v)
+
+
+defprim("setitem", _write(""), ("store", ""), arg_names=("x", "index", "value"), kind=_kind,
+        shape_from=0, adjoint_order=(2, 0, 1),
+        vjp=(lambda g, ans, x, i, v: g._op("setitem", g, i, 0.0), ZERO, _set_vjp_v),
+        jvp=(lambda dx, ans, x, i, v: dx._op("setitem", dx, i, 0.0), ZERO,
+             lambda dv, ans, x, i, v: dv._op("setitem", dv._op("zeros_like", x), i, dv)),
+        samples=[(_A, (1, slice(None)), np.array([0.3, -0.7, 2.0])), (_A, (0, 1), 0.25),
+                 (_A, _A > 0, 0.5), (np.arange(4.0), np.array([0, 2, 0]),
+                                     np.array([0.5, 1.5, -2.0]))],
+        doc="`x[index] = value` on an array, as a new version of x")
+defprim("iadd_at", _write("+"), ("store", "+"), arg_names=("x", "index", "value"),
+        kind=_kind, shape_from=0, adjoint_order=(2, 0, 1),
+        vjp=(lambda g, ans, x, i, v: g, ZERO, _set_vjp_v),
+        jvp=(lambda dx, ans, x, i, v: dx, ZERO,
+             lambda dv, ans, x, i, v: dv._op("iadd_at", dv._op("zeros_like", x), i, dv)),
+        samples=[(_A, (slice(None), 1), np.array([0.3, -0.7])), (_A, (1, 2), 0.25),
+                 (np.arange(4.0), np.array([0, 2, 0]), np.array([0.5, 1.5, -2.0]))],
+        doc="`x[index] += value` on an array (a repeated index adds once, as NumPy's does)")
+defprim("isub_at", _write("-"), ("store", "-"), arg_names=("x", "index", "value"),
+        kind=_kind, shape_from=0, adjoint_order=(2, 0, 1),
+        vjp=(lambda g, ans, x, i, v: g, ZERO, lambda g, ans, x, i, v: neg(_set_vjp_v(
+            g, ans, x, i, v))),
+        jvp=(lambda dx, ans, x, i, v: dx, ZERO,
+             lambda dv, ans, x, i, v: dv._op("isub_at", dv._op("zeros_like", x), i, dv)),
+        samples=[(_A, (slice(None), 1), np.array([0.3, -0.7])), (_A, _A < 0, 0.25)],
+        doc="`x[index] -= value` on an array")
+defprim("imul_at", _write("*"), ("store", "*"), arg_names=("x", "index", "value"),
+        kind=_kind, shape_from=0, adjoint_order=(2, 0, 1),
+        vjp=(lambda g, ans, x, i, v: g._op("imul_at", g, i, v), ZERO,
+             lambda g, ans, x, i, v: reduce_to(region(g, i) * getitem(x, i), v)),
+        jvp=(lambda dx, ans, x, i, v: dx._op("imul_at", dx, i, v), ZERO,
+             lambda dv, ans, x, i, v: dv._op("setitem", dv._op("zeros_like", x), i,
+                                              getitem(x, i) * dv)),
+        samples=[(_A, (slice(None), 1), np.array([0.3, -0.7])), (_A, _A < 0, 0.01),
+                 (np.arange(1.0, 5.0), np.array([1, 3, 1]), np.array([0.5, 1.5, -2.0]))],
+        doc="`x[index] *= value` on an array")
+defprim("idiv_at", _write("/"), ("store", "/"), arg_names=("x", "index", "value"),
+        kind=_kind, shape_from=0, adjoint_order=(2, 0, 1),
+        vjp=(lambda g, ans, x, i, v: g._op("idiv_at", g, i, v), ZERO,
+             lambda g, ans, x, i, v: reduce_to(neg(region(g, i) * getitem(ans, i)) / v, v)),
+        jvp=(lambda dx, ans, x, i, v: dx._op("idiv_at", dx, i, v), ZERO,
+             lambda dv, ans, x, i, v: dv._op("setitem", dv._op("zeros_like", x), i,
+                                              neg(getitem(ans, i) * dv) / v)),
+        samples=[(_A, (slice(None), 1), np.array([0.3, -0.7])), (_A, (0, 0), 2.5)],
+        doc="`x[index] /= value` on an array")
+defprim("written_region", written_region, ("runtime", "written_region"),
+        arg_names=("g", "index"), kind=lambda g, i: K.UNKNOWN,
+        doc="g where an integer-array index stored (the last of repeated positions)")
