@@ -236,25 +236,13 @@ MASK = WRITE + " with a boolean mask (`out[out < 0] = 0`)"
 GET = ("issue 18: `x.dtype` in a dict.get default "
        "(`bn_param.get('running_mean', np.zeros(D, dtype=x.dtype))`): '.dtype of a runtime value'")
 XFAIL = {
-    "relu_mask_write": (MASK, ALL),
-    "leaky_relu_mask_imul": ("issue 18: in-place update of a masked element (`out[x < 0] *= a`)",
-                             ALL),
     "affine_relu_sandwich": (MASK + ", in relu_forward", ALL),
-    "stable_sigmoid_masks": (MASK + " (`z[pos_mask] = np.exp(-x[pos_mask])`)", ALL),
     "batchnorm_train_bn_param": (GET + "; then writes into the argument dict", ALL),
     "batchnorm_test_bn_param": (GET + "; then writes into the argument dict", ALL),
     "spatial_batchnorm": (GET + ", in batchnorm_forward", ALL),
     "dropout_seeded": ("issue 18: *args in a call (`np.random.rand(*x.shape)`); then "
                        "np.random.rand has no rule, `.astype(x.dtype, copy=False)`", ALL),
     "dropout_mask_passed_in": (MASK + " (`out[~keep] = 0.0`), then `out /= p`", ALL),
-    "conv_naive_four_loops": (WRITE + " in a loop (`out[n, f, i, j] = ...`)", ALL),
-    "conv_positions_loop": (WRITE + " in a loop (`out[:, :, i, j] = ...`)", ALL),
-    "max_pool_naive": (WRITE + " in a loop (`out[n, c, i, j] = np.max(...)`)", ALL),
-    "max_pool_axes": (WRITE + " in a loop (`out[:, :, i, j] = np.max(..., axis=(2, 3))`)", ALL),
-    "rnn_forward_slice_writes": (WRITE + " in a loop (`h[:, t, :] = prev_h`)", ALL),
-    "lstm_step": (MASK + ", in the stable sigmoid", ALL),
-    "lstm_forward_slice_writes": (MASK + ", in the stable sigmoid; then `h[:, t, :] = prev_h`",
-                                  ALL),
     "temporal_softmax_loss": ("issue 18: in-place update of elements "
                               "(`dx_flat[np.arange(N * T), y_flat] -= 1`)", ALL),
 }

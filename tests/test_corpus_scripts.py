@@ -239,17 +239,12 @@ WRITE = "issue 18: an element or slice write into a fresh array"
 XFAIL = {
     "gmm_zip_star_dict_params": ("issue 18: *args in a call (`zip(*unpack_gmm_params(params))`)",
                                  ALL),
-    "char_rnn_dict_params": (WRITE + " (`xs[t][inputs[t]] = 1`)", ALL),
     "cross_entropy_staticmethod": ("issue 18: np.finfo(float).eps ('the attribute .eps of a "
                                    "runtime value')", ALL),
     "batchnorm_object_running_stats": ("issue 18: a write into a dict attribute in a method "
                                        "(`self.parameters['running_mean'] = ...`)", ALL),
-    "euler_trajectory_writes": (WRITE + " in a loop (`traj[i + 1] = traj[i] + ...`)", ALL),
     "polynomial_features_comprehension": ("issue 19: a comprehension over range(degree + 1), "
                                           "degree an argument", ALL),
-    "soft_kmeans_column_writes": (WRITE + " in a loop (`log_r[:, k] = ...`)", ALL),
-    "causal_attention_mask_write": (WRITE + " with a boolean mask (`scores[mask] = -1e9`)",
-                                    ALL),
     "asarray_dtype_is_the_argument": ("refused since FUZZ_FINDINGS F15 was fixed (it was "
                                       "silently wrong): np.asarray(X, dtype=np.float64) of a "
                                       "float64 X is X itself, and `Xc -= ...` changes the "
