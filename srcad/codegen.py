@@ -24,7 +24,7 @@ from .rules.writes import WRITES
 
 _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
            "@": ast.MatMult, "%": ast.Mod, "//": ast.FloorDiv}
-_UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not}
+_UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not, "~": ast.Invert}
 _COMPARE = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE, "==": ast.Eq,
             "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In}
 _counter = itertools.count()

@@ -30,7 +30,7 @@ _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.
            ast.MatMult: "matmul", ast.Mod: "mod", ast.FloorDiv: "floor_divide"}
 _COMPARE = {ast.Gt: "gt", ast.Lt: "lt", ast.GtE: "ge", ast.LtE: "le", ast.Eq: "eq",
             ast.NotEq: "ne", ast.Is: "is_", ast.IsNot: "is_not", ast.In: "contains"}
-_UNARY = {ast.USub: "neg", ast.UAdd: "pos", ast.Not: "not_"}
+_UNARY = {ast.USub: "neg", ast.UAdd: "pos", ast.Not: "not_", ast.Invert: "invert"}
 _MAX_INLINE_DEPTH = 50
 _SEQUENCE_OPS = {"add": "seq_concat"}       # `xs + ys` joins two lists (or two tuples)
 
@@ -323,7 +323,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         atom = self.atom(base, builder, node)
         if name in ("reshape", "transpose") and len(args) > 1:
             args = [StaticSeq(args)]
-        if name == "copy" and not args and not atom.kind.is_numeric:
+        if name == "copy" and not args and atom.kind.is_container:
             return atom                  # a copy of a container of values: the same values
         if name == "copy" and not args:
             return self.emit("copy", [atom], builder, node)    # a new array: `y += 1` may follow

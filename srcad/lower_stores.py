@@ -22,7 +22,7 @@ from .syntax import fix_missing_locations
 from .values import StaticSeq
 
 # Python operators that always make a new object, whatever their value folds to
-_NEW_OBJECT = {"add", "sub", "mul", "div", "pow", "neg", "pos"}
+_NEW_OBJECT = {"add", "sub", "mul", "div", "pow", "neg", "pos", "copy", "array"}
 
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
         ast.MatMult: "@", ast.Mod: "%", ast.FloorDiv: "//"}
@@ -47,8 +47,9 @@ class StoreLowering:
         if prim not in _NEW_OBJECT or not isinstance(out, Var) or out.kind.tag == "other" or \
                 not any(out is v for v in list(operands) + inner):
             if not (prim in WRITES or prim == "copy" or allocates(prim)) or \
-                    not out.kind.is_array or any(out is v for v in list(operands) + inner):
-                return out
+                    not (out.kind.is_array or isinstance(out, Var) and out.kind.tag in
+                         ("unknown", "other")) or any(out is v for v in list(operands) + inner):
+                return out                  # (an array, or a new value of a kind not known)
             if isinstance(out, Const):         # np.zeros((2, 3)), folded: a new array still
                 out = NewObject(out)
             self.owned.add(out)

@@ -14,7 +14,8 @@ import ast
 from . import aliasing
 from .ir import Var
 from .lower_stores import describe_holders
-from .values import StaticSeq
+from .syntax import fix_missing_locations
+from .values import RangeValue, StaticSeq
 
 _UPDATES = {ast.Add: "iadd_at", ast.Sub: "isub_at", ast.Mult: "imul_at", ast.Div: "idiv_at"}
 _BINOPS = {ast.Pow: "pow", ast.FloorDiv: "floor_divide", ast.Mod: "mod", ast.MatMult: "matmul"}
@@ -68,11 +69,12 @@ class WriteLowering:
         c holds, so every array c holds must be the function's own, held by nothing else."""
         holder = target.value
         name = holder.value.id
-        for item in self.reach(env[name]):
+        array = self.expr(holder, env, builder)
+        items = self.reach(env[name]) if self.made_here(env[name]) else [array]
+        for item in items:
             if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
                     _may_be_array(item):
                 self.refuse_foreign_write(target, f"{name}[...]", item, env, "", name)
-        array = self.expr(holder, env, builder)
         scratch = f"{name}[...]"
         inner = dict(env, **{scratch: array})
         self.store_into_array(ast.Subscript(ast.Name(scratch, ast.Load()), target.slice,
@@ -91,9 +93,56 @@ class WriteLowering:
         if isinstance(base, Var) and (base.kind.is_array or base.kind.tag in ("unknown",
                                                                              "other")):
             return self.store_into_array(target, node.op, node.value, env, builder)
+        if self.is_item_of_container(target, env):
+            return self.update_container_item(node, env, builder)
         self.refuse(node, "in-place update of an element (`x[i] += ...`) of something that "
-                          "is not an array the function names; write `x[i] = x[i] + ...` "
-                          "for a list or dict")
+                          "is not an array, list or dict the function names; build the new "
+                          "value in a local name")
+
+    def update_container_item(self, node, env, builder):
+        """`c[k] op= v` on a list or dict: `c[k] = c[k] op v`. On an array item Python
+        changes that array in place, so the arrays c holds must be the function's own and
+        held by no other name read again (else the rewrite below is what it differentiates)."""
+        target, symbol = node.target, _SYMBOLS.get(type(node.op), "?")
+        name = target.value.id
+        load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
+        items = self.reach(env[name]) if self.made_here(env[name]) else \
+            [self.expr(load, env, builder)]          # a container from outside: its item
+        for item in items:
+            if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
+                    _may_be_array(item) and self.shared(node, item, env, name):
+                self.refuse(node, f"`{name}[...] {symbol}= ...` changes in place an array that "
+                                  f"{name} holds, and the caller or another name sees it too; "
+                                  f"write `{name}[k] = {name}[k] {symbol} ...`")
+        combined = ast.copy_location(ast.BinOp(load, node.op, node.value), node)
+        self.store_item(target, self.expr(fix_missing_locations(combined), env, builder), env,
+                        builder)
+
+    def made_here(self, container):
+        """Whether the list or dict is one the function built (so it knows what it holds)."""
+        return isinstance(container, StaticSeq) or any(
+            isinstance(v, Var) and v in self.contains for v in self.same_objects(container))
+
+    def shared(self, node, array, env, holder):
+        """Whether the array is not the function's own, or a name but `holder` that reads it
+        again also shows it."""
+        if any(not self.origins.get(s) and s not in self.owned
+               for s in self.same_objects(array)):
+            return True
+        holders = [h for h in self.holders(array, env, None, holder) if h != holder]
+        return bool(holders) and aliasing.may_read_again(self.parsed.node, node, holders)
+
+    def index(self, node, env, builder):
+        """An index; `range(n)` in one is the integer array NumPy makes of it
+        (`probs[range(n), y]`)."""
+        if isinstance(node, (ast.Slice, ast.Tuple)):
+            return super().index(node, env, builder)
+        value = self.expr(node, env, builder)
+        if isinstance(value, RangeValue):
+            bounds = [self.atom(v, builder, node)
+                      for v in (value.start, value.stop, value.step)]
+            return self.emit("arange", bounds, builder, node)
+        return self.atom(value, builder, node)
 
     def refuse_foreign_write(self, node, name, array, env, symbol, holder=None):
         """Refuse a write into an array that is not the function's own, or that another

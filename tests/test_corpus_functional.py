@@ -186,13 +186,8 @@ XFAIL = {
     "batchnorm_bn_param_write": ("issue 18: a write into the argument dict "
                                  "(`bn_param['running_mean'] = running_mean`); the refusal "
                                  "names 'mode', a str read from the dict, as sharing it", ALL),
-    "adam_dict_literal_in_loss": ("issue 18: in-place update of a dict entry "
-                                  "(`config['t'] += 1`)", ALL),
     "max_pool_comprehension": ("issue 19: a comprehension over range(0, W - 1, 2), W from "
                                "x.shape", ALL),
-    "label_smoothing_cross_entropy": ("issue 18: an element write into np.full(...) "
-                                      "(`targets[np.arange(N), labels] = 1.0 - smoothing`)",
-                                      ALL),
     "float_copy_then_view": ("refused since FUZZ_FINDINGS F16 was fixed (it was silently "
                              "wrong): `first = out[0]; out -= ...` changes the view first in "
                              "Python; issue 18's element writes may make it differentiable",

@@ -236,15 +236,11 @@ MASK = WRITE + " with a boolean mask (`out[out < 0] = 0`)"
 GET = ("issue 18: `x.dtype` in a dict.get default "
        "(`bn_param.get('running_mean', np.zeros(D, dtype=x.dtype))`): '.dtype of a runtime value'")
 XFAIL = {
-    "affine_relu_sandwich": (MASK + ", in relu_forward", ALL),
     "batchnorm_train_bn_param": (GET + "; then writes into the argument dict", ALL),
     "batchnorm_test_bn_param": (GET + "; then writes into the argument dict", ALL),
     "spatial_batchnorm": (GET + ", in batchnorm_forward", ALL),
     "dropout_seeded": ("issue 18: *args in a call (`np.random.rand(*x.shape)`); then "
                        "np.random.rand has no rule, `.astype(x.dtype, copy=False)`", ALL),
-    "dropout_mask_passed_in": (MASK + " (`out[~keep] = 0.0`), then `out /= p`", ALL),
-    "temporal_softmax_loss": ("issue 18: in-place update of elements "
-                              "(`dx_flat[np.arange(N * T), y_flat] -= 1`)", ALL),
 }
 
 

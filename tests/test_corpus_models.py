@@ -152,15 +152,8 @@ CASES = {
 ALL = set(C.CHECKS)
 ELEMENT_ADD = "issue 18: in-place update of an element or slice (`dW[:, j] += X[i]`)"
 XFAIL = {
-    "softmax_loss_vectorized": ("issue 18: range(n) as a fancy index "
-                                "(`probs[range(num_train), y]`)", ALL),
-    "fc_net_param_dict": ("issue 18: a boolean-mask write in relu_forward (`out[out < 0] = 0`)",
-                          ALL),
-    "two_layer_net_method": ("issue 18: a boolean-mask write in relu_forward", ALL),
     "sgd_momentum_steps_in_loss": ("issue 18: dict.setdefault on a config dict", ALL),
     "adam_steps_in_loss": ("issue 18: dict.setdefault on a config dict", ALL),
-    "captioning_rnn": ("issue 18: a slice write in rnn_forward (`h[:, t, :] = prev_h`)", ALL),
-    "word2vec_skipgram": ("issue 18: in-place update of an element, in the naive softmax", ALL),
 }
 
 

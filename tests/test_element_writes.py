@@ -111,6 +111,28 @@ def softmax_loss(W, X, y):
     return loss + 0.1 * np.sum(dscores * dscores)
 
 
+def softmax_loss_range(W, X, y):
+    scores = X @ W
+    probs = np.exp(scores - np.max(scores, axis=1, keepdims=True))
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    N = X.shape[0]
+    loss = -np.sum(np.log(probs[range(N), y])) / N
+    dscores = probs.copy()
+    dscores[range(N), y] -= 1
+    return loss + np.sum(dscores ** 2)
+
+
+def dict_and_list_items(x):
+    totals = {"a": 0.0, "b": np.zeros(2)}
+    parts = [x[0], x[1] * 2.0]
+    for k in range(3):
+        totals["a"] += x[k] ** 2
+        totals["b"] += x[:2] * x[k]
+        parts[1] -= x[2]
+    totals["b"][1] *= x[0]
+    return totals["a"] * np.sum(totals["b"]) + parts[0] * parts[1]
+
+
 def svm_loss(W, X, y):
     scores = X @ W
     N = X.shape[0]
@@ -178,6 +200,9 @@ CASES = {
     "element_accumulate": (element_accumulate, lambda: (_r(3),)),
     "divide_region": (divide_region, lambda: (_r(4), 1.7)),
     "softmax_loss": (softmax_loss, lambda: (_r(4, 3), _r(5, 4), np.array([0, 2, 1, 2, 0]))),
+    "softmax_loss_range": (softmax_loss_range, lambda: (_r(4, 3), _r(5, 4),
+                                                        np.array([0, 2, 1, 2, 0]))),
+    "dict_and_list_items": (dict_and_list_items, lambda: (_r(3),)),
     "svm_loss": (svm_loss, lambda: (_r(4, 3), _r(5, 4), np.array([0, 2, 1, 2, 0]))),
     "ellipsis_column": (ellipsis_column, lambda: (_r(4, 3),)),
     "conv_naive": (conv_naive, lambda: (_r(2, 2, 4, 4), _r(3, 2, 2, 2), _r(3))),
@@ -344,6 +369,24 @@ def test_a_write_python_would_show_elsewhere_is_refused_at_the_line(f, message, 
     with pytest.raises(srcad.UnsupportedSyntaxError, match=message) as err:
         transform(*args)
     assert err.value.line is not None
+
+
+def update_items_of_an_argument(params, x):
+    params["W"] += x
+    return np.sum(params["W"] * x)
+
+
+def write_into_an_array_a_dict_argument_holds(params, x):
+    params["W"][0] = x[0]
+    return np.sum(params["W"] * x)
+
+
+def test_changing_an_array_a_dict_argument_holds_is_refused():
+    with pytest.raises(srcad.UnsupportedSyntaxError, match=r"write `params\[k\] = params\[k\] \+"):
+        srcad.grad(update_items_of_an_argument, wrt=1)({"W": np.ones(2)}, np.ones(2))
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="did not make"):
+        srcad.grad(write_into_an_array_a_dict_argument_holds, wrt=1)({"W": np.ones(2)},
+                                                                     np.ones(2))
 
 
 def write_into_a_copy(x):

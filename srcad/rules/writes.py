@@ -148,3 +148,6 @@ defprim("idiv_at", _write("/"), ("store", "/"), arg_names=("x", "index", "value"
 defprim("written_region", written_region, ("runtime", "written_region"),
         arg_names=("g", "index"), kind=lambda g, i: K.UNKNOWN,
         doc="g where an integer-array index stored (the last of repeated positions)")
+defprim("invert", operator.invert, ("unary", "~"), symbol="~", kind=lambda x: x,
+        jvp=(ZERO,), vjp=(ZERO,),
+        doc="`~mask`: the complement of a boolean mask (bitwise not of integers)")
