@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-from . import codegen, fastpath, forward, frontend, live, naming, pipeline
+from . import callables, codegen, fastpath, forward, frontend, live, naming, pipeline
 from . import kinds as K
 from .errors import UnsupportedSyntaxError
 from .kinds import kind_key
@@ -121,7 +121,7 @@ class Transform:
     def __init__(self, f, wrt, mode, optimize, source):
         if not callable(f):
             raise TypeError(f"srcad.{mode} expects a function, got {type(f).__name__}")
-        self.f = f
+        f = self.f = callables.as_python_function(f)     # np.sin, a partial, a loss object
         self.mode = mode
         self.optimize = optimize
         self.source_text = source

@@ -298,3 +298,30 @@ def test_layers_in_a_dict_walked_with_items_and_replaced_by_name():
     g(X)
     m.layers["last"] = Scale(-2.0)                      # the same dict, another layer
     np.testing.assert_allclose(g(X), srcad.numeric_grad(m.loss, X), rtol=1e-6, atol=1e-9)
+
+
+# ----- srcad.grad of what is not a Python function ---------------------------------------------
+def test_grad_of_a_numpy_function_a_partial_and_a_callable_object():
+    assert srcad.grad(np.sin)(0.5) == pytest.approx(np.cos(0.5))
+    assert srcad.jvp(np.exp)(0.5, 2.0) == pytest.approx((np.exp(0.5), 2.0 * np.exp(0.5)))
+    assert srcad.grad(np.arctan2, wrt=1)(1.0, 2.0) == pytest.approx(-1.0 / 5.0)
+    x = np.array([0.3, -1.2, 0.8])
+    part = functools.partial(weighted, w=np.array([1.0, 2.0, 3.0]), power=3.0)
+    np.testing.assert_allclose(srcad.grad(part)(x), 3.0 * np.array([1.0, 2.0, 3.0]) * x ** 2)
+    loss = MSE(np.ones(3))
+    np.testing.assert_allclose(srcad.grad(loss)(x), 2.0 * (x - 1.0) / 3.0)
+    value, derivative = srcad.jvp(loss)(x, np.ones(3))
+    assert derivative == pytest.approx(np.sum(2.0 * (x - 1.0) / 3.0))
+    assert "def grad_mse" in srcad.source(srcad.grad(loss), x) or \
+        "grad_" in srcad.source(srcad.grad(loss), x)
+
+
+def test_hessian_of_a_method_of_a_model_of_layer_objects():
+    m = Model([Dense(np.eye(2) * 0.5, np.zeros(2)), Tanh(), Scale(2.0)])
+    x = np.array([[0.3, -0.4]])
+    h = srcad.hessian(m.loss)(x)
+    eps = 1e-5
+    numeric = np.array([[(srcad.grad(m.loss)(x + eps * e.reshape(1, 2)) -
+                          srcad.grad(m.loss)(x - eps * e.reshape(1, 2)))[0, j] / (2 * eps)
+                         for j in range(2)] for e in np.eye(2)])
+    np.testing.assert_allclose(h.reshape(2, 2), numeric, rtol=1e-5, atol=1e-8)
