@@ -11,6 +11,9 @@
            | fs = [lambda w, k=k: ... for k in (..)]; t = fs[0](e) + fs[1](e) (and loop forms)
            | aliasing through a branch or a loop, then an in-place update (Python's semantics:
              the shared array changes too; srcad must agree or refuse)
+           | o = np.zeros(s) (or a copy); o[i] = e in a loop; o[1:] = e; o[mask] = 0.0;
+             o[idx] += e; o[..., 0] *= e   (element and slice writes, issue 18)
+           | d = {'a': e, 'b': e}; d['c'] = ...; t = d.get(..) / a walk of d.items()
 
 Each table row is (form, operand shapes, result shape[, probe form]); a row's operands are
 generated at exactly their shapes, so every program runs in NumPy.
@@ -310,6 +313,49 @@ class Constructs:
         self.emit(indent, Text(None, f"_mag({name})"))
         return scope + [Var(name, shape)]
 
+    def _s_fill(self, scope, indent, nesting):
+        """An array the function makes (`np.zeros`, a copy), filled and updated by element and
+        slice writes, in loops too (issue 18)."""
+        shape = self.draw(st.sampled_from(sorted(FILLS)))
+        out, index = f"o{next(self.temps)}", f"i{nesting}"
+        start = self.draw(st.sampled_from(["np.zeros({!r})".format(shape), "copy"]))
+        if start == "copy":
+            self.emit(indent, self.exact(scope, shape, 1).map(f"{out} = np.array({{}})"))
+        else:
+            self.emit(indent, Text(f"{out} = {start}"))
+        for _ in range(self.draw(st.integers(1, 3))):
+            form, shapes = self.draw(st.sampled_from(FILLS[shape]))
+            inner = scope + [Var(index, ())] if "{i}" in form else scope
+            operands = [self.exact(inner, s, 2) for s in shapes]
+            if ">" in form or "<" in form:
+                k = "0.5" if ">" in form else "0.3"
+                self.emit(indent, Text(None, f"_gap({out}, {k})"))
+            lines = form.replace("{o}", out).replace("{i}", index).split("\n")
+            for depth, line in enumerate(lines):
+                text = operands[0].map(line, *operands[1:]) if operands and "{}" in line \
+                    else Text(line)
+                self.emit(indent + depth, text)
+            self.emit(indent, Text(None, f"_mag({out})"))
+        return scope + [Var(out, shape, True)]
+
+    def _s_dicts(self, scope, indent, nesting):
+        """Values kept in a dict by name: set, read, .get with a default, walked by .items()."""
+        shape = self.draw(st.sampled_from(self.shapes))
+        d, name = f"d{next(self.temps)}", self.new_temp()
+        a, b, c = (self.exact(scope, shape, 1) for _ in range(3))
+        self.emit(indent, a.map(f"{d} = {{{{'a': {{}}, 'b': {{}}}}}}", b))
+        self.emit(indent, c.map(f"{d}['c'] = {d}['a'] * 0.5 + {{}}"))
+        use = self.draw(st.sampled_from(["get", "items", "values"]))
+        if use == "get":
+            self.emit(indent, Text(f"{name} = {d}.get('c', 0.0) + {d}.get('z', 1.5) * {d}['b']"))
+        else:
+            self.emit(indent, Text(f"{name} = {d}['a'] * 1.0"))
+            walk = "for k, v in {}.items():" if use == "items" else "for v in {}.values():"
+            self.emit(indent, Text(walk.format(d)))
+            self.emit(indent + 1, Text(f"{name} = {name} + v * 0.25"))
+        self.emit(indent, Text(None, f"_mag({name})"))
+        return scope + [Var(name, shape)]
+
     def _s_alias(self, scope, indent, nesting):
         """An alias made on one path of a branch, or by a loop, then updated in place."""
         owned = [v for v in scope if v.owned and v.shape != ()]
@@ -340,6 +386,21 @@ class Constructs:
         self.emit(indent, Text(None, f"_mag({v}); _mag({t.name})"))
         return [Var(x.name, x.shape, x.owned and x.name != t.name) for x in scope] + [
             Var(v, t.shape)]
+
+
+# Writes into a preallocated array: (shape, [(statement form, operand shapes)]); `{o}` is the
+# array, `{i}` a loop index over its first axis when the form loops. Forms with a mask write
+# record how close the array is to the mask's threshold (a kink) in the probe.
+FILLS = {
+    (3,): [("for {i} in range(3):\n{o}[{i}] = {}", [()]), ("{o}[1:] = {}", [(2,)]),
+           ("{o}[[0, 2]] += {}", [(2,)]), ("{o}[0] *= {}", [()]), ("{o}[::-1] -= {}", [(3,)]),
+           ("{o}[{o} > 0.5] = 0.0", []), ("{o}[{o} < 0.3] *= {}", [()])],
+    (2, 3): [("for {i} in range(2):\n{o}[{i}] = {}", [(3,)]), ("{o}[:, 1] = {}", [(2,)]),
+             ("for {i} in range(2):\n{o}[{i}, :] += {}", [(3,)]), ("{o}[..., 0] *= {}", [()]),
+             ("{o}[1, 2] = {}", [()]), ("{o}[{o} > 0.5] = 0.0", []),
+             ("{o}[np.arange(2), [0, 2]] -= {}", [(2,)]), ("{o}[:, 1:] = {}", [(2, 2)])],
+    (2, 1): [("for {i} in range(2):\n{o}[{i}, 0] = {}", [()]), ("{o}[:, 0] += {}", [(2,)])],
+}
 
 
 def _shape_of(scope, name):

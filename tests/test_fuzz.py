@@ -84,6 +84,8 @@ def _refusal(err, program, mode):
         f"{mode} refused without a line: {err}\n{program}")
     if "alias" in program.features:
         return f"aliasing refused ({mode})"
+    if os.environ.get("SRCAD_FUZZ_SHOW_REFUSALS"):
+        print(f"REFUSED {mode}: {str(err)[:300]}")
     return f"refused ({mode})"
 
 
