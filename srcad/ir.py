@@ -177,18 +177,22 @@ class FreeVars:
         return result
 
 
-def walk_eqns(block):
-    """Every equation in `block` and its nested blocks, in order (an explicit stack: nested
-    generators would pass each equation up through every level of the nest)."""
+def walk_stmts(block):
+    """Every statement in `block` and its nested blocks, in order (an explicit stack: nested
+    generators would pass each statement up through every level of the nest)."""
     stack = [iter(block.stmts)]
     while stack:
         stmt = next(stack[-1], None)
         if stmt is None:
             stack.pop()
             continue
-        if isinstance(stmt, Eqn):
-            yield stmt
+        yield stmt
         stack.extend(iter(sub.stmts) for sub in reversed(sub_blocks(stmt)))
+
+
+def walk_eqns(block):
+    """Every equation in `block` and its nested blocks, in order."""
+    return (stmt for stmt in walk_stmts(block) if isinstance(stmt, Eqn))
 
 
 class VerificationError(Exception):

@@ -13,7 +13,7 @@ import numpy as np
 from . import kinds as K
 from .analysis import substitute_block
 from .ir import (Block, Const, Eqn, For, FreeVars, Function, If, Var, While, block_params,
-                 free_vars, is_const, read_counts, stmt_inputs, sub_blocks, walk_eqns)
+                 free_vars, is_const, read_counts, stmt_inputs, sub_blocks, walk_eqns, walk_stmts)
 from .rules import RULES
 from .shape_only import shape_only_values
 
@@ -279,7 +279,7 @@ def _finish_loop_filled_lists(fn):
     `acc = add_at(acc, i, [bW, bb])`, then `finish_adjoint(acc, params)`: every slot is
     written once with finished values, so writing `(bW, bb)` makes the list final."""
     defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
-    loops = {o: (stmt, j) for stmt in _walk_stmts(fn.body) if isinstance(stmt, For)
+    loops = {o: (stmt, j) for stmt in walk_stmts(fn.body) if isinstance(stmt, For)
              for j, o in enumerate(stmt.outs)}
     finished, retyped = {}, {}
     for eqn in walk_eqns(fn.body):
@@ -331,19 +331,6 @@ def _loop_filled_item(seq, loop, j, defs):
                     for a, k in zip(item.args, slots)):
         return None
     return item.out
-
-
-def _walk_stmts(block):
-    """Every statement in `block` and its nested blocks, in order (an explicit stack, as in
-    ir.walk_eqns)."""
-    stack = [iter(block.stmts)]
-    while stack:
-        stmt = next(stack[-1], None)
-        if stmt is None:
-            stack.pop()
-            continue
-        yield stmt
-        stack.extend(iter(sub.stmts) for sub in reversed(sub_blocks(stmt)))
 
 
 def _finished(eqn, defs):

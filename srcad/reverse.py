@@ -287,8 +287,8 @@ class Sweep:
             self.name_adjoint(u, out)
         return [forward_if]
 
-    def reverse_branch(self, block, stmt, seeds, outer, adj):
-        """One branch reversed: (its forward stmts, its reverse block, primal values it reads)."""
+    def reverse_branch(self, block, stmt, seeds, outer, adj, tested=frozenset()):
+        """One branch reversed: (forward stmts, reverse block, own or `tested` values read)."""
         branch_adj = {u: adj[u] for u in outer if u in adj}
         bb = Builder(stmt.line)
         for out, result in zip(stmt.outs, block.results):
@@ -296,7 +296,7 @@ class Sweep:
                 self.accumulate(branch_adj, result, seeds[out], bb)
         forward = self.block_stmts(block.stmts, branch_adj, bb)
         results = tuple(branch_adj.get(u) or self.zeros(u, bb) for u in outer)
-        local = bound_vars(Block(forward))
+        local = bound_vars(Block(forward)) | tested
         needed = [v for v in reads(bb.stmts, results) if v in local]
         return forward, Block(bb.stmts, results), needed
 

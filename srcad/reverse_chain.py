@@ -19,8 +19,7 @@ f(x) there) have no adjoint: they only choose the branch.
 
 from . import kinds as K
 from . import naming
-from .analysis import bound_vars, reads, substitute_block
-from .builder import Builder
+from .analysis import substitute_block
 from .ir import Block, Const, Eqn, If, Var
 
 
@@ -53,7 +52,7 @@ def reverse_chain(sweep, stmt, levels, seeds, outer, adj, rb):
     for k, body in enumerate(bodies):
         if k < len(levels):
             tested.update(o for s in levels[k][0] for o in s.outs)
-        reversed_bodies.append(_reverse_body(sweep, stmt, body, seeds, outer, adj, tested))
+        reversed_bodies.append(sweep.reverse_branch(body, stmt, seeds, outer, adj, tested))
     branch = Var(naming.BRANCH, K.INT)
     residuals = Var(naming.RESIDUALS, K.Kind("tuple"))
     forward = _forward_chain(levels, bodies, reversed_bodies, stmt.outs, branch, residuals)
@@ -63,21 +62,6 @@ def reverse_chain(sweep, stmt, levels, seeds, outer, adj, rb):
         adj[u] = out
         sweep.name_adjoint(u, out)
     return [forward]
-
-
-def _reverse_body(sweep, stmt, body, seeds, outer, adj, tested):
-    """(forward stmts, reverse block, residuals) of one branch; residuals are the values of
-    the branch or of the tests before it that its reverse reads."""
-    branch_adj = {u: adj[u] for u in outer if u in adj}
-    bb = Builder(stmt.line)
-    for out, result in zip(stmt.outs, body.results):
-        if out in seeds and isinstance(result, Var) and result in sweep.varied:
-            sweep.accumulate(branch_adj, result, seeds[out], bb)
-    forward = sweep.block_stmts(body.stmts, branch_adj, bb)
-    results = tuple(branch_adj.get(u) or sweep.zeros(u, bb) for u in outer)
-    local = bound_vars(Block(forward)) | tested
-    needed = [v for v in reads(bb.stmts, results) if v in local]
-    return forward, Block(bb.stmts, results), needed
 
 
 def _forward_chain(levels, bodies, reversed_bodies, outs, branch, residuals):
