@@ -3,10 +3,9 @@
 The losses are written as the corpus writes them, in the style of a course's layers.py:
 outputs preallocated and filled in loops (`h[:, t, :] = prev_h`, `out[n, f, i, j] = ...`), the
 numerically stable sigmoid with masked writes, settings read from a dict with `.get`. The
-reference is each layer's hand-written backward pass. Where srcad refuses a program today
-(issue 18: C1..C3), its rows are skipped with the refusal, so they turn into timings the day srcad
-accepts the program. autograd, JAX and PyTorch are left out: the first two cannot write into
-an array, and these tasks compare srcad with the hand-written backward pass.
+reference is each layer's hand-written backward pass. autograd, JAX and PyTorch are left out:
+the first two cannot write into an array, and these tasks compare srcad with the hand-written
+backward pass.
 """
 
 import numpy as np
@@ -185,14 +184,13 @@ def corpus_tasks(Task):
     five = (0, 1, 2, 3, 4)
     peers = {t: "not compared on corpus tasks (see benchmarks/corpus_tasks.py)"
              for t in ("autograd", "jax", "jax_jit", "torch")}
-    refused = "issue 18: srcad refuses this program today"
     return [
         Task("C1", "corpus RNN, h[:, t, :] = prev_h, N=16 T=20 D=32 H=64", rnn_loss, five,
-             recurrent_args, rnn_hand, skip=peers, refused_today=refused),
+             recurrent_args, rnn_hand, skip=peers),
         Task("C2", "corpus LSTM, stable sigmoid with masked writes, N=16 T=20 D=32 H=64",
-             lstm_loss, five, lstm_args, lstm_hand, skip=peers, refused_today=refused),
+             lstm_loss, five, lstm_args, lstm_hand, skip=peers),
         Task("C3", "corpus naive conv, 4 loops, out[n, f, i, j] = ..., 4x3x12x12, 8 3x3",
-             conv_loss, (0, 1, 2), conv_args, conv_hand, skip=peers, refused_today=refused),
+             conv_loss, (0, 1, 2), conv_args, conv_hand, skip=peers),
         Task("C4", "corpus batchnorm (train), bn_param.get, N=256 D=128", batchnorm_loss,
              (0, 1, 2), batchnorm_args, batchnorm_hand, skip=peers),
     ]

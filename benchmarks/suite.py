@@ -81,7 +81,7 @@ class Suite:
                                  "in jax.jit, 0.6 s a call without)")
             if tool in task.skip:
                 raise tools.Skip(task.skip[tool])
-            runner = refusal_as_skip(tools.prepare, tool, task)
+            runner = tools.prepare(tool, task)
             self.check(row, runner, task, reference)
         except tools.Skip as skip:
             row.update(status="skip", note=str(skip))
@@ -158,17 +158,6 @@ class Suite:
         row["source"] = srcad_probe.generated(runner.srcad_fn).source
         if task.tape:
             row["tape"] = srcad_probe.tape_size(runner.srcad_fn, runner.grad_args).as_dict()
-
-
-def refusal_as_skip(prepare, tool, task):
-    """prepare(tool, task); a srcad refusal of a task marked refused_today is a Skip."""
-    try:
-        return prepare(tool, task)
-    except Exception as err:
-        from srcad.errors import SrcadError
-        if task.refused_today and tool.startswith("srcad") and isinstance(err, SrcadError):
-            raise tools.Skip(f"{task.refused_today}: {_first_line(err)}") from None
-        raise
 
 
 def retransform_time(task, tries=3):

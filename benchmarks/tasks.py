@@ -31,7 +31,6 @@ class Task:
     tape: bool = False           # report the size of srcad's tape
     slow_tools: tuple = ()       # tools left out under --quick (seconds per call or compile)
     skip: dict = field(default_factory=dict)   # tool -> why it is not run on this task
-    refused_today: str = ""      # srcad refuses the program today: its rows are skips
     notes: list = field(default_factory=list)
 
     def args(self):
