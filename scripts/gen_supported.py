@@ -101,6 +101,49 @@ SUPPORTED = [
       np.array([[0.5, -0.4]])),
      "as in Python: the last element; the first iteration is lowered on its own when the "
      "loop surely runs"),
+    ("lists as Python's mutable lists: `append`, `extend`, `pop`, `insert`, `reverse`, "
+     "`clear`, `copy`, `hs[-1]`, `hs[t]`, `reversed(hs)`, `zip(*pairs)`",
+     ("def f(x):\n    hs = []\n    for t in range(3):\n        hs.append(x * (t + 1.0))\n"
+      "    last = hs.pop()\n    hs.insert(0, last)\n    out = 0.0\n"
+      "    for a, b in zip(*[hs, reversed(hs)]):\n        out = out + a * b\n"
+      "    return out + hs[-1]\n"), (0.7,),
+     "each change rebinds the name to a new list (`hs = hs[:-1]`, `hs[:i] + [v] + hs[i:]`), "
+     "after checking that nothing else reaches the list: a list another name, a container, or "
+     "the caller (an argument) holds is refused with the rewrite that builds a new one"),
+    ("dicts: `d[k] = v`, `d.get(k, v0)`, `d.setdefault`, `d.update`, `d.pop`, `.items()`, "
+     "`.keys()`, `.values()`, `for k in d`, `dict(...)`, `sorted(d)`",
+     ("def f(x):\n    params = dict(W=x, b=x * 0.5)\n    grads = {'W': x * 0.1, 'b': 0.2}\n"
+      "    for k in sorted(params):\n        params[k] = params[k] - 0.1 * grads.get(k, 0.0)\n"
+      "    s = params.setdefault('c', 1.0)\n    for k, v in params.items():\n"
+      "        s = s + v * v\n    return s\n"), (0.7,),
+     "keys known from the kinds are constants; otherwise `k in d` is tested when the code "
+     "runs"),
+    ("comprehensions, also over a length known only at run time (`range(x.shape[0])`) or "
+     "with an `if` on data",
+     ("def f(x):\n    n = x.shape[0]\n    pos = [x[i] for i in range(n) if x[i] > 0]\n"
+      "    return sum(x[i] ** 2 for i in range(n)) + sum(pos)\n"),
+     (np.array([0.5, -1.5, 0.7]),),
+     "unrolled where the items are known now, else the loop Python runs (`out.append(...)`)"),
+    ("`*args` in a call, `.dtype`, `.ndim`, `len`, `np.finfo`, `np.newaxis`, `...`, "
+     "`range(n)` and lists of ints as indices",
+     ("def f(x):\n    shape = (3, 1)\n    y = x.reshape(*shape).astype(np.float64)\n"
+      "    eps = np.finfo(x.dtype).eps\n    idx = list(range(x.shape[0] - 1))\n"
+      "    return np.sum(y[:, np.newaxis] * y[np.newaxis, ...]) + eps * len(x) + "
+      "np.sum(x[idx]) + x.ndim\n"), (np.array([0.5, -1.5, 0.7]),),
+     "`*seq` of a sequence of known length passes its items; `.dtype` and `.ndim` are "
+     "constants of the specialisation"),
+    ("a callable with no rule on values that carry no derivative "
+     "(`np.random.RandomState(0).rand(*x.shape)`)",
+     ("def f(x):\n    mask = np.random.RandomState(0).rand(*x.shape) < 0.5\n"
+      "    return np.sum(x * mask)\n"), (np.array([0.5, -1.5, 0.7]),),
+     "runs as written when the derivative runs (a new generator each call, as in Python); "
+     "given a differentiated value it is refused"),
+    ("a name bound first inside a loop that may not run, or in one branch of an `if`, read "
+     "after it",
+     ("def f(x):\n    while x < 3.0:\n        y = x * 2.0\n        x = x + 1.0\n"
+      "    if x > 0.0:\n        z = y * y\n    return z\n"), (0.7,),
+     "as in Python: `UnboundLocalError` where the read runs and the loop ran no iteration or "
+     "the branch was not taken (`check_bound`)"),
     ("indexing and slicing `x[i]`, `x[1:]`, `x[:, 0]`, `x[idx]` with an index array",
      "def f(x):\n    return np.sum(x[1:] * x[:-1]) + x[0] + np.sum(x[np.array([0, 0, 2])])\n",
      (np.array([0.5, 1.5, -0.7]),),
@@ -159,11 +202,18 @@ REFUSED = [
      "def f(x):\n    for i in range(2):\n        x = x * 2\n    else:\n        x = x\n"
      "    return x\n"),
     ("`*args` in the signature", "def f(*xs):\n    return xs[0]\n"),
-    ("`*args` in a call", "def f(x):\n    return np.maximum(*[x, 1.0])\n"),
     ("a statement that changes an array in place (`xs.pop()` inside `print`)",
      "def f(x):\n    xs = [x, x]\n    print(xs.pop())\n    return x\n"),
-    ("a name assigned only inside a loop that may not run (`while`, `range(n)`)",
-     "def f(x):\n    while x < 3.0:\n        y = x * 2.0\n        x = x + 1.0\n    return y\n"),
+    ("`*args` of a sequence whose length is known only at run time",
+     "def f(x):\n    xs = [x for _ in range(int(x))]\n    return np.maximum(*xs)\n"),
+    ("list and dict methods that sort or search (`xs.sort()`, `xs.remove(v)`)",
+     "def f(x):\n    xs = [x, 2.0 * x]\n    xs.sort()\n    return xs[0]\n"),
+    ("changing a list or dict argument in place (`params[k] = ...` on a parameter)",
+     "def f(x, params={'W': 1.0}):\n    params['W'] = params['W'] * x\n"
+     "    return params['W']\n"),
+    ("a name bound only inside a loop or a branch to a value that may be None",
+     "def f(x):\n    while x < 3.0:\n        y = None if x > 9.0 else x\n"
+     "        x = x + 1.0\n    return y\n"),
     ("a function with no rule and no source (`math.gcd`) given a value that depends on x",
      "def f(x):\n    return math.gcd(x, 2.0)\n"),
     ("`eval`, `exec`, `locals()`: they read the running function's names",
@@ -176,9 +226,11 @@ _SPECIAL = {
     "zip": "iterates several sequences in step (up to the shortest)",
     "enumerate": "iteration with a counter",
     "reversed": "iteration from the end",
-    "list": "a list of a literal sequence",
-    "tuple": "a tuple of a literal sequence",
-    "len": "constant for literal sequences, `len(x)` otherwise",
+    "list": "a new list of the items of a sequence (of a dict: its keys; of a range: its ints)",
+    "tuple": "a tuple of the items of a sequence",
+    "len": "constant for sequences of known length, `len(x)` otherwise",
+    "sorted": "`sorted` of constants or of a dict's keys; of differentiated values refused",
+    "dict": "`dict(k=v)`, `dict(mapping)`, `dict(pairs)` with keys known now",
     "isinstance": "decided when the function is transformed, from the argument kinds",
     "sum": "`sum` of a literal sequence becomes a chain of `+`",
     "max": "`max(a, b, ...)` becomes `np.maximum`",

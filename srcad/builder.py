@@ -47,6 +47,21 @@ class Builder:
         self.defined_by[outs[0]] = eqn
         return outs[0] if rule.nout == 1 else outs
 
+    def stored_item(self, d, key):
+        """v where `d` is a dict known (in this builder) to hold v at the constant `key`:
+        `d = {"W": v, ...}` or `d[key] = v` (with_item) since; else None."""
+        if not (isinstance(key, Const) and _plain_key(key.value)):
+            return None
+        eqn = self.defined_by.get(d) if d.kind.tag == "dict" else None
+        while eqn is not None and eqn.prim == "with_item" and isinstance(eqn.args[1], Const) \
+                and _plain_key(eqn.args[1].value):
+            if eqn.args[1].value == key.value:
+                return eqn.args[2]
+            eqn = self.defined_by.get(eqn.args[0])
+        if eqn is not None and eqn.prim == "make_dict" and key.value in eqn.args[0].value:
+            return eqn.args[1 + list(eqn.args[0].value).index(key.value)]
+        return None
+
     def negated(self, atom):
         """b if `atom` is -b (emitted here), else None."""
         eqn = self.defined_by.get(atom)
@@ -119,6 +134,8 @@ class Builder:
         outwards, where they cancel or become a subtraction."""
         if prim == "neg" and self.negated(args[0]) is not None:
             return self.negated(args[0])
+        if prim == "getitem" and self.stored_item(*args) is not None:
+            return self.stored_item(*args)
         if prim == "div" and self.sigmoid_of(args) is not None:
             sigma = self.emit("logistic", self.sigmoid_of(args))
             self.drop_if_unread(args[1])
@@ -283,3 +300,7 @@ class Sym:
 
     __hash__ = object.__hash__
 
+
+def _plain_key(key):
+    """A dict key srcad compares now: a string or an int (not a bool, which equals 1)."""
+    return type(key) in (str, int)

@@ -14,13 +14,15 @@ from . import desugar, naming
 from . import kinds as K
 from .analysis import bound_vars
 from .builder import Builder
-from .errors import NameResolutionError, PythonValueError
+from .errors import PythonValueError
 from .ir import Block, Const, For, If, Var, While
 from .lower_builtins import Iteration
 from .lower_dynamic import DynamicLowering
 from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
 from .lower_function import FALLTHROUGH, lower_function
+from .lower_methods import CHANGING_METHODS
+from .lower_unbound import UnboundLowering
 from .lower_stores import StoreLowering, same_object
 from .lower_writes import WriteLowering
 from .syntax import walk_no_defs
@@ -34,7 +36,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(WriteLowering, DynamicLowering, EffectLowering, StoreLowering, ExpressionLowering):
+class Lowering(UnboundLowering, WriteLowering, DynamicLowering, EffectLowering, StoreLowering,
+               ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):
@@ -152,6 +155,7 @@ class Lowering(WriteLowering, DynamicLowering, EffectLowering, StoreLowering, Ex
                                   "break, and return after the loop")
 
     def merge_branches(self, node, cond, env, branches, builder):
+        self.fill_unbound(env, branches, _read_outside(self.parsed.node, node))
         (then_env, then_b), (else_env, else_b) = branches
         names = [n for n in then_env if n in else_env and
                  not (n in env and then_env[n] is env[n] and else_env[n] is env[n])]
@@ -205,7 +209,10 @@ class Lowering(WriteLowering, DynamicLowering, EffectLowering, StoreLowering, Ex
             self.refuse(node, "for ... else; set a flag in the loop and test it after")
         if desugar.has_jumps(node.body):
             return self.without_jumps(node, env, builder)
-        iteration = self.iteration(node.iter, env, builder)
+        value = self.expr(node.iter, env, builder)
+        if self.unrolled_over_keys(node, value, env, builder):
+            return
+        iteration = self.iteration_of(node.iter, value, builder)
         if self.peel_first(node, iteration, env, builder):
             iteration = _after_first(iteration)
         carried = self.carried_names(node.body, env, node)
@@ -316,31 +323,15 @@ class Lowering(WriteLowering, DynamicLowering, EffectLowering, StoreLowering, Ex
         return shared
 
     def carried_names(self, body, env, node):
-        """Names the loop body assigns that exist before the loop: its carried values."""
-        assigned = _assigned_names(body)
-        self.loop_locals = {n: node.lineno for n in assigned if n not in env}
-        return [n for n in assigned if n in env]
+        """Names the loop body assigns that exist before the loop (or that code after it
+        reads: srcad/lower_unbound.py): its carried values."""
+        return self.loop_carries(_assigned_names(body), env, node,
+                                 _read_outside(self.parsed.node, node))
 
     def after_loop(self, node, env, carried, outs, inits, params, body):
         env.update(zip(carried, outs))
         for out, init, param, result in zip(outs, inits, params, body.results):
             self.may_be(out, (init, param, result))    # no iteration, or the last one
-
-    def refuse_undefined(self, node, name):
-        line = getattr(self, "loop_locals", {}).get(name)
-        if line is not None:
-            raise NameResolutionError(
-                f"'{name}' is assigned only inside the loop at line {line}; assign it before "
-                "the loop so its value after the loop is defined", filename=self.filename,
-                line=node.lineno, construct=name)
-        line = getattr(self, "branch_only", {}).get(name)
-        if line is not None:
-            raise NameResolutionError(
-                f"'{name}' is assigned in only one branch of the if at line {line}; assign it "
-                "in both branches (or before the if)", filename=self.filename,
-                line=node.lineno, construct=name)
-        raise NameResolutionError(f"name '{name}' is not defined", filename=self.filename,
-                                  line=node.lineno, construct=name)
 
 
 
@@ -392,10 +383,9 @@ def _assigned_names(stmts):
                 targets = [node.target]
             elif isinstance(node, ast.FunctionDef):
                 names[node.name] = None
-            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and \
-                    isinstance(node.value.func, ast.Attribute) and \
-                    node.value.func.attr in ("append", "extend"):
-                targets = [node.value.func.value]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in CHANGING_METHODS:
+                targets = [node.func.value]
             for t in targets:
                 names.update(dict.fromkeys(_bound_by(t)))
     return list(names)

@@ -53,22 +53,28 @@ class BuiltinLowering:
 
     def call_list(self, node, args, kwargs, builder):
         """list(seq): dispatched by the callee object, so `builtins.list` or an alias is a list."""
-        return self.call_sequence(node, args, "list")
+        return self.call_sequence(node, args, kwargs, "list", builder)
 
     def call_tuple(self, node, args, kwargs, builder):
         """tuple(seq): dispatched by the callee object, like list()."""
-        return self.call_sequence(node, args, "tuple")
+        return self.call_sequence(node, args, kwargs, "tuple", builder)
 
-    def call_sequence(self, node, args, tag):
-        """list()/tuple() of a sequence known at compile time; a runtime one is refused."""
-        if len(args) == 1 and isinstance(args[0], StaticSeq):
+    def call_sequence(self, node, args, kwargs, tag, builder):
+        """list()/tuple(): a new literal of the items where they are known now."""
+        if kwargs or len(args) > 1:
+            self.refuse(node, f"{tag}() with these arguments")
+        if not args:
+            return StaticSeq([], tag)
+        if isinstance(args[0], StaticSeq):
             return StaticSeq(list(args[0].items), tag)
-        self.refuse(node, "list()/tuple() of a runtime value")
+        return self.list_of_runtime(node, args[0], tag, builder)
 
     def call_len(self, node, args, kwargs, builder):
         seq = args[0]
         if isinstance(seq, StaticSeq):
             return Const(len(seq.items))
+        if isinstance(seq, Var) and seq.kind.is_container and seq.kind.items is not None:
+            return Const(len(seq.kind.items))
         if isinstance(seq, RangeValue):
             return self.emit("range_len", [seq.start, seq.stop, seq.step], builder, node)
         return self.emit("len", [self.atom(seq, builder, node)], builder, node)
@@ -174,6 +180,8 @@ class BuiltinLowering:
             return Iteration((Const(0), n, Const(1)), lambda i, b: inner.element(
                 self.position(node, inner, self.emit("sub", [last, i], b, node), b), b))
         seq = self.atom(value, builder, node)
+        if seq.kind.tag == "dict" or isinstance(seq, Const) and isinstance(seq.value, dict):
+            return self.iteration_of(node, self.keys_of(node, seq, builder), builder)
         n = self.emit("len", [seq], builder, node)
         return Iteration((Const(0), n, Const(1)),
                          lambda i, b: self.emit("getitem", [seq, i], b, node))
@@ -195,7 +203,9 @@ SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerat
                   reversed: "call_reversed", list: "call_list", tuple: "call_tuple",
                   len: "call_len", isinstance: "call_isinstance", builtins.sum: "call_sum",
                   max: "call_minmax", min: "call_minmax", float: "call_float",
-                  np.asarray: "call_asarray", np.asanyarray: "call_asarray"}
+                  np.asarray: "call_asarray", np.asanyarray: "call_asarray",
+                  sorted: "call_sorted", dict: "call_dict", np.finfo: "call_finfo",
+                  np.iinfo: "call_iinfo", np.dtype: "call_dtype"}
 
 
 def _same_dtype(dtype, kind_dtype):

@@ -4,16 +4,23 @@ A comprehension over something whose length is known when the function is transf
 tuple or list literal, `range` with constant bounds, an argument whose kind lists its items,
 `zip`/`enumerate` of those) is unrolled into its items, so `[W @ x for W in Ws]`,
 `sum(x * x for x in xs)` and `{k: v for k, v in zip(names, values)}` differentiate like the
-equivalent hand-written code. One over a length known only at run time is refused with a
-clear error that suggests a loop.
+equivalent hand-written code. One over a length known only at run time, or with an `if` that
+depends on data, is lowered as the loop Python runs: `out = []; for v in seq: if c:
+out.append(f(v))` (a dict comprehension fills `out[k] = v`).
 """
 
 import ast
 
 from .ir import Const, Var
+from .naming import fresh_name
+from .syntax import fix_missing_locations
 from .values import EnumerateValue, RangeValue, ReversedValue, StaticSeq, ZipValue
 
 MAX_UNROLLED = 256
+
+
+class RuntimeLength(Exception):
+    """A comprehension's items are known only when the code runs: it becomes a loop."""
 
 
 class ContainerLowering:
@@ -33,14 +40,20 @@ class ContainerLowering:
                          builder, node)
 
     def expr_ListComp(self, node, env, builder):
-        return StaticSeq(self.comprehension(node, node.elt, env, builder), "list")
+        items = self.comprehension(node, node.elt, env, builder)
+        return self.comprehension_loop(node, env, builder) if items is None else \
+            StaticSeq(items, "list")
 
     def expr_GeneratorExp(self, node, env, builder):
-        return StaticSeq(self.comprehension(node, node.elt, env, builder), "tuple")
+        items = self.comprehension(node, node.elt, env, builder)
+        return self.comprehension_loop(node, env, builder) if items is None else \
+            StaticSeq(items, "tuple")
 
     def expr_DictComp(self, node, env, builder):
         pairs = self.comprehension(node, ast.Tuple([node.key, node.value], ast.Load()), env,
                                    builder)
+        if pairs is None:
+            return self.comprehension_loop(node, env, builder)
         keys = [self.atom(p.items[0], builder, node) for p in pairs]
         values = [self.atom(p.items[1], builder, node) for p in pairs]
         return self.make_dict(node, keys, values, builder)
@@ -50,13 +63,18 @@ class ContainerLowering:
                           "use a list")
 
     def comprehension(self, node, element, env, builder):
-        """The lowered items of a comprehension, unrolled generator by generator."""
-        scopes = [dict(env)]
+        """The lowered items of a comprehension, unrolled generator by generator; None where
+        they are known only when the code runs (what was emitted for them is taken back)."""
+        scopes, mark = [dict(env)], len(builder.stmts)
         for gen in node.generators:
             if gen.is_async:
                 self.refuse(node, "an async comprehension")
-            scopes = [scope for outer in scopes
-                      for scope in self.expand(node, gen, outer, builder)]
+            try:
+                scopes = [scope for outer in scopes
+                          for scope in self.expand(node, gen, outer, builder)]
+            except RuntimeLength:
+                del builder.stmts[mark:]
+                return None
         items = [self.expr(element, scope, builder) for scope in scopes]
         if scopes:              # a closure made here reads the variables when it is called,
             names = {n.id for gen in node.generators for n in ast.walk(gen.target)
@@ -80,8 +98,7 @@ class ContainerLowering:
     def static_test(self, node, test, scope, builder):
         cond = self.condition(test, scope, builder)
         if not isinstance(cond, Const):
-            self.refuse(node, "a comprehension whose `if` depends on data; use np.where, "
-                              "or a loop with an if")
+            raise RuntimeLength
         return bool(cond.value)
 
     def static_items(self, node, value, builder):
@@ -91,8 +108,7 @@ class ContainerLowering:
         elif isinstance(value, RangeValue):
             bounds = [value.start, value.stop, value.step]
             if not all(isinstance(b, Const) for b in bounds):
-                self.refuse(node, "a comprehension over a range whose bounds are known only "
-                                  "at run time; use a for loop")
+                raise RuntimeLength
             items = [Const(i) for i in range(*[b.value for b in bounds])]
         elif isinstance(value, ZipValue):
             parts = [self.static_items(node, p, builder) for p in value.parts]
@@ -121,5 +137,29 @@ class ContainerLowering:
                     for k in range(len(kind.items))]
         if isinstance(atom, Var) and kind.tag == "dict" and kind.items is not None:
             return [Const(k) for k, _ in kind.items]
-        self.refuse(node, "a comprehension over a sequence whose length is known only at run "
-                          "time; use a for loop that accumulates the result")
+        raise RuntimeLength
+
+    def comprehension_loop(self, node, env, builder):
+        """A comprehension as the loop Python runs, in a scope of its own: `out = []`, the
+        generators as nested `for`s and `if`s, `out.append(element)` (`out[k] = v`)."""
+        out = fresh_name("dict" if isinstance(node, ast.DictComp) else "items",
+                         self.taken_names())
+        if isinstance(node, ast.DictComp):
+            start = ast.Dict([], [])
+            inner = ast.Assign([ast.Subscript(ast.Name(out, ast.Load()), node.key,
+                                              ast.Store())], node.value)
+        else:
+            start = ast.List([], ast.Load())
+            inner = ast.Expr(ast.Call(ast.Attribute(ast.Name(out, ast.Load()), "append",
+                                                    ast.Load()), [node.elt], []))
+        body = [inner]
+        for gen in reversed(node.generators):
+            for test in reversed(gen.ifs):
+                body = [ast.If(test, body, [])]
+            body = [ast.For(gen.target, gen.iter, body, [])]
+        stmts = [ast.Assign([ast.Name(out, ast.Store())], start)] + body
+        scope = dict(env)
+        for stmt in stmts:
+            fix_missing_locations(ast.copy_location(stmt, node))
+            self.stmt(stmt, scope, builder)
+        return scope[out]

@@ -15,14 +15,16 @@ from .builder import Builder
 from .errors import NameResolutionError, SrcadError, UnsupportedSyntaxError
 from .ir import Block, Const, If, Var, sub_blocks
 from .lower_builtins import SPECIAL_CALLS, BuiltinLowering
+from .lower_calls import CallLowering
 from .lower_containers import ContainerLowering
 from .lower_function import FALLTHROUGH, lower_function, result_kind
+from .lower_methods import ContainerMethods
 from .lower_stores import resolved, same_object
 from .nested import DerivativeValue, NestedLowering
 from .signature import check_signature, parameter_names
 from .syntax import ReturnsInside, fix_missing_locations, operations_in_order
 from .user_code import user_function
-from .rules import ATTRIBUTES, METHODS, RULES, prim_of, subscript_prim
+from .rules import METHODS, RULES, prim_of, subscript_prim
 from .values import (LocalFunction, RangeValue, Static, StaticSeq,
                      ZipValue, from_python, is_atom)
 
@@ -35,7 +37,8 @@ _MAX_INLINE_DEPTH = 50
 _SEQUENCE_OPS = {"add": "seq_concat"}       # `xs + ys` joins two lists (or two tuples)
 
 
-class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
+class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, ContainerLowering,
+                         NestedLowering):
     def __init__(self, parsed, depth=0, derive=None):
         self.parsed = parsed
         self.derive = derive         # differentiates a derivative taken inside (nested.py)
@@ -73,6 +76,8 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
             out = builder.emit("make_tuple" if value.tag == "tuple" else "make_list", *items)
             self.contains[out] = tuple(map(same_object, value.items, items))
             return out
+        if isinstance(value, RangeValue):
+            return self.range_atom(value, builder, node)
         if isinstance(value, Static) and not callable(value.obj):
             return Const(value.obj)
         if isinstance(value, Static) and isinstance(value.obj, type):
@@ -95,7 +100,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
 
     def expr_Name(self, node, env, builder):
         if node.id in env:
-            return env[node.id]
+            return self.read_local(node, env, builder)
         try:
             origin = self.parsed.origin(node.id)
             if origin is None:
@@ -234,14 +239,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         atom = self.atom(base, builder, node)
         if isinstance(atom, Const) and not hasattr(atom.value, "shape"):
             return self.object_attribute(node, atom.value, atom.name)
-        prim = ATTRIBUTES.get(node.attr)
-        if prim is None and (atom.kind.tag == "other" or atom in self.instances):
-            return self.emit("attr", [atom, Const(node.attr)], builder, node)
-        if prim is None:
-            self.refuse(node, f"the attribute .{node.attr} of a runtime value")
-        if prim == "transpose":
-            return self.emit(prim, [atom, Const(None)], builder, node)
-        return self.emit(prim, [atom], builder, node)
+        return self.runtime_attribute(node, atom, builder)
 
     def object_attribute(self, node, obj, obj_name):
         """`obj.name` for an object known now: a constant of NumPy, math or a plain value
@@ -300,9 +298,6 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
 
     # ----- calls -----------------------------------------------------------------------------
     def expr_Call(self, node, env, builder):
-        for a in node.args:
-            if isinstance(a, ast.Starred):
-                self.refuse(a, "*args in a call; pass the arguments one by one")
         if any(k.arg is None for k in node.keywords):
             self.refuse(node, "**kwargs in a call; pass the keyword arguments one by one")
         if isinstance(node.func, ast.Attribute):
@@ -311,15 +306,18 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
                                                      not hasattr(base.value, "shape")):
                 return self.method_call(node, base, env, builder)
         callee = self.expr(node.func, env, builder)
-        args = [self.expr(a, env, builder) for a in node.args]
+        args = self.call_args(node, env, builder)
         kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
         self.refuse_changed_arguments(node, callee, args, kwargs, env, builder)
         return self.call(node, callee, args, kwargs, builder)
 
     def method_call(self, node, base, env, builder):
         name = node.func.attr
-        args = [self.expr(a, env, builder) for a in node.args]
+        args = self.call_args(node, env, builder)
         kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
+        found = self.container_method(node, base, args, kwargs, env, builder)
+        if found is not None:
+            return found
         atom = self.atom(base, builder, node)
         if name in ("reshape", "transpose") and len(args) > 1:
             args = [StaticSeq(args)]
@@ -385,7 +383,7 @@ class ExpressionLowering(BuiltinLowering, ContainerLowering, NestedLowering):
         try:
             operands = [resolved(a) for a in atoms]
             out = builder.emit(prim, *operands)
-            if prim in _SHARING and isinstance(out, Var):
+            if prim in _SHARING and isinstance(out, Var) and _made_now(builder, out):
                 self.views.add(out)          # may share memory with another array
                 if atoms and isinstance(atoms[0], Var):
                     self.view_base[out] = atoms[0]
@@ -529,6 +527,12 @@ _SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadc
 
 
 _HOLDING = {"make_tuple", "make_list", "make_dict", "with_item", "seq_concat"}
+
+
+def _made_now(builder, out):
+    """Whether `out` is what the equation just emitted defines (not a value made before that
+    the builder folded the operation to, as `d["W"]` is the v of `d = {"W": v}`)."""
+    return bool(builder.stmts) and builder.defined_by.get(out) is builder.stmts[-1]
 
 
 def _repeats(seq, times):

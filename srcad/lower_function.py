@@ -9,8 +9,8 @@ import ast
 from . import frontend, live
 from . import kinds as K
 from .builder import Builder
-from .ir import Block, Const, Function, Var
-from .lower_stores import resolve_new_objects
+from .ir import Block, Const, Function
+from .lower_stores import Argument, resolve_new_objects
 from .signature import check_signature, parameter_names
 from .values import from_python
 
@@ -30,7 +30,7 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
     check_signature(node, parsed)
     names = [n for n in parameter_names(node.args) if n not in bound]
     arg_kinds = list(arg_kinds) if arg_kinds is not None else [K.UNKNOWN] * len(names)
-    params = tuple(Var(name, kind) for name, kind in zip(names, arg_kinds))
+    params = tuple(Argument(name, kind) for name, kind in zip(names, arg_kinds))
     lowering = lowering_class(parsed, derive=derive)
     lowering.live = live.Reads(guards, node.lineno)
     body_stmts = node.body if isinstance(node.body, list) else [ast.Return(node.body)]

@@ -29,6 +29,9 @@ _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
 _GROW = {"append": "xs = xs + [v]", "extend": "xs = xs + list(vs)"}
 _OTHER_METHODS = ("insert", "pop", "remove", "clear", "sort", "reverse", "update",
                   "setdefault", "popitem", "fill", "resize", "put", "itemset")
+# list and dict methods srcad/lower_methods.py lowers, as statements too (`hs.pop()`)
+CONTAINER_METHODS = {"pop", "insert", "reverse", "clear", "setdefault", "update", "remove",
+                     "sort", "popitem"}
 
 
 class StoreLowering:
@@ -61,6 +64,7 @@ class StoreLowering:
     def may_be(self, out, values):
         """Record that `out` may be the same object as any of `values` (an if's out, a loop's
         carry, a helper's result)."""
+        self.note_may_be(out, values)       # may be unbound (srcad/lower_unbound.py)
         others = tuple(v for v in values if isinstance(v, Var) and v is not out)
         if others:
             self.origins[out] = tuple(dict.fromkeys(self.origins.get(out, ()) + others))
@@ -157,7 +161,14 @@ class StoreLowering:
 
     def refuse_visible_change(self, node, name, env, builder, change, rewrite):
         """Refuse changing the object `name` holds in place where something else reaches it."""
-        holders = self.holders(env.get(name), env, builder, name)
+        value = env.get(name)
+        holders = self.holders(value, env, builder, name)
+        if not holders and (_is_list(value) or _is_dict(value)) and \
+                any(isinstance(s, Argument) for s in self.same_objects(value)):
+            self.refuse(node, f"{change} on a list or dict the caller passed as an argument: "
+                              "Python changes the caller's object too, and a derivative "
+                              f"leaves its arguments as they are; write `{rewrite}`, which "
+                              "builds a new one")
         if holders:
             self.refuse(node, f"{change} on {describe_holders(holders)}: Python would change both "
                               f"(on some path through the function); write `{rewrite}` "
@@ -198,6 +209,10 @@ class StoreLowering:
         if method in _GROW and isinstance(target, ast.Name) and target.id in env and \
                 _is_list(env[target.id]):
             return self.grow_list(node, call, target.id, env, builder)
+        if method in CONTAINER_METHODS and isinstance(target, ast.Name) and \
+                (_is_list(env.get(target.id)) or _is_dict(env.get(target.id))):
+            self.expr(call, env, builder)      # hs.pop(), hs.insert(0, h), d.update(e): the
+            return                             # change rebinds the name (lower_methods.py)
         if method in _OTHER_METHODS:
             self.refuse(node, f"`.{method}()` changes an object in place; build a new value "
                               "instead (`y = np.sort(y)`; for a list `xs = xs + [v]`, "
@@ -272,6 +287,13 @@ class StoreLowering:
         new = self.emit("with_item", [self.atom(container, builder, target), key,
                                       self.atom(value, builder, target)], builder, target)
         self.assign(ast.Name(name, ast.Store()), new, env, builder)
+
+
+class Argument(Var):
+    """A parameter of the function being lowered: the object the caller passed, which the
+    caller still holds (a list or dict changed in place changes the caller's)."""
+
+    __slots__ = ()
 
 
 class NewObject(Var):

@@ -27,6 +27,11 @@ class StaticSeq:
     tag: str = "tuple"
 
 
+class KeysSeq(StaticSeq):
+    """The keys (or items, or values) of a dict whose keys are known now: a loop over them is
+    unrolled, one copy of the body per key, as a person writes `params["W"] = ...`."""
+
+
 @dataclass
 class RangeValue:
     start: object

@@ -21,7 +21,6 @@ OVERSIZED = {
     "srcad.lower_expr:ExpressionLowering": 487,
     "srcad.codegen:Writer": 463,
     "srcad.reverse:Sweep": 321,
-    "srcad.lower:Lowering": 308,
 }
 
 # Imports that close a cycle ("importer -> imported", without the "srcad." prefix). Shrink only.

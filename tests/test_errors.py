@@ -83,11 +83,17 @@ def test_undefined_name():
 
 
 def test_name_assigned_only_in_a_loop_that_may_not_run():
-    """A loop of known length binds its names (tests/test_loop_targets.py); a while may not."""
+    """As in Python: UnboundLocalError where the loop ran no iteration (tests/test_containers.py
+    has more); refused where the name may be bound to None itself."""
     f, _ = _define("def f(x):\n    while x < 3.0:\n        y = x * 2.0\n        x = x + 1.0\n"
                    "    return y\n")
-    with pytest.raises(NameResolutionError, match="only inside the loop"):
-        srcad.grad(f)(1.0)
+    assert srcad.grad(f)(1.0) == 2.0
+    with pytest.raises(UnboundLocalError):
+        srcad.grad(f)(5.0)
+    g, _ = _define("def f(x):\n    while x < 3.0:\n        y = None if x > 9.0 else x\n"
+                   "        x = x + 1.0\n    return y\n")
+    with pytest.raises(NameResolutionError, match="only inside the loop.*cannot tell from None"):
+        srcad.grad(g)(1.0)
 
 
 def test_grad_of_a_builtin_without_a_rule_is_refused():

@@ -74,10 +74,11 @@ def test_values_and_gradients_after_the_loop(f, args, wrt, mode):
     srcad.check_grad(f, *args, wrt=wrt, mode=mode)
 
 
-def test_a_name_bound_only_in_a_loop_of_unknown_length_is_still_refused():
+def test_a_name_bound_only_in_a_loop_of_unknown_length_is_bound_as_in_python():
     def f(x, n):
         for i in range(n):
             y = x * i
         return np.sum(y)
-    with pytest.raises(srcad.NameResolutionError, match="assigned only inside the loop"):
-        srcad.grad(f)(np.ones(2), 3)
+    assert np.array_equal(srcad.grad(f)(np.ones(2), 3), [2.0, 2.0])
+    with pytest.raises(UnboundLocalError, match="'y'"):
+        srcad.grad(f)(np.ones(2), 0)

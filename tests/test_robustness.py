@@ -46,7 +46,8 @@ MORE_UNSUPPORTED = [
     ("async def", "async def f(x):\n    return x\n", 1, "async"),
     ("set literal", "def f(x):\n    s = {x, 2.0}\n    return x\n", 2, "Set"),
     ("f-string", "def f(x):\n    s = f'{x}'\n    return x\n", 2, "JoinedStr"),
-    ("star call", "def f(x):\n    a = (x, 2.0)\n    return np.maximum(*a)\n", 3, "*args"),
+    ("star call", "def f(x):\n    a = [x for _ in range(int(x))]\n"
+                  "    return np.maximum(*a)\n", 3, "*args"),
     ("**kwargs parameter", "def f(x, **kw):\n    return x\n", 1, "**kw"),
     ("attribute of a runtime value", "def f(x):\n    return x.real * 2.0\n", 2, ".real"),
     ("slice write into an argument", "def f(x):\n    y = x\n    y[1:] = 0.0\n"

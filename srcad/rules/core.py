@@ -102,6 +102,8 @@ def _getitem_kind(x, index):
     if x.kind.is_container:
         if isinstance(value, slice) and x.kind.tag != "dict" and x.kind.items is not None:
             return K.Kind(x.kind.tag, items=x.kind.items[value])
+        if isinstance(value, slice) and x.kind.tag != "dict":
+            return K.Kind(x.kind.tag)
         if value is not None:
             return K.item_kind(x.kind, value)
         return K.element_kind(x.kind) if index.kind.tag == "int" else K.UNKNOWN

@@ -15,10 +15,12 @@ with `Tangents.structural`.
 
 import operator
 
+import numpy as np
+
 from .. import kinds as K
 from .. import runtime
 from ..atoms import Const
-from .ops import adjoint_item, getitem
+from .ops import ZERO, adjoint_item, getitem
 from .table import defprim
 
 _LIST = [0.5, 2.0]
@@ -30,6 +32,9 @@ def _length(kind):
 
 
 def _concat_kind(a, b):
+    if "unknown" in (a.tag, b.tag):          # a slice by bounds known at run time
+        tags = {a.tag, b.tag} - {"unknown"}
+        return K.Kind(tags.pop()) if tags else K.UNKNOWN
     if a.tag != b.tag or a.tag not in ("list", "tuple"):
         raise TypeError(f"can only concatenate {a.tag} (not {b.tag!r}) to {a.tag}")
     if a.items is None or b.items is None:
@@ -89,3 +94,34 @@ defprim("with_item", runtime.with_item, ("runtime", "with_item"),
 defprim("without_item", runtime.without_item, ("runtime", "without_item"),
         arg_names=("g", "key", "x"), kind=lambda g, k, x: g,
         doc="the adjoint of with_item's container: g with the slot `key` emptied")
+
+
+# ----- dict keys, sorting, dtypes: values that carry no derivative ---------------------------
+defprim("dict_keys", list, ("call", "list"), arg_names=("d",), kind=lambda d: K.Kind("list"),
+        jvp=(ZERO,), vjp=(ZERO,), doc="the keys of a dict, in order (`list(d)`, `for k in d`)")
+defprim("range_list", lambda start, stop, step: list(range(start, stop, step)),
+        ("template", "list(range(start, stop, step))"), arg_names=("start", "stop", "step"),
+        kind=lambda *ks: K.Kind("list"), jvp=(ZERO,) * 3, vjp=(ZERO,) * 3,
+        doc="`list(range(...))` of bounds known only at run time (a fancy index)")
+defprim("sorted", sorted, ("call", "sorted"), arg_names=("items",),
+        kind=lambda x: K.Kind("list"),
+        doc="`sorted(xs)` of keys or constants; not differentiable (a permutation)")
+defprim("dtype", lambda x: x.dtype, ("attr", "dtype"), attributes=("dtype",),
+        jvp=(ZERO,), vjp=(ZERO,), kind=lambda x: K.OTHER,
+        doc="`x.dtype` where the kind does not say it (else a constant)")
+
+
+def check_bound(value, name):
+    """`value`, or UnboundLocalError where a name bound only in a loop that did not run (or in
+    a branch not taken) holds srcad's marker, None (srcad/lower_unbound.py)."""
+    if value is None:
+        raise UnboundLocalError(f"cannot access local variable {name!r} where it is not "
+                                "associated with a value")
+    return value
+
+
+defprim("check_bound", check_bound, ("impl", "check_bound"), arg_names=("x", "name"),
+        kind=lambda x, name: x, shape_from=0, effect=True,
+        jvp=(lambda dx, ans, x, name: dx, None), vjp=(lambda g, ans, x, name: g, None),
+        samples=[(0.7, "y"), (np.array([0.5, -1.0]), "y")],
+        doc="a read of a name that may be unbound: the value, or UnboundLocalError")
