@@ -89,7 +89,7 @@ class StoreLowering:
         if not _mutable(value):
             return []
         same = {id(s) for s in self.same_objects(value)}
-        others = [n for n, v in env.items() if n != name and
+        others = [n for n, v in env.items() if n != name and not _immutable(v) and
                   any(id(r) in same or self.is_view_into(r, same) for r in self.reach(v))]
         if others:
             return others
@@ -134,11 +134,14 @@ class StoreLowering:
 
     def is_view_into(self, value, same):
         """Whether `value` is a view taken (through views) from one of the objects `same`
-        (ids): `v = y[1:]` sees a later `y += 1`, as in Python."""
+        (ids): `v = y[1:]` sees a later `y += 1`, as in Python. An item taken from a list or
+        dict is no view of it: `d[k] = v` leaves `m = d["m"]` as it was."""
         seen = set()
         while isinstance(value, Var) and value in self.view_base and id(value) not in seen:
             seen.add(id(value))
             value = self.view_base[value]
+            if value.kind.tag in ("list", "tuple", "dict"):
+                return False
             if any(id(s) in same for s in self.same_objects(value)):
                 return True
         return False
@@ -345,6 +348,13 @@ def _mutable(value):
 
 def _is_array(value):
     return isinstance(value, Var) and value.kind.is_array
+
+
+def _immutable(value):
+    """An int, bool, string or None: it holds no object, so it reaches nothing that changes
+    (`mode = bn_param["mode"]` is a str taken from the dict, not a view of it). Not a float:
+    the kinds call `y[...]` of a 0-d float64 array, a view, a float too."""
+    return isinstance(value, (Var, Const)) and value.kind.tag in ("int", "bool", "str", "none")
 
 
 def _is_list(value):

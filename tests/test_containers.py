@@ -361,3 +361,17 @@ def test_a_loop_over_known_keys_reads_like_hand_written_code():
     source = srcad.source(srcad.grad(sgd_step_on_dicts), X)
     assert "with_item" not in source and "tape" not in source and "add_at" not in source
     assert srcad.lower(sgd_step_on_dicts) is not None
+
+
+def test_an_item_read_from_a_dict_is_no_view_of_it():
+    """`mode = cfg["mode"]` (a str) and `m = cfg["m"]` (an array) do not change when a key of
+    cfg is set: storing into the dict is allowed (it was refused as aliasing 'mode')."""
+    def f(x, scale):
+        cfg = {"mode": "train", "m": x * scale, "eps": 1e-5}
+        mode = cfg["mode"]
+        m = cfg.get("m", np.zeros(x.shape[0], dtype=x.dtype))
+        if mode == "train":
+            m = 0.9 * m + 0.1 * x
+        cfg["m"] = m
+        return np.sum(cfg["m"] * m + x * cfg["eps"])
+    both_modes(f, X, 2.0)

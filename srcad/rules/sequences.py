@@ -106,7 +106,7 @@ defprim("range_list", lambda start, stop, step: list(range(start, stop, step)),
 defprim("sorted", sorted, ("call", "sorted"), arg_names=("items",),
         kind=lambda x: K.Kind("list"),
         doc="`sorted(xs)` of keys or constants; not differentiable (a permutation)")
-defprim("dtype", lambda x: x.dtype, ("attr", "dtype"), attributes=("dtype",),
+defprim("dtype", lambda x: x.dtype, ("template", "x.dtype"), attributes=("dtype",),
         jvp=(ZERO,), vjp=(ZERO,), kind=lambda x: K.OTHER,
         doc="`x.dtype` where the kind does not say it (else a constant)")
 
