@@ -186,8 +186,6 @@ XFAIL = {
     "batchnorm_bn_param_write": ("issue 18: a write into the argument dict "
                                  "(`bn_param['running_mean'] = running_mean`); the refusal "
                                  "names 'mode', a str read from the dict, as sharing it", ALL),
-    "max_pool_comprehension": ("issue 19: a comprehension over range(0, W - 1, 2), W from "
-                               "x.shape", ALL),
     "float_copy_then_view": ("refused since FUZZ_FINDINGS F16 was fixed (it was silently "
                              "wrong): `first = out[0]; out -= ...` changes the view first in "
                              "Python; issue 18's element writes may make it differentiable",

@@ -237,14 +237,8 @@ CASES = {
 ALL = set(C.CHECKS)
 WRITE = "issue 18: an element or slice write into a fresh array"
 XFAIL = {
-    "gmm_zip_star_dict_params": ("issue 18: *args in a call (`zip(*unpack_gmm_params(params))`)",
-                                 ALL),
-    "cross_entropy_staticmethod": ("issue 18: np.finfo(float).eps ('the attribute .eps of a "
-                                   "runtime value')", ALL),
     "batchnorm_object_running_stats": ("issue 18: a write into a dict attribute in a method "
                                        "(`self.parameters['running_mean'] = ...`)", ALL),
-    "polynomial_features_comprehension": ("issue 19: a comprehension over range(degree + 1), "
-                                          "degree an argument", ALL),
     "asarray_dtype_is_the_argument": ("refused since FUZZ_FINDINGS F15 was fixed (it was "
                                       "silently wrong): np.asarray(X, dtype=np.float64) of a "
                                       "float64 X is X itself, and `Xc -= ...` changes the "
