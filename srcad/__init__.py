@@ -16,7 +16,7 @@ from .api import grad, jvp, lower, source, value_and_grad, vjp
 from .errors import (MissingRuleError, NameResolutionError, NonDifferentiableError,
                      SourceUnavailableError, SrcadError, UnsupportedSyntaxError)
 from .numeric import GradientCheckError, check_grad, numeric_grad
-from . import extend
+from . import extend, tree
 from .extend import stop_gradient
 from .family import hessian, hvp, jacobian
 from .trace import trace

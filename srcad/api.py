@@ -22,6 +22,7 @@ import threading
 import numpy as np
 
 from . import callables, codegen, fastpath, forward, frontend, live, naming, pipeline
+from . import records
 from . import kinds as K
 from .errors import UnsupportedSyntaxError
 from .kinds import kind_key
@@ -197,8 +198,7 @@ class Transform:
     def dispatch(self, args):
         """The compiled derivative for these arguments' kinds (compiled on first use)."""
         if self.mode == "jvp":
-            n = len(self.names)
-            forward.check_tangents([args[i] for i in self.wrt], args[n:],
+            forward.check_tangents([args[i] for i in self.wrt], args[len(self.names):],
                                    [self.names[i] for i in self.wrt])
         key = tuple(map(kind_key, args))
         compiled = self.cache.get(key)
@@ -219,8 +219,8 @@ class Transform:
         return tuple(bound.arguments[name] for name in signature.parameters)
 
     def kinds_of(self, args):
-        """Kinds of the primal arguments (extra tangent/cotangent arguments are not lowered)."""
-        return [K.kind_of(a) for a in args[:len(self.names)]]
+        """Kinds of the primal arguments; records of the wrt ones as dicts (records.py)."""
+        return [K.kind_of(a, records=i in self.wrt) for i, a in enumerate(args[:len(self.names)])]
 
     def compile_for(self, key, args):
         with self.lock:
@@ -234,6 +234,7 @@ class Transform:
             check_differentiable(args[i], f"argument {self.names[i]!r} of "
                                  f"{getattr(self.f, '__name__', 'f')}", self.names[i])
         generated = self.generate(self.kinds_of(args))
+        generated.entry = records.entry(generated.function, args, self)
         variants = self.variants.setdefault(key, [])
         variants.append(generated)
         del variants[:-_MAX_VARIANTS]
@@ -255,7 +256,7 @@ class Transform:
     def guarded(self, key, generated):
         """The compiled function, or, when it has guards, a function that checks them
         first and finds or compiles another specialisation when one fails."""
-        function, check = generated.function, generated.check
+        function, check = generated.entry, generated.check
         if check is None:
             return function
         respecialise = self.respecialise
@@ -283,7 +284,7 @@ class Transform:
             else:
                 generated = self.new_specialisation(key, args)
             self.install(key, generated)
-        return generated.function(*args)
+        return generated.entry(*args)
 
     def latest(self):
         if self.last is None:

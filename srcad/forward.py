@@ -574,6 +574,9 @@ def check_tangent(primal, tangent, name):
 
 def _leaf_problem(primal, tangent):
     """What is wrong with `tangent` as the tangent of one leaf, or None."""
+    if primal is None:                  # an empty subtree (JAX): its tangent is None too
+        return None if tangent is None else f"expected None (the argument's), got " \
+                                            f"{type(tangent).__name__}"
     numeric = isinstance(tangent, (int, float, np.integer, np.floating)) and \
         not isinstance(tangent, (bool, np.bool_))
     if isinstance(tangent, np.ndarray):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import tree
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -24,13 +26,15 @@ class Kind:
     dtype: str = None        # arrays only: numpy dtype name
     items: tuple = None      # list/tuple: kinds of the items; dict: ((key, kind), ...)
     ones: tuple = None       # arrays only: per dimension True (size 1), False (not 1) or None
+    node: type = None        # a namedtuple's class (tag tuple); a dataclass's or registered
+    #                          class's (tag dict: the derivative reads it as a dict, tree.py)
 
     def __str__(self):
         if self.tag == "array":
             return f"{self.dtype}[{self.ndim}d]"
         if self.tag in ("list", "tuple", "dict") and self.items is not None:
             inner = ", ".join(str(k) for k in self.items)
-            return f"{self.tag}({inner})"
+            return f"{self.node.__name__ if self.node else self.tag}({inner})"
         return self.tag
 
     @property
@@ -66,8 +70,10 @@ def array(ndim, dtype="float64"):
     return Kind("array", ndim=ndim, dtype=dtype)
 
 
-def kind_of(value, depth=0):
-    """The kind of a runtime value; containers are described item by item (a few levels)."""
+def kind_of(value, depth=0, records=False):
+    """The kind of a runtime value; containers are described item by item (a few levels).
+    With `records`, a dataclass or a registered class is described as the dict of its
+    attributes that the derivative receives in its place (tree.to_builtin)."""
     if isinstance(value, bool) or isinstance(value, np.bool_):
         return BOOL
     if isinstance(value, (int, np.integer)):
@@ -85,11 +91,16 @@ def kind_of(value, depth=0):
         return Kind("str")
     if isinstance(value, (list, tuple)) and depth < 4:
         tag = "list" if isinstance(value, list) else "tuple"
+        node = type(value) if tag == "tuple" and hasattr(type(value), "_fields") else None
         if len(value) > 64:
-            return Kind(tag)
-        return Kind(tag, items=tuple(kind_of(v, depth + 1) for v in value))
+            return Kind(tag, node=node)
+        return Kind(tag, items=tuple(kind_of(v, depth + 1, records) for v in value), node=node)
     if isinstance(value, dict) and depth < 4:
-        return Kind("dict", items=tuple((k, kind_of(v, depth + 1)) for k, v in value.items()))
+        return Kind("dict", items=tuple((k, kind_of(v, depth + 1, records))
+                                        for k, v in value.items()))
+    if records and depth < 4 and tree.is_record(tree.node_type(value)):
+        return Kind("dict", node=type(value), items=tuple(
+            (k, kind_of(v, depth + 1, records)) for k, v in tree.record_items(value).items()))
     if isinstance(value, (list, tuple, dict)):
         return Kind(type(value).__name__)
     return OTHER
@@ -121,8 +132,14 @@ def join(a, b):
     if a.is_scalar and b.is_scalar and "bool" not in (a.tag, b.tag):
         return FLOAT if FLOAT in (a, b) else INT
     if a.tag == b.tag and a.tag in ("list", "tuple", "dict"):
-        return Kind(a.tag)
+        return Kind(a.tag, node=a.node if a.node is b.node else
+                    AnyRecord if a.tag == "dict" and a.node and b.node else None)
     return UNKNOWN
+
+
+class AnyRecord:
+    """The `node` of a dict kind that stands for records of several classes (the items of
+    a list of layers of different classes): `x.name` reads `x['name']` in each of them."""
 
 
 def _join_ones(a, b):
@@ -253,4 +270,25 @@ def kind_key(value):
         return (t,) + tuple((k, kind_key(v)) for k, v in value.items())
     if t.__module__ == "numpy" and hasattr(value, "dtype"):
         return (t, value.dtype.char)
-    return kind_of(value)
+    return kind_of(value, records=True)
+
+
+def field_key(kind, name):
+    """The key `x.name` reads for x of this kind, where x is a namedtuple (an index) or a
+    record received as a dict (the name); None otherwise."""
+    if kind.node is None:
+        return None
+    if kind.tag == "tuple":
+        fields = kind.node._fields
+        return fields.index(name) if name in fields else None
+    return name if kind.items is None or name in dict(kind.items) else None
+
+
+def attribute_problem(kind, name):
+    """Why `x.name` cannot be read, for a value of this kind."""
+    if kind.node is not None and (kind.items is not None or kind.tag == "tuple"):
+        keys = kind.node._fields if kind.tag == "tuple" else [k for k, _ in kind.items]
+        return (f"the attribute .{name} of a {kind.node.__name__}: a differentiated argument's "
+                f"fields are read ({', '.join(map(str, keys))}), not its methods or properties;"
+                " compute it from the fields in the function")
+    return f"the attribute .{name} of a runtime value"

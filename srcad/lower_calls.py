@@ -14,6 +14,7 @@ from functools import partialmethod
 
 import numpy as np
 
+from . import kinds as K
 from .ir import Const, Var
 from .lower_methods import container_tag, known_keys
 from .lower_stores import NewObject
@@ -57,13 +58,14 @@ class CallLowering:
             return Const(kind.ndim)
         if node.attr == "dtype" and kind.is_array and kind.dtype is not None:
             return Const(np.dtype(kind.dtype), "dtype")
-        prim = ATTRIBUTES.get(node.attr)
+        field = K.field_key(kind, node.attr)        # a namedtuple's or a record's field
+        prim = "getitem" if field is not None else ATTRIBUTES.get(node.attr)
         if prim is None and (kind.tag == "other" or atom in self.instances):
             return self.emit("attr", [atom, Const(node.attr)], builder, node)
         if prim is None:
-            self.refuse(node, f"the attribute .{node.attr} of a runtime value")
-        if prim == "transpose":
-            return self.emit(prim, [atom, Const(None)], builder, node)
+            self.refuse(node, K.attribute_problem(kind, node.attr))
+        if prim in ("transpose", "getitem"):       # x.T is transpose(x, None)
+            return self.emit(prim, [atom, Const(field)], builder, node)
         return self.emit(prim, [atom], builder, node)
 
     # ----- np.finfo, np.iinfo, np.dtype: constants of constants ---------------------------

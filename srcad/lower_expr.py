@@ -71,8 +71,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         if isinstance(value, StaticSeq):
             items = [self.atom(v, builder, node) for v in value.items]
             if all(isinstance(a, Const) for a in items):
-                items_values = [a.value for a in items]
-                return Const(tuple(items_values) if value.tag == "tuple" else items_values)
+                return Const((tuple if value.tag == "tuple" else list)(a.value for a in items))
             out = builder.emit("make_tuple" if value.tag == "tuple" else "make_list", *items)
             self.contains[out] = tuple(map(same_object, value.items, items))
             return out

@@ -221,8 +221,8 @@ def _fd_gradient(f, args, kwargs, slots, index, eps):
         values[index] = tree.unflatten(treedef, fresh)
         return _scalar_output(_call_with(f, args, kwargs, slots, values), f)
 
-    pairs = [_fd_leaf(lambda p, k=k: value_at_leaf(k, p), leaf, eps)
-             for k, leaf in enumerate(leaves)]
+    pairs = [_fd_leaf(lambda p, k=k: value_at_leaf(k, p), leaf, eps) if leaf is not None
+             else (None, None) for k, leaf in enumerate(leaves)]     # None's gradient: None
     return (tree.unflatten(treedef, [g for g, _ in pairs]),
             tree.unflatten(treedef, [n for _, n in pairs]))
 
@@ -257,6 +257,8 @@ class _Row:
 
 def _kind_problem(analytic, numeric) -> str | None:
     """Why analytic cannot be the gradient of a leaf whose numeric gradient is numeric."""
+    if numeric is None:
+        return f"expected None (the gradient of a None), got {type(analytic).__name__}"
     if isinstance(numeric, np.ndarray):
         want = f"an array of shape {numeric.shape} and dtype {numeric.dtype}"
         if not isinstance(analytic, np.ndarray):
@@ -318,6 +320,8 @@ def _compare_tree(label, analytic, numeric, noise, rtol, atol):
     n_leaves, treedef = tree.flatten(numeric)
     leaves = zip(tree.paths(treedef), tree.flatten(analytic)[0], n_leaves, tree.flatten(noise)[0])
     for path, a, n, e in leaves:
+        if n is None and a is None:
+            continue
         problem = _kind_problem(a, n)
         if problem:
             problems.append(f"the gradient w.r.t. {label}{path}: {problem}")
@@ -365,6 +369,8 @@ def _elementwise_check(f, args, kwargs, slots, analytic, rtol, atol, eps) -> Che
 def _random_direction(x, rng):
     """A random tree like x; each element is N(0, 1) times max(1, |x_i|), in x's dtype."""
     def leaf(v):
+        if v is None:
+            return None
         u = rng.standard_normal(np.shape(v)) * np.maximum(1.0, np.abs(v))
         if isinstance(v, np.ndarray):
             return u.astype(v.dtype)
@@ -394,14 +400,15 @@ def _fd_dot(f, args, kwargs, slots, xs, us, v, eps):
 
     The scale is sum |v_i (J u)_i|, the size the dot product is rounded against.
     """
-    x_leaves = [leaf for x in xs for leaf in tree.flatten(x)[0]]
-    u_max = max((float(np.max(np.abs(u))) for u in tree.flatten(us)[0] if np.size(u)), default=0)
+    x_leaves = [leaf for x in xs for leaf in tree.flatten(x)[0] if leaf is not None]
+    u_max = max((float(np.max(np.abs(u))) for u in tree.flatten(us)[0]
+                 if u is not None and np.size(u)), default=0)
     eps = eps or max(default_eps(np.result_type(leaf)) for leaf in x_leaves)
     t = eps / (u_max or 1.0)
     v_leaves, out_def = _output_leaves(v, f)
     ends = []
     for k in (1, -1, 2, -2):
-        moved = [tree.map_leaves(lambda x, u, k=k: _shift(x, u, k * t), x, u)
+        moved = [tree.map_leaves(lambda x, u, k=k: x if x is None else _shift(x, u, k * t), x, u)
                  for x, u in zip(xs, us)]
         ends.append(_output_leaves(_call_with(f, args, kwargs, slots, moved), f, out_def)[0])
     unit = max((_unit(leaf) for leaf in tree.flatten(v)[0]), default=_unit(1.0))
@@ -419,6 +426,10 @@ def _dot(a, b, what: str) -> tuple[float, float]:
     products = []
 
     def leaf(x, y):
+        if x is None or y is None:
+            if x is not y:
+                raise ValueError(f"expected {x!r} where the other has {y!r}")
+            return
         if np.shape(x) != np.shape(y):
             raise ValueError(f"expected shape {np.shape(x)}, got {np.shape(y)}")
         products.append(np.asarray(x, np.float64) * np.asarray(y, np.float64))

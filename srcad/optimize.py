@@ -310,7 +310,8 @@ def _loop_filled_item(seq, loop, j, defs):
     `seq` exactly once through carry j, with an item of finished values; else None."""
     kind = seq.kind
     if kind.tag != "list" or not kind.items or len(set(map(K.erase_ones, kind.items))) != 1 or \
-            kind.items[0].tag not in ("list", "tuple") or kind.items[0].items is None:
+            kind.items[0].tag not in ("list", "tuple") or kind.items[0].items is None or \
+            kind.items[0].node is not None:            # a namedtuple: finish_adjoint builds it
         return None
     stop = defs.get(loop.stop)
     if not (is_const(loop.start, 0) and is_const(loop.step, 1) and stop is not None
@@ -348,7 +349,8 @@ def _rebuild(acc, kind, defs, new, line, out=None):
             (kind.is_array or kind.is_float_scalar):
         return acc
     eqn = defs.get(acc)
-    if not (kind.tag in ("list", "tuple") and kind.items is not None and eqn is not None
+    if not (kind.tag in ("list", "tuple") and kind.items is not None and kind.node is None
+            and eqn is not None
             and eqn.prim == "make_list" and len(eqn.args) == len(kind.items)):
         return None
     items = [_rebuild(a, k, defs, new, line) for a, k in zip(eqn.args, kind.items)]

@@ -31,12 +31,19 @@ def zeros_like(x):
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
     if isinstance(x, (list, tuple)):
-        return type(x)(zeros_like(v) for v in x)
+        return _same_sequence(x, [zeros_like(v) for v in x])
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, np.generic):
         return x.dtype.type(0)
     return 0.0
+
+
+def _same_sequence(x, items):
+    """items in a list, tuple or namedtuple of x's type."""
+    if type(x) is list or type(x) is tuple:
+        return type(x)(items)
+    return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
 
 
 def add_any(a, b):
@@ -89,8 +96,9 @@ def finish_adjoint(acc, x):
         return {k: finish_adjoint(acc.get(k), v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         acc = acc if acc is not None else [None] * len(x)
-        items = [finish_adjoint(a, v) for a, v in zip(acc, x)]
-        return items if type(x) is list else tuple(items) if type(x) is tuple else type(x)(items)
+        return _same_sequence(x, [finish_adjoint(a, v) for a, v in zip(acc, x)])
+    if x is None:                           # None's gradient is None, as in JAX
+        return None
     if acc is None:
         return zeros_like(x)
     if isinstance(x, np.ndarray):
@@ -186,10 +194,7 @@ def copy_tree(x):
     if isinstance(x, np.ndarray):
         return x.copy(order="A")
     if isinstance(x, (list, tuple)):
-        items = [copy_tree(v) for v in x]
-        if type(x) is list or type(x) is tuple:
-            return type(x)(items)
-        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+        return _same_sequence(x, [copy_tree(v) for v in x])
     if isinstance(x, dict):
         return {k: copy_tree(v) for k, v in x.items()}
     return x

@@ -8,17 +8,39 @@ This module lets the rest of srcad treat such an argument as a flat list of leav
     leaves, treedef = flatten({"W": W, "b": [b1, b2]})   # [W, b1, b2], {'W': *, 'b': [*, *]}
     unflatten(treedef, [2 * leaf for leaf in leaves])    # the same nesting again
 
-Containers are `list`, `tuple` (namedtuples included) and `dict` (keys in insertion
-order); everything else is a leaf: floats, ints, NumPy arrays and scalars, None.
+Containers are `list`, `tuple`, `dict` (keys in insertion order), namedtuples, dataclasses
+(their fields, in order; a field declared `dataclasses.field(metadata={"static": True})` is
+carried along, not a child, as in `jax.tree_util.register_dataclass`) and the classes
+registered with `register`, as JAX's `register_pytree_node`. Everything else is a leaf:
+floats, ints, NumPy arrays and scalars, None.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 _CONTAINERS = (list, tuple, dict)
+_HOOK = "__srcad_tree__"       # a registered class's (flatten, unflatten), on the class itself
+
+
+def register(cls: type, flatten, unflatten) -> None:
+    """Make instances of `cls` containers, as JAX's `register_pytree_node` does.
+
+    `flatten(obj)` returns `(children, aux)`: the items gradients flow through, and whatever
+    else rebuilding needs (hashable; it is copied into a gradient, not differentiated);
+    `unflatten(aux, children)` builds an instance from them. A gradient with respect to such
+    an instance is `unflatten(aux, gradients of the children)`. A differentiated function
+    reads the children through the attributes that hold them (`p.W` where `p.W` is a child).
+    """
+    if not isinstance(cls, type):
+        raise TypeError(f"srcad.tree.register: expected a class, got {cls!r}")
+    if cls in _CONTAINERS or not callable(flatten) or not callable(unflatten):
+        raise TypeError(f"srcad.tree.register({cls.__name__}, flatten, unflatten): flatten and "
+                        "unflatten must be functions, and cls a class of your own")
+    setattr(cls, _HOOK, (flatten, unflatten))
 
 
 @dataclass(frozen=True)
@@ -31,7 +53,8 @@ class TreeDef:
 
     node: type | None = None
     children: tuple[TreeDef, ...] = ()
-    keys: tuple = ()
+    keys: tuple = ()           # a dict's keys; a dataclass's field names and static fields;
+    #                            a registered class's aux data
 
     @property
     def num_leaves(self) -> int:
@@ -50,7 +73,9 @@ class TreeDef:
             return "{" + ", ".join(f"{k!r}: {s}" for k, s in zip(self.keys, items)) + "}"
         if self.node is tuple:
             return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-        fields = ", ".join(f"{k}={s}" for k, s in zip(self.node._fields, items))
+        names = _field_names(self.node, self.keys)
+        fields = ", ".join(f"{k}={s}" for k, s in zip(names, items)) if names else \
+            ", ".join(items)
         return f"{self.node.__name__}({fields})"
 
     def __repr__(self) -> str:
@@ -61,27 +86,72 @@ LEAF = TreeDef()
 
 
 def node_type(x) -> type | None:
-    """The container type of x (list, tuple, dict or a namedtuple class), None for a leaf."""
+    """The container type of x (list, tuple, dict, a namedtuple class, a dataclass or a
+    registered class), None for a leaf."""
     kind = type(x)
-    if kind in _CONTAINERS:
+    if kind in _CONTAINERS or _HOOK in kind.__dict__:
         return kind
     if isinstance(x, tuple) and hasattr(kind, "_fields"):
+        return kind
+    if dataclasses.is_dataclass(kind):
         return kind
     return None
 
 
-def _items(x) -> list:
-    """The children of a container, dict values in insertion order."""
-    return list(x.values()) if isinstance(x, dict) else list(x)
+def is_record(node: type | None) -> bool:
+    """Whether containers of type `node` are read by attribute only (a dataclass or a
+    registered class), not by index as a list, tuple, namedtuple or dict is."""
+    return node is not None and (_HOOK in node.__dict__ or (
+        dataclasses.is_dataclass(node) and not issubclass(node, (list, tuple, dict))))
 
 
-def _rebuild(node: type, children: list, keys: tuple = ()):
-    """A container of type node holding children (under keys, for a dict)."""
+def _data_fields(node: type) -> list:
+    return [f for f in dataclasses.fields(node) if not f.metadata.get("static")]
+
+
+def children(x, node: type | None = None) -> tuple[list, tuple]:
+    """(the children of container x, in order; its keys): a dict's keys, a dataclass's
+    data field names and (name, value) of its static fields, a registered class's aux."""
+    node = node or node_type(x)
     if node is dict:
-        return dict(zip(keys, children))
+        return list(x.values()), tuple(x)
+    if _HOOK in node.__dict__:
+        items, aux = node.__dict__[_HOOK][0](x)
+        return list(items), aux
+    if is_record(node):
+        static = tuple((f.name, getattr(x, f.name)) for f in dataclasses.fields(node)
+                       if f.metadata.get("static"))
+        names = tuple(f.name for f in _data_fields(node))
+        return [getattr(x, name) for name in names], (names, static)
+    return list(x), ()
+
+
+def _field_names(node: type, keys) -> tuple:
+    """The attribute names a path or a message shows for the children of a node."""
+    if hasattr(node, "_fields") and issubclass(node, tuple):
+        return node._fields
+    return keys[0] if is_record(node) and _HOOK not in node.__dict__ else ()
+
+
+def _rebuild(node: type, items: list, keys: tuple = ()):
+    """A container of type node holding items (under keys, for a dict). A dataclass is
+    built without calling its __init__ or __post_init__ (as equinox does): a gradient is a
+    value of the class, not a new model whose construction may have side effects."""
+    if node is dict:
+        return dict(zip(keys, items))
     if node in (list, tuple):
-        return node(children)
-    return node(*children)
+        return node(items)
+    if _HOOK in node.__dict__:
+        return node.__dict__[_HOOK][1](keys, items)
+    if is_record(node):
+        names, static = keys
+        out = object.__new__(node)
+        for name, value in zip(names, items):
+            object.__setattr__(out, name, value)
+        for name, value in static:
+            object.__setattr__(out, name, value)
+        return out
+    return node(*items)
 
 
 def flatten(x) -> tuple[list, TreeDef]:
@@ -89,13 +159,13 @@ def flatten(x) -> tuple[list, TreeDef]:
     node = node_type(x)
     if node is None:
         return [x], LEAF
-    leaves, children = [], []
-    for item in _items(x):
+    leaves, defs = [], []
+    items, keys = children(x, node)
+    for item in items:
         item_leaves, item_def = flatten(item)
         leaves.extend(item_leaves)
-        children.append(item_def)
-    keys = tuple(x) if node is dict else ()
-    return leaves, TreeDef(node, tuple(children), keys)
+        defs.append(item_def)
+    return leaves, TreeDef(node, tuple(defs), keys)
 
 
 def unflatten(treedef: TreeDef, leaves) -> object:
@@ -114,19 +184,19 @@ def _build(treedef: TreeDef, leaves):
     return _rebuild(treedef.node, children, treedef.keys)
 
 
-def _step(node: type, i: int, key=None) -> str:
-    """How a path names item i (a dict's under key): "[0]", "['W']", ".x" for a namedtuple."""
+def _step(node: type, i: int, keys: tuple = ()) -> str:
+    """How a path names item i: "[0]", "['W']" (keys: a dict's), ".x" for a field."""
     if node is dict:
-        return f"[{key!r}]"
-    return f"[{i}]" if node in (list, tuple) else f".{node._fields[i]}"
+        return f"[{keys[i]!r}]"
+    names = _field_names(node, keys)
+    return f".{names[i]}" if names else f"[{i}]"
 
 
 def paths(treedef: TreeDef) -> list[str]:
     """Each leaf's location as an indexing suffix, in flatten order: "[0]['W']", ".x", ""."""
     if treedef.node is None:
         return [""]
-    keys = treedef.keys or [None] * len(treedef.children)
-    steps = [_step(treedef.node, i, key) for i, key in enumerate(keys)]
+    steps = [_step(treedef.node, i, treedef.keys) for i in range(len(treedef.children))]
     return [step + rest for step, child in zip(steps, treedef.children) for rest in paths(child)]
 
 
@@ -137,6 +207,8 @@ def _describe(x) -> str:
         return f"a leaf ({type(x).__name__})"
     if node is dict:
         return f"a dict with keys {list(x)}"
+    if is_record(node):
+        return f"a {node.__name__}"
     return f"a {node.__name__} of {len(x)} item{'' if len(x) == 1 else 's'}"
 
 
@@ -147,7 +219,9 @@ def _same_node(ref, other) -> bool:
         return False
     if node is dict:
         return ref.keys() == other.keys()
-    return node is None or len(ref) == len(other)
+    if node is None:
+        return True
+    return len(children(ref, node)[0]) == len(children(other, node)[0])
 
 
 def map_leaves(fn, *trees):
@@ -174,8 +248,11 @@ def _map(fn, trees, path: str):
         return fn(*trees)
     if node is dict:
         return {k: _map(fn, [t[k] for t in trees], f"{path}[{k!r}]") for k in ref}
-    children = [_map(fn, items, path + _step(node, i)) for i, items in enumerate(zip(*trees))]
-    return _rebuild(node, children)
+    items, keys = children(ref, node)
+    each = [items] + [children(t, node)[0] for t in trees[1:]]
+    mapped = [_map(fn, column, path + _step(node, i, keys))
+              for i, column in enumerate(zip(*each))]
+    return _rebuild(node, mapped, keys)
 
 
 def _zero(v):
@@ -250,7 +327,8 @@ def _hint(v, expr: str | None) -> str:
 
 
 def check_differentiable(x, what: str, name: str | None = None) -> None:
-    """Raise TypeError unless every leaf of x is a float (see `is_float_leaf`).
+    """Raise TypeError unless every leaf of x is a float (see `is_float_leaf`) or, inside a
+    container, None (its gradient is None, as in JAX, where None is an empty subtree).
 
     `what` names x in the message ("argument 'x' of f"); `name`, when given, is the
     expression the fix suggests ("pass x.astype(float)"). The message says which leaf
@@ -258,8 +336,77 @@ def check_differentiable(x, what: str, name: str | None = None) -> None:
     """
     leaves, treedef = flatten(x)
     for leaf, path in zip(leaves, paths(treedef)):
-        if is_float_leaf(leaf):
+        if is_float_leaf(leaf) or leaf is None and path:
             continue
         expr = name + path if name else None
         where = f" at {name or ''}{path}" if path else ""
-        raise TypeError(f"srcad: {what}{where} is {_what_it_is(leaf)}; {_hint(leaf, expr)}")
+        field = path.rsplit(".", 1)[-1] if "." in path else None
+        static = f"; or, in a dataclass, declare it {field}: ... = dataclasses.field(" \
+            "metadata={'static': True}) to carry it along undifferentiated" if field else ""
+        raise TypeError(f"srcad: {what}{where} is {_what_it_is(leaf)}; {_hint(leaf, expr)}"
+                        f"{static}")
+
+
+# ----- records: how a differentiated function sees dataclasses and registered classes -------
+def record_items(x, node: type | None = None) -> dict:
+    """What a differentiated function reads of a record, {attribute: value}: a dataclass's
+    fields (static ones too), or a registered class's children, each under the name of the
+    attribute that holds it (its index where none does: then no code can read it)."""
+    node = node or type(x)
+    if _HOOK not in node.__dict__:
+        return {f.name: getattr(x, f.name) for f in dataclasses.fields(node)}
+    attributes = _attributes(x)
+    out = {}
+    for i, item in enumerate(children(x, node)[0]):
+        name = next((n for n, v in attributes.items() if v is item and n not in out), i)
+        out[name] = item
+    return out
+
+
+def _attributes(x) -> dict:
+    found = dict(getattr(x, "__dict__", {}))
+    for cls in type(x).__mro__:
+        slots = cls.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in found and hasattr(x, name):
+                found[name] = getattr(x, name)
+    return found
+
+
+def has_records(x) -> bool:
+    """Whether the tree x holds a dataclass or a registered class anywhere."""
+    node = node_type(x)
+    if node is None:
+        return False
+    return is_record(node) or any(has_records(item) for item in children(x, node)[0])
+
+
+def to_builtin(x):
+    """x as the compiled derivative receives it: each record replaced by the dict of its
+    `record_items` (so `p.W` is read as `p['W']`), other containers kept."""
+    node = node_type(x)
+    if node is None:
+        return x
+    if is_record(node):
+        return {k: to_builtin(v) for k, v in record_items(x, node).items()}
+    if node is dict:
+        return {k: to_builtin(v) for k, v in x.items()}
+    items, keys = children(x, node)
+    return _rebuild(node, [to_builtin(v) for v in items], keys)
+
+
+def from_builtin(like, g):
+    """The gradient g computed on `to_builtin(like)`, in like's own structure: records of
+    like's classes again (a dataclass's static fields copied from like)."""
+    node = node_type(like)
+    if node is None or g is None:
+        return g
+    items, keys = children(like, node)
+    if node is dict:
+        return {k: from_builtin(v, g[k]) for k, v in like.items()}
+    if is_record(node):
+        names = keys[0] if _HOOK not in node.__dict__ else list(record_items(like, node))
+        parts = [g[name] for name in names]
+    else:
+        parts = list(g)
+    return _rebuild(node, [from_builtin(v, part) for v, part in zip(items, parts)], keys)
