@@ -13,6 +13,7 @@ import inspect
 import sys
 
 from . import effects, naming
+from . import kinds as K
 from .ir import Const
 from .syntax import walk_no_defs
 
@@ -103,6 +104,8 @@ class EffectLowering:
         if name in _CHANGING_METHODS:
             self.refuse(node, f"`.{name}()` changes an object in place; assign a new value "
                               "instead (`x = np.sort(x)`)")
+        if obj.kind.tag == "dict" and obj.kind.node is not None:   # a record, received as a
+            self.refuse(node, K.attribute_problem(obj.kind, name))  # dict (records.py)
         method = builder.emit("attr", obj, Const(name))
         method.hint = name
         atoms = [self.atom(v, builder, node) for v in [*args, *kwargs.values()]]
