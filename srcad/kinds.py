@@ -95,9 +95,10 @@ def kind_of(value, depth=0, records=False):
         if len(value) > 64:
             return Kind(tag, node=node)
         return Kind(tag, items=tuple(kind_of(v, depth + 1, records) for v in value), node=node)
-    if isinstance(value, dict) and depth < 4:
+    if isinstance(value, dict) and depth < 4:                 # tree.Fields: a record's
+        node = getattr(value, "node", None) if type(value) is not dict else None
         return Kind("dict", items=tuple((k, kind_of(v, depth + 1, records))
-                                        for k, v in value.items()))
+                                        for k, v in value.items()), node=node)
     if records and depth < 4 and tree.is_record(tree.node_type(value)):
         return Kind("dict", node=type(value), items=tuple(
             (k, kind_of(v, depth + 1, records)) for k, v in tree.record_items(value).items()))

@@ -381,14 +381,23 @@ def has_records(x) -> bool:
     return is_record(node) or any(has_records(item) for item in children(x, node)[0])
 
 
+class Fields(dict):
+    """A record as the compiled derivative receives it: the dict of its fields, which knows
+    the record's class, so that the kind of a helper's argument says it too."""
+
+    __slots__ = ("node",)
+
+
 def to_builtin(x):
-    """x as the compiled derivative receives it: each record replaced by the dict of its
+    """x as the compiled derivative receives it: each record replaced by the `Fields` of its
     `record_items` (so `p.W` is read as `p['W']`), other containers kept."""
     node = node_type(x)
     if node is None:
         return x
     if is_record(node):
-        return {k: to_builtin(v) for k, v in record_items(x, node).items()}
+        fields = Fields((k, to_builtin(v)) for k, v in record_items(x, node).items())
+        fields.node = node
+        return fields
     if node is dict:
         return {k: to_builtin(v) for k, v in x.items()}
     items, keys = children(x, node)

@@ -207,3 +207,19 @@ def test_tree_functions_on_records():
     assert type(rebuilt) is Frozen and rebuilt.activation == "relu" and rebuilt.b == 2.0
     doubled = tree.map_leaves(lambda u: 2 * u, Affine(np.ones(2), 1.0, "a"))
     assert type(doubled) is Affine and doubled.b == 2.0 and doubled.name == "a"
+
+
+def test_record_through_a_helper_called_twice():
+    """A helper called from two places is compiled on its own and receives the record as
+    the derivative holds it; its kind still says it is a record."""
+    def layer(p, x):
+        return np.tanh(x @ p.W + p.b)
+
+    def f(p, q, x):
+        return np.sum(layer(q, layer(p, x)) ** 2)
+
+    p = Dense(rng.standard_normal((3, 3)), rng.standard_normal(3))
+    q = Dense(rng.standard_normal((3, 2)), rng.standard_normal(2))
+    gp, gq = srcad.grad(f, wrt=(0, 1))(p, q, X)
+    assert type(gp) is Dense and type(gq) is Dense
+    check(f, p, q, X, wrt=(0, 1))
