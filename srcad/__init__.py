@@ -28,6 +28,6 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "source", "lower", "check_grad", "numeric_grad",
     "GradientCheckError", "SrcadError", "UnsupportedSyntaxError", "SourceUnavailableError",
     "MissingRuleError", "NameResolutionError", "NonDifferentiableError",
-    "jacobian", "hessian", "hvp", "stop_gradient", "extend",
+    "jacobian", "hessian", "hvp", "stop_gradient", "extend", "tree",
     "trace", "export",
 ]
