@@ -18,7 +18,7 @@ from .errors import (MissingRuleError, NameResolutionError, NonDifferentiableErr
 from .numeric import GradientCheckError, check_grad, numeric_grad
 from . import extend, tree
 from .extend import stop_gradient
-from .family import hessian, hvp, jacobian
+from .family import hessian, hvp, jacfwd, jacobian, jacrev
 from .trace import trace
 from .export import export
 
@@ -28,6 +28,6 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "source", "lower", "check_grad", "numeric_grad",
     "GradientCheckError", "SrcadError", "UnsupportedSyntaxError", "SourceUnavailableError",
     "MissingRuleError", "NameResolutionError", "NonDifferentiableError",
-    "jacobian", "hessian", "hvp", "stop_gradient", "extend", "tree",
+    "jacobian", "jacfwd", "jacrev", "hessian", "hvp", "stop_gradient", "extend", "tree",
     "trace", "export",
 ]

@@ -21,8 +21,8 @@ import threading
 
 import numpy as np
 
-from . import callables, codegen, fastpath, forward, frontend, live, naming, pipeline
-from . import records
+from . import callables, codegen, fastpath, forward, frontend, jaxlike, live, naming, pipeline
+from . import records, reuse
 from . import kinds as K
 from .errors import UnsupportedSyntaxError
 from .kinds import kind_key
@@ -43,47 +43,57 @@ def _marked(mode):
 
 
 @_marked("grad")
-def grad(f=None, wrt=0, *, optimize=True, source=None):
+def grad(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True, source=None):
     """The gradient of scalar-valued f: a function with f's signature.
 
-    `wrt` is a parameter index, a parameter name, or a tuple of those (then the result is a
-    tuple of gradients, one per entry). It defaults to the first parameter only. Each gradient
-    has the structure of its argument: a float for a float, an array of the same shape and
-    dtype for an array, the same nesting for lists, tuples and dicts.
+    `wrt` is a parameter index, a parameter name, or a tuple (or list) of those (then the
+    result is a tuple of gradients, one per entry). It defaults to the first parameter only.
+    `argnums` is JAX's spelling: an int or a tuple / list of ints. Each gradient has the
+    structure of its argument: a float for a float, an array of the same shape and dtype for
+    an array, the same nesting and classes for lists, tuples, dicts, namedtuples, dataclasses
+    and registered classes (srcad.tree.register). With `has_aux=True`, f returns a pair
+    `(value, aux)`: value is differentiated, and the result is `(gradient, aux)`, as in JAX.
     """
-    return _decorate(f, wrt, "grad", optimize, source)
+    return _decorate(f, wrt, "grad", optimize, source, argnums, has_aux)
 
 
 @_marked("value_and_grad")
-def value_and_grad(f=None, wrt=0, *, optimize=True, source=None):
-    """Like `grad`, returning `(f(*args), gradient)` from one forward sweep."""
-    return _decorate(f, wrt, "value_and_grad", optimize, source)
+def value_and_grad(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True, source=None):
+    """Like `grad`, returning `(f(*args), gradient)` from one forward sweep; with
+    `has_aux=True`, `((value, aux), gradient)`, as in JAX."""
+    return _decorate(f, wrt, "value_and_grad", optimize, source, argnums, has_aux)
 
 
-def vjp(f=None, wrt=0, *, optimize=True, source=None):
+def vjp(f=None, wrt=0, *, argnums=None, optimize=True, source=None):
     """`bf(*args, cotangent) -> (value, grads)`: the vector-Jacobian product of f at args.
 
     grads_i = cotangent . d f / d args[wrt_i]; the cotangent has the structure of f's output.
     """
-    return _decorate(f, wrt, "vjp", optimize, source)
+    return _decorate(f, wrt, "vjp", optimize, source, argnums)
 
 
 @_marked("jvp")
-def jvp(f=None, wrt=0, *, optimize=True, source=None):
+def jvp(f=None, wrt=0, *, argnums=None, optimize=True, source=None):
     """`df(*args, *tangents) -> (value, tangent_out)`: forward mode, one tangent per wrt entry.
 
     tangent_out = sum_i d f / d args[wrt_i] . tangents[i]; each tangent has the structure of
     its argument.
     """
-    return _decorate(f, wrt, "jvp", optimize, source)
+    return _decorate(f, wrt, "jvp", optimize, source, argnums)
 
 
-def _decorate(f, wrt, mode, optimize, source):
+def _decorate(f, wrt, mode, optimize, source, argnums=None, has_aux=False):
     if f is None:
-        return lambda g: Transform(g, wrt, mode, optimize, source).wrapper
-    if isinstance(f, (int, str, tuple)) and not callable(f):
-        return lambda g: Transform(g, f, mode, optimize, source).wrapper
-    return Transform(f, wrt, mode, optimize, source).wrapper
+        return lambda g: _decorate(g, wrt, mode, optimize, source, argnums, has_aux)
+    if isinstance(f, (int, str, tuple, list)) and not callable(f):
+        return lambda g: _decorate(g, f, mode, optimize, source, argnums, has_aux)
+    if argnums is not None:
+        inner = _transform_of(f, required=False)
+        names = (inner.output_signature() if inner else signature_of(f)).parameters
+        wrt = jaxlike.resolve_argnums(wrt, argnums, len(names), f"srcad.{mode}")
+    options = (mode, tuple(wrt) if isinstance(wrt, list) else wrt, optimize, source, has_aux)
+    return reuse.transform(lambda: Transform(f, wrt, mode, optimize, source, has_aux), f,
+                           options).wrapper
 
 
 def source(g, *args):
@@ -119,20 +129,20 @@ def _transform_of(g, required=True):
 class Transform:
     """One derivative of one function: options, the compile cache and the calling wrapper."""
 
-    def __init__(self, f, wrt, mode, optimize, source):
+    def __init__(self, f, wrt, mode, optimize, source, has_aux=False):
         if not callable(f):
             raise TypeError(f"srcad.{mode} expects a function, got {type(f).__name__}")
         f = self.f = callables.as_python_function(f)     # np.sin, a partial, a loss object
         self.mode = mode
         self.optimize = optimize
-        self.source_text = source
+        self.source_text, self.has_aux = source, has_aux
         self.inner = _transform_of(f, required=False)
         self.signature = self.inner.output_signature() if self.inner else signature_of(f)
         _refuse_var_keyword(f, self.signature)
         self.names = list(self.signature.parameters)
         self.wrt, self.wrt_is_tuple = normalise_wrt(wrt, self.names, f)
         self.spec = pipeline.Spec(f, mode, self.wrt, self.wrt_is_tuple, optimize, source,
-                                  self.inner.spec if self.inner else None)
+                                  self.inner.spec if self.inner else None, has_aux)
         self.cache = {}
         self.scalar_cache = {}      # keyed by argument types alone, when all are int/float
         self.generated = {}         # kinds -> codegen.Generated, for srcad.source
@@ -185,15 +195,11 @@ class Transform:
             if self.mode == "jvp":                    # the tangent: the value's type
                 rest = _like(rest, value) if np.ndim(value) == 0 else rest
             else:
-                rest = self.python_floats(rest, args)
+                rest = _python_floats(self, rest, args)
             return value, rest
-        return self.python_floats(result, args)
-
-    def python_floats(self, grads, args):
-        """The gradients computed on np.float64 numbers, back in their arguments' types."""
-        if self.wrt_is_tuple:
-            return tuple(_like(g, args[i]) for g, i in zip(grads, self.wrt))
-        return _like(grads, args[self.wrt[0]])
+        if self.has_aux:                                  # grad: (gradients, aux)
+            return _python_floats(self, result[0], args), result[1]
+        return _python_floats(self, result, args)
 
     def dispatch(self, args):
         """The compiled derivative for these arguments' kinds (compiled on first use)."""
@@ -324,6 +330,13 @@ def _call(f, signature, values):
         else:
             positional.append(value)
     return f(*positional, **keywords)
+
+
+def _python_floats(transform, grads, args):
+    """The gradients computed on np.float64 numbers, back in their arguments' types."""
+    if transform.wrt_is_tuple:
+        return tuple(_like(g, args[i]) for g, i in zip(grads, transform.wrt))
+    return _like(grads, args[transform.wrt[0]])
 
 
 def _has_float(value):

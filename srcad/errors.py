@@ -51,6 +51,11 @@ class PythonTypeError(SrcadError, TypeError):
     """A TypeError Python raises when the function runs, found while transforming it."""
 
 
+class NonScalarOutputError(SrcadError, TypeError, ValueError):
+    """`grad` of a function whose output is not a scalar: a TypeError, as JAX raises (and a
+    ValueError, as srcad raised before it followed JAX)."""
+
+
 def not_differentiable(fn, eqn, what, mode):
     """The error for a varied value reaching an argument `prim` has no `mode` rule for."""
     if eqn.prim == "opaque":                # a call srcad runs as written (lower_effects.py)

@@ -18,14 +18,15 @@ import inspect
 
 import numpy as np
 
-from . import api, forward, naming, tree
+from . import api, forward, jaxlike, naming, tree
 from .signature import normalise_wrt, signature_of
 
 _JAC_MODES = ("reverse", "forward")
 
 
-def jacobian(f, wrt=0, mode="reverse", *, preserve_result=False):
-    """`jac(*args)`: the Jacobian of f with respect to the arguments `wrt`.
+def jacobian(f, wrt=0, mode="reverse", *, argnums=None, preserve_result=False):
+    """`jac(*args)`: the Jacobian of f with respect to the arguments `wrt` (or `argnums`,
+    JAX's spelling).
 
     Each block has shape f(*args).shape + args[w].shape. mode "reverse" runs one vjp per
     output element (good for few outputs), "forward" one jvp per input element (good for
@@ -35,6 +36,7 @@ def jacobian(f, wrt=0, mode="reverse", *, preserve_result=False):
     """
     if mode not in _JAC_MODES:
         raise ValueError(f"srcad.jacobian: mode must be 'reverse' or 'forward', got {mode!r}")
+    wrt = _argnums(f, wrt, argnums, "srcad.jacobian")
     indices, many = _wrt_indices(f, wrt)
     sweep = api.vjp(f, wrt=wrt) if mode == "reverse" else api.jvp(f, wrt=wrt)
     build = _reverse_blocks if mode == "reverse" else _forward_blocks
@@ -46,11 +48,24 @@ def jacobian(f, wrt=0, mode="reverse", *, preserve_result=False):
     return _wrap(jac, f, sweep, f"jacobian_{_name(f)}")
 
 
-def hessian(f, wrt=0, *, preserve_result=False):
+def jacfwd(f, wrt=0, *, argnums=None, preserve_result=False):
+    """`jacobian(f, wrt, mode="forward")`, under JAX's name: one jvp per input element."""
+    wrt = _argnums(f, wrt, argnums, "srcad.jacfwd")
+    return jacobian(f, wrt, "forward", preserve_result=preserve_result)
+
+
+def jacrev(f, wrt=0, *, argnums=None, preserve_result=False):
+    """`jacobian(f, wrt, mode="reverse")`, under JAX's name: one vjp per output element."""
+    wrt = _argnums(f, wrt, argnums, "srcad.jacrev")
+    return jacobian(f, wrt, "reverse", preserve_result=preserve_result)
+
+
+def hessian(f, wrt=0, *, argnums=None, preserve_result=False):
     """`hess(*args)`: the Hessian of scalar f, forward-mode Jacobian of its reverse-mode
     gradient. Block (i, j) has shape args[i].shape + args[j].shape; a tuple `wrt` gives a
     tuple of tuples, as `jax.hessian` does. Types and dtypes as in `jacobian`: the Hessian of
     a function of a float is a float."""
+    wrt = _argnums(f, wrt, argnums, "srcad.hessian")
     indices, many = _wrt_indices(f, wrt)
     inner = api.value_and_grad(f, wrt=wrt) if preserve_result else api.grad(f, wrt=wrt)
     sweep = api.jvp(inner, wrt=wrt)
@@ -64,9 +79,10 @@ def hessian(f, wrt=0, *, preserve_result=False):
     return _wrap(hess, f, sweep, f"hessian_{_name(f)}")
 
 
-def hvp(f, wrt=0, *, preserve_result=False):
+def hvp(f, wrt=0, *, argnums=None, preserve_result=False):
     """`hv(*args, v)`: the Hessian of scalar f times v (a tuple of vectors for a tuple wrt),
     as the jvp of the gradient along v: one forward-over-reverse sweep, no Hessian formed."""
+    wrt = _argnums(f, wrt, argnums, "srcad.hvp")
     indices, many = _wrt_indices(f, wrt)
     inner = api.value_and_grad(f, wrt=wrt) if preserve_result else api.grad(f, wrt=wrt)
     sweep = api.jvp(inner, wrt=wrt)
@@ -243,6 +259,10 @@ def _as_tangents(v, many, names):
         raise ValueError(f"srcad.hvp: with wrt for {', '.join(names)}, v must be a tuple of "
                          f"{len(names)} vectors, one per argument; got {type(v).__name__}")
     return tuple(v)
+
+
+def _argnums(f, wrt, argnums, where):
+    return jaxlike.resolve_argnums(wrt, argnums, len(_param_names(f)), where)
 
 
 def _wrt_indices(f, wrt):

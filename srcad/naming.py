@@ -40,6 +40,8 @@ LOOP_COUNT = "n_iter"        # the trip count of a while loop, for its reverse r
 LOOP_INDEX = "i"             # a loop index srcad adds
 BRANCH = "branch"            # which branch of an if/elif chain ran, for its reverse sweep
 SUM = "total"                # the running sum of sum(xs) over a list grown at run time
+AUX = "aux"                  # what a has_aux function returns beside its value (jaxlike)
+VALUE = "value"              # value_and_grad's (value, aux) pair, with has_aux
 VALUE, TANGENTS = "value", "tangent"    # a jvp's results, when f returns several
 
 

@@ -36,7 +36,8 @@ import threading
 import weakref
 from dataclasses import dataclass
 
-from . import calls, codegen, forward, fresh, frontend, ir, live, naming, optimize, reverse
+from . import calls, codegen, forward, fresh, frontend, ir, jaxlike, live, naming, optimize
+from . import reverse
 from . import kinds as K
 from . import lower as lowering
 from .kinds import kind_key
@@ -52,6 +53,7 @@ class Spec:
     optimize: bool = True
     source: str = None           # the function's source, where Python cannot find it
     inner: "Spec" = None         # f is itself a srcad transform: its derivative is the primal
+    has_aux: bool = False        # f returns (value, aux): value is differentiated (jaxlike.py)
 
 
 def derive(spec, arg_kinds, name):
@@ -69,8 +71,8 @@ def derive(spec, arg_kinds, name):
 
 def derivative(spec, arg_kinds, guards=None, inline_calls=False):
     """The derivative IR of spec.f for these argument kinds."""
-    primal = primal_ir(spec, arg_kinds, guards, inline_calls)
-    return differentiate(primal, spec.mode, spec.wrt, spec.wrt_tuple, spec.optimize)
+    primal, aux = jaxlike.split_aux(primal_ir(spec, arg_kinds, guards, inline_calls), spec)
+    return differentiate(primal, spec.mode, spec.wrt, spec.wrt_tuple, spec.optimize, aux)
 
 
 def primal_ir(spec, arg_kinds, guards=None, inline_calls=False):
@@ -99,13 +101,14 @@ def lower_helper(fn, arg_kinds):
     return lower(frontend.parse(fn), arg_kinds)
 
 
-def differentiate(primal, mode, wrt, wrt_tuple, simplify=True):
-    """IR -> derivative IR: tangents or adjoints, then simplified and verified."""
+def differentiate(primal, mode, wrt, wrt_tuple, simplify=True, aux=None):
+    """IR -> derivative IR: tangents or adjoints, then simplified and verified. `aux`: a
+    value of primal's body returned beside the gradients (has_aux, jaxlike.py)."""
     if mode == "jvp":
         derived = forward.tangent(primal, wrt, lower=lower_helper)
     else:
-        derived = reverse.adjoint(primal, wrt, mode=mode, wrt_tuple=wrt_tuple,
-                                  helpers=helper_vjp)
+        derived = jaxlike.with_aux(reverse.adjoint(primal, wrt, mode=mode, wrt_tuple=wrt_tuple,
+                                                   helpers=helper_vjp), aux, mode)
     if simplify:
         derived = optimize.simplify(checked(derived), check=checked)
     return ir.verify(derived)

@@ -30,6 +30,8 @@ def entry(function, args, transform):
         result = function(*converted)
         if mode == "jvp":
             return result
+        if mode == "grad" and transform.has_aux:           # (gradients, aux)
+            return _gradients(result[0], args, positions, wrt, wrt_tuple), result[1]
         if mode == "grad":
             return _gradients(result, args, positions, wrt, wrt_tuple)
         return result[0], _gradients(result[1], args, positions, wrt, wrt_tuple)

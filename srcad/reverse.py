@@ -17,7 +17,7 @@ from .analysis import (bound_vars, python_float, reads, substitute, substitute_b
                        varied_vars)
 from .builder import Builder, Sym
 from .contributions import Contributions
-from .errors import NonDifferentiableError, SrcadError, not_differentiable
+from .errors import NonDifferentiableError, NonScalarOutputError, SrcadError, not_differentiable
 from .forward import refuse_reverse_through_tapes
 from .ir import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from .reverse_chain import chain_levels, reverse_chain
@@ -78,9 +78,11 @@ def _check_scalar_output(fn, result, rb):
     if kind.is_scalar or (kind.is_array and kind.ndim == 0):
         return
     if kind.is_array or kind.is_container or kind.tag in ("none", "str"):
-        raise ValueError(f"srcad.grad: {fn.name} must return a scalar, but it returns "
-                         f"{_describe(kind)}; use srcad.vjp or srcad.jacobian for "
-                         "non-scalar outputs (or sum the output yourself)")
+        raise NonScalarOutputError(
+            f"srcad.grad: {fn.name} must return a scalar, but it returns {_describe(kind)}; "
+            "use srcad.vjp or srcad.jacobian for non-scalar outputs (or sum the output "
+            "yourself); an array of one element is refused too, as in JAX: return out[0]",
+            filename=fn.filename, line=fn.line)
     rb.emit("check_scalar", result)
 
 

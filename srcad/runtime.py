@@ -202,10 +202,11 @@ def copy_tree(x):
 
 def check_scalar(value):
     """grad needs a scalar output: refuse an array rather than silently summing it."""
-    if np.ndim(value) != 0:
-        raise ValueError(f"srcad.grad: the function returned an array of shape "
-                         f"{np.shape(value)}; grad needs a scalar output (use srcad.vjp or "
-                         "srcad.jacobian, or sum the output yourself)")
+    if np.ndim(value) != 0:                  # a TypeError, as JAX raises
+        raise TypeError(f"srcad.grad: the function returned an array of shape "
+                        f"{np.shape(value)}; grad needs a scalar output (use srcad.vjp or "
+                        "srcad.jacobian, or sum the output yourself; an array of one element "
+                        "is refused too, as in JAX: return out[0])")
 
 
 def check_broadcast(*arrays):

@@ -9,6 +9,7 @@ import linecache
 import runpy
 import textwrap
 import tracemalloc
+import types
 
 import numpy as np
 import pytest
@@ -77,7 +78,9 @@ def twice(x):
 
 
 def test_helper_cache_lives_as_long_as_a_derivative_uses_it():
-    f = twice
+    # a function of its own: srcad.grad(f) keeps its derivative as long as f lives (for a
+    # training loop that re-creates it: srcad/reuse.py), and a module-level `twice` lives on
+    f = types.FunctionType(twice.__code__, twice.__globals__, "twice")
     gc.collect()
     before = len(pipeline._DERIVATIVES)
     g = srcad.grad(f)
@@ -87,7 +90,7 @@ def test_helper_cache_lives_as_long_as_a_derivative_uses_it():
     second = srcad.grad(f)                                  # shares it while both live
     second(0.3)
     assert len(pipeline._DERIVATIVES) == before + 1
-    del g, second
+    del g, second, f
     gc.collect()
     assert len(pipeline._DERIVATIVES) == before
 

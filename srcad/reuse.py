@@ -1,0 +1,58 @@
+"""`srcad.grad(f)` called again for the same function returns the same derivative.
+
+A training loop that writes `srcad.grad(loss)(params, x, y)` at every step, or re-creates
+`srcad.grad(lambda p: loss(p, x, y))` with the same closure, must not transform `loss` at
+every step: the transform object, with its compiled specialisations (keyed by argument
+kinds), is found again by what decides the derivative: the function's code object, its
+globals, its closure cells and defaults (by identity), and the transform's options.
+
+The cache holds transforms weakly: an entry lives as long as its transform does, and the
+transform lives as long as the derivative function srcad returned or the user's function
+does (the function holds it in its `__dict__`, so a module-level loss keeps its derivative
+for as long as it exists and a short-lived lambda takes its derivative with it). Since a
+live transform holds its function, the identities in a key cannot be reused by another
+object while the entry exists.
+"""
+
+import threading
+import weakref
+
+_TRANSFORMS = weakref.WeakValueDictionary()
+_LOCK = threading.Lock()
+_KEEP = "__srcad_transforms__"
+
+
+def identity(f):
+    """What decides f's derivative besides the options, as a hashable key; None where f
+    cannot be told apart from another callable by it (then no reuse)."""
+    code = getattr(f, "__code__", None)
+    if code is not None and hasattr(f, "__globals__"):
+        cells = tuple(map(id, f.__closure__ or ()))
+        defaults = tuple(map(id, f.__defaults__ or ()))
+        kwdefaults = tuple((k, id(v)) for k, v in (f.__kwdefaults__ or {}).items())
+        return ("function", id(code), id(f.__globals__), cells, defaults, kwdefaults)
+    inner = getattr(f, "__func__", None)
+    owner = getattr(f, "__self__", None)
+    if inner is not None and owner is not None:        # a bound method, made at each access
+        inner_key = identity(inner)
+        return None if inner_key is None else ("method", inner_key, id(owner))
+    return ("object", id(f))
+
+
+def transform(make, f, options):
+    """The transform `make()` builds for f with these options (hashable), or the one built
+    before for the same function and options, while that one is alive."""
+    key = identity(f)
+    if key is None:
+        return make()
+    key = key + (options,)
+    with _LOCK:
+        found = _TRANSFORMS.get(key)
+        if found is not None:
+            return found
+        made = make()
+        _TRANSFORMS[key] = made
+        keep = getattr(f, "__dict__", None)      # not a method's: the function would keep
+        if isinstance(keep, dict) and key[0] != "method":     # every instance alive
+            keep.setdefault(_KEEP, {})[key] = made
+        return made
