@@ -8,8 +8,9 @@ globals, its closure cells and defaults (by identity), and the transform's optio
 
 The cache holds transforms weakly: an entry lives as long as its transform does, and the
 transform lives as long as the derivative function srcad returned or the user's function
-does (the function holds it in its `__dict__`, so a module-level loss keeps its derivative
-for as long as it exists and a short-lived lambda takes its derivative with it). Since a
+does (a plain function holds it in its `__dict__`, so a module-level loss keeps its
+derivative for as long as it exists and a short-lived lambda takes its derivative with it;
+a bound method or a callable object is not written to). Since a
 live transform holds its function, the identities in a key cannot be reused by another
 object while the entry exists.
 """
@@ -46,13 +47,16 @@ def transform(make, f, options):
     if key is None:
         return make()
     key = key + (options,)
+    try:
+        hash(key)
+    except TypeError:                 # options no transform accepts: let it say why
+        return make()
     with _LOCK:
         found = _TRANSFORMS.get(key)
         if found is not None:
             return found
         made = make()
         _TRANSFORMS[key] = made
-        keep = getattr(f, "__dict__", None)      # not a method's: the function would keep
-        if isinstance(keep, dict) and key[0] != "method":     # every instance alive
-            keep.setdefault(_KEEP, {})[key] = made
+        if key[0] == "function":        # a plain function keeps its derivatives alive (not
+            vars(f).setdefault(_KEEP, {})[key] = made    # a method's function, nor an object)
         return made
