@@ -271,6 +271,9 @@ def kind_key(value):
         return (t,) + tuple((k, kind_key(v)) for k, v in value.items())
     if t.__module__ == "numpy" and hasattr(value, "dtype"):
         return (t, value.dtype.char)
+    node = tree.node_type(value)
+    if tree.is_record(node):        # a record: its class and its fields' keys
+        return (t,) + tuple((k, kind_key(v)) for k, v in tree.record_items(value, node).items())
     return kind_of(value, records=True)
 
 

@@ -16,6 +16,7 @@ object while the entry exists.
 """
 
 import threading
+import types
 import weakref
 
 _TRANSFORMS = weakref.WeakValueDictionary()
@@ -24,29 +25,21 @@ _KEEP = "__srcad_transforms__"
 
 
 def identity(f):
-    """What decides f's derivative besides the options, as a hashable key; None where f
-    cannot be told apart from another callable by it (then no reuse)."""
-    code = getattr(f, "__code__", None)
-    if code is not None and hasattr(f, "__globals__"):
+    """What decides f's derivative besides the options, as a hashable key."""
+    if isinstance(f, types.MethodType):     # a bound method, made anew at each access (it
+        return ("method", identity(f.__func__), id(f.__self__))    # forwards __code__ too)
+    if isinstance(f, types.FunctionType):
         cells = tuple(map(id, f.__closure__ or ()))
         defaults = tuple(map(id, f.__defaults__ or ()))
         kwdefaults = tuple((k, id(v)) for k, v in (f.__kwdefaults__ or {}).items())
-        return ("function", id(code), id(f.__globals__), cells, defaults, kwdefaults)
-    inner = getattr(f, "__func__", None)
-    owner = getattr(f, "__self__", None)
-    if inner is not None and owner is not None:        # a bound method, made at each access
-        inner_key = identity(inner)
-        return None if inner_key is None else ("method", inner_key, id(owner))
+        return ("function", id(f.__code__), id(f.__globals__), cells, defaults, kwdefaults)
     return ("object", id(f))
 
 
 def transform(make, f, options):
     """The transform `make()` builds for f with these options (hashable), or the one built
     before for the same function and options, while that one is alive."""
-    key = identity(f)
-    if key is None:
-        return make()
-    key = key + (options,)
+    key = identity(f) + (options,)
     try:
         hash(key)
     except TypeError:                 # options no transform accepts: let it say why

@@ -18,6 +18,7 @@ floats, ints, NumPy arrays and scalars, None.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,6 +90,8 @@ def node_type(x) -> type | None:
     """The container type of x (list, tuple, dict, a namedtuple class, a dataclass or a
     registered class), None for a leaf."""
     kind = type(x)
+    if kind is np.ndarray or kind is float:             # the common leaves, first
+        return None
     if kind in _CONTAINERS or _HOOK in kind.__dict__:
         return kind
     if isinstance(x, tuple) and hasattr(kind, "_fields"):
@@ -105,8 +108,19 @@ def is_record(node: type | None) -> bool:
         dataclasses.is_dataclass(node) and not issubclass(node, (list, tuple, dict))))
 
 
-def _data_fields(node: type) -> list:
-    return [f for f in dataclasses.fields(node) if not f.metadata.get("static")]
+_LAYOUTS = weakref.WeakKeyDictionary()  # a dataclass -> its field names, data and static:
+#                                         dataclasses.fields() costs microseconds per call
+
+
+def _layout(node: type) -> tuple[tuple, tuple]:
+    """(the names of a dataclass's data fields, those of its static fields)."""
+    layout = _LAYOUTS.get(node)
+    if layout is None:
+        fields = dataclasses.fields(node)
+        layout = _LAYOUTS[node] = (
+            tuple(f.name for f in fields if not f.metadata.get("static")),
+            tuple(f.name for f in fields if f.metadata.get("static")))
+    return layout
 
 
 def children(x, node: type | None = None) -> tuple[list, tuple]:
@@ -119,9 +133,8 @@ def children(x, node: type | None = None) -> tuple[list, tuple]:
         items, aux = node.__dict__[_HOOK][0](x)
         return list(items), aux
     if is_record(node):
-        static = tuple((f.name, getattr(x, f.name)) for f in dataclasses.fields(node)
-                       if f.metadata.get("static"))
-        names = tuple(f.name for f in _data_fields(node))
+        names, static_names = _layout(node)
+        static = tuple((name, getattr(x, name)) for name in static_names)
         return [getattr(x, name) for name in names], (names, static)
     return list(x), ()
 
@@ -354,7 +367,8 @@ def record_items(x, node: type | None = None) -> dict:
     attribute that holds it (its index where none does: then no code can read it)."""
     node = node or type(x)
     if _HOOK not in node.__dict__:
-        return {f.name: getattr(x, f.name) for f in dataclasses.fields(node)}
+        names, static = _layout(node)
+        return {name: getattr(x, name) for name in names + static}
     attributes = _attributes(x)
     out = {}
     for i, item in enumerate(children(x, node)[0]):

@@ -159,3 +159,20 @@ def test_recreated_grad_sees_new_defaults():
 
     assert srcad.grad(make(1.0))(3.0) == pytest.approx(6.0)
     assert srcad.grad(make(2.0))(3.0) == pytest.approx(12.0)
+
+
+def test_methods_of_two_instances_are_two_derivatives():
+    """A bound method forwards __code__ and __globals__ to its function: the instance is part
+    of what decides the derivative."""
+    class Model:
+        def __init__(self, scale):
+            self.scale = scale
+
+        def loss(self, x):
+            return self.scale * np.sum(x ** 2)
+
+    first, second = Model(1.0), Model(3.0)
+    np.testing.assert_allclose(srcad.grad(first.loss)(W), 2.0 * W)
+    np.testing.assert_allclose(srcad.grad(second.loss)(W), 6.0 * W)
+    assert srcad.grad(first.loss) is srcad.grad(first.loss)
+    assert "__srcad_transforms__" not in vars(first)
