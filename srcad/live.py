@@ -141,6 +141,7 @@ class Reads:
         self.prelude = Builder(line)
         self.loads = {}                 # origin key -> the Var it was read into
         self.guards = {} if guards is None else guards     # origin key -> Guard
+        self.changed = set()            # free names the function changes (`LOG.append(v)`)
         self.stores = {}                # (object or var, attribute) -> (value, builder)
 
     def nested(self, line=None):
@@ -152,6 +153,9 @@ class Reads:
         value read at run time is added to `shared`: other code reaches that object too."""
         if isinstance(value, types.ModuleType):
             return Static(value)
+        if origin.name in self.changed and type(value) in (list, dict):
+            self.guard(origin, "identity", value)   # its items change as the function runs:
+            return self.load(origin, value, K.Kind(type(value).__name__))   # read them then
         if is_data(value):
             self.guard(origin, "kind", value)
             var = self.load(origin, value)
@@ -174,7 +178,7 @@ class Reads:
     def guard(self, origin, test, expected):
         self.guards.setdefault(origin.key(), Guard(origin, test, expected))
 
-    def load(self, origin, value):
+    def load(self, origin, value, kind=None):
         var = self.loads.get(origin.key())
         if var is None:
             atom = Root(origin.root, origin.root_name)
@@ -182,7 +186,7 @@ class Reads:
                 atom = self.prelude.emit("getitem" if how == "item" else "attr", atom,
                                          Const(name))
             atom.hint = origin.name
-            atom.kind = K.kind_of(value)
+            atom.kind = K.kind_of(value) if kind is None else kind
             var = self.loads[origin.key()] = atom
         return var
 

@@ -12,6 +12,7 @@ from .builder import Builder
 from .ir import Block, Const, Function
 from .lower_stores import Argument, resolve_new_objects
 from .signature import check_signature, parameter_names
+from .syntax import changed_free_names
 from .values import from_python
 
 FALLTHROUGH = object()       # what a suite that ends without `return` yields
@@ -33,6 +34,7 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
     params = tuple(Argument(name, kind) for name, kind in zip(names, arg_kinds))
     lowering = lowering_class(parsed, derive=derive)
     lowering.live = live.Reads(guards, node.lineno)
+    lowering.live.changed = changed_free_names(node)
     body_stmts = node.body if isinstance(node.body, list) else [ast.Return(node.body)]
     if isinstance(node, ast.Lambda):
         ast.copy_location(body_stmts[0], node.body)

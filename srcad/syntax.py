@@ -114,3 +114,17 @@ def operations_in_order(node, operations):
         stack.extend((child, False) for child in reversed(
             [current.left, current.right] if isinstance(current, ast.BinOp)
             else [current.operand]))
+
+
+_CHANGING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+             "update", "setdefault", "popitem"}
+
+
+def changed_free_names(node):
+    """The names a function changes in place by a method call (`LOG.append(v)`) and never
+    assigns: free names (globals, closure variables) whose contents change as it runs."""
+    assigned = {n.id for n in walk_no_defs(node) if isinstance(n, ast.Name) and
+                isinstance(n.ctx, ast.Store)}
+    return {n.func.value.id for n in walk_no_defs(node) if isinstance(n, ast.Call) and
+            isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGING and
+            isinstance(n.func.value, ast.Name) and n.func.value.id not in assigned}

@@ -348,3 +348,26 @@ def test_eval_and_locals_are_refused():
 
     with pytest.raises(UnsupportedSyntaxError, match=r"locals\(\) reads the names"):
         srcad.grad(f)(1.0)
+
+
+HISTORY = []
+
+
+def logs_then_reads(x):
+    HISTORY.append(1.5)
+    return np.sum(x ** 2) * HISTORY[-1] * len(HISTORY)
+
+
+def test_a_global_list_the_function_appends_to_is_read_when_it_runs():
+    """FUZZ_FINDINGS F19: an empty global list appended to, then indexed, raised IndexError
+    from inside srcad (its contents were looked at when transforming)."""
+    x = np.array([1.0, 2.0])
+    HISTORY.clear()
+    try:
+        for n in (1, 2, 3):
+            np.testing.assert_allclose(srcad.grad(logs_then_reads)(x), 2 * x * 1.5 * n)
+        value, derivative = srcad.jvp(logs_then_reads)(x, np.ones(2))
+        assert (value, derivative) == pytest.approx((5.0 * 1.5 * 4, 6.0 * 1.5 * 4))
+        assert len(HISTORY) == 4
+    finally:
+        HISTORY.clear()
