@@ -147,6 +147,7 @@ class Transform:
         self.scalar_cache = {}      # keyed by argument types alone, when all are int/float
         self.generated = {}         # kinds -> codegen.Generated, for srcad.source
         self.variants = {}          # kinds -> the Generated compiled for them, newest last
+        self.numpy_variants = {}    # kinds -> the Generated without math.* (as_numpy)
         self.lock = threading.Lock()
         self.last = None
         self.inlined = None         # the compiled derivative written into the wrapper, if any
@@ -178,7 +179,7 @@ class Transform:
         the generated and the user's line; otherwise the derivative runs again on np.float64
         numbers (NumPy's semantics, the values f computed) and its floats come back as Python
         floats. Only this failing call pays; the specialised code stays as fast as before."""
-        if not any(map(_has_float, args)):
+        if not any(map(_has_float, args)) and not _math_error(error):
             codegen.add_source_note(error)
             raise error
         try:
@@ -189,7 +190,7 @@ class Transform:
                 raise
             codegen.add_source_note(error)   # Python raises it too: the error as before,
             raise error from None            # naming the generated and the user's line
-        result = self.dispatch(tuple(map(_to_numpy, args)))
+        result = self.dispatch(tuple(map(_to_numpy, args)), numpy_only=True)
         if self.mode in ("value_and_grad", "vjp", "jvp"):
             rest = result[1]
             if self.mode == "jvp":                    # the tangent: the value's type
@@ -201,13 +202,24 @@ class Transform:
             return _python_floats(self, result[0], args), result[1]
         return _python_floats(self, result, args)
 
-    def dispatch(self, args):
+    def numpy_only(self, key, args):
+        """The derivative written with NumPy's functions where its specialisation calls
+        `math`'s (which raise on overflow, where NumPy gives inf): compiled for this failing
+        call's kinds once, and kept apart from the fast specialisations."""
+        generated = self.numpy_variants.get(key)
+        if generated is None:
+            generated = pipeline.derive(self.spec, self.kinds_of(args),
+                                        naming.function_name(self.mode, self.f), True)
+            self.numpy_variants[key] = generated
+        return generated.function
+
+    def dispatch(self, args, numpy_only=False):
         """The compiled derivative for these arguments' kinds (compiled on first use)."""
         if self.mode == "jvp":
             forward.check_tangents([args[i] for i in self.wrt], args[len(self.names):],
                                    [self.names[i] for i in self.wrt])
         key = tuple(map(kind_key, args))
-        compiled = self.cache.get(key)
+        compiled = self.numpy_only(key, args) if numpy_only else self.cache.get(key)
         if compiled is None:
             compiled = self.compile_for(key, args)
         result = compiled(*args)
@@ -317,6 +329,12 @@ class Transform:
 
     def generate(self, arg_kinds):
         return pipeline.derive(self.spec, arg_kinds, naming.function_name(self.mode, self.f))
+
+
+def _math_error(error):
+    """An error `math`'s functions raise where NumPy's give inf or nan with a warning."""
+    return isinstance(error, (OverflowError, ZeroDivisionError)) or \
+        (isinstance(error, ValueError) and "math domain" in str(error))
 
 
 def _call(f, signature, values):

@@ -467,14 +467,14 @@ class Writer:
         return builder(rule, eqn, args, *detail)
 
     def syntax_call(self, rule, eqn, args, dotted):
-        if rule.math and all(a.kind.is_scalar for a in eqn.args):
+        if rule.math and not self.fn.numpy_only and all(a.kind.is_scalar for a in eqn.args):
             dotted = rule.math
         positional, keywords = self.split_args(rule, eqn, args)
         return ast.Call(ast.parse(dotted, mode="eval").body, positional, keywords)
 
     def syntax_template(self, rule, eqn, args, template):
         """An expression written out in full, its argument names standing for the arguments."""
-        if rule.math and all(a.kind.is_scalar for a in eqn.args):
+        if rule.math and not self.fn.numpy_only and all(a.kind.is_scalar for a in eqn.args):
             template = rule.math
         by_name = dict(zip(rule.arg_names, args))
 

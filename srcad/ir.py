@@ -88,6 +88,7 @@ class Function:
     line: int = None
     source_lines: dict = field(default_factory=dict)   # line number -> user's source text
     param_names: tuple = None                          # the user's parameter names
+    numpy_only: bool = False                           # NumPy calls, no math.* (api.as_numpy)
 
     def __str__(self):
         return format_function(self)

@@ -34,7 +34,7 @@ import inspect
 import os
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import calls, codegen, forward, fresh, frontend, ir, jaxlike, live, naming, optimize
 from . import reverse
@@ -56,11 +56,13 @@ class Spec:
     has_aux: bool = False        # f returns (value, aux): value is differentiated (jaxlike.py)
 
 
-def derive(spec, arg_kinds, name):
-    """The compiled derivative of spec.f for arguments of these kinds (None: any kinds)."""
+def derive(spec, arg_kinds, name, numpy_only=False):
+    """The compiled derivative of spec.f for arguments of these kinds (None: any kinds);
+    `numpy_only`: written with NumPy's functions where it would call `math`'s."""
     guards = {}                                            # what it depends on besides them
     derived = derivative(spec, arg_kinds, guards)          # parse ... simplify -> verify
     derived = checked(fresh.own_outputs(derived, spec.mode))   # nothing shares the arguments
+    derived = replace(derived, numpy_only=numpy_only)
     generated = codegen.compile_function(derived, name)    # plan -> write -> compile
     generated.check = live.checker(list(guards.values()))
     roots = [g.origin.root for g in guards.values()]

@@ -303,3 +303,25 @@ def test_second_derivatives_of_numbers(x):
     assert type(g2) is type(x) and getattr(g2, "dtype", None) == getattr(x, "dtype", None)
     rtol = 1e-6 if getattr(x, "dtype", None) == np.float32 else 1e-12
     np.testing.assert_allclose(float(g2), expected, rtol=rtol)
+
+
+def _logistic_of_mean(x):
+    return np.sum(x) * (1.0 / (1.0 + np.exp(-np.mean(x))))
+
+
+def _log_of_sum(x):
+    return np.log(np.sum(x)) + np.sum(x * 0.5)
+
+
+@pytest.mark.parametrize("f, x, expected", [
+    (_logistic_of_mean, np.array([-800.0, -900.0]), np.array([0.0, 0.0])),
+    (_log_of_sum, np.array([-1.0, 0.5]), np.array([-1.5, -1.5]))])   # 1/sum(x) + 0.5, as JAX
+def test_math_on_a_reduction_of_arrays_gives_numpys_answer_not_an_error(f, x, expected):
+    """Item 15 for values a reduction makes: `np.mean(x)` is a scalar srcad writes `math.exp`
+    of, which raises OverflowError where NumPy's exp gives inf (found by the long fuzz); the
+    failing call runs again on code written with NumPy's functions."""
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(srcad.grad(f)(x), expected, rtol=1e-12, atol=1e-300)
+        value, derivative = srcad.jvp(f)(x, np.ones(2))
+        assert np.allclose(value, f(x), equal_nan=True)
+        assert np.allclose(derivative, np.sum(expected), equal_nan=True)
