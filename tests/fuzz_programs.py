@@ -51,7 +51,7 @@ _COUNTER = itertools.count()
 # Productions and checks left out (by name, as in Generator.EXPRESSIONS / STATEMENTS, or
 # "invariants", "no_source", "autograd" in test_fuzz) while the fix of what they find is in
 # progress; SRCAD_FUZZ_SKIP= (empty) runs everything.
-PENDING = {"dicts": "issue 18: dict .get/.items/.values of active values (the containers work)"}
+PENDING = {}
 SKIPPED = set(filter(None, os.environ.get("SRCAD_FUZZ_SKIP", ",".join(PENDING)).split(",")))
 __all__ = ["CONSTANTS", "INPUT_SHAPES", "SHAPES", "SKIPPED", "Program", "Var", "broadcast",
            "fits", "inputs", "programs"]
