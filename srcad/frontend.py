@@ -79,16 +79,34 @@ def parse(fn, source=None):
     if not text:
         rebuilt = _from_bytecode(fn)
         if rebuilt is not None:
-            return rebuilt
+            return _check_nesting(rebuilt)
         raise SourceUnavailableError(
             f"the source of {fn.__qualname__} is not available (defined in {filename}); "
             "pass it as srcad.grad(f, source='def f(...): ...') or define f in a file",
             filename=filename, line=code.co_firstlineno, construct=fn.__qualname__)
     node, offset = _find_node(text, fn, source is not None)
     lines = dict(enumerate(text.splitlines(), start=1 + offset))
-    return Parsed(node=node, name=fn.__name__, filename=filename, globals=fn.__globals__,
-                  closure=_closure_values(fn), lines=lines, signature=inspect.signature(fn),
-                  function=fn, cells=_cells(fn))
+    parsed = Parsed(node=node, name=fn.__name__, filename=filename, globals=fn.__globals__,
+                    closure=_closure_values(fn), lines=lines, signature=inspect.signature(fn),
+                    function=fn, cells=_cells(fn))
+    return _check_nesting(parsed)
+
+
+_MAX_NESTING = 220     # the transforms recurse over nested blocks, a few frames per level
+
+
+def _check_nesting(parsed):
+    """Refuse, at the deepest line, statements nested deeper than srcad's transforms go: an
+    `if`/`elif` chain of hundreds of branches (Python compiles about a thousand)."""
+    levels, where = syntax.nesting(parsed.node)
+    if levels > _MAX_NESTING:
+        raise UnsupportedSyntaxError(
+            f"statements nested {levels} levels deep (each elif, and each `a if c else ...`, "
+            f"is one level deeper); srcad handles up to {_MAX_NESTING}: split the chain, or "
+            "choose among the cases with a table of functions or np.select",
+            filename=parsed.filename, line=getattr(where, "lineno", None),
+            construct=type(where).__name__)
+    return parsed
 
 
 def _from_bytecode(fn):

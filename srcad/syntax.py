@@ -128,3 +128,23 @@ def changed_free_names(node):
     return {n.func.value.id for n in walk_no_defs(node) if isinstance(n, ast.Call) and
             isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGING and
             isinstance(n.func.value, ast.Name) and n.func.value.id not in assigned}
+
+
+_LEVELS = (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.IfExp)
+
+
+def nesting(tree):
+    """(levels, node): how deep statements and conditional expressions nest in `tree`, and
+    the node at the deepest level. An `elif` is an `if` inside the `else` of the one before
+    it, one level deeper, as lowering makes it."""
+    deepest, where = 0, tree
+    stack = [(tree, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, _LEVELS):
+            level += 1
+            if level > deepest:
+                deepest, where = level, node
+        stack.extend((child, level) for child in ast.iter_child_nodes(node)
+                     if not isinstance(child, _DEFS))
+    return deepest, where

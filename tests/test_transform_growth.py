@@ -203,3 +203,20 @@ def test_power_tower_value_and_hand_derivative(load):
     assert value == pytest.approx(f(1.1), rel=1e-12)
     assert srcad.grad(f)(1.1) == pytest.approx(slope, rel=1e-12)
     assert slope == pytest.approx((f(1.1 + 1e-6) - f(1.1 - 1e-6)) / 2e-6, rel=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["elif", "ifexp", "helper"])
+def test_deeper_than_srcad_goes_is_refused(load, kind):
+    """Deeper than the transforms recurse: an honest refusal at the deepest line, never a
+    RecursionError from inside srcad (Python itself compiles these)."""
+    text = chain(300)
+    if kind == "ifexp":
+        text = "def f(x):\n    return " + " ".join(
+            f"{k}.0 * np.sin(x) if x > {-k}.5 else" for k in range(300)) + " x"
+    elif kind == "helper":
+        text = text.replace("def f(x):", "def h(x):") + "\n\n\ndef f(x):\n    return h(x) * 2.0"
+    f = load(text)
+    for transform in (lambda: srcad.grad(f)(0.3), lambda: srcad.jvp(f)(0.3, 1.0)):
+        with pytest.raises(srcad.UnsupportedSyntaxError, match="nested 30[01] levels deep") as err:
+            transform()
+        assert err.value.line is not None and err.value.line > 2
