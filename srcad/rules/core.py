@@ -7,13 +7,18 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from .ops import ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, op, unbroadcast, sum
+from .ops import (ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, op, sum,
+                  unbroadcast)
 from .table import defprim
 
 
 def reduce_to(g, x):
-    """g summed back to x's shape (the adjoint of broadcasting); nothing where shapes agree."""
+    """g summed back to x's shape (the adjoint of broadcasting); nothing where shapes agree.
+    A complex g for a real x (a real factor of a complex product) gives its real part."""
     gk, xk = g.kind, x.kind
+    if is_complex(gk) and is_real(xk):
+        g = op("real")(g)
+        gk = g.kind
     if (gk.is_scalar or gk.is_array and gk.ndim == 0) and \
             (xk.is_scalar or xk.is_array and xk.ndim == 0):
         return g                      # shape () everywhere: nothing to reduce
@@ -29,6 +34,16 @@ def reduce_to(g, x):
     if stretched:
         g = sum(g, _axis_arg(stretched), True)
     return sum(g, _axis_arg(leading)) if leading else g
+
+
+def is_complex(kind):
+    return kind.is_array and str(kind.dtype).startswith("complex")
+
+
+def is_real(kind):
+    """True where the kind says the value is real (an unknown kind may be complex)."""
+    return kind.tag in ("float", "int", "bool") or (
+        kind.is_array and kind.dtype is not None and not is_complex(kind))
 
 
 def _axis_arg(axes):

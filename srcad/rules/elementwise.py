@@ -20,6 +20,7 @@ from .table import defprim
 
 to_float = op("to_float")
 sinc, sinc_grad, trunc, float_power = op("sinc"), op("sinc_grad"), op("trunc"), op("float_power")
+conj, real = op("conj"), op("real")
 
 _POS = 0.7
 _ARRAY = np.array([[0.3, 0.6, 0.9], [0.45, 0.2, 0.8]])
@@ -39,6 +40,20 @@ def unary(name, impl, deriv, *, math_name=None, functions=(), methods=(), sample
             jvp=(lambda dx, ans, x: dx * deriv(ans, x),),
             vjp=(lambda g, ans, x: g * deriv(ans, x),),
             samples=samples or [(_POS,), (_ARRAY,)])
+
+
+def _real(x):
+    """True where x's kind says it is real (a complex or unknown kind may be complex)."""
+    k = x.kind
+    return k.tag in ("float", "int", "bool") or (
+        k.is_array and k.dtype is not None and not k.dtype.startswith("complex"))
+
+
+def _abs_kind(x):
+    if x.is_array and str(x.dtype).startswith("complex"):
+        return K.Kind("array", ndim=x.ndim, dtype="float32" if x.dtype == "complex64"
+                      else "float64", ones=x.ones)
+    return K.floating(x)
 
 
 def zero_derivative(name, impl, functions=(), math_name=None):
@@ -149,9 +164,12 @@ unary("log10", np.log10, lambda ans, x: 1.0 / (x * math.log(10.0)), math_name="m
 unary("exp2", np.exp2, lambda ans, x: ans * math.log(2.0))
 unary("square", np.square, lambda ans, x: 2.0 * x)
 unary("reciprocal", np.reciprocal, lambda ans, x: -(ans * ans))
-unary("abs", np.abs, lambda ans, x: sign(x), math_name="abs",
-      functions=(np.absolute, np.fabs, abs, math.fabs), samples=[(-0.7,), (_ARRAY - 0.5,)],
-      doc="abs'(0) = 0, as in JAX")
+defprim("abs", np.abs, ("call", "np.abs"), math="abs",
+        functions=(np.abs, np.absolute, np.fabs, abs, math.fabs), kind=_abs_kind,
+        shape_from="args", doc="abs'(0) = 0, as in JAX; of a complex z: |z|",
+        jvp=(lambda dx, ans, x: dx * sign(x) if _real(x) else real(dx * conj(sign(x))),),
+        vjp=(lambda g, ans, x: g * sign(x) if _real(x) else g * conj(sign(x)),),
+        samples=[(-0.7,), (_ARRAY - 0.5,)])
 unary("cbrt", np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans))
 unary("deg2rad", np.deg2rad, lambda ans, x: math.pi / 180.0, functions=(np.radians,))
 unary("rad2deg", np.rad2deg, lambda ans, x: 180.0 / math.pi, functions=(np.degrees,))
