@@ -302,11 +302,27 @@ def names_by_prim():
 def _callable_name(fn):
     module = getattr(fn, "__module__", None) or ""
     name = getattr(fn, "__name__", repr(fn))
+    if module.startswith("scipy") or not module:
+        public = _scipy_public_name(fn, name)
+        if public:
+            return f"`{public}`"
     if module.startswith("numpy."):
         module = "np" + module[len("numpy"):]          # numpy.linalg -> np.linalg
     prefix = {"numpy": "np.", "math": "math.", "builtins": "", "_operator": "operator.",
               "operator": "operator."}.get(module, module + ".")
     return f"`{prefix}{name}`"
+
+
+def _scipy_public_name(fn, name):
+    """scipy.special.erf for a SciPy ufunc or function, scipy.stats.norm.cdf for a method of
+    a distribution: the name the user calls it by, not the private module it lives in."""
+    owner = getattr(fn, "__self__", None)
+    if owner is not None and type(owner).__module__.startswith("scipy.stats"):
+        return f"scipy.stats.{owner.name}.{name}"
+    for module in ("scipy.special", "scipy.stats", "scipy.linalg", "scipy.signal"):
+        if getattr(sys.modules.get(module), name, None) is fn:
+            return f"{module}.{name}"
+    return None
 
 
 def modes(rule, table):
@@ -338,11 +354,11 @@ def signature(rule):
     return ", ".join(rule.arg_names) if not rule.variadic else "*args"
 
 
-def function_rows(user_facing):
+def function_rows(user_facing, prims=None, skip=frozenset()):
     spelled = names_by_prim()
     rows = []
-    for prim in sorted(RULES):
-        if (prim in spelled) != user_facing:
+    for prim in sorted(RULES if prims is None else prims):
+        if (prim in spelled) != user_facing or prim in skip:
             continue
         rule = RULES[prim]
         spelling = ", ".join(spelled.get(prim, [])) or _generated_spelling(rule)
@@ -373,18 +389,33 @@ def special_rows():
 
 
 # ----- the page --------------------------------------------------------------------------------
-def _scipy_note():
-    """The SciPy rules, from srcad.rules.scipy_rules' docstring: srcad registers them only
-    once the user has imported SciPy, so this page (generated without SciPy) cannot list them
-    from the table."""
+def scipy_prims():
+    """The primitives srcad registers for SciPy (rules/scipy_rules.py), registered here by
+    importing the SciPy modules it covers; empty where SciPy is not installed."""
+    try:
+        import scipy.linalg  # noqa: F401
+        import scipy.special  # noqa: F401
+        import scipy.stats  # noqa: F401
+    except ImportError:
+        return frozenset()
     from srcad.rules import scipy_rules
-    listing = scipy_rules.__doc__.split("\n\n")[-1].rstrip()
-    return ("Registered when the SciPy module is already imported (srcad never imports SciPy; "
-            "`pip install -e '.[scipy]'`), each with adjoint and tangent rules checked by "
-            "`tests/test_scipy_rules.py`:\n\n```text\n" + listing + "\n```")
+    before = set(RULES)
+    scipy_rules.register_loaded()
+    return frozenset(set(RULES) - before)
+
+
+def _scipy_section(prims):
+    intro = ("Registered when the SciPy module is already imported (srcad never imports SciPy; "
+             "`pip install -e '.[scipy]'`), each with adjoint and tangent rules checked by "
+             "`tests/test_scipy_rules.py`.")
+    if not prims:
+        return [intro, "", "(This page was generated without SciPy installed.)"]
+    return [intro, "", "| primitive | written as | reverse | forward | notes |",
+            "|---|---|---|---|---|"] + function_rows(True, prims) + function_rows(False, prims)
 
 
 def render():
+    scipy = scipy_prims()
     out = [HEADER]
     out += ["## Python constructs", "",
             ("Each example was transformed and its gradient checked against central differences "
@@ -409,15 +440,15 @@ def render():
             "the derivative is zero (piecewise constant); *no*: not differentiable, so srcad "
             "refuses when a value that depends on a `wrt` argument flows there."), "",
             "| primitive | written as | reverse | forward | notes |", "|---|---|---|---|---|"]
-    out += function_rows(user_facing=True)
-    out += ["", "## SciPy (optional)", "", _scipy_note(), ""]
+    out += function_rows(user_facing=True, skip=scipy)
+    out += ["", "## SciPy (optional)", ""] + _scipy_section(scipy) + [""]
     out += ["", "## Primitives that appear only in generated code", "",
             ("Derivative rules emit these; you will meet them when you read "
             "`srcad.source(g)`. They are primitives too, so derivative code can be "
             "differentiated again."), "",
             "| primitive | spelled in generated code | reverse | forward | notes |",
             "|---|---|---|---|---|"]
-    out += function_rows(user_facing=False)
+    out += function_rows(user_facing=False, skip=scipy)
     return "\n".join(out) + "\n"
 
 

@@ -7,6 +7,12 @@ import pytest
 
 import srcad
 
+try:
+    import scipy.special as special
+except ImportError:         # SciPy is an optional extra: its tests skip without it
+    special = None
+needs_scipy = pytest.mark.skipif(special is None, reason="SciPy is not installed")
+
 RNG = np.random.default_rng(7)
 SIGNAL = RNG.normal(size=16)
 FILTER = RNG.normal(size=16)
@@ -73,3 +79,29 @@ def test_power_spectrum_gradient_by_hand():
 def test_a_complex_wrt_argument_is_still_refused():
     with pytest.raises(TypeError, match="complex"):
         srcad.grad(lambda z: np.sum(np.abs(z)))(SIGNAL + 1j)
+
+
+# ----- scipy.special ---------------------------------------------------------------------------
+def special_mix(x):
+    p = 1.0 / (1.0 + np.exp(-x))
+    return (np.sum(special.betaln(p + 0.5, 2.0) + special.beta(1.5, p + 0.3))
+            + np.sum(special.erfinv(p - 0.5) + special.erfcinv(p + 0.2))
+            + np.sum(special.i0(x) * special.i1e(x) + special.iv(1.5, p) + special.ive(2, x))
+            + np.sum(special.j0(x) + special.jn(2, x) + special.y1(p + 0.3))
+            + np.sum(special.yn(1, p + 0.3))
+            + np.sum(special.rgamma(p + 1.0) + special.psi(p + 0.5) + special.entr(p))
+            + np.sum(special.rel_entr(p, 0.4) + special.kl_div(0.3, p) + special.xlog1py(x, p))
+            + np.sum(special.gammainc(2.5, p) + special.gammaincc(1.5, p + 0.1))
+            + np.sum(special.betainc(2.0, 3.0, p)) + special.multigammaln(np.sum(p) + 3.0, 3))
+
+
+@needs_scipy
+def test_scipy_special_functions_in_both_modes():
+    check_both_modes(special_mix, SIGNAL[:6] * 0.8)
+
+
+@needs_scipy
+def test_multigammaln_derivative_by_hand():
+    grad = srcad.grad(lambda a: special.multigammaln(a, 3))(4.2)
+    expected = sum(special.digamma(4.2 - j / 2.0) for j in range(3))
+    assert grad == pytest.approx(expected, rel=1e-12)

@@ -22,7 +22,11 @@ from srcad.rules import RULES, scipy_rules
 scipy_rules.register_loaded()
 SCIPY_PRIMS = ["expit", "logit", "erf", "erfc", "gammaln", "digamma", "polygamma", "xlogy",
                "logsumexp", "softmax", "log_softmax", "norm_pdf", "norm_logpdf", "norm_cdf",
-               "solve_triangular", "outer_rows"]
+               "solve_triangular", "outer_rows",
+               "gamma", "rgamma", "erfinv", "erfcinv", "entr", "beta", "betaln", "rel_entr",
+               "kl_div", "xlog1py", "gammainc", "gammaincc", "betainc", "multigammaln",
+               "multipolygamma", "i0", "i1", "i0e", "i1e", "j0", "j1", "y0", "y1", "iv", "ive",
+               "jv", "yv", "yn"]
 CASES = [pytest.param(p, s, id=f"{p}-{k}") for p in SCIPY_PRIMS
          for k, s in enumerate(RULES[p].samples)]
 

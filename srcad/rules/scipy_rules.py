@@ -22,7 +22,7 @@ from .. import runtime
 from .arrays import reduced_kind
 from .core import reduce_to
 from .elementwise import expand_to
-from .ops import ZERO, exp, log, matmul, sum, transpose
+from .ops import ZERO, exp, log, matmul, op, sum, transpose
 from .reductions import unreduce
 from .table import defprim
 
@@ -86,6 +86,122 @@ def _special(special):
             doc="x log y, 0 where x is 0")
     _logsumexp(special)
     _softmaxes(special)
+    _special_more(special)
+    _bessels(special)
+
+
+def _partials(name, fn, arg_names, partials, samples, doc=""):
+    """An elementwise SciPy function of several arguments with partial derivatives
+    partials[i](ans, *args), None where it has none (an order, or not defined)."""
+    def jvp(d):
+        return None if d is None else lambda t, ans, *args: expand_to(t * d(ans, *args), ans)
+
+    def vjp(i, d):
+        return None if d is None else \
+            lambda g, ans, *args: reduce_to(g * d(ans, *args), args[i])
+    defprim(name, fn, ("impl", name), arg_names=arg_names, functions=(fn,),
+            kind=lambda *ks: K.floating(K.broadcast(*ks)), shape_from="args",
+            jvp=tuple(jvp(d) for d in partials),
+            vjp=tuple(vjp(i, d) for i, d in enumerate(partials)), samples=samples, doc=doc)
+
+
+def _special_more(special):
+    digamma, gammaln = op("digamma"), op("gammaln")
+    root_pi = math.sqrt(math.pi)
+    _unary("gamma", special.gamma, lambda ans, x: ans * digamma(x),
+           samples=[(1.7,), (_P + 0.5,)])
+    _unary("rgamma", special.rgamma, lambda ans, x: -ans * digamma(x),
+           samples=[(1.7,), (_A + 2.0,)], doc="1 / gamma(x)")
+    _unary("erfinv", special.erfinv, lambda ans, x: (root_pi / 2.0) * exp(ans * ans),
+           samples=[(0.3,), (_A * 0.5,)])
+    _unary("erfcinv", special.erfcinv, lambda ans, x: (-root_pi / 2.0) * exp(ans * ans),
+           samples=[(0.7,), (_P + 0.4,)])
+    _unary("entr", special.entr, lambda ans, x: -(log(x) + 1.0), samples=[(0.4,), (_P,)],
+           doc="-x log x")
+    _partials("beta", special.beta, ("a", "b"),
+              (lambda ans, a, b: ans * (digamma(a) - digamma(a + b)),
+               lambda ans, a, b: ans * (digamma(b) - digamma(a + b))),
+              [(0.8, 2.1), (_P + 0.5, 1.3)])
+    _partials("betaln", special.betaln, ("a", "b"),
+              (lambda ans, a, b: digamma(a) - digamma(a + b),
+               lambda ans, a, b: digamma(b) - digamma(a + b)),
+              [(0.8, 2.1), (_P + 0.5, 1.3)])
+    _partials("rel_entr", special.rel_entr, ("x", "y"),
+              (lambda ans, x, y: log(x / y) + 1.0, lambda ans, x, y: -(x / y)),
+              [(0.5, 0.8), (_P, _P + 0.3), (0.5, _P + 0.1)], doc="x log(x / y) for x, y > 0")
+    _partials("kl_div", special.kl_div, ("x", "y"),
+              (lambda ans, x, y: log(x / y), lambda ans, x, y: 1.0 - x / y),
+              [(0.5, 0.8), (_P, _P + 0.3), (0.5, _P + 0.1)],
+              doc="x log(x / y) - x + y for x, y > 0")
+    _partials("xlog1py", special.xlog1py, ("x", "y"),
+              (lambda ans, x, y: op("log1p")(y), lambda ans, x, y: x / (1.0 + y)),
+              [(0.7, 0.2), (_A, _P), (_A, 0.4)], doc="x log(1 + y), 0 where x is 0")
+
+    def lower_density(ans, a, x):      # x^(a-1) e^-x / gamma(a)
+        return exp((a - 1.0) * log(x) - x - gammaln(a))
+    _partials("gammainc", special.gammainc, ("a", "x"), (None, lower_density),
+              [(2.0, 0.8), (_P + 0.5, _P + 0.3)], doc="in x (no rule in a)")
+    _partials("gammaincc", special.gammaincc, ("a", "x"),
+              (None, lambda ans, a, x: -lower_density(ans, a, x)),
+              [(2.0, 0.8), (_P + 0.5, _P + 0.3)], doc="in x (no rule in a)")
+    _partials("betainc", special.betainc, ("a", "b", "x"),
+              (None, None, lambda ans, a, b, x: exp((a - 1.0) * log(x) + (b - 1.0) *
+                                                    op("log1p")(-x) - op("betaln")(a, b))),
+              [(2.0, 3.0, 0.4), (1.5, 0.7, _P)], doc="in x (no rule in a, b)")
+    defprim("multigammaln", special.multigammaln, ("impl", "multigammaln"),
+            arg_names=("a", "d"), functions=(special.multigammaln,),
+            kind=lambda a, d: K.floating(a), shape_from=0,
+            jvp=(lambda t, ans, a, d: t * op("multipolygamma")(a, d, 0), None),
+            vjp=(lambda g, ans, a, d: g * op("multipolygamma")(a, d, 0), None),
+            samples=[(3.5, 3), (_P + 2.0, 2)])
+    defprim("multipolygamma", _multipolygamma(special), ("impl", "multipolygamma"),
+            arg_names=("a", "d", "n"), kind=lambda a, d, n: K.floating(a), shape_from=0,
+            jvp=(lambda t, ans, a, d, n: t * op("multipolygamma")(a, d, n + 1), None, None),
+            vjp=(lambda g, ans, a, d, n: g * op("multipolygamma")(a, d, n + 1), None, None),
+            samples=[(3.5, 3, 0), (_P + 2.0, 2, 1)],
+            doc="sum over j < d of polygamma(n, a - j / 2)")
+
+
+def _multipolygamma(special):
+    def multipolygamma(a, d, n):
+        return sum_over(special.polygamma(n, np.asarray(a) - j / 2.0) for j in range(d))
+    return multipolygamma
+
+
+def sum_over(terms):
+    total = 0.0
+    for term in terms:
+        total = total + term
+    return total
+
+
+def _bessels(special):
+    """Bessel functions: derivatives by the recurrences (in x; the order has none)."""
+    iv, ive, jv, yv = op("iv"), op("ive"), op("jv"), op("yv")
+    _unary("i0", special.i0, lambda ans, x: op("i1")(x))
+    _unary("i1", special.i1, lambda ans, x: 0.5 * (op("i0")(x) + iv(2.0, x)))
+    _unary("i0e", special.i0e, lambda ans, x: op("i1e")(x) - op("sign")(x) * ans)
+    _unary("i1e", special.i1e,
+           lambda ans, x: 0.5 * (op("i0e")(x) + ive(2.0, x)) - op("sign")(x) * ans)
+    _unary("j0", special.j0, lambda ans, x: -op("j1")(x))
+    _unary("j1", special.j1, lambda ans, x: 0.5 * (op("j0")(x) - jv(2.0, x)))
+    _unary("y0", special.y0, lambda ans, x: -op("y1")(x), samples=[(0.7,), (_P + 0.2,)])
+    _unary("y1", special.y1, lambda ans, x: 0.5 * (op("y0")(x) - yv(2.0, x)),
+           samples=[(0.7,), (_P + 0.2,)])
+    positive = [(1.5, _P + 0.2), (2.0, 0.8), (0.0, _A + 1.5)]
+    _partials("iv", special.iv, ("v", "x"),
+              (None, lambda ans, v, x: 0.5 * (iv(v - 1.0, x) + iv(v + 1.0, x))), positive)
+    _partials("ive", special.ive, ("v", "x"),
+              (None, lambda ans, v, x: 0.5 * (ive(v - 1.0, x) + ive(v + 1.0, x))
+               - op("sign")(x) * ans), positive)
+    _partials("jv", special.jv, ("v", "x"),
+              (None, lambda ans, v, x: 0.5 * (jv(v - 1.0, x) - jv(v + 1.0, x))),
+              positive + [(2, _A)], doc="scipy.special.jn is jv")
+    _partials("yv", special.yv, ("v", "x"),
+              (None, lambda ans, v, x: 0.5 * (yv(v - 1.0, x) - yv(v + 1.0, x))), positive)
+    _partials("yn", special.yn, ("n", "x"),
+              (None, lambda ans, n, x: 0.5 * (yv(n - 1, x) - yv(n + 1, x))),
+              [(2, _P + 0.3), (1, 0.7)])
 
 
 def _logsumexp_impl(special):
