@@ -105,3 +105,36 @@ def test_multigammaln_derivative_by_hand():
     grad = srcad.grad(lambda a: special.multigammaln(a, 3))(4.2)
     expected = sum(special.digamma(4.2 - j / 2.0) for j in range(3))
     assert grad == pytest.approx(expected, rel=1e-12)
+
+
+# ----- more of NumPy ---------------------------------------------------------------------------
+def picks_and_fills(x):
+    cleaned = np.nan_to_num(np.log(x - 0.2), nan=0.0, neginf=-3.0)
+    chosen = np.take(x, [0, 3, 3, 5]) + x.take(np.array([1, 2]), axis=0).sum()
+    positions = np.searchsorted(np.sort(x), x) + np.digitize(x, np.array([0.0, 0.5]))
+    return np.sum(cleaned * chosen[1]) + np.sum(chosen ** 2) + np.sum(positions * x)
+
+
+def interpolated(x):
+    xp = np.array([-2.0, -0.5, 0.0, 1.0, 2.5])
+    fp = np.array([1.0, -0.5, 2.0, 0.3, 0.7])
+    return np.sum(np.interp(x * 1.3, xp, fp) ** 2)
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_convolve_and_correlate_in_every_mode(mode):
+    kernel = np.array([0.5, -1.0, 2.0, 0.25])
+
+    def f(x, k):
+        return np.sum(np.convolve(x, k, mode) ** 2) + np.sum(np.correlate(k, x, mode) * 0.3)
+    check_both_modes(f, SIGNAL, kernel, wrt=0)
+    check_both_modes(f, SIGNAL, kernel, wrt=1)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")
+def test_take_nan_to_num_and_integer_positions():
+    check_both_modes(picks_and_fills, np.abs(SIGNAL[:6]) + 0.1)
+
+
+def test_interp_in_its_first_argument():
+    check_both_modes(interpolated, SIGNAL[:8])
