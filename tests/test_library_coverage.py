@@ -9,8 +9,9 @@ import srcad
 
 try:
     import scipy.special as special
+    import scipy.stats as stats
 except ImportError:         # SciPy is an optional extra: its tests skip without it
-    special = None
+    special = stats = None
 needs_scipy = pytest.mark.skipif(special is None, reason="SciPy is not installed")
 
 RNG = np.random.default_rng(7)
@@ -138,3 +139,37 @@ def test_take_nan_to_num_and_integer_positions():
 
 def test_interp_in_its_first_argument():
     check_both_modes(interpolated, SIGNAL[:8])
+
+
+# ----- a Gaussian-process marginal likelihood with scipy.stats.multivariate_normal ---------------
+INPUTS = np.linspace(-2.0, 2.0, 7)
+TARGETS = np.sin(INPUTS) + 0.1 * RNG.normal(size=7)
+
+
+def gp_marginal_likelihood(log_params):
+    """log p(y | X) of a GP with a squared-exponential kernel (lengthscale, signal, noise)."""
+    lengthscale, signal, noise = np.exp(log_params)
+    distances = (INPUTS[:, None] - INPUTS[None, :]) ** 2
+    kernel = signal * np.exp(-0.5 * distances / lengthscale ** 2) + noise * np.eye(INPUTS.size)
+    return stats.multivariate_normal.logpdf(TARGETS, np.zeros(INPUTS.size), kernel)
+
+
+def batch_log_likelihood(mean):
+    cov = np.array([[1.2, 0.3], [0.3, 0.8]])
+    return np.sum(stats.multivariate_normal.logpdf(np.array([[0.1, 0.4], [-1.0, 0.2]]), mean,
+                                                    cov))
+
+
+@needs_scipy
+def test_gp_marginal_likelihood_with_multivariate_normal_logpdf():
+    check_both_modes(gp_marginal_likelihood, np.array([0.1, -0.2, -1.5]))
+
+
+@needs_scipy
+def test_multivariate_normal_logpdf_in_the_mean_by_hand():
+    mean = np.array([0.3, -0.1])
+    cov = np.array([[1.2, 0.3], [0.3, 0.8]])
+    points = np.array([[0.1, 0.4], [-1.0, 0.2]])
+    expected = np.linalg.solve(cov, (points - mean).T).sum(axis=1)
+    np.testing.assert_allclose(srcad.grad(batch_log_likelihood)(mean), expected, rtol=1e-12)
+    check_both_modes(batch_log_likelihood, mean)

@@ -26,7 +26,7 @@ SCIPY_PRIMS = ["expit", "logit", "erf", "erfc", "gammaln", "digamma", "polygamma
                "gamma", "rgamma", "erfinv", "erfcinv", "entr", "beta", "betaln", "rel_entr",
                "kl_div", "xlog1py", "gammainc", "gammaincc", "betainc", "multigammaln",
                "multipolygamma", "i0", "i1", "i0e", "i1e", "j0", "j1", "y0", "y1", "iv", "ive",
-               "jv", "yv", "yn"]
+               "jv", "yv", "yn", "mvn_logpdf"]
 CASES = [pytest.param(p, s, id=f"{p}-{k}") for p in SCIPY_PRIMS
          for k, s in enumerate(RULES[p].samples)]
 

@@ -308,6 +308,7 @@ def _stats(stats):
                                  ("norm_logpdf", norm.logpdf, logpdf_dx, logpdf_dscale),
                                  ("norm_cdf", norm.cdf, cdf_dx, cdf_dscale)):
         _norm_prim(name, fn, dx, dscale)
+    _multivariate_normal(stats.multivariate_normal)
 
 
 def _norm_prim(name, fn, dx, dscale):
@@ -331,6 +332,71 @@ def _norm_prim(name, fn, dx, dscale):
             samples=[(0.7, 0.0, 1.0), (_A, 0.3, 1.7), (_A, np.array([0.1, -0.2, 0.4]), 0.8),
                      (0.4, _P, np.array([[0.9], [1.3]]))],
             doc=f"scipy.stats.norm.{name.split('_')[1]}(x, loc, scale)")
+
+
+# ----- scipy.stats.multivariate_normal.logpdf ----------------------------------------------
+def _mvn_parts(x, mean, cov):
+    """(the covariance SciPy uses: its lower triangle, mirrored; alpha = cov^-1 (x - mean)^T,
+    shaped (d,) or (d, n))."""
+    if getattr(cov.atom, "value", "unknown") is not None and cov.kind.is_array and \
+            cov.kind.ndim != 2 or cov.kind.tag in ("float", "int"):
+        raise ValueError("multivariate_normal.logpdf: srcad differentiates it for a 2-d "
+                         "covariance matrix; pass cov=s * np.eye(d) for a scalar or "
+                         "np.diag(v) for a vector")
+    lower = op("tril")
+    used = lower(cov, 0) + transpose(lower(cov, -1))
+    centred = x if getattr(mean.atom, "value", "unknown") is None else x - mean
+    return used, op("solve")(used, transpose(centred))
+
+
+def _mvn_row_adjoint(g, alpha):
+    """g . d logpdf / dx per row: -g alpha^T."""
+    return -(op("expand_dims")(g, -1) * transpose(alpha))
+
+
+def _mvn_cov_adjoint(g, ans, x, mean, cov, allow):
+    used, alpha = _mvn_parts(x, mean, cov)
+    sym = (op("inv")(used) * sum(g) - _times(alpha * g, alpha)) * -0.5
+    return op("tril")(sym, 0) + op("tril")(sym, -1)
+
+
+def _mvn_cov_tangent(dc, ans, x, mean, cov, allow):
+    used, alpha = _mvn_parts(x, mean, cov)
+    lower = op("tril")
+    ds = lower(dc, 0) + transpose(lower(dc, -1))
+    quadratic = sum(alpha * matmul(ds, alpha), 0)
+    return (quadratic - sum(op("inv")(used) * ds)) * 0.5
+
+
+def _mvn_x_tangent(dx, ans, x, mean, cov, allow):
+    alpha = _mvn_parts(x, mean, cov)[1]
+    return -sum(transpose(alpha) * dx, -1)
+
+
+def _multivariate_normal(mvn):
+    def mvn_logpdf(x, mean=None, cov=1, allow_singular=False):
+        return mvn.logpdf(x, mean, cov, allow_singular)
+
+    defprim("mvn_logpdf", mvn_logpdf, ("impl", "mvn_logpdf"),
+            arg_names=("x", "mean", "cov", "allow_singular"),
+            defaults={"mean": None, "cov": 1, "allow_singular": False},
+            functions=(mvn.logpdf,), kind=lambda x, *rest: K.UNKNOWN,
+            jvp=(_mvn_x_tangent, lambda dm, ans, *args: -_mvn_x_tangent(dm, ans, *args),
+                 _mvn_cov_tangent, None),
+            vjp=(lambda g, ans, x, mean, cov, allow:
+                 reduce_to(_mvn_row_adjoint(g, _mvn_parts(x, mean, cov)[1]), x),
+                 lambda g, ans, x, mean, cov, allow:
+                 reduce_to(-_mvn_row_adjoint(g, _mvn_parts(x, mean, cov)[1]), mean),
+                 _mvn_cov_adjoint, None),
+            samples=[(_MVN_X, _MVN_MEAN, _MVN_COV, False), (_MVN_X[0], _MVN_MEAN, _MVN_COV, False),
+                     (_MVN_X, None, _MVN_COV, False)],
+            doc="scipy.stats.multivariate_normal.logpdf(x, mean, cov) for a 2-d cov; "
+                "reads cov's lower triangle, as SciPy does")
+
+
+_MVN_X = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
+_MVN_MEAN = np.array([0.1, -0.3, 0.2])
+_MVN_COV = np.array([[1.5, 0.3, -0.2], [0.3, 1.1, 0.4], [-0.2, 0.4, 0.9]])
 
 
 # ----- scipy.linalg.solve_triangular -------------------------------------------------------
