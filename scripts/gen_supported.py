@@ -318,7 +318,8 @@ def _scipy_public_name(fn, name):
     a distribution: the name the user calls it by, not the private module it lives in."""
     owner = getattr(fn, "__self__", None)
     if owner is not None and type(owner).__module__.startswith("scipy.stats"):
-        return f"scipy.stats.{owner.name}.{name}"
+        family = getattr(owner, "name", None) or type(owner).__name__.removesuffix("_gen")
+        return f"scipy.stats.{family}.{name}"
     for module in ("scipy.special", "scipy.stats", "scipy.linalg", "scipy.signal"):
         if getattr(sys.modules.get(module), name, None) is fn:
             return f"{module}.{name}"
