@@ -173,3 +173,23 @@ def test_multivariate_normal_logpdf_in_the_mean_by_hand():
     expected = np.linalg.solve(cov, (points - mean).T).sum(axis=1)
     np.testing.assert_allclose(srcad.grad(batch_log_likelihood)(mean), expected, rtol=1e-12)
     check_both_modes(batch_log_likelihood, mean)
+
+
+# ----- univariate scipy.stats log densities -----------------------------------------
+def robust_regression(params):
+    """A Student-t likelihood and priors from several families, in every parameter."""
+    w, log_scale, log_df = params[:3], params[3], params[4]
+    xs = np.linspace(0.1, 1.5, 6)
+    residual = TARGETS[:6] - (w[0] + w[1] * xs + w[2] * xs ** 2)
+    total = np.sum(stats.t.logpdf(residual, np.exp(log_df), loc=0.0, scale=np.exp(log_scale)))
+    total = total + stats.gamma.logpdf(np.exp(log_df), 2.0, scale=3.0)
+    total = total + stats.lognorm.logpdf(np.exp(log_scale), 0.8)
+    total = total + np.sum(stats.laplace.logpdf(w, 0.05, 2.0) + stats.cauchy.logpdf(w, -0.1))
+    total = total + np.sum(stats.logistic.logpdf(w, scale=1.5))
+    total = total + np.sum(stats.expon.logpdf(xs, -w[0]))
+    return total + stats.beta.logpdf(1.0 / (1.0 + np.exp(-w[1])), 2.0, 3.0)
+
+
+@needs_scipy
+def test_univariate_log_densities_in_every_parameter():
+    check_both_modes(robust_regression, np.array([0.2, -0.3, 0.15, -0.4, 1.1]))

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
+from . import scipy_stats
 from .arrays import reduced_kind
 from .core import reduce_to
 from .elementwise import expand_to
@@ -309,6 +310,7 @@ def _stats(stats):
                                  ("norm_cdf", norm.cdf, cdf_dx, cdf_dscale)):
         _norm_prim(name, fn, dx, dscale)
     _multivariate_normal(stats.multivariate_normal)
+    scipy_stats.register(stats)
 
 
 def _norm_prim(name, fn, dx, dscale):
