@@ -193,3 +193,11 @@ def robust_regression(params):
 @needs_scipy
 def test_univariate_log_densities_in_every_parameter():
     check_both_modes(robust_regression, np.array([0.2, -0.3, 0.15, -0.4, 1.1]))
+
+
+def test_matrix_power_positive_and_negative():
+    def f(a):
+        return (np.sum(np.linalg.matrix_power(a, 3) ** 2)
+                + np.sum(np.linalg.matrix_power(a, -2) * 0.5))
+    a = np.array([[0.9, 0.3, -0.2], [0.1, 1.1, 0.4], [-0.3, 0.2, 0.8]])
+    check_both_modes(f, a)

@@ -215,3 +215,57 @@ defprim("digitize", _digitize, ("call", "np.digitize"), arg_names=("x", "bins", 
         defaults={"right": False}, functions=(np.digitize,),
         kind=lambda x, *rest: K.array(x.ndim, "int64") if x.is_array else K.UNKNOWN,
         jvp=(ZERO,) * 3, vjp=(ZERO,) * 3, doc="integer positions: no derivative")
+
+
+# ----- np.linalg.matrix_power ---------------------------------------------------------------------
+def _power_of(n):
+    value = getattr(n.atom, "value", "unknown")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("np.linalg.matrix_power: srcad differentiates it for an exponent "
+                         "known when the function is transformed (a constant int)")
+    return value
+
+
+def _power_vjp(g, ans, a, n):
+    """sum over k of (a^T)^k g (a^T)^(n-1-k); a negative n through inv(a)."""
+    power = _power_of(n)
+    base = a if power >= 0 else op("inv")(a)
+    m = abs(power)
+    base_t = op("swapaxes")(base, -1, -2)
+    total = None
+    for k in range(m):
+        left = op("matrix_power")(base_t, k)
+        right = op("matrix_power")(base_t, m - 1 - k)
+        term = op("matmul")(op("matmul")(left, g), right)
+        total = term if total is None else total + term
+    if total is None:
+        return op("zeros_like")(a)
+    if power < 0:
+        inv_t = base_t
+        total = -op("matmul")(op("matmul")(inv_t, total), inv_t)
+    return total
+
+
+def _power_jvp(da, ans, a, n):
+    power = _power_of(n)
+    if power < 0:
+        inv = op("inv")(a)
+        da = -op("matmul")(op("matmul")(inv, da), inv)
+        a = inv
+    m = abs(power)
+    total = None
+    for k in range(m):
+        term = op("matmul")(op("matmul")(op("matrix_power")(a, k), da),
+                            op("matrix_power")(a, m - 1 - k))
+        total = term if total is None else total + term
+    return total if total is not None else op("zeros_like")(ans)
+
+
+_SQUARE = np.array([[0.9, 0.3, -0.2], [0.1, 1.1, 0.4], [-0.3, 0.2, 0.8]])
+defprim("matrix_power", np.linalg.matrix_power, ("call", "np.linalg.matrix_power"),
+        arg_names=("a", "n"), functions=(np.linalg.matrix_power,),
+        kind=lambda a, n: a if a.is_array else K.UNKNOWN,
+        jvp=(_power_jvp, None), vjp=(_power_vjp, None),
+        samples=[(_SQUARE, 3), (_SQUARE, 1), (_SQUARE, 0), (_SQUARE, -2),
+                 (np.stack([_SQUARE, _SQUARE.T]), 2)],
+        doc="for a constant int exponent")
