@@ -201,3 +201,15 @@ def test_matrix_power_positive_and_negative():
                 + np.sum(np.linalg.matrix_power(a, -2) * 0.5))
     a = np.array([[0.9, 0.3, -0.2], [0.1, 1.1, 0.4], [-0.3, 0.2, 0.8]])
     check_both_modes(f, a)
+
+
+@needs_scipy
+def test_count_likelihoods_in_their_continuous_parameters():
+    counts = np.array([0, 3, 1, 2, 5, 4])
+
+    def f(theta):
+        rate, prob, size = np.exp(theta[0]), 1.0 / (1.0 + np.exp(-theta[1])), np.exp(theta[2])
+        return (np.sum(stats.poisson.logpmf(counts, rate))
+                + np.sum(stats.binom.logpmf(counts, 6, prob))
+                + np.sum(stats.nbinom.logpmf(counts, size, prob)))
+    check_both_modes(f, np.array([0.7, -0.2, 0.9]))

@@ -28,7 +28,7 @@ SCIPY_PRIMS = ["expit", "logit", "erf", "erfc", "gammaln", "digamma", "polygamma
                "multipolygamma", "i0", "i1", "i0e", "i1e", "j0", "j1", "y0", "y1", "iv", "ive",
                "jv", "yv", "yn", "mvn_logpdf", "t_logpdf", "gamma_logpdf", "beta_logpdf",
                "lognorm_logpdf", "expon_logpdf", "laplace_logpdf", "logistic_logpdf",
-               "cauchy_logpdf"]
+               "cauchy_logpdf", "poisson_logpmf", "binom_logpmf", "nbinom_logpmf"]
 CASES = [pytest.param(p, s, id=f"{p}-{k}") for p in SCIPY_PRIMS
          for k, s in enumerate(RULES[p].samples)]
 

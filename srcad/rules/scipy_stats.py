@@ -56,6 +56,47 @@ def _t_ddf(z, df):
 def register(stats):
     for name, (shapes, lp_z, lp_shapes, samples) in _families().items():
         _logpdf_prim(name, getattr(stats, name).logpdf, shapes, lp_z, lp_shapes, samples)
+    for name, (params, partials, samples) in _discrete().items():
+        _logpmf_prim(name, getattr(stats, name).logpmf, params, partials, samples)
+
+
+# ----- logpmf of discrete families in their continuous parameters ---------------------------------
+_COUNTS = np.array([[0, 3, 1], [2, 5, 4]])
+
+
+def _discrete():
+    return {
+        "poisson": (("mu",), (lambda k, mu: k / mu - 1.0,),
+                    [(_COUNTS, 2.5, 0), (3, np.array([1.5, 4.0]), 0)]),
+        "binom": (("n", "p"), (None, lambda k, n, p: k / p - (n - k) / (1.0 - p)),
+                  [(_COUNTS, 6, 0.35, 0), (2, 7, np.array([0.2, 0.6]), 0)]),
+        "nbinom": (("n", "p"),
+                   (lambda k, n, p: _digamma(k + n) - _digamma(n) + log(p),
+                    lambda k, n, p: n / p - k / (1.0 - p)),
+                   [(_COUNTS, 2.5, 0.35, 0), (2, np.array([1.5, 3.0]), 0.6, 0)]),
+    }
+
+
+def _logpmf_prim(name, fn, params, partials, samples):
+    """logpmf(k, *params, loc) in its continuous parameters (k and loc are integers)."""
+    def impl(k, *args, **given):
+        values = dict(zip(params + ("loc",), args), **given)
+        return fn(k, *(values[p] for p in params), loc=values.get("loc", 0))
+
+    def jvp(d):
+        return None if d is None else \
+            lambda t, ans, k, *args: expand_to(t * d(k, *args[:-1]), ans)
+
+    def vjp(i, d):
+        return None if d is None else \
+            lambda g, ans, k, *args: reduce_to(g * d(k, *args[:-1]), args[i])
+    defprim(f"{name}_logpmf", impl, ("impl", f"{name}_logpmf"),
+            arg_names=("k",) + params + ("loc",), defaults={"loc": 0}, functions=(fn,),
+            kind=lambda *ks: K.floating(K.broadcast(*ks[:-1])), shape_from="args",
+            jvp=(None,) + tuple(jvp(d) for d in partials) + (None,),
+            vjp=(None,) + tuple(vjp(i, d) for i, d in enumerate(partials)) + (None,),
+            samples=samples, doc=f"scipy.stats.{name}.logpmf in "
+            + ", ".join(p for p, d in zip(params, partials) if d))
 
 
 def _impl(fn, shapes):
