@@ -213,3 +213,7 @@ def test_count_likelihoods_in_their_continuous_parameters():
                 + np.sum(stats.binom.logpmf(counts, 6, prob))
                 + np.sum(stats.nbinom.logpmf(counts, size, prob)))
     check_both_modes(f, np.array([0.7, -0.2, 0.9]))
+
+
+def test_real_and_imag_attributes_of_a_real_array():
+    check_both_modes(lambda x: np.sum(x.real * 2.0 + x.imag + np.real(x) * x), SIGNAL)
