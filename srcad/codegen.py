@@ -315,8 +315,8 @@ class Writer:
 
     def for_lines(self, stmt, depth, context):
         pad = "    " * depth
-        names = self.loop_slots(stmt, context)
-        lines = self.assignments(names, stmt.carry_init, depth)
+        flushed, names = flush_changed_carries(self, stmt, depth), self.loop_slots(stmt, context)
+        lines = flushed + self.assignments(names, stmt.carry_init, depth)
         header = self.sequence_header(stmt)
         if header is None:
             bounds = _range_args([self.expr(a) for a in (stmt.start, stmt.stop, stmt.step)])
@@ -412,8 +412,8 @@ class Writer:
 
     def while_lines(self, stmt, depth, context):
         pad = "    " * depth
-        names = self.loop_slots(stmt, context)
-        lines = self.assignments(names, stmt.carry_init, depth)
+        flushed, names = flush_changed_carries(self, stmt, depth), self.loop_slots(stmt, context)
+        lines = flushed + self.assignments(names, stmt.carry_init, depth)
         cond = self.expr(stmt.cond.results[0]) if not stmt.cond.stmts else None
         if cond is not None:
             lines.append(pad + f"while {ast.unparse(cond)}:")
@@ -563,6 +563,20 @@ class Writer:
 
 _CONTAINERS = ("make_list", "make_tuple", "make_dict")
 _STATEMENTS = {"unpack", *WRITES}      # `v, = res` is a target list; `x[i] = v` a statement
+
+
+def flush_changed_carries(writer, stmt, depth):
+    """Assign, before a loop that writes into arrays in place, the pending expressions that
+    read its carries' initial values: a carry starts as the same array (`bo_1 = bo`), so an
+    expression inlined after the loop would read it changed."""
+    if not any(id(e) in writer.in_place for b in sub_blocks(stmt) for e in walk_eqns(b)):
+        return []
+    inits = [a for a in stmt.carry_init if isinstance(a, Var)]
+    names = {writer.namer.name(v) for v in inits if writer.namer.has(v)}
+    stale = [v for v, value in writer.pending.items() if v not in inits and any(
+        isinstance(n, ast.Name) and n.id in names for n in ast.walk(value))]
+    return ["    " * depth + f"{writer.namer.name(v)} = {ast.unparse(writer.pending.pop(v))}"
+            for v in stale]
 
 
 def write_lines(writer, eqn):

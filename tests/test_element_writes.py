@@ -401,3 +401,20 @@ def test_the_rewrite_the_message_shows_is_differentiated():
     srcad.check_grad(write_into_a_copy, x)
     _, t = srcad.jvp(write_into_a_copy)(x, np.ones(3))
     assert t == pytest.approx(float(np.sum(srcad.grad(write_into_a_copy)(x))))
+
+
+def _rows_overwritten_then_updated(x0):
+    o = np.array(np.broadcast_to(np.mean(x0) * 3.0, (2, 1)))
+    for i in range(2):
+        o[i, 0] = 0.5
+    o[:, 0] += np.sin(np.mean(x0))
+    return np.sum(o ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_adjoint_read_before_a_loop_that_zeroes_it_in_place(mode):
+    """Found by the long fuzz: the adjoint's read for `o[:, 0] += ...` was inlined after the
+    reverse loop zeroing the rows of the same array through its carry (`bo_1 = bo`): the
+    gradient came back 0."""
+    x = np.array([[1.44, 0.86, -1.28], [-1.09, -0.79, 1.42]])
+    srcad.check_grad(_rows_overwritten_then_updated, x, mode=mode)
