@@ -3,6 +3,29 @@
 generated code. It costs the suite no measurable time (measured on test_control_flow,
 test_corpus and test_python_forms: within noise)."""
 
+import importlib.util
+import itertools
 import os
 
+import pytest
+
 os.environ.setdefault("SRCAD_VERIFY", "1")
+
+
+_MODULES = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def load(tmp_path_factory):
+    """Define `f` from source text in a module file of its own (srcad reads the source)."""
+    folder = tmp_path_factory.mktemp("programs")
+
+    def load(text):
+        name = f"program_{next(_MODULES)}"
+        path = folder / f"{name}.py"
+        path.write_text("import numpy as np\n\n" + text + "\n")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.f
+    return load

@@ -2,33 +2,11 @@
 and loop nesting (18), residuals defined on every path of an `if` (17), and expressions as deep
 as Python compiles (19). Each in reverse and forward mode, against finite differences."""
 
-import importlib.util
-import itertools
-
 import numpy as np
 import pytest
 
 import srcad
 from srcad import forward, reverse
-
-_COUNTER = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def load(tmp_path_factory):
-    """Define `f` from source text in a module file of its own (srcad reads the source)."""
-    folder = tmp_path_factory.mktemp("programs")
-
-    def load(text):
-        name = f"program_{next(_COUNTER)}"
-        path = folder / f"{name}.py"
-        path.write_text("import numpy as np\n\n" + text + "\n")
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.f
-    return load
-
 
 def check_both_modes(f, *args, wrt=0):
     srcad.check_grad(f, *args, wrt=wrt, rtol=1e-5, atol=1e-7)

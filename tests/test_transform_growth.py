@@ -3,31 +3,12 @@
 Python compiles lower without recursion. Reverse and forward mode, against finite differences.
 """
 
-import importlib.util
-import itertools
+import importlib
 
 import numpy as np
 import pytest
 
 import srcad
-
-_COUNTER = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def load(tmp_path_factory):
-    """Define `f` from source text in a module file of its own (srcad reads the source)."""
-    folder = tmp_path_factory.mktemp("growth")
-
-    def load(text):
-        name = f"growth_{next(_COUNTER)}"
-        path = folder / f"{name}.py"
-        path.write_text("import numpy as np\n\n" + text + "\n")
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.f
-    return load
 
 
 def check_both_modes(f, *args, wrt=0):
