@@ -1,4 +1,4 @@
-"""C1..C4: the corpus's RNN, LSTM, naive convolution and batch norm (tests/corpus_programs_2.py).
+"""C1..C5: the corpus's RNN, LSTM, naive conv, batch norm, softmax loss (tests/corpus_programs_*).
 
 The losses are written as the corpus writes them, in the style of a course's layers.py:
 outputs preallocated and filled in loops (`h[:, t, :] = prev_h`, `out[n, f, i, j] = ...`), the
@@ -73,6 +73,15 @@ def batchnorm_loss(x, gamma, beta, dout, bn_param):
     var = np.var(x, axis=0)
     x_hat = (x - mu) / np.sqrt(var + eps)
     return np.sum((gamma * x_hat + beta) * dout)
+
+
+def softmax_loss(x, y):
+    """C5: the layers.py softmax loss (its value): max-shift, log-sum-exp, picked log-probs."""
+    shifted_logits = x - np.max(x, axis=1, keepdims=True)
+    Z = np.sum(np.exp(shifted_logits), axis=1, keepdims=True)
+    log_probs = shifted_logits - np.log(Z)
+    N = x.shape[0]
+    return -np.sum(log_probs[np.arange(N), y]) / N
 
 
 # ----- data and hand-written backward passes -----------------------------------------------
@@ -179,8 +188,25 @@ def batchnorm_hand(x, gamma, beta, dout, bn_param):
     return dx, np.sum(dout * x_hat, axis=0), dout.sum(axis=0)
 
 
+def softmax_args(dtype):
+    g = _rng(10)
+    N, C = 256, 100
+    return (3 * g.standard_normal((N, C)), g.integers(0, C, N))
+
+
+def softmax_hand(x, y):
+    """The layers.py backward: probs - 1 at the labels, over N (no copy: probs is its own)."""
+    shifted_logits = x - np.max(x, axis=1, keepdims=True)
+    log_probs = shifted_logits - np.log(np.sum(np.exp(shifted_logits), axis=1, keepdims=True))
+    N = x.shape[0]
+    dx = np.exp(log_probs)
+    dx[np.arange(N), y] -= 1
+    dx /= N
+    return (dx,)
+
+
 def corpus_tasks(Task):
-    """The four tasks, built with tasks.Task (passed in: no import cycle)."""
+    """The five tasks, built with tasks.Task (passed in: no import cycle)."""
     five = (0, 1, 2, 3, 4)
     peers = {t: "not compared on corpus tasks (see benchmarks/corpus_tasks.py)"
              for t in ("autograd", "jax", "jax_jit", "torch")}
@@ -193,4 +219,6 @@ def corpus_tasks(Task):
              conv_loss, (0, 1, 2), conv_args, conv_hand, skip=peers),
         Task("C4", "corpus batchnorm (train), bn_param.get, N=256 D=128", batchnorm_loss,
              (0, 1, 2), batchnorm_args, batchnorm_hand, skip=peers),
+        Task("C5", "corpus softmax loss (layers.py), max-shift, log_probs[arange(N), y], "
+             "N=256 C=100", softmax_loss, (0,), softmax_args, softmax_hand, skip=peers),
     ]

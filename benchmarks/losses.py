@@ -50,6 +50,17 @@ def mlp_softmax_loss(W1, b1, W2, b2, W3, b3, x, y):
     return -np.sum(y * logp) / x.shape[0]
 
 
+def mlp_softmax_loss_loop(params, x, y):
+    """T3L: the T3 loss with its layers as a list of (W, b) pairs, hidden layers in a loop."""
+    h = x
+    for W, b in params[:-1]:
+        h = np.tanh(h @ W + b)
+    W, b = params[-1]
+    z = h @ W + b
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.sum(y * logp) / x.shape[0]
+
+
 def recurrence(x0, a, b):
     """T4: x_{k+1} = a sin(x_k) + b x_k for 1000 steps from x0; returns x_1000."""
     x = x0

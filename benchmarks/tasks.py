@@ -149,6 +149,28 @@ def softmax_torch(torch):
     return f
 
 
+def softmax_args_loop(dtype):
+    W1, b1, W2, b2, W3, b3, x, y = softmax_args(dtype)
+    return ([(W1, b1), (W2, b2), (W3, b3)], x, y)
+
+
+def softmax_hand_loop(params, x, y):
+    dW1, db1, dW2, db2, dW3, db3 = softmax_hand(*(p for layer in params for p in layer), x, y)
+    return ([(dW1, db1), (dW2, db2), (dW3, db3)],)
+
+
+def softmax_torch_loop(torch):
+    def f(params, x, y):
+        h = x
+        for W, b in params[:-1]:
+            h = torch.tanh(h @ W + b)
+        W, b = params[-1]
+        z = h @ W + b
+        logp = z - torch.log(torch.sum(torch.exp(z), dim=1, keepdim=True))
+        return -torch.sum(y * logp) / x.shape[0]
+    return f
+
+
 # ----- T4: 1000-step scalar recurrence ---------------------------------------------------
 STEPS = 1000
 HAND_TAPE_VALUES = 2 * STEPS   # recurrence_hand keeps x_k and sin x_k
@@ -196,6 +218,13 @@ def logistic_args(dtype):
     return (w, 0.1, X, y)
 
 
+def logistic_args_small(dtype):
+    rng = np.random.default_rng(15)
+    X = rng.standard_normal((4, 4)).astype(dtype)
+    y = np.array([0.0, 1.0, 1.0, 0.0], dtype=dtype)
+    return ((0.1 * rng.standard_normal(4)).astype(dtype), 0.1, X, y)
+
+
 def logistic_hand(w, b, X, y):
     p = 1.0 / (1.0 + np.exp(-(X @ w + b)))
     dz = (p - y) / y.size
@@ -223,11 +252,18 @@ def all_tasks():
              losses.mlp_softmax_loss, six, softmax_args, softmax_hand, softmax_torch),
         Task("T3f32", "T3 in float32", losses.mlp_softmax_loss, six, softmax_args, softmax_hand,
              softmax_torch, dtype="float32"),
+        Task("T3L", "T3 as params = [(W, b)], `for W, b in params[:-1]:` then the last layer",
+             losses.mlp_softmax_loss_loop, (0,), softmax_args_loop, softmax_hand_loop,
+             softmax_torch_loop),
+        Task("T3Lf32", "T3L in float32", losses.mlp_softmax_loss_loop, (0,), softmax_args_loop,
+             softmax_hand_loop, softmax_torch_loop, dtype="float32"),
         Task("T4", "x <- a sin x + b x, 1000 steps, d/d(x0, a, b)", losses.recurrence, (0, 1, 2),
              recurrence_args, recurrence_hand, recurrence_torch, scalar_inputs=True, tape=True,
              slow_tools=("jax", "jax_jit")),
         Task("T5", "logistic regression BCE, N=10000, d=50", losses.logistic_bce, (0, 1),
              logistic_args, logistic_hand, logistic_torch),
+        Task("T5s", "logistic regression BCE, 4x4 (per-call overhead)", losses.logistic_bce,
+             (0, 1), logistic_args_small, logistic_hand, logistic_torch),
     ] + corpus_tasks.corpus_tasks(Task)
 
 
