@@ -21,7 +21,7 @@ import threading
 
 import numpy as np
 
-from . import callables, codegen, fastpath, forward, frontend, jaxlike, live, naming, pipeline
+from . import callables, compiled, fastpath, forward, frontend, jaxlike, live, naming, pipeline
 from . import records, reuse
 from . import kinds as K
 from .errors import UnsupportedSyntaxError
@@ -145,7 +145,7 @@ class Transform:
                                   self.inner.spec if self.inner else None, has_aux)
         self.cache = {}
         self.scalar_cache = {}      # keyed by argument types alone, when all are int/float
-        self.generated = {}         # kinds -> codegen.Generated, for srcad.source
+        self.generated = {}         # kinds -> compiled.Generated, for srcad.source
         self.variants = {}          # kinds -> the Generated compiled for them, newest last
         self.numpy_variants = {}    # kinds -> the Generated without math.* (as_numpy)
         self.lock = threading.Lock()
@@ -180,7 +180,7 @@ class Transform:
         numbers (NumPy's semantics, the values f computed) and its floats come back as Python
         floats. Only this failing call pays; the specialised code stays as fast as before."""
         if not any(map(_has_float, args)) and not _math_error(error):
-            codegen.add_source_note(error)
+            compiled.add_source_note(error)
             raise error
         try:
             with np.errstate(all="ignore"):      # NumPy warns once, in the derivative's run
@@ -188,7 +188,7 @@ class Transform:
         except Exception as own:
             if type(own) is not type(error):
                 raise
-            codegen.add_source_note(error)   # Python raises it too: the error as before,
+            compiled.add_source_note(error)   # Python raises it too: the error as before,
             raise error from None            # naming the generated and the user's line
         result = self.dispatch(tuple(map(_to_numpy, args)), numpy_only=True)
         if self.mode in ("value_and_grad", "vjp", "jvp"):

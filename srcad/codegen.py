@@ -8,64 +8,20 @@ the generated lines.
 """
 
 import ast
-import itertools
-import linecache
 import math
-import weakref
 
 import numpy as np
 
-from . import inplace, layout, runtime
-from .ir import (Block, Const, Eqn, For, FreeVars, If, Var, is_const, read_counts, stmt_inputs,
-                 sub_blocks, walk_eqns)
-from .naming import LITERAL_TYPES, Namer, is_identifier, is_literal, written_names
+from . import layout
+from .codeplan import Plan
+from .compiled import Generated, register_source, release_with
+from .ir import Eqn, For, If, Var, sub_blocks, walk_eqns
+from .naming import Namer, written_names
 from .rules import RULES
 from .rules.writes import WRITES
+from .spelling import BINOPS, Spelling
 
-_BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
-           "@": ast.MatMult, "%": ast.Mod, "//": ast.FloorDiv}
-_UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not, "~": ast.Invert}
-_COMPARE = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE, "==": ast.Eq,
-            "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In}
-_counter = itertools.count()
 _BOOKKEEPING = ("tape_push", "tape_pop")
-USER_FILES = {}           # generated file name -> the user's file its comments refer to,
-                          # while code compiled from it lives (see release_with)
-
-
-def add_source_note(error):
-    """Add to an exception raised inside generated code the generated line and the user's
-    source line it came from (the nearest `# line N: ...` comment above it)."""
-    frames = []
-    tb = error.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename in USER_FILES:
-            frames.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
-        tb = tb.tb_next
-    if not frames or not hasattr(error, "add_note") or getattr(error, "_srcad_noted", False):
-        return
-    filename, lineno = frames[-1]
-    lines = linecache.getlines(filename)
-    comment = next((lines[k].strip() for k in range(lineno - 1, -1, -1)
-                    if lines[k].strip().startswith("# line ")), None)
-    note = f"srcad: raised by generated code {filename}, line {lineno}: {lines[lineno - 1].strip()}"
-    if comment is not None:
-        note += f"\n       which comes from {USER_FILES[filename]}, {comment[2:]}"
-    error.add_note(note)
-    error._srcad_noted = True
-
-
-class Generated:
-    """A compiled derivative: its source, the function object and the names it needs."""
-
-    def __init__(self, source, function, namespace, filename, param_kinds=()):
-        self.source = source
-        self.function = function
-        self.namespace = namespace
-        self.filename = filename
-        self.param_kinds = param_kinds     # what it is specialised on, for export's guard
-        self.check = None                  # its guards on globals and attributes (live.py)
-        self.roots = set()                 # names it reads globals and attributes through
 
 
 def compile_function(fn, name, comments=True):
@@ -80,44 +36,24 @@ def compile_function(fn, name, comments=True):
                      tuple(p.kind for p in fn.params))
 
 
-def register_source(source, user_file, name="wrapper"):
-    """A file name for generated source, registered in linecache so that tracebacks show
-    its lines, and mapped to the user's file its `# line N:` comments refer to."""
-    filename = f"<srcad {name} #{next(_counter)}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    USER_FILES[filename] = USER_FILES.get(user_file, user_file)
-    return filename
-
-
-def release_with(code, filename):
-    """Forget the lines of generated file `filename` when `code`, compiled from it, is gone
-    (its function dropped and no traceback holding a frame of it): a process that creates many
-    derivatives keeps the lines of the live ones only."""
-    weakref.finalize(code, _forget_source, filename).atexit = False
-
-
-def _forget_source(filename):
-    linecache.cache.pop(filename, None)
-    USER_FILES.pop(filename, None)
-
-
 class Writer:
+    """Prints an IR function as Python source, one line per statement, consulting its
+    `Plan` (srcad/codeplan.py) for what to inline and which lines one pattern says, and its
+    `Spelling` (srcad/spelling.py) for each equation's expression."""
+
     def __init__(self, fn, comments=True):
         self.fn = fn
         self.comments = comments
         self.namer = Namer(taken=written_names(fn))     # no user name shadows them
         self.namespace = {"np": np, "math": math}
         self.last_line = None
-        self.in_place = inplace.plan(fn)     # ids of the writes done in place (may add copies)
-        self.written = {e.args[0] for e in walk_eqns(fn.body) if e.prim in WRITES}
-        self.uses = read_counts(fn.body)
+        self.plan = Plan(fn)
+        self.spelling = Spelling(self.expr, self.namer, self.namespace, self.plan,
+                                 fn.numpy_only)
         self.pending = {}            # single-use temporaries, inlined at their one use
         self.depths = {}             # id(pending expression) -> (expression, its depth)
-        self.defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
-        self.indices = _index_tuples(fn.body, self.defs)    # `x[:, t, :]` written in place
-        self.skip = {id(self.defs[v]) for v in self.indices}   # and equations a `for x in
-                                                               # seq:` header already says
-        self.free_vars = FreeVars()  # each nested block's inputs, found once
+        self.skip = self.plan.index_definitions()   # and equations a `for x in seq:` header
+                                                     # or an unpacking already says
 
     # ----- function --------------------------------------------------------------------------
     def function_source(self, name):
@@ -134,13 +70,13 @@ class Writer:
         (`tail`) to those names, while single-use temporaries can still be inlined there;
         `returning`: the function's body, whose results the return statement inlines."""
         saved, self.pending = self.pending, {}
-        inlinable = self.inlinable(stmts, tail)
+        inlinable = self.plan.inlinable(stmts, tail)
         lines = []
         for k, stmt in enumerate(stmts):
             if id(stmt) in self.skip:
                 continue
             if isinstance(stmt, Eqn) and stmt.outs[0] in inlinable:
-                value = self.call(stmt)
+                value = self.spelling.call(stmt)
                 nesting = layout.depth(value, self.depths)
                 if nesting > layout.MAX_INLINED_DEPTH:
                     lines.append("    " * depth + f"{self.namer.name(stmt.out)} = "
@@ -158,7 +94,7 @@ class Writer:
             if nested is not None:
                 lines.append("    " * depth + nested)
                 continue
-            if isinstance(stmt, Eqn) and self.unpacks(stmt, stmts[k + 1:]):
+            if isinstance(stmt, Eqn) and self.plan.unpacks(stmt, stmts[k + 1:]):
                 lines.append("    " * depth + self.unpack_line(stmt, stmts[k + 1:]))
                 continue
             lines.extend(self.stmt_lines(stmt, depth, stmts[:k], stmts[k + 1:], tail))
@@ -170,24 +106,6 @@ class Writer:
         lines += self.flush(depth, keep=set())
         self.pending = saved
         return lines
-
-    def inlinable(self, stmts, tail):
-        """Temporaries read once, by a later statement of this same block (not a nested one);
-        adjoints named only after their primal (`bh`), unless what reads them is a gradient
-        the function returns; and the list or tuple the function returns
-        (`return [(bW1, bb1), (bW2, bb2)]`)."""
-        top = {a for s in stmts for a in stmt_inputs(s) if isinstance(a, Var)}
-        top |= {a for a in tail if isinstance(a, Var)}
-        nested = {v for s in stmts for sub in sub_blocks(s) for v in self.free_vars(sub)}
-        returned = {a for a in tail if isinstance(a, Var)}
-        returned |= {a for s in stmts if isinstance(s, Eqn) and s.prim in _CONTAINERS
-                     for a in s.args}
-        return {s.out for s in stmts if isinstance(s, Eqn) and len(s.outs) == 1
-                and (s.out.hint is None or s.out.soft_hint and s.out not in returned or
-                     tail is self.fn.body.results and s.prim in ("make_list", "make_tuple"))
-                and self.uses.get(s.out) == 1 and s.out in top
-                and s.out not in nested and not RULES[s.prim].effect
-                and s.prim not in _STATEMENTS and s.out not in self.written}
 
     def flush_readers_of(self, outs, depth):
         """Assign the pending temporaries that read a name `outs` are about to rebind (a loop
@@ -235,7 +153,7 @@ class Writer:
     def eqn_lines(self, eqn):
         if eqn.prim in WRITES:
             return write_lines(self, eqn)
-        value = self.call(eqn)
+        value = self.spelling.call(eqn)
         if len(eqn.outs) == 1 and eqn.out.kind.tag == "none" and RULES[eqn.prim].effect:
             return [ast.unparse(value)]
         targets = [self.namer.name(o) for o in eqn.outs]
@@ -270,14 +188,11 @@ class Writer:
     def can_claim(self, stmts, results, j, name, also=()):
         """May result j, defined in `stmts`, be named `name`? Only if no var read after its
         definition (or read by the other results) is already called `name`."""
-        result = results[j]
-        k = next((k for k, s in enumerate(stmts) if result in s.outs), None)
-        if k is None or self.namer.has(result) or list(results).count(result) > 1:
+        if self.namer.has(results[j]):
             return False
-        others = [r for i, r in enumerate(results) if i != j]
-        later = set(self.free_vars(_block_of(stmts[k + 1:], others)))
-        return not any(v in also or (self.namer.has(v) and self.namer.name(v) == name)
-                       for v in later)
+        later = self.plan.read_after(stmts, results, j)
+        return later is not None and not any(
+            v in also or (self.namer.has(v) and self.namer.name(v) == name) for v in later)
 
     def assignments(self, names, atoms, depth):
         pad = "    " * depth
@@ -295,9 +210,7 @@ class Writer:
         The start's own name is reused when it is defined in this block and read nowhere
         after the loop, nor inside it (where the name is rebound each iteration)."""
         defined_here, rest, tail = context
-        later = set(self.free_vars(_block_of(rest, tail)))
-        for block in sub_blocks(stmt):
-            later |= set(self.free_vars(block))
+        later = self.plan.read_by_or_after(stmt, rest, tail)
         pending_reads = {n.id for value in self.pending.values() for n in ast.walk(value)
                          if isinstance(n, ast.Name)}     # inlined later, after the loop
         names = []
@@ -330,73 +243,37 @@ class Writer:
 
     def sequence_header(self, stmt):
         """`for W, b in params:` when the loop index only picks the elements of a sequence."""
-        body = stmt.body.stmts
-        if stmt.reverse or not body or not _is_zero_one(stmt.start, stmt.step):
-            return None
-        first = body[0]
-        if not (isinstance(first, Eqn) and first.prim == "getitem" and
-                first.args[1] is stmt.index and self.uses.get(stmt.index) == 1):
-            return None
-        seq = first.args[0]
-        length = self.defs.get(stmt.stop)
-        if length is None or length.prim != "len" or length.args[0] is not seq:
+        first = self.plan.sequence_loop(stmt)
+        if first is None:
             return None
         self.skip.add(id(first))
-        targets = self.unpacked(first.out, body[1:])
-        return f"for {targets} in {ast.unparse(self.expr(seq))}:"
-
-    def unpacks(self, stmt, rest):
-        """True if stmt's value is used only by `a, b = value` right after it."""
-        n = self.uses.get(stmt.outs[0], 0)
-        return len(stmt.outs) == 1 and n > 1 and stmt.outs[0].hint is None and \
-            _takes_apart(stmt.outs[0], rest[:n], n) and not RULES[stmt.prim].effect
+        targets = self.unpacked(first.out, stmt.body.stmts[1:])
+        return f"for {targets} in {ast.unparse(self.expr(first.args[0]))}:"
 
     def unpack_line(self, stmt, rest):
-        items = rest[:self.uses[stmt.out]]
+        items = rest[:self.plan.uses[stmt.out]]
         self.skip.update(id(e) for e in items)
         targets = ", ".join(self.namer.name(e.out) for e in items)
-        return f"{targets} = {ast.unparse(self.call(stmt))}"
+        return f"{targets} = {ast.unparse(self.spelling.call(stmt))}"
 
     def nested_unpack(self, stmts, k, inlinable):
-        """`(W1, b1), (W2, b2) = params` where stmts[k:] take every item of `params` (a list or
-        tuple of that length, as its kind says) and take apart the items that are pairs."""
-        first = stmts[k]
-        if not (isinstance(first, Eqn) and first.prim == "getitem" and
-                isinstance(first.args[0], Var) and is_const(first.args[1], 0)):
+        """`(W1, b1), (W2, b2) = params` (see Plan.nested_unpack)."""
+        groups, matched = self.plan.nested_unpack(stmts, k, inlinable)
+        targets = [self.namer.name(take.out) if parts is None else
+                   "(" + ", ".join(self.namer.name(e.out) for e in parts) + ")"
+                   for take, parts in groups]
+        if not matched:
             return None
-        seq = first.args[0]
-        if seq.kind.tag not in ("list", "tuple") or not seq.kind.items:
-            return None
-        targets, used, pos = [], [], k
-        for i, item_kind in enumerate(seq.kind.items):
-            take = stmts[pos] if pos < len(stmts) else None
-            if not (isinstance(take, Eqn) and take.prim == "getitem" and
-                    take.args[0] is seq and is_const(take.args[1], i)):
-                return None
-            parts = stmts[pos + 1:pos + 1 + self.uses.get(take.out, 0)]
-            if take.out.hint is None and item_kind.items is not None and \
-                    len(parts) > 1 and \
-                    _takes_apart(take.out, parts, self.uses.get(take.out, 0)):
-                targets.append("(" + ", ".join(self.namer.name(e.out) for e in parts) + ")")
-                used += [take] + list(parts)
-            else:
-                targets.append(self.namer.name(take.out))
-                used.append(take)
-            pos = len(used) + k
-        if len(targets) < 2 or not any(t.startswith("(") for t in targets) or \
-                any(o in inlinable for e in used for o in e.outs):
-            return None
-        self.skip.update(id(e) for e in used)
-        return f"{', '.join(targets)} = {self.namer.name(seq)}"
+        self.skip.update(id(e) for take, parts in groups for e in [take] + (parts or []))
+        return f"{', '.join(targets)} = {self.namer.name(stmts[k].args[0])}"
 
     def unpacked(self, element, rest):
         """`W, b` if the element is only taken apart by constant indices 0..n-1 right away."""
-        n = self.uses.get(element, 0)
-        items = rest[:n]
-        if n > 1 and _takes_apart(element, items, n):
-            self.skip.update(id(e) for e in items)
-            return ", ".join(self.namer.name(e.out) for e in items)
-        return self.namer.name(element)
+        items = self.plan.taken_apart(element, rest)
+        if items is None:
+            return self.namer.name(element)
+        self.skip.update(id(e) for e in items)
+        return ", ".join(self.namer.name(e.out) for e in items)
 
     def loop_body_lines(self, stmt, names, depth):
         self.claim_loop_results(stmt, names)
@@ -432,144 +309,14 @@ class Writer:
             if atom in self.pending:
                 return self.pending.pop(atom)
             return ast.Name(self.namer.name(atom), ast.Load())
-        return self.constant(atom)
-
-    def constant(self, const):       # a literal only for exactly the plain types: see _literal
-        v = const.value
-        if type(v) is float and not math.isfinite(v):
-            text = "np.nan" if math.isnan(v) else ("np.inf" if v > 0 else "-np.inf")
-            return ast.parse(text, mode="eval").body
-        if type(v) in (int, float) and math.copysign(1, v) < 0:
-            # -(0.7) as a unary minus, so unparse parenthesises it: (-0.7) ** 2, not -0.7 ** 2
-            return ast.UnaryOp(ast.USub(), ast.Constant(-v))
-        if type(v) in LITERAL_TYPES:
-            return ast.Constant(v)
-        if type(v) is tuple and all(is_literal(x) for x in v):
-            return ast.Tuple([self.constant(Const(x)) for x in v], ast.Load())
-        if type(v) is slice and all(is_literal(p) for p in (v.start, v.stop, v.step)):
-            return ast.Call(ast.Name("slice", ast.Load()),
-                            [self.constant(Const(p)) for p in (v.start, v.stop, v.step)], [])
-        return ast.Name(self.global_name(const), ast.Load())
-
-    def global_name(self, const):
-        for name, value in self.namespace.items():
-            if value is const.value:
-                return name
-        name = self.namer.fresh(const.name or "c")
-        self.namespace[name] = const.value
-        return name
-
-    def call(self, eqn):
-        rule = RULES[eqn.prim]
-        args = [self.expr(a) for a in eqn.args]
-        form, *detail = rule.syntax
-        builder = getattr(self, "syntax_" + form)
-        return builder(rule, eqn, args, *detail)
-
-    def syntax_call(self, rule, eqn, args, dotted):
-        if rule.math and not self.fn.numpy_only and all(a.kind.is_scalar for a in eqn.args):
-            dotted = rule.math
-        positional, keywords = self.split_args(rule, eqn, args)
-        return ast.Call(ast.parse(dotted, mode="eval").body, positional, keywords)
-
-    def syntax_template(self, rule, eqn, args, template):
-        """An expression written out in full, its argument names standing for the arguments."""
-        if rule.math and not self.fn.numpy_only and all(a.kind.is_scalar for a in eqn.args):
-            template = rule.math
-        by_name = dict(zip(rule.arg_names, args))
-
-        class Substitute(ast.NodeTransformer):
-            def visit_Name(self, node):
-                return by_name.get(node.id, node)
-
-        return Substitute().visit(ast.parse(template, mode="eval").body)
-
-    def syntax_runtime(self, rule, eqn, args, name):
-        self.namespace[name] = getattr(runtime, name, None) or rule.impl
-        positional, keywords = self.split_args(rule, eqn, args)
-        return ast.Call(ast.Name(name, ast.Load()), positional, keywords)
-
-    def syntax_impl(self, rule, eqn, args, name):
-        self.namespace[name] = rule.impl
-        positional, keywords = self.split_args(rule, eqn, args)
-        return ast.Call(ast.Name(name, ast.Load()), positional, keywords)
-
-    def split_args(self, rule, eqn, args):
-        if rule.variadic or not rule.defaults:
-            return args, []
-        positional, keywords = [], []
-        for name, atom, node in zip(rule.arg_names, eqn.args, args):
-            if name not in rule.defaults:
-                positional.append(node)
-            elif not (isinstance(atom, Const) and _same(atom.value, rule.defaults[name])):
-                keywords.append(ast.keyword(name, node))
-        return positional, keywords
-
-    def syntax_binop(self, rule, eqn, args, symbol):
-        return ast.BinOp(args[0], _BINOPS[symbol](), args[1])
-
-    def syntax_unary(self, rule, eqn, args, symbol):
-        return ast.UnaryOp(_UNARY[symbol](), args[0])
-
-    def syntax_compare(self, rule, eqn, args, symbol):
-        if symbol == "in":
-            return ast.Compare(args[1], [ast.In()], [args[0]])
-        return ast.Compare(args[0], [_COMPARE[symbol]()], [args[1]])
-
-    def syntax_subscript(self, rule, eqn, args):
-        return ast.Subscript(args[0], subscript_index(self, eqn.args[1], args[1]), ast.Load())
-
-    def syntax_attr(self, rule, eqn, args, name):
-        if not eqn.args[0].kind.is_array:      # a float or a list: np.shape(x), np.size(x)
-            return ast.Call(ast.parse(f"np.{name}", mode="eval").body, args[:1], [])
-        return ast.Attribute(args[0], name, ast.Load())
-
-    def syntax_transpose(self, rule, eqn, args):
-        if isinstance(eqn.args[1], Const) and eqn.args[1].value is None and \
-                eqn.args[0].kind.is_array:
-            return ast.Attribute(args[0], "T", ast.Load())
-        return ast.Call(ast.parse("np.transpose", mode="eval").body, args, [])
-
-    def syntax_method(self, rule, eqn, args, name):
-        receiver = args[0]
-        if rule.name == "astype" and not eqn.args[0].kind.is_array:   # a number: no .astype
-            receiver = ast.Call(ast.parse("np.asarray", mode="eval").body, [receiver], [])
-        return ast.Call(ast.Attribute(receiver, name, ast.Load()), args[1:], [])
-
-    def syntax_callee(self, rule, eqn, args):
-        return ast.Call(args[0], args[1:], [])
-
-    def syntax_identity(self, rule, eqn, args):
-        return args[0]
-
-    def syntax_dict(self, rule, eqn, args):
-        keys = [self.constant(Const(k)) for k in eqn.args[0].value]
-        return ast.Dict(keys, args[1:])
-
-    def syntax_getattr(self, rule, eqn, args):
-        name = eqn.args[1].value      # getattr(x, "a b") where the name is no identifier
-        return ast.Attribute(args[0], name, ast.Load()) if is_identifier(name) else \
-            ast.Call(ast.Name("getattr", ast.Load()), [args[0], self.constant(Const(name))], [])
-
-    def syntax_tuple(self, rule, eqn, args):
-        return ast.Tuple(args, ast.Load())
-
-    def syntax_list(self, rule, eqn, args):
-        return ast.List(args, ast.Load())
-
-    def syntax_slice(self, rule, eqn, args):
-        return ast.Call(ast.Name("slice", ast.Load()), args, [])
-
-
-_CONTAINERS = ("make_list", "make_tuple", "make_dict")
-_STATEMENTS = {"unpack", *WRITES}      # `v, = res` is a target list; `x[i] = v` a statement
+        return self.spelling.constant(atom)
 
 
 def flush_changed_carries(writer, stmt, depth):
     """Assign, before a loop that writes into arrays in place, the pending expressions that
     read its carries' initial values: a carry starts as the same array (`bo_1 = bo`), so an
     expression inlined after the loop would read it changed."""
-    if not any(id(e) in writer.in_place for b in sub_blocks(stmt) for e in walk_eqns(b)):
+    if not any(id(e) in writer.plan.in_place for b in sub_blocks(stmt) for e in walk_eqns(b)):
         return []
     inits = [a for a in stmt.carry_init if isinstance(a, Var)]
     names = {writer.namer.name(v) for v in inits if writer.namer.has(v)}
@@ -584,17 +331,17 @@ def write_lines(writer, eqn):
     expressions that read x (srcad/inplace.py); or on a copy."""
     array, index, value = eqn.args
     lines = []
-    if id(eqn) in writer.in_place and not writer.namer.has(eqn.out):
+    if id(eqn) in writer.plan.in_place and not writer.namer.has(eqn.out):
         writer.namer.alias(eqn.out, writer.namer.name(array))
         lines = [line.strip() for line in writer.flush_readers_of(eqn.outs, 0)]
     target, source = writer.namer.name(eqn.out), writer.expr(array)
     store = ast.Subscript(ast.Name(target, ast.Load()),
-                          subscript_index(writer, index, writer.expr(index)), ast.Store())
+                          writer.spelling.subscript_index(index, writer.expr(index)), ast.Store())
     value = writer.expr(value)
     symbol = WRITES[eqn.prim]
     write = ast.Assign([store], value, lineno=0) if not symbol else \
-        ast.AugAssign(store, _BINOPS[symbol](), value)
-    if id(eqn) not in writer.in_place:
+        ast.AugAssign(store, BINOPS[symbol](), value)
+    if id(eqn) not in writer.plan.in_place:
         copy = ast.Call(ast.Attribute(source, "copy", ast.Load()), [], []) \
             if array.kind.is_array and array.kind.ndim != 0 else \
             ast.Call(ast.parse("np.array", mode="eval").body, [source], [])
@@ -604,86 +351,6 @@ def write_lines(writer, eqn):
     return lines + [f"{target} = {ast.unparse(source)}", ast.unparse(write)]
 
 
-def subscript_index(writer, atom, node):
-    """The index of a subscript as written: `x[:, t, :]`, `x[1:]`, `x[i, j]`."""
-    if atom in writer.indices:
-        node = ast.Tuple([subscript_index(writer, a, writer.expr(a))
-                          for a in writer.defs[atom].args], ast.Load())
-    if isinstance(node, ast.Tuple):        # x[:, t, :], not x[slice(None, None, None), ..]
-        return ast.Tuple([_as_slice(e) for e in node.elts], ast.Load())
-    if isinstance(atom, Const) and is_literal(atom.value) and type(atom.value) is slice:
-        v = atom.value
-        return ast.Slice(*[None if p is None else writer.constant(Const(p))
-                           for p in (v.start, v.stop, v.step)])
-    if isinstance(atom, Const) and type(atom.value) is tuple and \
-            all(is_literal(x) for x in atom.value):
-        return ast.Tuple([subscript_index(writer, Const(x), writer.constant(Const(x)))
-                          for x in atom.value], ast.Load())
-    return node
-
-
-def _index_tuples(body, defs):
-    """The index tuples (`(slice(None), t, slice(None))`) of constants and named values that
-    only subscripts read: written in each subscript (`x[:, t, :]`), not as a variable."""
-    only_index, carried = {}, set()
-
-    def visit(block):
-        for stmt in block.stmts:
-            carried.update(getattr(stmt, "carry_params", ()))
-            if not isinstance(stmt, Eqn):
-                carried.update(stmt.outs)
-            for k, a in enumerate(stmt_inputs(stmt)):
-                if isinstance(a, Var):
-                    subscript = isinstance(stmt, Eqn) and k == 1 and \
-                        (stmt.prim == "getitem" or stmt.prim in WRITES)
-                    only_index[a] = only_index.get(a, True) and subscript
-            for sub in sub_blocks(stmt):
-                visit(sub)
-        for a in block.results:
-            if isinstance(a, Var):
-                only_index[a] = False
-
-    visit(body)
-    return {v for v, only in only_index.items() if only and isinstance(defs.get(v), Eqn) and
-            defs[v].prim == "make_tuple" and all(
-                isinstance(a, Const) or a.hint and not a.soft_hint and a not in carried
-                for a in defs[v].args)}
-
-
-def _as_slice(node):
-    """`slice(a, b, c)` written in an index as `a:b:c`."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-            node.func.id == "slice" and not node.keywords and 1 <= len(node.args) <= 3:
-        parts = node.args if len(node.args) > 1 else [ast.Constant(None)] + node.args
-        parts = [None if isinstance(p, ast.Constant) and p.value is None else p
-                 for p in parts + [ast.Constant(None)] * (3 - len(parts))]
-        return ast.Slice(*parts)
-    return node
-
-
-def _same(a, b):
-    return type(a) is type(b) and a == b if not isinstance(a, np.ndarray) else False
-
-
-def _takes_apart(element, items, uses):
-    """`a, b = element` can stand for `items`: they are element[0], element[1], ... in order,
-    they are all of element's `uses` (else its name is read without being assigned), and
-    element is a list or tuple of exactly that length (unpacking an array of another length
-    raises)."""
-    kind = element.kind
-    if kind.tag not in ("list", "tuple") or kind.items is None or \
-            not len(kind.items) == len(items) == uses:
-        return False
-    return bool(items) and all(isinstance(e, Eqn) and e.prim == "getitem" and
-                               e.args[0] is element and isinstance(e.args[1], Const) and
-                               e.args[1].value == k for k, e in enumerate(items))
-
-
-def _is_zero_one(start, step):
-    return isinstance(start, Const) and start.value == 0 and isinstance(step, Const) and \
-        step.value == 1
-
-
 def _range_args(bounds):
     start, stop, step = bounds
     is_zero = isinstance(start, ast.Constant) and start.value == 0
@@ -691,8 +358,3 @@ def _range_args(bounds):
     if is_one:
         return [stop] if is_zero else [start, stop]
     return [start, stop, step]
-
-
-def _block_of(stmts, results):
-    return Block(list(stmts), tuple(results))
-

@@ -79,7 +79,7 @@ def suggested_path(path, g):
 
 
 def generated_code(g, args=None):
-    """The compiled derivative (`codegen.Generated`) behind `g`: the latest specialisation,
+    """The compiled derivative (`compiled.Generated`) behind `g`: the latest specialisation,
     or the one for the kinds of `args`."""
     transform = getattr(g, "__srcad__", None)
     if transform is None:

@@ -5,7 +5,7 @@ is compiled, has that specialisation written into it behind a check of the argum
 
 import inspect
 
-from . import codegen, naming
+from . import compiled, naming
 
 NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as {error}:\n"
                  "{indent}    return {as_numpy}({error}, ({args}))\n")
@@ -19,7 +19,7 @@ def make_wrapper(transform):
     name = naming.function_name(transform.mode, transform.f)
     own = wrapper_names(transform)
     namespace = {own["scalars"]: transform.scalar_cache, own["dispatch"]: transform.dispatch,
-                 own["type"]: type, own["note"]: codegen.add_source_note,
+                 own["type"]: type, own["note"]: compiled.add_source_note,
                  own["as_numpy"]: transform.as_numpy}
     exec(compile(wrapper_source(transform, name), f"<srcad wrapper {name}>", "exec"), namespace)
     derivative = namespace[name]
@@ -91,11 +91,11 @@ def inline_scalar_path(transform, key, generated):
     source = wrapper_source(transform, name, fast_path)
     namespace = transform.wrapper.__globals__
     namespace.update(generated.namespace)
-    filename = codegen.register_source(source, generated.filename, name + " wrapper")
-    compiled = {}
-    exec(compile(source, filename, "exec"), namespace, compiled)
-    codegen.release_with(compiled[name].__code__, filename)
-    transform.wrapper.__code__ = compiled[name].__code__
+    filename = compiled.register_source(source, generated.filename, name + " wrapper")
+    made = {}
+    exec(compile(source, filename, "exec"), namespace, made)
+    compiled.release_with(made[name].__code__, filename)
+    transform.wrapper.__code__ = made[name].__code__
     transform.inlined = generated.function
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad import codegen, pipeline
+from srcad import compiled, pipeline
 
 MIB = 2 ** 20
 
@@ -117,7 +117,7 @@ def test_linecache_entries_go_with_the_generated_code(transform):
     """Before the fix every closure's derivative added entries for good (10,000 closures,
     10,001 entries)."""
     gc.collect()
-    before = (_generated_entries(), len(codegen.USER_FILES))
+    before = (_generated_entries(), len(compiled.USER_FILES))
     derivatives = []
     for k in range(50):
         scale = float(k)
@@ -133,7 +133,7 @@ def test_linecache_entries_go_with_the_generated_code(transform):
     assert _generated_entries() >= before[0] + 50     # the live ones keep their lines
     del derivatives, derivative
     gc.collect()
-    assert (_generated_entries(), len(codegen.USER_FILES)) == before
+    assert (_generated_entries(), len(compiled.USER_FILES)) == before
 
 
 def test_lines_stay_while_a_traceback_holds_the_code():
