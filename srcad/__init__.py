@@ -16,7 +16,7 @@ from .api import grad, jvp, lower, source, value_and_grad, vjp
 from .errors import (MissingRuleError, NameResolutionError, NonDifferentiableError,
                      SourceUnavailableError, SrcadError, UnsupportedSyntaxError)
 from .numeric import GradientCheckError, check_grad, numeric_grad
-from . import extend, tree
+from . import extend, integrate, tree  # noqa: F401  (integrate: the ODE primitives)
 from .extend import stop_gradient
 from .family import hessian, hvp, jacfwd, jacobian, jacrev
 from .trace import trace

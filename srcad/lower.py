@@ -21,6 +21,7 @@ from .lower_dynamic import DynamicLowering
 from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
 from .lower_function import FALLTHROUGH, lower_function
+from .lower_integrate import IntegrateLowering
 from .lower_methods import CHANGING_METHODS
 from .lower_unbound import UnboundLowering
 from .lower_stores import StoreLowering, same_object
@@ -37,7 +38,7 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
 
 
 class Lowering(UnboundLowering, WriteLowering, DynamicLowering, EffectLowering, StoreLowering,
-               ExpressionLowering):
+               IntegrateLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):

@@ -17,6 +17,7 @@ from .ir import Block, Const, If, Var, sub_blocks
 from .lower_builtins import SPECIAL_CALLS, BuiltinLowering
 from .lower_calls import CallLowering
 from .lower_containers import ContainerLowering
+from .lower_integrate import integrator
 from .lower_function import FALLTHROUGH, lower_function, result_kind
 from .lower_methods import ContainerMethods
 from .lower_stores import resolved, same_object
@@ -343,7 +344,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             first = fn.__func__.__code__.co_varnames[:1] or ("self",)
             args = [Const(fn.__self__, first[0])] + list(args)     # obj.method(...): self is known
             return self.inline(node, fn.__func__, args, kwargs, builder)
-        special = SPECIAL_CALLS.get(fn) if _hashable(fn) else None
+        special = (SPECIAL_CALLS.get(fn) or integrator(fn)) if _hashable(fn) else None
         if special is not None:
             return getattr(self, special)(node, args, kwargs, builder)
         prim = prim_of(fn)

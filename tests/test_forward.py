@@ -141,6 +141,8 @@ _NOT_TWICE = {   # (prim, generic) -> why forward over reverse refuses it today
     ("prod", True): "prod_others (in prod's adjoint) has no tangent rule",
     ("norm", True): "norm_weights (norm's adjoint where x's ndim is unknown: ord 1/2/inf "
                     "with axis=None, svd ords over non-trailing axes) is first-order only",
+    **{(prim, generic): f"{prim}'s adjoint solve (srcad/ode.py) is first-order only"
+       for prim in ("odeint", "solve_ivp") for generic in (False, True)},
 }
 _KINKED = {"max", "min"}   # samples with ties: the gradient jumps, no difference quotient
 # (and generic max/min refuse: cast_like in their adjoint has no tangent rule)

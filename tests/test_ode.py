@@ -1,0 +1,211 @@
+"""scipy.integrate.odeint and solve_ivp differentiated with respect to the initial state, the
+parameters passed through `args=` and the times (issue 20): the adjoint method in reverse mode,
+the forward sensitivity equations in forward mode, with srcad's derivative of the user's
+dynamics (srcad/ode.py). Checked against closed forms (exponential decay, a linear system
+y' = A y) and against finite differences of the solver at tight tolerances, in both modes.
+"""
+
+import numpy as np
+import pytest
+
+import srcad
+
+integrate = pytest.importorskip("scipy.integrate")
+linalg = pytest.importorskip("scipy.linalg")
+odeint, solve_ivp = integrate.odeint, integrate.solve_ivp
+
+T = np.linspace(0.0, 1.5, 6)
+
+
+def decay(y, t, k):
+    return -k * y
+
+
+def linear(y, t, A):
+    return A @ y
+
+
+def pendulum(y, t, b, c):                      # SciPy's own odeint example
+    theta, omega = y
+    return [omega, -b * omega - c * np.sin(theta)]
+
+
+def forced(t, y, w, n_terms):
+    """tfirst dynamics with an int argument (not differentiated) and a time dependence."""
+    force = 0.0
+    for k in range(1, n_terms + 1):
+        force = force + np.sin(k * t) / k
+    return np.array([w * y[1], -w * y[0] + force])
+
+
+def decay_loss(y0, k, t):
+    ys = odeint(decay, y0, t, args=(k,), rtol=1e-11, atol=1e-11)
+    return np.sum(ys * np.array([1.0, -0.5]))
+
+
+def linear_loss(y0, A, w):
+    ys = odeint(linear, y0, T, args=(A,), rtol=1e-11, atol=1e-11)
+    return np.sum(ys * w)
+
+
+def pendulum_loss(y0, b, c, t):
+    sol = odeint(pendulum, y0, t, args=(b, c), rtol=1e-10, atol=1e-10)
+    return np.sum(sol[:, 0] ** 2) + np.sum(np.cos(sol[:, 1]))
+
+
+def forced_loss(y0, w, t):
+    ys = odeint(forced, y0, t, args=(w, 3), tfirst=True, rtol=1e-10, atol=1e-10)
+    return np.sum(np.tanh(ys))
+
+
+def ivp_loss(y0, w, t_eval, t0):
+    sol = solve_ivp(forced, (t0, 2.0), y0, t_eval=t_eval, args=(w, 2), method="DOP853",
+                    rtol=1e-11, atol=1e-11)
+    return np.sum(sol.y[0] ** 2) + np.sum(sol.y[1] * sol.t)
+
+
+def scalar_state_loss(y0, k):
+    ys = odeint(decay, y0, T, args=(k,), rtol=1e-11, atol=1e-11)
+    return np.sum(ys ** 2)
+
+
+def _tangents(args, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=np.shape(a)) if np.ndim(a) else float(rng.normal()) for a in args]
+
+
+def _both_modes(f, args, expected):
+    """grad and jvp of f at args against `expected` (one gradient per argument)."""
+    wrt = tuple(range(len(args)))
+    grads = srcad.grad(f, wrt=wrt)(*args)
+    for g, e in zip(grads, expected):
+        np.testing.assert_allclose(g, e, rtol=2e-6, atol=1e-8)
+    tangents = _tangents(args)
+    value, tangent_out = srcad.jvp(f, wrt=wrt)(*args, *tangents)
+    assert value == pytest.approx(f(*args), rel=1e-12)
+    directional = sum(np.sum(np.asarray(e) * d) for e, d in zip(expected, tangents))
+    assert tangent_out == pytest.approx(directional, rel=2e-6, abs=1e-8)
+
+
+# ----- closed forms ----------------------------------------------------------------------------
+def test_exponential_decay_closed_form_both_modes():
+    """y(t) = y0 exp(-k (t - t_0)): d/dy0 = exp(-k (t - t_0)), d/dk = -(t - t_0) y,
+    d/dt_i = -k y(t_i), and d/dt_0 minus the sum of the others (a shift of every time)."""
+    y0, k, t = np.array([1.3, -0.4]), 0.7, np.array([0.0, 0.4, 1.1, 2.0])
+    w = np.array([1.0, -0.5])
+    decay_of = np.exp(-k * t)[:, None]
+    ys = y0 * decay_of
+    bt = np.sum(-k * ys * w, axis=1)
+    bt[0] = -np.sum(bt[1:])
+    expected = (np.sum(decay_of * w, axis=0), np.sum(-t[:, None] * ys * w), bt)
+    _both_modes(decay_loss, (y0, k, t), expected)
+
+
+def test_linear_system_closed_form_both_modes():
+    """y(t) = expm(A t) y0: d/dy0 = sum_i expm(A t_i)^T w_i, and d/dA by the derivative
+    of the matrix exponential (its Frechet derivative, SciPy's expm_frechet)."""
+    A = np.array([[-0.5, 1.2], [-0.8, -0.2]])
+    y0, w = np.array([0.7, -1.1]), np.random.default_rng(1).normal(size=(len(T), 2))
+    by0 = sum(linalg.expm(A * t).T @ wi for t, wi in zip(T, w))
+    bA = np.zeros_like(A)
+    for t, wi in zip(T, w):          # d/dA <w_i, expm(A t) y0> = t * L(A t)^T-adjoint ...
+        for a, b in np.ndindex(*A.shape):
+            E = np.zeros_like(A)
+            E[a, b] = 1.0
+            _, L = linalg.expm_frechet(A * t, E * t)
+            bA[a, b] += wi @ L @ y0
+    _both_modes(linear_loss, (y0, A, w), (by0, bA, np.stack([linalg.expm(A * t) @ y0
+                                                               for t in T])))
+
+
+# ----- against finite differences of the solver ------------------------------------------------
+@pytest.mark.parametrize("f, args", [
+    (pendulum_loss, (np.array([np.pi - 0.1, 0.0]), 0.25, 5.0, np.linspace(0.0, 2.0, 7))),
+    (forced_loss, (np.array([1.0, 0.3]), 1.3, np.linspace(0.0, 1.8, 5))),
+    (ivp_loss, (np.array([1.0, 0.3]), 1.3, np.linspace(0.2, 1.8, 4), 0.1)),
+    (scalar_state_loss, (1.5, 0.7)),
+], ids=["pendulum-list-output", "tfirst-int-arg", "solve_ivp-t_span-t_eval", "float-y0"])
+def test_against_finite_differences_both_modes(f, args):
+    wrt = tuple(range(len(args)))
+    expected = srcad.numeric_grad(f, *args, wrt=wrt)
+    _both_modes(f, args, expected)
+    srcad.check_grad(f, *args, wrt=wrt)
+
+
+def test_gradient_shapes_and_fresh_arrays():
+    """A float for a float, an array of its shape for an array, sharing no memory."""
+    y0, k, t = np.array([1.3, -0.4]), 0.7, np.array([0.0, 0.4, 1.1])
+    by0, bk, bt = srcad.grad(decay_loss, wrt=(0, 1, 2))(y0, k, t)
+    assert isinstance(bk, float) and by0.shape == y0.shape and bt.shape == t.shape
+    assert not np.shares_memory(by0, y0) and not np.shares_memory(bt, t)
+    assert isinstance(srcad.grad(scalar_state_loss)(1.5, 0.7), float)
+
+
+def test_primal_is_scipys():
+    """The derivative's value is what the function computes when Python runs it."""
+    args = (np.array([np.pi - 0.1, 0.0]), 0.25, 5.0, np.linspace(0.0, 2.0, 7))
+    value, _ = srcad.value_and_grad(pendulum_loss, wrt=(1, 2))(*args)
+    assert value == pendulum_loss(*args)
+
+
+def test_generated_code_reads_like_the_adjoint_method():
+    """One adjoint solve for all arguments, written as a call a person would write."""
+    args = (np.array([1.3, -0.4]), 0.7, T)
+    text = srcad.source(srcad.grad(decay_loss, wrt=(0, 1)), *args)
+    code = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert sum("odeint_adjoint(" in line for line in code) == 1, text
+    assert sum("= odeint(" in line for line in code) == 1, text
+
+
+def test_only_the_parameters_differentiated():
+    """An inactive y0 (a constant) and a differentiated parameter."""
+    def loss(k):
+        return np.sum(odeint(decay, np.array([2.0]), T, args=(k,), rtol=1e-11, atol=1e-11))
+    expected = np.sum(-T * 2.0 * np.exp(-0.4 * T))
+    assert srcad.grad(loss)(0.4) == pytest.approx(expected, rel=1e-7)
+    assert srcad.jvp(loss)(0.4, 1.0)[1] == pytest.approx(expected, rel=1e-7)
+
+
+# ----- what is refused, at the user's line --------------------------------------------------
+def _refused(f, *args, match):
+    with pytest.raises(srcad.SrcadError, match=match) as info:
+        srcad.grad(f)(*args)
+    assert info.value.filename == __file__
+    return info.value
+
+
+def test_local_dynamics_refused_with_the_rewrite():
+    def loss(k):
+        return np.sum(odeint(lambda y, t: -k * y, np.array([1.0]), T))
+    _refused(loss, 0.3, match="define the dynamics at module level and pass those values "
+                              r"through args=\(\.\.\.\)")
+
+
+def test_unsupported_options_refused():
+    def loss(k):
+        return np.sum(odeint(decay, np.array([1.0]), T, args=(k,), full_output=True))
+    _refused(loss, 0.3, match="the argument full_output= of odeint")
+
+    def no_t_eval(k):
+        return np.sum(solve_ivp(forced, (0.0, 1.0), np.array([1.0, 0.0]), args=(k, 1)).y)
+    _refused(no_t_eval, 0.3, match="pass the times you need as t_eval=")
+
+    def status(k):
+        sol = solve_ivp(forced, (0.0, 1.0), np.array([1.0, 0.0]), t_eval=T[:3], args=(k, 1))
+        return sol.y[0, -1] * sol.success
+    _refused(status, 0.3, match=r"the attribute \.success of solve_ivp's result")
+
+
+def test_second_derivative_refused():
+    with pytest.raises(srcad.NonDifferentiableError, match="odeint_adjoint"):
+        srcad.hessian(decay_loss, wrt=1)(np.array([1.0, 2.0]), 0.7, T)
+
+
+def test_non_tuple_args_raise_as_in_python():
+    """SciPy requires a tuple; so does the derivative (Python semantics)."""
+    def loss(k):
+        return np.sum(odeint(decay, np.array([1.0]), T, args=k))
+    with pytest.raises(Exception, match="tuple"):
+        loss(0.3)
+    with pytest.raises(Exception, match="tuple"):
+        srcad.grad(loss)(0.3)
