@@ -14,6 +14,7 @@ reads `.y` and `.t`; it needs `t_eval=`, and refuses dense output and events.
 """
 
 import ast
+import inspect
 import sys
 from dataclasses import dataclass
 
@@ -120,17 +121,28 @@ class IntegrateLowering:
         solve_ivp (its callee, a name or a dotted name, is looked at without the call)."""
         if isinstance(node, ast.Name):
             return isinstance(env.get(node.id), SolveIvpResult)
-        if not isinstance(node, ast.Call) or not _dotted(node.func):
+        if not isinstance(node, ast.Call):
             return False
-        callee = self.expr(node.func, env, builder)
-        return isinstance(callee, Static) and integrator(callee.obj) == "call_solve_ivp"
+        callee = _dotted_value(node.func, env, self.parsed)
+        return callee is not None and integrator(callee) == "call_solve_ivp"
 
 
 _MISSING = object()
 
 
-def _dotted(node):
-    """A name or a dotted name (`solve_ivp`, `scipy.integrate.solve_ivp`)."""
+def _dotted_value(node, env, parsed):
+    """The object a dotted name of globals or closure variables stands for (`solve_ivp`,
+    `scipy.integrate.solve_ivp`), found without lowering anything; None for anything else."""
+    attributes = []
     while isinstance(node, ast.Attribute):
+        attributes.append(node.attr)
         node = node.value
-    return isinstance(node, ast.Name)
+    if not isinstance(node, ast.Name) or node.id in env:
+        return None
+    try:
+        value = parsed.lookup(node.id)
+        for name in reversed(attributes):
+            value = inspect.getattr_static(value, name)
+    except (KeyError, AttributeError):
+        return None
+    return value

@@ -209,3 +209,18 @@ def test_non_tuple_args_raise_as_in_python():
         loss(0.3)
     with pytest.raises(Exception, match="tuple"):
         srcad.grad(loss)(0.3)
+
+
+def rotation(t, y, w):
+    return np.array([w * y[1], -w * y[0]])
+
+
+def dotted_call_loss(y0, w):
+    """`.y` read off the call itself, the solver reached through its module."""
+    return np.sum(integrate.solve_ivp(rotation, (0.0, 1.0), y0, t_eval=np.array([0.5, 1.0]),
+                                      args=(w,), rtol=1e-11, atol=1e-11).y)
+
+
+def test_result_read_off_a_dotted_call_both_modes():
+    args = (np.array([1.0, 0.2]), 0.7)
+    _both_modes(dotted_call_loss, args, srcad.numeric_grad(dotted_call_loss, *args, wrt=(0, 1)))
