@@ -95,7 +95,7 @@ class _Verdict:
         definition = self.index.defs.get(self.old)
         if definition is not None and isinstance(definition[0], Eqn):
             stmt, block, _ = definition
-            return block is self.block and _owner(stmt)
+            return block is self.block and _owner(stmt, self.index)
         if definition is not None and isinstance(definition[0], For):   # what a loop left
             loop, block, _ = definition
             j = loop.outs.index(self.old)
@@ -118,7 +118,7 @@ class _Verdict:
         definition = self.index.defs.get(result)
         if definition is None or definition[1] is not loop.body:
             return False
-        made = _owner(definition[0]) or own in getattr(definition[0], "outs", ())
+        made = _owner(definition[0], self.index) or own in getattr(definition[0], "outs", ())
         return made and list(loop.body.results).count(result) == 1 and \
             len(self.index.reads.get(result, ())) == 1
 
@@ -131,7 +131,7 @@ class _Verdict:
             _done(self.index, init, parent, position) == (True, [])
         definition = self.index.defs.get(init)
         if alone and definition is not None:
-            if isinstance(definition[0], Eqn) and _owner(definition[0]) and \
+            if isinstance(definition[0], Eqn) and _owner(definition[0], self.index) and \
                     definition[1] is parent:
                 return True
         elif alone and init in self.index.carried:
@@ -201,8 +201,22 @@ def _outlives(index, reader, block, k):
     return False
 
 
-def _owner(stmt):
-    return isinstance(stmt, Eqn) and (stmt.prim in _OWNERS or allocates(stmt.prim))
+def _owner(stmt, index):
+    """Whether `stmt` leaves an array of its own: an operation that allocates, the adjoint of
+    an array read (zeros with g at the index), or `unbroadcast` of such an array that only it
+    reads, made in the same block (it returns that array or a new sum of it; at least 1-d)."""
+    if not isinstance(stmt, Eqn):
+        return False
+    if stmt.prim in _OWNERS or allocates(stmt.prim):
+        return True
+    if stmt.prim == "index_adjoint":
+        return stmt.out.kind.is_array
+    if stmt.prim != "unbroadcast" or not isinstance(stmt.args[0], Var) or \
+            not stmt.out.kind.is_array or not stmt.out.kind.ndim:     # g[()] is no array
+        return False
+    inner, here = index.defs.get(stmt.args[0]), index.defs.get(stmt.out)
+    return inner is not None and here is not None and inner[1] is here[1] and \
+        len(index.reads.get(stmt.args[0], ())) == 1 and _owner(inner[0], index)
 
 
 def _new_or_number(reader, out):
