@@ -188,8 +188,16 @@ def with_ones(kind, ones):
 
 
 def broadcast_ones(*kinds):
-    """Size-1 pattern of the broadcast of values of these numeric kinds (None: not known)."""
-    return broadcast_patterns(*(k.ones if k.is_array else () for k in kinds))
+    """Size-1 pattern of the broadcast of values of these numeric kinds (None: not known). An
+    array of known ndim whose pattern is not known counts as unknown in each dimension, so a
+    dimension another operand has not of size 1 is not of size 1 in the result."""
+    return broadcast_patterns(*(_pattern(k) for k in kinds))
+
+
+def _pattern(kind):
+    if not kind.is_array:
+        return ()
+    return (None,) * kind.ndim if kind.ones is None and kind.ndim is not None else kind.ones
 
 
 def broadcast_patterns(*patterns):

@@ -11,25 +11,25 @@ def grad_rnn_states(x, h0, Wx, Wh):
     for t in range(T):
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)
         v3 = x[:, t, :] @ Wx
-        v4 = prev @ Wh
-        prev = np.tanh(v3 + v4)
+        v4 = v3 + prev @ Wh
+        prev = np.tanh(v4)
         # line 71: h[:, t, :] = prev
         h[:, t, :] = prev
-        tape_1.append((prev, v3, v4))
+        tape_1.append((prev, v3))
     # line 69: for t in range(T):
     bprev = zeros_like(prev)
     bWx = zeros_like(Wx)
     bx = zeros_like(x)
     bh = h + h
     for t_1 in reversed(range(T)):
-        prev_1, v6, v7 = tape_1.pop()
+        prev_1, v6 = tape_1.pop()
         bprev_1 = bprev + unbroadcast(bh[:, t_1, :], prev_1)
         # line 71: h[:, t, :] = prev
         bh[:, t_1, :] = 0.0
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)
-        v10 = bprev_1 * (1.0 - prev_1 * prev_1)
-        v11 = unbroadcast(v10, v6)
-        bprev = unbroadcast(v10, v7) @ Wh.T
-        bWx = bWx + x[:, t_1, :].T @ v11
-        bx[:, t_1, :] += v11 @ Wx.T
+        v9 = bprev_1 * (1.0 - prev_1 * prev_1)
+        v10 = unbroadcast(v9, v6)
+        bprev = v9 @ Wh.T
+        bWx = bWx + x[:, t_1, :].T @ v10
+        bx[:, t_1, :] += v10 @ Wx.T
     return bx, bWx
