@@ -36,7 +36,8 @@ import threading
 import weakref
 from dataclasses import dataclass, replace
 
-from . import calls, codegen, forward, fresh, frontend, ir, jaxlike, live, naming, optimize
+from . import calls, codegen, forward, fresh, frontend, ir, jaxlike, live, loss_patterns, naming
+from . import optimize
 from . import reverse
 from . import kinds as K
 from . import lower as lowering
@@ -109,6 +110,7 @@ def differentiate(primal, mode, wrt, wrt_tuple, simplify=True, aux=None):
     if mode == "jvp":
         derived = forward.tangent(primal, wrt, lower=lower_helper)
     else:
+        primal = loss_patterns.recognise_losses(primal) if simplify else primal
         derived = jaxlike.with_aux(reverse.adjoint(primal, wrt, mode=mode, wrt_tuple=wrt_tuple,
                                                    helpers=helper_vjp), aux, mode)
     if simplify:

@@ -109,3 +109,111 @@ def test_returned_gradients_are_fresh():
         assert not np.shares_memory(a, b)
     for a in first:
         assert not np.shares_memory(a, x) and not np.shares_memory(a, W)
+
+
+# ----- binary cross-entropy on a logistic: adjoint y - p in the logits ---------------------
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def bce(w, b, X, y):
+    p = sigmoid(X @ w + b)
+    return -np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+
+
+def bce_reordered(w, X, y):
+    p = 1 / (1 + np.exp(-(X @ w)))
+    return -np.sum(np.log(1 - p) * (1 - y) + np.log(p) * y) + np.sum(p * p)
+
+
+def bce_scalar(z, y):
+    p = 1.0 / (1.0 + np.exp(-z))
+    return y * np.log(p) + (1.0 - y) * np.log(1.0 - p)
+
+
+def _bce_args(dtype=np.float64):
+    X = RNG.standard_normal((6, 3)).astype(dtype)
+    y = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.3], dtype=dtype)
+    return (0.5 * RNG.standard_normal(3)).astype(dtype), 0.2, X, y
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_bce_in_both_modes(mode):
+    w, b, X, y = _bce_args()
+    assert srcad.check_grad(bce, w, b, X, y, wrt=(0, 1, 3), mode=mode)
+    assert srcad.check_grad(bce_reordered, w, X, y, wrt=(0, 2), mode=mode)
+    assert srcad.check_grad(bce_scalar, 0.4, 0.7, wrt=(0, 1), mode=mode)
+
+
+def test_bce_adjoint_is_y_minus_p_and_the_value_is_unchanged():
+    w, b, X, y = _bce_args()
+    g = srcad.value_and_grad(bce, wrt=(0, 1))
+    value, (gw, gb) = g(w, b, X, y)
+    assert value == bce(w, b, X, y)            # the same operations: the same float
+    dz = (1.0 / (1.0 + np.exp(-(X @ w + b))) - y) / y.size
+    np.testing.assert_allclose(gw, X.T @ dz, rtol=1e-13)
+    np.testing.assert_allclose(gb, np.sum(dz), rtol=1e-13)
+    assert type(gb) is float
+    grad = srcad.grad(bce, wrt=(0, 1))
+    grad(w, b, X, y)
+    code = [line for line in srcad.source(grad).splitlines() if not line.strip().startswith("#")]
+    assert not any("np.log" in line for line in code)
+    assert any("(y - p)" in line for line in code)
+
+
+def test_bce_float32_and_scalar_types():
+    w, b, X, y = _bce_args(np.float32)
+    value, (gw,) = srcad.value_and_grad(bce, wrt=(0,))(w, b, X, y)
+    assert value == bce(w, b, X, y) and gw.dtype == np.float32
+    value, grads = srcad.value_and_grad(bce_scalar, wrt=(0, 1))(0.4, 0.7)
+    assert type(value) is float and value == bce_scalar(0.4, 0.7)
+    assert all(type(v) is float for v in grads)
+
+
+# ----- the stable log-softmax: the shift by the maximum is not differentiated ---------------
+def softmax_loss(x, y):
+    shifted_logits = x - np.max(x, axis=1, keepdims=True)
+    Z = np.sum(np.exp(shifted_logits), axis=1, keepdims=True)
+    log_probs = shifted_logits - np.log(Z)
+    N = x.shape[0]
+    return -np.sum(log_probs[np.arange(N), y]) / N
+
+
+def soft_targets(z, t):
+    s = z - z.max(axis=0, keepdims=True)
+    return -np.sum(t * (s - np.log(np.exp(s).sum(axis=0, keepdims=True)))) + np.sum(s * s)
+
+
+def whole_vector(z, t):
+    s = z - np.max(z, keepdims=True)
+    return -np.sum(t * (s - np.log(np.sum(np.exp(s), keepdims=True))))
+
+
+def _logits():
+    x = 3.0 * RNG.standard_normal((5, 4))
+    x[2, 1] = x[2, 3] = np.max(x[2]) + 1.0        # a tie for the maximum
+    return x
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_log_softmax_in_both_modes(mode):
+    x, y = _logits(), np.array([0, 3, 1, 2, 3])
+    t = RNG.random((5, 4))
+    assert srcad.check_grad(softmax_loss, x, y, mode=mode)
+    assert srcad.check_grad(soft_targets, x, t, wrt=(0, 1), mode=mode)
+    assert srcad.check_grad(whole_vector, x[0], t[0], wrt=(0, 1), mode=mode)
+
+
+def test_log_softmax_adjoint_is_softmax_minus_onehot_and_the_value_is_unchanged():
+    x, y = _logits(), np.array([0, 3, 1, 2, 3])
+    value, gx = srcad.value_and_grad(softmax_loss)(x, y)
+    assert value == softmax_loss(x, y)
+    probs = np.exp(x - x.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    probs[np.arange(5), y] -= 1
+    np.testing.assert_allclose(gx, probs / 5, rtol=1e-12, atol=1e-15)
+    g = srcad.grad(softmax_loss)
+    g(x, y)
+    code = [line for line in srcad.source(g).splitlines() if not line.strip().startswith("#")]
+    assert not any("==" in line or "np.max" in line or "check_broadcast" in line
+                   for line in code)
