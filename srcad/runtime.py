@@ -211,8 +211,11 @@ def check_scalar(value):
 
 def check_broadcast(*arrays):
     """Raise NumPy's error where these do not broadcast: the check an elementwise operation
-    makes, kept where the operation itself is not computed (its value was not needed)."""
-    np.broadcast_shapes(*(np.shape(a) for a in arrays))
+    makes, kept where the operation itself is not computed (its value was not needed).
+    Equal shapes, the usual case, are compared without np.broadcast_shapes (3x slower)."""
+    shapes = [np.shape(a) for a in arrays]
+    if shapes.count(shapes[0]) != len(shapes):
+        np.broadcast_shapes(*shapes)
 
 
 def check_size_one_dims(function, names, args, expected):

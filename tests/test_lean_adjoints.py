@@ -217,3 +217,19 @@ def test_log_softmax_adjoint_is_softmax_minus_onehot_and_the_value_is_unchanged(
     code = [line for line in srcad.source(g).splitlines() if not line.strip().startswith("#")]
     assert not any("==" in line or "np.max" in line or "check_broadcast" in line
                    for line in code)
+
+
+def test_shapes_that_do_not_broadcast_raise_as_in_python():
+    w, b, X, y = _bce_args()
+    with pytest.raises(ValueError) as python_error:
+        bce(w, b, X, y[:4])
+    with pytest.raises(ValueError) as srcad_error:
+        srcad.grad(bce, wrt=(0, 1))(w, b, X, y[:4])
+    assert "broadcast" in str(python_error.value) and "broadcast" in str(srcad_error.value)
+    x = np.ones((3, 1))
+    gx, = srcad.grad(lambda_free_product, wrt=(0,))(x, np.ones(4))   # (3, 1) with (4,)
+    np.testing.assert_allclose(gx, np.full((3, 1), 4.0))
+
+
+def lambda_free_product(x, v):
+    return np.sum(x * v)
