@@ -31,7 +31,7 @@ import sys
 
 import numpy as np
 
-from . import api
+from . import api, tree
 
 
 def integrate_module():
@@ -40,20 +40,26 @@ def integrate_module():
     return sys.modules.get("scipy.integrate") or importlib.import_module("scipy.integrate")
 
 
-def _is_float(value):
-    return isinstance(value, (float, np.floating)) or \
-        isinstance(value, np.ndarray) and value.dtype.kind == "f"
+def _parameter(value):
+    """Whether an item of `args` is a parameter: a float, a float array, or a container of
+    them (a list of (W, b) pairs); an item mixing floats with other values is refused."""
+    leaves = tree.flatten(value)[0]
+    floats = [tree.is_float_leaf(v) for v in leaves]
+    if any(floats) and not all(f or v is None for f, v in zip(floats, leaves)):
+        raise TypeError("srcad: an item of the ODE solver's args= mixes floats with other "
+                        "values; pass the floats (the parameters) and the others as separate "
+                        "items of args=, so that the parameters can be differentiated")
+    return any(floats)
 
 
 class Dynamics:
-    """The user's f called as the solver calls it, with the float entries of `args` (the
+    """The user's f called as the solver calls it, with the float leaves of `args` (the
     parameters) gathered in one flat vector p, and its derivatives by srcad."""
 
     def __init__(self, func, args, tfirst, y0, t0):
         self.func, self.args, self.tfirst = func, tuple(args), bool(tfirst)
-        self.active = [k for k, a in enumerate(self.args) if _is_float(a)]
-        self.shapes = [np.shape(self.args[k]) for k in self.active]
-        self.sizes = [int(np.prod(s)) for s in self.shapes]
+        self.active = [k for k, a in enumerate(self.args) if _parameter(a)]
+        self.trees = [tree.flatten(self.args[k]) for k in self.active]
         self.size = len(np.ravel(y0))
         y_at, t_at = (1, 0) if self.tfirst else (0, 1)
         self.wrt = (y_at, t_at) + tuple(2 + k for k in self.active)
@@ -63,17 +69,26 @@ class Dynamics:
                                                 self.p0()), (list, tuple))
 
     def p0(self):
-        if not self.active:
-            return np.zeros(0)
-        return np.concatenate([np.ravel(np.asarray(self.args[k], float)) for k in self.active])
+        return self.flat([self.args[k] for k in self.active])
+
+    def flat(self, values):
+        """The float leaves of values (one per parameter, shaped like it) in one vector."""
+        pieces = [np.ravel(np.asarray(leaf, dtype=float)) for v in values
+                  for leaf in tree.flatten(v)[0] if leaf is not None]
+        return np.concatenate(pieces) if pieces else np.zeros(0)
 
     def unflatten(self, p):
         """The parameters of the flat vector p, each shaped (and typed) like its argument."""
         out, start = [], 0
-        for k, shape, n in zip(self.active, self.shapes, self.sizes):
-            piece = np.reshape(p[start:start + n], shape)
-            out.append(float(piece) if not isinstance(self.args[k], np.ndarray) else piece)
-            start += n
+        for leaves, treedef in self.trees:
+            rebuilt = []
+            for leaf in leaves:
+                n = 0 if leaf is None else int(np.size(leaf))
+                piece = None if leaf is None else np.reshape(p[start:start + n], np.shape(leaf))
+                rebuilt.append(piece if isinstance(leaf, np.ndarray) or piece is None
+                               else float(piece))
+                start += n
+            out.append(tree.unflatten(treedef, rebuilt))
         return out
 
     def arguments(self, y, t, p):
@@ -93,16 +108,13 @@ class Dynamics:
         cotangent = [float(c) for c in v] if self.list_output else v
         value, grads = self.pullback(*self.arguments(y, t, p), cotangent)
         by, bt = grads[:2]
-        bp = [np.ravel(np.asarray(b, float)) for b in grads[2:]]
         return (np.ravel(np.asarray(value, float)), np.ravel(np.asarray(by, float)),
-                float(bt), np.concatenate(bp) if bp else np.zeros(0))
+                float(bt), self.flat(grads[2:]))
 
     def jvp(self, y, t, p, dy, dp):
         """(f, df/dy . dy + df/dp . dp)."""
-        tangents = [np.asarray(d, float) if isinstance(d, np.ndarray) else float(d)
-                    for d in self.unflatten(dp)]
         dyt = np.asarray(dy, float)
-        value, out = self.pushforward(*self.arguments(y, t, p), dyt, *tangents)
+        value, out = self.pushforward(*self.arguments(y, t, p), dyt, *self.unflatten(dp))
         return np.ravel(np.asarray(value, float)), np.ravel(np.asarray(out, float))
 
 
@@ -197,5 +209,4 @@ def seeds(dynamics, which, d):
         return d, None, None
     if which == "t":
         return None, None, np.ravel(np.asarray(d, dtype=float))
-    pieces = [np.ravel(np.asarray(d[k], dtype=float)) for k in dynamics.active]
-    return None, np.concatenate(pieces) if pieces else np.zeros(0), None
+    return None, dynamics.flat([d[k] for k in dynamics.active]), None

@@ -224,3 +224,43 @@ def dotted_call_loss(y0, w):
 def test_result_read_off_a_dotted_call_both_modes():
     args = (np.array([1.0, 0.2]), 0.7)
     _both_modes(dotted_call_loss, args, srcad.numeric_grad(dotted_call_loss, *args, wrt=(0, 1)))
+
+
+def mlp_dynamics(y, t, params):
+    """An ODE-net's dynamics: a small MLP, its layers a list of (W, b) pairs."""
+    h = y
+    for W, b in params[:-1]:
+        h = np.tanh(h @ W + b)
+    W, b = params[-1]
+    return h @ W + b
+
+
+def ode_net_loss(params, y0, scale):
+    ys = odeint(mlp_dynamics, y0, T, args=(params,), rtol=1e-10, atol=1e-10)
+    return np.sum((ys * scale) ** 2)
+
+
+def test_parameters_in_a_list_of_pairs_both_modes():
+    """A list of (W, b) pairs in args= is differentiated leaf by leaf; a float item that is
+    not differentiated (scale) gets no derivative."""
+    rng = np.random.default_rng(4)
+    params = [(0.5 * rng.normal(size=(2, 4)), 0.1 * rng.normal(size=4)),
+              (0.5 * rng.normal(size=(4, 2)), 0.1 * rng.normal(size=2))]
+    args = (params, np.array([0.5, -0.3]), 0.7)
+    grads = srcad.grad(ode_net_loss, wrt=(0, 1))(*args)
+    expected = [srcad.numeric_grad(ode_net_loss, *args, wrt=k) for k in (0, 1)]
+    for got, want in zip(srcad.tree.flatten(grads)[0], srcad.tree.flatten(expected)[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+    srcad.check_grad(ode_net_loss, *args, wrt=(0, 1))
+    srcad.check_grad(ode_net_loss, *args, wrt=(0, 1), mode="forward")
+
+
+def mixed_dynamics(y, t, config):
+    return -config[0] * y * config[1]
+
+
+def test_an_args_item_mixing_floats_and_ints_is_refused():
+    def loss(k):
+        return np.sum(odeint(mixed_dynamics, np.array([1.0]), T, args=((k, 2),)))
+    with pytest.raises(TypeError, match="mixes floats with other values"):
+        srcad.grad(loss)(0.3)
