@@ -517,7 +517,17 @@ def _from_api(f, wrt, mode: str, what: str):
         if mode == "reverse":
             return api.grad(f, wrt=wrt)
         return family.jacobian(f, wrt=wrt, mode=mode)
-    return api.vjp(f, wrt=wrt) if mode == "reverse" else api.jvp(f, wrt=wrt)
+    derivative = api.vjp(f, wrt=wrt) if mode == "reverse" else api.jvp(f, wrt=wrt)
+    n_tangents = len(wrt) if isinstance(wrt, tuple) else 1
+    return positional(derivative, 1 if mode == "reverse" else n_tangents)
+
+
+def positional(derivative, n_added):
+    """srcad's vjp / jvp of f called with its cotangent or tangents last and positional, as
+    dot_product_check calls it (srcad makes them keyword-only where f has defaults)."""
+    names = list(inspect.signature(derivative).parameters)[-n_added:]
+    return lambda *args, **kwargs: derivative(*args[:-n_added], **kwargs,
+                                              **dict(zip(names, args[-n_added:])))
 
 
 def _one_like(out):

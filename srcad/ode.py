@@ -32,6 +32,7 @@ import sys
 import numpy as np
 
 from . import api, tree
+from .numeric import positional
 
 
 def integrate_module():
@@ -63,8 +64,11 @@ class Dynamics:
         self.size = len(np.ravel(y0))
         y_at, t_at = (1, 0) if self.tfirst else (0, 1)
         self.wrt = (y_at, t_at) + tuple(2 + k for k in self.active)
-        self.pullback = api.vjp(func, wrt=self.wrt)          # srcad's derivatives of f,
-        self.pushforward = api.jvp(func, wrt=self.wrt[:1] + self.wrt[2:])   # compiled once
+        # srcad's derivatives of f, compiled once per kinds; the cotangent and the tangents
+        # passed last, by name where f has defaults (srcad.numeric.positional)
+        self.pullback = positional(api.vjp(func, wrt=self.wrt), 1)
+        self.pushforward = positional(api.jvp(func, wrt=self.wrt[:1] + self.wrt[2:]),
+                                      len(self.wrt) - 1)
         self.list_output = isinstance(self.call(np.ravel(np.asarray(y0, float)), t0,
                                                 self.p0()), (list, tuple))
 

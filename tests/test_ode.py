@@ -264,3 +264,24 @@ def test_an_args_item_mixing_floats_and_ints_is_refused():
         return np.sum(odeint(mixed_dynamics, np.array([1.0]), T, args=((k, 2),)))
     with pytest.raises(TypeError, match="mixes floats with other values"):
         srcad.grad(loss)(0.3)
+
+
+def damped(y, t, k, damping=0.5):
+    return -k * y - damping * y ** 3
+
+
+def test_dynamics_with_a_default_parameter_both_modes():
+    """srcad's derivatives of dynamics with defaults take the cotangent and tangents by name."""
+    def loss(y0, k):
+        return np.sum(odeint(damped, y0, T, args=(k,), rtol=1e-11, atol=1e-11) ** 2)
+    args = (np.array([0.8, -0.4]), 0.6)
+    _both_modes(loss, args, srcad.numeric_grad(loss, *args, wrt=(0, 1)))
+
+
+def test_check_grad_forward_of_a_function_with_defaults_and_a_container_argument():
+    """check_grad's dot-product path passes srcad's tangents by name (they are keyword-only
+    where the function has defaults)."""
+    def f(params, x, scale=2.0):
+        return np.sum(params[0] * x) * scale
+    srcad.check_grad(f, [np.ones(2)], np.array([0.5, 1.5]), mode="forward")
+    srcad.check_grad(f, [np.ones(2)], np.array([0.5, 1.5]), mode="reverse")
