@@ -232,12 +232,21 @@ defprim("where", np.where, arg_names=("condition", "x", "y"), functions=(np.wher
         samples=[(np.array([True, False, True]), np.array([1.0, 2.0, 3.0]),
                   np.array([4.0, 5.0, 6.0])),
                  (np.array([[True], [False]]), np.array([1.0, 2.0]), 0.5)])
+def _inside(x, lo, hi):
+    """Where clip passes x through: lo <= x <= hi, a bound None (no bound) left out."""
+    lo_none, hi_none = (getattr(b.atom, "value", "unknown") is None for b in (lo, hi))
+    if lo_none:
+        return le(x, hi)
+    return ge(x, lo) if hi_none else ge(x, lo) * le(x, hi)
+
+
 defprim("clip", np.clip, arg_names=("x", "a_min", "a_max"), functions=(np.clip,),
         methods=("clip",), kind=lambda x, lo, hi: K.floating(x) if x.is_numeric else K.UNKNOWN,
         shape_from=0,
-        jvp=(lambda dx, ans, x, lo, hi: dx * (ge(x, lo) * le(x, hi)), None, None),
-        vjp=(lambda g, ans, x, lo, hi: g * (ge(x, lo) * le(x, hi)), None, None),
-        samples=[(_ARRAY, 0.35, 0.7), (1.3, 0.0, 1.0)])
+        jvp=(lambda dx, ans, x, lo, hi: dx * _inside(x, lo, hi), None, None),
+        vjp=(lambda g, ans, x, lo, hi: g * _inside(x, lo, hi), None, None),
+        samples=[(_ARRAY, 0.35, 0.7), (1.3, 0.0, 1.0), (_ARRAY, 0.35, None),
+                 (_ARRAY, None, 0.7)])
 
 # ----- more ufuncs: sinc, fmod, float_power, heaviside ---------------------------------------
 def _sinc_grad2(ans, x):
