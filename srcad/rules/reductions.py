@@ -130,6 +130,11 @@ defprim("prod_others", runtime.prod_others, ("runtime", "prod_others"),
 
 
 def _centered(x, axis):
+    """x minus its mean over axis. Over axis 0 or all of x the mean broadcasts back as it is,
+    so it is spelled as people write it (`x - np.mean(x, axis=0)`) and is the same equation
+    as theirs where they computed it too (batch norm's `x - mu`): computed once."""
+    if _const(axis) is None or _const(axis) == 0 and type(_const(axis)) is int:
+        return x - mean(x, axis, False)
     return x - mean(x, axis, True)
 
 
