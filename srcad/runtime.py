@@ -6,6 +6,18 @@ derivative uses into the exported module, so shipped code needs no srcad.
 
 import numpy as np
 
+from .runtime_linalg import (  # re-exported: generated code reads its helpers here
+    diagonal_adjoint as diagonal_adjoint,
+    diag_adjoint as diag_adjoint,
+    identity_like as identity_like,
+    as_column as as_column,
+    from_column as from_column,
+    tensordot_adjoint as tensordot_adjoint,
+    kron_adjoint as kron_adjoint,
+    check_square as check_square,
+    outer_rows as outer_rows,
+)
+
 
 def unbroadcast(g, x):
     """Sum `g` over the axes NumPy broadcast `x` along, so the result has x's shape and dtype."""
@@ -335,90 +347,6 @@ def cast_like(x, like):
     return np.asarray(x, dtype=np.result_type(like, 1.0))
 
 
-# ----- linear algebra (srcad/rules/linalg_decompositions.py) -----------------------------------
-def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
-    """The adjoint of np.diagonal(x, offset, axis1, axis2): zeros shaped like x with g (which
-    broadcasts against the diagonal, its last axis running along it) on that diagonal."""
-    x_shape = np.shape(x)
-    out = np.zeros(x_shape, dtype=np.result_type(g, x, np.float32))
-    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))
-    n = min(moved.shape[-2] - max(-offset, 0), moved.shape[-1] - max(offset, 0))
-    k = np.arange(max(n, 0))
-    moved[..., k + max(-offset, 0), k + max(offset, 0)] = g
-    return out
-
-
-def diag_adjoint(g, v, k=0):
-    """The adjoint of np.diag(v, k): the k-th diagonal of g for a vector v (np.diag built a
-    matrix), zeros shaped like v with g on that diagonal for a matrix v."""
-    if np.ndim(v) == 1:
-        return np.diagonal(g, k).copy()
-    return diagonal_adjoint(g, v, k)
-
-
-def identity_like(x):
-    """The identity matrix of x's last-axis size, in x's float dtype."""
-    return np.eye(np.shape(x)[-1], dtype=np.result_type(x, np.float32))
-
-
-def as_column(x, b):
-    """x with a trailing unit axis where np.linalg.solve's right-hand side b is a vector."""
-    return x[..., None] if np.ndim(b) == 1 else x
-
-
-def from_column(x, b):
-    """The inverse of as_column: drop the trailing unit axis where b is a vector."""
-    return x[..., 0] if np.ndim(b) == 1 else x
-
-
-def tensordot_adjoint(g, mine, other, axes, which):
-    """The adjoint of np.tensordot(a, b, axes) with respect to a (which=0; mine is a, other
-    is b) or b (which=1; mine is b, other is a), shaped like mine."""
-    a_nd, b_nd = (np.ndim(mine), np.ndim(other)) if which == 0 else (np.ndim(other), np.ndim(mine))
-    axes_a, axes_b = _tensordot_axes(axes, a_nd, b_nd)
-    free_a = [i for i in range(a_nd) if i not in axes_a]
-    free_b = [i for i in range(b_nd) if i not in axes_b]
-    g_axes = list(range(np.ndim(g)))
-    if which == 0:
-        out = np.tensordot(g, other, (g_axes[len(free_a):], free_b))
-        order = free_a + [axes_a[j] for j in np.argsort(axes_b)]
-    else:
-        out = np.tensordot(other, g, (free_a, g_axes[:len(free_a)]))
-        order = [axes_b[j] for j in np.argsort(axes_a)] + free_b
-    return np.transpose(out, np.argsort(order)) if out.ndim else out
-
-
-def _tensordot_axes(axes, a_nd, b_nd):
-    """np.tensordot's axes argument as two lists of non-negative axes."""
-    if isinstance(axes, (int, np.integer)):
-        return list(range(a_nd - axes, a_nd)), list(range(axes))
-    axes_a, axes_b = axes
-    axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
-    axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
-    return [i % a_nd for i in axes_a], [i % b_nd for i in axes_b]
-
-
-def kron_adjoint(g, mine, other, which):
-    """The adjoint of np.kron(a, b) with respect to a (which=0) or b (which=1), shaped like
-    mine: g's blocks weighted by the other factor and summed."""
-    n = max(np.ndim(mine), np.ndim(other))
-    mine_shape = (1,) * (n - np.ndim(mine)) + np.shape(mine)
-    other_shape = (1,) * (n - np.ndim(other)) + np.shape(other)
-    a_shape, b_shape = (mine_shape, other_shape) if which == 0 else (other_shape, mine_shape)
-    blocks = np.reshape(g, [d for pair in zip(a_shape, b_shape) for d in pair])
-    other_axes = list(range(1, 2 * n, 2)) if which == 0 else list(range(0, 2 * n, 2))
-    out = np.tensordot(blocks, np.reshape(other, other_shape), (other_axes, list(range(n))))
-    return np.reshape(out, np.shape(mine))
-
-
-def check_square(a, what):
-    """Refuse, at run time, a derivative that exists only for square matrices."""
-    shape = np.shape(a)
-    if shape[-1] != shape[-2]:
-        raise ValueError(f"srcad: the derivative of {what} is defined here only for square "
-                         f"matrices, got shape {shape}")
-
-
 # ----- assembly and sorting (srcad/rules/assembly.py) --------------------------------------
 def pad_adjoint(g, x, pad_width, mode="constant"):
     """The adjoint of np.pad(x, pad_width, mode): for "constant", the interior of g; for the
@@ -612,9 +540,3 @@ def _repeated(value, shape, dtype):
     out = np.ndarray(shape, dtype, np.array(value, dtype), 0, (0,) * len(shape))
     out.flags.writeable = False
     return out
-
-
-def outer_rows(u, v):
-    """u v^T for vectors, u @ v^T for matrices: the sum over right-hand sides of their
-    outer products (solve_triangular's adjoint with respect to the matrix)."""
-    return np.reshape(u, (len(u), -1)) @ np.reshape(v, (len(v), -1)).T
