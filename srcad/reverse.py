@@ -21,6 +21,7 @@ from .errors import NonDifferentiableError, NonScalarOutputError, SrcadError, no
 from .forward import refuse_reverse_through_tapes
 from .ir import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from .reverse_chain import chain_levels, reverse_chain
+from .reverse_tape import clone_eqns, counted_while, forward_loop, push, to_record
 from .rules import RULES, ZERO
 from .rules.writes import may_repeat
 
@@ -317,7 +318,7 @@ class Sweep:
         seeds = {o: adj.pop(o) for o in stmt.outs if o in adj}
         outer = self.outer_contributions(stmt, seeds, adj)
         if isinstance(stmt, While):
-            stmt, before = _counted_while(stmt)
+            stmt, before = counted_while(stmt)
         else:
             before = []
         active = [j for j, p in enumerate(stmt.carry_params) if p in self.varied]
@@ -352,17 +353,17 @@ class Sweep:
         rev_index = Var(stmt.index.hint if is_for else naming.LOOP_INDEX, K.INT)
         index_map = {stmt.index: rev_index} if is_for else {}
         needed = [v for v in reads(bb.stmts, results) if v in local and v not in index_map]
-        needed, recomputed = self.to_record(needed, forward_body, local)
+        needed, recomputed = to_record(needed, forward_body, local)
         tape = Var(naming.TAPE, K.Kind("list"))
         popped = [Var(v.hint, v.kind, v) for v in needed]     # the same values: same shapes
         mapping = dict(zip(needed, popped))
         mapping.update(index_map)
-        clones = self.clone_eqns(recomputed, mapping)
+        clones = clone_eqns(recomputed, mapping)
         pops = [Eqn(tuple(popped), "tape_pop", (tape,), stmt.line)] if needed else []
         rev_block = Block(pops + clones + substitute(bb.stmts, mapping),
                           tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results))
-        pushed = self.push(tape, needed, stmt.line)
-        fwd_loop = self.forward_loop(stmt, forward_body, pushed)
+        pushed = push(tape, needed, stmt.line)
+        fwd_loop = forward_loop(stmt, forward_body, pushed)
         inits = tuple(seeds.get(stmt.outs[j]) or self.zeros(stmt.outs[j], rb) for j in active)
         inits += tuple(adj.get(u) or self.zeros(u, rb) for u in outer)
         shapes = [_shaped_like(stmt.carry_init[j]) for j in active] + list(outer)
@@ -381,63 +382,6 @@ class Sweep:
         new_tape = [Eqn((tape,), "tape_new", (), stmt.line)] if needed else []
         return new_tape + [fwd_loop]
 
-    def to_record(self, needed, forward_body, local):
-        """Split the values the reverse body reads into those to record on the tape and the
-        cheap equations (indexing, shapes, integer arithmetic) to recompute there instead."""
-        defs = {o: st for st in forward_body if isinstance(st, Eqn) for o in st.outs}
-        recompute, record = {}, {}
-
-        stack = list(reversed(needed))       # depth first, in order, without recursion
-        while stack:                        # (a chain of thousands of scalar operations)
-            v = stack.pop()
-            if v in recompute or v in record:
-                continue
-            eqn = defs.get(v)
-            if eqn is None or not _is_cheap(eqn):
-                record[v] = None
-                continue
-            recompute[v] = eqn
-            stack.extend(a for a in reversed(eqn.args) if isinstance(a, Var) and a in local)
-        chosen = {id(e) for e in recompute.values()}
-        return list(record), [st for st in forward_body if id(st) in chosen]
-
-    def clone_eqns(self, eqns, mapping):
-        """Copies of `eqns` with fresh outputs, their reads and outputs renamed in `mapping`."""
-        clones = []
-        for eqn in eqns:
-            outs = tuple(Var(o.hint, o.kind, o) for o in eqn.outs)
-            args = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in eqn.args)
-            clones.append(Eqn(outs, eqn.prim, args, eqn.line))
-            mapping.update(zip(eqn.outs, outs))
-        return clones
-
-    def push(self, tape, needed, line):
-        if not needed:
-            return []
-        if len(needed) == 1:
-            return [Eqn((Var(None, K.NONE),), "tape_push", (tape, needed[0]), line)]
-        record = Var(None, K.Kind("tuple"))
-        return [Eqn((record,), "make_tuple", tuple(needed), line),
-                Eqn((Var(None, K.NONE),), "tape_push", (tape, record), line)]
-
-    def forward_loop(self, stmt, forward_body, pushed):
-        body = Block(forward_body + pushed, stmt.body.results)
-        if isinstance(stmt, For):
-            return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
-                       stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
-        return While(stmt.carry_init, stmt.carry_params, stmt.cond, body, stmt.outs, stmt.line)
-
-
-def _counted_while(stmt):
-    """A while loop that also counts its iterations, for the reverse replay."""
-    count = Var(naming.LOOP_COUNT, K.INT)
-    body = Builder(stmt.line)
-    next_count = body.emit("add", count, Const(1))
-    new_body = Block(stmt.body.stmts + body.stmts, stmt.body.results + (next_count,))
-    out = Var(naming.LOOP_COUNT, K.INT)
-    loop = While(stmt.carry_init + (Const(0),), stmt.carry_params + (count,), stmt.cond,
-                 new_body, stmt.outs + (out,), stmt.line)
-    return loop, []
 
 
 def _add(var, prim, a, b, rb):
@@ -464,20 +408,3 @@ def _shaped_like(var):
 
 def _adjoint_name(var):
     return naming.adjoint(var.hint)
-
-
-_CHEAP = {"getitem", "len", "shape", "ndim", "size", "make_slice", "range_len", "make_tuple",
-          "truth"}
-
-
-def _is_cheap(eqn):
-    """Recomputing it in the reverse sweep costs about what recording it would: indexing,
-    shapes, integer arithmetic, and elementwise math on Python floats (a hand-written
-    gradient of a scalar recurrence recomputes sin(x) from x too, rather than storing it)."""
-    if eqn.prim in _CHEAP:
-        return True
-    if eqn.prim in ("add", "sub", "mul", "floor_divide") and eqn.out.kind.tag == "int":
-        return True
-    rule = RULES[eqn.prim]
-    return rule.shape_from == "args" and not rule.effect and eqn.out.kind.tag == "float" and \
-        all(a.kind.is_scalar for a in eqn.args)
