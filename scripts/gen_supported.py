@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 # srcad is imported only once the repository root is on sys.path (hence noqa: E402)
 import srcad  # noqa: E402
-from srcad import lower_builtins, lower_expr  # noqa: E402
+from srcad import lower_builtins, lower_operators  # noqa: E402
 from srcad.rules import ATTRIBUTES, FUNCTIONS, METHODS, RULES  # noqa: E402
 from srcad.rules.ops import ZERO  # noqa: E402
 
@@ -288,8 +288,8 @@ def names_by_prim():
         spelled.setdefault(prim, []).append(f"`x.{method}()`")
     for attr, prim in ATTRIBUTES.items():
         spelled.setdefault(prim, []).append(f"`x.{attr}`")
-    for table, form in ((lower_expr._BINOPS, "`a {} b`"), (lower_expr._COMPARE, "`a {} b`"),
-                        (lower_expr._UNARY, "`{}a`")):
+    for table, form in ((lower_operators._BINOPS, "`a {} b`"),
+                        (lower_operators._COMPARE, "`a {} b`"), (lower_operators._UNARY, "`{}a`")):
         for prim in table.values():
             symbol = RULES[prim].syntax[1] if len(RULES[prim].syntax) > 1 else prim
             symbol = symbol + " " if symbol.isalpha() and form == "`{}a`" else symbol

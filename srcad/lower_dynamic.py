@@ -72,8 +72,8 @@ class DynamicLowering:
         method = next((vars(c)["__call__"] for c in type(fn).__mro__
                        if "__call__" in vars(c)), None) if callable(fn) else None
         if inspect.isfunction(method):
-            return self.inline(node, method, [Const(fn, type(fn).__name__.lower()), *args],
-                               kwargs, builder)
+            receiver = Const(fn, type(fn).__name__.lower())
+            return self.functions.inline(node, method, [receiver, *args], kwargs, builder)
         return self.opaque_call(node, fn, args, kwargs, builder)
 
     def call_runtime_value(self, node, callee, args, kwargs, builder):
@@ -82,7 +82,7 @@ class DynamicLowering:
         cls = self.instances.get(callee) if isinstance(callee, Var) else None
         method = inspect.getattr_static(cls, "__call__", None) if cls is not None else None
         if inspect.isfunction(method):
-            return self.inline(node, method, [callee, *args], kwargs, builder)
+            return self.functions.inline(node, method, [callee, *args], kwargs, builder)
         self.refuse(node, "calling a value known only when the function runs (a function "
                           "passed as an argument, or chosen by a computed value); bind it "
                           "where srcad can see it: a global, a closure, or a list of "

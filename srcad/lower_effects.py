@@ -100,7 +100,7 @@ class EffectLowering:
         called as written (see opaque_call)."""
         method = inspect.getattr_static(self.instances.get(obj), name, None)
         if inspect.isfunction(method):
-            return self.inline(node, method, [obj, *args], kwargs, builder)
+            return self.functions.inline(node, method, [obj, *args], kwargs, builder)
         if name in _CHANGING_METHODS:
             self.refuse(node, f"`.{name}()` changes an object in place; assign a new value "
                               "instead (`x = np.sort(x)`)")

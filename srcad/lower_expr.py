@@ -9,33 +9,23 @@ the code's structure depends on it, specialised on and guarded (srcad/live.py).
 import ast
 import inspect
 
-from . import aliasing, frontend, live
-from . import kinds as K
-from .builder import Builder
+from . import aliasing, live
 from .errors import NameResolutionError, SrcadError, UnsupportedSyntaxError
-from .ir import Block, Const, If, Var, sub_blocks
+from .ir import Const, Var
 from .lower_builtins import SPECIAL_CALLS, BuiltinLowering
 from .lower_calls import CallLowering
 from .lower_containers import ContainerLowering
+from .lower_inline import UserFunctions
 from .lower_integrate import integrator
-from .lower_function import FALLTHROUGH, lower_function, result_kind
 from .lower_methods import ContainerMethods
+from .lower_operators import Operators
 from .lower_stores import resolved, same_object
 from .nested import DerivativeValue, NestedLowering
-from .signature import check_signature, parameter_names
-from .syntax import ReturnsInside, fix_missing_locations, operations_in_order
+from .syntax import ReturnsInside
 from .user_code import user_function
 from .rules import METHODS, RULES, prim_of, subscript_prim
-from .values import (LocalFunction, RangeValue, Static, StaticSeq,
-                     ZipValue, from_python, is_atom)
+from .values import LocalFunction, RangeValue, Static, StaticSeq, from_python, is_atom
 
-_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
-           ast.MatMult: "matmul", ast.Mod: "mod", ast.FloorDiv: "floor_divide"}
-_COMPARE = {ast.Gt: "gt", ast.Lt: "lt", ast.GtE: "ge", ast.LtE: "le", ast.Eq: "eq",
-            ast.NotEq: "ne", ast.Is: "is_", ast.IsNot: "is_not", ast.In: "contains"}
-_UNARY = {ast.USub: "neg", ast.UAdd: "pos", ast.Not: "not_", ast.Invert: "invert"}
-_MAX_INLINE_DEPTH = 50
-_SEQUENCE_OPS = {"add": "seq_concat"}       # `xs + ys` joins two lists (or two tuples)
 
 
 class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, ContainerLowering,
@@ -52,6 +42,8 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         self.inlining = frozenset()  # the user functions whose code is being inlined here
         self.live = live.Reads()     # globals, cells and attributes read (to_ssa sets it)
         self.returns_inside = ReturnsInside(parsed.node)     # does a statement hold a return
+        self.functions = UserFunctions(self)   # the user's functions it calls
+        self.operators = Operators(self)       # arithmetic, comparisons, and/or, x if c else y
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -90,7 +82,8 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         return type(value).__name__
 
     def expr(self, node, env, builder):
-        method = getattr(self, "expr_" + type(node).__name__, None)
+        name = "expr_" + type(node).__name__
+        method = getattr(self, name, None) or getattr(self.operators, name, None)
         if method is None:
             self.refuse(node, f"the expression {type(node).__name__} ({self.source_of(node)})")
         return method(node, env, builder)
@@ -124,95 +117,6 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             if isinstance(e, ast.Starred):
                 self.refuse(e, "starred items (`*xs`) in a literal")
         return elts
-
-    def expr_BinOp(self, node, env, builder):
-        """Arithmetic in Python's order, without recursion: a 1000-term sum (code generators
-        write them) or a right-deep power tower `x ** x ** ...` lowers like a short one."""
-        values = []
-        for item in operations_in_order(node, (ast.BinOp, ast.UnaryOp)):
-            if isinstance(item, ast.BinOp):
-                values[-2:] = [self.binop(item, *values[-2:], builder)]
-            elif isinstance(item, ast.UnaryOp):
-                operand = self.atom(values[-1], builder, item)
-                values[-1] = self.emit(self.operator(_UNARY, item), [operand], builder, item)
-            else:
-                values.append(self.expr(item, env, builder))
-        return values[0]
-
-    expr_UnaryOp = expr_BinOp
-
-    def binop(self, node, left, right, builder):
-        prim = self.operator(_BINOPS, node)
-        if isinstance(left, StaticSeq) and isinstance(right, StaticSeq) and prim == "add":
-            return StaticSeq(left.items + right.items, left.tag)
-        if prim == "mul" and (_repeats(left, right) or _repeats(right, left)):
-            seq, times = (left, right) if isinstance(left, StaticSeq) else (right, left)
-            return StaticSeq(seq.items * times.value, seq.tag)       # [0.0] * 3
-        atoms = [self.atom(left, builder, node), self.atom(right, builder, node)]
-        if any(a.kind.tag in ("list", "tuple") for a in atoms):
-            prim = _SEQUENCE_OPS.get(prim) or self.refuse(node, (
-                f"the operator {type(node.op).__name__} on a list or tuple whose length is "
-                "known only at run time; build the list in a loop (`xs = []`, `xs.append(v)`)"))
-        return self.emit(prim, atoms, builder, node)
-
-    def operator(self, table, node):
-        return table.get(type(node.op)) or self.refuse(
-            node, f"the operator {type(node.op).__name__}")
-
-    def expr_Compare(self, node, env, builder):
-        if len(node.ops) > 1:
-            parts = [ast.Compare(left, [op], [r]) for left, op, r in
-                     zip([node.left] + node.comparators[:-1], node.ops, node.comparators)]
-            chained = ast.BoolOp(ast.And(), parts)
-            return self.expr(fix_missing_locations(ast.copy_location(chained, node)),
-                             env, builder)
-        op = node.ops[0]
-        left = self.atom(self.expr(node.left, env, builder), builder, node)
-        right = self.atom(self.expr(node.comparators[0], env, builder), builder, node)
-        if isinstance(op, ast.NotIn):
-            return self.emit("not_", [self.emit("contains", [right, left], builder, node)],
-                             builder, node)
-        if isinstance(op, ast.In):
-            return self.emit("contains", [right, left], builder, node)
-        return self.emit(_COMPARE[type(op)], [left, right], builder, node)
-
-    def expr_BoolOp(self, node, env, builder):
-        """`a and b` / `a or b` with Python's short-circuit semantics, as an if."""
-        result = self.expr(node.values[0], env, builder)
-        for operand in node.values[1:]:
-            result = self.short_circuit(node, result, operand, env, builder)
-        return result
-
-    def short_circuit(self, node, first, operand, env, builder):
-        first = self.atom(first, builder, node)
-        truth = self.condition_of(first, builder, node)
-        is_and = isinstance(node.op, ast.And)
-        if isinstance(truth, Const):
-            return self.expr(operand, env, builder) if bool(truth.value) == is_and else first
-        other_builder = Builder(node.lineno)
-        other = self.atom(self.expr(operand, dict(env), other_builder), other_builder, node)
-        taken = Block(other_builder.stmts, (other,))
-        kept = Block([], (first,))
-        out = Var(None, K.join(first.kind, other.kind))
-        then, orelse = (taken, kept) if is_and else (kept, taken)
-        builder.append(If(truth, then, orelse, (out,), node.lineno))
-        self.may_be(out, (first, other))
-        return out
-
-    def expr_IfExp(self, node, env, builder):
-        cond = self.condition(node.test, env, builder)
-        if isinstance(cond, Const):
-            return self.expr(node.body if cond.value else node.orelse, env, builder)
-        blocks, objects = [], []
-        for branch in (node.body, node.orelse):
-            b = Builder(node.lineno)
-            value = self.expr(branch, dict(env), b)
-            blocks.append(Block(b.stmts, (self.atom(value, b, node),)))
-            objects.append(same_object(value, blocks[-1].results[0]))
-        out = Var(None, K.join(blocks[0].results[0].kind, blocks[1].results[0].kind))
-        builder.append(If(cond, blocks[0], blocks[1], (out,), node.lineno))
-        self.may_be(out, objects)
-        return out
 
     def condition(self, node, env, builder):
         """The truth value of a test expression: a Const when known now, else a bool atom."""
@@ -332,7 +236,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
 
     def call(self, node, callee, args, kwargs, builder):
         if isinstance(callee, LocalFunction):
-            return self.inline_local(node, callee, args, kwargs, builder)
+            return self.functions.inline_local(node, callee, args, kwargs, builder)
         if isinstance(callee, DerivativeValue):
             return self.call_derivative(node, callee, args, kwargs, builder)
         if isinstance(callee, Static) and aliasing.is_srcad_transform(callee.obj):
@@ -343,7 +247,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         if inspect.ismethod(fn) and user_function(fn.__func__) and prim_of(fn) is None:
             first = fn.__func__.__code__.co_varnames[:1] or ("self",)
             args = [Const(fn.__self__, first[0])] + list(args)     # obj.method(...): self is known
-            return self.inline(node, fn.__func__, args, kwargs, builder)
+            return self.functions.inline(node, fn.__func__, args, kwargs, builder)
         special = (SPECIAL_CALLS.get(fn) or integrator(fn)) if _hashable(fn) else None
         if special is not None:
             return getattr(self, special)(node, args, kwargs, builder)
@@ -351,9 +255,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         if prim is not None:
             return self.bind_and_emit(prim, args, kwargs, builder, node)
         if user_function(fn):
-            if _called_by_name(fn) and _all_atoms(args, kwargs) and not self.called_once(node, fn):
-                return self.call_helper(node, fn, args, kwargs, builder)
-            return self.inline(node, fn, args, kwargs, builder)
+            return self.functions.call(node, fn, args, kwargs, builder)
         return self.call_object(node, fn, args, kwargs, builder)
 
     def bind_and_emit(self, prim, args, kwargs, builder, node):
@@ -397,115 +299,6 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
                                          filename=self.filename, line=node.lineno,
                                          construct=self.source_of(node)) from err
 
-    # ----- user functions: inlined -----------------------------------------------------------
-    def inline(self, node, fn, args, kwargs, builder):
-        if self.depth >= _MAX_INLINE_DEPTH:
-            self.refuse(node, f"recursion through {fn.__name__}: recursive helpers are not "
-                              "supported; write the recursion as a loop")
-        parsed = frontend.parse(fn)
-        if isinstance(parsed.node, ast.Lambda) is False and parsed.node.decorator_list:
-            unwrapped = getattr(fn, "__wrapped__", None)
-            if unwrapped is not None:
-                parsed = frontend.parse(unwrapped)
-        return self.inline_parsed(node, parsed, {}, args, kwargs, builder, fn)
-
-    def called_once(self, node, fn):
-        """True when this is the only call of `fn` written in the function being lowered and
-        fn is not already being inlined: its code then goes in place, as a person writing the
-        gradient by hand would put it, instead of a forward and a backward helper with a
-        residual tuple between them. Helpers called from several places stay called by name."""
-        if fn in self.inlining:
-            return False
-        written = ast.unparse(node.func)
-        sites = sum(isinstance(n, ast.Call) and ast.unparse(n.func) == written
-                    for n in ast.walk(self.parsed.node))
-        return sites == 1 and not _inside_comprehension(self.parsed.node, node)
-
-    def call_helper(self, node, fn, args, kwargs, builder):
-        """A call of a module-level function stays a call; it is differentiated as a unit."""
-        parsed = frontend.parse(fn)
-        bound = self.bind_params(node, parsed, args, kwargs)
-        names = parameter_names(parsed.node.args)
-        atoms = [self.atom(bound[n], builder, node) for n in names]
-        lowered = []
-        guards = self.live.guards       # what fn reads decides its result's kind too
-
-        def lower_and_keep(parsed, kinds):
-            lowered.append(lower_function(type(self), parsed, kinds, guards=guards,
-                                          derive=self.derive))
-            return lowered[-1]
-        kind = result_kind(fn, [a.kind for a in atoms], lower_and_keep)
-        builder.line = node.lineno
-        out = builder.emit("call", Const(fn, fn.__name__), *atoms)
-        out.kind = kind
-        returned = aliasing.returned_params(lowered[0]) if lowered else range(len(atoms))
-        self.may_be(out, [atoms[k] for k in returned])     # `return a`: the caller's object
-        return out
-
-    def inline_local(self, node, local, args, kwargs, builder):
-        parsed = frontend.Parsed(node=local.node, name=local.name, filename=self.filename,
-                                 globals=self.parsed.globals, closure=self.parsed.closure,
-                                 cells=self.parsed.cells, lines=self.parsed.lines,
-                                 local_defaults=local.defaults or {})
-        return self.inline_parsed(node, parsed, local.env, args, kwargs, builder)
-
-    def inline_parsed(self, node, parsed, outer_env, args, kwargs, builder, fn=None):
-        check_signature(parsed.node, parsed)
-        env = dict(outer_env)
-        env.update(self.bind_params(node, parsed, args, kwargs))
-        inner = type(self)(parsed, self.depth + 1, self.derive)
-        inner.inlining = self.inlining | {fn}
-        inner.origins, inner.views, inner.contains = self.origins, self.views, self.contains
-        inner.view_base, inner.made_instances = self.view_base, self.instances
-        inner.live, inner.owned = self.live, self.owned
-        body = parsed.node.body
-        stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
-        saved, first = builder.line, len(builder.stmts)
-        result = inner.suite(stmts, env, builder)
-        builder.line = saved
-        if parsed.filename != self.filename or _one_return(stmts):
-            # another file's line numbers mean nothing here, and a one-expression helper
-            # (`return 1 / (1 + np.exp(-z))`, a lambda) reads best as the line calling it
-            _relabel(builder.stmts[first:], node.lineno)
-        return Const(None) if result is FALLTHROUGH else result
-
-    def bind_params(self, node, parsed, args, kwargs):
-        """Parameter name -> lowered value, as Python binds a call (defaults, *args, kw-only)."""
-        params = parsed.node.args
-        positional = [a.arg for a in params.posonlyargs + params.args]
-        if len(args) > len(positional) and params.vararg is None:
-            self.refuse(node, f"{parsed.name}() takes {len(positional)} arguments, "
-                              f"{len(args)} given")
-        bound = dict(zip(positional, args))
-        if params.vararg is not None:
-            bound[params.vararg.arg] = StaticSeq(list(args[len(positional):]))
-        keywords = [a.arg for a in params.kwonlyargs]
-        for key, value in kwargs.items():
-            if key not in positional[len(params.posonlyargs):] + keywords or key in bound:
-                self.refuse(node, f"unexpected argument {key}= to {parsed.name}()")
-            bound[key] = value
-        for name, default in self.defaults_of(parsed).items():
-            if name not in bound:
-                bound[name] = default
-        missing = [n for n in positional + keywords if n not in bound]
-        if missing:
-            self.refuse(node, f"{parsed.name}() is missing the argument {missing[0]!r}")
-        return bound
-
-    def defaults_of(self, parsed):
-        """Parameter name -> default value: the function object's own `__defaults__` and
-        `__kwdefaults__`, which Python evaluated once, when the def ran (a local function's,
-        lowered where it is defined)."""
-        if parsed.local_defaults is not None:
-            return parsed.local_defaults
-        fn = parsed.function
-        params = parsed.node.args
-        positional = [a.arg for a in params.posonlyargs + params.args]
-        values = tuple(getattr(fn, "__defaults__", None) or ())
-        defaults = dict(zip(positional[len(positional) - len(values):], values))
-        defaults.update(getattr(fn, "__kwdefaults__", None) or {})
-        return {name: from_python(value, name) for name, value in defaults.items()}
-
     def local_function(self, node, env, builder):
         """A nested def or lambda: its defaults are evaluated now, in the scope that defines
         it, as Python evaluates them when the def runs."""
@@ -533,57 +326,6 @@ def _made_now(builder, out):
     """Whether `out` is what the equation just emitted defines (not a value made before that
     the builder folded the operation to, as `d["W"]` is the v of `d = {"W": v}`)."""
     return bool(builder.stmts) and builder.defined_by.get(out) is builder.stmts[-1]
-
-
-def _repeats(seq, times):
-    """`seq * times` repeats a list or tuple literal a number of times known now."""
-    return isinstance(seq, StaticSeq) and isinstance(times, Const) and \
-        isinstance(times.value, int) and not isinstance(times.value, bool)
-
-
-def _relabel(stmts, line):
-    """Attribute statements (and the blocks inside them) to one source line."""
-    for stmt in stmts:
-        stmt.line = line
-        for block in sub_blocks(stmt):
-            _relabel(block.stmts, line)
-
-
-def _called_by_name(fn):
-    """Module-level functions are called (transformed once); local ones, and one-line
-    helpers (`return 1 / (1 + np.exp(-z))`), whose call would cost more than their body,
-    are inlined."""
-    return "<locals>" not in fn.__qualname__ and fn.__name__ != "<lambda>" and \
-        getattr(fn, "__srcad__", None) is None and not _one_expression(fn)
-
-
-def _inside_comprehension(tree, target):
-    """True when `target` sits in a comprehension, which is unrolled once per element."""
-    comprehensions = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-    return any(isinstance(n, comprehensions) and any(m is target for m in ast.walk(n))
-               for n in ast.walk(tree))
-
-
-def _one_return(stmts):
-    """The statements of a body are one `return <expression>` (a docstring aside)."""
-    body = [s for s in stmts if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    return len(body) == 1 and isinstance(body[0], ast.Return)
-
-
-def _one_expression(fn):
-    """True for a function whose body is a single `return <expression>` (a docstring aside)."""
-    try:
-        node = frontend.parse(fn).node
-    except SrcadError:
-        return False
-    return _one_return(node.body) and \
-        not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                and n.func.id == fn.__name__ for n in ast.walk(node))
-
-
-def _all_atoms(args, kwargs):
-    values = list(args) + list(kwargs.values())
-    return all(not isinstance(v, (Static, LocalFunction, RangeValue, ZipValue)) for v in values)
 
 
 def _hashable(obj):
