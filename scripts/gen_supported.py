@@ -16,7 +16,6 @@ otherwise show up as built-in primitives.
 
 import ast
 import difflib
-import importlib
 import linecache
 import math
 import sys
@@ -30,11 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 # srcad is imported only once the repository root is on sys.path (hence noqa: E402)
 import srcad  # noqa: E402
-from srcad import lower_builtins, lower_operators  # noqa: E402
+from srcad import lower_builtins, lower_operators, lowering  # noqa: E402
 from srcad.rules import ATTRIBUTES, FUNCTIONS, METHODS, RULES  # noqa: E402
 from srcad.rules.ops import ZERO  # noqa: E402
 
-lowering = importlib.import_module("srcad.lower")   # the module; srcad.lower is a function
 PAGE = ROOT / "docs" / "supported.md"
 
 HEADER = """\

@@ -19,8 +19,8 @@ from .numeric import GradientCheckError, check_grad, numeric_grad
 from . import extend, integrate, tree  # noqa: F401  (integrate: the ODE primitives)
 from .extend import stop_gradient
 from .family import hessian, hvp, jacfwd, jacobian, jacrev
-from .trace import trace
-from .export import export
+from .tracing import trace
+from .exporting import export
 
 __version__ = "0.1.0"
 

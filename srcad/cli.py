@@ -27,7 +27,7 @@ import numpy as np
 import srcad
 
 from .errors import SrcadError
-from .export import generated_code, overwritten_source, suggested_path
+from .exporting import generated_code, overwritten_source, suggested_path
 
 USAGE_ERROR, FAILURE = 2, 1
 

@@ -65,7 +65,7 @@ def _run_if(node, test, body):
 
 
 class EffectLowering:
-    """The `Lowering` part that hands statements to Python (mixed into lower.Lowering)."""
+    """The `Lowering` part that hands statements to Python (mixed into lowering.Lowering)."""
 
     def lower_raising(self, stmt, rest, env, builder):
         """A `raise`, or an `if` with a branch ending in one, lowered with the `rest` of its

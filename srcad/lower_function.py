@@ -1,5 +1,5 @@
 """Lowering one whole function: its parameters, its body, and the globals it reads, as an IR
-Function. Lowering (srcad/lower.py) lowers the function srcad was given through it, and the
+Function. Lowering (srcad/lowering.py) lowers the function srcad was given through it, and the
 lowering of a call reaches it too, to learn what a helper called by name returns; the class
 doing the work is passed in, so this module sits below the lowering classes that use it.
 """
@@ -20,7 +20,7 @@ _LOWERING = set()            # (function, kinds) being lowered: recursion in pro
 
 
 def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=None, derive=None):
-    """Lower a parsed function to an IR Function with a `lowering_class` object (srcad/lower.py
+    """Lower a parsed function to an IR Function with a `lowering_class` object (srcad/lowering.py
     for the whole of it); `arg_kinds` specialise it (None: unknown).
     `bound` maps leading parameter names to values known now (a bound method's self).
     The globals, cells and attributes it reads are read at the top of its body; `guards`

@@ -36,11 +36,9 @@ import threading
 import weakref
 from dataclasses import dataclass, replace
 
-from . import calls, codegen, forward, fresh, frontend, ir, jaxlike, live, loss_patterns, naming
-from . import optimize
-from . import reverse
+from . import calls, codegen, forward, fresh, frontend, ir, jaxlike, live, loss_patterns
+from . import lowering, naming, optimize, reverse
 from . import kinds as K
-from . import lower as lowering
 from .kinds import kind_key
 
 

@@ -231,3 +231,15 @@ def test_names_come_from_naming():
                 hints.append(node.args[0])
             found += [f"{path.relative_to(ROOT)}:{node.lineno}" for h in hints if spelled_name(h)]
     assert not found, "\n".join(found)
+
+
+def test_no_public_name_shadows_a_module():
+    """`srcad.trace` is the function, so no module may be called srcad/trace.py: the function
+    bound in the package would hide the module (`srcad.trace.render_graph` would fail)."""
+    init = ast.parse((PACKAGE / "__init__.py").read_text())
+    public = {alias.asname or alias.name for node in init.body
+              if isinstance(node, ast.ImportFrom) for alias in node.names}
+    shadowed = sorted(name for name in public if f"srcad.{name}" in modules()
+                      and not any(isinstance(n, ast.ImportFrom) and n.module is None and
+                                  any(a.name == name for a in n.names) for n in init.body))
+    assert not shadowed, f"public names that shadow a module of the same name: {shadowed}"

@@ -3,12 +3,11 @@
 Python compiles lower without recursion. Reverse and forward mode, against finite differences.
 """
 
-import importlib
-
 import numpy as np
 import pytest
 
 import srcad
+from srcad.lowering import Lowering
 
 
 def check_both_modes(f, *args, wrt=0):
@@ -72,13 +71,12 @@ def test_loop_nest_code_grows_linearly(load, mode):
 def test_loop_nest_lowers_each_body_a_bounded_number_of_times(load, monkeypatch):
     """Lowering re-lowers a loop body until its carries' kinds settle; a number's sharing does
     not ask for another round (which re-lowered every inner loop, 2 ** depth times)."""
-    lowering = importlib.import_module("srcad.lower").Lowering
-    original, calls = lowering.lower_loop_once, []
+    original, calls = Lowering.lower_loop_once, []
 
     def counting(self, *args):
         calls.append(1)
         return original(self, *args)
-    monkeypatch.setattr(lowering, "lower_loop_once", counting)
+    monkeypatch.setattr(Lowering, "lower_loop_once", counting)
     counts = []
     for d in (2, 4, 6):
         calls.clear()
