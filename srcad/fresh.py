@@ -12,6 +12,8 @@ only those: a leaf computed by an operation that always allocates (`h2.T @ v1`,
 The primal value is returned as Python computes it (the identity returns its argument).
 """
 
+from dataclasses import replace
+
 from .ir import Block, Const, Eqn, If, Var, read_counts, sub_blocks
 from .rules import RULES
 
@@ -51,11 +53,11 @@ def own_outputs(fn, mode):
     if not copies:
         return fn
     results = fn.body.results[:first_derivative] + tuple(results)
-    fn.body = Block(fn.body.stmts + copies, results)
-    reads = read_counts(fn.body)
-    fn.body.stmts = [s for s in fn.body.stmts if not (
+    body = Block(fn.body.stmts + copies, results)
+    reads = read_counts(body)
+    kept = [s for s in body.stmts if not (
         isinstance(s, Eqn) and s.prim in _CONTAINERS and not reads.get(s.out))]
-    return fn
+    return replace(fn, body=Block(kept, results))
 
 
 def _own(atom, origins, seen, copies):

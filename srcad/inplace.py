@@ -20,6 +20,8 @@ write copies the array first (`out_2 = out_1.copy(); out_2[i] = v`): a residual 
 sweep reads, a value on a tape, an array read again in a later iteration.
 """
 
+from dataclasses import replace
+
 from .fresh import allocates
 from .ir import Eqn, For, Var, stmt_inputs, sub_blocks
 from .rules.writes import WRITES
@@ -240,5 +242,6 @@ def _copy_start(index, loop, j):
     init = loop.carry_init[j]
     start = Var(init.hint, init.kind, init)
     parent.stmts.insert(k, Eqn((start,), "copy", (init,), loop.line))
-    loop.carry_init = tuple(start if i == j else a for i, a in enumerate(loop.carry_init))
+    inits = tuple(start if i == j else a for i, a in enumerate(loop.carry_init))
+    parent.stmts[k + 1] = replace(loop, carry_init=inits)
 

@@ -28,7 +28,7 @@ from .atoms import Const, Var, is_const  # noqa: F401  (is_const: the IR's vocab
 from .rules import RULES
 
 
-@dataclass
+@dataclass(frozen=True)
 class Eqn:
     outs: tuple
     prim: str
@@ -40,13 +40,13 @@ class Eqn:
         return self.outs[0]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Block:
     stmts: list
     results: tuple = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class If:
     cond: object
     then: Block
@@ -55,7 +55,7 @@ class If:
     line: int = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class For:
     index: Var
     start: object
@@ -69,7 +69,7 @@ class For:
     line: int = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class While:
     carry_init: tuple
     carry_params: tuple
@@ -79,7 +79,7 @@ class While:
     line: int = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Function:
     name: str
     params: tuple

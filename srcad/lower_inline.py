@@ -5,10 +5,11 @@ values only, stays a call by name instead, differentiated once as a unit (pipeli
 """
 
 import ast
+from dataclasses import fields, replace
 
 from . import aliasing, frontend
 from .errors import SrcadError
-from .ir import Const, sub_blocks
+from .ir import Block, Const
 from .lower_function import FALLTHROUGH, lower_function, result_kind
 from .signature import check_signature, parameter_names
 from .values import LocalFunction, RangeValue, Static, StaticSeq, ZipValue, from_python
@@ -99,7 +100,7 @@ class UserFunctions:
         if parsed.filename != lw.filename or _one_return(stmts):
             # another file's line numbers mean nothing here, and a one-expression helper
             # (`return 1 / (1 + np.exp(-z))`, a lambda) reads best as the line calling it
-            _relabel(builder.stmts[first:], node.lineno)
+            relabel(builder, first, node.lineno)
         return Const(None) if result is FALLTHROUGH else result
 
     def bind_params(self, node, parsed, args, kwargs):
@@ -141,12 +142,22 @@ class UserFunctions:
         return {name: from_python(value, name) for name, value in defaults.items()}
 
 
-def _relabel(stmts, line):
-    """Attribute statements (and the blocks inside them) to one source line."""
-    for stmt in stmts:
-        stmt.line = line
-        for block in sub_blocks(stmt):
-            _relabel(block.stmts, line)
+def relabel(builder, first, line):
+    """Attribute the statements of `builder` from `first` on (and the blocks inside them) to
+    one source line: copies, which take the originals' places, `defined_by` included."""
+    for k in range(first, len(builder.stmts)):
+        stmt = builder.stmts[k]
+        builder.stmts[k] = _on_line(stmt, line)
+        for out in stmt.outs:
+            if builder.defined_by.get(out) is stmt:
+                builder.defined_by[out] = builder.stmts[k]
+
+
+def _on_line(stmt, line):
+    """`stmt` and the statements of its blocks, on `line`."""
+    changes = {f.name: Block([_on_line(s, line) for s in value.stmts], value.results)
+               for f in fields(stmt) if isinstance(value := getattr(stmt, f.name), Block)}
+    return replace(stmt, line=line, **changes)
 
 
 def _called_by_name(fn):
