@@ -8,7 +8,10 @@ leave its list (so the test says when a fix has landed and keeps it from coming 
 """
 
 import ast
+import dataclasses
 from pathlib import Path
+
+from srcad.ir import Block, Eqn, Function
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "srcad"
@@ -243,3 +246,16 @@ def test_no_public_name_shadows_a_module():
                       and not any(isinstance(n, ast.ImportFrom) and n.module is None and
                                   any(a.name == name for a in n.names) for n in init.body))
     assert not shadowed, f"public names that shadow a module of the same name: {shadowed}"
+
+
+def test_ir_statements_are_frozen():
+    """A pass changes a statement by making a new one (`dataclasses.replace`), never in place:
+    no pass can change a node another one holds."""
+    eqn = Eqn((), "tape_new", (), 3)
+    for node, field in ((eqn, "line"), (Block([eqn]), "results"), (Function("f", (), Block([])),
+                                                                  "body")):
+        try:
+            setattr(node, field, None)
+        except dataclasses.FrozenInstanceError:
+            continue
+        raise AssertionError(f"{type(node).__name__}.{field} can be changed in place")
