@@ -1,10 +1,12 @@
 """IR -> Python source -> code object.
 
-Each statement becomes one line of ordinary Python; expressions are built as `ast` nodes and
-printed with `ast.unparse`, so precedence and parentheses are always right. Runs of statements
-that come from one source line are headed by a `# line N: <source>` comment: the source map.
-The source is registered in `linecache` under its own file name, so tracebacks and pdb show
-the generated lines.
+Each statement becomes one line of ordinary Python; expressions are built as `ast` nodes
+(srcad/spelling.py) and printed with `ast.unparse`, so precedence and parentheses are always
+right. What is inlined and which lines one pattern says is decided on the IR
+(srcad/codeplan.py); the writer here prints and chooses the names. Runs of statements that
+come from one source line are headed by a `# line N: <source>` comment: the source map. The
+source is registered in `linecache` under its own file name (srcad/compiled.py), so tracebacks
+and pdb show the generated lines.
 """
 
 import ast
