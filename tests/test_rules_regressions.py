@@ -325,3 +325,18 @@ def test_math_on_a_reduction_of_arrays_gives_numpys_answer_not_an_error(f, x, ex
         value, derivative = srcad.jvp(f)(x, np.ones(2))
         assert np.allclose(value, f(x), equal_nan=True)
         assert np.allclose(derivative, np.sum(expected), equal_nan=True)
+
+
+def test_flatten_is_a_copy_that_may_be_updated_in_place():
+    """`a = y.flatten(); a += 1` is NumPy's copy (ravel may be a view): it differentiates, and
+    neither mode changes the caller's array."""
+    def f(y):
+        a = y.flatten()
+        a += 1.0
+        a *= y.ravel()
+        return np.sum(a * a)
+
+    y = RNG.standard_normal((2, 3))
+    before = y.copy()
+    check_both_modes(f, (y,))
+    np.testing.assert_array_equal(y, before)

@@ -130,11 +130,17 @@ defprim("unrepeat", runtime.unrepeat, ("runtime", "unrepeat"),
         vjp=(lambda h, ans, g, x, r, a: h._op("repeat", h, r, a), ZERO, ZERO, ZERO),
         samples=[(np.arange(6.0).reshape(2, 3), _A[:, :1], 3, 1)])
 
-defprim("ravel", np.ravel, functions=(np.ravel,), methods=("ravel", "flatten"),
+defprim("ravel", np.ravel, functions=(np.ravel,), methods=("ravel",),
         kind=lambda x: K.array(1, x.dtype) if x.is_array else K.UNKNOWN,
         jvp=(lambda dx, ans, x: dx._op("ravel", dx),),
         vjp=(lambda g, ans, x: reshape(g, shape(x)),),
         samples=[(_A,), (np.arange(24.0).reshape(2, 3, 4),)])
+defprim("flatten", lambda x: np.asarray(x).flatten(), ("method", "flatten"), methods=("flatten",),
+        kind=lambda x: K.array(1, x.dtype) if x.is_array else K.UNKNOWN,
+        jvp=(lambda dx, ans, x: dx._op("flatten", dx),),
+        vjp=(lambda g, ans, x: reshape(g, shape(x)),),
+        samples=[(_A,), (np.arange(24.0).reshape(2, 3, 4),)],
+        doc="a copy, never a view (NumPy's ndarray.flatten)")
 defprim("copy", np.copy, functions=(np.copy,), shape_from=0, kind=lambda x: x,
         jvp=(lambda dx, ans, x: dx,), vjp=(lambda g, ans, x: g,), samples=[(_A,), (0.3,)])
 defprim("copy_tree", runtime.copy_tree, ("runtime", "copy_tree"), shape_from=0,
