@@ -12,7 +12,8 @@ runtime `unbroadcast`. Broadcasting succeeds only where sizes agree or one is 1,
 size-1 dimensions of the operands tells which operand the result has the shape of.
 """
 
-from dataclasses import dataclass, replace
+import types
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -28,6 +29,8 @@ class Kind:
     ones: tuple = None       # arrays only: per dimension True (size 1), False (not 1) or None
     node: type = None        # a namedtuple's class (tag tuple); a dataclass's or registered
     #                          class's (tag dict: the derivative reads it as a dict, tree.py)
+    value: object = field(default=None, compare=False)   # a string or a callable argument:
+    ident: object = None     # the derivative is specialised on it; compared by `ident` (static)
 
     def __str__(self):
         if self.tag == "array":
@@ -56,6 +59,11 @@ class Kind:
     @property
     def is_float_scalar(self):
         return self.tag == "float"
+
+    @property
+    def is_static(self):
+        """A string or a callable, known when srcad transforms the function (`value`)."""
+        return self.ident is not None
 
 
 UNKNOWN = Kind("unknown")
@@ -88,7 +96,7 @@ def kind_of(value, depth=0, records=False):
     if value is None:
         return NONE
     if isinstance(value, str):
-        return Kind("str")
+        return Kind("str", value=value, ident=value)
     if isinstance(value, (list, tuple)) and depth < 4:
         tag = "list" if isinstance(value, list) else "tuple"
         node = type(value) if tag == "tuple" and hasattr(type(value), "_fields") else None
@@ -104,7 +112,38 @@ def kind_of(value, depth=0, records=False):
             (k, kind_of(v, depth + 1, records)) for k, v in tree.record_items(value).items()))
     if isinstance(value, (list, tuple, dict)):
         return Kind(type(value).__name__)
+    if callable(value):
+        return Kind("other", value=value, ident=callable_key(value))
     return OTHER
+
+
+def callable_key(fn):
+    """What a derivative specialised on the callable `fn` (an argument) depends on: a plain
+    function without closure cells or defaults by its code and globals (a lambda written in
+    a loop is the same function at each step); a bound method by its function and object
+    (made anew at each access); anything else by its identity."""
+    if isinstance(fn, types.FunctionType) and not fn.__closure__ and not fn.__defaults__ \
+            and not fn.__kwdefaults__:
+        return (types.FunctionType, fn.__code__, Identity(fn.__globals__))
+    if isinstance(fn, types.MethodType):
+        return (types.MethodType, callable_key(fn.__func__), Identity(fn.__self__))
+    return (type(fn), Identity(fn))
+
+
+class Identity:
+    """An object compared by identity (a key holding it keeps it alive, so its id is not
+    reused by another object while the key exists)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __eq__(self, other):
+        return isinstance(other, Identity) and other.obj is self.obj
+
+    def __hash__(self):
+        return id(self.obj)
 
 
 def erase_ones(kind):
@@ -277,11 +316,15 @@ def kind_key(value):
         return (t,) + tuple(map(kind_key, value))
     if t is dict:
         return (t,) + tuple((k, kind_key(v)) for k, v in value.items())
+    if t is str:
+        return (t, value)
     if t.__module__ == "numpy" and hasattr(value, "dtype"):
         return (t, value.dtype.char)
     node = tree.node_type(value)
     if tree.is_record(node):        # a record: its class and its fields' keys
         return (t,) + tuple((k, kind_key(v)) for k, v in tree.record_items(value, node).items())
+    if callable(value):
+        return callable_key(value)
     return kind_of(value, records=True)
 
 

@@ -205,7 +205,8 @@ SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerat
                   max: "call_minmax", min: "call_minmax", float: "call_float",
                   np.asarray: "call_asarray", np.asanyarray: "call_asarray",
                   sorted: "call_sorted", dict: "call_dict", np.finfo: "call_finfo",
-                  np.iinfo: "call_iinfo", np.dtype: "call_dtype"}
+                  np.iinfo: "call_iinfo", np.dtype: "call_dtype",
+                  getattr: "call_getattr"}
 
 
 def _same_dtype(dtype, kind_dtype):

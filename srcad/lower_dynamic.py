@@ -20,7 +20,8 @@ import numpy as np
 from . import desugar, live
 from .ir import Const, Var
 from .syntax import walk_no_defs
-from .values import EnumerateValue, ReversedValue, Static, StaticSeq, from_python
+from .values import (EnumerateValue, LocalFunction, ReversedValue, Static, StaticSeq,
+                     from_python)
 
 _DICT_VIEWS = {"items", "values", "keys"}
 _WALKS = {"reversed", "enumerate", "list", "tuple"}      # builtins that only walk a sequence
@@ -53,6 +54,12 @@ class DynamicLowering:
             return None
         value = self.expr(inner, env, builder)
         items = _dict_items(value, view) if view else _items(value)
+        if items is None and not view and isinstance(value, Var) and \
+                value.kind.tag in ("list", "tuple") and value.kind.items is not None and \
+                any(k.is_static for k in value.kind.items):     # an argument's functions
+            return [from_python(k.value) if k.is_static else    # or names
+                    self.emit("getitem", [value, Const(i)], builder, node)
+                    for i, k in enumerate(value.kind.items)]
         return items if items is not None and any(_is_object(v) for v in items) else None
 
     def walks(self, func, env):
@@ -78,15 +85,70 @@ class DynamicLowering:
 
     def call_runtime_value(self, node, callee, args, kwargs, builder):
         """A call of a value made when the function runs: an object of a class of the user's
-        made here (`Tanh()(x)`) calls that class's `__call__`; anything else is refused."""
+        made here (`Tanh()(x)`) calls that class's `__call__`; anything else is refused. An
+        object known now (`self(z)` in a method) is called as `call_object` says."""
+        if isinstance(callee, Const) and not isinstance(callee.value, _PLAIN) and \
+                callable(callee.value):
+            return self.call_object(node, callee.value, args, kwargs, builder)
         cls = self.instances.get(callee) if isinstance(callee, Var) else None
         method = inspect.getattr_static(cls, "__call__", None) if cls is not None else None
         if inspect.isfunction(method):
             return self.functions.inline(node, method, [callee, *args], kwargs, builder)
         self.refuse(node, "calling a value known only when the function runs (a function "
-                          "passed as an argument, or chosen by a computed value); bind it "
-                          "where srcad can see it: a global, a closure, or a list of "
-                          "functions looped over (docs/dynamic_python.md)")
+                          "chosen by an index or key computed from the function's values, "
+                          "or returned by a call); choose it from what srcad can see: pass "
+                          "the function, or its name, as an argument, look it up in a "
+                          "module-level dict or list by a constant or an argument, or loop "
+                          "over the functions themselves (`for fn in FNS:`; "
+                          "docs/dynamic_python.md)")
+
+    def call_getattr(self, node, args, kwargs, builder):
+        """`getattr(obj, name)` with `name` known now (a constant, a string argument the
+        derivative is specialised on): the attribute `obj.name`, as Python reads it."""
+        atoms = [a if isinstance(a, Static) else self.atom(a, builder, node) for a in args]
+        if kwargs or len(atoms) not in (2, 3) or not isinstance(atoms[1], Const) or \
+                not isinstance(atoms[1].value, str):
+            self.refuse(node, "getattr() with a name computed when the function runs; pass "
+                              "the name as an argument or a constant, or bind the attribute "
+                              "to a variable where srcad can see it")
+        base, name = atoms[0], atoms[1].value
+        attribute = ast.copy_location(ast.Attribute(node.args[0], name, ast.Load()), node)
+        if isinstance(base, Static) or isinstance(base, Const) and \
+                not hasattr(base.value, "shape"):
+            obj = base.obj if isinstance(base, Static) else base.value
+            if len(atoms) == 3 and not hasattr(obj, name):
+                return args[2]
+            return self.object_attribute(attribute, obj, getattr(obj, "__name__", None))
+        if len(atoms) == 3:
+            self.refuse(node, "getattr() with a default, of a value computed when the function "
+                              "runs; read the attribute directly")
+        return self.runtime_attribute(attribute, base, builder)
+
+    def expr_Subscript(self, node, env, builder):
+        """An item of an argument that is a string or a function (`config['act']`): the
+        value the derivative is specialised on (srcad/kinds.py `is_static`)."""
+        value = super().expr_Subscript(node, env, builder)
+        if isinstance(value, Var) and value.kind.is_static:
+            return from_python(value.kind.value)
+        if isinstance(value, Const) and isinstance(value.value, LocalFunction):
+            return value.value                  # a lambda from a table of functions
+        return value
+
+    def expr_Dict(self, node, env, builder):
+        """A dict literal holding functions (`{'relu': relu, 'tanh': np.tanh}[kind]`) is a
+        table known now, looked up when srcad transforms the function; other dicts are
+        built when the derivative runs."""
+        if any(k is None for k in node.keys):
+            return super().expr_Dict(node, env, builder)
+        keys = [self.expr(k, env, builder) for k in node.keys]
+        values = [self.expr(v, env, builder) for v in node.values]
+        if all(isinstance(k, Const) for k in keys) and any(_is_function(v) for v in values) \
+                and all(isinstance(v, (Static, Const, LocalFunction)) for v in values):
+            return Const({k.value: v.obj if isinstance(v, Static) else
+                          v.value if isinstance(v, Const) else v for k, v in zip(keys, values)})
+        keys = [self.atom(k, builder, node) for k in keys]
+        values = [self.atom(v, builder, node) for v in values]
+        return self.make_dict(node, keys, values, builder)
 
     def store_attribute(self, target, value, env, builder):
         """`obj.name = value` on an object of the user's (`self.X = X` in a layer's forward,
@@ -172,6 +234,10 @@ def _is_object(value):
         return any(_is_object(v) for v in value.items)
     return isinstance(value, Static) or \
         (isinstance(value, Const) and not isinstance(value.value, _PLAIN))
+
+
+def _is_function(value):
+    return isinstance(value, LocalFunction) or isinstance(value, Static) and callable(value.obj)
 
 
 def _plain_body(stmts):

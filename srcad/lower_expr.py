@@ -74,7 +74,9 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             return Const(value.obj)
         if isinstance(value, Static) and isinstance(value.obj, type):
             return Const(value.obj, value.obj.__name__)     # a dtype: x.astype(np.float32)
-        self.refuse(node, f"using {self.describe(value)} as a value")
+        self.refuse(node, f"using {self.describe(value)} as a value; a function is resolved "
+                          "when srcad transforms the code: choose it by a constant or an "
+                          "argument, and call it (docs/dynamic_python.md)")
 
     def describe(self, value):
         if isinstance(value, Static):

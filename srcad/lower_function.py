@@ -40,7 +40,8 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
         ast.copy_location(body_stmts[0], node.body)
     builder = Builder(node.lineno)
     env = {name: from_python(value, name) for name, value in bound.items()}
-    env.update(zip(names, params))
+    env.update((name, from_python(p.kind.value, name) if p.kind.is_static else p)
+               for name, p in zip(names, params))
     result = lowering.suite(body_stmts, env, builder)
     result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
     body = resolve_new_objects(Block(lowering.live.prelude.stmts + builder.stmts, (result,)))
