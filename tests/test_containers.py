@@ -183,14 +183,25 @@ def test_iterating_over_a_dict_walks_its_keys():
 
 
 def test_dict_pop_of_a_key_known_only_at_run_time_is_refused_with_a_rewrite():
-    def f(x, k):
-        d = {"a": x, "b": x * 2.0}
+    def f(x):
+        k = int(x > 1.0)                       # known only when f runs
+        d = {0: x, 1: x * 2.0}
         v = d.pop(k)
         return v
     with pytest.raises(UnsupportedSyntaxError, match=r"\{j: d\[j\] for j in d if j != k\}") \
             as info:
-        srcad.grad(f)(1.5, "a")
-    assert info.value.line == f.__code__.co_firstlineno + 2
+        srcad.grad(f)(1.5)
+    assert info.value.line == f.__code__.co_firstlineno + 3
+
+
+def test_dict_pop_of_a_string_argument_pops_that_key():
+    def f(x, k):                               # a string argument is specialised on
+        d = {"a": x, "b": x * 2.0}
+        v = d.pop(k)
+        return v
+    assert srcad.grad(f)(1.5, "a") == 1.0
+    assert srcad.grad(f)(1.5, "b") == 2.0
+    assert srcad.jvp(f)(1.5, "b", 1.0) == (3.0, 2.0)
 
 
 # ----- *args, attributes, calls with no rule -------------------------------------------------
