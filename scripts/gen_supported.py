@@ -237,6 +237,8 @@ _SPECIAL = {
     "asarray": "`np.asarray(a)` of an array is `a` itself (the same object, as in NumPy); "
                "of a list or with a dtype, `np.array`",
     "asanyarray": "as `np.asarray`",
+    "getattr": "`getattr(obj, name)` with `name` a constant or a string argument: `obj.name` "
+               "(`getattr(np, name)` picks the function when srcad transforms the code)",
 }
 
 _STRUCTURAL = {"getitem": "`x[i]`, `x[a:b]`", "make_tuple": "`(a, b)`", "make_list": "`[a, b]`",
