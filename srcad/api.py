@@ -64,22 +64,26 @@ def value_and_grad(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True,
     return _decorate(f, wrt, "value_and_grad", optimize, source, argnums, has_aux)
 
 
-def vjp(f=None, wrt=0, *, argnums=None, optimize=True, source=None):
+def vjp(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True, source=None):
     """`bf(*args, cotangent) -> (value, grads)`: the vector-Jacobian product of f at args.
 
-    grads_i = cotangent . d f / d args[wrt_i]; the cotangent has the structure of f's output.
+    grads_i = cotangent . d f / d args[wrt_i]; the cotangent has the structure of f's output
+    (an array, or a tree of them: tuples, lists, dicts, namedtuples, records). With
+    `has_aux=True`, f returns `(value, aux)` and `bf` returns `(value, grads, aux)`, aux last
+    as in JAX's `vjp`.
     """
-    return _decorate(f, wrt, "vjp", optimize, source, argnums)
+    return _decorate(f, wrt, "vjp", optimize, source, argnums, has_aux)
 
 
 @_marked("jvp")
-def jvp(f=None, wrt=0, *, argnums=None, optimize=True, source=None):
+def jvp(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True, source=None):
     """`df(*args, *tangents) -> (value, tangent_out)`: forward mode, one tangent per wrt entry.
 
     tangent_out = sum_i d f / d args[wrt_i] . tangents[i]; each tangent has the structure of
-    its argument.
+    its argument, and tangent_out that of f's output. With `has_aux=True`, f returns
+    `(value, aux)` and `df` returns `(value, tangent_out, aux)`, as JAX's `jvp` does.
     """
-    return _decorate(f, wrt, "jvp", optimize, source, argnums)
+    return _decorate(f, wrt, "jvp", optimize, source, argnums, has_aux)
 
 
 def _decorate(f, wrt, mode, optimize, source, argnums=None, has_aux=False):
@@ -191,6 +195,8 @@ class Transform:
             compiled.add_source_note(error)   # Python raises it too: the error as before,
             raise error from None            # naming the generated and the user's line
         result = self.dispatch(tuple(map(_to_numpy, args)), numpy_only=True)
+        if self.has_aux and self.mode in ("vjp", "jvp"):   # f gave (value, aux)
+            return (_like(result[0], value[0]),) + tuple(result[1:])
         if self.mode in ("value_and_grad", "vjp", "jvp"):
             rest = result[1]
             if self.mode == "jvp":                    # the tangent: the value's type
@@ -222,9 +228,16 @@ class Transform:
         compiled = self.numpy_only(key, args) if numpy_only else self.cache.get(key)
         if compiled is None:
             compiled = self.compile_for(key, args)
-        result = compiled(*args)
-        if self.mode == "vjp":
-            _check_cotangent(result[0], args[-1], getattr(self.f, "__name__", "f"))
+        if self.mode != "vjp":
+            return compiled(*args)
+        name = getattr(self.f, "__name__", "f")
+        try:
+            result = compiled(*args)
+        except Exception:       # a cotangent of another structure fails inside: say so
+            value = _call(self.f, self.signature, args[:len(self.names)])
+            _check_cotangent(value[0] if self.has_aux else value, args[-1], name)
+            raise
+        _check_cotangent(result[0], args[-1], name)
         return result
 
     def bind(self, args, kwargs):

@@ -4,6 +4,8 @@ Every message names the file, the line and the construct, and says what to write
 so that a refusal is as useful as a derivative.
 """
 
+import dataclasses
+
 
 class SrcadError(Exception):
     """A function could not be transformed.
@@ -64,6 +66,14 @@ def not_differentiable(fn, eqn, what, mode):
         name = ".".join(filter(None, (getattr(callee, "__module__", None),
                                       getattr(callee, "__qualname__", None))))
         name = name or f"the method .{getattr(eqn.args[0], 'hint', None) or '?'}()"
+        if isinstance(callee, type) and (hasattr(callee, "_fields") or
+                                         dataclasses.is_dataclass(callee)):
+            return MissingRuleError(
+                f"building a {callee.__name__} (a namedtuple or dataclass) from values that "
+                "depend on the differentiated input, inside the function, is not supported; "
+                "return a tuple or a dict of the values instead (the derivative returns the "
+                "same structure), and build the record outside", filename=fn.filename,
+                line=eqn.line, construct=name)
         return MissingRuleError(
             f"no derivative rule for {name}, and an argument depends on the input being "
             "differentiated (srcad reads only your own code's source, never a library's); "

@@ -60,8 +60,10 @@ def split_aux(fn, spec):
 
 
 def with_aux(derived, aux, mode):
-    """The derivative returning aux as JAX does: `(gradients, aux)` for grad and
-    `((value, aux), gradients)` for value_and_grad."""
+    """The derivative returning aux as JAX does: `(gradients, aux)` for grad,
+    `((value, aux), gradients)` for value_and_grad, and aux last for vjp and jvp:
+    `(value, gradients, aux)`, `(value, tangent_out, aux)` (JAX's `vjp` returns
+    `(out, vjp_fn, aux)` and its `jvp` `(out, tangent_out, aux)`)."""
     if aux is None:
         return derived
     results = derived.body.results
@@ -69,7 +71,7 @@ def with_aux(derived, aux, mode):
     builder = Builder(derived.line)
     if mode == "grad" and len(results) > 1:       # several gradients: one tuple of them
         results = (builder.emit("make_tuple", *results), aux)
-    elif mode == "grad":
+    elif mode in ("grad", "vjp", "jvp"):
         results = results + (aux,)
     else:
         results = (builder.emit("make_tuple", results[0], aux, hint=naming.VALUE),) + results[1:]

@@ -106,7 +106,7 @@ def differentiate(primal, mode, wrt, wrt_tuple, simplify=True, aux=None):
     """IR -> derivative IR: tangents or adjoints, then simplified and verified. `aux`: a
     value of primal's body returned beside the gradients (has_aux, jaxlike.py)."""
     if mode == "jvp":
-        derived = forward.tangent(primal, wrt, lower=lower_helper)
+        derived = jaxlike.with_aux(forward.tangent(primal, wrt, lower=lower_helper), aux, mode)
     else:
         primal = loss_patterns.recognise_losses(primal) if simplify else primal
         derived = jaxlike.with_aux(reverse.adjoint(primal, wrt, mode=mode, wrt_tuple=wrt_tuple,

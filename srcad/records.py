@@ -34,7 +34,8 @@ def entry(function, args, transform):
             return _gradients(result[0], args, positions, wrt, wrt_tuple), result[1]
         if mode == "grad":
             return _gradients(result, args, positions, wrt, wrt_tuple)
-        return result[0], _gradients(result[1], args, positions, wrt, wrt_tuple)
+        return (result[0], _gradients(result[1], args, positions, wrt, wrt_tuple)) + \
+            tuple(result[2:])                                # vjp's aux
 
     through_records.__name__ = through_records.__qualname__ = function.__name__
     through_records.__wrapped__ = function
