@@ -6,6 +6,8 @@ writes `0 * x` or `g * 1`. `Sym` gives rules operator syntax: inside a rule, `g 
 `cos` and `mul` equations into the builder the arguments belong to.
 """
 
+import numpy as np
+
 from . import kinds as K
 from .ir import Block, Const, Eqn, Var, free_vars, is_const
 from .rules import RULES
@@ -242,12 +244,22 @@ def _fold(prim, args):
     rule = RULES[prim]
     if prim in ("eq", "ne") and all(isinstance(a, Const) and type(a.value) is str for a in args):
         return Const(rule.impl(*(a.value for a in args)))      # name == "act", keys known now
+    if prim in ("is_", "is_not") and all(isinstance(a, Const) for a in args) and \
+            any(_is_singleton(a.value) for a in args):
+        return Const(rule.impl(*(a.value for a in args)))      # `self.act is None`
     if not rule.effect and args and all(_is_number(a) for a in args) and rule.nout == 1:
         try:
             return Const(rule.impl(*(a.value for a in args)))
         except (ArithmeticError, ValueError, TypeError):
             return None
     return None
+
+
+def _is_singleton(value):
+    """None, a bool, a function, a class or an object of one: `is` on it is decided now
+    (not a number, string, array or container, which a run could make anew)."""
+    return value is None or isinstance(value, bool) or not isinstance(
+        value, (int, float, complex, str, bytes, np.ndarray, np.generic, list, tuple, dict))
 
 
 def _keeps_kind(other, neutral):

@@ -114,6 +114,18 @@ def is_data(value, depth=0):
     return False
 
 
+def _objects_with_numbers(value):
+    """A list, tuple or dict of objects paired with Python numbers (`[(0.3, model), ...]`):
+    guarded by the identity of its items like a list of objects (each a tuple, which cannot
+    change), so the models are known now; never when it holds an array, list or dict."""
+    items = list(value.values()) if type(value) is dict else value
+    if type(value) not in (list, tuple, dict):
+        return False
+    leaves = [leaf for item in items for leaf in (item if type(item) is tuple else (item,))]
+    return any(not isinstance(v, (*_NUMBERS, *_STRUCTURAL, tuple, list, dict)) for v in leaves) \
+        and not any(isinstance(v, (np.ndarray, list, dict, tuple)) for v in leaves)
+
+
 def _structural(value, depth=0):
     if isinstance(value, _STRUCTURAL):
         return True
@@ -156,7 +168,7 @@ class Reads:
         if origin.name in self.changed and type(value) in (list, dict):
             self.guard(origin, "identity", value)   # its items change as the function runs:
             return self.load(origin, value, K.Kind(type(value).__name__))   # read them then
-        if is_data(value):
+        if is_data(value) and not _objects_with_numbers(value):
             self.guard(origin, "kind", value)
             var = self.load(origin, value)
             if shared is not None:

@@ -19,7 +19,9 @@ import numpy as np
 
 from . import desugar, live
 from .ir import Const, Var
+from .lower_objects import MadeObject, plain_class
 from .syntax import walk_no_defs
+from .user_code import user_function
 from .values import (EnumerateValue, LocalFunction, ReversedValue, Static, StaticSeq,
                      from_python)
 
@@ -76,6 +78,8 @@ class DynamicLowering:
                         for k, v in fn.keywords.items()}
             return self.call(node, from_python(fn.func), [*bound, *args],
                              {**keywords, **kwargs}, builder)
+        if plain_class(fn) and _user_class(fn):        # Gaussian(mu, s): lower_objects.py
+            return self.construct(node, fn, args, kwargs, builder)
         method = next((vars(c)["__call__"] for c in type(fn).__mro__
                        if "__call__" in vars(c)), None) if callable(fn) else None
         if inspect.isfunction(method):
@@ -87,6 +91,8 @@ class DynamicLowering:
         """A call of a value made when the function runs: an object of a class of the user's
         made here (`Tanh()(x)`) calls that class's `__call__`; anything else is refused. An
         object known now (`self(z)` in a method) is called as `call_object` says."""
+        if isinstance(callee, MadeObject):
+            return self.call_made(node, callee, args, kwargs, builder)
         if isinstance(callee, Const) and not isinstance(callee.value, _PLAIN) and \
                 callable(callee.value):
             return self.call_object(node, callee.value, args, kwargs, builder)
@@ -105,13 +111,16 @@ class DynamicLowering:
     def call_getattr(self, node, args, kwargs, builder):
         """`getattr(obj, name)` with `name` known now (a constant, a string argument the
         derivative is specialised on): the attribute `obj.name`, as Python reads it."""
-        atoms = [a if isinstance(a, Static) else self.atom(a, builder, node) for a in args]
+        atoms = [a if isinstance(a, (Static, MadeObject)) else self.atom(a, builder, node)
+                 for a in args]
         if kwargs or len(atoms) not in (2, 3) or not isinstance(atoms[1], Const) or \
                 not isinstance(atoms[1].value, str):
             self.refuse(node, "getattr() with a name computed when the function runs; pass "
                               "the name as an argument or a constant, or bind the attribute "
                               "to a variable where srcad can see it")
         base, name = atoms[0], atoms[1].value
+        if isinstance(args[0], MadeObject) and len(atoms) == 2:
+            return self.made_attribute(node, args[0], name)
         attribute = ast.copy_location(ast.Attribute(node.args[0], name, ast.Load()), node)
         if isinstance(base, Static) or isinstance(base, Const) and \
                 not hasattr(base.value, "shape"):
@@ -232,8 +241,14 @@ def _items(value):
 def _is_object(value):
     if isinstance(value, StaticSeq):
         return any(_is_object(v) for v in value.items)
-    return isinstance(value, Static) or \
+    return isinstance(value, (Static, MadeObject)) or \
         (isinstance(value, Const) and not isinstance(value.value, _PLAIN))
+
+
+def _user_class(cls):
+    """A class written in the user's code (judged by its own functions)."""
+    functions = [v for c in cls.__mro__[:-1] for v in vars(c).values() if inspect.isfunction(v)]
+    return bool(functions) and all(map(user_function, functions))
 
 
 def _is_function(value):

@@ -18,6 +18,7 @@ from .errors import PythonValueError
 from .ir import Block, Const, For, If, Var, While
 from .lower_builtins import Iteration
 from .lower_dynamic import DynamicLowering
+from .lower_objects import ObjectLowering
 from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
 from .lower_function import FALLTHROUGH, lower_function
@@ -27,7 +28,7 @@ from .lower_unbound import UnboundLowering
 from .lower_stores import StoreLowering, same_object
 from .lower_writes import WriteLowering
 from .syntax import walk_no_defs
-from .values import StaticSeq
+from .values import StaticSeq, from_python
 
 _MAX_KIND_ROUNDS = 3
 
@@ -37,8 +38,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(UnboundLowering, WriteLowering, DynamicLowering, EffectLowering, StoreLowering,
-               IntegrateLowering, ExpressionLowering):
+class Lowering(UnboundLowering, WriteLowering, ObjectLowering, DynamicLowering, EffectLowering,
+               StoreLowering, IntegrateLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):
@@ -90,6 +91,8 @@ class Lowering(UnboundLowering, WriteLowering, DynamicLowering, EffectLowering, 
                 value.hint = target.id
             env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, Const) and type(value.value) in (list, tuple):
+                value = StaticSeq([from_python(v) for v in value.value])  # (weight, model)
             if isinstance(value, StaticSeq):
                 items = self.unpack(value, len(target.elts), target, builder)
                 for t, v in zip(target.elts, items):
