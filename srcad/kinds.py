@@ -12,6 +12,7 @@ runtime `unbroadcast`. Broadcasting succeeds only where sizes agree or one is 1,
 size-1 dimensions of the operands tells which operand the result has the shape of.
 """
 
+import functools
 import types
 from dataclasses import dataclass, field, replace
 
@@ -115,6 +116,10 @@ def kind_of(value, depth=0, records=False):
     if callable(value):
         return Kind("other", value=value, ident=callable_key(value))
     return OTHER
+
+
+_CALLABLE_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, np.ufunc,
+                   functools.partial)
 
 
 def callable_key(fn):
@@ -318,6 +323,8 @@ def kind_key(value):
         return (t,) + tuple((k, kind_key(v)) for k, v in value.items())
     if t is str:
         return (t, value)
+    if t in _CALLABLE_TYPES:          # never a record: no tree lookup
+        return callable_key(value)
     if t.__module__ == "numpy" and hasattr(value, "dtype"):
         return (t, value.dtype.char)
     node = tree.node_type(value)
