@@ -174,6 +174,8 @@ def join(a, b):
         return a
     if alike(a, b):
         return _join_ones(a, b)
+    if a.tag == b.tag and (a.is_static or b.is_static):
+        return Kind(a.tag)          # one string or function or another: not known now
     if a.is_scalar and b.is_scalar and "bool" not in (a.tag, b.tag):
         return FLOAT if FLOAT in (a, b) else INT
     if a.tag == b.tag and a.tag in ("list", "tuple", "dict"):
