@@ -18,12 +18,12 @@ from .errors import PythonValueError
 from .ir import Block, Const, For, If, Var, While
 from .lower_builtins import Iteration
 from .lower_dynamic import DynamicLowering
-from .lower_objects import ObjectLowering
 from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
 from .lower_function import FALLTHROUGH, lower_function
 from .lower_integrate import IntegrateLowering
 from .lower_methods import CHANGING_METHODS
+from .lower_objects import ObjectLowering
 from .lower_unbound import UnboundLowering
 from .lower_stores import StoreLowering, same_object
 from .lower_writes import WriteLowering
