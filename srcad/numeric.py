@@ -496,26 +496,16 @@ def dot_product_check(f, *args, wrt=0, vjp_fn=None, jvp_fn=None, rtol=1e-6, atol
     fd_tol = atol + rtol * scale + noise
     checks = []
     if vjp_fn is not None:
-        grads = _as_tuple(_sweep(vjp_fn, args, [v], kwargs)[1], many, len(slots),
-                          "vjp_fn's gradient")
+        grads = _as_tuple(vjp_fn(*args, v, **kwargs)[1], many, len(slots), "vjp_fn's gradient")
         reverse, reverse_size = _dot(tuple(us), grads, "vjp_fn's gradient")
         checks.append(("<u, vjp(v)> vs <v, fd(u)>", reverse, fd, fd_tol))
     if jvp_fn is not None:
-        forward, forward_size = _dot(v, _sweep(jvp_fn, args, us, kwargs)[1], "jvp_fn's tangent")
+        forward, forward_size = _dot(v, jvp_fn(*args, *us, **kwargs)[1], "jvp_fn's tangent")
         checks.append(("<v, jvp(u)> vs <v, fd(u)>", forward, fd, fd_tol))
     if vjp_fn is not None and jvp_fn is not None:
         tol = atol + rtol * max(reverse_size, forward_size)
         checks.append(("<v, jvp(u)> vs <u, vjp(v)>", forward, reverse, tol))
     return _dot_report(f, checks, rtol, atol)
-
-
-def _sweep(fn, args, extra, kwargs):
-    """fn(*args, *extra): a srcad sweep gets `extra` by name (keyword-only after defaults)."""
-    transform = getattr(fn, "__srcad__", None)
-    if transform is None:
-        return fn(*args, *extra, **kwargs)
-    names = list(transform.output_signature().parameters)[-len(extra):]
-    return fn(*args, **kwargs, **dict(zip(names, extra)))
 
 
 # ----- check_grad -----------------------------------------------------------------------
