@@ -55,7 +55,7 @@ class ObjectLowering:
     def construct(self, node, cls, args, kwargs, builder):
         made = MadeObject(cls, builder)
         if cls.__init__ is not object.__init__:
-            self.inline(node, cls.__init__, [made, *args], kwargs, builder)
+            self.functions.inline(node, cls.__init__, [made, *args], kwargs, builder)
         elif args or kwargs:
             self.refuse(node, f"{cls.__name__}() takes no arguments")
         return made
@@ -119,7 +119,7 @@ class ObjectLowering:
                              builder)
         if not inspect.isfunction(method):
             self.refuse(node, f"{base.cls.__name__}.{name}() (not a method written in Python)")
-        return self.inline(node, method, [base, *args], kwargs, builder)
+        return self.functions.inline(node, method, [base, *args], kwargs, builder)
 
     def call_made(self, node, made, args, kwargs, builder):
         """`made(x)`: its class's `__call__`."""
@@ -127,7 +127,7 @@ class ObjectLowering:
         if not inspect.isfunction(method):
             self.refuse(node, f"calling a {made.cls.__name__} object, whose class has no "
                               "__call__ written in Python")
-        return self.inline(node, method, [made, *args], kwargs, builder)
+        return self.functions.inline(node, method, [made, *args], kwargs, builder)
 
     def expr_Compare(self, node, env, builder):
         """`self.activation is None` where it holds a function or an object made here:
@@ -141,7 +141,7 @@ class ObjectLowering:
                     k is not None or isinstance(v, Const) for k, v in zip(known, (left, right))):
                 a, b = (k if k is not None else v.value for k, v in zip(known, (left, right)))
                 return Const((a is b) == isinstance(node.ops[0], ast.Is))
-        return super().expr_Compare(node, env, builder)
+        return self.operators.expr_Compare(node, env, builder)
 
     def expr_Subscript(self, node, env, builder):
         """`layers[:-1]` of a list of objects made here: the list of those objects."""
