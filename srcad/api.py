@@ -18,6 +18,7 @@ pays nothing.
 
 import inspect
 import threading
+import warnings
 
 import numpy as np
 
@@ -31,6 +32,8 @@ from .tree import check_differentiable, flatten
 
 _MODES = ("grad", "value_and_grad", "vjp", "jvp")
 _MAX_VARIANTS = 8           # specialisations kept per argument kinds, for changing guards
+_MAX_KINDS = 64             # argument kinds kept compiled per transform, the oldest dropped
+_WARN_KINDS = 16            # argument kinds compiled before srcad says why it recompiles
 
 
 def _marked(mode):
@@ -275,6 +278,8 @@ class Transform:
         """Make `generated` the specialisation calls with these kinds get: its function,
         behind a check of its guards when it has any."""
         compiled = self.guarded(key, generated)
+        if key not in self.cache:
+            self.make_room()
         self.cache[key] = compiled
         self.generated[key] = generated
         if all(k in (float, int) for k in key):
@@ -283,6 +288,21 @@ class Transform:
             self.scalar_cache[key] = compiled
         self.last = generated
         return compiled
+
+    def make_room(self):
+        """At most _MAX_KINDS argument kinds stay compiled, the oldest dropped first: a
+        function, closure, partial or string argument made anew at each call is a new kind
+        each time (kinds.callable_key), and keeping them all would keep them all alive."""
+        if len(self.cache) == _WARN_KINDS:
+            warnings.warn(
+                f"srcad has compiled {self.wrapper.__name__} for {_WARN_KINDS} different kinds "
+                "of arguments: a function, closure, partial or string argument that is a new "
+                "object at each call is compiled anew each time; make it once, outside the "
+                "loop, and pass the numbers it holds as arguments", RuntimeWarning, stacklevel=6)
+        while len(self.cache) >= _MAX_KINDS:
+            oldest = next(iter(self.cache))
+            for table in (self.cache, self.generated, self.variants, self.scalar_cache):
+                table.pop(oldest, None)
 
     def guarded(self, key, generated):
         """The compiled function, or, when it has guards, a function that checks them

@@ -3,6 +3,9 @@ the callable (srcad/kinds.py `callable_key`) and on a string argument's value, s
 again with another function or name specialises again and never reuses a stale derivative;
 a module-level table of functions is guarded, so changing it later is seen (issue 19)."""
 
+import gc
+import warnings
+import weakref
 from functools import partial
 
 import numpy as np
@@ -177,3 +180,26 @@ def test_a_function_chosen_by_a_computed_value_is_refused_at_the_line():
     with pytest.raises(srcad.UnsupportedSyntaxError, match="choose it by a constant") as err:
         srcad.grad(by_computed_index)(P, X)
     assert err.value.line == by_computed_index.__code__.co_firstlineno + 1
+
+
+def test_a_new_closure_at_each_call_is_bounded_and_warned_about():
+    """A closure made anew at every call is a new specialisation each time: the gradient is
+    right for each, srcad warns once at the calling line, and at most 64 stay compiled (the
+    others, and the closures they hold, are freed): no leak in a training loop."""
+    def loss(w, act):
+        return np.sum(act(w))
+
+    g = srcad.grad(loss)
+    refs = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for k in range(80):
+            def act(z, k=k):
+                return np.tanh(z) * k
+            refs.append(weakref.ref(act))
+            np.testing.assert_allclose(g(P, act), k * (1 - np.tanh(P) ** 2))
+            del act
+    gc.collect()
+    assert sum(r() is not None for r in refs) <= 64
+    messages = [w for w in caught if "compiled anew" in str(w.message)]
+    assert len(messages) == 1 and messages[0].filename == __file__
