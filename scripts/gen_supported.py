@@ -395,6 +395,7 @@ def scipy_prims():
     importing the SciPy modules it covers; empty where SciPy is not installed."""
     try:
         import scipy.linalg  # noqa: F401
+        import scipy.signal  # noqa: F401
         import scipy.special  # noqa: F401
         import scipy.stats  # noqa: F401
     except ImportError:
@@ -408,7 +409,14 @@ def scipy_prims():
 def _scipy_section(prims):
     intro = ("Registered when the SciPy module is already imported (srcad never imports SciPy; "
              "`pip install -e '.[scipy]'`), each with adjoint and tangent rules checked by "
-             "`tests/test_scipy_rules.py`.")
+             "`tests/test_scipy_rules.py` and `tests/test_library_coverage_2.py`. A frozen "
+             "distribution (`d = norm(mu, sigma); d.logpdf(x)`, `multivariate_normal(m, C)`) is "
+             "resolved when the function is transformed: its point methods (`pdf`, `logpdf`, "
+             "`cdf`, `logcdf`, `sf`, `logsf`, `pmf`, `logpmf`) are the rules below with the "
+             "frozen arguments; its other methods (`d.mean()`, `d.rvs()`) run as written on "
+             "the real frozen object, and are refused where an argument depends on a `wrt` "
+             "input. A SciPy function with no rule here is refused at your line where its "
+             "arguments depend on a `wrt` input, and runs as written where they do not.")
     if not prims:
         return [intro, "", "(This page was generated without SciPy installed.)"]
     return [intro, "", "| primitive | written as | reverse | forward | notes |",

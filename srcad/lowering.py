@@ -20,6 +20,7 @@ from .lower_builtins import Iteration
 from .lower_dynamic import DynamicLowering
 from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
+from .lower_frozen import FrozenLowering
 from .lower_function import FALLTHROUGH, lower_function
 from .lower_integrate import IntegrateLowering
 from .lower_methods import CHANGING_METHODS
@@ -38,8 +39,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(UnboundLowering, WriteLowering, ObjectLowering, DynamicLowering, EffectLowering,
-               StoreLowering, IntegrateLowering, ExpressionLowering):
+class Lowering(FrozenLowering, UnboundLowering, WriteLowering, ObjectLowering, DynamicLowering,
+               EffectLowering, StoreLowering, IntegrateLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from . import scipy_stats
+from . import scipy_distributions, scipy_stats
 from .arrays import reduced_kind
 from .core import reduce_to
 from .elementwise import expand_to
@@ -311,6 +311,7 @@ def _stats(stats):
         _norm_prim(name, fn, dx, dscale)
     _multivariate_normal(stats.multivariate_normal)
     scipy_stats.register(stats)
+    scipy_distributions.register(stats)
 
 
 def _norm_prim(name, fn, dx, dscale):
