@@ -31,7 +31,14 @@ STATS_PRIMS = sorted(
      if (d, tail) != ("norm", "cdf")]
     + [f"{d}_pdf" for d in _CONTINUOUS[1:]] + ["poisson_pmf", "binom_pmf", "nbinom_pmf",
                                                 "mvn_pdf", "dirichlet_logpdf", "dirichlet_pdf"])
-NEW_PRIMS = STATS_PRIMS
+NUMPY_PRIMS = ["multi_dot", "logaddexp_reduce", "trapezoid", "trapezoid_spacing",
+               "trapezoid_spacing_adjoint", "polyval", "poly_derivative",
+               "poly_derivative_adjoint", "poly_powers", "choose", "choose_adjoint"]
+SIGNAL_PRIMS = ["signal_convolve", "signal_correlate", "fftconvolve", "convolve2d", "correlate2d",
+                "signal_embed", "signal_crop"]
+LINALG_PRIMS = ["scipy_cholesky", "cho_factor", "cho_solve", "cho_lower", "cho_lower_adjoint",
+                "expm", "frechet_block", "frechet_part"]
+NEW_PRIMS = STATS_PRIMS + NUMPY_PRIMS + SIGNAL_PRIMS + LINALG_PRIMS
 CASES = [pytest.param(p, s, id=f"{p}-{k}") for p in NEW_PRIMS
          for k, s in enumerate(RULES[p].samples)]
 
@@ -196,3 +203,101 @@ def test_an_inactive_library_call_with_no_rule_runs_as_written():
         return np.sum(x * stats.weibull_min.pdf(np.array([1.0, 2.0, 1.5, 0.5]), 1.5))
     np.testing.assert_allclose(srcad.grad(f)(X),
                                stats.weibull_min.pdf(np.array([1.0, 2.0, 1.5, 0.5]), 1.5))
+
+
+# ----- NumPy: multi_dot, logaddexp.reduce, trapezoid, polyval, choose ---------------------------
+A = np.array([[0.9, 0.3, -0.2], [0.1, 1.1, 0.4]])
+V = np.array([0.5, -0.3, 1.2, 0.4])
+
+
+def numpy_mix(a, v):
+    m = np.linalg.multi_dot([a, a.T, a])
+    lae = np.logaddexp.reduce(m, axis=1)
+    areas = np.trapezoid(m, np.array([0.0, 0.4, 1.1]), axis=1) + np.trapezoid(v, dx=0.3)
+    values = np.polyval(v, a)
+    picked = np.choose(np.array([[0, 1, 1], [1, 0, 2]]), [a, a * 2.0, v[:3]])
+    return (np.sum(lae ** 2) + np.sum(areas) + np.sum(values * m) + np.sum(picked ** 2)
+            + np.linalg.multi_dot([v[:2], a, v[1:]]))
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_multi_dot_logaddexp_reduce_trapezoid_polyval_choose(wrt):
+    check_both_modes(numpy_mix, A, V, wrt=wrt)
+
+
+def test_trapezoid_in_the_sample_points_and_polyval_by_hand():
+    y = np.array([0.3, 1.2, -0.4, 0.8])
+    grad = srcad.grad(lambda x: np.trapezoid(y, x))(np.array([0.0, 0.5, 1.5, 1.7]))
+    pairs = (y[1:] + y[:-1]) / 2
+    np.testing.assert_allclose(grad, np.append(-pairs, 0.0) + np.append(0.0, pairs))
+    slope = srcad.grad(lambda x: np.sum(np.polyval(V, x)))(A)
+    np.testing.assert_allclose(slope, np.polyval(np.polyder(V), A), rtol=1e-12)
+
+
+def test_logaddexp_reduce_is_the_softmax_weights():
+    grad = srcad.grad(lambda x: np.logaddexp.reduce(x))(V)
+    np.testing.assert_allclose(grad, np.exp(V) / np.sum(np.exp(V)), rtol=1e-12)
+
+
+# ----- scipy.signal: convolve, correlate, fftconvolve, convolve2d, correlate2d --------------------
+IMAGE = np.random.default_rng(3).normal(size=(6, 7))
+KERNEL = np.random.default_rng(4).normal(size=(3, 2))
+
+
+def convolutions(image, kernel):
+    total = 0.0
+    for mode in ("full", "same", "valid"):
+        total = total + np.sum(scipy.signal.convolve(image, kernel, mode) ** 2)
+        total = total + np.sum(scipy.signal.correlate2d(image, kernel, mode) * 0.3)
+        total = total + np.sum(scipy.signal.fftconvolve(image, kernel, mode=mode) ** 2)
+        total = total + np.sum(scipy.signal.convolve2d(image, kernel, mode) *
+                               scipy.signal.correlate(image, kernel, mode=mode))
+    return total
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_signal_convolutions_in_two_dimensions_every_mode(wrt):
+    check_both_modes(convolutions, IMAGE, KERNEL, wrt=wrt)
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_signal_convolutions_in_one_dimension(mode, wrt):
+    def f(x, k):
+        return (np.sum(scipy.signal.correlate(x, k, mode) ** 2)
+                + np.sum(scipy.signal.convolve(k, x, mode) * 0.7))
+    check_both_modes(f, IMAGE[0], KERNEL[:, 0], wrt=wrt)
+
+
+def test_convolve2d_with_another_boundary_is_refused():
+    with pytest.raises(SrcadError, match="boundary"):
+        srcad.grad(lambda x: np.sum(scipy.signal.convolve2d(x, KERNEL, boundary="wrap")))(IMAGE)
+
+
+# ----- scipy.linalg: cholesky, cho_factor / cho_solve, expm ------------------------------------
+FACTOR = np.array([[1.2, 0.0, 0.0], [0.3, 0.9, 0.0], [-0.4, 0.2, 1.1]])
+TARGET = np.array([[0.5, -1.0], [1.2, 0.3], [-0.4, 0.9]])
+
+
+def gaussian_process(f, y):
+    k = f @ f.T + 0.3 * np.eye(3)
+    alpha = scipy.linalg.cho_solve(scipy.linalg.cho_factor(k), y)
+    low = scipy.linalg.cholesky(k, lower=True)
+    return (np.sum(alpha * y) + 2 * np.sum(np.log(np.diag(low)))
+            + np.sum(scipy.linalg.cholesky(k) ** 2) + np.sum(scipy.linalg.expm(0.3 * k) * y[:, :1]))
+
+
+def factor_unpacked(f, y):
+    c, lower = scipy.linalg.cho_factor(f @ f.T + 0.3 * np.eye(3), lower=True)
+    return np.sum(scipy.linalg.cho_solve((c, lower), y[:, 0]) ** 2)
+
+
+@pytest.mark.parametrize("f", [gaussian_process, factor_unpacked])
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_cholesky_cho_factor_cho_solve_and_expm(f, wrt):
+    check_both_modes(f, FACTOR, TARGET, wrt=wrt)
+
+
+def test_expm_of_a_diagonal_matrix_by_hand():
+    grad = srcad.grad(lambda d: np.trace(scipy.linalg.expm(np.diag(d))))(np.array([0.3, -0.2]))
+    np.testing.assert_allclose(grad, np.exp([0.3, -0.2]), rtol=1e-12)

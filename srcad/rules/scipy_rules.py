@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from . import scipy_distributions, scipy_stats
+from . import scipy_distributions, scipy_linalg, scipy_signal, scipy_stats
 from .arrays import reduced_kind
 from .core import reduce_to
 from .elementwise import expand_to
@@ -37,7 +37,7 @@ def register_loaded():
     added any."""
     added = False
     for name, register in (("scipy.special", _special), ("scipy.stats", _stats),
-                           ("scipy.linalg", _linalg)):
+                           ("scipy.linalg", _linalg), ("scipy.signal", scipy_signal.register)):
         if name in sys.modules and name not in _REGISTERED:
             _REGISTERED.add(name)
             register(sys.modules[name])
@@ -458,6 +458,7 @@ def _linalg(linalg):
             jvp=(lambda du, ans, u, v: _times(du, v), lambda dv, ans, u, v: _times(u, dv)),
             vjp=(lambda h, ans, u, v: matmul(h, v), lambda h, ans, u, v: matmul(transpose(h), u)),
             samples=[(_RHS, _RHS * 0.5), (_RHS[:, 0], _RHS[:, 1])])
+    scipy_linalg.register(linalg)
     defprim("triangle_mask", _triangle_mask, ("impl", "triangle_mask"),
             arg_names=("a", "lower", "unit_diagonal"), kind=lambda a, lo, u: a,
             jvp=(ZERO, ZERO, ZERO), vjp=(ZERO, ZERO, ZERO))
