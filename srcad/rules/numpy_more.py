@@ -211,6 +211,8 @@ defprim("trapezoid_spacing_adjoint", trapezoid_spacing_adjoint,
         ("impl", "trapezoid_spacing_adjoint"), arg_names=("v", "x", "axis"),
         kind=lambda *ks: K.UNKNOWN,
         jvp=(lambda dv, ans, v, x, axis: op("trapezoid_spacing_adjoint")(dv, x, axis), ZERO, ZERO),
+        vjp=(lambda h, ans, v, x, axis: expand_to(op("trapezoid_spacing")(h, v, axis), v),
+             ZERO, ZERO),
         samples=[(_V[:4], _V, -1), (_M[:2], np.array([0.0, 0.5, 1.5]), 0), (_M[:, :3], _M, 1)])
 
 
