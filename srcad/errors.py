@@ -58,14 +58,23 @@ class NonScalarOutputError(SrcadError, TypeError, ValueError):
     ValueError, as srcad raised before it followed JAX)."""
 
 
+def callable_name(callee):
+    """How the user wrote a library callable: scipy.stats.weibull_min.logpdf for a method of a
+    SciPy distribution (not the class that defines it), else module.qualname."""
+    owner = getattr(callee, "__self__", None)
+    if type(owner).__module__.startswith("scipy.stats") and \
+            isinstance(getattr(owner, "name", None), str):
+        return f"scipy.stats.{owner.name}.{callee.__name__}"
+    return ".".join(filter(None, (getattr(callee, "__module__", None),
+                                  getattr(callee, "__qualname__", None))))
+
+
 def not_differentiable(fn, eqn, what, mode):
     """The error for a varied value reaching an argument `prim` has no `mode` rule for."""
     if eqn.prim == "opaque":                # a call srcad runs as written (lower_effects.py)
         callee = getattr(eqn.args[0], "value", None)
         callee = getattr(callee, "fn", callee)          # effects.Keywords: the function
-        name = ".".join(filter(None, (getattr(callee, "__module__", None),
-                                      getattr(callee, "__qualname__", None))))
-        name = name or f"the method .{getattr(eqn.args[0], 'hint', None) or '?'}()"
+        name = callable_name(callee) or f"the method .{getattr(eqn.args[0], 'hint', None) or '?'}()"
         if isinstance(callee, type) and (hasattr(callee, "_fields") or
                                          dataclasses.is_dataclass(callee)):
             return MissingRuleError(

@@ -33,11 +33,12 @@ STATS_PRIMS = sorted(
                                                 "mvn_pdf", "dirichlet_logpdf", "dirichlet_pdf"])
 NUMPY_PRIMS = ["multi_dot", "logaddexp_reduce", "trapezoid", "trapezoid_spacing",
                "trapezoid_spacing_adjoint", "polyval", "poly_derivative",
-               "poly_derivative_adjoint", "poly_powers", "choose", "choose_adjoint"]
+               "poly_derivative_adjoint", "poly_powers", "choose", "choose_adjoint", "gradient",
+               "gradient_adjoint"]
 SIGNAL_PRIMS = ["signal_convolve", "signal_correlate", "fftconvolve", "convolve2d", "correlate2d",
                 "signal_embed", "signal_crop"]
 LINALG_PRIMS = ["scipy_cholesky", "cho_factor", "cho_solve", "cho_lower", "cho_lower_adjoint",
-                "expm", "frechet_block", "frechet_part"]
+                "expm", "frechet_block", "frechet_part", "lu_factor", "lu_solve"]
 NEW_PRIMS = STATS_PRIMS + NUMPY_PRIMS + SIGNAL_PRIMS + LINALG_PRIMS
 CASES = [pytest.param(p, s, id=f"{p}-{k}") for p in NEW_PRIMS
          for k, s in enumerate(RULES[p].samples)]
@@ -186,7 +187,8 @@ def no_rule_eig(a):
     return np.sum(np.real(np.linalg.eig(a)[0]))
 
 
-@pytest.mark.parametrize("f, name", [(no_rule_stats, "logpdf"), (no_rule_eig, "eig")])
+@pytest.mark.parametrize("f, name", [(no_rule_stats, "scipy.stats.weibull_min.logpdf"),
+                                     (no_rule_eig, "numpy.linalg.eig")])
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_a_library_call_with_no_rule_is_refused_at_the_users_line(f, name, mode):
     transform = srcad.grad(f) if mode == "reverse" else \
@@ -288,8 +290,10 @@ def gaussian_process(f, y):
 
 
 def factor_unpacked(f, y):
-    c, lower = scipy.linalg.cho_factor(f @ f.T + 0.3 * np.eye(3), lower=True)
-    return np.sum(scipy.linalg.cho_solve((c, lower), y[:, 0]) ** 2)
+    factors = scipy.linalg.cho_factor(f @ f.T + 0.3 * np.eye(3), lower=True)
+    c, lower = factors
+    return (np.sum(scipy.linalg.cho_solve((c, lower), y[:, 0]) ** 2)
+            + np.sum(scipy.linalg.cho_solve(factors, y) * y))
 
 
 @pytest.mark.parametrize("f", [gaussian_process, factor_unpacked])
@@ -301,3 +305,27 @@ def test_cholesky_cho_factor_cho_solve_and_expm(f, wrt):
 def test_expm_of_a_diagonal_matrix_by_hand():
     grad = srcad.grad(lambda d: np.trace(scipy.linalg.expm(np.diag(d))))(np.array([0.3, -0.2]))
     np.testing.assert_allclose(grad, np.exp([0.3, -0.2]), rtol=1e-12)
+
+
+def lu_solved(a, y):
+    factors = scipy.linalg.lu_factor(a)
+    lu, piv = factors
+    return (np.sum(scipy.linalg.lu_solve(factors, y) ** 2)
+            + np.sum(scipy.linalg.lu_solve((lu, piv), y[:, 0], trans=1) * y[:, 1]))
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_lu_factor_and_lu_solve(wrt):
+    a = np.array([[0.1, 2.0, 1.0], [3.0, 0.2, 1.0], [1.0, 1.0, 4.0]])   # pivots rows
+    check_both_modes(lu_solved, a, TARGET, wrt=wrt)
+
+
+# ----- np.gradient -------------------------------------------------------------------------------
+def finite_differences(m):
+    rows, cols = np.gradient(m, 0.5, np.array([0.0, 0.3, 1.0, 1.2, 2.0]))
+    return (np.sum(rows ** 2) + np.sum(cols * m) + np.sum(np.gradient(m[0], edge_order=2) ** 2)
+            + np.sum(np.gradient(m, axis=1) ** 3))
+
+
+def test_np_gradient_uniform_and_coordinate_spacings():
+    check_both_modes(finite_differences, np.random.default_rng(0).normal(size=(4, 5)))

@@ -328,3 +328,80 @@ defprim("choose_adjoint", choose_adjoint, ("impl", "choose_adjoint"),
         vjp=(lambda h, ans, g, a, c, mode: reduce_to(expand_to(op("choose")(a, h, None, mode),
                                                                g), g), ZERO, ZERO, ZERO),
         samples=[(_V, np.array([0, 2, 1, 1, 0]), [_V, _V, _V], "raise")])
+
+
+# ----- np.gradient: linear in f ------------------------------------------------------------------
+def _spacings(h0, h1, h2):
+    return [h for h in (h0, h1, h2) if h is not None]
+
+
+def _gradient(f, h0=None, h1=None, h2=None, axis=None, edge_order=1):
+    return np.gradient(f, *_spacings(h0, h1, h2), axis=axis, edge_order=edge_order)
+
+
+def _axes_and_spacings(ndim, h0, h1, h2, axis):
+    axes = list(range(ndim)) if axis is None else \
+        [a % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,))]
+    hs = _spacings(h0, h1, h2)
+    hs = [1.0] * len(axes) if not hs else hs * len(axes) if len(hs) == 1 else hs
+    return axes, hs
+
+
+def _transposed_along(g, n, h, edge_order):
+    """M^T g along the last axis, M the banded matrix np.gradient applies along an axis of
+    length n: its entries read off np.gradient of three combs (each row touches at most
+    three neighbouring entries, whose positions differ mod 3)."""
+    width = min(3, n)
+    rows = np.arange(n)
+    start = np.clip(rows - 1, 0, n - width)
+    combs = [np.gradient((rows % width == r).astype(float), h, edge_order=edge_order)
+             for r in range(width)]
+    out = np.zeros(g.shape[:-1] + (n,), dtype=np.result_type(g, float))
+    for d in range(width):
+        cols = start + d
+        coef = np.choose(cols % width, combs)
+        np.add.at(out, (Ellipsis, cols), g * coef)
+    return out
+
+
+def gradient_adjoint(g, f, h0=None, h1=None, h2=None, axis=None, edge_order=1):
+    """The adjoint of np.gradient(f, ...) in f, for g shaped like its result (an array, or a
+    list of one array per axis)."""
+    f = np.asarray(f)
+    axes, hs = _axes_and_spacings(f.ndim, h0, h1, h2, axis)
+    parts = g if isinstance(g, (list, tuple)) else [g]
+    total = np.zeros(f.shape, dtype=np.result_type(f, float))
+    for ax, h, part in zip(axes, hs, parts):
+        moved = np.moveaxis(np.asarray(part), ax, -1)
+        total += np.moveaxis(_transposed_along(moved, f.shape[ax], h, edge_order), -1, ax)
+    return total
+
+
+def _gradient_kind(f, h0, h1, h2, axis, edge_order):
+    return f if f.is_array and f.ndim == 1 else K.UNKNOWN
+
+
+_SPACING = (None, None, None)
+defprim("gradient", _gradient, ("impl", "gradient"),
+        arg_names=("f", "h0", "h1", "h2", "axis", "edge_order"),
+        defaults={"h0": None, "h1": None, "h2": None, "axis": None, "edge_order": 1},
+        functions=(np.gradient,), kind=_gradient_kind,
+        jvp=(lambda df, ans, f, *rest: op("gradient")(df, *rest),) + (None,) * 3 + (ZERO, ZERO),
+        vjp=(lambda g, ans, f, *rest: op("gradient_adjoint")(g, f, *rest),) + (None,) * 3 +
+        (ZERO, ZERO),
+        samples=[(_V,) + _SPACING + (None, 1), (_V, 0.5, None, None, None, 2),
+                 (_M,) + _SPACING + (None, 1), (_M, 0.3, None, None, 1, 2),
+                 (_M, np.array([0.0, 0.5, 1.5]), 0.4, None, None, 1),
+                 (_V, np.array([0.0, 0.3, 1.0, 1.2, 2.0]), None, None, None, 2),
+                 (_V[:2],) + _SPACING + (None, 1)],
+        doc="in f (the spacings are constants: no rule in them); at most three spacings")
+defprim("gradient_adjoint", gradient_adjoint, ("impl", "gradient_adjoint"),
+        arg_names=("g", "f", "h0", "h1", "h2", "axis", "edge_order"),
+        defaults={"h0": None, "h1": None, "h2": None, "axis": None, "edge_order": 1},
+        kind=lambda g, f, *rest: f,
+        jvp=(lambda dg, ans, g, f, *rest: op("gradient_adjoint")(dg, f, *rest), ZERO) +
+        (None,) * 3 + (ZERO, ZERO),
+        vjp=(lambda h, ans, g, f, *rest: op("gradient")(h, *rest), ZERO) + (None,) * 3 +
+        (ZERO, ZERO),
+        samples=[(_V, _V) + _SPACING + (None, 1), ([_M, _M * 0.5], _M) + _SPACING + (None, 2),
+                 (_M[:, :3], _M[:, :3], 0.5, None, None, 0, 1)])

@@ -94,7 +94,7 @@ def _cho_solve_vjp_c(g, ans, cl, b, *flags):
     gb = op("cho_solve")(cl, g)
     abar = -_outer(gb, ans)
     gL = matmul(abar + transpose(abar), L)
-    return op("make_tuple")(op("cho_lower_adjoint")(gL, lower), op("zeros_like")(lower))
+    return op("make_list")(op("cho_lower_adjoint")(gL, lower), op("zeros_like")(lower))
 
 
 def _cho_solve_jvp_c(dcl, ans, cl, b, *flags):
@@ -151,6 +151,7 @@ def register(linalg):
             vjp=(lambda h, ans, g, lower: op("cho_lower")(h, lower), ZERO),
             samples=[(_NEAR, True), (_NEAR, False)])
     _expm(linalg)
+    _lu(linalg)
 
 
 # ----- expm ------------------------------------------------------------------------------------
@@ -206,3 +207,98 @@ def _frechet_part_vjp(g, ans, h, which):
     if getattr(which.atom, "value", None) == "corner":
         return op("frechet_block")(zero, g)
     return op("frechet_block")(g, zero)
+
+
+# ----- lu_factor / lu_solve ---------------------------------------------------------------------
+def lu_permutation(piv, like):
+    """P (shaped and typed like `like`) with A = P L U, from lu_factor's row interchanges."""
+    n = np.shape(like)[-1]
+    order = np.arange(n)
+    for i, p in enumerate(np.asarray(piv)):
+        order[[i, p]] = order[[p, i]]
+    eye = np.eye(n, dtype=np.result_type(like, float))
+    return eye[order].T
+
+
+def _lu_parts(lu, piv):
+    unit_lower = op("tril")(lu, -1) + op("identity_like")(lu)
+    return unit_lower, op("triu")(lu, 0), op("lu_permutation")(piv, lu)
+
+
+def _lu_factor_jvp(da, ans, a, *flags):
+    lu, piv = getitem(ans, 0), getitem(ans, 1)
+    L, U, P = _lu_parts(lu, piv)
+    moved = op("solve")(L, matmul(transpose(P), da))                     # L^-1 P^T dA
+    F = transpose(op("solve")(transpose(U), transpose(moved)))          # ... U^-1
+    dlu = matmul(L, op("tril")(F, -1)) + matmul(op("triu")(F, 0), U)
+    return op("make_tuple")(op("tril")(dlu, -1) + op("triu")(dlu, 0),
+                            op("zeros_like")(piv))
+
+
+def _lu_factor_vjp(g, ans, a, *flags):
+    lu, piv = getitem(ans, 0), getitem(ans, 1)
+    L, U, P = _lu_parts(lu, piv)
+    glu = op("adjoint_item")(g, 0, lu)
+    fbar = op("tril")(matmul(transpose(L), op("tril")(glu, -1)), -1) + \
+        op("triu")(matmul(op("triu")(glu, 0), transpose(U)), 0)
+    left = op("solve")(transpose(L), fbar)                                # L^-T Fbar
+    return matmul(P, transpose(op("solve")(U, transpose(left))))          # P ... U^-T
+
+
+def _trans(trans):
+    value = getattr(trans.atom, "value", "unknown")
+    if value not in (0, 1, 2, "N", "T", "C"):
+        raise ValueError("scipy.linalg.lu_solve: srcad differentiates it for a constant trans")
+    return 0 if value in (0, "N") else 1
+
+
+def _lu_solve_vjp_lu(g, ans, lup, b, trans, *flags):
+    lu, piv = getitem(lup, 0), getitem(lup, 1)
+    L, U, P = _lu_parts(lu, piv)
+    other = op("lu_solve")(lup, g, 1 - _trans(trans))
+    abar = -_outer(other, ans) if _trans(trans) == 0 else -_outer(ans, other)
+    moved = matmul(transpose(P), abar)                                    # P^T Abar
+    glu = op("tril")(matmul(moved, transpose(U)), -1) + op("triu")(matmul(transpose(L), moved), 0)
+    return op("make_list")(glu, op("zeros_like")(piv))
+
+
+def _lu_solve_jvp_lu(dlup, ans, lup, b, trans, *flags):
+    lu, piv = getitem(lup, 0), getitem(lup, 1)
+    L, U, P = _lu_parts(lu, piv)
+    dlu = getitem(dlup, 0)
+    da = matmul(P, matmul(op("tril")(dlu, -1), U) + matmul(L, op("triu")(dlu, 0)))
+    moved = matmul(da if _trans(trans) == 0 else transpose(da), ans)
+    return -op("lu_solve")(lup, moved, trans)
+
+
+def _lu(linalg):
+    def lu_factor(a, overwrite_a=False, check_finite=True):
+        return tuple(linalg.lu_factor(a, check_finite=check_finite))
+
+    def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+        return linalg.lu_solve(tuple(lu_and_piv), b, trans=trans, check_finite=check_finite)
+    defprim("lu_factor", lu_factor, ("impl", "lu_factor"),
+            arg_names=("a", "overwrite_a", "check_finite"),
+            defaults={"overwrite_a": False, "check_finite": True}, functions=(linalg.lu_factor,),
+            kind=lambda a, *rest: K.Kind("tuple", items=(a, K.array(1, "int32")))
+            if a.is_array else K.Kind("tuple"),
+            jvp=(_lu_factor_jvp, ZERO, ZERO), vjp=(_lu_factor_vjp, ZERO, ZERO),
+            samples=[(_NEAR, False, True), (_NEAR[::-1].copy(), False, True)],
+            doc="(lu, piv): L below the diagonal, U on and above it; piv has no derivative")
+    _lu_b = [tuple(linalg.lu_factor(m)) for m in (_NEAR, _NEAR[::-1].copy())]
+    defprim("lu_solve", lu_solve, ("impl", "lu_solve"),
+            arg_names=("lu_and_piv", "b", "trans", "overwrite_b", "check_finite"),
+            defaults={"trans": 0, "overwrite_b": False, "check_finite": True},
+            functions=(linalg.lu_solve,),
+            kind=lambda lp, b, *rest: b if b.is_array else K.UNKNOWN,
+            jvp=(_lu_solve_jvp_lu,
+                 lambda db, ans, lp, b, t, *f: op("lu_solve")(lp, db, t), ZERO, ZERO, ZERO),
+            vjp=(_lu_solve_vjp_lu,
+                 lambda g, ans, lp, b, t, *f: op("lu_solve")(lp, g, 1 - _trans(t)),
+                 ZERO, ZERO, ZERO),
+            samples=[(_lu_b[0], _B, 0, False, True), (_lu_b[1], _B[:, 0], 0, False, True),
+                     (_lu_b[1], _B, 1, False, True)],
+            doc="in lu (L's and U's triangles) and b; trans 0 or 1")
+    defprim("lu_permutation", lu_permutation, ("impl", "lu_permutation"),
+            arg_names=("piv", "like"), kind=lambda piv, like: like, jvp=(ZERO, ZERO),
+            vjp=(ZERO, ZERO))
