@@ -34,7 +34,8 @@ STATS_PRIMS = sorted(
 NUMPY_PRIMS = ["multi_dot", "logaddexp_reduce", "trapezoid", "trapezoid_spacing",
                "trapezoid_spacing_adjoint", "polyval", "poly_derivative",
                "poly_derivative_adjoint", "poly_powers", "choose", "choose_adjoint", "gradient",
-               "gradient_adjoint"]
+               "gradient_adjoint", "lstsq", "residual_weights", "residual_weights_adjoint",
+               "outer_columns"]
 SIGNAL_PRIMS = ["signal_convolve", "signal_correlate", "fftconvolve", "convolve2d", "correlate2d",
                 "signal_embed", "signal_crop"]
 LINALG_PRIMS = ["scipy_cholesky", "cho_factor", "cho_solve", "cho_lower", "cho_lower_adjoint",
@@ -329,3 +330,19 @@ def finite_differences(m):
 
 def test_np_gradient_uniform_and_coordinate_spacings():
     check_both_modes(finite_differences, np.random.default_rng(0).normal(size=(4, 5)))
+
+
+# ----- np.linalg.lstsq -------------------------------------------------------------------------
+TALL = np.array([[0.8, -0.3], [0.2, 1.1], [-0.5, 0.4], [0.7, 0.6]])
+RIGHT = np.array([[0.5, -1.0], [1.2, 0.3], [-0.4, 0.9], [0.3, 0.2]])
+
+
+def least_squares(a, b):
+    x, residuals, rank, s = np.linalg.lstsq(a, b, rcond=None)
+    wide = np.linalg.lstsq(a.T, b[:2], rcond=None)[0]
+    return np.sum(x ** 2) + np.sum(residuals) + np.sum(s ** 2) * rank + np.sum(wide * 0.5)
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_lstsq_solution_residuals_and_singular_values(wrt):
+    check_both_modes(least_squares, TALL, RIGHT, wrt=wrt)

@@ -405,3 +405,94 @@ defprim("gradient_adjoint", gradient_adjoint, ("impl", "gradient_adjoint"),
         (ZERO, ZERO),
         samples=[(_V, _V) + _SPACING + (None, 1), ([_M, _M * 0.5], _M) + _SPACING + (None, 2),
                  (_M[:, :3], _M[:, :3], 0.5, None, None, 0, 1)])
+
+
+# ----- np.linalg.lstsq: (x, residuals, rank, s) -----------------------------------------------
+def residual_weights(w, like):
+    """The residuals' adjoint w shaped like `like` (a row of the residual vectors r): w
+    reshaped where lstsq returned residuals, zeros where it returned none (m <= n or
+    rank < n). Linear in w."""
+    w = np.asarray(w)
+    return w.reshape(np.shape(like)) if w.size else np.zeros(np.shape(like))
+
+
+def residual_weights_adjoint(h, w):
+    """residual_weights' transpose: h back in the shape of the residuals w."""
+    w = np.asarray(w)
+    return np.reshape(h, w.shape) if w.size else np.zeros(w.shape)
+
+
+def _lstsq(a, b, rcond=None):
+    return np.linalg.lstsq(a, b, rcond=rcond)
+
+
+def _lstsq_parts(ans, a, b):
+    x, residuals = getitem(ans, 0), getitem(ans, 1)
+    return x, residuals, op("matmul")(a, x) - b, op("pinv")(a)
+
+
+def _lstsq_jvp(which):
+    def tangent(t, ans, a, b, rcond):
+        x, residuals, r, P = _lstsq_parts(ans, a, b)
+        flag = a.builder.sym(False)
+        if which == 0:
+            dP = RULES["pinv"].jvp_rule(0)(t, P, a, a.builder.sym(None))
+            dx, moved = op("matmul")(dP, b), op("matmul")(t, x)
+            ds = RULES["svd"].jvp_rule(0)(t, getitem(ans, 3), a, flag, flag)
+        else:
+            dx, moved = op("matmul")(P, t), -t
+            ds = op("zeros_like")(getitem(ans, 3))
+        dres = op("residual_weights_adjoint")(sum(r * moved, 0) * 2.0, residuals)
+        return op("make_tuple")(dx, dres, op("zeros_like")(getitem(ans, 2)), ds)
+    return tangent
+
+
+def _lstsq_vjp(which):
+    def adjoint(g, ans, a, b, rcond):
+        x, residuals, r, P = _lstsq_parts(ans, a, b)
+        gx = op("adjoint_item")(g, 0, x)
+        weights = op("residual_weights")(op("adjoint_item")(g, 1, residuals), getitem(r, 0)) * 2.0
+        spread = r * weights                               # 2 r_k w_k, per column k
+        if which == 1:
+            return RULES["matmul"].vjp_rule(1)(gx, x, P, b) - spread
+        gP = RULES["matmul"].vjp_rule(0)(gx, x, P, b)
+        flag = a.builder.sym(False)
+        ga = RULES["pinv"].vjp_rule(0)(gP, P, a, a.builder.sym(None))
+        gs = op("adjoint_item")(g, 3, getitem(ans, 3))
+        return ga + op("outer_columns")(spread, x) + \
+            RULES["svd"].vjp_rule(0)(gs, getitem(ans, 3), a, flag, flag)
+    return adjoint
+
+
+def outer_columns(u, v):
+    """u v^T for vectors, u @ v^T for matrices of columns."""
+    u, v = np.asarray(u), np.asarray(v)
+    return np.outer(u, v) if u.ndim == 1 else u @ v.T
+
+
+_TALL = np.array([[0.8, -0.3], [0.2, 1.1], [-0.5, 0.4], [0.7, 0.6]])
+_RHS = np.array([[0.5, -1.0], [1.2, 0.3], [-0.4, 0.9], [0.3, 0.2]])
+defprim("lstsq", _lstsq, ("call", "np.linalg.lstsq"), arg_names=("a", "b", "rcond"),
+        defaults={"rcond": None}, functions=(np.linalg.lstsq,),
+        kind=lambda a, b, rcond: K.Kind("tuple"),
+        jvp=(_lstsq_jvp(0), _lstsq_jvp(1), ZERO), vjp=(_lstsq_vjp(0), _lstsq_vjp(1), ZERO),
+        samples=[(_TALL, _RHS, None), (_TALL, _RHS[:, 0], None), (_TALL.T, _RHS[:2], None)],
+        doc="(x, residuals, rank, s) for a of full rank: x = pinv(a) b; residuals where "
+            "NumPy returns them")
+defprim("residual_weights", residual_weights, ("impl", "residual_weights"),
+        arg_names=("w", "r"), kind=lambda w, r: K.UNKNOWN,
+        jvp=(lambda dw, ans, w, r: op("residual_weights")(dw, r), ZERO),
+        vjp=(lambda h, ans, w, r: op("residual_weights_adjoint")(h, w), ZERO),
+        samples=[(np.array([0.4, 1.2]), _RHS[0]), (np.array([0.4]), 0.0)])
+defprim("residual_weights_adjoint", residual_weights_adjoint, ("impl", "residual_weights_adjoint"),
+        arg_names=("h", "w"), kind=lambda h, w: K.UNKNOWN,
+        jvp=(lambda dh, ans, h, w: op("residual_weights_adjoint")(dh, w), ZERO),
+        vjp=(lambda g, ans, h, w: op("residual_weights")(g, h), ZERO),
+        samples=[(np.array([0.4, 1.2]), np.array([1.0, 2.0])), (0.7, np.array([1.0]))])
+defprim("outer_columns", outer_columns, ("impl", "outer_columns"), arg_names=("u", "v"),
+        kind=lambda u, v: K.UNKNOWN,
+        jvp=(lambda du, ans, u, v: op("outer_columns")(du, v),
+             lambda dv, ans, u, v: op("outer_columns")(u, dv)),
+        vjp=(lambda h, ans, u, v: op("matmul")(h, v),
+             lambda h, ans, u, v: op("matmul")(op("swapaxes")(h, -1, -2), u)),
+        samples=[(_RHS, _RHS[:2] * 0.5), (_RHS[:, 0], _RHS[:2, 1])])
