@@ -25,21 +25,22 @@ from .core import reduce_to
 from .elementwise import expand_to
 from .ops import ZERO, exp, log, matmul, op, sum, transpose
 from .reductions import unreduce
-from .table import defprim
+from .table import RULES, defprim
 
-_REGISTERED = set()
 _A = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
 _P = np.array([[0.3, 0.6, 0.9], [0.45, 0.2, 0.8]])
 
 
 def register_loaded():
     """Register the rules of every supported SciPy module already imported; True if this
-    added any."""
+    added any. A module counts as registered while the rule table holds its first rule (no
+    flag of its own: a table restored to an earlier state is registered into again)."""
     added = False
-    for name, register in (("scipy.special", _special), ("scipy.stats", _stats),
-                           ("scipy.linalg", _linalg), ("scipy.signal", scipy_signal.register)):
-        if name in sys.modules and name not in _REGISTERED:
-            _REGISTERED.add(name)
+    for name, first_rule, register in (
+            ("scipy.special", "expit", _special), ("scipy.stats", "norm_pdf", _stats),
+            ("scipy.linalg", "solve_triangular", _linalg),
+            ("scipy.signal", "signal_convolve", scipy_signal.register)):
+        if name in sys.modules and first_rule not in RULES:
             register(sys.modules[name])
             added = True
     return added
