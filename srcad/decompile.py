@@ -65,6 +65,8 @@ def function_ast(fn):
     name = fn.__name__ if fn.__name__.isidentifier() else "f"
     node = ast.FunctionDef(name, args, run.body, [], None, lineno=code.co_firstlineno,
                            col_offset=0)
+    if "type_params" in ast.FunctionDef._fields:     # Python 3.12+: what ast.parse gives
+        node.type_params = []
     return fix_missing_locations(node)
 
 
@@ -250,6 +252,13 @@ class _Run:
 
     def op_BUILD_LIST(self, ins):
         self.push(ast.List(self.pop(ins.argval), ast.Load()))
+
+    def op_BINARY_SLICE(self, ins):
+        """Python 3.12+: `x[a:b]` is one instruction (a slice with a step is BUILD_SLICE)."""
+        value, start, stop = self.pop(3)
+        parts = [None if isinstance(p, ast.Constant) and p.value is None else p
+                 for p in (start, stop)]
+        self.push(ast.Subscript(value, ast.Slice(*parts), ast.Load()))
 
     def op_BUILD_SLICE(self, ins):
         parts = self.pop(ins.argval)
