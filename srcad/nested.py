@@ -10,6 +10,7 @@ other code, so closure values are never confused with the inner function's input
 import ast
 import inspect
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from . import frontend
 from .builder import Builder
@@ -44,21 +45,46 @@ class NestedLowering:
         if not args:
             self.refuse(node, f"srcad.{mode}() without a function")
         wrt = kwargs.get("wrt", args[1] if len(args) > 1 else None)
-        return DerivativeValue(mode, args[0], getattr(wrt, "value", 0 if wrt is None else wrt))
+        return DerivativeValue(mode, args[0], self.static_wrt(node, wrt))
+
+    def static_wrt(self, node, wrt):
+        """The Python value of a `wrt` written in the function: 0 when absent, an int, a name
+        or a tuple of those; anything computed at run time is refused."""
+        if wrt is None:
+            return 0
+        if isinstance(wrt, StaticSeq) and all(isinstance(i, (Const, Static)) for i in wrt.items):
+            return tuple(self.static_wrt(node, i) for i in wrt.items)
+        value = wrt.value if isinstance(wrt, Const) else getattr(wrt, "obj", wrt)
+        if isinstance(value, tuple) or (isinstance(value, (int, str))
+                                        and not isinstance(value, bool)):
+            return value
+        self.refuse(node, "a wrt that is not a constant: write the parameters it names, "
+                          "as wrt=0, wrt=(0, 1) or wrt='x'")
+
+    def nested_wrt(self, node, wrt, names, target):
+        """normalise_wrt for a derivative taken inside the function, refused at its line."""
+        if isinstance(target, DerivativeValue):
+            return self.nested_wrt(node, wrt, names, target.target)
+        named = target.obj if isinstance(target, Static) else \
+            SimpleNamespace(__name__=getattr(target, "name", "the function"))
+        try:
+            return normalise_wrt(wrt, names, named)
+        except (TypeError, ValueError) as err:
+            self.refuse(node, str(err))
 
     def call_derivative(self, node, value, args, kwargs, builder):
         """Inline the derivative of value.target at these arguments."""
         if kwargs:
             self.refuse(node, "keyword arguments to a derivative taken inside the function")
         names = self.target_param_names(node, value.target)
-        wrt, wrt_tuple = normalise_wrt(value.wrt, names, value.target)
+        wrt, wrt_tuple = self.nested_wrt(node, value.wrt, names, value.target)
         own = [self.atom(a, builder, node) for a in args[:len(names)]]
         primal, captured = self.target_ir(node, value.target, [a.kind for a in own])
         derived = self.differentiate(node, value.mode, primal, wrt, wrt_tuple)
         tangents = [self.atom(a, builder, node) for a in args[len(names):]]
         results = inline(derived, own + list(captured) + tangents, builder)
-        if value.mode == "grad" and not wrt_tuple:
-            return results[0]
+        if value.mode == "grad" and (not wrt_tuple or len(wrt) == 1):
+            return results[0]                # a gradient, or the 1-tuple of one (make_tuple)
         return StaticSeq(list(results))      # (value, grads), (value, tangent) or grads
 
     def target_param_names(self, node, target):
@@ -76,7 +102,7 @@ class NestedLowering:
         if isinstance(target, DerivativeValue):
             primal, captured = self.target_ir(node, target.target, kinds)
             names = self.target_param_names(node, target.target)
-            wrt, wrt_tuple = normalise_wrt(target.wrt, names, target.target)
+            wrt, wrt_tuple = self.nested_wrt(node, target.wrt, names, target.target)
             return self.differentiate(node, target.mode, primal, wrt, wrt_tuple), captured
         if not isinstance(target, LocalFunction):
             return lower_function(type(self), frontend.parse(target.obj), kinds,

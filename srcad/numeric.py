@@ -358,7 +358,7 @@ def _elementwise_check(f, args, kwargs, slots, analytic, rtol, atol, eps) -> Che
                      _table(worst)]
         raise GradientCheckError("\n".join(text))
     text = (f"srcad.check_grad: the gradient of {_name(f)} matches central differences in "
-            f"{stats.checked} elements (max abs err {stats.max_abs_err:.1e}, "
+            f"{stats.checked} element{'s' if stats.checked != 1 else ''} (max abs err {stats.max_abs_err:.1e}, "
             f"max rel err {stats.max_rel_err:.1e}; {tolerance})")
     return CheckReport("elementwise", stats.checked, stats.max_abs_err, stats.max_rel_err, text)
 
@@ -452,6 +452,20 @@ def _as_tuple(grads, many: bool, count: int, what: str) -> tuple:
     return grads
 
 
+def _call_derivative(fn, args, extra, kwargs):
+    """fn(*args, *extra, **kwargs), the cotangent or tangents given by keyword where fn takes
+    them keyword-only (srcad's vjp and jvp do for a function with defaults or *args)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return fn(*args, *extra, **kwargs)
+    keyword_only = [p.name for p in params if p.kind is p.KEYWORD_ONLY
+                    and p.default is p.empty and p.name not in kwargs]
+    if len(keyword_only) < len(extra):
+        return fn(*args, *extra, **kwargs)
+    return fn(*args, **kwargs, **dict(zip(keyword_only, extra)))
+
+
 def _dot_report(f, checks, rtol, atol) -> CheckReport:
     """Pass or raise on the dot-product comparisons: (name, value, reference, tolerance)."""
     lines, failed, max_abs, max_rel = [], False, 0.0, 0.0
@@ -496,11 +510,13 @@ def dot_product_check(f, *args, wrt=0, vjp_fn=None, jvp_fn=None, rtol=1e-6, atol
     fd_tol = atol + rtol * scale + noise
     checks = []
     if vjp_fn is not None:
-        grads = _as_tuple(vjp_fn(*args, v, **kwargs)[1], many, len(slots), "vjp_fn's gradient")
+        grads = _as_tuple(_call_derivative(vjp_fn, args, (v,), kwargs)[1], many, len(slots),
+                          "vjp_fn's gradient")
         reverse, reverse_size = _dot(tuple(us), grads, "vjp_fn's gradient")
         checks.append(("<u, vjp(v)> vs <v, fd(u)>", reverse, fd, fd_tol))
     if jvp_fn is not None:
-        forward, forward_size = _dot(v, jvp_fn(*args, *us, **kwargs)[1], "jvp_fn's tangent")
+        forward, forward_size = _dot(v, _call_derivative(jvp_fn, args, us, kwargs)[1],
+                                     "jvp_fn's tangent")
         checks.append(("<v, jvp(u)> vs <v, fd(u)>", forward, fd, fd_tol))
     if vjp_fn is not None and jvp_fn is not None:
         tol = atol + rtol * max(reverse_size, forward_size)
@@ -587,7 +603,7 @@ def check_grad(f, *args, wrt=0, rtol=1e-6, atol=1e-8, grad_fn=None, vjp_fn=None,
     if grad_fn is not None:
         analytic = grad_fn(*args, **kwargs)
     elif vjp_fn is not None:
-        analytic = vjp_fn(*args, _one_like(out), **kwargs)[1]
+        analytic = _call_derivative(vjp_fn, args, (_one_like(out),), kwargs)[1]
     else:
         analytic = _from_api(f, wrt, mode, "grad")(*args, **kwargs)
     analytic = _as_tuple(analytic, many, len(slots), "the gradient")
