@@ -8,9 +8,9 @@
     srcad export examples/seed_function.py:f -o grad_f.py
     srcad demo
 
-Usage errors (a missing file or function, unreadable --args) print one line on stderr and
-exit with status 2; a function srcad refuses to differentiate exits with 1, as does a failed
-check.
+Exit status (EXIT_CODES): 0 ok; 1 the check failed or srcad refused the function (one line
+on stderr, at the file and line of the construct); 2 a usage error (a missing file or
+function, unreadable --args, a --wrt that names no parameter), one line on stderr.
 """
 
 import argparse
@@ -29,7 +29,9 @@ import srcad
 from .errors import SrcadError
 from .exporting import generated_code, overwritten_source, suggested_path
 
-USAGE_ERROR, FAILURE = 2, 1
+OK, FAILURE, USAGE_ERROR = 0, 1, 2
+EXIT_CODES = {OK: "ok", FAILURE: "the check failed, or srcad refused the function",
+              USAGE_ERROR: "usage error: bad command line, file, function, --args or --wrt"}
 
 
 class UsageError(Exception):
@@ -49,7 +51,7 @@ def main(argv=None):
     _utf8_output()
     try:
         options = parser.parse_args(argv)
-        return options.run(options) or 0
+        return options.run(options) or OK
     except UsageError as err:
         print(f"srcad: error: {err}", file=sys.stderr)
         return USAGE_ERROR
@@ -66,7 +68,8 @@ def _utf8_output():
 
 
 def _one_line(err):
-    return " ".join(str(err).split())
+    text = " ".join(str(err).split())
+    return text.removeprefix("srcad: ")      # the message of an error srcad raised says it
 
 
 # ----- the parser ------------------------------------------------------------------------------
@@ -74,14 +77,17 @@ TARGET_HELP = "the function, as FILE.py:FUNC (FUNC may be dotted: FILE.py:Class.
 ARGS_HELP = ("example arguments: numbers (2, 5.0, -1e-3) or JSON lists for arrays "
              "('[[1, 2], [3, 4]]'); integers stay integers (counts, flags)")
 WRT_HELP = ("the inputs to differentiate, as names or indices separated by commas "
-            "(default: every float argument, or every parameter without --args)")
+            "(default: the first parameter, as srcad.grad; trace: every float argument, as "
+            "srcad.trace)")
 
 
 def build_parser():
     parser = Parser(prog="srcad", description="Source-transformation automatic "
                     "differentiation: show, trace, check and export the derivative of a "
                     "Python function.", epilog="Run `srcad COMMAND --help` for the options "
-                    "of one command. Exit status: 0 ok, 1 refused or check failed, 2 usage.")
+                    "of one command. Exit status: "
+                    + "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + ".")
+    parser.add_argument("--version", action="version", version=f"srcad {srcad.__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True,
                                      parser_class=Parser)
     show = commands.add_parser("show", help="print the generated derivative code (or the IR)",
@@ -129,7 +135,7 @@ def build_parser():
                         help="file to write (default: print the module)")
     export.set_defaults(run=run_export)
 
-    demo = commands.add_parser("demo", help="run examples/demo.py (in a source checkout)",
+    demo = commands.add_parser("demo", help="run the demo (examples/demo.py)",
                                description="Run the demo of the examples/ folder.")
     demo.add_argument("--epochs", type=int, help="training epochs of the demo's MLP "
                       "(default: the demo's own; 30 makes a quick run)")
@@ -226,11 +232,20 @@ def write_output(path, text):
     return created
 
 
+def demo_path():
+    """examples/demo.py: inside the installed package (a wheel ships examples/ as
+    srcad/examples), else in the source checkout srcad is imported from."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "examples", here.parent / "examples"):
+        if (folder / "demo.py").is_file():
+            return folder / "demo.py"
+    raise UsageError(f"no demo here: neither {here / 'examples'} nor {here.parent / 'examples'}"
+                     " holds demo.py; reinstall srcad (pip install srcad) or run it from a "
+                     "checkout")
+
+
 def run_demo(options):
-    demo = Path(__file__).resolve().parent.parent / "examples" / "demo.py"
-    if not demo.is_file():
-        raise UsageError(f"no demo here: {demo} is missing (the demo ships with a source "
-                         "checkout of srcad, in examples/)")
+    demo = demo_path()
     module = _import_file(str(demo))
     if not hasattr(module, "main"):
         runpy.run_path(str(demo), run_name="__main__")
@@ -322,7 +337,7 @@ def parse_args(texts, fn):
 
 
 def parse_wrt(text, fn, args):
-    """--wrt as an int, a name or a tuple of those; None when not given."""
+    """--wrt as a parameter index or a tuple of them (names looked up); None when not given."""
     if text is None:
         return None
     entries = tuple(int(e) if re.fullmatch(r"-?\d+", e) else e
@@ -334,21 +349,17 @@ def parse_wrt(text, fn, args):
         if isinstance(e, str) and e not in names:
             raise UsageError(f"--wrt: {_name(fn)} has no parameter {e!r} "
                              f"(parameters: {', '.join(names)})")
-    return entries if len(entries) > 1 else entries[0]
+        if isinstance(e, int) and not -len(names) <= e < len(names):
+            raise UsageError(f"--wrt: {_name(fn)} has {len(names)} parameters "
+                             f"({', '.join(names)}), so an index is in 0..{len(names) - 1}")
+    indices = tuple(names.index(e) if isinstance(e, str) else e % len(names) for e in entries)
+    return indices if len(indices) > 1 else indices[0]
 
 
 def resolve_wrt(text, fn, args):
-    """--wrt, or its default: every float argument (every parameter without arguments)."""
+    """--wrt, or the API's default: the first parameter."""
     wrt = parse_wrt(text, fn, args)
-    if wrt is not None:
-        return wrt
-    names = _parameter_names(fn)
-    if not args:
-        chosen = tuple(range(len(names)))
-    else:
-        chosen = tuple(i for i, a in enumerate(args) if not isinstance(a, int)) or \
-            tuple(range(len(args)))
-    return chosen if len(chosen) > 1 else chosen[0]
+    return 0 if wrt is None else wrt
 
 
 def _parameter_names(fn):

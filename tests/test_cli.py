@@ -94,7 +94,7 @@ def test_show_generic_gradient(target):
 
 def test_show_specialised_forward_mode_with_colours(target):
     out = ok(srcad_cli("show", f"{target}:f", "--mode", "forward", "--args", "2", "5",
-                       "--color", "always", cwd=target.parent))
+                       "--wrt", "x1,x2", "--color", "always", cwd=target.parent))
     assert "\033[1;34mdef\033[0m jvp_f(x1, x2, dx1, dx2):" in out
     assert "math.cos(x2)" in out                            # specialised to floats
 
@@ -137,7 +137,8 @@ def test_trace_formats_seed_and_arrays(target):
 
 # ----- check -------------------------------------------------------------------------------------
 def test_check_passes_and_fails(target):
-    out = ok(srcad_cli("check", f"{target}:f", "--args", "2", "5", cwd=target.parent))
+    out = ok(srcad_cli("check", f"{target}:f", "--args", "2", "5", "--wrt", "x1,x2",
+                       cwd=target.parent))
     assert "matches central differences in 2 elements" in out
     out = ok(srcad_cli("check", f"{target}:looped", "--args", "0.3", "4", "--mode", "forward",
                        cwd=target.parent))
@@ -201,7 +202,7 @@ def test_export_creates_a_missing_folder(target, tmp_path):
     for mode, name in (("reverse", "grad_f"), ("forward", "jvp_f")):
         output = tmp_path / "out" / mode / f"{name}.py"
         result = srcad_cli("export", f"{target}:f", "-o", output, "--args", "2", "5",
-                           "--mode", mode, cwd=target.parent)
+                           "--mode", mode, "--wrt", "x1,x2", cwd=target.parent)
         assert result.returncode == 0, result.stderr
         assert f"created the folder {output.parent}" in result.stderr
         assert "Traceback" not in result.stderr
