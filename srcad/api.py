@@ -25,6 +25,7 @@ import numpy as np
 from . import callables, compiled, fastpath, forward, frontend, jaxlike, live, naming, pipeline
 from . import records, reuse
 from . import kinds as K
+from .display import GeneratedSource
 from .errors import UnsupportedSyntaxError
 from .kinds import kind_key
 from .signature import normalise_wrt, signature_of
@@ -113,8 +114,9 @@ def source(g, *args):
     latest = transform.specialised(args) if args else transform.latest()
     helpers = pipeline.helper_sources(latest.namespace)
     if not helpers:
-        return latest.source
-    return "\n".join([latest.source, "# derivatives of the helper functions it calls"] + helpers)
+        return GeneratedSource(latest.source)
+    return GeneratedSource("\n".join([latest.source, "# derivatives of the helper functions it "
+                                      "calls"] + helpers))
 
 
 def lower(f, *args):

@@ -27,6 +27,7 @@ import numpy as np
 
 from . import runtime
 from .api import Transform
+from .display import GeneratedSource
 from .effects import Statement
 from .errors import SrcadError
 
@@ -53,7 +54,7 @@ def export(g, path=None, args=None):
     if path is not None:
         with open(os.fspath(path), "w", encoding="utf-8") as out:
             out.write(text)
-    return text
+    return GeneratedSource(text)
 
 
 def overwritten_source(path, fn):

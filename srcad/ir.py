@@ -25,6 +25,7 @@ reference interpreter that generated code is tested against.
 from dataclasses import dataclass, field
 
 from .atoms import Const, Var, is_const  # noqa: F401  (is_const: the IR's vocabulary)
+from .display import ShowsAsText
 from .rules import RULES
 
 
@@ -79,8 +80,10 @@ class While:
     line: int = None
 
 
-@dataclass(frozen=True)
-class Function:
+@dataclass(frozen=True, repr=False)
+class Function(ShowsAsText):
+    """An IR function: `str()` and `repr()` print the v_i trace (srcad.lower's result)."""
+
     name: str
     params: tuple
     body: Block

@@ -55,6 +55,9 @@ class Table:
     def __str__(self):
         return text_table(self, 3)
 
+    def __repr__(self):
+        return str(self)
+
 
 class Trace:
     """The three trace tables of f at one point, and the numbers they end in.
@@ -89,8 +92,14 @@ class Trace:
         """The tables as an HTML fragment (one <table> per trace)."""
         return "\n".join(html_table(t, self.digits) for t in self.tables) + "\n"
 
+    def __repr__(self):
+        return str(self)
+
     def _repr_html_(self):
         return self.to_html()
+
+    def _repr_markdown_(self):
+        return self.to_markdown()
 
 
 def trace(f, *args, wrt=None, seed=None, cotangent=None, digits=3, max_rows=500):
