@@ -15,7 +15,8 @@ plain, readable Python/NumPy source that is compiled and run.
 from .api import grad, jvp, lower, source, value_and_grad, vjp
 from .errors import (MissingRuleError, NameResolutionError, NonDifferentiableError,
                      SourceUnavailableError, SrcadError, UnsupportedSyntaxError)
-from .numeric import GradientCheckError, check_grad, numeric_grad
+from .numeric import CheckReport, GradientCheckError, check_grad, numeric_grad
+from .gradcheck import check_grads
 from . import extend, integrate, tree  # noqa: F401  (integrate: the ODE primitives)
 from .extend import stop_gradient
 from .family import hessian, hvp, jacfwd, jacobian, jacrev
@@ -25,8 +26,9 @@ from .exporting import export
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "jvp", "source", "lower", "check_grad", "numeric_grad",
-    "GradientCheckError", "SrcadError", "UnsupportedSyntaxError", "SourceUnavailableError",
+    "grad", "value_and_grad", "vjp", "jvp", "source", "lower", "check_grad", "check_grads",
+    "numeric_grad", "CheckReport", "GradientCheckError", "SrcadError", "UnsupportedSyntaxError",
+    "SourceUnavailableError",
     "MissingRuleError", "NameResolutionError", "NonDifferentiableError",
     "jacobian", "jacfwd", "jacrev", "hessian", "hvp", "stop_gradient", "extend", "tree",
     "trace", "export",

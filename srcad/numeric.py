@@ -357,8 +357,9 @@ def _elementwise_check(f, args, kwargs, slots, analytic, rtol, atol, eps) -> Che
             text += [f"{stats.failing} of {stats.checked} elements differ; worst first:",
                      _table(worst)]
         raise GradientCheckError("\n".join(text))
+    elements = f"{stats.checked} element{'s' if stats.checked != 1 else ''}"
     text = (f"srcad.check_grad: the gradient of {_name(f)} matches central differences in "
-            f"{stats.checked} element{'s' if stats.checked != 1 else ''} (max abs err {stats.max_abs_err:.1e}, "
+            f"{elements} (max abs err {stats.max_abs_err:.1e}, "
             f"max rel err {stats.max_rel_err:.1e}; {tolerance})")
     return CheckReport("elementwise", stats.checked, stats.max_abs_err, stats.max_rel_err, text)
 
@@ -366,7 +367,7 @@ def _elementwise_check(f, args, kwargs, slots, analytic, rtol, atol, eps) -> Che
 # ----- the dot-product test -------------------------------------------------------------
 
 
-def _random_direction(x, rng):
+def random_direction(x, rng):
     """A random tree like x; each element is N(0, 1) times max(1, |x_i|), in x's dtype."""
     def leaf(v):
         if v is None:
@@ -452,18 +453,25 @@ def _as_tuple(grads, many: bool, count: int, what: str) -> tuple:
     return grads
 
 
-def _call_derivative(fn, args, extra, kwargs):
-    """fn(*args, *extra, **kwargs), the cotangent or tangents given by keyword where fn takes
-    them keyword-only (srcad's vjp and jvp do for a function with defaults or *args)."""
+def extra_arguments(fn, extra, kwargs) -> tuple[tuple, dict]:
+    """(positional, keywords) that pass `extra` (a cotangent, tangents) after fn's arguments:
+    by keyword where fn takes them keyword-only (srcad's vjp and jvp do for a function with
+    defaults or *args), else positionally."""
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
-        return fn(*args, *extra, **kwargs)
+        return tuple(extra), dict(kwargs)
     keyword_only = [p.name for p in params if p.kind is p.KEYWORD_ONLY
                     and p.default is p.empty and p.name not in kwargs]
     if len(keyword_only) < len(extra):
-        return fn(*args, *extra, **kwargs)
-    return fn(*args, **kwargs, **dict(zip(keyword_only, extra)))
+        return tuple(extra), dict(kwargs)
+    return (), {**kwargs, **dict(zip(keyword_only, extra))}
+
+
+def _call_derivative(fn, args, extra, kwargs):
+    """fn(*args, *extra, **kwargs), with `extra` passed as extra_arguments says."""
+    tail, keywords = extra_arguments(fn, extra, kwargs)
+    return fn(*args, *tail, **keywords)
 
 
 def _dot_report(f, checks, rtol, atol) -> CheckReport:
@@ -502,10 +510,10 @@ def dot_product_check(f, *args, wrt=0, vjp_fn=None, jvp_fn=None, rtol=1e-6, atol
     rng = np.random.default_rng(rng)
     slots, many = _resolve_wrt(f, wrt, args, kwargs)
     xs = _wrt_values(f, args, kwargs, slots)
-    us = [_random_direction(x, rng) for x in xs]
+    us = [random_direction(x, rng) for x in xs]
     out = f(*args, **kwargs)
     tree.check_differentiable(out, f"the value of {_name(f)}")
-    v = _random_direction(tree.zeros_like(out), rng)
+    v = random_direction(tree.zeros_like(out), rng)
     fd, scale, noise = _fd_dot(f, args, kwargs, slots, xs, us, v, eps)
     fd_tol = atol + rtol * scale + noise
     checks = []

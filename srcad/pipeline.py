@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 
 from . import calls, codegen, forward, fresh, frontend, ir, jaxlike, live, loss_patterns
 from . import lowering, naming, optimize, reverse
+from .builder import Builder
 from . import kinds as K
 from .kinds import kind_key
 
@@ -73,7 +74,20 @@ def derive(spec, arg_kinds, name, numpy_only=False):
 def derivative(spec, arg_kinds, guards=None, inline_calls=False):
     """The derivative IR of spec.f for these argument kinds."""
     primal, aux = jaxlike.split_aux(primal_ir(spec, arg_kinds, guards, inline_calls), spec)
+    if spec.mode != "jvp":
+        primal = one_result(primal)
     return differentiate(primal, spec.mode, spec.wrt, spec.wrt_tuple, spec.optimize, aux)
+
+
+def one_result(fn):
+    """fn returning its several results (an inner derivative's (value, tangent), a tuple of
+    gradients) as the one tuple its caller receives: reverse mode seeds that one output, as
+    forward mode returns the tangents of all (reverse mode read the first result only)."""
+    if len(fn.body.results) <= 1:
+        return fn
+    builder = Builder(fn.line)
+    packed = builder.emit("make_tuple", *fn.body.results, hint=naming.VALUE)
+    return replace(fn, body=ir.Block(fn.body.stmts + builder.stmts, (packed,)))
 
 
 def primal_ir(spec, arg_kinds, guards=None, inline_calls=False):
