@@ -5,8 +5,8 @@ r = sqrt(6 / (fan_in + fan_out)), b = 0); the loss is the mean squared error of 
 prediction against noisy samples of the sine; training is mini-batch gradient descent
 with momentum, and srcad writes the gradient of the loss from its source.
 
-    python examples/sine_mlp.py            # prints progress, saves sine_mlp.png when
-                                           # matplotlib is installed (pip install -e '.[plot]')
+    python examples/sine_mlp.py            # progress; out/sine_mlp.png (out/: git-ignored)
+                                           # with matplotlib (pip install -e '.[plot]')
 """
 
 import sys
@@ -81,6 +81,9 @@ def train(params, x, y, epochs, batch_size, learning_rate, momentum, rng, on_epo
     return params, history
 
 
+PLOT = "out/sine_mlp.png"        # out/ is git-ignored: plots never land in the repository
+
+
 def save_plots(path, x, y, initial, final, history):
     """Data with the initial and final prediction, and the loss history, in one PNG."""
     try:
@@ -90,6 +93,9 @@ def save_plots(path, x, y, initial, final, history):
     except ImportError:
         print("matplotlib is not installed: skipping the plots (pip install -e '.[plot]')")
         return None
+    import os
+    if os.path.dirname(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
     grid = np.linspace(0.0, 1.0, 200)[:, None]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     left.scatter(x[:, 0], y[:, 0], s=8, color="0.6", label="noisy samples")
@@ -109,7 +115,7 @@ def save_plots(path, x, y, initial, final, history):
 
 
 def main(epochs=2000, n=200, noise=0.1, batch_size=16, learning_rate=0.02, momentum=0.9,
-         seed=0, plot="sine_mlp.png", verbose=True):
+         seed=0, plot=PLOT, verbose=True):
     """Train the 1-10-10-1 network; return a dict of the params, loss history and test MSE.
 
     `plot` is the PNG file to write (None: no plots). The test MSE is measured on a grid

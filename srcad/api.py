@@ -19,6 +19,7 @@ pays nothing.
 import inspect
 import threading
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +28,9 @@ from . import records, reuse
 from . import kinds as K
 from .display import GeneratedSource
 from .errors import UnsupportedSyntaxError
+from .ir import Function
 from .kinds import kind_key
-from .signature import normalise_wrt, signature_of
+from .signature import Fn, Wrt, normalise_wrt, signature_of
 from .tree import check_differentiable, flatten
 
 _MODES = ("grad", "value_and_grad", "vjp", "jvp")
@@ -47,7 +49,8 @@ def _marked(mode):
 
 
 @_marked("grad")
-def grad(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True, source=None):
+def grad(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
+         has_aux: bool = False, optimize: bool = True, source: str | None = None) -> Fn:
     """The gradient of scalar-valued f: a function with f's signature.
 
     `wrt` is a parameter index, a parameter name, or a tuple (or list) of those (then the
@@ -62,13 +65,16 @@ def grad(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True, source=No
 
 
 @_marked("value_and_grad")
-def value_and_grad(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True, source=None):
+def value_and_grad(f: Fn | None = None, wrt: Wrt = 0, *,
+                   argnums: int | tuple[int, ...] | None = None, has_aux: bool = False,
+                   optimize: bool = True, source: str | None = None) -> Fn:
     """Like `grad`, returning `(f(*args), gradient)` from one forward sweep; with
     `has_aux=True`, `((value, aux), gradient)`, as in JAX."""
     return _decorate(f, wrt, "value_and_grad", optimize, source, argnums, has_aux)
 
 
-def vjp(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True, source=None):
+def vjp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
+        has_aux: bool = False, optimize: bool = True, source: str | None = None) -> Fn:
     """`bf(*args, cotangent) -> (value, grads)`: the vector-Jacobian product of f at args.
 
     grads_i = cotangent . d f / d args[wrt_i]; the cotangent has the structure of f's output
@@ -80,7 +86,8 @@ def vjp(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True, source=Non
 
 
 @_marked("jvp")
-def jvp(f=None, wrt=0, *, argnums=None, has_aux=False, optimize=True, source=None):
+def jvp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
+        has_aux: bool = False, optimize: bool = True, source: str | None = None) -> Fn:
     """`df(*args, *tangents) -> (value, tangent_out)`: forward mode, one tangent per wrt entry.
 
     tangent_out = sum_i d f / d args[wrt_i] . tangents[i]; each tangent has the structure of
@@ -104,7 +111,7 @@ def _decorate(f, wrt, mode, optimize, source, argnums=None, has_aux=False):
                            options).wrapper
 
 
-def source(g, *args):
+def source(g: Fn, *args: Any) -> GeneratedSource:
     """The generated Python source of a function srcad returned.
 
     With example `args`, the version specialised to their kinds; without, the version of the
@@ -119,7 +126,7 @@ def source(g, *args):
                                       "calls"] + helpers))
 
 
-def lower(f, *args):
+def lower(f: Fn, *args: Any) -> Function:
     """The SSA IR of f; `str()` prints the v_i trace. With args, specialised to their kinds."""
     inner = _transform_of(f, required=False)
     if inner is not None:

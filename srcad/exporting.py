@@ -30,12 +30,14 @@ from .api import Transform
 from .display import GeneratedSource
 from .effects import Statement
 from .errors import SrcadError
+from .signature import Fn
 
 MAX_ARRAY_SIZE = 10_000      # larger captured arrays are refused: pass them as arguments
 _MODULES = {np: "numpy", math: "math"}
 
 
-def export(g, path=None, args=None):
+def export(g: Fn, path: str | os.PathLike | None = None,
+           args: tuple | None = None) -> GeneratedSource:
     """The source of derivative `g` (a function srcad.grad / value_and_grad / vjp / jvp
     returned) as a standalone module; written to `path` when given.
 

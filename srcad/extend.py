@@ -26,17 +26,20 @@ primitives again, second derivatives of a custom primitive work when its rules d
 """
 
 import inspect
+from typing import Any
 
 from . import kinds as K
 from . import user_code
+from .signature import Fn
 from .rules import FUNCTIONS, RULES, defprim, ops
 from .rules.ops import ZERO
 
 __all__ = ["ZERO", "defprimitive", "op", "ops", "stop_gradient"]
 
 
-def defprimitive(fn=None, *, jvp=None, vjp=None, name=None, samples=(), elementwise=False,
-                 kind=None):
+def defprimitive(fn: Fn | None = None, *, jvp: Fn | None = None, vjp: Fn | None = None,
+                 name: str | None = None, samples: tuple | list = (), elementwise: bool = False,
+                 kind: Any = None) -> Fn:
     """Register `fn` as a primitive with tangent rules `jvp` and adjoint rules `vjp`.
 
     jvp, vjp: one rule per positional parameter of fn (a bare function for a one-parameter
@@ -68,7 +71,7 @@ def defprimitive(fn=None, *, jvp=None, vjp=None, name=None, samples=(), elementw
     return fn
 
 
-def op(prim):
+def op(prim: Fn | str) -> Fn:
     """A rule-language function emitting `prim` (a registered function or a primitive name),
     for writing rules that call another custom primitive."""
     name = prim if isinstance(prim, str) else _prim_name(prim)
@@ -88,7 +91,7 @@ def treat_as_user_code(*packages):
         user_code.USER_PACKAGES.add(name)
 
 
-def stop_gradient(x):
+def stop_gradient(x: Any) -> Any:
     """x itself, with a zero derivative: srcad treats the result as a constant."""
     return x
 

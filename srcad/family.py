@@ -19,12 +19,13 @@ import inspect
 import numpy as np
 
 from . import api, forward, jaxlike, naming, tree
-from .signature import normalise_wrt, signature_of
+from .signature import Fn, Wrt, normalise_wrt, signature_of
 
 _JAC_MODES = ("reverse", "forward")
 
 
-def jacobian(f, wrt=0, mode="reverse", *, argnums=None, preserve_result=False):
+def jacobian(f: Fn, wrt: Wrt = 0, mode: str = "reverse", *,
+             argnums: int | tuple[int, ...] | None = None, preserve_result: bool = False) -> Fn:
     """`jac(*args)`: the Jacobian of f with respect to the arguments `wrt` (or `argnums`,
     JAX's spelling).
 
@@ -48,19 +49,22 @@ def jacobian(f, wrt=0, mode="reverse", *, argnums=None, preserve_result=False):
     return _wrap(jac, f, sweep, f"jacobian_{_name(f)}")
 
 
-def jacfwd(f, wrt=0, *, argnums=None, preserve_result=False):
+def jacfwd(f: Fn, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
+           preserve_result: bool = False) -> Fn:
     """`jacobian(f, wrt, mode="forward")`, under JAX's name: one jvp per input element."""
     wrt = _argnums(f, wrt, argnums, "srcad.jacfwd")
     return jacobian(f, wrt, "forward", preserve_result=preserve_result)
 
 
-def jacrev(f, wrt=0, *, argnums=None, preserve_result=False):
+def jacrev(f: Fn, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
+           preserve_result: bool = False) -> Fn:
     """`jacobian(f, wrt, mode="reverse")`, under JAX's name: one vjp per output element."""
     wrt = _argnums(f, wrt, argnums, "srcad.jacrev")
     return jacobian(f, wrt, "reverse", preserve_result=preserve_result)
 
 
-def hessian(f, wrt=0, *, argnums=None, preserve_result=False):
+def hessian(f: Fn, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
+            preserve_result: bool = False) -> Fn:
     """`hess(*args)`: the Hessian of scalar f, forward-mode Jacobian of its reverse-mode
     gradient. Block (i, j) has shape args[i].shape + args[j].shape; a tuple `wrt` gives a
     tuple of tuples, as `jax.hessian` does. Types and dtypes as in `jacobian`: the Hessian of
@@ -79,7 +83,8 @@ def hessian(f, wrt=0, *, argnums=None, preserve_result=False):
     return _wrap(hess, f, sweep, f"hessian_{_name(f)}")
 
 
-def hvp(f, wrt=0, *, argnums=None, preserve_result=False):
+def hvp(f: Fn, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
+        preserve_result: bool = False) -> Fn:
     """`hv(*args, v)`: the Hessian of scalar f times v (a tuple of vectors for a tuple wrt),
     as the jvp of the gradient along v: one forward-over-reverse sweep, no Hessian formed."""
     wrt = _argnums(f, wrt, argnums, "srcad.hvp")

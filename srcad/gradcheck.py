@@ -9,17 +9,21 @@ reverse over forward, ... as `modes` says). So order=2 checks every second deriv
 writes along random directions, in both modes.
 """
 
+from typing import Any
+
 import numpy as np
 
 from . import api, tree
 from .numeric import CheckReport, dot_product_check, extra_arguments, random_direction
-from .signature import normalise_wrt, signature_of
+from .signature import Fn, Wrt, normalise_wrt, signature_of
 
 _MODES = {"fwd": "fwd", "forward": "fwd", "rev": "rev", "reverse": "rev"}
 
 
-def check_grads(f, args, order=2, modes=("fwd", "rev"), *, wrt=None, rtol=None, atol=None,
-                eps=None, seed=0, **kwargs) -> CheckReport:
+def check_grads(f: Fn, args: tuple | list, order: int = 2,
+                modes: tuple[str, ...] | str = ("fwd", "rev"), *, wrt: Wrt | None = None,
+                rtol: float | None = None, atol: float | None = None, eps: float | None = None,
+                seed: int = 0, **kwargs: Any) -> CheckReport:
     """Check srcad's derivatives of f at `args` (a tuple) up to `order`, in `modes`.
 
     As in JAX and autograd: modes "fwd" (jvp, forward over forward, ...) and "rev" (vjp,

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from . import api, family, tree
+from .signature import Fn, Wrt
 
 # Rounding noise of a difference quotient, in units of ulp(f(x)) / step; measured errors stay
 # under 2 units even for float32 sums of thousands of terms, so 8 leaves a margin.
@@ -227,7 +229,8 @@ def _fd_gradient(f, args, kwargs, slots, index, eps):
             tree.unflatten(treedef, [n for _, n in pairs]))
 
 
-def numeric_grad(f, *args, wrt=0, eps=None, **kwargs):
+def numeric_grad(f: Fn, *args: Any, wrt: Wrt = 0, eps: float | None = None,
+                 **kwargs: Any) -> Any:
     """The gradient of scalar-valued f(*args, **kwargs) by central differences.
 
     wrt is an index into args, a parameter name, or a tuple of those (then a tuple of
@@ -582,8 +585,10 @@ def _vector_check(f, args, kwargs, wrt, grad_fn, vjp_fn, jvp_fn, mode, options):
                              **kwargs)
 
 
-def check_grad(f, *args, wrt=0, rtol=1e-6, atol=1e-8, grad_fn=None, vjp_fn=None, jvp_fn=None,
-               mode="reverse", eps=None, seed=0, **kwargs) -> CheckReport:
+def check_grad(f: Fn, *args: Any, wrt: Wrt = 0, rtol: float = 1e-6, atol: float = 1e-8,
+               grad_fn: Fn | None = None, vjp_fn: Fn | None = None, jvp_fn: Fn | None = None,
+               mode: str = "reverse", eps: float | None = None, seed: int = 0,
+               **kwargs: Any) -> CheckReport:
     """Check a gradient of f at args against central differences.
 
     For scalar f: the gradient (from grad_fn(*args, **kwargs), else vjp_fn with cotangent 1,

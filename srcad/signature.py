@@ -4,8 +4,13 @@ and lowering (a derivative taken inside a differentiated function) read them.
 """
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 from .errors import UnsupportedSyntaxError
+
+Fn = Callable[..., Any]                     # a function srcad reads, or one it returns
+Wrt = int | str | tuple[int | str, ...]     # parameter indices or names: the `wrt` of a transform
 
 
 def signature_of(f):

@@ -20,6 +20,7 @@ taken branch, every loop iteration unrolled), as in the literature's figures.
 """
 
 import inspect
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ from .builder import Builder, Sym
 from .errors import NonDifferentiableError, SrcadError
 from .ir import Block, Const, Eqn, For, Function, If, TraceNames, Var
 from .rules import RULES, ZERO
-from .signature import normalise_wrt
+from .signature import Fn, Wrt, normalise_wrt
 from .trace_format import (barred, dotted, format_expr, format_value, html_table, markdown_table,
                            paren, rule_formula, shorten, text_table)
 
@@ -102,7 +103,8 @@ class Trace:
         return self.to_markdown()
 
 
-def trace(f, *args, wrt=None, seed=None, cotangent=None, digits=3, max_rows=500):
+def trace(f: Fn, *args: Any, wrt: Wrt | None = None, seed: Any = None, cotangent: Any = None,
+          digits: int = 3, max_rows: int = 500) -> Trace:
     """The evaluation trace tables of `f` at `args`.
 
     `wrt` (an index, a name or a tuple of those) picks the independent inputs; by default
