@@ -106,8 +106,9 @@ SUPPORTED = [
       "    for a, b in zip(*[hs, reversed(hs)]):\n        out = out + a * b\n"
       "    return out + hs[-1]\n"), (0.7,),
      "each change rebinds the name to a new list (`hs = hs[:-1]`, `hs[:i] + [v] + hs[i:]`), "
-     "after checking that nothing else reaches the list: a list another name, a container, or "
-     "the caller (an argument) holds is refused with the rewrite that builds a new one"),
+     "after checking that nothing else reaches the list: a list another name or a container "
+     "holds is refused with the rewrite that builds a new one; the caller's list (an "
+     "argument) changes too, as in the next row"),
     ("dicts: `d[k] = v`, `d.get(k, v0)`, `d.setdefault`, `d.update`, `d.pop`, `.items()`, "
      "`.keys()`, `.values()`, `for k in d`, `dict(...)`, `sorted(d)`",
      ("def f(x):\n    params = dict(W=x, b=x * 0.5)\n    grads = {'W': x * 0.1, 'b': 0.2}\n"
@@ -116,6 +117,27 @@ SUPPORTED = [
       "        s = s + v * v\n    return s\n"), (0.7,),
      "keys known from the kinds are constants; otherwise `k in d` is tested when the code "
      "runs"),
+    ("a list or dict argument changed in place: `bn_param[k] = v`, `config.setdefault(k, "
+     "v0)`, `d.update(...)`, `hs.append(h)`, `if config is None: config = {}`; a helper "
+     "changing the list or dict its caller gives it",
+     ("def f(x, bn_param):\n    m = bn_param.setdefault('momentum', 0.9)\n"
+      "    bn_param['running_mean'] = m * bn_param['running_mean'] + (1 - m) * x\n"
+      "    bn_param['calls'] = bn_param.get('calls', 0) + 1\n    return x * x\n"),
+     (0.7, {"running_mean": 0.0}),
+     "as in Python: the caller's object changes once per call, where the function changes "
+     "it, on the values the function computes (generated code writes the statement as the "
+     "function does, `bn_param['running_mean'] = ...`); the function reads the items from a "
+     "copy taken on entry, and what it stores is differentiated where the function reads it "
+     "again; after a helper's change the caller's names see the changed object"),
+    ("attributes in methods: `self.cache = (x, w)`, `self.count += 1` on a number, "
+     "`self.params[k] = v` on a dict an attribute holds",
+     ("class Layer:\n    def __init__(self):\n        self.params = {'W': 2.0}\n"
+      "        self.count = 0\n\n    def forward(self, x):\n        self.cache = x\n"
+      "        self.count += 1\n        self.params['out'] = x * self.params['W']\n"
+      "        return self.params['out'] * x\n\n\nLAYER = Layer()\n\n\n"
+      "def f(x):\n    return LAYER.forward(x)\n"), (0.7,),
+     "set on the object when the derivative runs, once per call, to the values the function "
+     "computes; later reads in the function see them and are differentiated through"),
     ("comprehensions, also over a length known only at run time (`range(x.shape[0])`) or "
      "with an `if` on data",
      ("def f(x):\n    n = x.shape[0]\n    pos = [x[i] for i in range(n) if x[i] > 0]\n"
@@ -206,9 +228,13 @@ REFUSED = [
      "def f(x):\n    xs = [x for _ in range(int(x))]\n    return np.maximum(*xs)\n"),
     ("list and dict methods that sort or search (`xs.sort()`, `xs.remove(v)`)",
      "def f(x):\n    xs = [x, 2.0 * x]\n    xs.sort()\n    return xs[0]\n"),
-    ("changing a list or dict argument in place (`params[k] = ...` on a parameter)",
-     "def f(x, params={'W': 1.0}):\n    params['W'] = params['W'] * x\n"
-     "    return params['W']\n"),
+    ("an array that the caller's dict holds, changed in place (`d['m'] += g`)",
+     "def f(x, d={'m': np.zeros(2)}):\n    d['m'] += x\n    return x * x\n"),
+    ("a global list or dict changed in place",
+     "CACHE = {}\n\n\ndef f(x):\n    CACHE['x'] = x\n    return x * x\n"),
+    ("an array attribute updated in place (`self.W += v`)",
+     "class A:\n    def __init__(self):\n        self.W = np.ones(2)\n\n\nOBJ = A()\n\n\n"
+     "def f(x):\n    OBJ.W += x\n    return np.sum(OBJ.W)\n"),
     ("a name bound only inside a loop or a branch to a value that may be None",
      "def f(x):\n    while x < 3.0:\n        y = None if x > 9.0 else x\n"
      "        x = x + 1.0\n    return y\n"),

@@ -153,8 +153,8 @@ class Writer:
         return self.while_lines(stmt, depth, context)
 
     def eqn_lines(self, eqn):
-        if eqn.prim in WRITES:
-            return write_lines(self, eqn)
+        if eqn.prim in STATEMENT_LINES:
+            return STATEMENT_LINES[eqn.prim](self, eqn)
         value = self.spelling.call(eqn)
         if len(eqn.outs) == 1 and eqn.out.kind.tag == "none" and RULES[eqn.prim].effect:
             return [ast.unparse(value)]
@@ -351,6 +351,22 @@ def write_lines(writer, eqn):
     if isinstance(source, ast.Name) and source.id == target:
         return lines + [ast.unparse(write)]
     return lines + [f"{target} = {ast.unparse(source)}", ast.unparse(write)]
+
+
+def caller_object_lines(writer, eqn):
+    """A change to the caller's list or dict, as the function writes it: `d[k] = v`,
+    `d.setdefault(k, v)`, `xs.append(v)` (srcad/lower_caller.py)."""
+    obj = writer.expr(eqn.args[0])
+    if eqn.prim == "store_item":
+        index = writer.spelling.subscript_index(eqn.args[1], writer.expr(eqn.args[1]))
+        store = ast.Subscript(obj, index, ast.Store())
+        return [ast.unparse(ast.Assign([store], writer.expr(eqn.args[2]), lineno=0))]
+    method = ast.Attribute(obj, eqn.args[1].value, ast.Load())
+    return [ast.unparse(ast.Call(method, [writer.expr(a) for a in eqn.args[2:]], []))]
+
+
+STATEMENT_LINES = {**dict.fromkeys(WRITES, write_lines), "store_item": caller_object_lines,
+                   "mutate": caller_object_lines}
 
 
 def _range_args(bounds):

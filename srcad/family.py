@@ -154,13 +154,15 @@ def _extra_arguments(sweep, values):
 def _reverse_blocks(f, vjp_fn, indices, many, args):
     """One vjp per output element: row k of each block is the gradient of output element k."""
     _check_inputs(f, indices, args)
+    entry = _containers_as_given(args)
     value = f(*args)
     out_leaves, out_def = _output_leaves(f, value)
     rows = [[[] for _ in indices] for _ in out_leaves]
     for n, leaf in enumerate(out_leaves):
         for k in range(np.size(leaf)):
             cotangent = tree.unflatten(out_def, _one_hot_leaves(out_leaves, n, k))
-            grads = vjp_fn(*args, **_extra_arguments(vjp_fn, [cotangent]))[1]
+            again = _containers_as_given(entry)
+            grads = vjp_fn(*again, **_extra_arguments(vjp_fn, [cotangent]))[1]
             for w, g in enumerate(grads if many else (grads,)):
                 rows[n][w].append(np.asarray(g))
     blocks = [[_stack_rows(rows[n][w], leaf, args[i]) for w, i in enumerate(indices)]
@@ -172,11 +174,14 @@ def _forward_blocks(f, jvp_fn, indices, many, args):
     """One jvp per input element: column k of each block is the tangent along e_k."""
     _check_inputs(f, indices, args)
     columns, value, out_def = [[] for _ in indices], None, None
+    entry, first = _containers_as_given(args), True
     for w, i in enumerate(indices):
         for k in range(np.size(args[i])):
             tangents = [_zero_or_one_hot(args[j], k if j == i and v == w else None)
                         for v, j in enumerate(indices)]
-            value, tangent = jvp_fn(*args, **_extra_arguments(jvp_fn, tangents))
+            again = args if first else _containers_as_given(entry)
+            value, tangent = jvp_fn(*again, **_extra_arguments(jvp_fn, tangents))
+            first = False
             leaves, out_def = tree.flatten(tangent)
             columns[w].append([np.asarray(t) for t in leaves])
     if out_def is None:
@@ -185,6 +190,19 @@ def _forward_blocks(f, jvp_fn, indices, many, args):
     blocks = [[_stack_columns([c[n] for c in columns[w]], leaf, args[i])
                for w, i in enumerate(indices)] for n, leaf in enumerate(out_leaves)]
     return value, _assemble(blocks, out_def, many)
+
+
+def _containers_as_given(args):
+    """The arguments with their lists, tuples and dicts rebuilt (arrays and other leaves the
+    same objects): a function that changes a list or dict it is given (srcad/lower_caller.py)
+    changes the caller's once, in the first sweep; the others start from these, as given."""
+    def rebuilt(value):
+        if type(value) in (list, tuple):
+            return type(value)(rebuilt(v) for v in value)
+        if type(value) is dict:
+            return {k: rebuilt(v) for k, v in value.items()}
+        return value
+    return tuple(rebuilt(a) for a in args)
 
 
 def _stack_rows(rows, out_leaf, x):

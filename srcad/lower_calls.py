@@ -119,9 +119,10 @@ class CallLowering:
                 return self.new_container(node, args[0], builder) if not kwargs else \
                     self.refuse(node, "dict(mapping, k=v) of a dict whose keys are known only "
                                       "at run time")
-        for k, v in kwargs.items():
-            keys, values = [key for key in keys if key.value != k] + [Const(k)], \
-                [val for key, val in zip(keys, values) if key.value != k] + [v]
+        for k, v in kwargs.items():          # as dict.update: a key it has keeps its place
+            at = next((j for j, key in enumerate(keys) if key.value == k), None)
+            keys, values = (keys + [Const(k)], values + [v]) if at is None else \
+                (keys, values[:at] + [v] + values[at + 1:])
         return self.make_dict(node, keys, [self.atom(v, builder, node) for v in values],
                               builder)
 

@@ -167,7 +167,7 @@ class DynamicLowering:
         atom = self.atom(value, builder, target)
         builder.line = target.lineno
         builder.emit("setattr", self.atom(owner, builder, target), Const(target.attr), atom)
-        self.live.stores[_store_key(owner, target.attr)] = (value, builder)
+        self.live.stores[store_key(owner, target.attr)] = (value, builder)
 
     def attribute_owner(self, target, env, builder):
         owner = self.expr(target.value, env, builder)
@@ -183,7 +183,7 @@ class DynamicLowering:
         if isinstance(node.ctx, ast.Load) and self.live.stores and \
                 not any(isinstance(n, ast.Call) for n in ast.walk(node.value)):
             owner = self.expr(node.value, env, builder)
-            stored = self.live.stores.get(_store_key(owner, node.attr))
+            stored = self.live.stores.get(store_key(owner, node.attr))
             if stored is not None and stored[1] is builder:
                 return stored[0]
             if stored is not None:
@@ -202,7 +202,7 @@ class DynamicLowering:
         return self.live.value(value, origin, self.views)
 
 
-def _store_key(owner, attr):
+def store_key(owner, attr):
     """The key of `owner.attr` in the stores: the object, or the var for one made here."""
     if isinstance(owner, Const):
         return (id(owner.value), attr)

@@ -10,6 +10,7 @@ from . import frontend, live
 from . import kinds as K
 from .builder import Builder
 from .ir import Block, Const, Function
+from .lower_caller import snapshot_caller_objects
 from .lower_stores import Argument, resolve_new_objects
 from .signature import check_signature, parameter_names
 from .syntax import changed_free_names
@@ -44,7 +45,9 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
                for name, p in zip(names, params))
     result = lowering.suite(body_stmts, env, builder)
     result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
-    body = resolve_new_objects(Block(lowering.live.prelude.stmts + builder.stmts, (result,)))
+    body = Block(lowering.live.prelude.stmts + builder.stmts, (result,))
+    body = resolve_new_objects(snapshot_caller_objects(body, len(lowering.live.prelude.stmts),
+                                                       params))
     return Function(name=parsed.name, params=params, body=body,
                     filename=parsed.filename, line=node.lineno, source_lines=parsed.lines,
                     param_names=tuple(names))

@@ -11,6 +11,7 @@ from . import aliasing, frontend
 from .errors import SrcadError
 from .ir import Block, Const
 from .lower_function import FALLTHROUGH, lower_function, result_kind
+from .lower_caller import changes_parameters
 from .signature import check_signature, parameter_names
 from .values import LocalFunction, RangeValue, Static, StaticSeq, ZipValue, from_python
 
@@ -25,7 +26,8 @@ class UserFunctions:
 
     def call(self, node, fn, args, kwargs, builder):
         """A call of the user's function `fn`: by name, or inlined."""
-        if _called_by_name(fn) and _all_atoms(args, kwargs) and not self.called_once(node, fn):
+        if _called_by_name(fn) and _all_atoms(args, kwargs) and not self.called_once(node, fn) \
+                and not _changes_what_it_is_given(fn):
             return self.call_helper(node, fn, args, kwargs, builder)
         return self.inline(node, fn, args, kwargs, builder)
 
@@ -91,7 +93,7 @@ class UserFunctions:
         inner.inlining = lw.inlining | {fn}
         inner.origins, inner.views, inner.contains = lw.origins, lw.views, lw.contains
         inner.view_base, inner.made_instances = lw.view_base, lw.instances
-        inner.live, inner.owned = lw.live, lw.owned
+        inner.live, inner.owned, inner.objects = lw.live, lw.owned, lw.objects
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         saved, first = builder.line, len(builder.stmts)
@@ -158,6 +160,13 @@ def _on_line(stmt, line):
     changes = {f.name: Block([_on_line(s, line) for s in value.stmts], value.results)
                for f in fields(stmt) if isinstance(value := getattr(stmt, f.name), Block)}
     return replace(stmt, line=line, **changes)
+
+
+def _changes_what_it_is_given(fn):
+    """A helper changing a list or dict it is given goes in place: its changes are then its
+    caller's (srcad/lower_caller.py); called by name, it would change a copy."""
+    definition = aliasing.source_definition(Static(fn), aliasing.is_srcad_transform)
+    return definition is not None and bool(changes_parameters(definition))
 
 
 def _called_by_name(fn):

@@ -107,6 +107,8 @@ class StoreLowering:
         bound = dict(zip(positional, args), **kwargs)
         for param, symbol in aliasing.params_changed_in_place(definition).items():
             holders = self.holders(bound.get(param), env, builder)
+            if _is_list(bound.get(param)) or _is_dict(bound.get(param)):    # inlined: names
+                holders = [h for h in holders if env.get(h) is not bound[param]]  # rebound
             twin = self.passed_twice(param, bound)
             if twin is not None:
                 holders = [twin]             # h(t, t): inside h, p and twin are one object

@@ -17,6 +17,7 @@ from .builder import Builder
 from .errors import PythonValueError
 from .ir import Block, Const, For, If, Var, While
 from .lower_builtins import Iteration
+from .lower_caller import CallerObjectLowering
 from .lower_dynamic import DynamicLowering
 from .lower_effects import EffectLowering
 from .lower_expr import ExpressionLowering
@@ -25,6 +26,7 @@ from .lower_function import FALLTHROUGH, lower_function
 from .lower_integrate import IntegrateLowering
 from .lower_methods import CHANGING_METHODS
 from .lower_objects import ObjectLowering
+from .lower_peel import PeelLowering
 from .lower_unbound import UnboundLowering
 from .lower_stores import StoreLowering, same_object
 from .lower_writes import WriteLowering
@@ -39,8 +41,9 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(FrozenLowering, UnboundLowering, WriteLowering, ObjectLowering, DynamicLowering,
-               EffectLowering, StoreLowering, IntegrateLowering, ExpressionLowering):
+class Lowering(CallerObjectLowering, PeelLowering, FrozenLowering, UnboundLowering,
+               WriteLowering, ObjectLowering, DynamicLowering, EffectLowering, StoreLowering,
+               IntegrateLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):

@@ -74,6 +74,19 @@ def add_any(a, b):
     return a + b
 
 
+def check_unshared(obj, name, *others):
+    """TypeError where another argument is the list or dict `obj` the function changes, or
+    holds it: the function's changes through one would show through the other, which the
+    derivative (compiled for distinct arguments) does not follow."""
+    for other in others:
+        items = other.values() if isinstance(other, dict) else \
+            other if isinstance(other, (list, tuple)) else ()
+        if other is obj or any(item is obj for item in items):
+            raise TypeError(f"the {type(obj).__name__} passed as {name!r}, which the function "
+                             "changes in place, is also passed as (or inside) another argument; "
+                             "srcad's derivative needs them distinct: pass a copy")
+
+
 def empty_adjoint(x):
     """An adjoint accumulator for container x: None (zero) in every slot."""
     if isinstance(x, dict):

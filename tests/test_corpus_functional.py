@@ -183,9 +183,6 @@ CASES = {
 
 ALL = set(C.CHECKS)
 XFAIL = {
-    "batchnorm_bn_param_write": ("issue 18: a write into the argument dict "
-                                 "(`bn_param['running_mean'] = running_mean`); the refusal "
-                                 "names 'mode', a str read from the dict, as sharing it", ALL),
     "float_copy_then_view": ("refused since FUZZ_FINDINGS F16 was fixed (it was silently "
                              "wrong): `first = out[0]; out -= ...` changes the view first in "
                              "Python; issue 18's element writes may make it differentiable",
@@ -223,8 +220,10 @@ def test_the_corpus_has_at_least_sixty_programs():
     import test_corpus
     import test_corpus_layers
     import test_corpus_models
+    import test_corpus_mutation
     import test_corpus_scripts
-    parts = (test_corpus, test_corpus_layers, test_corpus_models, test_corpus_scripts)
+    parts = (test_corpus, test_corpus_layers, test_corpus_models, test_corpus_scripts,
+             test_corpus_mutation)
     names = [name for part in parts for name in part.CASES] + list(CASES)
     assert len(set(names)) == len(names), "two corpus programs share a name"
     assert len(names) >= 60

@@ -233,12 +233,7 @@ CASES = {
 ALL = set(C.CHECKS)
 WRITE = "issue 18: an element or slice write into a fresh array"
 MASK = WRITE + " with a boolean mask (`out[out < 0] = 0`)"
-ARG = ("issue 18: writes into the dict the caller passed (`bn_param['running_mean'] = ...`), "
-       "which Python makes visible to the caller: refused with the rewrite "
-       "`bn_param = bn_param.copy()`")
 XFAIL = {
-    "batchnorm_train_bn_param": (ARG, ALL),
-    "batchnorm_test_bn_param": (ARG, ALL),
     "dropout_seeded": ("issue 18: *args in a call (`np.random.rand(*x.shape)`); then "
                        "np.random.rand has no rule, `.astype(x.dtype, copy=False)`", ALL),
 }

@@ -152,10 +152,6 @@ CASES = {
 ALL = set(C.CHECKS)
 ELEMENT_ADD = "issue 18: in-place update of an element or slice (`dW[:, j] += X[i]`)"
 XFAIL = {
-    "sgd_momentum_steps_in_loss": ("issue 18: a helper that updates its config dict in place "
-                                   "and returns it (`w, config = sgd_momentum(w, dw, config)`)",
-                                   ALL),
-    "adam_steps_in_loss": ("issue 18: dict.setdefault on a config dict", ALL),
 }
 
 

@@ -237,8 +237,6 @@ CASES = {
 ALL = set(C.CHECKS)
 WRITE = "issue 18: an element or slice write into a fresh array"
 XFAIL = {
-    "batchnorm_object_running_stats": ("issue 18: a write into a dict attribute in a method "
-                                       "(`self.parameters['running_mean'] = ...`)", ALL),
     "asarray_dtype_is_the_argument": ("refused since FUZZ_FINDINGS F15 was fixed (it was "
                                       "silently wrong): np.asarray(X, dtype=np.float64) of a "
                                       "float64 X is X itself, and `Xc -= ...` changes the "

@@ -125,3 +125,29 @@ defprim("check_bound", check_bound, ("impl", "check_bound"), arg_names=("x", "na
         jvp=(lambda dx, ans, x, name: dx, None), vjp=(lambda g, ans, x, name: g, None),
         samples=[(0.7, "y"), (np.array([0.5, -1.0]), "y")],
         doc="a read of a name that may be unbound: the value, or UnboundLocalError")
+
+
+# ----- the caller's list or dict, changed in place (srcad/lower_caller.py) -------------------
+def mutate(obj, method, *args):
+    """`obj.method(*args)` on the caller's list or dict, for what it does."""
+    getattr(obj, method)(*args)
+
+
+defprim("store_item", operator.setitem, ("call", "operator.setitem"),
+        arg_names=("obj", "key", "value"), effect=True, kind=lambda *ks: K.NONE,
+        jvp=(ZERO, ZERO, ZERO), vjp=(ZERO, ZERO, ZERO),
+        doc="`obj[key] = value` on a list or dict the caller passed (or an object's attribute "
+            "holds), run as written on the primal value: the caller sees it, as in Python")
+defprim("mutate", mutate, ("impl", "mutate"), variadic=True, arg_names=("obj", "method", "args"),
+        effect=True, kind=lambda *ks: K.NONE,
+        doc="`obj.method(*args)` (append, setdefault, update, ...) on the caller's list or "
+            "dict, run as written on the primal values")
+defprim("shallow_copy", lambda x: x.copy(), ("method", "copy"), kind=lambda x: x,
+        jvp=(lambda dx, ans, x: dx,), vjp=(lambda g, ans, x: g,),
+        samples=[(np.array([0.5, -1.0]),)],
+        doc="the items of a list or dict the function changes in place, as it received them: "
+            "what it reads of them (the caller's object changes as it runs)")
+defprim("check_unshared", runtime.check_unshared, ("runtime", "check_unshared"), variadic=True,
+        arg_names=("obj", "name", "others"), effect=True, kind=lambda *ks: K.NONE,
+        doc="TypeError where another argument is (or holds) a list or dict the function "
+            "changes in place")
