@@ -9,6 +9,7 @@ writes `0 * x` or `g * 1`. `Sym` gives rules operator syntax: inside a rule, `g 
 import numpy as np
 
 from . import kinds as K
+from .index_ones import indexed_kind
 from .ir import Block, Const, Eqn, Var, free_vars, is_const
 from .rules import RULES
 
@@ -39,6 +40,8 @@ class Builder:
         rule = RULES[prim]
         kind = _with_output_ones(rule, args, rule.kind(
             *(args if rule.kind_from_atoms else (a.kind for a in args))))
+        if prim == "getitem":
+            kind = indexed_kind(kind, *args, self.defined_by)
         if rule.nout == 1:
             out = Var(hint, kind, _shape_source(rule, args, kind))
             outs = (out,)

@@ -190,11 +190,16 @@ class AnyRecord:
 
 
 def _join_ones(a, b):
-    """Join of kinds alike but for size-1 patterns: a pattern that differs is not known."""
+    """Join of kinds alike but for size-1 patterns: a dimension whose entry differs is not
+    known (an array carried around a loop keeps the entries every iteration agrees on)."""
     if a == b or a.items is None and not a.is_array:
         return a
     if a.is_array:
-        return a if a.ones == b.ones else replace(a, ones=None)
+        if a.ones == b.ones:
+            return a
+        if a.ones is None or b.ones is None:
+            return replace(a, ones=None)
+        return with_ones(a, tuple(x if x == y else None for x, y in zip(a.ones, b.ones)))
     if a.tag == "dict":
         return replace(a, items=tuple((key, _join_ones(x, y))
                                       for (key, x), (_, y) in zip(a.items, b.items)))

@@ -53,8 +53,9 @@ def test_equal_dispatch_keys_mean_equal_kinds(a, b, dtype):
 def test_join_forgets_a_pattern_that_differs_and_keeps_the_rest():
     column, matrix = K.kind_of(np.zeros((4, 1))), K.kind_of(np.zeros((4, 3)))
     assert K.join(column, column) == column
-    joined = K.join(column, matrix)
-    assert joined.is_array and joined.ndim == 2 and joined.ones is None
+    joined = K.join(column, matrix)       # the dimension they agree on stays known
+    assert joined.is_array and joined.ndim == 2 and joined.ones == (False, None)
+    assert K.join(K.kind_of(np.zeros((1, 1))), matrix).ones is None
     pair = K.join(K.kind_of([np.zeros((4, 1)), 2.0]), K.kind_of([np.zeros((4, 3)), 2.0]))
     assert pair.items == (joined, K.FLOAT)
     assert K.join(column, K.kind_of(np.zeros(3))) == K.UNKNOWN

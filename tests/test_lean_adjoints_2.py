@@ -49,3 +49,61 @@ def test_saturated_bce_forward_mode_is_the_expression_as_written():
         warnings.simplefilter("ignore", RuntimeWarning)
         value, tangent = srcad.jvp(bce)(z, y, np.array([0.0, 1.0]))
     assert value == np.inf and np.isnan(tangent)     # documented: no limit taken in jvp
+
+
+# ----- size-1 patterns through basic indexing, np.dot and loop carries ----------------------
+def rnn(x, h0, Wx, Wh, b):
+    """h0 may be (1, H): the carry's first dimension is 1 on entry and N after a step."""
+    h = np.zeros((x.shape[0], x.shape[1], Wh.shape[1]))
+    prev = h0
+    for t in range(x.shape[1]):
+        prev = np.tanh(x[:, t, :].dot(Wx) + prev.dot(Wh) + b)
+        h[:, t, :] = prev
+    return np.sum(h * h)
+
+
+def reads(x, w):
+    """Full slices, an integer, None and ... on arrays with dimensions of size 1."""
+    a = x[:, 0, :] * w
+    c = x[..., None][:, 1, :, 0] + x[:, 0, ...]
+    d = x[0:1, :, :] * x[:, :, 0:1]
+    return np.sum(a * a) + np.sum(c * np.cos(c)) + np.sum(np.dot(x[:, 0, :], w.T) ** 2) \
+        + np.sum(d * d)
+
+
+def _rnn_args(N, T, D, H, h0_rows):
+    return (RNG.standard_normal((N, T, D)), 0.3 * RNG.standard_normal((h0_rows, H)),
+            RNG.standard_normal((D, H)) / D, RNG.standard_normal((H, H)) / H,
+            0.1 * RNG.standard_normal(H))
+
+
+INDEX_CASES = {
+    "rnn": (rnn, lambda: _rnn_args(3, 4, 2, 5, 3)),
+    "rnn_h0_row": (rnn, lambda: _rnn_args(3, 4, 2, 5, 1)),
+    "rnn_one_sample": (rnn, lambda: _rnn_args(1, 3, 2, 4, 1)),
+    "rnn_one_unit": (rnn, lambda: _rnn_args(3, 2, 1, 1, 3)),
+    "reads": (reads, lambda: (RNG.standard_normal((3, 2, 4)), RNG.standard_normal(4))),
+    "reads_ones": (reads, lambda: (RNG.standard_normal((1, 2, 1)), RNG.standard_normal(1))),
+    "reads_row": (reads, lambda: (RNG.standard_normal((1, 2, 4)), RNG.standard_normal(4))),
+    "reads_column": (reads, lambda: (RNG.standard_normal((3, 2, 1)), RNG.standard_normal(1))),
+}
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("name", sorted(INDEX_CASES))
+def test_indexed_reads_in_both_modes(name, mode):
+    f, make = INDEX_CASES[name]
+    args = make()
+    wrt = tuple(range(len(args)))
+    assert srcad.check_grad(f, *args, wrt=wrt, mode=mode)
+    grads = srcad.grad(f, wrt=wrt)(*args)
+    assert all(g.shape == a.shape for g, a in zip(grads, args))
+
+
+def test_rnn_step_needs_no_unbroadcast_and_tapes_two_values():
+    args = _rnn_args(3, 4, 2, 5, 3)
+    g = srcad.grad(rnn, wrt=(0, 1, 2, 3, 4))
+    g(*args)
+    loop = srcad.source(g).split("for t_1 in reversed")[1]
+    assert "unbroadcast(v" not in loop          # only the adjoint of h's column remains
+    assert loop.count("unbroadcast") == 1

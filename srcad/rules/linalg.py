@@ -148,6 +148,17 @@ def _dot_kind(a, b):
     return with_dtype(K.array(ndim, dtype), dtype) if ndim == 0 else K.array(ndim, dtype)
 
 
+def _dot_ones(a, b):
+    """Size-1 pattern of np.dot(a, b): a's without its last dimension, then b's without its
+    second-to-last (a number multiplies: the other's pattern)."""
+    if _number_like(a.kind) or _number_like(b.kind):
+        return K.broadcast_ones(a.kind, b.kind)
+    pa, pb = a.kind.ones, b.kind.ones
+    if not (a.kind.is_array and b.kind.is_array) or pa is None or pb is None:
+        return None
+    return pa[:-1] if len(pb) == 1 else pa[:-1] + pb[:-2] + pb[-1:]
+
+
 def _dot_vjp(which):
     """np.dot is a @ b for factors of rank 1 and 2; other ranks use a contraction helper."""
     matmul_rule = (_matmul_vjp_a, _matmul_vjp_b)[which]
@@ -162,7 +173,7 @@ def _dot_vjp(which):
 
 
 defprim("dot", np.dot, arg_names=("a", "b"), functions=(np.dot,), methods=("dot",),
-        kind=_dot_kind,
+        kind=_dot_kind, ones=_dot_ones,
         jvp=(lambda da, ans, a, b: dot(da, b), lambda db, ans, a, b: dot(a, db)),
         vjp=(_dot_vjp(0), _dot_vjp(1)),
         samples=_MATMUL_SAMPLES[:4] + [(_T3, _B), (_A, np.stack([_B, -_B])), (_T3, _V3),

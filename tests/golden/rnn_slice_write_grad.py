@@ -9,27 +9,25 @@ def grad_rnn_states(x, h0, Wx, Wh):
     tape_1 = []
     prev = h0
     for t in range(T):
+        v3 = x[:, t, :] @ Wx + prev @ Wh
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)
-        v3 = x[:, t, :] @ Wx
-        v4 = v3 + prev @ Wh
-        prev = np.tanh(v4)
+        prev = np.tanh(v3)
         # line 71: h[:, t, :] = prev
         h[:, t, :] = prev
-        tape_1.append((prev, v3))
+        tape_1.append(prev)
     # line 69: for t in range(T):
     bprev = zeros_like(prev)
     bWx = zeros_like(Wx)
     bx = zeros_like(x)
     bh = h + h
     for t_1 in reversed(range(T)):
-        prev_1, v6 = tape_1.pop()
+        prev_1 = tape_1.pop()
         bprev_1 = bprev + unbroadcast(bh[:, t_1, :], prev_1)
         # line 71: h[:, t, :] = prev
         bh[:, t_1, :] = 0.0
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)
-        v9 = bprev_1 * (1.0 - prev_1 * prev_1)
-        v10 = unbroadcast(v9, v6)
-        bprev = v9 @ Wh.T
-        bWx = bWx + x[:, t_1, :].T @ v10
-        bx[:, t_1, :] += v10 @ Wx.T
+        v7 = bprev_1 * (1.0 - prev_1 * prev_1)
+        bprev = v7 @ Wh.T
+        bWx = bWx + x[:, t_1, :].T @ v7
+        bx[:, t_1, :] += v7 @ Wx.T
     return bx, bWx
