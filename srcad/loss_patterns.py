@@ -22,10 +22,14 @@ becomes `log_softmax(x, k)`, the same operations, where nothing else reads the p
 shift by the maximum cancels, so it is not differentiated (differentiated, it is a mask of
 where the maxima are times a sum that is zero but for rounding, five passes over the data).
 
+A read whose index picks distinct elements, `log_probs[np.arange(N), y]`, becomes
+`distinct_pick` (srcad/distinct_index.py): its adjoint assigns where np.add.at would add.
+
 Forward mode is left as written (its tangents have no such shortcut).
 """
 
 from .atoms import Const, is_const
+from .distinct_index import picks_distinct
 from .ir import Block, Eqn, For, Function, If, Var, While, read_counts, walk_eqns
 
 
@@ -36,6 +40,8 @@ def recognise_losses(fn):
     reads = read_counts(fn.body)
     replaced = {}
     for eqn in walk_eqns(fn.body):
+        if picks_distinct(eqn, defs):
+            replaced[id(eqn)] = Eqn(eqn.outs, "distinct_pick", eqn.args, eqn.line)
         bce = _binary_cross_entropy(eqn, defs)
         if bce is not None:
             replaced[id(eqn)] = Eqn(eqn.outs, "logistic_bce", bce, eqn.line)

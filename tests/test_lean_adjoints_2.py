@@ -107,3 +107,61 @@ def test_rnn_step_needs_no_unbroadcast_and_tapes_two_values():
     loop = srcad.source(g).split("for t_1 in reversed")[1]
     assert "unbroadcast(v" not in loop          # only the adjoint of h's column remains
     assert loop.count("unbroadcast") == 1
+
+
+# ----- reads whose index picks distinct elements: the adjoint assigns -----------------------
+def picked(x, y):
+    N = x.shape[0]
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.sum(log_probs[np.arange(N), y]) / N
+
+
+def picked_weighted(x, y, w):
+    """A weighted pick (the adjoint is an array), an arange with a start, and a pick in a loop."""
+    total = np.sum(x[np.arange(x.shape[0]), y] * w)
+    for k in range(2):
+        total = total + np.sum(np.sin(x[np.arange(0, x.shape[0], 1), :][np.arange(2), k]))
+    return total + np.sum(x[np.arange(1), y] ** 2)        # arange(1) broadcasts: repeats add
+
+
+def picked_3d(x, y):
+    return np.sum(np.cos(x[np.arange(x.shape[0]), :, y]))
+
+
+PICK_CASES = {
+    "picked": (picked, lambda: (3.0 * RNG.standard_normal((5, 4)), np.array([0, 3, 3, 1, 0])),
+               (0,)),
+    "picked_weighted": (picked_weighted, lambda: (
+        RNG.standard_normal((3, 4)), np.array([2, 2, 0]), RNG.standard_normal(3)), (0, 2)),
+    "picked_3d": (picked_3d, lambda: (RNG.standard_normal((3, 2, 4)), np.array([1, 1, 3])),
+                  (0,)),
+}
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("name", sorted(PICK_CASES))
+def test_distinct_picks_in_both_modes(name, mode):
+    f, make, wrt = PICK_CASES[name]
+    assert srcad.check_grad(f, *make(), wrt=wrt, mode=mode)
+
+
+def test_distinct_pick_assigns_and_keeps_the_value():
+    x, y = PICK_CASES["picked"][1]()
+    value, gx = srcad.value_and_grad(picked)(x, y)
+    assert value == picked(x, y)
+    p = np.exp(x - np.max(x, axis=1, keepdims=True))
+    p /= np.sum(p, axis=1, keepdims=True)
+    p[np.arange(5), y] -= 1
+    np.testing.assert_allclose(gx, p / 5, rtol=1e-12, atol=1e-15)
+    g = srcad.grad(picked)
+    g(x, y)
+    text = srcad.source(g)
+    assert "distinct_scatter(-(1.0 / N)" in text and "index_adjoint" not in text
+
+
+def test_a_shorter_label_array_repeats_and_accumulates():
+    """np.arange(1) against three labels: positions repeat, so the adjoint adds them."""
+    x, y = RNG.standard_normal((2, 3)), np.array([1, 1, 2])
+    gx = srcad.grad(lambda x, y: np.sum(x[np.arange(1), y]))(x, y)
+    np.testing.assert_array_equal(gx, [[0.0, 2.0, 1.0], [0.0, 0.0, 0.0]])

@@ -193,6 +193,43 @@ defprim("getitem", operator.getitem, ("subscript",), arg_names=("x", "index"),
         jvp=(lambda dx, ans, x, index: getitem(dx, index), ZERO),
         vjp=(lambda g, ans, x, index: index_adjoint(g, x, index), ZERO),
         samples=[(np.array([1.0, 2.0, 3.0]), 1), (np.array([[1.0, 2.0], [3.0, 4.0]]), (0, 1))])
+def distinct_scatter(g, x, index):
+    """Adjoint of x[index] where one part of the index is np.arange(n) (srcad/distinct_index.py):
+    zeros shaped like x with g assigned at index. The pairs are distinct where every array part
+    has that one length (`x[np.arange(N), y]`); where one is shorter and broadcasts, they may
+    repeat, and np.add.at accumulates them."""
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, x, 1.0))
+    lengths = {len(p) for p in index if isinstance(p, np.ndarray) and p.ndim == 1}
+    if len(lengths) == 1 and all(isinstance(p, (int, slice, np.ndarray)) for p in index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _distinct_pick_vjp(g, ans, x, index):
+    """A number spread to the shape of the pick is assigned as it is (NumPy spreads it)."""
+    spread = g.builder.broadcast_scalar(g.atom, ans.atom)
+    return g._op("distinct_scatter", spread if spread is not None else g, x, index)
+
+
+defprim("distinct_pick", operator.getitem, ("subscript",), arg_names=("x", "index"),
+        ones=True, kind=_getitem_kind, kind_from_atoms=True,
+        jvp=(lambda dx, ans, x, index: getitem(dx, index), ZERO),
+        vjp=(_distinct_pick_vjp, ZERO),
+        samples=[(np.array([[1.0, 2.0], [3.0, 4.0]]), (np.arange(2), np.array([1, 0]))),
+                 (np.array([[1.0, 2.0], [3.0, 4.0]]), (np.arange(1), np.array([1, 0])))],
+        doc="x[index] with an index one of whose parts is np.arange(n): the elements it picks "
+            "are distinct where its arrays have one length (reverse mode, "
+            "srcad/distinct_index.py)")
+defprim("distinct_scatter", distinct_scatter, ("impl", "distinct_scatter"),
+        arg_names=("g", "x", "index"), kind=lambda g, x, i: _index_adjoint_kind(g, x, i),
+        shape_from=1,
+        jvp=(lambda dg, ans, g, x, i: dg._op("distinct_scatter", dg, x, i), ZERO, ZERO),
+        vjp=(lambda h, ans, g, x, i: reduce_to(getitem(h, i), g), ZERO, ZERO),
+        samples=[(np.array([0.5, -1.0]), np.zeros((2, 3)), (np.arange(2), np.array([2, 0]))),
+                 (0.5, np.zeros((2, 3)), (np.arange(2), np.array([1, 1]))),
+                 (np.array([0.5, -1.0]), np.zeros((2, 3)), (np.arange(1), np.array([2, 2])))])
 defprim("unpack", lambda x, n: tuple(x), ("identity",), arg_names=("x", "n"), nout=None,
         ones=True,
         doc="multi-output: `a, b = x`; the number of outputs is the equation's")
