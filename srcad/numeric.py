@@ -552,7 +552,10 @@ def _from_api(f, wrt, mode: str, what: str):
 def positional(derivative, n_added):
     """srcad's vjp / jvp of f called with its cotangent or tangents last and positional, as
     dot_product_check calls it (srcad makes them keyword-only where f has defaults)."""
-    names = list(inspect.signature(derivative).parameters)[-n_added:]
+    added = list(inspect.signature(derivative).parameters.values())[-n_added:]
+    if all(p.kind != p.KEYWORD_ONLY for p in added):
+        return derivative               # positional already: called directly, no keywords
+    names = [p.name for p in added]
     return lambda *args, **kwargs: derivative(*args[:-n_added], **kwargs,
                                               **dict(zip(names, args[-n_added:])))
 

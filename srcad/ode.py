@@ -77,9 +77,12 @@ class Dynamics:
 
     def flat(self, values):
         """The float leaves of values (one per parameter, shaped like it) in one vector."""
-        pieces = [np.ravel(np.asarray(leaf, dtype=float)) for v in values
-                  for leaf in tree.flatten(v)[0] if leaf is not None]
-        return np.concatenate(pieces) if pieces else np.zeros(0)
+        pieces = []
+        for value, (leaves, treedef) in zip(values, self.trees):
+            found = [value] if treedef.node is None else tree.flatten(value)[0]
+            pieces.extend(np.zeros(np.size(like)) if v is None else np.ravel(v)
+                          for v, like in zip(found, leaves) if like is not None)
+        return np.concatenate(pieces).astype(float, copy=False) if pieces else np.zeros(0)
 
     def unflatten(self, p):
         """The parameters of the flat vector p, each shaped (and typed) like its argument."""
@@ -88,11 +91,11 @@ class Dynamics:
             rebuilt = []
             for leaf in leaves:
                 n = 0 if leaf is None else int(np.size(leaf))
-                piece = None if leaf is None else np.reshape(p[start:start + n], np.shape(leaf))
+                piece = None if leaf is None else p[start:start + n].reshape(np.shape(leaf))
                 rebuilt.append(piece if isinstance(leaf, np.ndarray) or piece is None
-                               else float(piece))
+                               else float(piece[()]))
                 start += n
-            out.append(tree.unflatten(treedef, rebuilt))
+            out.append(rebuilt[0] if treedef.node is None else tree.unflatten(treedef, rebuilt))
         return out
 
     def arguments(self, y, t, p):
