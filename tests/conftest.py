@@ -29,3 +29,16 @@ def load(tmp_path_factory):
         spec.loader.exec_module(module)
         return module.f
     return load
+
+
+@pytest.fixture
+def rules_restored():
+    """The rule tables as they were before the test: a custom rule that a test's module
+    registers (srcad.extend.defprimitive) does not reach the tests after it."""
+    from srcad import rules
+    tables = [rules.RULES, rules.FUNCTIONS, rules.METHODS, rules.ATTRIBUTES]
+    saved = [dict(table) for table in tables]
+    yield
+    for table, contents in zip(tables, saved):
+        table.clear()
+        table.update(contents)

@@ -181,7 +181,7 @@ def test_export_to_stdout(target):
     assert "srcad" not in out.split('"""', 2)[2]
 
 
-def test_export_refuses_to_overwrite_the_source_file(target):
+def test_export_refuses_to_overwrite_the_source_file(target, rules_restored):
     """Issue 16, item 22: `-o mine.py` used to replace the user's own source without a word."""
     before = target.read_text()
     for output, mode in ((target, "reverse"), ("./target.py", "forward"),
@@ -198,7 +198,7 @@ def test_export_refuses_to_overwrite_the_source_file(target):
     assert target.read_text() == before
 
 
-def test_export_creates_a_missing_folder(target, tmp_path):
+def test_export_creates_a_missing_folder(target, tmp_path, rules_restored):
     for mode, name in (("reverse", "grad_f"), ("forward", "jvp_f")):
         output = tmp_path / "out" / mode / f"{name}.py"
         result = srcad_cli("export", f"{target}:f", "-o", output, "--args", "2", "5",
