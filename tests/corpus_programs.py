@@ -192,34 +192,33 @@ def rnn_loss_backward(Wxh, Whh, Why, bh, by, xs, h0):
         ps.append(p / np.sum(p))
     dWxh, dWhh, dWhy = np.zeros_like(Wxh), np.zeros_like(Whh), np.zeros_like(Why)
     dbh, dby = np.zeros_like(bh), np.zeros_like(by)
-    dhnext = np.zeros_like(h0)
-    for t in reversed(range(len(xs))):
-        dy = ps[t].copy()
-        dy[t % dy.shape[0]] -= 1
-        dWhy += np.outer(dy, hs[t + 1])
-        dby += dy
-        dh = Why.T @ dy + dhnext
-        dhraw = (1 - hs[t + 1] ** 2) * dh
-        dbh += dhraw
-        dWxh += np.outer(dhraw, xs[t])
-        dWhh += np.outer(dhraw, hs[t])
-        dhnext = Whh.T @ dhraw
+    back = np.zeros_like(h0)
+    for t in range(len(xs) - 1, -1, -1):
+        d_logits = ps[t].copy()
+        d_logits[t % d_logits.shape[0]] -= 1
+        dWhy += np.outer(d_logits, hs[t + 1])
+        dby += d_logits
+        d_pre = (1 - hs[t + 1] ** 2) * (Why.T @ d_logits + back)
+        dbh += d_pre
+        dWxh += np.outer(d_pre, xs[t])
+        dWhh += np.outer(d_pre, hs[t])
+        back = Whh.T @ d_pre
     return dWxh, dWhh, dWhy, dbh, dby
 
 
 def min_char_rnn_loss(inputs, targets, hprev, Wxh, Whh, Why, bh, by):
-    vocab_size = Wxh.shape[1]
-    xs, hs, ys, ps = {}, {}, {}, {}
-    hs[-1] = np.copy(hprev)
-    loss = 0
-    for t in range(len(inputs)):
-        xs[t] = np.zeros((vocab_size, 1))
-        xs[t][inputs[t]] = 1
-        hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t - 1]) + bh)
-        ys[t] = np.dot(Why, hs[t]) + by
-        ps[t] = np.exp(ys[t]) / np.sum(np.exp(ys[t]))
-        loss += -np.log(ps[t][targets[t], 0])
-    return loss
+    """A character RNN with column-vector states kept in dicts keyed by the time step."""
+    n_chars = Wxh.shape[1]
+    enc, hid, prob = {}, {-1: np.copy(hprev)}, {}
+    nll = 0
+    for k in range(len(inputs)):
+        enc[k] = np.zeros((n_chars, 1))
+        enc[k][inputs[k]] = 1
+        hid[k] = np.tanh(np.dot(Wxh, enc[k]) + np.dot(Whh, hid[k - 1]) + bh)
+        logits = np.dot(Why, hid[k]) + by
+        prob[k] = np.exp(logits) / np.sum(np.exp(logits))
+        nll += -np.log(prob[k][targets[k], 0])
+    return nll
 
 
 def lstm_loss(x, h0, c0, Wx, Wh, b):

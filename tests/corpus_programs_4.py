@@ -29,41 +29,42 @@ def mvn_logpdf(x, mean, cov):
 # ----- example-script style: factories, closures, parameter dicts ------------------------------
 
 def rbf_covariance(kernel_params, x, xp):
-    output_scale = np.exp(kernel_params[0])
-    lengthscales = np.exp(kernel_params[1:])
-    diffs = np.expand_dims(x / lengthscales, 1) - np.expand_dims(xp / lengthscales, 0)
-    return output_scale * np.exp(-0.5 * np.sum(diffs ** 2, axis=2))
+    """exp(log variance) * exp(-|x - x'|^2 / 2) with per-dimension log length scales."""
+    amplitude = np.exp(kernel_params[0])
+    ell = np.exp(kernel_params[1:])
+    gaps = (x / ell)[:, np.newaxis, :] - (xp / ell)[np.newaxis, :, :]
+    return amplitude * np.exp(-0.5 * (gaps ** 2).sum(axis=2))
 
 
-def make_gp_funs(cov_func, num_cov_params):
-    """Functions for Gaussian process regression; cov_func(cov_params, x, x')."""
+def make_gp_funs(kernel, n_kernel_params):
+    """A factory in the example-script style: returns closures over `kernel`."""
 
-    def unpack_kernel_params(params):
-        mean = params[0]
-        cov_params = params[2:]
-        noise_scale = np.exp(params[1]) + 0.0001
-        return mean, cov_params, noise_scale
+    def split(params):
+        offset, log_noise, theta = params[0], params[1], params[2:]
+        return offset, theta, np.exp(log_noise) + 1e-4
 
-    def predict(params, x, y, xstar):
-        mean, cov_params, noise_scale = unpack_kernel_params(params)
-        cov_f_f = cov_func(cov_params, xstar, xstar)
-        cov_y_f = cov_func(cov_params, x, xstar)
-        cov_y_y = cov_func(cov_params, x, x) + noise_scale * np.eye(len(y))
-        pred_mean = mean + np.dot(np.linalg.solve(cov_y_y, cov_y_f).T, y - mean)
-        pred_cov = cov_f_f - np.dot(np.linalg.solve(cov_y_y, cov_y_f).T, cov_y_f)
-        return pred_mean, pred_cov
+    def covariance_of_data(params, x):
+        _, theta, noise = split(params)
+        return kernel(theta, x, x) + noise * np.eye(x.shape[0])
 
-    def log_marginal_likelihood(params, x, y):
-        mean, cov_params, noise_scale = unpack_kernel_params(params)
-        cov_y_y = cov_func(cov_params, x, x) + noise_scale * np.eye(len(y))
-        prior_mean = mean * np.ones(len(y))
-        return mvn_logpdf(y, prior_mean, cov_y_y)
+    def predict(params, x, y, x_new):
+        offset, theta, _ = split(params)
+        C = covariance_of_data(params, x)
+        k_cross = kernel(theta, x, x_new)
+        weights = np.linalg.solve(C, k_cross)
+        mean = offset + weights.T @ (y - offset)
+        cov = kernel(theta, x_new, x_new) - weights.T @ k_cross
+        return mean, cov
 
-    return num_cov_params + 2, predict, log_marginal_likelihood, unpack_kernel_params
+    def log_evidence(params, x, y):
+        offset = split(params)[0]
+        return mvn_logpdf(y, offset * np.ones(y.shape[0]), covariance_of_data(params, x))
+
+    return n_kernel_params + 2, predict, log_evidence, split
 
 
 num_params, gp_predict, gp_log_marginal_likelihood, gp_unpack = make_gp_funs(
-    rbf_covariance, num_cov_params=2)
+    rbf_covariance, n_kernel_params=2)
 
 
 def gp_objective(params, x, y):
@@ -75,48 +76,45 @@ def log_normalize(x):
 
 
 def unpack_gmm_params(params):
-    normalized_log_proportions = log_normalize(params["log proportions"])
-    return normalized_log_proportions, params["means"], params["lower triangles"]
+    """The mixture's parameters live in a dict whose keys have spaces in them."""
+    log_weights = log_normalize(params["log proportions"])
+    return log_weights, params["means"], params["lower triangles"]
 
 
 def gmm_log_likelihood(params, data):
-    cluster_lls = []
-    for log_proportion, mean, cov_sqrt in zip(*unpack_gmm_params(params)):
-        cov = np.dot(cov_sqrt.T, cov_sqrt)
-        cluster_lls.append(log_proportion + mvn_logpdf(data, mean, cov))
-    return np.sum(logsumexp(np.vstack(cluster_lls), axis=0))
+    per_component = []
+    for log_w, centre, chol in zip(*unpack_gmm_params(params)):
+        sigma = chol.T @ chol
+        per_component.append(log_w + mvn_logpdf(data, centre, sigma))
+    return logsumexp(np.vstack(per_component), axis=0).sum()
 
 
 def gmm_objective(params, data):
     return -gmm_log_likelihood(params, data)
 
 
-def make_variational_objective(logprob, D, num_samples, seed):
-    """Black-box VI with the reparameterisation trick and common random numbers."""
-    rs = np.random.RandomState(seed)
-    eps = rs.randn(num_samples, D)
+def make_variational_objective(log_density, D, num_samples, seed):
+    """Black-box VI with the reparameterisation trick; the noise is drawn once (common random
+    numbers), so the objective is a deterministic function of the variational parameters."""
+    noise = np.random.RandomState(seed).randn(num_samples, D)
 
-    def unpack_params(params):
-        mean, log_std = params[:D], params[D:]
-        return mean, log_std
+    def split(params):
+        return params[:D], params[D:]
 
-    def gaussian_entropy(log_std):
-        return 0.5 * D * (1.0 + np.log(2 * np.pi)) + np.sum(log_std)
+    def entropy(log_scale):
+        return np.sum(log_scale) + D * 0.5 * (1.0 + np.log(2 * np.pi))
 
-    def variational_objective(params, t):
-        mean, log_std = unpack_params(params)
-        samples = eps * np.exp(log_std) + mean
-        lower_bound = gaussian_entropy(log_std) + np.mean(logprob(samples, t))
-        return -lower_bound
+    def objective(params, t):
+        loc, log_scale = split(params)
+        z = loc + noise * np.exp(log_scale)
+        return -(entropy(log_scale) + np.mean(log_density(z, t)))
 
-    return variational_objective, unpack_params
+    return objective, split
 
 
 def banana_log_density(x, t):
-    mu, log_sigma = x[:, 0], x[:, 1]
-    sigma_density = -0.5 * (log_sigma / 1.35) ** 2
-    mu_density = -0.5 * (mu / np.exp(log_sigma)) ** 2 - log_sigma
-    return sigma_density + mu_density
+    m, s = x[:, 0], x[:, 1]
+    return -0.5 * (s / 1.35) ** 2 - 0.5 * (m / np.exp(s)) ** 2 - s
 
 
 vi_objective, vi_unpack = make_variational_objective(banana_log_density, D=2, num_samples=50,
@@ -239,20 +237,21 @@ class BatchNorm1D:
 # ----- the minimal character RNN: parameters in a dict, states in dicts keyed by time ----------
 
 def char_rnn_loss(inputs, targets, hprev, params):
-    Wxh, Whh, Why = params["Wxh"], params["Whh"], params["Why"]
-    bh, by = params["bh"], params["by"]
-    vocab_size = Wxh.shape[1]
-    xs, hs, ys, ps = {}, {}, {}, {}
-    hs[-1] = np.copy(hprev)
-    loss = 0
-    for t in range(len(inputs)):
-        xs[t] = np.zeros((vocab_size, 1))
-        xs[t][inputs[t]] = 1
-        hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t - 1]) + bh)
-        ys[t] = np.dot(Why, hs[t]) + by
-        ps[t] = np.exp(ys[t]) / np.sum(np.exp(ys[t]))
-        loss += -np.log(ps[t][targets[t], 0])
-    return loss
+    """Cross-entropy of a character RNN over one sequence: column vectors, one-hot inputs
+    built in a loop, every intermediate kept in a dict keyed by the time step."""
+    W_in, W_rec, W_out = params["Wxh"], params["Whh"], params["Why"]
+    n_chars = W_in.shape[1]
+    onehots, states, probs = {}, {-1: np.copy(hprev)}, {}
+    total = 0
+    for step in range(len(inputs)):
+        onehots[step] = np.zeros((n_chars, 1))
+        onehots[step][inputs[step]] = 1
+        pre = W_in @ onehots[step] + W_rec @ states[step - 1] + params["bh"]
+        states[step] = np.tanh(pre)
+        scores = W_out @ states[step] + params["by"]
+        probs[step] = np.exp(scores) / np.exp(scores).sum()
+        total += -np.log(probs[step][targets[step], 0])
+    return total
 
 
 def char_rnn_loss_eye(params, inputs, targets, hprev):

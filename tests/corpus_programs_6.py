@@ -1,9 +1,11 @@
-"""Corpus part 6: probabilistic and scientific models as published (issue 20), mostly in the
-style of autograd's own examples (examples/gaussian_process.py, bayesian_neural_net.py,
-variational_autoencoder.py, ode_net.py) and of the multi-resolution STFT loss of neural
-vocoders. Kept as written there, except that the random draws come in as an argument
-(`eps`), so that the loss is a function finite differences can check, and the ODE is solved
-at tight tolerances (the derivative of an ODE solution is exact only to solver tolerance).
+"""Corpus part 6: probabilistic and scientific models (issue 20) of the kinds autograd's
+example programs train (a Gaussian process, a Bayesian neural network by black-box
+variational inference, a VAE, an ODE-net) and the multi-resolution STFT loss of neural
+vocoders. Written here, in the style those programs are published in (a generator of layers,
+einsum over weight samples, helpers returning tuples, odeint with a list of (W, b) pairs in
+args), not copied from them. The random draws come in as an argument (`eps`), so that each
+loss is a function finite differences can check, and the ODE is solved at tight tolerances
+(the derivative of an ODE solution is exact only to solver tolerance).
 """
 
 import numpy as np
@@ -12,152 +14,159 @@ from scipy.stats import multivariate_normal as mvn
 from scipy.stats import norm
 
 
-# ----- autograd examples/gaussian_process.py -------------------------------------------------
+# ----- Gaussian-process regression: kernel hyperparameters by the marginal likelihood -----
 def rbf_covariance(kernel_params, x, xp):
-    output_scale = np.exp(kernel_params[0])
-    lengthscales = np.exp(kernel_params[1:])
-    diffs = np.expand_dims(x / lengthscales, 1) - np.expand_dims(xp / lengthscales, 0)
-    return output_scale * np.exp(-0.5 * np.sum(diffs**2, axis=2))
+    """Squared-exponential kernel with one log length scale per input dimension."""
+    variance = np.exp(kernel_params[0])
+    scales = np.exp(kernel_params[1:])
+    a = x / scales
+    b = xp / scales
+    sq_dist = np.sum((a[:, None, :] - b[None, :, :]) ** 2, axis=-1)
+    return variance * np.exp(-0.5 * sq_dist)
 
 
 def gp_log_marginal_likelihood(params, x, y):
-    mean, noise_scale, cov_params = params[0], np.exp(params[1]) + 0.0001, params[2:]
-    cov_y_y = rbf_covariance(cov_params, x, x) + noise_scale * np.eye(len(y))
-    prior_mean = mean * np.ones(len(y))
-    return mvn.logpdf(y, prior_mean, cov_y_y)
+    """params = [constant mean, log noise variance, kernel parameters...]."""
+    n = y.shape[0]
+    noise = np.exp(params[1]) + 1e-4
+    K = rbf_covariance(params[2:], x, x) + noise * np.eye(n)
+    mu = np.full(n, 1.0) * params[0]
+    return mvn.logpdf(y, mu, K)
 
 
 def gp_cholesky_nll(params, x, y):
-    """The same likelihood as Rasmussen and Williams' algorithm 2.1 writes it."""
-    noise = np.exp(params[1]) + 0.0001
+    """The negative of the same likelihood through a Cholesky factor and two solves."""
+    noise = np.exp(params[1]) + 1e-4
     K = rbf_covariance(params[2:], x, x) + noise * np.eye(len(y))
     L = np.linalg.cholesky(K)
-    r = y - params[0]
-    alpha = np.linalg.solve(L.T, np.linalg.solve(L, r))
-    return 0.5 * np.dot(r, alpha) + np.sum(np.log(np.diag(L))) + 0.5 * len(y) * np.log(2 * np.pi)
+    resid = y - params[0]
+    alpha = np.linalg.solve(L.T, np.linalg.solve(L, resid))
+    log_det_half = np.sum(np.log(np.diag(L)))
+    return 0.5 * resid @ alpha + log_det_half + 0.5 * len(y) * np.log(2 * np.pi)
 
 
-# ----- autograd examples/bayesian_neural_net.py + black_box_svi.py -----------------------------
+# ----- Bayesian neural network, black-box variational inference over its weights ----------
 SHAPES = [(1, 6), (6, 1)]
 
 
 def unpack_layers(weights):
-    num_weight_sets = len(weights)
-    for m, n in SHAPES:
-        yield weights[:, :m * n].reshape((num_weight_sets, m, n)), \
-            weights[:, m * n:m * n + n].reshape((num_weight_sets, 1, n))
-        weights = weights[:, (m + 1) * n:]
+    """Yield each layer's (W, b) for every weight sample: weights is (samples, n_weights)."""
+    S = weights.shape[0]
+    start = 0
+    for fan_in, fan_out in SHAPES:
+        W = weights[:, start:start + fan_in * fan_out].reshape((S, fan_in, fan_out))
+        start += fan_in * fan_out
+        b = weights[:, start:start + fan_out].reshape((S, 1, fan_out))
+        start += fan_out
+        yield W, b
 
 
 def bnn_predictions(weights, inputs):
-    """weights is shape (num_weight_samples x num_weights); inputs is (N x D)."""
-    inputs = np.expand_dims(inputs, 0)
+    """Outputs of every sampled network on inputs (N, D): shape (samples, N, out)."""
+    h = inputs[None, :, :]
     for W, b in unpack_layers(weights):
-        outputs = np.einsum('mnd,mdo->mno', inputs, W) + b
-        inputs = np.tanh(outputs)
-    return outputs
+        z = np.einsum('snd,sdo->sno', h, W) + b
+        h = np.tanh(z)
+    return z
 
 
 def bnn_logprob(weights, inputs, targets, L2_reg=0.1, noise_variance=0.01):
-    log_prior = -L2_reg * np.sum(weights**2, axis=1)
-    preds = bnn_predictions(weights, inputs)
-    log_lik = -np.sum((preds - targets)**2, axis=1)[:, 0] / noise_variance
-    return log_prior + log_lik
+    prior = -L2_reg * np.sum(weights ** 2, axis=1)
+    err = bnn_predictions(weights, inputs) - targets
+    likelihood = -np.sum(err ** 2, axis=1)[:, 0] / noise_variance
+    return prior + likelihood
 
 
 def gaussian_entropy(log_std):
-    D = log_std.shape[0]
-    return 0.5 * D * (1.0 + np.log(2 * np.pi)) + np.sum(log_std)
+    """Entropy of a diagonal Gaussian with these log standard deviations."""
+    d = log_std.shape[0]
+    return 0.5 * d * (1.0 + np.log(2 * np.pi)) + np.sum(log_std)
 
 
 def bnn_variational_objective(params, inputs, targets, eps):
-    """Black-box VI: the negative ELBO of a diagonal Gaussian over the weights."""
-    D = params.shape[0] // 2
-    mean, log_std = params[:D], params[D:]
-    samples = eps * np.exp(log_std) + mean
-    lower_bound = gaussian_entropy(log_std) + np.mean(bnn_logprob(samples, inputs, targets))
-    return -lower_bound
+    """The negative ELBO of a diagonal Gaussian over the weights (reparameterised)."""
+    half = params.shape[0] // 2
+    mu, log_sigma = params[:half], params[half:]
+    w = mu + np.exp(log_sigma) * eps
+    elbo = gaussian_entropy(log_sigma) + np.mean(bnn_logprob(w, inputs, targets))
+    return -elbo
 
 
 def unpack_layers_list(weights):
-    """unpack_layers as a list, the way most ports of the example write it."""
-    layers = []
-    num_weight_sets = len(weights)
-    for m, n in SHAPES:
-        layers.append((weights[:, :m * n].reshape((num_weight_sets, m, n)),
-                       weights[:, m * n:m * n + n].reshape((num_weight_sets, 1, n))))
-        weights = weights[:, (m + 1) * n:]
+    """The layers as a list instead of a generator."""
+    S = weights.shape[0]
+    layers, rest = [], weights
+    for fan_in, fan_out in SHAPES:
+        n_w = fan_in * fan_out
+        layers.append((rest[:, :n_w].reshape((S, fan_in, fan_out)),
+                       rest[:, n_w:n_w + fan_out].reshape((S, 1, fan_out))))
+        rest = rest[:, n_w + fan_out:]
     return layers
 
 
 def bnn_objective_list(params, inputs, targets, eps):
-    D = params.shape[0] // 2
-    mean, log_std = params[:D], params[D:]
-    samples = eps * np.exp(log_std) + mean
-    inputs_ = np.expand_dims(inputs, 0)
-    for W, b in unpack_layers_list(samples):
-        outputs = np.einsum('mnd,mdo->mno', inputs_, W) + b
-        inputs_ = np.tanh(outputs)
-    log_lik = -np.sum((outputs - targets)**2, axis=1)[:, 0] / 0.01
-    log_prior = -0.1 * np.sum(samples**2, axis=1)
-    return -(gaussian_entropy(log_std) + np.mean(log_prior + log_lik))
+    half = params.shape[0] // 2
+    mu, log_sigma = params[:half], params[half:]
+    w = mu + np.exp(log_sigma) * eps
+    h = np.expand_dims(inputs, 0)
+    for W, b in unpack_layers_list(w):
+        z = np.einsum('snd,sdo->sno', h, W) + b
+        h = np.tanh(z)
+    likelihood = -np.sum((z - targets) ** 2, axis=1)[:, 0] / 0.01
+    prior = -0.1 * np.sum(w ** 2, axis=1)
+    return -(gaussian_entropy(log_sigma) + np.mean(prior + likelihood))
 
 
-# ----- autograd examples/variational_autoencoder.py -------------------------------------------
+# ----- variational autoencoder with a Bernoulli decoder on +-1 pixels ----------------------
 def diag_gaussian_log_density(x, mu, log_std):
     return np.sum(norm.logpdf(x, mu, np.exp(log_std)), axis=-1)
 
 
 def unpack_gaussian_params(params):
-    # Params of a diagonal Gaussian.
-    D = np.shape(params)[-1] // 2
-    mean, log_std = params[:, :D], params[:, D:]
-    return mean, log_std
+    """Split an encoder output (N, 2 * latent) into its means and log standard deviations."""
+    k = params.shape[-1] // 2
+    return params[:, :k], params[:, k:]
 
 
 def sample_diag_gaussian(mean, log_std, eps):
-    return eps * np.exp(log_std) + mean
+    return mean + eps * np.exp(log_std)
 
 
-def bernoulli_log_density(targets, unnormalized_logprobs):
-    # unnormalized_logprobs are in R
-    # Targets must be -1 or 1
-    label_probabilities = -np.logaddexp(0, -unnormalized_logprobs * targets)
-    return np.sum(label_probabilities, axis=-1)   # Sum across pixels.
+def bernoulli_log_density(targets, logits):
+    """log sigmoid(targets * logits) summed over pixels; targets are -1 or +1."""
+    return np.sum(-np.logaddexp(0.0, -targets * logits), axis=-1)
 
 
 def neural_net_predict(params, inputs):
-    """Params is a list of (weights, bias) tuples.
-       inputs is an (N x D) matrix.
-       Applies batch normalization to every layer but the last."""
+    """A tanh MLP; params is a list of (W, b) pairs, the last layer linear."""
+    h = inputs
     for W, b in params[:-1]:
-        outputs = np.dot(inputs, W) + b  # linear transformation
-        inputs = np.tanh(outputs)        # nonlinear transformation
-    outW, outb = params[-1]
-    outputs = np.dot(inputs, outW) + outb
-    return outputs
+        h = np.tanh(h @ W + b)
+    W_out, b_out = params[-1]
+    return h @ W_out + b_out
 
 
 def vae_lower_bound(gen_params, rec_params, data, eps):
-    q_means, q_log_stds = unpack_gaussian_params(neural_net_predict(rec_params, data))
-    latents = sample_diag_gaussian(q_means, q_log_stds, eps)
-    q_latents = diag_gaussian_log_density(latents, q_means, q_log_stds)
-    p_latents = diag_gaussian_log_density(latents, 0, 0)
-    logit_probs = neural_net_predict(gen_params, latents)
-    p_data_given_latents = bernoulli_log_density(data, logit_probs)
-    return np.mean(p_latents + p_data_given_latents - q_latents)
+    mu, log_std = unpack_gaussian_params(neural_net_predict(rec_params, data))
+    z = sample_diag_gaussian(mu, log_std, eps)
+    log_q = diag_gaussian_log_density(z, mu, log_std)
+    log_prior = diag_gaussian_log_density(z, 0, 0)
+    log_lik = bernoulli_log_density(data, neural_net_predict(gen_params, z))
+    return np.mean(log_prior + log_lik - log_q)
 
 
-# ----- autograd examples/ode_net.py ------------------------------------------------------------
+# ----- ODE-net: the dynamics an MLP, fitted to a trajectory through odeint -----------------
 def nn_predict(inputs, t, params):
+    """dy/dt = MLP(y); odeint calls it as func(y, t, *args)."""
+    h = inputs
     for W, b in params:
-        outputs = np.dot(inputs, W) + b
-        inputs = np.tanh(outputs)
-    return outputs
+        out = np.dot(h, W) + b
+        h = np.tanh(out)
+    return out
 
 
 def ode_pred(params, y0, t):
-    return odeint(nn_predict, y0, t, tuple((params,)), rtol=1e-10, atol=1e-10)
+    return odeint(nn_predict, y0, t, (params,), rtol=1e-10, atol=1e-10)
 
 
 def L1_loss(pred, targets):
@@ -165,8 +174,7 @@ def L1_loss(pred, targets):
 
 
 def ode_train_loss(params, true_y0, t, true_y):
-    pred = ode_pred(params, true_y0, t)
-    return L1_loss(pred, true_y)
+    return L1_loss(ode_pred(params, true_y0, t), true_y)
 
 
 # ----- the multi-resolution STFT loss of neural vocoders (Parallel WaveGAN), in NumPy ----------

@@ -26,24 +26,27 @@ def _char_rnn():
 
 
 def _char_rnn_hand(inputs, targets, hprev, Wxh, Whh, Why, bh, by):
-    xs, hs, ps = {}, {-1: hprev}, {}
-    for t in range(len(inputs)):
-        xs[t] = np.eye(Wxh.shape[1])[:, [inputs[t]]]
-        hs[t] = np.tanh(Wxh @ xs[t] + Whh @ hs[t - 1] + bh)
-        y = Why @ hs[t] + by
-        ps[t] = np.exp(y) / np.sum(np.exp(y))
+    """Backpropagation through time, written out by hand."""
+    eye = np.eye(Wxh.shape[1])
+    enc = [eye[:, [ix]] for ix in inputs]
+    hid = {-1: hprev}
+    prob = []
+    for k, e in enumerate(enc):
+        hid[k] = np.tanh(Wxh @ e + Whh @ hid[k - 1] + bh)
+        logits = Why @ hid[k] + by
+        prob.append(np.exp(logits) / np.sum(np.exp(logits)))
     dWxh, dWhh, dWhy = np.zeros_like(Wxh), np.zeros_like(Whh), np.zeros_like(Why)
-    dbh, dby, dhnext = np.zeros_like(bh), np.zeros_like(by), np.zeros_like(hprev)
-    for t in reversed(range(len(inputs))):
-        dy = np.copy(ps[t])
-        dy[targets[t]] -= 1
-        dWhy += dy @ hs[t].T
-        dby += dy
-        dhraw = (1 - hs[t] * hs[t]) * (Why.T @ dy + dhnext)
-        dbh += dhraw
-        dWxh += dhraw @ xs[t].T
-        dWhh += dhraw @ hs[t - 1].T
-        dhnext = Whh.T @ dhraw
+    dbh, dby, back = np.zeros_like(bh), np.zeros_like(by), np.zeros_like(hprev)
+    for k in range(len(enc) - 1, -1, -1):
+        d_logits = prob[k].copy()
+        d_logits[targets[k]] -= 1
+        dWhy += d_logits @ hid[k].T
+        dby += d_logits
+        d_pre = (1 - hid[k] ** 2) * (Why.T @ d_logits + back)
+        dbh += d_pre
+        dWxh += d_pre @ enc[k].T
+        dWhh += d_pre @ hid[k - 1].T
+        back = Whh.T @ d_pre
     return dWxh, dWhh, dWhy, dbh, dby
 
 

@@ -73,7 +73,7 @@ CASES = {
 }
 
 XFAIL = {
-    "bnn_bbvi_generator_layers": ("autograd's unpack_layers is a generator (`yield` in a helper "
+    "bnn_bbvi_generator_layers": ("unpack_layers is a generator (`yield` in a helper "
                                   "looped over): refused at its line with the rewrite (return a "
                                   "list, as bnn_bbvi_list_layers does)", set(C.CHECKS)),
 }

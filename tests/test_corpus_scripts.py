@@ -42,27 +42,28 @@ def _char_rnn():
 
 
 def _char_rnn_hand(inputs, targets, hprev, params):
-    """The minimal char-RNN's backward pass, without its gradient clipping."""
-    Wxh, Whh, Why = params["Wxh"], params["Whh"], params["Why"]
-    xs, hs, ps = {}, {-1: hprev}, {}
-    for t in range(len(inputs)):
-        xs[t] = np.zeros((Wxh.shape[1], 1))
-        xs[t][inputs[t]] = 1
-        hs[t] = np.tanh(Wxh @ xs[t] + Whh @ hs[t - 1] + params["bh"])
-        y = Why @ hs[t] + params["by"]
-        ps[t] = np.exp(y) / np.sum(np.exp(y))
-    grads = {k: np.zeros_like(v) for k, v in params.items()}
-    dhnext = np.zeros_like(hs[0])
-    for t in reversed(range(len(inputs))):
-        dy = np.copy(ps[t])
-        dy[targets[t]] -= 1
-        grads["Why"] += dy @ hs[t].T
-        grads["by"] += dy
-        dhraw = (1 - hs[t] * hs[t]) * (Why.T @ dy + dhnext)
-        grads["bh"] += dhraw
-        grads["Wxh"] += dhraw @ xs[t].T
-        grads["Whh"] += dhraw @ hs[t - 1].T
-        dhnext = Whh.T @ dhraw
+    """Backpropagation through time written out by hand (no gradient clipping)."""
+    W_in, W_rec, W_out = params["Wxh"], params["Whh"], params["Why"]
+    onehot, state, prob = [], {-1: hprev}, []
+    for step, ix in enumerate(inputs):
+        e = np.zeros((W_in.shape[1], 1))
+        e[ix] = 1
+        onehot.append(e)
+        state[step] = np.tanh(W_in @ e + W_rec @ state[step - 1] + params["bh"])
+        scores = W_out @ state[step] + params["by"]
+        prob.append(np.exp(scores) / np.sum(np.exp(scores)))
+    grads = {name: np.zeros_like(value) for name, value in params.items()}
+    carry = np.zeros_like(state[0])
+    for step in range(len(inputs) - 1, -1, -1):
+        d_scores = prob[step].copy()
+        d_scores[targets[step]] -= 1
+        grads["Why"] += d_scores @ state[step].T
+        grads["by"] += d_scores
+        d_pre = (1 - state[step] ** 2) * (W_out.T @ d_scores + carry)
+        grads["bh"] += d_pre
+        grads["Wxh"] += d_pre @ onehot[step].T
+        grads["Whh"] += d_pre @ state[step - 1].T
+        carry = W_rec.T @ d_pre
     return (grads,)
 
 
