@@ -22,7 +22,7 @@ JAX's cond/scan/while do, so every transform is a walk over a tree.
 reference interpreter that generated code is tested against.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .atoms import Const, Var, is_const  # noqa: F401  (is_const: the IR's vocabulary)
 from .display import ShowsAsText
@@ -110,6 +110,18 @@ def sub_blocks(stmt):
     if isinstance(stmt, While):
         return (stmt.cond, stmt.body)
     return ()
+
+
+def with_sub_blocks(stmt, fn):
+    """`stmt` with `fn` applied to each block it holds, in sub_blocks' order (a new statement);
+    a statement that holds no block is returned as it is."""
+    if isinstance(stmt, If):
+        return replace(stmt, then=fn(stmt.then), orelse=fn(stmt.orelse))
+    if isinstance(stmt, For):
+        return replace(stmt, body=fn(stmt.body))
+    if isinstance(stmt, While):
+        return replace(stmt, cond=fn(stmt.cond), body=fn(stmt.body))
+    return stmt
 
 
 def stmt_inputs(stmt):

@@ -30,7 +30,7 @@ Forward mode is left as written (its tangents have no such shortcut).
 
 from .atoms import Const, is_const
 from .distinct_index import picks_distinct
-from .ir import Block, Eqn, For, Function, If, Var, While, read_counts, walk_eqns
+from .ir import Block, Eqn, Function, Var, read_counts, walk_eqns, with_sub_blocks
 
 
 def recognise_losses(fn):
@@ -59,16 +59,7 @@ def recognise_losses(fn):
 def _rebuilt(block, replaced):
     stmts = []
     for stmt in block.stmts:
-        if isinstance(stmt, If):
-            stmt = If(stmt.cond, _rebuilt(stmt.then, replaced), _rebuilt(stmt.orelse, replaced),
-                      stmt.outs, stmt.line)
-        elif isinstance(stmt, For):
-            stmt = For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
-                       stmt.carry_params, _rebuilt(stmt.body, replaced), stmt.outs,
-                       stmt.reverse, stmt.line)
-        elif isinstance(stmt, While):
-            stmt = While(stmt.carry_init, stmt.carry_params, _rebuilt(stmt.cond, replaced),
-                         _rebuilt(stmt.body, replaced), stmt.outs, stmt.line)
+        stmt = with_sub_blocks(stmt, lambda sub: _rebuilt(sub, replaced))
         stmts.append(replaced[id(stmt)] if id(stmt) in replaced else stmt)
     return Block([s for s in stmts if s is not None], block.results)
 

@@ -13,7 +13,8 @@ import numpy as np
 from . import kinds as K
 from .analysis import substitute_block
 from .ir import (Block, Const, Eqn, For, FreeVars, Function, If, Var, While, block_params,
-                 free_vars, is_const, read_counts, stmt_inputs, sub_blocks, walk_eqns, walk_stmts)
+                 free_vars, is_const, read_counts, stmt_inputs, sub_blocks, walk_eqns, walk_stmts,
+                 with_sub_blocks)
 from .rules import RULES
 from .shape_only import shape_only_values
 
@@ -408,19 +409,8 @@ def assemble_container_adjoints(fn):
 
 
 def _map_blocks(block, transform):
-    stmts = []
-    for stmt in block.stmts:
-        if isinstance(stmt, If):
-            stmt = If(stmt.cond, _map_blocks(stmt.then, transform),
-                      _map_blocks(stmt.orelse, transform), stmt.outs, stmt.line)
-        elif isinstance(stmt, For):
-            stmt = For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
-                       stmt.carry_params, _map_blocks(stmt.body, transform), stmt.outs,
-                       stmt.reverse, stmt.line)
-        elif isinstance(stmt, While):
-            stmt = While(stmt.carry_init, stmt.carry_params, _map_blocks(stmt.cond, transform),
-                         _map_blocks(stmt.body, transform), stmt.outs, stmt.line)
-        stmts.append(stmt)
+    stmts = [with_sub_blocks(stmt, lambda sub: _map_blocks(sub, transform))
+             for stmt in block.stmts]
     return transform(Block(stmts, block.results))
 
 
