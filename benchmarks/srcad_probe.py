@@ -95,7 +95,8 @@ def call_overhead(g, args, time_call):
     Every cache entry holding the generated function (srcad keeps more than one cache) is
     swapped for a no-op while timing, so the figure is the wrapper's own work (argument
     kinds, cache lookup, one call), free of the noise of subtracting two timings of the
-    array work; where the derivative has guards (on the globals it reads, srcad/live.py), the
+    array work; where the derivative has guards (on the globals it reads,
+    srcad/frontend/live.py), the
     no-op checks them, so the figure includes them. A scalar derivative written into the
     wrapper itself cannot be swapped out: there the figure is the wrapper's time minus the
     generated function's, and None (not measurable) where the call takes so long that the

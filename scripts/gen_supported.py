@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 # srcad is imported only once the repository root is on sys.path (hence noqa: E402)
 import srcad  # noqa: E402
-from srcad import lower_builtins, lower_operators, lowering  # noqa: E402
+from srcad.lowering import (builtins as lower_builtins, operators as lower_operators,  # noqa: E402
+                            statements as lowering)
 from srcad.rules import ATTRIBUTES, FUNCTIONS, METHODS, RULES  # noqa: E402
 from srcad.rules.ops import ZERO  # noqa: E402
 

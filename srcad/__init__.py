@@ -15,13 +15,13 @@ plain, readable Python/NumPy source that is compiled and run.
 from .api import grad, jvp, lower, source, value_and_grad, vjp
 from .errors import (MissingRuleError, NameResolutionError, NonDifferentiableError,
                      SourceUnavailableError, SrcadError, UnsupportedSyntaxError)
-from .numeric import CheckReport, GradientCheckError, check_grad, numeric_grad
-from .gradcheck import check_grads
+from .tools.numeric import CheckReport, GradientCheckError, check_grad, numeric_grad
+from .tools.gradcheck import check_grads
 from . import extend, integrate, tree  # noqa: F401  (integrate: the ODE primitives)
 from .extend import stop_gradient
 from .family import hessian, hvp, jacfwd, jacobian, jacrev
-from .tracing import trace
-from .exporting import export
+from .tools.tracing import trace
+from .tools.exporting import export
 
 __version__ = "0.1.0"
 

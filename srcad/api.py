@@ -12,7 +12,7 @@ The cache is keyed by the kinds; the function's code object, `wrt`, mode and opt
 fixed per transform object. What else a specialisation depends on (the kinds of the globals,
 closure variables and attributes it reads, the values of those that decide its structure) it
 guards: each call checks the guards, and where one fails another specialisation is found or
-compiled (srcad/live.py). A function that reads nothing but its arguments has no guards and
+compiled (srcad/frontend/live.py). A function that reads nothing but its arguments has no guards and
 pays nothing.
 """
 
@@ -23,14 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from . import callables, compiled, fastpath, forward, frontend, jaxlike, live, naming, pipeline
+from . import callables, fastpath, jaxlike, naming, pipeline
+from .codegen import compiled
+from .transforms import forward
+from .frontend import parse as frontend, live
 from . import records, reuse
 from . import kinds as K
 from .display import GeneratedSource
 from .errors import UnsupportedSyntaxError
-from .ir import Function
+from .ir.nodes import Function
 from .kinds import kind_key
-from .signature import Fn, Wrt, normalise_wrt, signature_of
+from .frontend.signature import Fn, Wrt, normalise_wrt, signature_of
 from .tree import check_differentiable, flatten
 
 _MODES = ("grad", "value_and_grad", "vjp", "jvp")
@@ -41,7 +44,7 @@ _WARN_KINDS = 16            # argument kinds compiled before srcad says why it r
 
 def _marked(mode):
     """Mark a transform, so lowering knows `srcad.grad(...)` inside a differentiated function
-    without importing this module (srcad/aliasing.py `is_srcad_transform`)."""
+    without importing this module (srcad/lowering/aliasing.py `is_srcad_transform`)."""
     def mark(fn):
         fn.__srcad_transform__ = mode
         return fn

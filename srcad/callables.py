@@ -5,7 +5,7 @@ object whose class defines `__call__` in Python (`srcad.grad(loss_fn)`).
 Each becomes a small Python function with the callable's own signature that calls it; srcad
 reads that function's source as it reads any other, and lowering resolves the call inside it
 (the rule, the partial's function with its arguments, the `__call__` method; see
-srcad/lower_dynamic.py). The source is registered in `linecache` under a name of its own.
+srcad/lowering/dynamic.py). The source is registered in `linecache` under a name of its own.
 """
 
 import functools

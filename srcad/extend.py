@@ -29,8 +29,8 @@ import inspect
 from typing import Any
 
 from . import kinds as K
-from . import user_code
-from .signature import Fn
+from .frontend import user_code
+from .frontend.signature import Fn
 from .rules import FUNCTIONS, RULES, defprim, ops
 from .rules.ops import ZERO
 
@@ -84,7 +84,7 @@ def treat_as_user_code(*packages):
     """Declare installed packages (top-level names) the user's own code: srcad reads and
     differentiates their functions' source, as for a script. Without it, a function defined
     under site-packages or the standard library is a library's, which srcad never inlines
-    (srcad/user_code.py)."""
+    (srcad/frontend/user_code.py)."""
     for name in packages:
         if not isinstance(name, str) or not name.isidentifier():
             raise TypeError(f"treat_as_user_code takes top-level package names, got {name!r}")

@@ -18,8 +18,9 @@ import inspect
 
 import numpy as np
 
-from . import api, forward, jaxlike, naming, tree
-from .signature import Fn, Wrt, normalise_wrt, signature_of
+from . import api, jaxlike, naming, tree
+from .transforms import forward
+from .frontend.signature import Fn, Wrt, normalise_wrt, signature_of
 
 _JAC_MODES = ("reverse", "forward")
 
@@ -194,7 +195,7 @@ def _forward_blocks(f, jvp_fn, indices, many, args):
 
 def _containers_as_given(args):
     """The arguments with their lists, tuples and dicts rebuilt (arrays and other leaves the
-    same objects): a function that changes a list or dict it is given (srcad/lower_caller.py)
+    same objects): a function that changes a list or dict it is given (srcad/lowering/caller.py)
     changes the caller's once, in the first sweep; the others start from these, as given."""
     def rebuilt(value):
         if type(value) in (list, tuple):

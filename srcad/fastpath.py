@@ -5,7 +5,8 @@ is compiled, has that specialisation written into it behind a check of the argum
 
 import inspect
 
-from . import compiled, naming
+from .codegen import compiled
+from . import naming
 
 NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as {error}:\n"
                  "{indent}    return {as_numpy}({error}, ({args}))\n")

@@ -3,7 +3,7 @@
     odeint(func, y0, t, args, ...)                       -> ys, shape (len(t), len(y0))
     solve_ivp(fun, t_span, y0, t_eval, args, ...)        -> sol.y, shape (len(y0), len(t_eval))
 
-Lowering (srcad/lower_integrate.py) makes the call one of these, with the user's dynamics as a
+Lowering (srcad/lowering/integrate.py) makes the call one of these, with the user's dynamics as a
 constant. Their adjoint and tangent rules emit `odeint_adjoint` / `odeint_tangent` (and the
 `ivp_` pair), which solve the adjoint or sensitivity equations (srcad/ode.py); those have no
 rules of their own, so a second derivative through an ODE solve is refused.
@@ -18,7 +18,7 @@ import numpy as np
 
 from . import kinds as K
 from . import ode
-from .ir import Const
+from .ir.nodes import Const
 from .rules.ops import getitem, op
 from .rules.table import defprim
 

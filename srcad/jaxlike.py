@@ -4,8 +4,8 @@ aux comes back beside the gradient as computed).
 """
 
 from . import naming
-from .builder import Builder
-from .ir import Block, Const, Eqn, Function
+from .ir.builder import Builder
+from .ir.nodes import Block, Const, Eqn, Function
 
 
 def resolve_argnums(wrt, argnums, n_params, where):

@@ -17,7 +17,7 @@ import keyword
 import math
 import re
 
-from .ir import walk_eqns
+from .ir.nodes import walk_eqns
 from .rules import RULES
 
 RESERVED = {"np", "math", "tape", "record"}

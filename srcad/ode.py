@@ -32,7 +32,7 @@ import sys
 import numpy as np
 
 from . import api, tree
-from .numeric import positional
+from .tools.numeric import positional
 
 
 def integrate_module():
@@ -65,7 +65,7 @@ class Dynamics:
         y_at, t_at = (1, 0) if self.tfirst else (0, 1)
         self.wrt = (y_at, t_at) + tuple(2 + k for k in self.active)
         # srcad's derivatives of f, compiled once per kinds; the cotangent and the tangents
-        # passed last, by name where f has defaults (srcad.numeric.positional)
+        # passed last, by name where f has defaults (srcad.tools.numeric.positional)
         self.pullback = positional(api.vjp(func, wrt=self.wrt), 1)
         self.pushforward = positional(api.jvp(func, wrt=self.wrt[:1] + self.wrt[2:]),
                                       len(self.wrt) - 1)

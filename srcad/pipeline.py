@@ -9,7 +9,7 @@ lowering calls back for `srcad.grad(...)` inside a differentiated function. The 
 each stage the parts above it that it needs: lowering gets `differentiate`, forward mode a way
 to lower a helper it inlines, reverse mode `helper_vjp`; so no stage imports one above it
 (tests/test_architecture.py). With SRCAD_VERIFY=1 in the environment, every pass's output is
-verified (srcad/ir.py `verify`), not only the lowered and the final IR.
+verified (srcad/ir/nodes.py `verify`), not only the lowered and the final IR.
 
 The pipeline also compiles the derivatives of the user's own module-level functions that are
 called by name (`helper_vjp` below), since that is a run of the pipeline on the helper. A helper
@@ -27,7 +27,7 @@ short and recursion works.
 and the output's adjoint into the adjoints of the differentiated arguments. Both are compiled
 per argument kinds on first use, like every srcad derivative, and read the helper's globals
 when they run; a pair compiled under guards that no longer hold (a global of another kind, a
-rebound function) is compiled afresh, never handed out stale (srcad/live.py).
+rebound function) is compiled afresh, never handed out stale (srcad/frontend/live.py).
 """
 
 import inspect
@@ -36,9 +36,17 @@ import threading
 import weakref
 from dataclasses import dataclass, replace
 
-from . import calls, codegen, forward, fresh, frontend, ir, jaxlike, live, loss_patterns
-from . import lowering, naming, optimize, reverse
-from .builder import Builder
+from .transforms import helpers as calls, forward, loss_patterns
+from .codegen import writer as codegen
+from .analysis import fresh
+from .frontend import parse as frontend, live
+from .ir import nodes as ir
+from . import jaxlike
+from .lowering import statements as lowering
+from . import naming
+from .optimize import passes as optimize
+from .transforms.reverse import sweep as reverse
+from .ir.builder import Builder
 from . import kinds as K
 from .kinds import kind_key
 

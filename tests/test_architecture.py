@@ -11,7 +11,7 @@ import ast
 import dataclasses
 from pathlib import Path
 
-from srcad.ir import Block, Eqn, Function
+from srcad.ir.nodes import Block, Eqn, Function
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "srcad"

@@ -385,7 +385,7 @@ def adam_steps_while(w):
 
 def test_a_loop_carrying_none_then_a_dict_runs_its_first_iteration_on_its_own():
     """`config = None` before the loop, the dict adam makes after its first iteration: the
-    first iteration is lowered on its own (srcad/lower_peel.py); a while loop is refused
+    first iteration is lowered on its own (srcad/lowering/peel.py); a while loop is refused
     with the rewrite `config = {}`, which works."""
     check_both_modes(adam_steps_from_none, _r(3))
     check_both_modes(adam_steps_from_a_dict, _r(3))

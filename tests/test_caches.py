@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad import compiled, pipeline
+from srcad.codegen import compiled
+from srcad import pipeline
 
 MIB = 2 ** 20
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 import srcad
-from srcad import cli
+from srcad.tools import cli
 from test_cli import ROOT, srcad_cli, usage_error
 
 SEED = ROOT / "examples" / "seed_function.py"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad import forward, reverse
+from srcad.transforms import forward
+from srcad.transforms.reverse import sweep as reverse
 
 def check_both_modes(f, *args, wrt=0):
     srcad.check_grad(f, *args, wrt=wrt, rtol=1e-5, atol=1e-7)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad.exporting import MAX_ARRAY_SIZE, constant_source
+from srcad.tools.exporting import MAX_ARRAY_SIZE, constant_source
 
 WEIGHTS = np.array([0.5, -1.5, 2.0])
 HUGE = np.ones(MAX_ARRAY_SIZE + 1)

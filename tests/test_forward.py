@@ -17,7 +17,11 @@ from hypothesis import strategies as st
 from test_rules_table import sample_problem
 
 import srcad
-from srcad import codegen, forward, ir, numeric_grad, optimize
+from srcad.codegen import writer as codegen
+from srcad.transforms import forward
+from srcad.ir import nodes as ir
+from srcad import numeric_grad
+from srcad.optimize import passes as optimize
 from srcad.rules import RULES
 
 RTOL = 1e-6
@@ -156,7 +160,7 @@ _KINKED = {"max", "min"}   # samples with ties: the gradient jumps, no differenc
 def hvp_check(prim, sample, generic):
     """The tangent of the reverse-mode gradient along u equals the central difference of
     that gradient along u (forward over reverse, through the adjoint helpers)."""
-    from srcad import reverse
+    from srcad.transforms.reverse import sweep as reverse
     problem = sample_problem(prim, sample, generic)
     if not problem.wrt:
         return
@@ -467,4 +471,4 @@ def test_corpus_jvp_against_differences(f, make_args, wrt):
     args = make_args(np.random.default_rng(7))
     jvp = srcad.jvp(f, wrt=wrt)
     vjp = srcad.vjp(f, wrt=wrt)
-    srcad.numeric.dot_product_check(f, *args, wrt=wrt, jvp_fn=jvp, vjp_fn=vjp)
+    srcad.tools.numeric.dot_product_check(f, *args, wrt=wrt, jvp_fn=jvp, vjp_fn=vjp)

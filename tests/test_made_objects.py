@@ -1,5 +1,5 @@
 """Objects the function makes from the user's classes, from differentiated values too
-(srcad/lower_objects.py): followed while transforming, never a silent zero gradient; used as
+(srcad/lowering/objects.py): followed while transforming, never a silent zero gradient; used as
 a value, refused at the line (issue 19)."""
 
 import numpy as np

@@ -1,5 +1,5 @@
 """The no-source path (issue 16, item 10): a function typed at a prompt has no source text, and
-srcad rebuilds its AST from the bytecode (srcad/decompile.py). For every construct the
+srcad rebuilds its AST from the bytecode (srcad/frontend/decompile.py). For every construct the
 decompiler accepts, the rebuilt AST is the one the source parses to, and the derivatives of
 the function without source equal those of the same function with source (and central
 differences), in both modes. What it cannot rebuild exactly it refuses.
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad import frontend
+from srcad.frontend import parse as frontend
 from srcad.errors import SourceUnavailableError, UnsupportedSyntaxError
 
 X = np.array([0.3, -1.2, 0.8])

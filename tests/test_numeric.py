@@ -1,4 +1,4 @@
-"""Tests of srcad.tree (pytrees) and srcad.numeric (finite differences, check_grad)."""
+"""Tests of srcad.tree (pytrees) and srcad.tools.numeric (finite differences, check_grad)."""
 
 import re
 from collections import namedtuple
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from srcad import tree
-from srcad.numeric import (
+from srcad.tools.numeric import (
     GradientCheckError,
     check_grad,
     default_eps,

@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad import ir, optimize, reverse
-from srcad.ir import walk_eqns
+from srcad.ir import nodes as ir
+from srcad.optimize import passes as optimize
+from srcad.transforms.reverse import sweep as reverse
+from srcad.ir.nodes import walk_eqns
 
 
 def code(text):

@@ -7,9 +7,13 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad import forward, frontend, ir, pipeline, reverse
+from srcad.transforms import forward
+from srcad.frontend import parse as frontend
+from srcad.ir import nodes as ir
+from srcad import pipeline
+from srcad.transforms.reverse import sweep as reverse
 from srcad.errors import SrcadError
-from srcad.ir import Block, Eqn, Function, Var
+from srcad.ir.nodes import Block, Eqn, Function, Var
 
 
 def helper(x):

@@ -22,9 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from srcad import codegen, ir, numeric_grad, optimize, reverse
+from srcad.codegen import writer as codegen
+from srcad.ir import nodes as ir
+from srcad import numeric_grad
+from srcad.optimize import passes as optimize
+from srcad.transforms.reverse import sweep as reverse
 from srcad import kinds as K
-from srcad.builder import Builder
+from srcad.ir.builder import Builder
 from srcad.rules import RULES
 
 RTOL = 1e-6

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad.tracing import format_value, render_graph
+from srcad.tools.tracing import format_value, render_graph
 
 
 def seed(x1, x2):

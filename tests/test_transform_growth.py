@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad.lowering import Lowering
+from srcad.lowering.statements import Lowering
 
 
 def check_both_modes(f, *args, wrt=0):

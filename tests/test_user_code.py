@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad import user_code
+from srcad.frontend import user_code
 from srcad.errors import MissingRuleError
 
 

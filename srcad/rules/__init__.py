@@ -2,7 +2,7 @@
 it, its tangent (jvp) and adjoint (vjp) rules, how to infer its result kind, and sample inputs
 for the table-wide finite-difference test.
 
-Rules are written over other primitives (through `srcad.builder.Sym`), so that derivative code
+Rules are written over other primitives (through `srcad.ir.builder.Sym`), so that derivative code
 is made of primitives again and can itself be differentiated: higher order for free.
 
     jvp[i](dx_i, ans, *args)  = the tangent of the output caused by the tangent dx_i of args[i]

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from ..atoms import Const
+from ..ir.atoms import Const
 from .core import reduce_to
 from .elementwise import expand_to
 from .ops import ZERO, reshape, shape, sum

@@ -194,10 +194,10 @@ defprim("getitem", operator.getitem, ("subscript",), arg_names=("x", "index"),
         vjp=(lambda g, ans, x, index: index_adjoint(g, x, index), ZERO),
         samples=[(np.array([1.0, 2.0, 3.0]), 1), (np.array([[1.0, 2.0], [3.0, 4.0]]), (0, 1))])
 def distinct_scatter(g, x, index):
-    """Adjoint of x[index] where one part of the index is np.arange(n) (srcad/distinct_index.py):
-    zeros shaped like x with g assigned at index. The pairs are distinct where every array part
-    has that one length (`x[np.arange(N), y]`); where one is shorter and broadcasts, they may
-    repeat, and np.add.at accumulates them."""
+    """Adjoint of x[index] where one part of the index is np.arange(n)
+    (srcad/transforms/distinct_index.py): zeros shaped like x with g assigned at index. The pairs
+    are distinct where every array part has that one length (`x[np.arange(N), y]`); where one is
+    shorter and broadcasts, they may repeat, and np.add.at accumulates them."""
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x, 1.0))
     lengths = {len(p) for p in index if isinstance(p, np.ndarray) and p.ndim == 1}
     if len(lengths) == 1 and all(isinstance(p, (int, slice, np.ndarray)) for p in index):
@@ -221,7 +221,7 @@ defprim("distinct_pick", operator.getitem, ("subscript",), arg_names=("x", "inde
                  (np.array([[1.0, 2.0], [3.0, 4.0]]), (np.arange(1), np.array([1, 0])))],
         doc="x[index] with an index one of whose parts is np.arange(n): the elements it picks "
             "are distinct where its arrays have one length (reverse mode, "
-            "srcad/distinct_index.py)")
+            "srcad/transforms/distinct_index.py)")
 defprim("distinct_scatter", distinct_scatter, ("impl", "distinct_scatter"),
         arg_names=("g", "x", "index"), kind=lambda g, x, i: _index_adjoint_kind(g, x, i),
         shape_from=1,
@@ -234,7 +234,7 @@ defprim("unpack", lambda x, n: tuple(x), ("identity",), arg_names=("x", "n"), no
         ones=True,
         doc="multi-output: `a, b = x`; the number of outputs is the equation's")
 
-# ----- calls to the user's own functions (srcad.calls) ---------------------------------------
+# ----- calls to the user's own functions (srcad.transforms.helpers) -------------------------------
 defprim("call", lambda fn, *args: fn(*args), ("callee",), variadic=True,
         arg_names=("fn", "args"), vjp=None, jvp=None,
         doc="a call to a module-level user function, differentiated as a unit")
@@ -286,7 +286,7 @@ defprim("shape_like", runtime.shape_like, ("runtime", "shape_like"), variadic=Tr
 defprim("setattr", setattr, ("call", "setattr"), arg_names=("obj", "name", "value"),
         effect=True, kind=lambda *ks: K.NONE, jvp=(ZERO, ZERO, ZERO), vjp=(ZERO, ZERO, ZERO),
         doc="`obj.name = value` on an object of the user's, run as written on the primal value "
-            "(srcad/lower_dynamic.py); later reads in the function see the value")
+            "(srcad/lowering/dynamic.py); later reads in the function see the value")
 defprim("run", lambda statement, *values: statement(*values), ("callee",), variadic=True,
         arg_names=("statement", "values"), effect=True, kind=lambda *ks: K.NONE,
         doc="a statement Python runs as written on the primal values (print, assert, raise: "

@@ -1,5 +1,5 @@
 """Losses whose derivative a person writes in one step, recognised in the user's code
-(srcad/loss_patterns.py) and differentiated as one primitive.
+(srcad/transforms/loss_patterns.py) and differentiated as one primitive.
 
 `log_softmax(x, axis)` is the numerically stable log-softmax as people write it,
 `s = x - np.max(x, axis=axis, keepdims=True); s - np.log(np.sum(np.exp(s), axis=axis,

@@ -1,6 +1,6 @@
 """Functions that emit primitives, for writing rules: `cos(x)` inside a rule emits `cos`.
 
-They find the builder through their symbolic arguments (`srcad.builder.Sym`), so this module
+They find the builder through their symbolic arguments (`srcad.ir.builder.Sym`), so this module
 needs no builder of its own and every rule file can import it.
 """
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from ..atoms import Const
+from ..ir.atoms import Const
 from .arrays import keyword_impl, mean_kind, reduced_kind, reduced_ones, with_dtype
 from .core import reduce_to
 from .ops import (

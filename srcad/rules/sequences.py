@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from ..atoms import Const
+from ..ir.atoms import Const
 from .ops import ZERO, adjoint_item, getitem
 from .table import defprim
 
@@ -113,7 +113,7 @@ defprim("dtype", lambda x: x.dtype, ("template", "x.dtype"), attributes=("dtype"
 
 def check_bound(value, name):
     """`value`, or UnboundLocalError where a name bound only in a loop that did not run (or in
-    a branch not taken) holds srcad's marker, None (srcad/lower_unbound.py)."""
+    a branch not taken) holds srcad's marker, None (srcad/lowering/unbound.py)."""
     if value is None:
         raise UnboundLocalError(f"cannot access local variable {name!r} where it is not "
                                 "associated with a value")
@@ -127,7 +127,7 @@ defprim("check_bound", check_bound, ("impl", "check_bound"), arg_names=("x", "na
         doc="a read of a name that may be unbound: the value, or UnboundLocalError")
 
 
-# ----- the caller's list or dict, changed in place (srcad/lower_caller.py) -------------------
+# ----- the caller's list or dict, changed in place (srcad/lowering/caller.py) -------------------
 def mutate(obj, method, *args):
     """`obj.method(*args)` on the caller's list or dict, for what it does."""
     getattr(obj, method)(*args)

@@ -12,7 +12,7 @@ skip NaNs, and so do their derivatives: a NaN element gets 0.
 import numpy as np
 
 from .. import kinds as K
-from ..atoms import Const
+from ..ir.atoms import Const
 from .arrays import keyword_impl, mean_kind, sum_kind, with_dtype
 from .core import reduce_to
 from .ops import ZERO, logical_not, matmul, moveaxis, sum, where, zeros_like

@@ -145,7 +145,7 @@ defprim("copy", np.copy, functions=(np.copy,), shape_from=0, kind=lambda x: x,
         jvp=(lambda dx, ans, x: dx,), vjp=(lambda g, ans, x: g,), samples=[(_A,), (0.3,)])
 defprim("copy_tree", runtime.copy_tree, ("runtime", "copy_tree"), shape_from=0,
         kind=lambda x: x, jvp=(lambda dx, ans, x: dx,), vjp=(lambda g, ans, x: g,),
-        samples=[(_A,), (0.3,)], doc="a returned value the caller owns (srcad/fresh.py)")
+        samples=[(_A,), (0.3,)], doc="a returned value the caller owns (srcad/analysis/fresh.py)")
 
 
 # ----- dtype casts -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ updates, `x_2 = setitem(x_1, index, v)`, so that the SSA keeps both versions of 
 
 (each vjp_v summed back to v's shape where v was broadcast). Generated code writes them as the
 statements they come from (`out[:, t, :] = h`, `bout[:, t, :] = 0.0`), in place where nothing
-reads the old array any more (srcad/inplace.py), else on a copy. The tangents are the same
+reads the old array any more (srcad/analysis/inplace.py), else on a copy. The tangents are the same
 updates on the tangents (forward.Tangents.write).
 
 NumPy stores one of the values an integer index array names twice (`x[[0, 0]] = [a, b]` keeps

@@ -1,0 +1,145 @@
+"""Activity analysis and small IR utilities the transforms share.
+
+A value is *varied* when it depends differentiably on a `wrt` input. Only varied values get
+tangents (forward mode) or adjoint contributions (reverse mode); the reverse sweep itself only
+visits values whose adjoint is non-zero, which makes them *useful* as well.
+"""
+
+from ..ir.nodes import (Block, Const, Eqn, For, If, Var, While, block_params, free_vars,
+                        stmt_inputs, sub_blocks)
+from ..rules import RULES, ZERO
+
+
+def varied_vars(fn, wrt_params):
+    """The set of vars that depend differentiably on any of `wrt_params`."""
+    varied = set(wrt_params)
+    _varied_block(fn.body, varied)
+    return varied
+
+
+def _is_varied(atom, varied):
+    return isinstance(atom, Var) and atom in varied
+
+
+def _varied_block(block, varied):
+    for stmt in block.stmts:
+        if isinstance(stmt, Eqn):
+            rule = RULES[stmt.prim]
+            if any(_is_varied(a, varied) and rule.vjp_rule(i) is not ZERO
+                   for i, a in enumerate(stmt.args)):
+                varied.update(stmt.outs)
+        elif isinstance(stmt, If):
+            _varied_block(stmt.then, varied)
+            _varied_block(stmt.orelse, varied)
+            for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+                if _is_varied(a, varied) or _is_varied(b, varied):
+                    varied.add(out)
+        else:
+            _varied_loop(stmt, varied)
+
+
+def _varied_loop(stmt, varied):
+    """Iterate to a fixed point: a carry is varied if its start or its update is."""
+    while True:
+        before = len(varied)
+        for param, init, result in zip(stmt.carry_params, stmt.carry_init, stmt.body.results):
+            if _is_varied(init, varied) or _is_varied(result, varied):
+                varied.add(param)
+        for sub in sub_blocks(stmt):
+            _varied_block(sub, varied)
+        if len(varied) == before:
+            break
+    for out, param in zip(stmt.outs, stmt.carry_params):
+        if param in varied:
+            varied.add(out)
+
+
+def bound_vars(block):
+    """Every var bound inside `block`, in nested blocks too (loop indices, carries, outs)."""
+    bound = set()
+    for stmt in block.stmts:
+        bound.update(stmt.outs)
+        bound.update(block_params(stmt))
+        for sub in sub_blocks(stmt):
+            bound |= bound_vars(sub)
+    return bound
+
+
+def substitute(stmts, mapping):
+    """Statements with every read of a var in `mapping` replaced by its image."""
+    return [_substitute_stmt(s, mapping) for s in stmts]
+
+
+def substitute_block(block, mapping):
+    return Block(substitute(block.stmts, mapping), tuple(_sub(a, mapping) for a in block.results))
+
+
+def _sub(atom, mapping):
+    return mapping.get(atom, atom) if isinstance(atom, Var) else atom
+
+
+def _substitute_stmt(stmt, m):
+    if isinstance(stmt, Eqn):
+        return Eqn(stmt.outs, stmt.prim, tuple(_sub(a, m) for a in stmt.args), stmt.line)
+    if isinstance(stmt, If):
+        return If(_sub(stmt.cond, m), substitute_block(stmt.then, m),
+                  substitute_block(stmt.orelse, m), stmt.outs, stmt.line)
+    inits = tuple(_sub(a, m) for a in stmt.carry_init)
+    if isinstance(stmt, For):
+        return For(stmt.index, _sub(stmt.start, m), _sub(stmt.stop, m), _sub(stmt.step, m),
+                   inits, stmt.carry_params, substitute_block(stmt.body, m), stmt.outs,
+                   stmt.reverse, stmt.line)
+    return While(inits, stmt.carry_params, substitute_block(stmt.cond, m),
+                 substitute_block(stmt.body, m), stmt.outs, stmt.line)
+
+
+def reads(stmts, results=()):
+    """Vars read by these statements (nested blocks included) or by `results`, in order of
+    first reading (a dict, not a set: tape layouts built from it must not depend on ids)."""
+    return dict.fromkeys(free_vars(Block(list(stmts), tuple(results))))
+
+
+__all__ = ["varied_vars", "bound_vars", "substitute", "substitute_block", "reads",
+           "stmt_inputs"]
+
+
+_PYTHON_ARITHMETIC = {"add", "sub", "mul", "div", "neg", "pos", "pow", "mod", "floor_divide",
+                      "to_float"}
+
+
+def python_float(atom, params, definitions):
+    """Whether the generated code computes `atom` as a Python number: every value it comes
+    from is a Python float parameter or a number constant, and every operation on the way is
+    Python arithmetic or a `math.*` call (codegen spells a rule with a `math` form that way on
+    scalars). A NumPy scalar or a 0-d array (np.sum of a float, np.squeeze) never gets through,
+    nor a value a loop or a branch defines. `definitions` maps vars to the equations that
+    define them. Iterative: expression chains can be thousands of equations long."""
+    known = {}
+    stack = [atom]
+    while stack:
+        top = stack[-1]
+        if isinstance(top, Const):
+            known[id(top)] = type(top.value) in (float, int, bool)
+            stack.pop()
+            continue
+        inputs = _number_inputs(top, params, definitions)
+        waiting = [a for a in inputs or () if id(a) not in known]
+        if waiting:
+            stack.extend(waiting)
+            continue
+        known[id(top)] = inputs is not None and all(known[id(a)] for a in inputs)
+        stack.pop()
+    return known[id(atom)]
+
+
+def _number_inputs(var, params, definitions):
+    """The atoms a Python-number `var` is computed from ([] for a float parameter or a math
+    call), or None where it is not (known to be) a Python number."""
+    eqn = definitions.get(var)
+    if eqn is None:
+        return [] if var in params and var.kind.tag == "float" else None
+    if eqn.prim in _PYTHON_ARITHMETIC:
+        return list(eqn.args)
+    if RULES[eqn.prim].math and all(a.kind.is_scalar for a in eqn.args):
+        return []
+    return None

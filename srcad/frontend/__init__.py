@@ -1,0 +1,1 @@
+"""Reading the user's function: its source or bytecode, its signature, the names it reads."""

@@ -1,0 +1,61 @@
+"""Signatures: which parameters a function has, in the order srcad's IR and compiled
+derivatives take them, and which of them `wrt` names. Both the public transforms (srcad/api.py)
+and lowering (a derivative taken inside a differentiated function) read them.
+"""
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import UnsupportedSyntaxError
+
+Fn = Callable[..., Any]                     # a function srcad reads, or one it returns
+Wrt = int | str | tuple[int | str, ...]     # parameter indices or names: the `wrt` of a transform
+
+
+def signature_of(f):
+    """inspect.signature(f), as a TypeError naming f where Python cannot read it."""
+    try:
+        return inspect.signature(f)
+    except (TypeError, ValueError):
+        raise TypeError(f"cannot read the signature of {f!r}") from None
+
+
+def parameter_names(args):
+    """The IR parameters in the order compiled derivatives take them: positional ones, the
+    *args tuple, then keyword-only ones."""
+    names = [a.arg for a in args.posonlyargs + args.args]
+    if args.vararg is not None:
+        names.append(args.vararg.arg)
+    return names + [a.arg for a in args.kwonlyargs]
+
+
+def check_signature(node, parsed):
+    """Refuse `**kwargs` in the signature of a function srcad lowers."""
+    if node.args.kwarg is not None:
+        raise UnsupportedSyntaxError(
+            f"**{node.args.kwarg.arg} in the signature of {parsed.name} is not supported; "
+            "name the keyword parameters (def f(x, *, scale=1.0))", filename=parsed.filename,
+            line=node.lineno, construct="**kwargs")
+
+
+def normalise_wrt(wrt, names, f):
+    """Parameter indices for `wrt`, and whether the user asked for a tuple."""
+    entries = wrt if isinstance(wrt, tuple) else (wrt,)
+    if not entries:
+        raise ValueError("wrt must name at least one parameter")
+    indices = []
+    fname = getattr(f, "__name__", "f")
+    for entry in entries:
+        if isinstance(entry, bool) or not isinstance(entry, (int, str)):
+            raise TypeError(f"wrt entries must be parameter indices or names, got {entry!r}")
+        if isinstance(entry, str):
+            if entry not in names:
+                raise ValueError(f"wrt={entry!r}: {fname} has no parameter {entry!r} "
+                                 f"(parameters: {', '.join(names)})")
+            entry = names.index(entry)
+        elif not -len(names) <= entry < len(names):
+            raise ValueError(f"wrt={entry}: {fname} takes {len(names)} parameters "
+                             f"({', '.join(names)}), so wrt must be in 0..{len(names) - 1}")
+        indices.append(entry % len(names))
+    return tuple(indices), isinstance(wrt, tuple)

@@ -1,0 +1,1 @@
+"""The SSA intermediate representation (the evaluation trace), its atoms and its builder."""

@@ -1,0 +1,321 @@
+"""Building IR one equation at a time, and the symbolic values derivative rules are written in.
+
+`Builder.emit` appends `out = prim(args)` to a statement list, inferring the result's kind and
+folding the trivial cases (`x + 0`, `x * 1`, constant arithmetic) so that no transform ever
+writes `0 * x` or `g * 1`. `Sym` gives rules operator syntax: inside a rule, `g * cos(x)` emits
+`cos` and `mul` equations into the builder the arguments belong to.
+"""
+
+import numpy as np
+
+from .. import kinds as K
+from .index_ones import indexed_kind
+from .nodes import Block, Const, Eqn, Var, free_vars, is_const
+from ..rules import RULES
+
+
+def as_atom(value):
+    if isinstance(value, Sym):
+        return value.atom
+    if isinstance(value, (Var, Const)):
+        return value
+    return Const(value)
+
+
+class Builder:
+    """Collects statements; `line` is the user's source line new equations come from."""
+
+    def __init__(self, line=None):
+        self.stmts = []
+        self.line = line
+        self.defined_by = {}         # var -> the equation of this builder that defines it
+
+    def emit(self, prim, *args, hint=None):
+        args = tuple(as_atom(a) for a in args)
+        folded = _fold(prim, args)
+        if folded is None:
+            folded = self.rewrite(prim, args)
+        if folded is not None:
+            return folded
+        rule = RULES[prim]
+        kind = _with_output_ones(rule, args, rule.kind(
+            *(args if rule.kind_from_atoms else (a.kind for a in args))))
+        if prim == "getitem":
+            kind = indexed_kind(kind, *args, self.defined_by)
+        if rule.nout == 1:
+            out = Var(hint, kind, _shape_source(rule, args, kind))
+            outs = (out,)
+        else:
+            outs = tuple(Var(None, k) for k in _split_kinds(kind, rule.nout))
+        eqn = Eqn(outs, prim, args, self.line)
+        self.stmts.append(eqn)
+        self.defined_by[outs[0]] = eqn
+        return outs[0] if rule.nout == 1 else outs
+
+    def stored_item(self, d, key):
+        """v where `d` is a dict known (in this builder) to hold v at the constant `key`:
+        `d = {"W": v, ...}` or `d[key] = v` (with_item) since; else None."""
+        if not (isinstance(key, Const) and _plain_key(key.value)):
+            return None
+        eqn = self.defined_by.get(d) if d.kind.tag == "dict" else None
+        while eqn is not None and eqn.prim == "with_item" and isinstance(eqn.args[1], Const) \
+                and _plain_key(eqn.args[1].value):
+            if eqn.args[1].value == key.value:
+                return eqn.args[2]
+            eqn = self.defined_by.get(eqn.args[0])
+        if eqn is not None and eqn.prim == "make_dict" and key.value in eqn.args[0].value:
+            return eqn.args[1 + list(eqn.args[0].value).index(key.value)]
+        return None
+
+    def negated(self, atom):
+        """b if `atom` is -b (emitted here), else None."""
+        eqn = self.defined_by.get(atom)
+        return eqn.args[0] if eqn is not None and eqn.prim == "neg" else None
+
+    def broadcast_scalar(self, atom, other):
+        """s if `atom` is a scalar s broadcast to the shape `other` already has, else None:
+        broadcasting in the product does the same for free."""
+        eqn = self.defined_by.get(atom)
+        if eqn is None or eqn.prim != "broadcast_like" or not eqn.args[0].kind.is_scalar:
+            return None
+        target = eqn.args[1]
+        if isinstance(other, Var) and isinstance(target, Var) and (
+                other.shape_class() is target.shape_class() or
+                other.kind.dtype == target.kind.dtype and
+                K.fills_broadcast(other.kind, K.broadcast(other.kind, target.kind))):
+            return eqn.args[0]
+        return None
+
+    def reciprocal_of(self, atom):
+        """x if `atom` is 1 / x (emitted here), else None: a * (1 / x) is one division."""
+        eqn = self.defined_by.get(atom)
+        if eqn is None or eqn.prim != "div" or not is_const(eqn.args[0], 1):
+            return None
+        return eqn.args[1]
+
+    def scaled(self, atom):
+        """(c, x) if `atom` is c * x or x * c for a number c (emitted here), else None."""
+        eqn = self.defined_by.get(atom)
+        if eqn is None or eqn.prim != "mul":
+            return None
+        for k in (0, 1):
+            if _is_number(eqn.args[k]) and isinstance(eqn.args[1 - k], Var):
+                return eqn.args[k], eqn.args[1 - k]
+        return None
+
+    def sigmoid_of(self, div_args):
+        """z if `div_args` are the operands of 1 / (1 + exp(-z)), else None. The sigmoid
+        is one primitive so that its derivative σ(1 - σ) reads only its output, as a
+        hand-written backward pass does, instead of exp(-z) and 1 + exp(-z) as well."""
+        one, denominator = div_args
+        add = self.defined_by.get(denominator)
+        if not _is_number(one) or one.value != 1 or add is None or add.prim != "add":
+            return None
+        for k in (0, 1):
+            exp = self.defined_by.get(add.args[1 - k])
+            if _is_number(add.args[k]) and add.args[k].value == 1 and exp is not None \
+                    and exp.prim == "exp" and self.negated(exp.args[0]) is not None:
+                return self.negated(exp.args[0])
+        return None
+
+    def drop_if_unread(self, var):
+        """Remove the unnamed temporary `var` (a piece of an expression a rewrite replaced) if
+        nothing reads it, then the temporaries it read: `srcad.lower` and the trace tables
+        show what is computed, not the pieces of 1 / (1 + exp(-z)) before it became σ(z)."""
+        eqn = self.defined_by.get(var)
+        if eqn is None or var.hint is not None or RULES[eqn.prim].effect or \
+                any(var in free_vars(Block([s])) for s in self.stmts if s is not eqn):
+            return
+        self.stmts.remove(eqn)
+        del self.defined_by[var]
+        for arg in eqn.args:
+            if isinstance(arg, Var):
+                self.drop_if_unread(arg)
+
+    def rewrite(self, prim, args):
+        """1 / (1 + exp(-z)) -> logistic(z);  a * (1 / x) -> a / x;  x * -1 -> -x;
+        a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b;
+        -(-a) -> a;  (-a) * b, a * (-b), (-a) / b -> -(a * b), -(a * b), -(a / b): signs move
+        outwards, where they cancel or become a subtraction."""
+        if prim == "neg" and self.negated(args[0]) is not None:
+            return self.negated(args[0])
+        if prim == "getitem" and self.stored_item(*args) is not None:
+            return self.stored_item(*args)
+        if prim == "div" and self.sigmoid_of(args) is not None:
+            sigma = self.emit("logistic", self.sigmoid_of(args))
+            self.drop_if_unread(args[1])
+            return sigma
+        if prim in ("mul", "div"):
+            for k in (0, 1) if prim == "mul" else (0,):
+                inner = self.negated(args[k])
+                if inner is not None:
+                    rest = (inner, args[1]) if k == 0 else (args[0], inner)
+                    return self.emit("neg", self.emit(prim, *rest))
+        if prim == "mul":
+            for k in (0, 1):
+                if is_const(args[k], -1) and isinstance(args[1 - k], Var):
+                    return self.emit("neg", args[1 - k])
+                spread = self.broadcast_scalar(args[k], args[1 - k])
+                if spread is not None:
+                    return self.emit("mul", spread, args[1 - k])
+                scaled = self.scaled(args[1 - k])
+                if _is_number(args[k]) and scaled is not None:
+                    return self.emit("mul", Const(args[k].value * scaled[0].value), scaled[1])
+            for k in (0, 1):
+                denominator = self.reciprocal_of(args[1 - k])
+                if denominator is not None:
+                    return self.emit("div", args[k], denominator)
+        if prim in ("add", "sub"):
+            right = self.negated(args[1])
+            if right is not None:
+                return self.emit("sub" if prim == "add" else "add", args[0], right)
+            left = self.negated(args[0])
+            if prim == "add" and left is not None:
+                return self.emit("sub", args[1], left)
+        return None
+
+    def append(self, stmt):
+        self.stmts.append(stmt)
+
+    def sym(self, atom):
+        return Sym(self, as_atom(atom))
+
+
+def _split_kinds(kind, n):
+    return kind if isinstance(kind, tuple) else (K.UNKNOWN,) * n
+
+
+def _with_output_ones(rule, args, kind):
+    """The output kind with its size-1 pattern (kinds.Kind.ones) as far as it is known: the
+    kind function's own where the rule says it gives one (containers and their items), else
+    from the rule's `ones`, the argument the output is shaped like or the broadcast of its
+    array arguments; none for any other rule, whatever its kind function returned."""
+    if rule.ones is True:
+        return kind
+    if isinstance(kind, tuple) or rule.nout != 1:
+        return tuple(K.erase_ones(k) for k in kind) if isinstance(kind, tuple) else kind
+    return K.with_ones(K.erase_ones(kind), _output_ones(rule, args))
+
+
+def _output_ones(rule, args):
+    if rule.ones is not None:
+        return rule.ones(*args)
+    if isinstance(rule.shape_from, int):
+        source = args[rule.shape_from].kind
+        return source.ones if source.is_array else () if source.is_scalar else None
+    if rule.shape_from == "args":
+        return K.broadcast_ones(*(a.kind for a in args if a.kind.is_numeric))
+    return None
+
+
+def _shape_source(rule, args, kind):
+    """A var whose shape the output is known to share, for eliding `unbroadcast`: all its
+    array arguments share one shape, or one of them has the size-1 dimensions of the result."""
+    if isinstance(rule.shape_from, int):
+        source = args[rule.shape_from]
+        return source if isinstance(source, Var) else None
+    if rule.shape_from != "args" or not kind.is_array and kind.tag != "unknown":
+        return None
+    candidates = [a for a in args if isinstance(a, Var) and not a.kind.is_scalar]
+    filling = [c for c in candidates if K.fills_broadcast(c.kind, kind)]
+    if filling:
+        return filling[0].shape_class()
+    scalars_ok = all(isinstance(a, Var) or a.kind.is_scalar for a in args)
+    if not candidates or not scalars_ok:
+        return None
+    first = candidates[0].shape_class()
+    if all(c.shape_class() is first for c in candidates):
+        return first
+    return None
+
+
+_IDENTITIES = {
+    "add": ((1, 0), (0, 0)),        # (position of the neutral constant, its value)
+    "sub": ((1, 0),),
+    "mul": ((1, 1), (0, 1)),
+    "div": ((1, 1),),
+    "pow": ((1, 1),),
+}
+
+
+def _fold(prim, args):
+    """A simpler atom equal to prim(args), or None: constant folding and neutral elements."""
+    for position, neutral in _IDENTITIES.get(prim, ()):
+        other = args[1 - position]
+        if is_const(args[position], neutral) and _keeps_kind(other, args[position]):
+            return other
+    rule = RULES[prim]
+    if prim in ("eq", "ne") and all(isinstance(a, Const) and type(a.value) is str for a in args):
+        return Const(rule.impl(*(a.value for a in args)))      # name == "act", keys known now
+    if prim in ("is_", "is_not") and all(isinstance(a, Const) for a in args) and \
+            any(_is_singleton(a.value) for a in args):
+        return Const(rule.impl(*(a.value for a in args)))      # `self.act is None`
+    if not rule.effect and args and all(_is_number(a) for a in args) and rule.nout == 1:
+        try:
+            return Const(rule.impl(*(a.value for a in args)))
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+    return None
+
+
+def _is_singleton(value):
+    """None, a bool, a function, a class or an object of one: `is` on it is decided now
+    (not a number, string, array or container, which a run could make anew)."""
+    return value is None or isinstance(value, bool) or not isinstance(
+        value, (int, float, complex, str, bytes, np.ndarray, np.generic, list, tuple, dict))
+
+
+def _keeps_kind(other, neutral):
+    """`other op neutral` has other's kind (an int neutral never turns a float into an int)."""
+    return isinstance(other, Var) or isinstance(other.value, type(neutral.value))
+
+
+def _is_number(atom):
+    return isinstance(atom, Const) and type(atom.value) in (int, float)
+
+
+class Sym:
+    """A value inside a derivative rule; arithmetic on it emits equations."""
+
+    __slots__ = ("builder", "atom")
+
+    def __init__(self, builder, atom):
+        self.builder = builder
+        self.atom = atom
+
+    @property
+    def kind(self):
+        return self.atom.kind
+
+    def _op(self, prim, *args):
+        return Sym(self.builder, self.builder.emit(prim, *args))
+
+    def __add__(self, o): return self._op("add", self, o)
+    def __radd__(self, o): return self._op("add", o, self)
+    def __sub__(self, o): return self._op("sub", self, o)
+    def __rsub__(self, o): return self._op("sub", o, self)
+    def __mul__(self, o): return self._op("mul", self, o)
+    def __rmul__(self, o): return self._op("mul", o, self)
+    def __truediv__(self, o): return self._op("div", self, o)
+    def __rtruediv__(self, o): return self._op("div", o, self)
+    def __pow__(self, o): return self._op("pow", self, o)
+    def __rpow__(self, o): return self._op("pow", o, self)
+    def __matmul__(self, o): return self._op("matmul", self, o)
+    def __rmatmul__(self, o): return self._op("matmul", o, self)
+    def __neg__(self): return self._op("neg", self)
+    def __gt__(self, o): return self._op("gt", self, o)
+    def __lt__(self, o): return self._op("lt", self, o)
+    def __ge__(self, o): return self._op("ge", self, o)
+    def __le__(self, o): return self._op("le", self, o)
+    def __getitem__(self, index): return self._op("getitem", self, index)
+
+    @property
+    def T(self):
+        return self._op("transpose", self, None)
+
+    __hash__ = object.__hash__
+
+
+def _plain_key(key):
+    """A dict key srcad compares now: a string or an int (not a bool, which equals 1)."""
+    return type(key) in (str, int)

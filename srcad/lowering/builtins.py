@@ -1,0 +1,222 @@
+"""Lowering the builtins that mean something at transformation time (`range`, `zip`,
+`enumerate`, `reversed`, `len`, `isinstance`, `sum`, `max`/`min`, `float`, `list`/`tuple`)
+and the iteration of `for` loops over them.
+
+A `for` loop always becomes a loop over an index: `Iteration` says its bounds and how to
+compute the element at an index (the index itself for a `range`, `seq[i]` for a sequence,
+pairs for `zip` and `enumerate`, the mirrored index for `reversed`).
+"""
+
+import builtins
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import kinds as K
+from .. import naming
+from ..ir.builder import Builder
+from ..ir.nodes import Block, Const, For, Var
+from .values import EnumerateValue, RangeValue, ReversedValue, Static, StaticSeq, ZipValue
+
+
+@dataclass
+class Iteration:
+    """A loop's index bounds and how to compute the element at an index."""
+    bounds: tuple
+    element: object          # (index var, builder) -> lowered value
+    is_range: bool = False   # the element is the index itself
+
+
+class BuiltinLowering:
+    """Mixin for ExpressionLowering: needs atom, emit, expr, refuse."""
+
+    # ----- builtins with meaning at transformation time --------------------------------------
+    def call_range(self, node, args, kwargs, builder):
+        atoms = [self.atom(a, builder, node) for a in args]
+        if not 1 <= len(atoms) <= 3 or kwargs:
+            self.refuse(node, "range() with these arguments")
+        if len(atoms) == 1:
+            atoms = [Const(0), atoms[0], Const(1)]
+        elif len(atoms) == 2:
+            atoms.append(Const(1))
+        return RangeValue(*atoms)
+
+    def call_zip(self, node, args, kwargs, builder):
+        return ZipValue(args)
+
+    def call_enumerate(self, node, args, kwargs, builder):
+        return EnumerateValue(args[0], self.atom(args[1], builder, node) if len(args) > 1
+                              else Const(0))
+
+    def call_reversed(self, node, args, kwargs, builder):
+        return ReversedValue(args[0])
+
+    def call_list(self, node, args, kwargs, builder):
+        """list(seq): dispatched by the callee object, so `builtins.list` or an alias is a list."""
+        return self.call_sequence(node, args, kwargs, "list", builder)
+
+    def call_tuple(self, node, args, kwargs, builder):
+        """tuple(seq): dispatched by the callee object, like list()."""
+        return self.call_sequence(node, args, kwargs, "tuple", builder)
+
+    def call_sequence(self, node, args, kwargs, tag, builder):
+        """list()/tuple(): a new literal of the items where they are known now."""
+        if kwargs or len(args) > 1:
+            self.refuse(node, f"{tag}() with these arguments")
+        if not args:
+            return StaticSeq([], tag)
+        if isinstance(args[0], StaticSeq):
+            return StaticSeq(list(args[0].items), tag)
+        return self.list_of_runtime(node, args[0], tag, builder)
+
+    def call_len(self, node, args, kwargs, builder):
+        seq = args[0]
+        if isinstance(seq, StaticSeq):
+            return Const(len(seq.items))
+        if isinstance(seq, Var) and seq.kind.is_container and seq.kind.items is not None:
+            return Const(len(seq.kind.items))
+        if isinstance(seq, RangeValue):
+            return self.emit("range_len", [seq.start, seq.stop, seq.step], builder, node)
+        return self.emit("len", [self.atom(seq, builder, node)], builder, node)
+
+    def call_isinstance(self, node, args, kwargs, builder):
+        value = args[0]
+        if isinstance(value, Const) and isinstance(args[1], Static):
+            return Const(isinstance(value.value, args[1].obj))
+        if isinstance(value, Var) and isinstance(args[1], Static):
+            return self.isinstance_by_kind(node, value, args[1].obj)
+        self.refuse(node, "isinstance() on this value")
+
+    def isinstance_by_kind(self, node, var, types):
+        types = types if isinstance(types, tuple) else (types,)
+        python = {"float": float, "int": int, "bool": bool, "list": list, "tuple": tuple,
+                  "dict": dict, "none": type(None)}
+        if var.kind.tag == "array":
+            return Const(any(t is np.ndarray for t in types))
+        if var.kind.tag in python:
+            return Const(any(issubclass(python[var.kind.tag], t) for t in types))
+        self.refuse(node, "isinstance() on a value whose type srcad does not know here")
+
+    def call_sum(self, node, args, kwargs, builder):
+        if kwargs or not 1 <= len(args) <= 2:
+            self.refuse(node, "sum() with these arguments; write sum(items) or sum(items, start)")
+        seq = args[0]
+        total = self.atom(args[1], builder, node) if len(args) > 1 else Const(0)
+        if not isinstance(seq, StaticSeq):
+            return self.sum_loop(node, self.atom(seq, builder, node), total, builder)
+        for item in seq.items:
+            total = self.emit("add", [total, self.atom(item, builder, node)], builder, node)
+        return total
+
+    def sum_loop(self, node, seq, start, builder):
+        """sum(seq) of a sequence whose length is known only at run time, as Python runs it:
+        `total = start; for item in seq: total = total + item` (a list grown in a loop)."""
+        n = self.emit("len", [seq], builder, node)
+        index, carry = Var(naming.LOOP_INDEX, K.INT), Var(naming.SUM, K.UNKNOWN)
+        body = Builder(node.lineno)
+        item = self.emit("getitem", [seq, index], body, node)
+        total = self.emit("add", [carry, item], body, node)
+        out = Var(naming.SUM, K.UNKNOWN)
+        builder.append(For(index, Const(0), n, Const(1), (start,), (carry,),
+                           Block(body.stmts, (total,)), (out,), line=node.lineno))
+        return out
+
+    def call_minmax(self, node, args, kwargs, builder):
+        prim = "maximum" if node.func.id == "max" else "minimum"
+        if len(args) == 1 and isinstance(args[0], StaticSeq):
+            args = args[0].items
+        if len(args) < 2 or kwargs:
+            self.refuse(node, f"{node.func.id}() of a runtime sequence; use np.{prim[:3]}")
+        result = self.atom(args[0], builder, node)
+        for a in args[1:]:
+            result = self.emit(prim, [result, self.atom(a, builder, node)], builder, node)
+        return result
+
+    def call_asarray(self, node, args, kwargs, builder):
+        """np.asarray(a) of an array is `a` itself, the same object (a later `+=` on one
+        changes the other, as in Python); of a list or number, or with a dtype, a new array."""
+        source = args[0] if args else kwargs.get("a")
+        if not (isinstance(source, Var) and source.kind.is_array):
+            return self.bind_and_emit("array", args, kwargs, builder, node)
+        dtype = args[1] if len(args) > 1 else kwargs.get("dtype", Const(None))
+        same = _same_dtype(dtype, source.kind.dtype)
+        if same and len(args) + len(kwargs) <= 2:
+            return source                   # np.asarray(x, dtype=float) of float64 x is x
+        out = self.bind_and_emit("array", args, kwargs, builder, node)
+        if same is not False:
+            self.may_be(out, [source])      # NumPy may return x itself: no in-place update
+        return out
+
+    def call_float(self, node, args, kwargs, builder):
+        atom = self.atom(args[0], builder, node)
+        if isinstance(atom, Const):
+            return Const(float(atom.value))
+        return self.emit("to_float", [atom], builder, node)
+
+    # ----- iteration -------------------------------------------------------------------------
+    def iteration(self, node, env, builder):
+        """How a for loop walks its iterable: index bounds and the element at an index."""
+        value = self.expr(node, env, builder)
+        return self.iteration_of(node, value, builder)
+
+    def iteration_of(self, node, value, builder):
+        if isinstance(value, RangeValue):
+            return Iteration((value.start, value.stop, value.step), lambda i, b: i, True)
+        if isinstance(value, EnumerateValue):
+            inner = self.iteration_of(node, value.seq, builder)
+            return Iteration(inner.bounds, lambda i, b: StaticSeq(
+                [self.emit("add", [value.start, i], b, node), inner.element(i, b)]))
+        if isinstance(value, ZipValue):
+            parts = [self.iteration_of(node, p, builder) for p in value.parts]
+            stop = parts[0].bounds[1]
+            for p in parts[1:]:
+                stop = self.emit("minimum", [stop, p.bounds[1]], builder, node)
+            return Iteration((Const(0), stop, Const(1)),
+                             lambda i, b: StaticSeq([p.element(i, b) for p in parts]))
+        if isinstance(value, ReversedValue):
+            inner = self.iteration_of(node, value.seq, builder)
+            n = self.length_of(node, inner, builder)
+            last = self.emit("sub", [n, Const(1)], builder, node)
+            return Iteration((Const(0), n, Const(1)), lambda i, b: inner.element(
+                self.position(node, inner, self.emit("sub", [last, i], b, node), b), b))
+        seq = self.atom(value, builder, node)
+        if seq.kind.tag == "dict" or isinstance(seq, Const) and isinstance(seq.value, dict):
+            return self.iteration_of(node, self.keys_of(node, seq, builder), builder)
+        n = self.emit("len", [seq], builder, node)
+        return Iteration((Const(0), n, Const(1)),
+                         lambda i, b: self.emit("getitem", [seq, i], b, node))
+
+    def length_of(self, node, iteration, builder):
+        start, stop, step = iteration.bounds
+        if isinstance(start, Const) and start.value == 0 and isinstance(step, Const) and \
+                step.value == 1:
+            return stop
+        return self.emit("range_len", [start, stop, step], builder, node)
+
+    def position(self, node, iteration, k, builder):
+        """The loop index that visits the k-th element (k counted from 0)."""
+        start, _, step = iteration.bounds
+        return self.emit("add", [start, self.emit("mul", [k, step], builder, node)], builder, node)
+
+
+SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerate",
+                  reversed: "call_reversed", list: "call_list", tuple: "call_tuple",
+                  len: "call_len", isinstance: "call_isinstance", builtins.sum: "call_sum",
+                  max: "call_minmax", min: "call_minmax", float: "call_float",
+                  np.asarray: "call_asarray", np.asanyarray: "call_asarray",
+                  sorted: "call_sorted", dict: "call_dict", np.finfo: "call_finfo",
+                  np.iinfo: "call_iinfo", np.dtype: "call_dtype",
+                  getattr: "call_getattr"}
+
+
+def _same_dtype(dtype, kind_dtype):
+    """Whether np.asarray's `dtype` argument is the array's own dtype: True, False, or None
+    when that is not known now."""
+    if not isinstance(dtype, Const):
+        return None
+    if dtype.value is None:
+        return True
+    try:
+        return kind_dtype is not None and np.dtype(dtype.value) == np.dtype(kind_dtype)
+    except TypeError:
+        return None

@@ -1,0 +1,173 @@
+"""Lowering what a call or an attribute means before any rule is looked up.
+
+- `*args` in a call: the items of a sequence whose length is known now are passed one by one
+  (`x.reshape(*shape)`, `zip(*pairs)`, `rng.rand(*x.shape)`).
+- Attributes the kinds answer: `x.ndim` and `x.dtype` of an array are constants of the
+  specialisation (a compiled derivative is specialised on ndim and dtype); `x.shape`, `x.T`
+  and the other array attributes are primitives.
+- `np.finfo`, `np.iinfo` and `np.dtype` of constants are constants (other calls with no
+  rule run as written: srcad/lowering/effects.py).
+- `sorted`, `dict` and `list` of containers, with their items where those are known now.
+"""
+
+from functools import partialmethod
+
+import numpy as np
+
+from .. import kinds as K
+from ..ir.nodes import Const, Var
+from .methods import container_tag, known_keys
+from .stores import NewObject
+from ..rules import ATTRIBUTES
+from .values import RangeValue, StaticSeq, from_python
+
+
+
+class CallLowering:
+    """Mixin for ExpressionLowering: needs atom, emit, expr, refuse, static_items,
+    keys_of, new_container, make_dict."""
+
+    # ----- *args -----------------------------------------------------------------------------
+    def call_args(self, node, env, builder):
+        """The positional arguments of a call, the items of each `*seq` spliced in."""
+        args = []
+        for a in node.args:
+            if type(a).__name__ != "Starred":
+                args.append(self.expr(a, env, builder))
+                continue
+            value = self.expr(a.value, env, builder)
+            if isinstance(value, StaticSeq):
+                args.extend(value.items)
+                continue
+            atom = self.atom(value, builder, a)
+            if isinstance(atom, Const) and isinstance(atom.value, (list, tuple)):
+                args.extend(from_python(v) for v in atom.value)
+            elif atom.kind.tag in ("list", "tuple") and atom.kind.items is not None:
+                args.extend(self.emit("getitem", [atom, Const(k)], builder, a)
+                            for k in range(len(atom.kind.items)))
+            else:
+                self.refuse(a, "*args of a sequence whose length is known only at run time; "
+                               "pass the arguments one by one")
+        return args
+
+    # ----- attributes ------------------------------------------------------------------------
+    def runtime_attribute(self, node, atom, builder):
+        """`value.name` for a value computed by the function."""
+        kind = atom.kind
+        if node.attr == "ndim" and kind.is_array:
+            return Const(kind.ndim)
+        if node.attr == "dtype" and kind.is_array and kind.dtype is not None:
+            return Const(np.dtype(kind.dtype), "dtype")
+        field = K.field_key(kind, node.attr)        # a namedtuple's or a record's field
+        prim = "getitem" if field is not None else ATTRIBUTES.get(node.attr)
+        if prim is None and (kind.tag == "other" or atom in self.instances):
+            return self.emit("attr", [atom, Const(node.attr)], builder, node)
+        if prim is None:
+            self.refuse(node, K.attribute_problem(kind, node.attr))
+        if prim in ("transpose", "getitem"):       # x.T is transpose(x, None)
+            return self.emit(prim, [atom, Const(field)], builder, node)
+        return self.emit(prim, [atom], builder, node)
+
+    # ----- np.finfo, np.iinfo, np.dtype: constants of constants ---------------------------
+    def type_info(self, fn, node, args, kwargs, builder):
+        """np.finfo(x.dtype).eps: a constant where the dtype is one (the kinds say it), else
+        the call runs as written (srcad/lowering/effects.py)."""
+        atoms = [self.atom(a, builder, node) for a in args]
+        if not kwargs and all(isinstance(a, Const) for a in atoms):
+            return Const(fn(*[a.value for a in atoms]), fn.__name__)
+        return self.opaque_call(node, fn, args, kwargs, builder)
+
+    call_finfo = partialmethod(type_info, np.finfo)
+    call_iinfo = partialmethod(type_info, np.iinfo)
+    call_dtype = partialmethod(type_info, np.dtype)
+
+    def range_atom(self, value, builder, node):
+        """A `range` used as a value (`x[range(1, n)]`): the list of its ints."""
+        bounds = [self.atom(b, builder, node) for b in (value.start, value.stop, value.step)]
+        if all(isinstance(b, Const) for b in bounds):
+            return Const(list(range(*[b.value for b in bounds])))
+        return self.emit("range_list", bounds, builder, node)
+
+    # ----- sorted, dict, list ----------------------------------------------------------------
+    def call_sorted(self, node, args, kwargs, builder):
+        if len(args) != 1 or not all(isinstance(v, Const) for v in kwargs.values()):
+            self.refuse(node, "sorted() with these arguments; sort a list of constants or "
+                              "of a dict's keys")
+        options = {k: v.value for k, v in kwargs.items()}
+        value = args[0]
+        if container_tag(value) == "dict" or isinstance(value, Var) and \
+                value.kind.tag == "dict":
+            value = self.keys_of(node, value, builder)
+        if isinstance(value, StaticSeq) and all(isinstance(v, Const) for v in value.items):
+            return Const(sorted((v.value for v in value.items), **options))
+        atom = self.atom(value, builder, node)
+        if isinstance(atom, Const):
+            return Const(sorted(atom.value, **options))
+        if options:
+            self.refuse(node, "sorted() with keyword arguments of values known only at run "
+                              "time")
+        return self.emit("sorted", [atom], builder, node)
+
+    def call_dict(self, node, args, kwargs, builder):
+        """dict(mapping), dict(pairs) with constant keys, dict(k=v, ...)."""
+        if len(args) > 1:
+            self.refuse(node, "dict() with more than one positional argument")
+        keys, values = [], []
+        if args:
+            keys, values = self.dict_pairs(node, args[0], builder)
+            if keys is None:
+                return self.new_container(node, args[0], builder) if not kwargs else \
+                    self.refuse(node, "dict(mapping, k=v) of a dict whose keys are known only "
+                                      "at run time")
+        for k, v in kwargs.items():          # as dict.update: a key it has keeps its place
+            at = next((j for j, key in enumerate(keys) if key.value == k), None)
+            keys, values = (keys + [Const(k)], values + [v]) if at is None else \
+                (keys, values[:at] + [v] + values[at + 1:])
+        return self.make_dict(node, keys, [self.atom(v, builder, node) for v in values],
+                              builder)
+
+    def dict_pairs(self, node, value, builder):
+        """The constant keys and the values of dict(value); (None, None) for a dict whose
+        keys are known only at run time."""
+        if container_tag(value) == "dict":
+            keys = known_keys(value)
+            if keys is None:
+                return None, None
+            return [Const(k) for k in keys], [self.dict_item(node, value, Const(k), builder)
+                                              for k in keys]
+        pairs = self.static_items(node, value, builder)
+        keys, values = [], []
+        for pair in pairs:
+            items = pair.items if isinstance(pair, StaticSeq) else None
+            if items is None or len(items) != 2:
+                self.refuse(node, "dict() of items that are not (key, value) pairs known now")
+            key = self.atom(items[0], builder, node)
+            if not isinstance(key, Const):
+                self.refuse(node, "a dict whose keys are computed at run time")
+            keys, values = [k for k in keys if k.value != key.value] + [key], \
+                [v for k, v in zip(keys, values) if k.value != key.value] + [items[1]]
+        return keys, values
+
+    def list_of_runtime(self, node, value, tag, builder):
+        """list(value) / tuple(value) of a value that is not a literal."""
+        if isinstance(value, RangeValue):
+            return self.range_atom(value, builder, node)
+        if container_tag(value) == "dict" or isinstance(value, Var) and \
+                value.kind.tag == "dict":
+            keys = self.keys_of(node, value, builder)
+            return keys if tag == "list" or not isinstance(keys, StaticSeq) else \
+                StaticSeq(keys.items, tag)
+        if not isinstance(value, (Var, Const)):
+            return StaticSeq(self.static_items(node, value, builder), tag)
+        atom = self.atom(value, builder, node)
+        if isinstance(atom, Const) and isinstance(atom.value, (list, tuple, str, range)):
+            return Const((list if tag == "list" else tuple)(atom.value))
+        kind = atom.kind
+        if kind.tag in ("list", "tuple") and kind.items is not None:
+            return StaticSeq([self.emit("getitem", [atom, Const(k)], builder, node)
+                              for k in range(len(kind.items))], tag)
+        if kind.tag == tag:
+            return NewObject(atom) if tag == "list" else atom
+        self.refuse(node, f"{tag}() of a value whose length is known only at run time; "
+                          f"write a comprehension `[v for v in xs]`")
+

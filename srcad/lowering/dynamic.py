@@ -1,0 +1,260 @@
+"""Lowering of Python's dynamic calls where the callee is an object known now: a loop over a
+list of layer objects or functions (`for layer in self.layers: x = layer.forward(x)`), a
+callable object (`loss_fn(y_hat, y)` with a `__call__` written in Python), and
+`functools.partial`.
+
+These are resolved when srcad transforms the function, as Python would resolve them when it
+runs: the list of objects is guarded (srcad/frontend/live.py), so replacing a layer, or the list,
+transforms again; the objects' attributes (`self.W`) are read when the derivative runs. A
+loop over objects is unrolled, one copy of the body per object, because each object may
+run different code. A callee known only at run time (a function chosen by a value computed
+in the function) is refused by the call's lowering, naming the line.
+"""
+
+import ast
+import functools
+import inspect
+
+import numpy as np
+
+from ..frontend import desugar, live
+from ..ir.nodes import Const, Var
+from .objects import MadeObject, plain_class
+from ..frontend.syntax import walk_no_defs
+from ..frontend.user_code import user_function
+from .values import EnumerateValue, LocalFunction, ReversedValue, Static, StaticSeq, from_python
+
+_DICT_VIEWS = {"items", "values", "keys"}
+_WALKS = {"reversed", "enumerate", "list", "tuple"}      # builtins that only walk a sequence
+_PLAIN = (bool, int, float, complex, str, bytes, type(None), np.ndarray, np.generic)
+
+
+class DynamicLowering:
+    """The `Lowering` part that resolves calls of objects known now (mixed into Lowering)."""
+
+    def special_statement(self, stmt, rest, env, builder):
+        """A statement lowered with the `rest` of its block (a loop over objects, a branch
+        ending in `raise`): the block's value; None for any other statement."""
+        if isinstance(stmt, ast.For) and not stmt.orelse and _plain_body(stmt.body):
+            items = self.object_items(stmt.iter, env, builder)
+            if items is not None:
+                for item in items:
+                    self.assign(stmt.target, item, env, builder)
+                    self.run_suite(stmt.body, env, builder)
+                return self.suite(rest, env, builder)
+        return self.lower_raising(stmt, rest, env, builder)
+
+    def object_items(self, node, env, builder):
+        """The items of a loop's iterable when they include objects known now (layers,
+        functions), to unroll the loop over; None otherwise. Only an iterable read without
+        calling anything is looked at (lowering it twice must not run anything twice)."""
+        view = node.func.attr if isinstance(node, ast.Call) and not node.args and \
+            isinstance(node.func, ast.Attribute) and node.func.attr in _DICT_VIEWS else None
+        inner = node.func.value if view else node
+        if any(isinstance(n, ast.Call) and not self.walks(n.func, env) for n in ast.walk(inner)):
+            return None
+        value = self.expr(inner, env, builder)
+        items = _dict_items(value, view) if view else _items(value)
+        if items is None and not view and isinstance(value, Var) and \
+                value.kind.tag in ("list", "tuple") and value.kind.items is not None and \
+                any(k.is_static for k in value.kind.items):     # an argument's functions
+            return [from_python(k.value) if k.is_static else    # or names
+                    self.emit("getitem", [value, Const(i)], builder, node)
+                    for i, k in enumerate(value.kind.items)]
+        return items if items is not None and any(_is_object(v) for v in items) else None
+
+    def walks(self, func, env):
+        """Whether `func` is one of the builtins that only walk a sequence (not shadowed)."""
+        return isinstance(func, ast.Name) and func.id in _WALKS and func.id not in env and \
+            func.id not in self.parsed.globals and func.id not in self.parsed.closure
+
+    def call_object(self, node, fn, args, kwargs, builder):
+        """A call of `fn`, an object with no rule: a partial or an object whose `__call__` is
+        Python are lowered through their code; anything else runs as written."""
+        if isinstance(fn, functools.partial):
+            bound = [self.partial_value(fn, ("args", k), v) for k, v in enumerate(fn.args)]
+            keywords = {k: self.partial_value(fn, ("keywords", k), v)
+                        for k, v in fn.keywords.items()}
+            return self.call(node, from_python(fn.func), [*bound, *args],
+                             {**keywords, **kwargs}, builder)
+        if plain_class(fn) and _user_class(fn):        # Gaussian(mu, s): lower_objects.py
+            return self.construct(node, fn, args, kwargs, builder)
+        method = next((vars(c)["__call__"] for c in type(fn).__mro__
+                       if "__call__" in vars(c)), None) if callable(fn) else None
+        if inspect.isfunction(method):
+            receiver = Const(fn, type(fn).__name__.lower())
+            return self.functions.inline(node, method, [receiver, *args], kwargs, builder)
+        return self.opaque_call(node, fn, args, kwargs, builder)
+
+    def call_runtime_value(self, node, callee, args, kwargs, builder):
+        """A call of a value made when the function runs: an object of a class of the user's
+        made here (`Tanh()(x)`) calls that class's `__call__`; anything else is refused. An
+        object known now (`self(z)` in a method) is called as `call_object` says."""
+        if isinstance(callee, MadeObject):
+            return self.call_made(node, callee, args, kwargs, builder)
+        if isinstance(callee, Const) and not isinstance(callee.value, _PLAIN) and \
+                callable(callee.value):
+            return self.call_object(node, callee.value, args, kwargs, builder)
+        cls = self.instances.get(callee) if isinstance(callee, Var) else None
+        method = inspect.getattr_static(cls, "__call__", None) if cls is not None else None
+        if inspect.isfunction(method):
+            return self.functions.inline(node, method, [callee, *args], kwargs, builder)
+        self.refuse(node, "calling a value known only when the function runs (a function "
+                          "chosen by an index or key computed from the function's values, "
+                          "or returned by a call); choose it from what srcad can see: pass "
+                          "the function, or its name, as an argument, look it up in a "
+                          "module-level dict or list by a constant or an argument, or loop "
+                          "over the functions themselves (`for fn in FNS:`; "
+                          "docs/dynamic_python.md)")
+
+    def call_getattr(self, node, args, kwargs, builder):
+        """`getattr(obj, name)` with `name` known now (a constant, a string argument the
+        derivative is specialised on): the attribute `obj.name`, as Python reads it."""
+        atoms = [a if isinstance(a, (Static, MadeObject)) else self.atom(a, builder, node)
+                 for a in args]
+        if kwargs or len(atoms) not in (2, 3) or not isinstance(atoms[1], Const) or \
+                not isinstance(atoms[1].value, str):
+            self.refuse(node, "getattr() with a name computed when the function runs; pass "
+                              "the name as an argument or a constant, or bind the attribute "
+                              "to a variable where srcad can see it")
+        base, name = atoms[0], atoms[1].value
+        if isinstance(args[0], MadeObject) and len(atoms) == 2:
+            return self.made_attribute(node, args[0], name)
+        attribute = ast.copy_location(ast.Attribute(node.args[0], name, ast.Load()), node)
+        if isinstance(base, Static) or isinstance(base, Const) and \
+                not hasattr(base.value, "shape"):
+            obj = base.obj if isinstance(base, Static) else base.value
+            if len(atoms) == 3 and not hasattr(obj, name):
+                return args[2]
+            return self.object_attribute(attribute, obj, getattr(obj, "__name__", None))
+        if len(atoms) == 3:
+            self.refuse(node, "getattr() with a default, of a value computed when the function "
+                              "runs; read the attribute directly")
+        return self.runtime_attribute(attribute, base, builder)
+
+    def expr_Subscript(self, node, env, builder):
+        """An item of an argument that is a string or a function (`config['act']`): the
+        value the derivative is specialised on (srcad/kinds.py `is_static`)."""
+        value = super().expr_Subscript(node, env, builder)
+        if isinstance(value, Var) and value.kind.is_static:
+            return from_python(value.kind.value)
+        if isinstance(value, Const) and isinstance(value.value, LocalFunction):
+            return value.value                  # a lambda from a table of functions
+        return value
+
+    def expr_Dict(self, node, env, builder):
+        """A dict literal holding functions (`{'relu': relu, 'tanh': np.tanh}[kind]`) is a
+        table known now, looked up when srcad transforms the function; other dicts are
+        built when the derivative runs."""
+        if any(k is None for k in node.keys):
+            return super().expr_Dict(node, env, builder)
+        keys = [self.expr(k, env, builder) for k in node.keys]
+        values = [self.expr(v, env, builder) for v in node.values]
+        if all(isinstance(k, Const) for k in keys) and any(_is_function(v) for v in values) \
+                and all(isinstance(v, (Static, Const, LocalFunction)) for v in values):
+            return Const({k.value: v.obj if isinstance(v, Static) else
+                          v.value if isinstance(v, Const) else v for k, v in zip(keys, values)})
+        keys = [self.atom(k, builder, node) for k in keys]
+        values = [self.atom(v, builder, node) for v in values]
+        return self.make_dict(node, keys, values, builder)
+
+    def store_attribute(self, target, value, env, builder):
+        """`obj.name = value` on an object of the user's (`self.X = X` in a layer's forward,
+        kept for its backward): set when the derivative runs, to the value the function
+        computes; later reads of `obj.name` in the function get that value."""
+        owner = self.attribute_owner(target, env, builder)
+        atom = self.atom(value, builder, target)
+        builder.line = target.lineno
+        builder.emit("setattr", self.atom(owner, builder, target), Const(target.attr), atom)
+        self.live.stores[store_key(owner, target.attr)] = (value, builder)
+
+    def attribute_owner(self, target, env, builder):
+        owner = self.expr(target.value, env, builder)
+        if isinstance(owner, Const) and not isinstance(owner.value, _PLAIN) or \
+                isinstance(owner, Var) and owner in self.instances:
+            return owner
+        self.refuse(target, "assignment to an attribute of something other than an object of "
+                            "your own classes (a module, an array, a value computed here); "
+                            "keep the value in a variable instead")
+
+    def expr_Attribute(self, node, env, builder):
+        """`obj.name` after the function set it (store_attribute) is the value it set."""
+        if isinstance(node.ctx, ast.Load) and self.live.stores and \
+                not any(isinstance(n, ast.Call) for n in ast.walk(node.value)):
+            owner = self.expr(node.value, env, builder)
+            stored = self.live.stores.get(store_key(owner, node.attr))
+            if stored is not None and stored[1] is builder:
+                return stored[0]
+            if stored is not None:
+                self.refuse(node, f"reading .{node.attr}, set inside a branch or loop that "
+                                  "has ended, or before one: srcad follows an attribute the "
+                                  "function sets only in straight-line code; keep the value "
+                                  "in a variable")
+        return super().expr_Attribute(node, env, builder)
+
+    def partial_value(self, fn, where, value):
+        """An argument a partial holds: numbers and arrays read when the derivative runs."""
+        if not live.is_data(value):
+            return from_python(value)
+        origin = live.Origin(fn, "partial", (("attr", where[0]), ("item", where[1])),
+                             str(where[1]) if where[0] == "keywords" else "arg")
+        return self.live.value(value, origin, self.views)
+
+
+def store_key(owner, attr):
+    """The key of `owner.attr` in the stores: the object, or the var for one made here."""
+    if isinstance(owner, Const):
+        return (id(owner.value), attr)
+    if isinstance(owner, Static):
+        return (id(owner.obj), attr)
+    return (owner, attr) if isinstance(owner, Var) else None
+
+
+def _dict_items(value, view):
+    """The items of `d.items()`, `d.values()` or `d.keys()` for a dict known now, or None."""
+    if not (isinstance(value, Const) and type(value.value) is dict):
+        return None
+    pairs = value.value.items()
+    if view == "items":
+        return [StaticSeq([from_python(k), from_python(v)]) for k, v in pairs]
+    return [from_python(v if view == "values" else k) for k, v in pairs]
+
+
+def _items(value):
+    """The lowered items of a sequence known now (a list literal, a list of objects, and
+    reversed or enumerate of one); None for anything else."""
+    if isinstance(value, StaticSeq):
+        return list(value.items)
+    if isinstance(value, Const) and type(value.value) in (list, tuple):
+        return [from_python(v) for v in value.value]
+    if isinstance(value, ReversedValue):
+        items = _items(value.seq)
+        return None if items is None else items[::-1]
+    if isinstance(value, EnumerateValue) and isinstance(value.start, Const):
+        items = _items(value.seq)
+        return None if items is None else \
+            [StaticSeq([Const(value.start.value + k), v]) for k, v in enumerate(items)]
+    return None
+
+
+def _is_object(value):
+    if isinstance(value, StaticSeq):
+        return any(_is_object(v) for v in value.items)
+    return isinstance(value, (Static, MadeObject)) or \
+        (isinstance(value, Const) and not isinstance(value.value, _PLAIN))
+
+
+def _user_class(cls):
+    """A class written in the user's code (judged by its own functions)."""
+    functions = [v for c in cls.__mro__[:-1] for v in vars(c).values() if inspect.isfunction(v)]
+    return bool(functions) and all(map(user_function, functions))
+
+
+def _is_function(value):
+    return isinstance(value, LocalFunction) or isinstance(value, Static) and callable(value.obj)
+
+
+def _plain_body(stmts):
+    """No break, continue or return: each copy of an unrolled body runs to its end."""
+    return not desugar.has_jumps(stmts) and \
+        not any(isinstance(n, ast.Return) for s in stmts for n in [s, *walk_no_defs(s)])

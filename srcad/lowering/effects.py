@@ -1,0 +1,186 @@
+"""Lowering of the statements Python runs for what they do (srcad/effects.py): an expression
+statement whose value is dropped (`print(...)`, `log.info(...)`, `warnings.warn(...)`,
+`np.random.seed(0)`, `check(x)`), `assert`, and a branch that ends in `raise`.
+
+Each becomes one `run` equation in the IR: a call, in the forward sweep, of the statement
+compiled from the user's source, given the local values it reads. `if bad: raise E(...)`
+becomes "run `if bad: raise E(...)`" followed by the other branch, as straight-line code:
+where the function goes on, the condition was false.
+"""
+
+import ast
+import inspect
+import sys
+
+from .. import effects, naming
+from .. import kinds as K
+from ..ir.nodes import Const
+from ..frontend.syntax import walk_no_defs
+
+# methods that change a local array, list or dict they are called on
+_CHANGING_METHODS = {"fill", "sort", "partition", "put", "itemset", "resize", "setflags",
+                     "byteswap", "append", "extend", "insert", "pop", "remove", "clear",
+                     "reverse", "update", "setdefault", "popitem"}
+_LIBRARIES = {"numpy", "scipy", "builtins", "srcad"}
+_FRAME_READERS = (eval, exec, locals, globals, vars, breakpoint)
+_STOPS = (ast.Return, ast.Break, ast.Continue, ast.Yield, ast.YieldFrom, ast.Await)
+
+
+class RunAsWritten(ast.stmt):
+    """Statements lowering hands to Python whole (a branch ending in `raise`)."""
+
+    _fields = ("body",)
+
+
+def raises(stmts):
+    """Whether a block always ends by raising, with no return, break or continue in it. How
+    it ends is asked first: walking every block for a `return` would walk an `elif` chain once
+    per level."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    ends = raises(last.body) and raises(last.orelse) if isinstance(last, ast.If) else \
+        isinstance(last, ast.Raise)
+    return ends and not any(isinstance(n, _STOPS) for s in stmts
+                            for n in [s, *walk_no_defs(s)])
+
+
+def split_raising_if(node):
+    """`if c: ...; raise E` as [run `if c: ...; raise E`] + the other branch; None when
+    neither branch of `node` raises (or both do: then the whole `if` runs as written)."""
+    then_raises, else_raises = raises(node.body), raises(node.orelse)
+    if then_raises and else_raises:
+        return [RunAsWritten([node])]
+    if then_raises:
+        return [_run_if(node, node.test, node.body), *node.orelse]
+    if else_raises:
+        negated = ast.copy_location(ast.UnaryOp(ast.Not(), node.test), node.test)
+        return [_run_if(node, negated, node.orelse), *node.body]
+    return None
+
+
+def _run_if(node, test, body):
+    branch = ast.copy_location(ast.If(test=test, body=body, orelse=[]), node)
+    return ast.copy_location(RunAsWritten([branch]), node)
+
+
+class EffectLowering:
+    """The `Lowering` part that hands statements to Python (mixed into lowering.Lowering)."""
+
+    def lower_raising(self, stmt, rest, env, builder):
+        """A `raise`, or an `if` with a branch ending in one, lowered with the `rest` of its
+        block: the block's value. None for any other statement."""
+        if isinstance(stmt, ast.Raise):
+            self.stmt(stmt, env, builder)
+            return self.suite([], env, builder)     # what follows a raise never runs
+        split = split_raising_if(stmt) if isinstance(stmt, ast.If) else None
+        return None if split is None else self.suite(split + rest, env, builder)
+
+    def opaque_call(self, node, fn, args, kwargs, builder):
+        """A call of `fn`, which has no rule and no source, run as written: right where its
+        arguments do not depend on the differentiated inputs (`rng.normal(size=x.shape)`),
+        refused with the function's name by the derivative transforms where they do."""
+        if any(fn is reader for reader in _FRAME_READERS):
+            self.refuse(node, f"{fn.__name__}() reads the names of the running function, which "
+                              "differ in its derivative; write the expression out instead")
+        if getattr(fn, "__name__", None) in _CHANGING_METHODS:
+            self.refuse(node, f"`.{fn.__name__}()` changes an object in place; assign a new "
+                              "value instead")
+        callee = effects.Keywords(fn, list(kwargs)) if kwargs else fn
+        name = getattr(callee, "__name__", None)
+        atoms = [self.atom(v, builder, node) for v in [*args, *kwargs.values()]]
+        builder.line = node.lineno
+        out = builder.emit("opaque", Const(callee, name if _readable(name) else "call"), *atoms)
+        if _user_class(fn):
+            self.instances[out] = fn        # Sig().fn(z): fn's code is known, and inlined
+        return out
+
+    def opaque_method(self, node, obj, name, args, kwargs, builder):
+        """`obj.name(...)` for a method with no rule: the method read when the code runs and
+        called as written (see opaque_call)."""
+        method = inspect.getattr_static(self.instances.get(obj), name, None)
+        if inspect.isfunction(method):
+            return self.functions.inline(node, method, [obj, *args], kwargs, builder)
+        if name in _CHANGING_METHODS:
+            self.refuse(node, f"`.{name}()` changes an object in place; assign a new value "
+                              "instead (`x = np.sort(x)`)")
+        if obj.kind.tag == "dict" and obj.kind.node is not None:   # a record, received as a
+            self.refuse(node, K.attribute_problem(obj.kind, name))  # dict (records.py)
+        method = builder.emit("attr", obj, Const(name))
+        method.hint = name
+        atoms = [self.atom(v, builder, node) for v in [*args, *kwargs.values()]]
+        builder.line = node.lineno
+        if kwargs:
+            return builder.emit("opaque", Const(effects.call_with_keywords, "call_with_keywords"),
+                                method, Const(tuple(kwargs)), *atoms)
+        return builder.emit("opaque", method, *atoms)
+
+    @property
+    def instances(self):
+        """Objects made in the function by calling a class of the user's: var -> class."""
+        return vars(self).setdefault("made_instances", {})
+
+    def stmt_RunAsWritten(self, node, env, builder):
+        self.run_as_written(node, node.body, env, builder)
+
+    def stmt_Raise(self, node, env, builder):
+        self.run_as_written(node, [node], env, builder)
+
+    def stmt_Assert(self, node, env, builder):
+        self.run_as_written(node, [node], env, builder)
+
+    def run_as_written(self, node, stmts, env, builder):
+        """Emit `run(statement, *values)` for `stmts`: Python runs them on the values of the
+        local names they read, in the forward sweep."""
+        read = _read_names(stmts)
+        params = [n for n in read if n in env or n in self.parsed.closure]
+        self.refuse_changing_methods(node, stmts, params)
+        values = [self.atom(self.expr(ast.copy_location(ast.Name(n, ast.Load()), node),
+                                      env, builder), builder, node) for n in params]
+        name = naming.statement_name(_label(stmts), node.lineno)
+        statement = effects.compile_statements(stmts, params, name, self.parsed)
+        builder.line = node.lineno
+        builder.emit("run", Const(statement, name), *values)
+
+    def refuse_changing_methods(self, node, stmts, params):
+        for sub in (n for s in stmts for n in ast.walk(s)):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and \
+                    isinstance(sub.func.value, ast.Name) and sub.func.value.id in params and \
+                    sub.func.attr in _CHANGING_METHODS:
+                owner = sub.func.value.id
+                self.refuse(node, f"`{owner}.{sub.func.attr}(...)` changes '{owner}' in "
+                                  "place; assign a new value instead (`x = np.sort(x)`, "
+                                  f"`{owner}.append(v)` as a statement of its own)")
+
+
+def _user_class(fn):
+    """A class defined in the user's code (not NumPy's, SciPy's or the standard library's)."""
+    module = getattr(fn, "__module__", None) or ""
+    return inspect.isclass(fn) and module.split(".")[0] not in _LIBRARIES and \
+        module.split(".")[0] not in sys.stdlib_module_names
+
+
+def _readable(name):
+    return isinstance(name, str) and name.isidentifier() and not name.startswith("_")
+
+
+def _read_names(stmts):
+    """The names `stmts` read, in order of first appearance."""
+    names = {}
+    for stmt in stmts:
+        for sub in ast.walk(stmt):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                names.setdefault(sub.id)
+    return list(names)
+
+
+def _label(stmts):
+    """A readable stem for the compiled statement: the function it calls, or the keyword."""
+    first = stmts[0]
+    if isinstance(first, ast.If):
+        return "raise" if raises(first.body) else "check"
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Call):
+        func = first.value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name if name.isidentifier() else "run"
+    return type(first).__name__.lower() if isinstance(first, (ast.Raise, ast.Assert)) else "run"

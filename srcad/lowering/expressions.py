@@ -1,0 +1,339 @@
+"""Expression lowering: operators, calls, attributes, subscripts, literals.
+
+A NumPy or math call becomes its primitive (found by identity in the rule table); a call to
+the user's own function is inlined with its parameters bound to the argument values; a global,
+a closure variable or an attribute of an object is read when the derivative runs, or, where
+the code's structure depends on it, specialised on and guarded (srcad/frontend/live.py).
+"""
+
+import ast
+import inspect
+
+from . import aliasing
+from ..frontend import live
+from ..errors import NameResolutionError, SrcadError, UnsupportedSyntaxError
+from ..ir.nodes import Const, Var
+from .builtins import SPECIAL_CALLS, BuiltinLowering
+from .calls import CallLowering
+from .containers import ContainerLowering
+from .inline import UserFunctions
+from .integrate import integrator
+from .methods import ContainerMethods
+from .operators import Operators
+from .stores import resolved, same_object
+from ..transforms.nested import DerivativeValue, NestedLowering
+from ..frontend.syntax import ReturnsInside
+from ..frontend.user_code import user_function
+from ..rules import METHODS, RULES, prim_of, subscript_prim
+from .values import LocalFunction, RangeValue, Static, StaticSeq, from_python, is_atom
+
+
+
+class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, ContainerLowering,
+                         NestedLowering):
+    def __init__(self, parsed, depth=0, derive=None):
+        self.parsed = parsed
+        self.derive = derive         # differentiates a derivative taken inside (nested.py)
+        self.filename = parsed.filename
+        self.depth = depth
+        self.origins = {}            # var -> values it may be the same object as
+        self.views = set()           # values that may share memory with another array
+        self.view_base = {}          # a view -> the array it was taken from
+        self.contains = {}           # a container var -> the values it holds
+        self.inlining = frozenset()  # the user functions whose code is being inlined here
+        self.live = live.Reads()     # globals, cells and attributes read (to_ssa sets it)
+        self.returns_inside = ReturnsInside(parsed.node)     # does a statement hold a return
+        self.functions = UserFunctions(self)   # the user's functions it calls
+        self.operators = Operators(self)       # arithmetic, comparisons, and/or, x if c else y
+
+    def refuse(self, node, what):
+        raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
+                                     line=getattr(node, "lineno", None),
+                                     construct=self.source_of(node))
+
+    def source_of(self, node):
+        try:
+            return ast.unparse(node)[:80]
+        except Exception:           # noqa: BLE001 - a best-effort description only
+            return type(node).__name__
+
+    # ----- values and atoms ------------------------------------------------------------------
+    def atom(self, value, builder, node):
+        """A lowered value as an IR atom; tuple literals become make_tuple equations."""
+        if is_atom(value):
+            return value            # a NewObject stays one until the end (lower_stores.py)
+        if isinstance(value, StaticSeq):
+            items = [self.atom(v, builder, node) for v in value.items]
+            if all(isinstance(a, Const) for a in items):
+                return Const((tuple if value.tag == "tuple" else list)(a.value for a in items))
+            out = builder.emit("make_tuple" if value.tag == "tuple" else "make_list", *items)
+            self.contains[out] = tuple(map(same_object, value.items, items))
+            return out
+        if isinstance(value, RangeValue):
+            return self.range_atom(value, builder, node)
+        if isinstance(value, Static) and not callable(value.obj):
+            return Const(value.obj)
+        if isinstance(value, Static) and isinstance(value.obj, type):
+            return Const(value.obj, value.obj.__name__)     # a dtype: x.astype(np.float32)
+        self.refuse(node, f"using {self.describe(value)} as a value; a function is resolved "
+                          "when srcad transforms the code: choose it by a constant or an "
+                          "argument, and call it (docs/dynamic_python.md)")
+
+    def describe(self, value):
+        if isinstance(value, Static):
+            return getattr(value.obj, "__name__", repr(value.obj))
+        return type(value).__name__
+
+    def expr(self, node, env, builder):
+        name = "expr_" + type(node).__name__
+        method = getattr(self, name, None) or getattr(self.operators, name, None)
+        if method is None:
+            self.refuse(node, f"the expression {type(node).__name__} ({self.source_of(node)})")
+        return method(node, env, builder)
+
+    def expr_Constant(self, node, env, builder):
+        return Const(node.value)
+
+    def expr_Name(self, node, env, builder):
+        if node.id in env:
+            return self.read_local(node, env, builder)
+        try:
+            origin = self.parsed.origin(node.id)
+            if origin is None:
+                return from_python(self.parsed.lookup(node.id), node.id)    # a builtin
+            return self.live.value(origin.read(), origin, self.views)
+        except KeyError:
+            self.refuse_undefined(node, node.id)
+
+    def refuse_undefined(self, node, name):
+        raise NameResolutionError(f"name '{name}' is not defined", filename=self.filename,
+                                  line=node.lineno, construct=name)
+
+    def expr_Tuple(self, node, env, builder):
+        return StaticSeq([self.expr(e, env, builder) for e in self.no_starred(node.elts)])
+
+    def expr_List(self, node, env, builder):
+        return StaticSeq([self.expr(e, env, builder) for e in self.no_starred(node.elts)], "list")
+
+    def no_starred(self, elts):
+        for e in elts:
+            if isinstance(e, ast.Starred):
+                self.refuse(e, "starred items (`*xs`) in a literal")
+        return elts
+
+    def condition(self, node, env, builder):
+        """The truth value of a test expression: a Const when known now, else a bool atom."""
+        value = self.expr(node, env, builder)
+        if isinstance(value, StaticSeq):
+            return Const(bool(value.items))
+        return self.condition_of(self.atom(value, builder, node), builder, node)
+
+    def condition_of(self, atom, builder, node):
+        if isinstance(atom, Const):
+            try:
+                return Const(bool(atom.value))
+            except ValueError as err:
+                self.refuse(node, f"an ambiguous truth value: {err}")
+        if atom.kind.tag == "bool":
+            return atom
+        return self.emit("truth", [atom], builder, node)
+
+    # ----- attributes and subscripts ---------------------------------------------------------
+    def expr_Attribute(self, node, env, builder):
+        base = self.expr(node.value, env, builder)
+        if isinstance(base, Static):
+            return self.object_attribute(node, base.obj, getattr(base.obj, "__name__", None))
+        atom = self.atom(base, builder, node)
+        if isinstance(atom, Const) and not hasattr(atom.value, "shape"):
+            return self.object_attribute(node, atom.value, atom.name)
+        return self.runtime_attribute(node, atom, builder)
+
+    def object_attribute(self, node, obj, obj_name):
+        """`obj.name` for an object known now: a constant of NumPy, math or a plain value
+        (`np.pi`, `(2).real`), else read when the function runs (`self.W`, `config.lr`)."""
+        try:
+            value = getattr(obj, node.attr)
+        except AttributeError:
+            self.refuse(node, f"{getattr(obj, '__name__', repr(obj))} has no attribute "
+                              f"{node.attr!r}")
+        if live.is_constant_attribute(obj) or not live.has_live_attributes(obj):
+            return from_python(value, node.attr)
+        return self.live.value(value, live.attribute_origin(obj, obj_name, node.attr),
+                               self.views)
+
+    def expr_Subscript(self, node, env, builder):
+        base = self.expr(node.value, env, builder)
+        if isinstance(base, Const) and subscript_prim(base.value):
+            return self.subscript_call(node, base.value, env, builder)
+        index = self.index(node.slice, env, builder)
+        if isinstance(base, StaticSeq) and isinstance(index, Const) and \
+                isinstance(index.value, int):
+            return base.items[index.value]
+        if isinstance(base, Static):
+            base = Const(base.obj)
+        atom = self.atom(base, builder, node)
+        if isinstance(atom, Const) and isinstance(index, Const) and \
+                isinstance(atom.value, (dict, list, tuple)):
+            return from_python(atom.value[index.value])
+        return self.emit("getitem", [atom, index], builder, node)
+
+    def subscript_call(self, node, obj, env, builder):
+        """np.r_[a, b] / np.c_[a, b]: the primitive of the subscripted object applied to the
+        list of items; constant items alone are evaluated here (np.r_[0:3, 7])."""
+        elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        items = [self.index(e, env, builder) for e in elts]
+        if all(isinstance(a, Const) for a in items):
+            return Const(obj[tuple(a.value for a in items)])
+        if any(isinstance(a, Const) and isinstance(a.value, (slice, str)) for a in items):
+            self.refuse(node, "a slice or a directive string in np.r_/np.c_ together with "
+                              "arrays; build the range with np.arange and join with "
+                              "np.concatenate")
+        arrays = builder.emit("make_list", *items)
+        return self.emit(subscript_prim(obj), [arrays], builder, node)
+
+    def index(self, node, env, builder):
+        if isinstance(node, ast.Slice):
+            parts = [self.atom(self.expr(p, env, builder), builder, node) if p else Const(None)
+                     for p in (node.lower, node.upper, node.step)]
+            if all(isinstance(p, Const) for p in parts):
+                return Const(slice(*[p.value for p in parts]))
+            return self.emit("make_slice", parts, builder, node)
+        if isinstance(node, ast.Tuple):
+            items = [self.index(e, env, builder) for e in node.elts]
+            return self.atom(StaticSeq(items), builder, node)
+        return self.atom(self.expr(node, env, builder), builder, node)
+
+    # ----- calls -----------------------------------------------------------------------------
+    def expr_Call(self, node, env, builder):
+        if any(k.arg is None for k in node.keywords):
+            self.refuse(node, "**kwargs in a call; pass the keyword arguments one by one")
+        if isinstance(node.func, ast.Attribute):
+            base = self.expr(node.func.value, env, builder)
+            if not isinstance(base, Static) and not (isinstance(base, Const) and
+                                                     not hasattr(base.value, "shape")):
+                return self.method_call(node, base, env, builder)
+        callee = self.expr(node.func, env, builder)
+        args = self.call_args(node, env, builder)
+        kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
+        self.refuse_changed_arguments(node, callee, args, kwargs, env, builder)
+        return self.call(node, callee, args, kwargs, builder)
+
+    def method_call(self, node, base, env, builder):
+        name = node.func.attr
+        args = self.call_args(node, env, builder)
+        kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
+        found = self.container_method(node, base, args, kwargs, env, builder)
+        if found is not None:
+            return found
+        atom = self.atom(base, builder, node)
+        if name in ("reshape", "transpose") and len(args) > 1:
+            args = [StaticSeq(args)]
+        if name == "copy" and not args and atom.kind.is_container:
+            return atom                  # a copy of a container of values: the same values
+        if name == "copy" and not args:
+            return self.emit("copy", [atom], builder, node)    # a new array: `y += 1` may follow
+        prim = None if atom in self.instances else METHODS.get(name)
+        if prim is None:
+            return self.opaque_method(node, atom, name, args, kwargs, builder)
+        return self.bind_and_emit(prim, [atom] + args, kwargs, builder, node)
+
+    def call(self, node, callee, args, kwargs, builder):
+        if isinstance(callee, LocalFunction):
+            return self.functions.inline_local(node, callee, args, kwargs, builder)
+        if isinstance(callee, DerivativeValue):
+            return self.call_derivative(node, callee, args, kwargs, builder)
+        if isinstance(callee, Static) and aliasing.is_srcad_transform(callee.obj):
+            return self.derivative_value(node, callee.obj, args, kwargs)
+        if not isinstance(callee, Static):      # Tanh()(x), a function passed as an argument
+            return self.call_runtime_value(node, callee, args, kwargs, builder)
+        fn = callee.obj
+        if inspect.ismethod(fn) and user_function(fn.__func__) and prim_of(fn) is None:
+            first = fn.__func__.__code__.co_varnames[:1] or ("self",)
+            args = [Const(fn.__self__, first[0])] + list(args)     # obj.method(...): self is known
+            return self.functions.inline(node, fn.__func__, args, kwargs, builder)
+        special = (SPECIAL_CALLS.get(fn) or integrator(fn)) if _hashable(fn) else None
+        if special is not None:
+            return getattr(self, special)(node, args, kwargs, builder)
+        prim = prim_of(fn)
+        if prim is not None:
+            return self.bind_and_emit(prim, args, kwargs, builder, node)
+        if user_function(fn):
+            return self.functions.call(node, fn, args, kwargs, builder)
+        return self.call_object(node, fn, args, kwargs, builder)
+
+    def bind_and_emit(self, prim, args, kwargs, builder, node):
+        rule = RULES[prim]
+        if rule.variadic:
+            if kwargs:
+                self.refuse(node, f"keyword arguments ({', '.join(kwargs)}=) to {prim}")
+            return self.emit(prim, [self.atom(a, builder, node) for a in args], builder, node)
+        names = rule.arg_names
+        if len(args) > len(names):
+            self.refuse(node, f"{len(args)} positional arguments to {prim} (at most {len(names)})")
+        bound = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names or key in bound:
+                self.refuse(node, f"the argument {key}= of {prim}")
+            bound[key] = value
+        atoms = []
+        for name in names:
+            if name not in bound and name not in rule.defaults:
+                self.refuse(node, f"a call to {prim} without its argument {name!r}")
+            value = bound.get(name, Const(rule.defaults.get(name)))
+            atoms.append(self.atom(value, builder, node))
+        return self.emit(prim, atoms, builder, node)
+
+    def emit(self, prim, atoms, builder, node):
+        builder.line = getattr(node, "lineno", builder.line)
+        try:
+            operands = [resolved(a) for a in atoms]
+            out = builder.emit(prim, *operands)
+            if prim in _SHARING and isinstance(out, Var) and _made_now(builder, out):
+                self.views.add(out)          # may share memory with another array
+                if atoms and isinstance(atoms[0], Var):
+                    self.view_base[out] = atoms[0]
+            if prim in _HOLDING and isinstance(out, Var):
+                self.contains[out] = tuple(atoms)     # the objects, new ones included
+            return self.new_object(prim, operands, out, builder)
+        except SrcadError:
+            raise
+        except Exception as err:     # noqa: BLE001 - constant folding of a bad expression
+            raise UnsupportedSyntaxError(f"cannot lower {self.source_of(node)}: {err}",
+                                         filename=self.filename, line=node.lineno,
+                                         construct=self.source_of(node)) from err
+
+    def local_function(self, node, env, builder):
+        """A nested def or lambda: its defaults are evaluated now, in the scope that defines
+        it, as Python evaluates them when the def runs."""
+        params = node.args
+        positional = [a.arg for a in params.posonlyargs + params.args]
+        defaults = {name: self.expr(d, env, builder) for name, d in
+                    zip(positional[len(positional) - len(params.defaults):], params.defaults)}
+        defaults.update((a.arg, self.expr(d, env, builder)) for a, d in
+                        zip(params.kwonlyargs, params.kw_defaults) if d is not None)
+        return LocalFunction(node, env, getattr(node, "name", "<lambda>"), defaults)
+
+    def expr_Lambda(self, node, env, builder):
+        return self.local_function(node, env, builder)
+
+
+_SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to",
+            "swapaxes", "moveaxis", "diagonal", "ravel", "flip", "fliplr", "flipud", "rot90",
+            "atleast_1d", "atleast_2d", "atleast_3d", "real", "attr"}
+
+
+_HOLDING = {"make_tuple", "make_list", "make_dict", "with_item", "seq_concat"}
+
+
+def _made_now(builder, out):
+    """Whether `out` is what the equation just emitted defines (not a value made before that
+    the builder folded the operation to, as `d["W"]` is the v of `d = {"W": v}`)."""
+    return bool(builder.stmts) and builder.defined_by.get(out) is builder.stmts[-1]
+
+
+def _hashable(obj):
+    try:
+        hash(obj)
+        return True
+    except TypeError:
+        return False

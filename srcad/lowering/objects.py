@@ -1,0 +1,162 @@
+"""Objects the function makes from a class of the user's: `Gaussian(X @ w, s).log_prob(y)`,
+`Sequential([Linear(W1, b1), Activation("relu"), Linear(W2, b2)]).forward(x)`.
+
+Such an object lives only while the function runs, so srcad follows it while transforming
+the function, as it follows a tuple literal: `__init__` is inlined, each `self.name = value`
+it runs is remembered, and a later `obj.name` in the function is that value (an array
+computed from the inputs stays differentiable); its methods are inlined with `self` bound to
+it, and a loop over a list of such objects is unrolled. Python makes the object from the
+same values; nothing of it needs to exist in the derivative. An object used as a value
+(returned, passed to a library function, stored where srcad cannot follow it) is refused at
+that line: srcad would have to make it, and the derivative could not follow what it holds.
+"""
+
+import ast
+import inspect
+
+from ..frontend import live
+from ..ir.nodes import Const
+from .values import Static, StaticSeq, from_python
+
+
+class MadeObject:
+    """An object made in the function: its class and the attributes it was given."""
+
+    __slots__ = ("cls", "attributes", "builder")
+
+    def __init__(self, cls, builder):
+        self.cls = cls
+        self.attributes = {}         # name -> lowered value
+        self.builder = builder       # where it was made: its attributes are set there
+
+    def __repr__(self):
+        return f"{self.cls.__name__}(...)"
+
+
+def plain_class(cls):
+    """A class whose objects are made by `object.__new__` and a Python `__init__` (or none),
+    not a namedtuple, a dataclass with a generated `__init__`, or a class with a metaclass."""
+    init = getattr(cls, "__init__", None)
+    return inspect.isclass(cls) and type(cls) is type and cls.__new__ is object.__new__ and \
+        (init is object.__init__ or inspect.isfunction(init) and _has_source(init))
+
+
+def _has_source(fn):
+    try:
+        inspect.getsource(fn)
+    except (OSError, TypeError):
+        return False
+    return True
+
+
+class ObjectLowering:
+    """The part of Lowering that follows objects made in the function (see the module)."""
+
+    def construct(self, node, cls, args, kwargs, builder):
+        made = MadeObject(cls, builder)
+        if cls.__init__ is not object.__init__:
+            self.functions.inline(node, cls.__init__, [made, *args], kwargs, builder)
+        elif args or kwargs:
+            self.refuse(node, f"{cls.__name__}() takes no arguments")
+        return made
+
+    def atom(self, value, builder, node):
+        if isinstance(value, MadeObject):
+            self.refuse(node, f"using the {value.cls.__name__} object made in the function as "
+                              "a value (returned, passed to a library function, kept where "
+                              "srcad cannot follow it); call its methods and read its "
+                              "attributes in the function, and return arrays")
+        return super().atom(value, builder, node)
+
+    def store_attribute(self, target, value, env, builder):
+        owner = self.expr(target.value, env, builder) if isinstance(target.value, ast.Name) \
+            else None
+        if not isinstance(owner, MadeObject):
+            return super().store_attribute(target, value, env, builder)
+        if builder is not owner.builder:
+            self.refuse(target, f"setting .{target.attr} of an object made in the function "
+                                "inside a branch or loop that began after it was made; keep "
+                                "the value in a variable")
+        owner.attributes[target.attr] = value
+        return None
+
+    def expr_Attribute(self, node, env, builder):
+        if isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name):
+            owner = self.expr(node.value, env, builder)
+            if isinstance(owner, MadeObject):
+                return self.made_attribute(node, owner, node.attr)
+        return super().expr_Attribute(node, env, builder)
+
+    def made_attribute(self, node, made, name):
+        """`made.name`: what the function set, else the class's attribute (not a method
+        used as a value, nor a property, which srcad does not follow)."""
+        if name in made.attributes:
+            return made.attributes[name]
+        found = inspect.getattr_static(made.cls, name, None)
+        if found is None:
+            self.refuse(node, f"{made.cls.__name__} object has no attribute {name!r}")
+        if inspect.isfunction(found) or isinstance(found, property):
+            self.refuse(node, f"{made.cls.__name__}.{name} used as a value; call the method "
+                              "instead")
+        if live.is_data(found):
+            origin = live.attribute_origin(made.cls, made.cls.__name__, name)
+            return self.live.value(found, origin, self.views)
+        return from_python(found, name)
+
+    def method_call(self, node, base, env, builder):
+        if not isinstance(base, MadeObject):
+            return super().method_call(node, base, env, builder)
+        name = node.func.attr
+        args = self.call_args(node, env, builder)
+        kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
+        if name in base.attributes:           # a function kept on the object: `self.act(z)`
+            return self.call(node, base.attributes[name], args, kwargs, builder)
+        method = inspect.getattr_static(base.cls, name, None)
+        if isinstance(method, staticmethod):
+            return self.call(node, Static(method.__func__), args, kwargs, builder)
+        if isinstance(method, classmethod):
+            return self.call(node, Static(method.__get__(None, base.cls)), args, kwargs,
+                             builder)
+        if not inspect.isfunction(method):
+            self.refuse(node, f"{base.cls.__name__}.{name}() (not a method written in Python)")
+        return self.functions.inline(node, method, [base, *args], kwargs, builder)
+
+    def call_made(self, node, made, args, kwargs, builder):
+        """`made(x)`: its class's `__call__`."""
+        method = inspect.getattr_static(made.cls, "__call__", None)
+        if not inspect.isfunction(method):
+            self.refuse(node, f"calling a {made.cls.__name__} object, whose class has no "
+                              "__call__ written in Python")
+        return self.functions.inline(node, method, [made, *args], kwargs, builder)
+
+    def expr_Compare(self, node, env, builder):
+        """`self.activation is None` where it holds a function or an object made here:
+        decided now, as identity of things known now."""
+        operands = [node.left, *node.comparators]
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot)) and \
+                all(isinstance(n, (ast.Name, ast.Attribute, ast.Constant)) for n in operands):
+            left, right = (self.expr(n, env, builder) for n in operands)
+            known = [_known_object(v) for v in (left, right)]
+            if any(k is not None for k in known) and all(
+                    k is not None or isinstance(v, Const) for k, v in zip(known, (left, right))):
+                a, b = (k if k is not None else v.value for k, v in zip(known, (left, right)))
+                return Const((a is b) == isinstance(node.ops[0], ast.Is))
+        return self.operators.expr_Compare(node, env, builder)
+
+    def expr_Subscript(self, node, env, builder):
+        """`layers[:-1]` of a list of objects made here: the list of those objects."""
+        if isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Slice):
+            base = self.expr(node.value, env, builder)
+            if isinstance(base, StaticSeq) and any(isinstance(v, MadeObject)
+                                                   for v in base.items):
+                index = self.index(node.slice, env, builder)
+                if isinstance(index, Const) and isinstance(index.value, slice):
+                    return StaticSeq(base.items[index.value], base.tag)
+        return super().expr_Subscript(node, env, builder)
+
+
+def _known_object(value):
+    """The object a function or an object made here stands for; None for other values."""
+    if isinstance(value, MadeObject):
+        return value
+    return value.obj if isinstance(value, Static) else None

@@ -1,0 +1,70 @@
+"""A loop whose carried name starts as None and becomes what a call returns in its first
+iteration (`config = None`, then `w, config = adam(w, dw, config)` in the loop, with adam's
+`if config is None: config = {}`): Python's first iteration and the others run different
+code, and a loop lowered once would carry a value of no kind srcad can tell.
+
+Where the loop iterates `range(...)` of names or constants, it is lowered as the program it
+equals, with the first iteration on its own, guarded by whether the range is empty:
+
+    if len(range(a, b, c)) > 0:
+        i = a
+        <body>
+        for i in range(a + c, b, c):
+            <body>
+
+so the loop proper starts with the value the first iteration made (a dict), as Python's does.
+"""
+
+import ast
+
+from ..frontend import desugar
+from ..ir.nodes import Const, Var
+from ..frontend.syntax import fix_missing_locations, walk_no_defs
+
+
+class PeelLowering:
+    """Mixin for Lowering (before DynamicLowering): peels the first iteration of such a loop."""
+
+    def special_statement(self, stmt, rest, env, builder):
+        if isinstance(stmt, ast.For) and self.starts_as_none(stmt, env):
+            peeled = _peeled(stmt)
+            if peeled is not None:
+                return self.suite([peeled] + rest, env, builder)
+        return super().special_statement(stmt, rest, env, builder)
+
+    def starts_as_none(self, loop, env):
+        """Whether the loop assigns a name that is None before it a call's result (`w, config
+        = adam(w, dw, config)`, `h = step(x, h)`): what the first call makes of None."""
+        assigned = {t.id for n in walk_no_defs(loop)
+                    if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                    for target in n.targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+        return any(_is_none(env.get(name)) for name in assigned)
+
+
+def _is_none(value):
+    return isinstance(value, (Var, Const)) and value.kind.tag == "none"
+
+
+def _peeled(loop):
+    """The loop with its first iteration on its own (module docstring), or None where it is
+    not a plain loop over `range` of names and constants."""
+    it = loop.iter
+    if loop.orelse or desugar.has_jumps(loop.body) or \
+            any(isinstance(n, ast.Return) for s in loop.body for n in [s, *walk_no_defs(s)]) or \
+            not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and
+                 it.func.id == "range" and 1 <= len(it.args) <= 3 and not it.keywords and
+                 all(isinstance(a, (ast.Name, ast.Constant)) for a in it.args)):
+        return None
+    args = list(it.args)
+    start = args[0] if len(args) > 1 else ast.Constant(0)
+    stop = args[1] if len(args) > 1 else args[0]
+    step = args[2] if len(args) == 3 else ast.Constant(1)
+    nonempty = ast.Compare(ast.Call(ast.Name("len", ast.Load()), [it], []), [ast.Gt()],
+                           [ast.Constant(0)])
+    first = ast.Assign([loop.target], start)
+    later = ast.For(loop.target, ast.Call(ast.Name("range", ast.Load()),
+                                          [ast.BinOp(start, ast.Add(), step), stop, step], []),
+                    loop.body, [], None)
+    peeled = ast.If(nonempty, [ast.copy_location(first, loop), *loop.body,
+                               ast.copy_location(later, loop)], [])
+    return fix_missing_locations(ast.copy_location(peeled, loop))

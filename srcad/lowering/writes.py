@@ -1,0 +1,171 @@
+"""Lowering element and slice writes into arrays: `x[i] = v` and `x[i] op= v`.
+
+Each becomes a new version of the array bound to the same name, `x = setitem(x, i, v)` (or
+`iadd_at`, `isub_at`, `imul_at`, `idiv_at`; srcad/rules/writes.py). That is what Python
+computes where the array is the function's own: made in the function (`np.zeros`, an
+arithmetic result, `x.copy()`), and reached by no other name, view or container that is read
+again. Anything else would change an object srcad does not see change (the caller's
+argument, a global, the array another name or a view still shows), so it is refused at the
+user's line, with the rewrite that works: copy the array first.
+"""
+
+import ast
+
+from . import aliasing
+from ..ir.nodes import Var
+from .stores import describe_holders
+from ..frontend.syntax import fix_missing_locations
+from .values import RangeValue, StaticSeq
+
+_UPDATES = {ast.Add: "iadd_at", ast.Sub: "isub_at", ast.Mult: "imul_at", ast.Div: "idiv_at"}
+_BINOPS = {ast.Pow: "pow", ast.FloorDiv: "floor_divide", ast.Mod: "mod", ast.MatMult: "matmul"}
+_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+            ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@"}
+
+
+class WriteLowering:
+    """Mixin for Lowering: needs expr, index, atom, emit, assign, refuse, holders,
+    same_objects and origins (StoreLowering, ExpressionLowering)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owned = set()           # arrays made in the function: it may write into them
+
+    def store_into_array(self, target, op, value, env, builder, checked=False):
+        """`name[index] = value` (op None: `value` is lowered already) or
+        `name[index] op= value` (op an ast operator, `value` an expression node)."""
+        name = target.value.id
+        array = env[name]
+        symbol = "" if op is None else _SYMBOLS.get(type(op), "?")
+        if not checked:
+            self.refuse_foreign_write(target, name, array, env, symbol)
+        atom = self.atom(array, builder, target)
+        index = self.index(target.slice, env, builder)
+        if op is None:
+            new = self.emit("setitem", [atom, index, self.atom(value, builder, target)],
+                            builder, target)
+        else:
+            update = self.atom(self.expr(value, env, builder), builder, target)
+            if type(op) in _UPDATES:
+                new = self.emit(_UPDATES[type(op)], [atom, index, update], builder, target)
+            else:                    # x[i] **= v: x[i] = x[i] ** v
+                old = self.emit("getitem", [atom, index], builder, target)
+                combined = self.emit(_BINOPS[type(op)], [old, update], builder, target)
+                new = self.emit("setitem", [atom, index, combined], builder, target)
+        self.assign(ast.Name(name, ast.Store()), new, env, builder)
+
+    def is_item_of_container(self, node, env):
+        """Whether `node` is `c[k]` for a list or dict `c` the function names."""
+        if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
+            return False
+        container = env.get(node.value.id)
+        tag = container.tag if isinstance(container, StaticSeq) else \
+            getattr(getattr(container, "kind", None), "tag", None)
+        return tag in ("list", "dict")
+
+    def store_into_item(self, target, op, value, env, builder):
+        """`c[k][index] = value` (or `op=`) on an array that the list or dict `c` holds: the
+        array gets the new version, and c the new array at k. Python changes the array that
+        c holds, so every array c holds must be the function's own, held by nothing else."""
+        holder = target.value
+        name = holder.value.id
+        array = self.expr(holder, env, builder)
+        items = self.reach(env[name]) if self.made_here(env[name]) else [array]
+        for item in items:
+            if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
+                    _may_be_array(item):
+                self.refuse_foreign_write(target, f"{name}[...]", item, env, "", name)
+        scratch = f"{name}[...]"
+        inner = dict(env, **{scratch: array})
+        self.store_into_array(ast.Subscript(ast.Name(scratch, ast.Load()), target.slice,
+                                            ast.Store(), lineno=target.lineno,
+                                            col_offset=target.col_offset),
+                              op, value, inner, builder, checked=True)
+        self.store_item(holder, inner[scratch], env, builder)
+
+    def update_item(self, node, env, builder):
+        """`target[index] op= value`: on an array, an update in place; on a list or dict
+        item, `target[index] = target[index] op value`."""
+        target = node.target
+        if self.is_item_of_container(target.value, env):
+            return self.store_into_item(target, node.op, node.value, env, builder)
+        base = env.get(target.value.id) if isinstance(target.value, ast.Name) else None
+        if isinstance(base, Var) and (base.kind.is_array or base.kind.tag in ("unknown",
+                                                                             "other")):
+            return self.store_into_array(target, node.op, node.value, env, builder)
+        if self.is_item_of_container(target, env):
+            return self.update_container_item(node, env, builder)
+        self.refuse(node, "in-place update of an element (`x[i] += ...`) of something that "
+                          "is not an array, list or dict the function names; build the new "
+                          "value in a local name")
+
+    def update_container_item(self, node, env, builder):
+        """`c[k] op= v` on a list or dict: `c[k] = c[k] op v`. On an array item Python
+        changes that array in place, so the arrays c holds must be the function's own and
+        held by no other name read again (else the rewrite below is what it differentiates)."""
+        target, symbol = node.target, _SYMBOLS.get(type(node.op), "?")
+        name = target.value.id
+        load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
+        items = self.reach(env[name]) if self.made_here(env[name]) else \
+            [self.expr(load, env, builder)]          # a container from outside: its item
+        for item in items:
+            if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
+                    _may_be_array(item) and self.shared(node, item, env, name):
+                self.refuse(node, f"`{name}[...] {symbol}= ...` changes in place an array that "
+                                  f"{name} holds, and the caller or another name sees it too; "
+                                  f"write `{name}[k] = {name}[k] {symbol} ...`")
+        combined = ast.copy_location(ast.BinOp(load, node.op, node.value), node)
+        self.store_item(target, self.expr(fix_missing_locations(combined), env, builder), env,
+                        builder)
+
+    def made_here(self, container):
+        """Whether the list or dict is one the function built (so it knows what it holds)."""
+        return isinstance(container, StaticSeq) or any(
+            isinstance(v, Var) and v in self.contains for v in self.same_objects(container))
+
+    def shared(self, node, array, env, holder):
+        """Whether the array is not the function's own, or a name but `holder` that reads it
+        again also shows it."""
+        if any(not self.origins.get(s) and s not in self.owned
+               for s in self.same_objects(array)):
+            return True
+        holders = [h for h in self.holders(array, env, None, holder) if h != holder]
+        return bool(holders) and aliasing.may_read_again(self.parsed.node, node, holders)
+
+    def index(self, node, env, builder):
+        """An index; `range(n)` in one is the integer array NumPy makes of it
+        (`probs[range(n), y]`)."""
+        if isinstance(node, (ast.Slice, ast.Tuple)):
+            return super().index(node, env, builder)
+        value = self.expr(node, env, builder)
+        if isinstance(value, RangeValue):
+            bounds = [self.atom(v, builder, node)
+                      for v in (value.start, value.stop, value.step)]
+            return self.emit("arange", bounds, builder, node)
+        return self.atom(value, builder, node)
+
+    def refuse_foreign_write(self, node, name, array, env, symbol, holder=None):
+        """Refuse a write into an array that is not the function's own, or that another
+        name, view or container (but `holder`) still shows and reads again."""
+        write = f"`{name}[...] {symbol}= ...`"
+        foreign = [s for s in self.same_objects(array)
+                   if not self.origins.get(s) and s not in self.owned]
+        if foreign:
+            params = {a.arg for a in getattr(self.parsed.node, "args", None) and
+                      self.parsed.node.args.args + self.parsed.node.args.kwonlyargs or ()}
+            what = f"the argument '{name}'" if name in params and array in foreign else \
+                "an argument, a global, a view of one, an item of a container or a helper's " \
+                "result"
+            self.refuse(node, f"{write} writes into an array the function did not make "
+                              f"({what}): Python would change it where the caller or "
+                              f"another name sees it too; copy it first, "
+                              f"`{name} = {name}.copy()`, then write into the copy")
+        holders = [h for h in self.holders(array, env, None, holder or name) if h != holder]
+        if holders and aliasing.may_read_again(self.parsed.node, node, holders):
+            self.refuse(node, f"{write} on {describe_holders(holders)}, read again "
+                              f"after: Python would change both; copy it first, "
+                              f"`{name} = {name}.copy()`, then write into the copy")
+
+
+def _may_be_array(value):
+    return value.kind.is_array or value.kind.tag in ("unknown", "other")

@@ -1,0 +1,123 @@
+"""An optimizer pass: values computed only for their shape are not computed.
+
+The adjoint of a reduction or a broadcast needs the shape of its argument (`x.size`,
+`unbroadcast(g, x)`), not its value. In `grad(lambda w: np.mean(y * np.log(p(w)) + ...))`
+the elementwise expression under the mean is needed for nothing else, yet computing it is
+most of the forward sweep. Here such a value is replaced, in those shape-only uses, by a
+stand-in with the same shape and dtype (its elementwise input itself, or a zero-stride
+`shape_like` view that costs no arithmetic), and dead-code elimination removes the rest.
+"""
+
+from collections import Counter
+
+import numpy as np
+
+from .. import kinds as K
+from ..ir.nodes import Block, Eqn, For, If, Var, While, stmt_inputs, sub_blocks, walk_eqns
+from ..rules import RULES
+
+SHAPE_ONLY = {("size", 0), ("shape", 0), ("ndim", 0), ("unbroadcast", 1),
+              ("broadcast_like", 1), ("unreduce", 1), ("count", 0), ("zeros_like", 0),
+              ("index_adjoint", 1), ("adjoint_item", 2), ("shape_like", None)}
+
+
+def shape_only_values(fn, rebuild):
+    """fn with elementwise values read only for their shape replaced by stand-ins."""
+    defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
+    value_uses = _value_uses(fn.body)
+    stand_ins = {}
+    for var, eqn in defs.items():
+        if eqn.prim == "shape_like":
+            same = _one_input(eqn)
+            if same is not None:
+                stand_ins[var] = ("var", same)     # shape_like(x, x) is x's shape: x
+            continue
+        if var in value_uses or RULES[eqn.prim].shape_from != "args" or len(eqn.outs) != 1:
+            continue
+        stand_in = _stand_in(eqn, lambda a: a not in defs or value_uses[a] > 1)
+        if stand_in is not None:
+            stand_ins[var] = stand_in
+    if not stand_ins:
+        return fn
+    return rebuild(fn, _map(fn.body, stand_ins))
+
+
+def _is_shape_only(prim, position):
+    return (prim, position) in SHAPE_ONLY or (prim, None) in SHAPE_ONLY
+
+
+def _value_uses(block, uses=None):
+    """How often each var is read for its value (by anything but a shape-only argument)."""
+    uses = Counter() if uses is None else uses
+    for stmt in block.stmts:
+        if isinstance(stmt, Eqn):
+            uses.update(a for k, a in enumerate(stmt.args)
+                        if isinstance(a, Var) and not _is_shape_only(stmt.prim, k))
+        else:
+            uses.update(a for a in stmt_inputs(stmt) if isinstance(a, Var))
+            for sub in sub_blocks(stmt):
+                _value_uses(sub, uses)
+    uses.update(a for a in block.results if isinstance(a, Var))
+    return uses
+
+
+def _one_input(eqn):
+    """x if a shape_like equation reads only x, of its own kind; else None."""
+    inputs = list(dict.fromkeys(eqn.args))
+    if len(inputs) == 1 and isinstance(inputs[0], Var) and K.alike(inputs[0].kind, eqn.out.kind) \
+            and inputs[0].kind.is_array:
+        return inputs[0]
+    return None
+
+
+def _stand_in(eqn, computed_anyway):
+    """('var', x) when an input already has the value's shape and dtype (one computed anyway,
+    where it is not the only array input), else the arguments of a shape_like equation;
+    None for a value of constants alone (it costs nothing)."""
+    arrays = [a for a in eqn.args if isinstance(a, Var) and not a.kind.is_scalar]
+    out = eqn.out
+    if len(arrays) == 1 and out.same_shape_as is not None and \
+            K.alike(arrays[0].kind, out.kind):
+        return ("var", arrays[0])
+    filling = [a for a in arrays if K.fills_broadcast(a.kind, out.kind) and
+               a.kind.dtype == out.kind.dtype and computed_anyway(a)]
+    if filling:
+        return ("var", filling[0])      # an input with the size-1 dimensions of the result
+    # constant arrays shape it too
+    shaping = tuple(a for a in eqn.args if isinstance(a, Var) or
+                    isinstance(getattr(a, "value", None), np.ndarray))
+    return ("like", shaping) if shaping else None
+
+
+def _map(block, stand_ins):
+    stmts = []
+    for stmt in block.stmts:
+        if isinstance(stmt, Eqn) and stmt.out in stand_ins:
+            how, what = stand_ins[stmt.out]
+            if how == "like":
+                stmts.append(Eqn(stmt.outs, "shape_like", what, stmt.line))
+            else:       # now unread: dead-code elimination keeps its broadcasting check
+                stmts.append(stmt)
+            continue
+        stmts.append(_rename_shape_uses(stmt, stand_ins))
+    return Block(stmts, block.results)
+
+
+def _rename_shape_uses(stmt, stand_ins):
+    def image(atom):
+        while atom in stand_ins and stand_ins[atom][0] == "var":
+            atom = stand_ins[atom][1]
+        return atom
+    if isinstance(stmt, Eqn):
+        args = tuple(image(a) if isinstance(a, Var) and _is_shape_only(stmt.prim, k) else a
+                     for k, a in enumerate(stmt.args))
+        return Eqn(stmt.outs, stmt.prim, args, stmt.line)
+    if isinstance(stmt, If):
+        return If(stmt.cond, _map(stmt.then, stand_ins), _map(stmt.orelse, stand_ins),
+                  stmt.outs, stmt.line)
+    if isinstance(stmt, For):
+        return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
+                   stmt.carry_params, _map(stmt.body, stand_ins), stmt.outs, stmt.reverse,
+                   stmt.line)
+    return While(stmt.carry_init, stmt.carry_params, _map(stmt.cond, stand_ins),
+                 _map(stmt.body, stand_ins), stmt.outs, stmt.line)

@@ -1,0 +1,1 @@
+"""What users run beside the transforms: trace tables, gradient checks, export, the CLI."""

@@ -1,0 +1,1 @@
+"""IR -> IR: forward mode, reverse mode, nested derivatives, inlining, rewrites before them."""

@@ -1,0 +1,1 @@
+"""Reverse mode: the forward sweep that records, the reverse sweep that accumulates."""

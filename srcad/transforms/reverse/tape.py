@@ -1,0 +1,92 @@
+"""The tape of a loop's reverse replay: which values the reverse body reads are recorded by
+the forward loop (pushed each iteration, popped backwards) and which cheap equations are
+recomputed in the reverse body instead; the forward loop that pushes them; and the iteration
+count a `while` loop keeps so that its reverse can run as a counted `for`.
+"""
+
+from ... import kinds as K
+from ... import naming
+from ...ir.builder import Builder
+from ...ir.nodes import Block, Const, Eqn, For, Var, While
+from ...rules import RULES
+
+
+def to_record(needed, forward_body, local):
+    """Split the values the reverse body reads into those to record on the tape and the
+    cheap equations (indexing, shapes, integer arithmetic) to recompute there instead."""
+    defs = {o: st for st in forward_body if isinstance(st, Eqn) for o in st.outs}
+    recompute, record = {}, {}
+
+    stack = list(reversed(needed))       # depth first, in order, without recursion
+    while stack:                        # (a chain of thousands of scalar operations)
+        v = stack.pop()
+        if v in recompute or v in record:
+            continue
+        eqn = defs.get(v)
+        if eqn is None or not is_cheap(eqn):
+            record[v] = None
+            continue
+        recompute[v] = eqn
+        stack.extend(a for a in reversed(eqn.args) if isinstance(a, Var) and a in local)
+    chosen = {id(e) for e in recompute.values()}
+    return list(record), [st for st in forward_body if id(st) in chosen]
+
+
+def clone_eqns(eqns, mapping):
+    """Copies of `eqns` with fresh outputs, their reads and outputs renamed in `mapping`."""
+    clones = []
+    for eqn in eqns:
+        outs = tuple(Var(o.hint, o.kind, o) for o in eqn.outs)
+        args = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in eqn.args)
+        clones.append(Eqn(outs, eqn.prim, args, eqn.line))
+        mapping.update(zip(eqn.outs, outs))
+    return clones
+
+
+def push(tape, needed, line):
+    """The forward body's push of this iteration's recorded values (a tuple of several)."""
+    if not needed:
+        return []
+    if len(needed) == 1:
+        return [Eqn((Var(None, K.NONE),), "tape_push", (tape, needed[0]), line)]
+    record = Var(None, K.Kind("tuple"))
+    return [Eqn((record,), "make_tuple", tuple(needed), line),
+            Eqn((Var(None, K.NONE),), "tape_push", (tape, record), line)]
+
+
+def forward_loop(stmt, forward_body, pushed):
+    """The forward sweep's loop: its body reversed into `forward_body`, then the pushes."""
+    body = Block(forward_body + pushed, stmt.body.results)
+    if isinstance(stmt, For):
+        return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
+                   stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
+    return While(stmt.carry_init, stmt.carry_params, stmt.cond, body, stmt.outs, stmt.line)
+
+
+def counted_while(stmt):
+    """A while loop that also counts its iterations, for the reverse replay."""
+    count = Var(naming.LOOP_COUNT, K.INT)
+    body = Builder(stmt.line)
+    next_count = body.emit("add", count, Const(1))
+    new_body = Block(stmt.body.stmts + body.stmts, stmt.body.results + (next_count,))
+    out = Var(naming.LOOP_COUNT, K.INT)
+    loop = While(stmt.carry_init + (Const(0),), stmt.carry_params + (count,), stmt.cond,
+                 new_body, stmt.outs + (out,), stmt.line)
+    return loop, []
+
+
+_CHEAP = {"getitem", "len", "shape", "ndim", "size", "make_slice", "range_len", "make_tuple",
+          "truth"}
+
+
+def is_cheap(eqn):
+    """Recomputing it in the reverse sweep costs about what recording it would: indexing,
+    shapes, integer arithmetic, and elementwise math on Python floats (a hand-written
+    gradient of a scalar recurrence recomputes sin(x) from x too, rather than storing it)."""
+    if eqn.prim in _CHEAP:
+        return True
+    if eqn.prim in ("add", "sub", "mul", "floor_divide") and eqn.out.kind.tag == "int":
+        return True
+    rule = RULES[eqn.prim]
+    return rule.shape_from == "args" and not rule.effect and eqn.out.kind.tag == "float" and \
+        all(a.kind.is_scalar for a in eqn.args)
