@@ -71,7 +71,7 @@ def callable_name(callee):
 
 def not_differentiable(fn, eqn, what, mode):
     """The error for a varied value reaching an argument `prim` has no `mode` rule for."""
-    if eqn.prim == "opaque":                # a call srcad runs as written (lower_effects.py)
+    if eqn.prim == "opaque":                # a call srcad runs as written (lowering/effects.py)
         callee = getattr(eqn.args[0], "value", None)
         callee = getattr(callee, "fn", callee)          # effects.Keywords: the function
         name = callable_name(callee) or f"the method .{getattr(eqn.args[0], 'hint', None) or '?'}()"

@@ -13,7 +13,7 @@ verified (srcad/ir/nodes.py `verify`), not only the lowered and the final IR.
 
 The pipeline also compiles the derivatives of the user's own module-level functions that are
 called by name (`helper_vjp` below), since that is a run of the pipeline on the helper. A helper
-called from one place is inlined there (UserFunctions.called_once, lower_inline.py): its code
+called from one place is inlined there (UserFunctions.called_once, lowering/inline.py): its code
 reads as a person would write the gradient by hand. A helper called from several places, or
 recursively, is not inlined into every caller: its derivative is generated once, as two
 functions, and the caller's derivative calls them by name, so the generated source stays

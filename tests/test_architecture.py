@@ -259,3 +259,56 @@ def test_ir_statements_are_frozen():
         except dataclasses.FrozenInstanceError:
             continue
         raise AssertionError(f"{type(node).__name__}.{field} can be changed in place")
+
+
+# The stages, lowest first (REDESIGN 4.1, docs/how_it_works.md). A module of a stage imports
+# modules of its own stage and of the ones below it; the flat modules are either small
+# utilities every stage may use or the public surface above the stages; tools/ (trace tables,
+# gradient checks, export, the command line) stand on the public surface.
+STAGES = ["ir", "rules", "frontend", "analysis", "lowering", "transforms", "optimize", "codegen"]
+UTILITIES = {"errors", "kinds", "naming", "runtime", "runtime_linalg", "tree", "display",
+             "effects"}
+SURFACE = {"__init__", "__main__", "api", "pipeline", "fastpath", "family", "jaxlike", "reuse",
+           "callables", "records", "extend", "integrate", "ode"}
+
+# Imports from a stage into a later one, or from a stage into the public surface
+# ("importer -> imported"). Each is a module in the wrong stage or a callback waiting to be
+# passed in. Shrink only.
+UPWARD_IMPORTS = {
+    "ir.builder -> rules",                   # the builder emits through the rule table
+    "ir.nodes -> rules",                     # the printer and `evaluate` read the rule table
+    "naming -> ir.nodes",                    # naming reads Var hints and rule names
+    "naming -> rules",
+    "frontend.live -> lowering.values",      # live values are lowered when they are read
+    "lowering.expressions -> transforms.nested",   # a derivative inside the function
+    "transforms.helpers -> optimize.passes",       # a helper's VJP pair is simplified
+}
+
+
+def stage(module):
+    """A module's layer: its stage's index; utilities below every stage, the surface above."""
+    parts = module.split(".")
+    if len(parts) == 1 or (len(parts) == 2 and parts[1] in SURFACE):
+        return len(STAGES)
+    if parts[1] == "tools":
+        return len(STAGES) + 1
+    if len(parts) == 2 and parts[1] in UTILITIES:
+        return -1
+    return STAGES.index(parts[1])
+
+
+def test_flat_modules_are_utilities_or_surface():
+    """A new module goes into the stage package it belongs to (srcad/<stage>/), or, if it is a
+    small utility every stage uses or part of the public surface, into a list above."""
+    flat = {name.split(".")[1] for name in modules() if name.count(".") == 1}
+    flat -= set(STAGES) | {"tools"}
+    assert flat <= UTILITIES | SURFACE, f"place in a stage: {sorted(flat - UTILITIES - SURFACE)}"
+
+
+def test_stages_import_downward():
+    """Data flows one way: a stage does not import a later stage or the public surface (the
+    pipeline passes what a stage needs from above as a callback)."""
+    graph = import_graph()
+    found = {f"{short(a)} -> {short(b)}" for a, targets in graph.items() for b in targets
+             if stage(a) < stage(b) and stage(a) < len(STAGES)}
+    check_allow_list(found, UPWARD_IMPORTS, "import from a later stage (pass it in instead)")

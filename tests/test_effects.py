@@ -217,7 +217,7 @@ def test_a_statement_changing_an_array_in_place_is_refused_at_the_user_s_line(f)
     for run in (lambda: srcad.grad(f)(X), lambda: srcad.jvp(f)(X, X)):
         with pytest.raises(SrcadError, match="changes an array, list or dict|changes its "
                                              "parameter 'v' in place") as info:
-            run()       # a helper changing what it is given goes in place (lower_caller.py)
+            run()       # a helper changing what it is given goes in place (lowering/caller.py)
         assert info.value.filename == __file__
         assert "np/" not in str(info.value) and "srcad/" not in str(info.value)
 

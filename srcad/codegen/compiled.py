@@ -43,7 +43,7 @@ class Generated:
         self.namespace = namespace
         self.filename = filename
         self.param_kinds = param_kinds     # what it is specialised on, for export's guard
-        self.check = None                  # its guards on globals and attributes (live.py)
+        self.check = None                  # its guards on globals and attributes (frontend/live.py)
         self.roots = set()                 # names it reads globals and attributes through
 
 

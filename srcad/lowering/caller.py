@@ -165,7 +165,7 @@ class CallerObjectLowering(AttributeChanges):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.objects = Objects()        # shared with the helpers inlined (lower_expr.py)
+        self.objects = Objects()        # shared with the helpers inlined (lowering/expressions.py)
 
     # ----- which object a value is -------------------------------------------------------
     def caller_object(self, value):

@@ -77,7 +77,7 @@ class DynamicLowering:
                         for k, v in fn.keywords.items()}
             return self.call(node, from_python(fn.func), [*bound, *args],
                              {**keywords, **kwargs}, builder)
-        if plain_class(fn) and _user_class(fn):        # Gaussian(mu, s): lower_objects.py
+        if plain_class(fn) and _user_class(fn):        # Gaussian(mu, s): lowering/objects.py
             return self.construct(node, fn, args, kwargs, builder)
         method = next((vars(c)["__call__"] for c in type(fn).__mro__
                        if "__call__" in vars(c)), None) if callable(fn) else None

@@ -33,7 +33,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
                          NestedLowering):
     def __init__(self, parsed, depth=0, derive=None):
         self.parsed = parsed
-        self.derive = derive         # differentiates a derivative taken inside (nested.py)
+        self.derive = derive         # derivatives taken inside (transforms/nested.py)
         self.filename = parsed.filename
         self.depth = depth
         self.origins = {}            # var -> values it may be the same object as
@@ -61,7 +61,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
     def atom(self, value, builder, node):
         """A lowered value as an IR atom; tuple literals become make_tuple equations."""
         if is_atom(value):
-            return value            # a NewObject stays one until the end (lower_stores.py)
+            return value            # a NewObject stays one until the end (lowering/stores.py)
         if isinstance(value, StaticSeq):
             items = [self.atom(v, builder, node) for v in value.items]
             if all(isinstance(a, Const) for a in items):

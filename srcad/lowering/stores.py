@@ -217,7 +217,7 @@ class StoreLowering:
         if method in CONTAINER_METHODS and isinstance(target, ast.Name) and \
                 (_is_list(env.get(target.id)) or _is_dict(env.get(target.id))):
             self.expr(call, env, builder)      # hs.pop(), hs.insert(0, h), d.update(e): the
-            return                             # change rebinds the name (lower_methods.py)
+            return                             # change rebinds the name (lowering/methods.py)
         if method in _OTHER_METHODS:
             self.refuse(node, f"`.{method}()` changes an object in place; build a new value "
                               "instead (`y = np.sort(y)`; for a list `xs = xs + [v]`, "
