@@ -1,4 +1,4 @@
-"""The runtime helpers of the linear-algebra rules (srcad/rules/linalg_decompositions.py and
+"""The runtime helpers of the linear-algebra rules (srcad/rules/linalg_*.py and
 the scipy.linalg rules): adjoints of diagonals, tensordot and kron, the column form of solve's
 right-hand side, the square-matrix check. NumPy only, like srcad/runtime.py, which
 re-exports them: generated code and `srcad export` find every helper there.

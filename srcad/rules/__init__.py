@@ -16,7 +16,8 @@ import sys
 
 # the families register their rules as they are imported, in this order
 from . import (core, elementwise, arrays, linalg, reductions, shaping,  # noqa: F401
-               linalg_decompositions, assembly, sequences, picking, series, spectral, library,
+               linalg_solve, linalg_diagonals, linalg_decompositions, linalg_products,
+               linalg_norm, assembly, sequences, picking, series, spectral, library,
                scipy_rules, writes, losses, numpy_more)
 from .table import (ATTRIBUTES, FUNCTIONS, METHODS, RULES, SUBSCRIPTS, ZERO,  # noqa: F401
                     Rule, defprim, subscript_prim)
