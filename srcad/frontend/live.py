@@ -194,11 +194,12 @@ class Reads:
         var = self.loads.get(origin.key())
         if var is None:
             atom = Root(origin.root, origin.root_name)
-            for how, name in origin.steps:
-                atom = self.prelude.emit("getitem" if how == "item" else "attr", atom,
-                                         Const(name))
-            atom.hint = origin.name
-            atom.kind = K.kind_of(value) if kind is None else kind
+            *through, (how, name) = origin.steps
+            for step, key in through:
+                atom = self.prelude.emit("getitem" if step == "item" else "attr", atom, Const(key))
+            atom = self.prelude.emit("getitem" if how == "item" else "attr", atom, Const(name),
+                                     hint=origin.name,
+                                     kind=K.kind_of(value) if kind is None else kind)
             var = self.loads[origin.key()] = atom
         return var
 

@@ -30,7 +30,9 @@ class Builder:
         self.line = line
         self.defined_by = {}         # var -> the equation of this builder that defines it
 
-    def emit(self, prim, *args, hint=None):
+    def emit(self, prim, *args, hint=None, kind=None):
+        """The output of `prim(*args)`: a new Var named `hint`, of the kind the rule infers
+        (or `kind`, where the caller knows better), or what folding leaves."""
         args = tuple(as_atom(a) for a in args)
         folded = _fold(prim, args)
         if folded is None:
@@ -38,12 +40,12 @@ class Builder:
         if folded is not None:
             return folded
         rule = RULES[prim]
-        kind = _with_output_ones(rule, args, rule.kind(
+        known, kind = kind, _with_output_ones(rule, args, rule.kind(
             *(args if rule.kind_from_atoms else (a.kind for a in args))))
         if prim == "getitem":
             kind = indexed_kind(kind, *args, self.defined_by)
         if rule.nout == 1:
-            out = Var(hint, kind, _shape_source(rule, args, kind))
+            out = Var(hint, kind if known is None else known, _shape_source(rule, args, kind))
             outs = (out,)
         else:
             outs = tuple(Var(None, k) for k in _split_kinds(kind, rule.nout))

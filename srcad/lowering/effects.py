@@ -106,8 +106,7 @@ class EffectLowering:
                               "instead (`x = np.sort(x)`)")
         if obj.kind.tag == "dict" and obj.kind.node is not None:   # a record, received as a
             self.refuse(node, K.attribute_problem(obj.kind, name))  # dict (records.py)
-        method = builder.emit("attr", obj, Const(name))
-        method.hint = name
+        method = builder.emit("attr", obj, Const(name), hint=name)
         atoms = [self.atom(v, builder, node) for v in [*args, *kwargs.values()]]
         builder.line = node.lineno
         if kwargs:

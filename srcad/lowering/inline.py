@@ -71,8 +71,7 @@ class UserFunctions:
             return lowered[-1]
         kind = result_kind(fn, [a.kind for a in atoms], lower_and_keep)
         builder.line = node.lineno
-        out = builder.emit("call", Const(fn, fn.__name__), *atoms)
-        out.kind = kind
+        out = builder.emit("call", Const(fn, fn.__name__), *atoms, kind=kind)
         returned = aliasing.returned_params(lowered[0]) if lowered else range(len(atoms))
         lw.may_be(out, [atoms[k] for k in returned])     # `return a`: the caller's object
         return out
