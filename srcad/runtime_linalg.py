@@ -90,6 +90,16 @@ def check_square(a, what):
                          f"matrices, got shape {shape}")
 
 
+def real_spectrum(parts, what):
+    """np.linalg.eig's (or eigvals') results as a tuple, refused at run time where the
+    spectrum is complex: srcad differentiates real spectra only."""
+    if np.iscomplexobj(parts[0]):
+        raise ValueError(f"srcad: {what} of this matrix has complex eigenvalues; srcad "
+                         "differentiates eig and eigvals for real spectra only (a symmetric "
+                         "matrix has one: use np.linalg.eigh)")
+    return tuple(parts)
+
+
 def outer_rows(u, v):
     """u v^T for vectors, u @ v^T for matrices: the sum over right-hand sides of their
     outer products (solve_triangular's adjoint with respect to the matrix)."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from . import scipy_distributions, scipy_linalg, scipy_signal, scipy_stats
+from . import scipy_distributions, scipy_linalg, scipy_matrices, scipy_signal, scipy_stats
 from .arrays import reduced_kind
 from .core import reduce_to
 from .elementwise import expand_to
@@ -78,6 +78,13 @@ def _special(special):
             jvp=(lambda dx, ans, x, n: dx * polygamma(x, n + 1), None),
             vjp=(lambda g, ans, x, n: g * polygamma(x, n + 1), None),
             samples=[(_P + 0.5, 1), (1.3, 2)], doc="polygamma(n, x), with x first")
+    defprim("polygamma_call", special.polygamma, ("impl", "polygamma_call"),
+            arg_names=("n", "x"), functions=(special.polygamma,),
+            kind=lambda n, x: K.floating(x), shape_from=1,
+            jvp=(None, lambda dx, ans, n, x: dx * polygamma(x, n + 1)),
+            vjp=(None, lambda g, ans, n, x: g * polygamma(x, n + 1)),
+            samples=[(1, _P + 0.5), (2, 1.3), (0, 2.2)],
+            doc="scipy.special.polygamma(n, x), in x (n an order)")
     defprim("xlogy", special.xlogy, ("impl", "xlogy"), arg_names=("x", "y"),
             functions=(special.xlogy,), kind=K.broadcast, shape_from="args",
             jvp=(lambda t, ans, x, y: expand_to(t * log(y), ans),
@@ -460,6 +467,7 @@ def _linalg(linalg):
             vjp=(lambda h, ans, u, v: matmul(h, v), lambda h, ans, u, v: matmul(transpose(h), u)),
             samples=[(_RHS, _RHS * 0.5), (_RHS[:, 0], _RHS[:, 1])])
     scipy_linalg.register(linalg)
+    scipy_matrices.register(linalg)
     defprim("triangle_mask", _triangle_mask, ("impl", "triangle_mask"),
             arg_names=("a", "lower", "unit_diagonal"), kind=lambda a, lo, u: a,
             jvp=(ZERO, ZERO, ZERO), vjp=(ZERO, ZERO, ZERO))
