@@ -147,6 +147,15 @@ def test_check_passes_and_fails(target):
     assert wrong.returncode == 1 and "disagrees with central differences" in wrong.stdout
 
 
+def test_check_with_respect_to_a_count_says_why(target):
+    result = srcad_cli("check", f"{target}:looped", "--args", "0.3", "4", "--wrt", "n",
+                       cwd=target.parent)
+    assert result.returncode == 1 and result.stdout == ""
+    message = result.stderr.strip()
+    assert "\n" not in message and "--wrt n" in message and "uses it as an integer" in message
+    assert "Traceback" not in message
+
+
 def test_refused_function_exits_1_with_one_line(target):
     result = srcad_cli("show", f"{target}:refused", cwd=target.parent)
     assert result.returncode == 1

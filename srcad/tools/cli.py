@@ -181,14 +181,30 @@ def run_check(options):
     args = parse_args(options.args, fn)
     fn = _primal(fn)
     wrt = resolve_wrt(options.wrt, fn, args)
-    args = floats_at(args, wrt if isinstance(wrt, tuple) else (wrt,))
+    indices = wrt if isinstance(wrt, tuple) else (wrt,)
+    made_floats = [i for i in indices if i < len(args) and isinstance(args[i], int)]
+    args = floats_at(args, indices)
     try:
         report = srcad.check_grad(fn, *args, wrt=wrt, mode=options.mode)
     except srcad.GradientCheckError as err:
         print(err)
         return FAILURE
+    except TypeError as err:
+        if not made_floats:
+            raise
+        raise TypeError(integer_use(fn, made_floats, err)) from err
     print(report)
     return 0
+
+
+def integer_use(fn, positions, err):
+    """Why differentiating with respect to an integer argument failed: the CLI passes it as a
+    float, and the function uses it as an integer (a count, an index)."""
+    names = _parameter_names(fn)
+    given = ", ".join(names[i] if i < len(names) else f"#{i}" for i in positions)
+    return (f"--wrt {given}: an integer given on the command line is differentiated as a "
+            f"float, and {_name(fn)} uses it as an integer ({_one_line(err)}); a count or an "
+            "index has no derivative: differentiate with respect to another parameter")
 
 
 def run_export(options):
