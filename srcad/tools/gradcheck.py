@@ -9,11 +9,13 @@ reverse over forward, ... as `modes` says). So order=2 checks every second deriv
 writes along random directions, in both modes.
 """
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 
 from .. import api, tree
+from ..errors import NonDifferentiableError
 from .numeric import CheckReport, dot_product_check, extra_arguments, random_direction
 from ..frontend.signature import Fn, Wrt, normalise_wrt, signature_of
 
@@ -67,9 +69,22 @@ def _check(f, args, kwargs, wrt, positions, order, modes, options, rng, reports)
     rtol = options["rtol"]
     if rtol is None:
         rtol = 1e-6 if order == 1 and len(reports) == 0 else 1e-5
-    reports.append(dot_product_check(f, *args, wrt=wrt, vjp_fn=vjp_fn, jvp_fn=jvp_fn,
-                                     rtol=rtol, atol=options["atol"], eps=options["eps"],
-                                     rng=rng, **kwargs))
+    def check(vjp_fn):
+        return dot_product_check(f, *args, wrt=wrt, vjp_fn=vjp_fn, jvp_fn=jvp_fn, rtol=rtol,
+                                 atol=options["atol"], eps=options["eps"], rng=rng, **kwargs)
+    try:
+        reports.append(check(vjp_fn))
+    except NonDifferentiableError as err:
+        if not (reports and vjp_fn is not None and jvp_fn is not None):
+            raise
+        # reverse over a derivative srcad cannot take again in reverse (a loop's): say so,
+        # and check the forward mode over it, which srcad does take
+        report = check(None)
+        reason = str(err).split("; ")[0]
+        reports.append(dataclasses.replace(report, text=report.text + (
+            f"\n  reverse mode over this derivative is not supported ({reason}): checked "
+            "in forward mode only")))
+        vjp_fn = None
     if order == 1:
         return
     if jvp_fn is not None:
