@@ -82,7 +82,7 @@ def test_keyword_only_tangents_and_a_count(programs):
         srcad.check_grads(programs.looped, (0.3, 4), order=2, modes="rev", wrt=0)
 
 
-def test_a_wrong_rule_fails_in_the_mode_that_uses_it(programs):
+def test_a_wrong_rule_fails_in_the_mode_that_uses_it(programs, rules_restored):
     from srcad.extend import defprimitive
     defprimitive(programs.cube, jvp=lambda dx, ans, x: 3 * x * x * dx,
                  vjp=lambda g, ans, x: 2 * g * x * x)      # wrong on purpose: 2, not 3
