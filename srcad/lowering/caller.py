@@ -198,7 +198,7 @@ class CallerObjectLowering(AttributeChanges):
                 self.caller_object(v) is not None for v in values):
             self.objects.add(values[0], out)
 
-    def emit(self, prim, atoms, builder, node):
+    def emit(self, prim, atoms, builder, node, kind=None):
         """`config is None` of a value whose kind is a dict (or any kind but None's) is False
         when the function runs, and of None's kind True: the specialisation knows which
         (`if config is None: config = {}` then changes the caller's dict, or a new one)."""
@@ -208,7 +208,7 @@ class CallerObjectLowering(AttributeChanges):
                 "none" if not known else None
             if tag in _NOT_NONE or tag == "none":
                 return Const((prim == "is_") == (tag == "none"))
-        return super().emit(prim, atoms, builder, node)
+        return super().emit(prim, atoms, builder, node, kind)
 
     # ----- changes made through a name ---------------------------------------------------
     def changed(self, node, old, new, builder, change):

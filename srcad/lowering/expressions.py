@@ -283,11 +283,11 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             atoms.append(self.atom(value, builder, node))
         return self.emit(prim, atoms, builder, node)
 
-    def emit(self, prim, atoms, builder, node):
+    def emit(self, prim, atoms, builder, node, kind=None):
         builder.line = getattr(node, "lineno", builder.line)
         try:
             operands = [resolved(a) for a in atoms]
-            out = builder.emit(prim, *operands)
+            out = builder.emit(prim, *operands, kind=kind)
             if prim in _SHARING and isinstance(out, Var) and _made_now(builder, out):
                 self.views.add(out)          # may share memory with another array
                 if atoms and isinstance(atoms[0], Var):

@@ -86,9 +86,7 @@ class UnboundLowering:
         kind = marks.get(value) if isinstance(value, Var) else None
         if kind is None or kind.tag not in _SAFE:
             self.refuse_undefined(node, node.id)
-        checked = self.emit("check_bound", [value, Const(node.id)], builder, node)
-        checked.kind = kind
-        return checked
+        return self.emit("check_bound", [value, Const(node.id)], builder, node, kind=kind)
 
     def refuse_undefined(self, node, name):
         line = getattr(self, "loop_locals", {}).get(name)
