@@ -9,6 +9,7 @@ leave its list (so the test says when a fix has landed and keeps it from coming 
 
 import ast
 import dataclasses
+import tomllib
 from pathlib import Path
 
 from srcad.ir.nodes import Block, Eqn, Function
@@ -312,3 +313,12 @@ def test_stages_import_downward():
     found = {f"{short(a)} -> {short(b)}" for a, targets in graph.items() for b in targets
              if stage(a) < stage(b) and stage(a) < len(STAGES)}
     check_allow_list(found, UPWARD_IMPORTS, "import from a later stage (pass it in instead)")
+
+
+def test_every_package_ships():
+    """pyproject.toml names srcad's packages one by one: a stage package left out of the list
+    would be missing from the wheel, and `import srcad` would fail after `pip install`."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
