@@ -130,7 +130,9 @@ def differentiate(primal, mode, wrt, wrt_tuple, simplify=True, aux=None):
     if mode == "jvp":
         derived = jaxlike.with_aux(forward.tangent(primal, wrt, lower=lower_helper), aux, mode)
     else:
-        primal = loss_patterns.recognise_losses(primal) if simplify else primal
+        if simplify:                 # nothing taped or carried that the result does not read
+            primal = optimize.eliminate_dead_compounds(
+                loss_patterns.recognise_losses(primal), keep=(aux,))
         derived = jaxlike.with_aux(reverse.adjoint(primal, wrt, mode=mode, wrt_tuple=wrt_tuple,
                                                    helpers=helper_vjp), aux, mode)
     if simplify:

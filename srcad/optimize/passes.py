@@ -44,6 +44,23 @@ def eliminate_dead_code(fn):
     return _replace_body(fn, _DeadCode().block(fn.body, set()))
 
 
+def eliminate_dead_compounds(fn, keep=()):
+    """fn with its loops and branches cut down to what is read after them (the vars in
+    `keep` are read after fn's body), its own equations kept: reverse mode then neither tapes
+    nor carries a value only a dead carry needed, while a value the final dead-code pass may
+    still join with one the reverse sweep recomputes keeps its name (`y - p`)."""
+    dead = _DeadCode()
+    live = _reads(keep) | _reads(fn.body.results)
+    kept = []
+    for stmt in reversed(fn.body.stmts):
+        new = stmt if isinstance(stmt, Eqn) else dead.stmt(stmt, live)
+        if new is not None:
+            kept.append(new)
+            live |= dead.stmt_reads(new)
+    kept.reverse()
+    return _replace_body(fn, Block(kept, fn.body.results))
+
+
 def _replace_body(fn, body):
     return Function(fn.name, fn.params, body, fn.filename, fn.line, fn.source_lines,
                     fn.param_names)
@@ -456,4 +473,5 @@ def _fold_chain(stmts, start, chain):
     return stmts
 
 
-__all__ = ["simplify", "eliminate_dead_code", "eliminate_common_subexpressions", "Const"]
+__all__ = ["simplify", "eliminate_dead_code", "eliminate_dead_compounds",
+           "eliminate_common_subexpressions", "Const"]
