@@ -16,7 +16,7 @@ from ..ir.nodes import (Block, Const, Eqn, For, FreeVars, Function, If, Var, Whi
                         free_vars, is_const, read_counts, stmt_inputs, sub_blocks, walk_eqns,
                         walk_stmts, with_sub_blocks)
 from ..rules import RULES
-from .shape_only import shape_only_values
+from ..analysis.shape_only import shape_only_values
 
 
 def simplify(fn, check=None):

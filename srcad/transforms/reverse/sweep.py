@@ -352,15 +352,14 @@ class Sweep:
         local = bound_vars(Block(forward_body)) | set(stmt.carry_params)
         rev_index = Var(stmt.index.hint if is_for else naming.LOOP_INDEX, K.INT)
         index_map = {stmt.index: rev_index} if is_for else {}
-        needed = [v for v in reads(bb.stmts, results) if v in local and v not in index_map]
-        needed, recomputed = to_record(needed, forward_body, local)
+        stmts, needed, recomputed = to_record(bb.stmts, results, forward_body, local, index_map)
         tape = Var(naming.TAPE, K.Kind("list"))
         popped = [Var(v.hint, v.kind, v) for v in needed]     # the same values: same shapes
         mapping = dict(zip(needed, popped))
         mapping.update(index_map)
         clones = clone_eqns(recomputed, mapping)
         pops = [Eqn(tuple(popped), "tape_pop", (tape,), stmt.line)] if needed else []
-        rev_block = Block(pops + clones + substitute(bb.stmts, mapping),
+        rev_block = Block(pops + clones + substitute(stmts, mapping),
                           tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results))
         pushed = push(tape, needed, stmt.line)
         fwd_loop = forward_loop(stmt, forward_body, pushed)

@@ -6,15 +6,24 @@ count a `while` loop keeps so that its reverse can run as a counted `for`.
 
 from ... import kinds as K
 from ... import naming
+from ...analysis.activity import reads
+from ...analysis.shape_only import shape_reads_of_inputs
 from ...ir.builder import Builder
 from ...ir.nodes import Block, Const, Eqn, For, Var, While
 from ...rules import RULES
 
 
-def to_record(needed, forward_body, local):
-    """Split the values the reverse body reads into those to record on the tape and the
-    cheap equations (indexing, shapes, integer arithmetic) to recompute there instead."""
+def to_record(reverse_body, results, forward_body, local, skip):
+    """(reverse body, values to record on the tape, cheap equations to recompute): of the
+    values the reverse body reads that the forward body makes (in `local`, not in `skip`),
+    those to record and the cheap equations (indexing, shapes, integer arithmetic) to
+    recompute there instead. A value read for its shape only is read from an input of its
+    shape instead (shape_only.shape_reads_of_inputs)."""
     defs = {o: st for st in forward_body if isinstance(st, Eqn) for o in st.outs}
+    reverse_body = shape_reads_of_inputs(
+        Block(reverse_body, results), defs,
+        lambda a, read: read or a not in local or a in defs and is_cheap(defs[a]))
+    needed = [v for v in reads(reverse_body, results) if v in local and v not in skip]
     recompute, record = {}, {}
 
     stack = list(reversed(needed))       # depth first, in order, without recursion
@@ -29,7 +38,7 @@ def to_record(needed, forward_body, local):
         recompute[v] = eqn
         stack.extend(a for a in reversed(eqn.args) if isinstance(a, Var) and a in local)
     chosen = {id(e) for e in recompute.values()}
-    return list(record), [st for st in forward_body if id(st) in chosen]
+    return reverse_body, list(record), [st for st in forward_body if id(st) in chosen]
 
 
 def clone_eqns(eqns, mapping):

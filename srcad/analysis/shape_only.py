@@ -13,12 +13,15 @@ from collections import Counter
 import numpy as np
 
 from .. import kinds as K
-from ..ir.nodes import Block, Eqn, For, If, Var, While, stmt_inputs, sub_blocks, walk_eqns
+from ..ir.nodes import (Block, Eqn, For, If, Var, While, stmt_inputs, sub_blocks, walk_eqns,
+                        walk_stmts)
 from ..rules import RULES
+from ..rules.writes import WRITES
 
 SHAPE_ONLY = {("size", 0), ("shape", 0), ("ndim", 0), ("unbroadcast", 1),
               ("broadcast_like", 1), ("unreduce", 1), ("count", 0), ("zeros_like", 0),
-              ("index_adjoint", 1), ("adjoint_item", 2), ("shape_like", None)}
+              ("index_adjoint", 1), ("adjoint_item", 2), ("shape_like", None),
+              ("check_broadcast", None)}
 
 
 def shape_only_values(fn, rebuild):
@@ -37,9 +40,61 @@ def shape_only_values(fn, rebuild):
         stand_in = _stand_in(eqn, lambda a: a not in defs or value_uses[a] > 1)
         if stand_in is not None:
             stand_ins[var] = stand_in
+    stand_ins.update(_written_loop_outs(fn.body, defs, value_uses))
     if not stand_ins:
         return fn
     return rebuild(fn, _map(fn.body, stand_ins))
+
+
+def shape_reads_of_inputs(block, defining, available):
+    """The block's statements with each read, for its shape only, of a value that `defining`
+    (an equation per var) makes elementwise and that the block reads for nothing else replaced
+    by an input of that equation of its shape and dtype, where `available(input, read)` (read:
+    the block reads it for its value) says it costs no more to have there: a loop's reverse
+    body then recomputes the input (an `x[i]`) instead of the tape recording the value, each
+    iteration, for its shape (`broadcast_like(g, x[i] * w)`)."""
+    value_uses = _value_uses(block)
+    usable = lambda a: available(a, a in value_uses)          # noqa: E731
+    stand_ins = {}
+    for var, eqn in defining.items():
+        if var in value_uses or RULES[eqn.prim].shape_from != "args" or len(eqn.outs) != 1:
+            continue
+        stand_in = _stand_in(eqn, usable)
+        if stand_in is not None and stand_in[0] == "var" and usable(stand_in[1]):
+            stand_ins[var] = stand_in
+    return _map(block, stand_ins).stmts if stand_ins else block.stmts
+
+
+def _written_loop_outs(body, defs, value_uses):
+    """{loop out: ('var', its start)} for an array a loop only writes into (`out[n, f, i, j] =
+    ...` each iteration, loops nested inside included), read after it for its shape alone:
+    the writes do not change the shape, so the start stands in, and the loop, if nothing else
+    is live in it, is dead code (a forward sweep filling an array the gradient never reads)."""
+    loops = {}
+    for stmt in walk_stmts(body):
+        if isinstance(stmt, (For, While)):
+            loops.update((out, (stmt, j)) for j, out in enumerate(stmt.outs))
+    stand_ins = {}
+    for out, (loop, j) in loops.items():
+        start = loop.carry_init[j]
+        if out not in value_uses and isinstance(start, Var) and out.kind.is_array and \
+                K.alike(start.kind, out.kind) and _only_written(loop, j, defs, loops):
+            stand_ins[out] = ("var", start)
+    return stand_ins
+
+
+def _only_written(loop, j, defs, loops):
+    """Whether the loop's carry j leaves each iteration as it came in but for writes into it."""
+    v = loop.body.results[j]
+    while v is not loop.carry_params[j]:
+        if v in defs and defs[v].prim in WRITES:
+            v = defs[v].args[0]
+        elif v in loops and _only_written(*loops[v], defs, loops):
+            inner, k = loops[v]
+            v = inner.carry_init[k]
+        else:
+            return False
+    return True
 
 
 def _is_shape_only(prim, position):

@@ -1,0 +1,82 @@
+"""Values a loop's reverse sweep reads only for their shape (issue 21, the naive convolution):
+the tape records none of them, and an array the forward sweep fills that the gradient reads
+only for its shape is not filled. Gradients unchanged (finite differences, both modes), and a
+broadcasting error the skipped computation would have raised is still raised.
+"""
+
+import numpy as np
+import pytest
+
+import srcad
+
+RNG = np.random.default_rng(2122)
+
+
+def conv(x, w, b):
+    N, H, W = x.shape[0], x.shape[1] - 2, x.shape[2] - 2
+    out = np.zeros((N, H, W))
+    for n in range(N):
+        for i in range(H):
+            for j in range(W):
+                out[n, i, j] = np.sum(x[n, i:i + 3, j:j + 3] * w) + b
+    return np.sum(out * 2.0)
+
+
+def scaled_windows(x, w):
+    total = 0.0
+    for i in range(x.shape[0] - 1):
+        total = total + np.sum(x[i:i + 2] * w) * x[i]
+    return total
+
+
+def _args():
+    return RNG.standard_normal((2, 5, 6)), RNG.standard_normal((3, 3)), 0.3
+
+
+def test_conv_forward_fills_nothing_and_tapes_nothing():
+    g = srcad.grad(conv, wrt=(0, 1, 2))
+    g(*_args())
+    code = [line for line in srcad.source(g).splitlines() if not line.strip().startswith("#")]
+    assert not any("tape" in line for line in code)
+    assert not any("np.sum(x[" in line for line in code)          # out's values: not computed
+    assert not any("out[" in line and "] =" in line for line in code)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_conv_gradient(mode):
+    assert srcad.check_grad(conv, *_args(), wrt=(0, 1, 2), mode=mode)
+
+
+def test_conv_gradient_is_the_hand_written_one():
+    x, w, b = _args()
+    gx, gw, gb = srcad.grad(conv, wrt=(0, 1, 2))(x, w, b)
+    hx, hw = np.zeros_like(x), np.zeros_like(w)
+    for n in range(2):
+        for i in range(3):
+            for j in range(4):
+                hw += 2.0 * x[n, i:i + 3, j:j + 3]
+                hx[n, i:i + 3, j:j + 3] += 2.0 * w
+    np.testing.assert_allclose(gx, hx, rtol=1e-14)
+    np.testing.assert_allclose(gw, hw, rtol=1e-14)
+    assert gb == 2.0 * 2 * 3 * 4
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_value_read_for_its_shape_is_not_taped(mode):
+    x, w = RNG.standard_normal(6), RNG.standard_normal(2)
+    assert srcad.check_grad(scaled_windows, x, w, wrt=(0, 1), mode=mode)
+    g = srcad.grad(scaled_windows, wrt=(0, 1))
+    g(x, w)
+    pushes = [line for line in srcad.source(g).splitlines() if ".append(" in line]
+    assert len(pushes) == 1 and pushes[0].count(",") == 2, pushes   # not np.sum(...) * x[i]:
+                                                                  # np.sum(...) has its shape
+
+
+def test_a_broadcasting_error_in_the_skipped_forward_is_raised():
+    x, _, b = _args()
+    w = RNG.standard_normal((2, 2))                     # a 3x3 window times a 2x2 filter
+    with pytest.raises(ValueError) as python:
+        conv(x, w, b)
+    with pytest.raises(ValueError) as derivative:
+        srcad.grad(conv, wrt=(0, 1, 2))(x, w, b)
+    assert "broadcast" in str(python.value) and "broadcast" in str(derivative.value)
