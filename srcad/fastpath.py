@@ -5,8 +5,11 @@ is compiled, has that specialisation written into it behind a check of the argum
 
 import inspect
 
-from .codegen import compiled
+import numpy as np
+
 from . import naming
+from .codegen import compiled
+from .kinds import kind_key
 
 NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as {error}:\n"
                  "{indent}    return {as_numpy}({error}, ({args}))\n")
@@ -21,7 +24,8 @@ def make_wrapper(transform):
     own = wrapper_names(transform)
     namespace = {own["scalars"]: transform.scalar_cache, own["dispatch"]: transform.dispatch,
                  own["type"]: type, own["note"]: compiled.add_source_note,
-                 own["as_numpy"]: transform.as_numpy}
+                 own["as_numpy"]: transform.as_numpy, own["cache"]: transform.cache,
+                 own["key"]: kind_key, own["ndarray"]: np.ndarray, own["float"]: float}
     exec(compile(wrapper_source(transform, name), f"<srcad wrapper {name}>", "exec"), namespace)
     derivative = namespace[name]
     values = signature.parameters.values()
@@ -41,7 +45,8 @@ def wrapper_names(transform):
     """The wrapper's own names (`_srcad_dispatch`, ...), fresh against its parameters."""
     taken = set(transform.output_signature().parameters)
     return {role: naming.fresh_name("_srcad_" + role, taken) for role in
-            ("scalars", "dispatch", "type", "note", "compiled", "error", "as_numpy")}
+            ("scalars", "dispatch", "type", "note", "compiled", "error", "as_numpy", "cache",
+             "key", "ndarray", "float")}
 
 
 def wrapper_source(transform, name, fast_path=""):
@@ -51,10 +56,9 @@ def wrapper_source(transform, name, fast_path=""):
     args = ", ".join(names)
     tail = "," if len(names) == 1 else ""
     own = wrapper_names(transform)
-    types = "".join(f"{own['type']}({n}), " for n in names)
     return (f"def {name}({_header(signature)}):\n"
             f"{fast_path}"
-            f"    {own['compiled']} = {own['scalars']}.get(({types}))\n"
+            f"    {own['compiled']} = {_lookup(transform, names, own)}\n"
             f"    try:\n"
             f"        if {own['compiled']} is None:\n"
             f"            return {own['dispatch']}(({args}{tail}))\n"
@@ -63,6 +67,22 @@ def wrapper_source(transform, name, fast_path=""):
             f"    except Exception as {own['error']}:\n"
             f"        {own['note']}({own['error']})\n"
             f"        raise\n")
+
+
+def _lookup(transform, names, own):
+    """The wrapper's look-up of the compiled derivative. For grad and value_and_grad, the
+    cache by kinds.kind_key of each argument, a float and an ndarray without a size-1
+    dimension (the common case) keyed inline, with kind_key's result, with no call per
+    argument: half the cost of `tuple(map(kind_key, args))`. vjp and jvp look up scalars by
+    type and leave arrays to `dispatch`, which checks the cotangent or tangents."""
+    if transform.mode in ("vjp", "jvp"):
+        types = "".join(f"{own['type']}({n}), " for n in names)
+        return f"{own['scalars']}.get(({types}))"
+    nd, key = own["ndarray"], own["key"]
+    keys = "".join(f"{own['float']} if {n}.__class__ is {own['float']} else "
+                   f"({nd}, {n}.dtype.char, {n}.ndim) if {n}.__class__ is {nd} and 1 not in "
+                   f"{n}.shape else {key}({n}),\n        " for n in names)
+    return f"{own['cache']}.get((\n        {keys}))"
 
 
 def inline_scalar_path(transform, key, generated):
