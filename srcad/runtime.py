@@ -200,6 +200,12 @@ def adjoint_item(g, index, like):
 
 def broadcast_like(x, target):
     """x broadcast to the shape of target (the transpose of unbroadcast)."""
+    kind = type(x)
+    if (kind is float or kind is np.float64) and type(target) is np.ndarray and \
+            target.dtype.kind == "f":     # the usual case (the adjoint of a sum), in a loop
+        dtype = target.dtype              # np.result_type: a Python float is weak, NumPy's not
+        return _repeated(x, target.shape, dtype if kind is float or dtype.itemsize >= 8
+                         else np.float64)
     shape = np.shape(target)
     if isinstance(x, (int, float)):   # a Python number takes target's dtype, as in x * target
         if not shape and isinstance(target, (int, float)) and not isinstance(target, np.generic):

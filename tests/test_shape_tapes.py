@@ -80,3 +80,31 @@ def test_a_broadcasting_error_in_the_skipped_forward_is_raised():
     with pytest.raises(ValueError) as derivative:
         srcad.grad(conv, wrt=(0, 1, 2))(x, w, b)
     assert "broadcast" in str(python.value) and "broadcast" in str(derivative.value)
+
+
+@pytest.mark.parametrize("value", [0.5, np.float64(0.5)])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.longdouble, np.int64,
+                                   np.complex64])
+def test_a_number_spread_to_an_array_has_numpys_dtype(value, dtype):
+    """broadcast_like(g, x), the adjoint of a sum, spreads g as `g * ones_like(x)` would."""
+    target = np.ones((2, 3), dtype)
+    spread = srcad.runtime.broadcast_like(value, target)
+    assert spread.dtype == np.result_type(value, target) and spread.shape == (2, 3)
+    assert np.all(spread == value) and not spread.flags.writeable
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_float32_sum_in_a_loop(mode):
+    def windows(x):
+        total = np.float32(0.0)
+        for i in range(3):
+            total = total + np.sum(np.sin(x[i:i + 2]))
+        return total
+    x = RNG.standard_normal(5).astype(np.float32)
+    assert srcad.check_grad(windows, x, mode=mode, rtol=1e-3, atol=1e-4)
+    g = srcad.grad(windows)(x)
+    assert g.dtype == np.float32
+    expected = np.zeros(5, np.float32)
+    for i in range(3):
+        expected[i:i + 2] += np.cos(x[i:i + 2])
+    np.testing.assert_allclose(g, expected, rtol=1e-6)
