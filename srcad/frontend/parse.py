@@ -12,6 +12,7 @@ import inspect
 import linecache
 import textwrap
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import syntax
 from .decompile import CannotDecompile, function_ast
@@ -141,7 +142,7 @@ def _find_node(text, fn, from_user_source):
     """The FunctionDef or Lambda node of fn in `text`, and the line offset applied to it."""
     code = fn.__code__
     try:
-        tree = ast.parse(text)
+        tree = _module_tree(text)
         offset = 0
     except SyntaxError:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
@@ -159,6 +160,14 @@ def _find_node(text, fn, from_user_source):
     raise SourceUnavailableError(
         f"could not find the definition of {fn.__qualname__} in {code.co_filename}",
         filename=code.co_filename, line=code.co_firstlineno, construct=fn.__qualname__)
+
+
+@lru_cache(maxsize=32)
+def _module_tree(text):
+    """The module's syntax tree, parsed once per text: lowering reads the source of every
+    helper at every call site (the LSTM's three calls of one sigmoid), and parsing the whole
+    file each time was a third of a first call. The tree is only read, never changed."""
+    return ast.parse(text)
 
 
 def _refuse_async(node, filename):
