@@ -22,6 +22,8 @@ sweep reads, a value on a tape, an array read again in a later iteration.
 
 from dataclasses import replace
 
+import numpy as np
+
 from .fresh import allocates
 from ..ir.nodes import Eqn, For, Var, stmt_inputs, sub_blocks
 from ..rules.writes import WRITES
@@ -224,7 +226,18 @@ def _owner(stmt, index):
 def _new_or_number(reader, out):
     kind = out.kind
     return allocates(reader.prim) or kind.is_scalar or kind.tag in ("none", "str", "bool") or \
-        kind.is_array and kind.dtype == "bool" and reader.prim != "getitem"
+        kind.is_array and kind.dtype == "bool" and reader.prim != "getitem" or \
+        reader.prim == "getitem" and _advanced(reader.args[1])
+
+
+def _advanced(index):
+    """Whether an index holds an array of at least one dimension (a mask, integers): NumPy's
+    advanced indexing, whose result is always a new array, never a view (`g[mask]`, read
+    before `g[mask] = 0.0`, needs no copy)."""
+    items = index.kind.items if index.kind.tag == "tuple" and index.kind.items else (index.kind,)
+    value = getattr(index, "value", None)
+    return any(k.is_array and k.ndim is not None and k.ndim >= 1 for k in items) or \
+        isinstance(value, np.ndarray) and value.ndim >= 1
 
 
 def _copy_result(block, reader):
