@@ -137,10 +137,15 @@ class Builder:
     def rewrite(self, prim, args):
         """1 / (1 + exp(-z)) -> logistic(z);  a * (1 / x) -> a / x;  x * -1 -> -x;
         a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b;
-        -(-a) -> a;  (-a) * b, a * (-b), (-a) / b -> -(a * b), -(a * b), -(a / b): signs move
-        outwards, where they cancel or become a subtraction."""
+        -(-a) -> a;  (-a) * b, a * (-b), (-a) / b -> -(a * b), -(a * b), -(a / b);
+        sum(-a), mean(-a), unbroadcast(-a, x) -> -sum(a), ...: signs move outwards, where they
+        cancel or become a subtraction, or onto the smaller array (exactly: rounding is
+        symmetric)."""
         if prim == "neg" and self.negated(args[0]) is not None:
             return self.negated(args[0])
+        if prim in ("sum", "mean", "unbroadcast") and self.negated(args[0]) is not None and \
+                _inexact(args[0].kind):            # -x of int8 -128 wraps: ints stay as written
+            return self.emit("neg", self.emit(prim, self.negated(args[0]), *args[1:]))
         if prim == "getitem" and self.stored_item(*args) is not None:
             return self.stored_item(*args)
         if prim == "div" and self.sigmoid_of(args) is not None:
@@ -270,6 +275,11 @@ def _is_singleton(value):
 def _keeps_kind(other, neutral):
     """`other op neutral` has other's kind (an int neutral never turns a float into an int)."""
     return isinstance(other, Var) or isinstance(other.value, type(neutral.value))
+
+
+def _inexact(kind):
+    return kind.tag in ("float", "complex") or kind.is_array and \
+        str(kind.dtype).startswith(("float", "complex"))
 
 
 def _is_number(atom):
