@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import callables, fastpath, jaxlike, naming, pipeline
-from .codegen import compiled
+from .codegen import compiled, numba_backend
 from .transforms import forward
 from .frontend import parse as frontend, live
 from . import records, reuse
@@ -53,7 +53,8 @@ def _marked(mode):
 
 @_marked("grad")
 def grad(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
-         has_aux: bool = False, optimize: bool = True, source: str | None = None) -> Fn:
+         has_aux: bool = False, optimize: bool = True, source: str | None = None,
+        backend: str = "python", fallback: bool = False) -> Fn:
     """The gradient of scalar-valued f: a function with f's signature.
 
     `wrt` is a parameter index, a parameter name, or a tuple (or list) of those (then the
@@ -63,21 +64,29 @@ def grad(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | 
     an array, the same nesting and classes for lists, tuples, dicts, namedtuples, dataclasses
     and registered classes (srcad.tree.register). With `has_aux=True`, f returns a pair
     `(value, aux)`: value is differentiated, and the result is `(gradient, aux)`, as in JAX.
+    `backend="numba"` compiles the derivative with Numba (the optional extra `srcad[numba]`):
+    what Numba cannot compile is refused with a SrcadError at the user's line, or, with
+    `fallback=True`, computed by the Python backend after a warning (docs/numba.md). The same
+    keywords work for value_and_grad, vjp and jvp.
     """
-    return _decorate(f, wrt, "grad", optimize, source, argnums, has_aux)
+    return _decorate(f, wrt, "grad", optimize, source, argnums, has_aux,
+                     (backend, fallback))
 
 
 @_marked("value_and_grad")
 def value_and_grad(f: Fn | None = None, wrt: Wrt = 0, *,
                    argnums: int | tuple[int, ...] | None = None, has_aux: bool = False,
-                   optimize: bool = True, source: str | None = None) -> Fn:
+                   optimize: bool = True, source: str | None = None,
+                   backend: str = "python", fallback: bool = False) -> Fn:
     """Like `grad`, returning `(f(*args), gradient)` from one forward sweep; with
     `has_aux=True`, `((value, aux), gradient)`, as in JAX."""
-    return _decorate(f, wrt, "value_and_grad", optimize, source, argnums, has_aux)
+    return _decorate(f, wrt, "value_and_grad", optimize, source, argnums, has_aux,
+                     (backend, fallback))
 
 
 def vjp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
-        has_aux: bool = False, optimize: bool = True, source: str | None = None) -> Fn:
+        has_aux: bool = False, optimize: bool = True, source: str | None = None,
+        backend: str = "python", fallback: bool = False) -> Fn:
     """`bf(*args, cotangent) -> (value, grads)`: the vector-Jacobian product of f at args.
 
     grads_i = cotangent . d f / d args[wrt_i]; the cotangent has the structure of f's output
@@ -85,33 +94,39 @@ def vjp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | N
     `has_aux=True`, f returns `(value, aux)` and `bf` returns `(value, grads, aux)`, aux last
     as in JAX's `vjp`.
     """
-    return _decorate(f, wrt, "vjp", optimize, source, argnums, has_aux)
+    return _decorate(f, wrt, "vjp", optimize, source, argnums, has_aux,
+                     (backend, fallback))
 
 
 @_marked("jvp")
 def jvp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
-        has_aux: bool = False, optimize: bool = True, source: str | None = None) -> Fn:
+        has_aux: bool = False, optimize: bool = True, source: str | None = None,
+        backend: str = "python", fallback: bool = False) -> Fn:
     """`df(*args, *tangents) -> (value, tangent_out)`: forward mode, one tangent per wrt entry.
 
     tangent_out = sum_i d f / d args[wrt_i] . tangents[i]; each tangent has the structure of
     its argument, and tangent_out that of f's output. With `has_aux=True`, f returns
     `(value, aux)` and `df` returns `(value, tangent_out, aux)`, as JAX's `jvp` does.
     """
-    return _decorate(f, wrt, "jvp", optimize, source, argnums, has_aux)
+    return _decorate(f, wrt, "jvp", optimize, source, argnums, has_aux,
+                     (backend, fallback))
 
 
-def _decorate(f, wrt, mode, optimize, source, argnums=None, has_aux=False):
+def _decorate(f, wrt, mode, optimize, source, argnums=None, has_aux=False,
+              backend=("python", False)):
     if f is None:
-        return lambda g: _decorate(g, wrt, mode, optimize, source, argnums, has_aux)
+        return lambda g: _decorate(g, wrt, mode, optimize, source, argnums, has_aux, backend)
     if isinstance(f, (int, str, tuple, list)) and not callable(f):
-        return lambda g: _decorate(g, f, mode, optimize, source, argnums, has_aux)
+        return lambda g: _decorate(g, f, mode, optimize, source, argnums, has_aux, backend)
     if argnums is not None:
         inner = _transform_of(f, required=False)
         names = (inner.output_signature() if inner else signature_of(f)).parameters
         wrt = jaxlike.resolve_argnums(wrt, argnums, len(names), f"srcad.{mode}")
-    options = (mode, tuple(wrt) if isinstance(wrt, list) else wrt, optimize, source, has_aux)
-    return reuse.transform(lambda: Transform(f, wrt, mode, optimize, source, has_aux), f,
-                           options).wrapper
+    choice = numba_backend.choose(*backend)
+    options = (mode, tuple(wrt) if isinstance(wrt, list) else wrt, optimize, source, has_aux,
+               choice)
+    return reuse.transform(lambda: Transform(f, wrt, mode, optimize, source, has_aux, choice),
+                           f, options).wrapper
 
 
 def source(g: Fn, *args: Any) -> GeneratedSource:
@@ -148,13 +163,14 @@ def _transform_of(g, required=True):
 class Transform:
     """One derivative of one function: options, the compile cache and the calling wrapper."""
 
-    def __init__(self, f, wrt, mode, optimize, source, has_aux=False):
+    def __init__(self, f, wrt, mode, optimize, source, has_aux=False, backend=None):
         if not callable(f):
             raise TypeError(f"srcad.{mode} expects a function, got {type(f).__name__}")
         f = self.f = callables.as_python_function(f)     # np.sin, a partial, a loss object
         self.mode = mode
         self.optimize = optimize
         self.source_text, self.has_aux = source, has_aux
+        self.backend = backend      # None (Python), or ("numba", fallback): numba_backend.py
         self.inner = _transform_of(f, required=False)
         self.signature = self.inner.output_signature() if self.inner else signature_of(f)
         _refuse_var_keyword(f, self.signature)
@@ -279,7 +295,9 @@ class Transform:
         for i in self.wrt:
             check_differentiable(args[i], f"argument {self.names[i]!r} of "
                                  f"{getattr(self.f, '__name__', 'f')}", self.names[i])
-        generated = self.generate(self.kinds_of(args))
+        generated = numba_backend.compile_with(
+            self.backend, self.generate(self.kinds_of(args)), args,
+            list(self.output_signature().parameters), _def_line(self.f))
         generated.entry = records.entry(generated.function, args, self)
         variants = self.variants.setdefault(key, [])
         variants.append(generated)
@@ -295,7 +313,8 @@ class Transform:
         self.cache[key] = compiled
         self.generated[key] = generated
         if all(k in (float, int) for k in key):
-            if not self.scalar_cache and generated.check is None:
+            if not self.scalar_cache and generated.check is None and \
+                    generated.backend == "python":
                 fastpath.inline_scalar_path(self, key, generated)
             self.scalar_cache[key] = compiled
         self.last = generated
@@ -374,6 +393,11 @@ class Transform:
 
     def generate(self, arg_kinds):
         return pipeline.derive(self.spec, arg_kinds, naming.function_name(self.mode, self.f))
+
+
+def _def_line(f):
+    """The line of f's `def` (where a refused argument is reported), None if unknown."""
+    return getattr(getattr(f, "__code__", None), "co_firstlineno", None)
 
 
 def _math_error(error):

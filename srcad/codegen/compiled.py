@@ -45,6 +45,7 @@ class Generated:
         self.param_kinds = param_kinds     # what it is specialised on, for export's guard
         self.check = None                  # its guards on globals and attributes (frontend/live.py)
         self.roots = set()                 # names it reads globals and attributes through
+        self.backend = "python"            # what runs it: "numba" (srcad/codegen/numba_backend.py)
 
 
 def register_source(source, user_file, name="wrapper"):
