@@ -17,6 +17,7 @@ if __name__ == "__main__" and not __package__:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 TOOL_NAMES = ("srcad", "srcad_vg", "srcad_fwd", "hand", "autograd", "jax", "jax_jit", "torch")
+OPTIONAL_TOOLS = ("srcad_numba",)      # run when named: backend="numba" (needs numba)
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -25,7 +26,7 @@ def parse(argv):
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     p.add_argument("--tasks", help="comma-separated task names or prefixes (T2 = T2, T2x)")
     p.add_argument("--tools", default=",".join(TOOL_NAMES),
-                   help=f"comma-separated, from {', '.join(TOOL_NAMES)}")
+                   help=f"comma-separated, from {', '.join(TOOL_NAMES + OPTIONAL_TOOLS)}")
     p.add_argument("--json", help="write rows and environment to this JSON file")
     p.add_argument("--plot", help="write a bar chart (PNG) of tool / hand-written time")
     p.add_argument("--markdown", help="write the table and notes as Markdown to this file")
@@ -38,9 +39,10 @@ def parse(argv):
                         "OpenBLAS picks the kernel for this CPU")
     args = p.parse_args(argv)
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
-    unknown = sorted(set(args.tools) - set(TOOL_NAMES))
+    unknown = sorted(set(args.tools) - set(TOOL_NAMES + OPTIONAL_TOOLS))
     if unknown:
-        p.error(f"unknown tool(s) {', '.join(unknown)}; known: {', '.join(TOOL_NAMES)}")
+        p.error(f"unknown tool(s) {', '.join(unknown)}; known: "
+                f"{', '.join(TOOL_NAMES + OPTIONAL_TOOLS)}")
     args.tasks = [t.strip() for t in args.tasks.split(",")] if args.tasks else None
     args.min_time = args.min_time or (0.01 if args.quick else 0.2)
     args.repeats = args.repeats or (3 if args.quick else 7)

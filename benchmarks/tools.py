@@ -100,6 +100,20 @@ def prepare_srcad_fwd(task):
     return Runner(gradient, args, task.loss, args, first)
 
 
+def prepare_srcad_numba(task):
+    """srcad.grad(..., backend="numba"): the same generated derivative compiled by Numba;
+    the first call includes Numba's compile. A task it refuses is skipped with the reason."""
+    _peer("numba")
+    import srcad
+    args = task.args()
+    g = srcad.grad(task.loss, wrt=task.wrt, backend="numba")
+    try:
+        _, first = _first_call(g, args)
+    except srcad.SrcadError as err:
+        raise Skip(f"refused by the numba backend: {err.bare_message}") from None
+    return Runner(g, args, task.loss, args, first)
+
+
 def prepare_hand(task):
     args = task.args()
     _, first = _first_call(task.hand_grad, args)
@@ -192,7 +206,7 @@ def prepare_torch(task):
 
 
 PREPARE = {"srcad": prepare_srcad, "srcad_vg": prepare_srcad_vg, "srcad_fwd": prepare_srcad_fwd,
-           "hand": prepare_hand,
+           "srcad_numba": prepare_srcad_numba, "hand": prepare_hand,
            "autograd": prepare_autograd, "jax": prepare_jax, "jax_jit": prepare_jax_jit,
            "torch": prepare_torch}
 

@@ -88,7 +88,7 @@ def _numba_compiled(generated, args, names, first_line):
     dispatcher = nb["numba"].njit(function)
     try:
         dispatcher.compile(tuple(nb["numba"].typeof(a) for a in args))
-    except nb["numba"].core.errors.NumbaError as err:
+    except Exception as err:  # noqa: BLE001 - Numba's refusal, said at the user's line
         raise _numba_refusal(generated, err) from None
     result = Generated(generated.source, dispatcher, generated.namespace, generated.filename,
                        generated.param_kinds)
@@ -124,6 +124,8 @@ def _check_arguments(generated, args, names, first_line):
 
 def _unsupported_value(value):
     """Why Numba's backend does not take `value`, or None when it does."""
+    if type(value) is int and not -2 ** 63 <= value < 2 ** 63:
+        return "an int beyond 64 bits (Numba's ints are 64-bit)"
     if type(value) in (float, int, bool) or type(value) in (np.float64, np.int64, np.bool_):
         return None
     if type(value) is np.ndarray:
@@ -162,7 +164,7 @@ def _numba_globals(generated, nb):
     """The globals the Numba-compiled derivative reads: NumPy, math and the Numba versions of
     srcad's helpers; anything else is refused where the derivative first reads it."""
     helpers = nb["helpers"]
-    names = {"np": np, "math": math, "reversed": nb["reversed"]}
+    names = {"np": np, "math": nb["math"], "reversed": nb["reversed"]}
     for name, value in generated.namespace.items():
         if name == "__builtins__" or value is np or value is math or \
                 name == generated.function.__name__:
@@ -238,9 +240,9 @@ def _refusal(generated, generated_line, message):
 def _numba_refusal(generated, err):
     """Numba's own refusal, at the user's line, with the first line of Numba's reason."""
     text = str(err)
-    lines = [line.strip().removeprefix(">>> ") for line in text.splitlines()[1:]]
-    lines = [line for line in lines if line]
-    reason = lines[0] if lines else text.strip()
+    lines = [line.strip().removeprefix(">>> ") for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("Failed in", "During"))]
+    reason = lines[0] if lines else type(err).__name__
     if reason.endswith(":") and len(lines) > 1:     # "No implementation ... for signature:"
         reason = f"{reason} {lines[1]}"
     located = [int(m.group(2)) for m in _NUMBA_LOCATION.finditer(text)
@@ -274,7 +276,104 @@ def _numba_helpers(numba):
     overload(broadcast_like)(_broadcast_like_impl(nt))
     helpers = {runtime.zeros_like: zeros_like, runtime.check_broadcast: check_broadcast,
                runtime.unbroadcast: unbroadcast, runtime.broadcast_like: broadcast_like}
-    return {"helpers": helpers, "reversed": numba.njit(_reversed_range)}
+    return {"helpers": helpers, "reversed": numba.njit(_reversed_range),
+            "math": _checked_math(numba)}
+
+
+def _checked_math(numba):
+    """`math` for compiled code, with Python's errors: Numba's math.log(-1.0) is nan and its
+    math.exp(1000.0) inf, where Python's raise ValueError and OverflowError; srcad's
+    derivative then goes the way the Python backend's does (api.Transform.as_numpy)."""
+    checked = types.ModuleType("math")
+    checked.__dict__.update({k: v for k, v in vars(math).items() if not k.startswith("__")})
+    for function in (sqrt, log, log2, log10, log1p, exp, expm1, cosh, sinh, acos, asin, acosh,
+                     atanh):
+        setattr(checked, function.__name__, numba.njit(function))
+    return checked
+
+
+def sqrt(x):
+    if x < 0.0:
+        raise ValueError("math domain error")
+    return math.sqrt(x)
+
+
+def log(x, base=math.e):
+    if x <= 0.0 or base <= 0.0:
+        raise ValueError("math domain error")
+    if base == math.e:
+        return math.log(x)
+    return math.log(x) / math.log(base)
+
+
+def log2(x):
+    if x <= 0.0:
+        raise ValueError("math domain error")
+    return math.log2(x)
+
+
+def log10(x):
+    if x <= 0.0:
+        raise ValueError("math domain error")
+    return math.log10(x)
+
+
+def log1p(x):
+    if x <= -1.0:
+        raise ValueError("math domain error")
+    return math.log1p(x)
+
+
+def exp(x):
+    value = math.exp(x)
+    if math.isinf(value) and not math.isinf(x):
+        raise OverflowError("math range error")
+    return value
+
+
+def expm1(x):
+    value = math.expm1(x)
+    if math.isinf(value) and not math.isinf(x):
+        raise OverflowError("math range error")
+    return value
+
+
+def cosh(x):
+    value = math.cosh(x)
+    if math.isinf(value) and not math.isinf(x):
+        raise OverflowError("math range error")
+    return value
+
+
+def sinh(x):
+    value = math.sinh(x)
+    if math.isinf(value) and not math.isinf(x):
+        raise OverflowError("math range error")
+    return value
+
+
+def acos(x):
+    if abs(x) > 1.0:
+        raise ValueError("math domain error")
+    return math.acos(x)
+
+
+def asin(x):
+    if abs(x) > 1.0:
+        raise ValueError("math domain error")
+    return math.asin(x)
+
+
+def acosh(x):
+    if x < 1.0:
+        raise ValueError("math domain error")
+    return math.acosh(x)
+
+
+def atanh(x):
+    if abs(x) >= 1.0:
+        raise ValueError("math domain error")
+    return math.atanh(x)
 
 
 def _reversed_range(r):
