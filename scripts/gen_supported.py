@@ -266,6 +266,9 @@ _SPECIAL = {
     "asanyarray": "as `np.asarray`",
     "getattr": "`getattr(obj, name)` with `name` a constant or a string argument: `obj.name` "
                "(`getattr(np, name)` picks the function when srcad transforms the code)",
+    "checkpointed": "`srcad.checkpointed(iterable, snapshots=k)` as a `for` loop's iterable: its "
+                    "reverse sweep keeps k snapshots and recomputes the rest "
+                    "([Checkpointing long loops](checkpointing.md))",
 }
 
 _STRUCTURAL = {"getitem": "`x[i]`, `x[a:b]`", "make_tuple": "`(a, b)`", "make_list": "`[a, b]`",

@@ -22,6 +22,7 @@ from .extend import stop_gradient
 from .family import hessian, hvp, jacfwd, jacobian, jacrev
 from .tools.tracing import trace
 from .tools.exporting import export
+from .revolve import checkpointed
 
 __version__ = "0.1.0"
 
@@ -31,5 +32,5 @@ __all__ = [
     "SourceUnavailableError",
     "MissingRuleError", "NameResolutionError", "NonDifferentiableError",
     "jacobian", "jacfwd", "jacrev", "hessian", "hvp", "stop_gradient", "extend", "tree",
-    "trace", "export",
+    "trace", "export", "checkpointed",
 ]

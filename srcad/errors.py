@@ -90,6 +90,12 @@ def not_differentiable(fn, eqn, what, mode):
             "srcad.extend.defprimitive (see docs/custom_rules.md), or wrap that argument in "
             "srcad.stop_gradient if its derivative should be ignored",
             filename=fn.filename, line=eqn.line, construct=name)
+    if eqn.prim.startswith("schedule_") or eqn.prim == "revolve_schedule":
+        return NonDifferentiableError(
+            "a second derivative through a loop marked srcad.checkpointed (srcad.hessian, "
+            "hvp, or the jvp of its gradient) is not supported: its snapshots do not carry "
+            "tangents; drop srcad.checkpointed for the second derivative",
+            filename=fn.filename, line=eqn.line, construct="srcad.checkpointed")
     return NonDifferentiableError(
         f"{eqn.prim} is not differentiable with respect to {what} in {mode} mode; wrap the "
         "value in srcad.stop_gradient if its derivative should be ignored, or register a rule "

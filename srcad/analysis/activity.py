@@ -88,7 +88,7 @@ def _substitute_stmt(stmt, m):
     if isinstance(stmt, For):
         return For(stmt.index, _sub(stmt.start, m), _sub(stmt.stop, m), _sub(stmt.step, m),
                    inits, stmt.carry_params, substitute_block(stmt.body, m), stmt.outs,
-                   stmt.reverse, stmt.line)
+                   stmt.reverse, stmt.line, _sub(stmt.snapshots, m))
     return While(inits, stmt.carry_params, substitute_block(stmt.cond, m),
                  substitute_block(stmt.body, m), stmt.outs, stmt.line)
 

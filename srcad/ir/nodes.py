@@ -68,6 +68,7 @@ class For:
     outs: tuple
     reverse: bool = False
     line: int = None
+    snapshots: object = None   # srcad.checkpointed(..., snapshots=k): k, an atom
 
 
 @dataclass(frozen=True)

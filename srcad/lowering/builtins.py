@@ -8,7 +8,7 @@ pairs for `zip` and `enumerate`, the mirrored index for `reversed`).
 """
 
 import builtins
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from .. import kinds as K
 from .. import naming
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, Var
+from ..revolve import check_snapshots, checkpointed
 from .values import EnumerateValue, RangeValue, ReversedValue, Static, StaticSeq, ZipValue
 
 
@@ -25,6 +26,14 @@ class Iteration:
     bounds: tuple
     element: object          # (index var, builder) -> lowered value
     is_range: bool = False   # the element is the index itself
+    snapshots: object = None  # srcad.checkpointed(..., snapshots=k): k (srcad/revolve.py)
+
+
+@dataclass
+class CheckpointedValue:
+    """`srcad.checkpointed(iterable, snapshots=k)`: the iterable, its loop checkpointed."""
+    iterable: object
+    snapshots: object
 
 
 class BuiltinLowering:
@@ -40,6 +49,22 @@ class BuiltinLowering:
         elif len(atoms) == 2:
             atoms.append(Const(1))
         return RangeValue(*atoms)
+
+    def call_checkpointed(self, node, args, kwargs, builder):
+        """srcad.checkpointed(iterable, snapshots=k): marks the loop it is iterated by."""
+        values = dict(zip(("iterable", "snapshots"), args), **kwargs)
+        if set(values) - {"iterable", "snapshots"} or "iterable" not in values or \
+                len(args) > 2:
+            self.refuse(node, "srcad.checkpointed() with these arguments; write "
+                              "srcad.checkpointed(range(n), snapshots=k)")
+        snapshots = self.atom(values.get("snapshots", Const(10)), builder, node)
+        if isinstance(snapshots, Const):
+            try:
+                check_snapshots(snapshots.value)
+            except (TypeError, ValueError) as err:
+                self.refuse(node, f"srcad.checkpointed(..., snapshots={snapshots.value!r}): "
+                                  f"{err}; give a positive int, e.g. snapshots=10")
+        return CheckpointedValue(values["iterable"], snapshots)
 
     def call_zip(self, node, args, kwargs, builder):
         return ZipValue(args)
@@ -160,6 +185,9 @@ class BuiltinLowering:
         return self.iteration_of(node, value, builder)
 
     def iteration_of(self, node, value, builder):
+        if isinstance(value, CheckpointedValue):
+            return replace(self.iteration_of(node, value.iterable, builder),
+                           snapshots=value.snapshots)
         if isinstance(value, RangeValue):
             return Iteration((value.start, value.stop, value.step), lambda i, b: i, True)
         if isinstance(value, EnumerateValue):
@@ -206,7 +234,7 @@ SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerat
                   np.asarray: "call_asarray", np.asanyarray: "call_asarray",
                   sorted: "call_sorted", dict: "call_dict", np.finfo: "call_finfo",
                   np.iinfo: "call_iinfo", np.dtype: "call_dtype",
-                  getattr: "call_getattr"}
+                  getattr: "call_getattr", checkpointed: "call_checkpointed"}
 
 
 def _same_dtype(dtype, kind_dtype):

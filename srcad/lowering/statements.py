@@ -9,6 +9,7 @@ naming file, line and construct.
 """
 
 import ast
+from dataclasses import replace
 
 from ..frontend import desugar
 from .. import naming
@@ -17,7 +18,6 @@ from ..analysis.activity import bound_vars
 from ..ir.builder import Builder
 from ..errors import PythonValueError
 from ..ir.nodes import Block, Const, For, If, Var, While
-from .builtins import Iteration
 from .caller import CallerObjectLowering
 from .dynamic import DynamicLowering
 from .effects import EffectLowering
@@ -244,7 +244,7 @@ class Lowering(CallerObjectLowering, PeelLowering, FrozenLowering, UnboundLoweri
         params, body = self.loop_body(node, carried, objects, env, lower_body)
         outs = tuple(Var(n, p.kind) for n, p in zip(carried, params))
         builder.append(For(index, start, stop, step, tuple(inits), params, body, outs,
-                           line=node.lineno))
+                           line=node.lineno, snapshots=iteration.snapshots))
         self.after_loop(node, env, carried, outs, objects, params, body)
 
     def peel_first(self, node, iteration, env, builder):
@@ -368,8 +368,7 @@ def _static_trip_count(bounds):
 def _after_first(iteration):
     """The same iteration without its first element: the index starts one step later."""
     start, stop, step = iteration.bounds
-    return Iteration((Const(start.value + step.value), stop, step), iteration.element,
-                     iteration.is_range)
+    return replace(iteration, bounds=(Const(start.value + step.value), stop, step))
 
 
 def _read_outside(function, loop):

@@ -18,7 +18,8 @@ import sys
 from . import (core, elementwise, arrays, linalg, reductions, shaping,  # noqa: F401
                linalg_solve, linalg_diagonals, linalg_decompositions, linalg_products,
                linalg_norm, assembly, sequences, picking, series, spectral, library,
-               scipy_rules, writes, losses, numpy_more, linalg_eig)
+               scipy_rules, writes, losses, numpy_more, linalg_eig,
+               checkpoints)
 from .table import (ATTRIBUTES, FUNCTIONS, METHODS, RULES, SUBSCRIPTS, ZERO,  # noqa: F401
                     Rule, defprim, subscript_prim)
 

@@ -200,6 +200,8 @@ class Module:
             self.add_module(name, value, user)
         elif isinstance(value, types.FunctionType) and value.__module__ != "numpy":
             self.add_function(name, value)
+        elif isinstance(value, type) and value.__module__.startswith("srcad."):
+            self.add_class(name, value)
         elif isinstance(value, Statement):
             self.add_statement(name, value)
         else:
@@ -235,6 +237,15 @@ class Module:
             self.claim(fn.__name__, fn, f"the helper {name}")
         self.helpers[name] = text
         self.add_globals_of(fn, f"the helper {fn.__qualname__}")
+
+    def add_class(self, name, cls):
+        """Copy a runtime class's source under `name` (revolve.Schedule), and the globals its
+        methods read."""
+        self.helpers[name] = textwrap.dedent(inspect.getsource(cls)) + (
+            f"\n\n{name} = {cls.__name__}\n" if cls.__name__ != name else "")
+        for method in vars(cls).values():
+            if isinstance(method, types.FunctionType):
+                self.add_globals_of(method, f"the helper {cls.__qualname__}")
 
     def add_globals_of(self, fn, user):
         for ref in global_names(fn.__code__):

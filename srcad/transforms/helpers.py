@@ -75,7 +75,8 @@ def _inline_nested(stmt, mapping, expand, builder_class):
         return If(stmt.cond, sub(stmt.then), sub(stmt.orelse), stmt.outs, stmt.line)
     if isinstance(stmt, For):
         return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
-                   stmt.carry_params, sub(stmt.body), stmt.outs, stmt.reverse, stmt.line)
+                   stmt.carry_params, sub(stmt.body), stmt.outs, stmt.reverse, stmt.line,
+                   stmt.snapshots)
     if isinstance(stmt, While):
         return While(stmt.carry_init, stmt.carry_params, sub(stmt.cond), sub(stmt.body),
                      stmt.outs, stmt.line)

@@ -15,6 +15,11 @@ def inline(fn, arg_atoms, builder):
     return block.results
 
 
+def copied(stmt, mapping=None):
+    """A copy of `stmt` with every var it binds renamed (`mapping`: reads to rebind too)."""
+    return _copy_stmt(stmt, {} if mapping is None else mapping)
+
+
 def _fresh(var, mapping):
     new = Var(var.hint, var.kind)
     mapping[var] = new
@@ -45,6 +50,6 @@ def _copy_stmt(stmt, m):
         index = _fresh(stmt.index, m)
         body = _copy_block(stmt.body, m)
         return For(index, *bounds, inits, params, body, tuple(_fresh(o, m) for o in stmt.outs),
-                   stmt.reverse, stmt.line)
+                   stmt.reverse, stmt.line, _read(stmt.snapshots, m))
     cond, body = _copy_block(stmt.cond, m), _copy_block(stmt.body, m)
     return While(inits, params, cond, body, tuple(_fresh(o, m) for o in stmt.outs), stmt.line)

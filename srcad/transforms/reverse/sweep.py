@@ -10,6 +10,7 @@ computes (the to-be-recorded set), and the reverse body pops them.
 """
 
 from collections import ChainMap
+from functools import partial
 
 from ... import kinds as K
 from ... import naming
@@ -21,6 +22,7 @@ from ...errors import NonDifferentiableError, NonScalarOutputError, SrcadError, 
 from ..forward import refuse_reverse_through_tapes
 from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from .chain import chain_levels, reverse_chain
+from .checkpoint import checkpointed_replay
 from .tape import clone_eqns, counted_while, forward_loop, push, to_record
 from ...rules import RULES, ZERO
 from ...rules.writes import may_repeat
@@ -343,8 +345,9 @@ class Sweep:
         results = tuple(body_adj.get(stmt.carry_params[j]) or self.zeros(stmt.carry_params[j], bb)
                         for j in active) + tuple(body_adj.get(u) or self.zeros(u, bb)
                                                  for u in outer)
-        return self.record_and_replay(stmt, forward_body, bb, results, seeds, active, outer,
-                                      gparams, accs, adj, rb)
+        replay = self.record_and_replay if getattr(stmt, "snapshots", None) is None or \
+            not stmt.carry_params else partial(checkpointed_replay, self)   # revolve
+        return replay(stmt, forward_body, bb, results, seeds, active, outer, gparams, accs, adj, rb)
 
     def record_and_replay(self, stmt, forward_body, bb, results, seeds, active, outer,
                           gparams, accs, adj, rb):
