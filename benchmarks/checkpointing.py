@@ -7,7 +7,9 @@ k = 10, 30, 100 snapshots (srcad.checkpointed, docs/checkpointing.md).
 
 Memory is the peak tracemalloc sees during one call (the arguments allocated before it are not
 counted); time is the best of `--repeats` calls without tracemalloc, after a warm-up call that
-compiles the derivative. Both gradients are compared: they agree to rounding.
+compiles the derivative, measured as this process's CPU time (`time.process_time`: on a
+machine shared with other work, wall time counts their share too). Both gradients are
+compared: they agree to rounding.
 """
 
 import argparse
@@ -57,9 +59,9 @@ def peak_bytes(fn, *args):
 def seconds(fn, args, repeats):
     best = math.inf
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         fn(*args)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 

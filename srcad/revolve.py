@@ -34,11 +34,15 @@ returns the iterable.
 """
 
 import math
+from collections.abc import Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 __all__ = ["checkpointed", "schedule", "Schedule", "optimal_advances", "beta"]
 
 
-def checkpointed(iterable, snapshots=10):
+def checkpointed(iterable: Iterable[T], snapshots: int = 10) -> Iterable[T]:
     """`for t in srcad.checkpointed(range(n), snapshots=k):` marks a loop whose reverse sweep
     keeps k snapshots of its state and recomputes the rest (binomial checkpointing): the
     gradient needs memory for k states instead of n. Run as Python, the loop is unchanged."""
