@@ -176,7 +176,7 @@ def test_rnn_vjp_and_its_source_shows_the_schedule():
     value, g = bf(*args, 1.5)
     assert value == rnn(*args)
     assert close(g, 1.5 * srcad.grad(rnn_taped)(*args))
-    text = srcad.source(srcad.grad(rnn))
+    text = srcad.source(srcad.grad(rnn), *args)
     for piece in ("revolve_schedule(", "schedule.advance()", "schedule.store(",
                   "schedule.backward()", "schedule.restore()", "range(start, stop)",
                   "reversed(range(start_2, stop_2))"):

@@ -173,6 +173,6 @@ def _rename_shape_uses(stmt, stand_ins):
     if isinstance(stmt, For):
         return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
                    stmt.carry_params, _map(stmt.body, stand_ins), stmt.outs, stmt.reverse,
-                   stmt.line)
+                   stmt.line, stmt.snapshots)
     return While(stmt.carry_init, stmt.carry_params, _map(stmt.cond, stand_ins),
                  _map(stmt.body, stand_ins), stmt.outs, stmt.line)

@@ -153,7 +153,8 @@ class _DeadCode:
         body = Block(trial.stmts, pick(stmt.body.results))
         if isinstance(stmt, For):
             return For(stmt.index, stmt.start, stmt.stop, stmt.step, pick(stmt.carry_init),
-                       pick(stmt.carry_params), body, pick(stmt.outs), stmt.reverse, stmt.line)
+                       pick(stmt.carry_params), body, pick(stmt.outs), stmt.reverse, stmt.line,
+                       stmt.snapshots)
         return While(pick(stmt.carry_init), pick(stmt.carry_params), stmt.cond, body,
                      pick(stmt.outs), stmt.line)
 
@@ -258,7 +259,8 @@ def _rename_stmt(stmt, rename):
     inits = tuple(sub(a) for a in stmt.carry_init)
     if isinstance(stmt, For):
         return For(stmt.index, sub(stmt.start), sub(stmt.stop), sub(stmt.step), inits,
-                   stmt.carry_params, stmt.body, stmt.outs, stmt.reverse, stmt.line)
+                   stmt.carry_params, stmt.body, stmt.outs, stmt.reverse, stmt.line,
+                   sub(stmt.snapshots))
     return While(inits, stmt.carry_params, stmt.cond, stmt.body, stmt.outs, stmt.line)
 
 
@@ -269,7 +271,7 @@ def _cse_compound(stmt, seen, rename):
     body = _cse_block(stmt.body, seen, rename)
     if isinstance(stmt, For):
         return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
-                   stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
+                   stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line, stmt.snapshots)
     return While(stmt.carry_init, stmt.carry_params, _cse_block(stmt.cond, seen, rename), body,
                  stmt.outs, stmt.line)
 
