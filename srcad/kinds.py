@@ -32,10 +32,12 @@ class Kind:
     #                          class's (tag dict: the derivative reads it as a dict, tree.py)
     value: object = field(default=None, compare=False)   # a string or a callable argument:
     ident: object = None     # the derivative is specialised on it; compared by `ident` (static)
+    lib: str = None          # arrays only: "dask" or "cupy" for their arrays; None: NumPy's
+
 
     def __str__(self):
         if self.tag == "array":
-            return f"{self.dtype}[{self.ndim}d]"
+            return f"{self.lib + ':' if self.lib else ''}{self.dtype}[{self.ndim}d]"
         if self.tag in ("list", "tuple", "dict") and self.items is not None:
             inner = ", ".join(str(k) for k in self.items)
             return f"{self.node.__name__ if self.node else self.tag}({inner})"
@@ -96,6 +98,10 @@ def kind_of(value, depth=0, records=False):
                     ones=tuple(size == 1 for size in value.shape))
     if value is None:
         return NONE
+    lib = array_library(type(value))
+    if lib is not None:
+        return Kind("array", ndim=value.ndim, dtype=value.dtype.name, lib=lib,
+                    ones=tuple(None if size != size else size == 1 for size in value.shape))
     if isinstance(value, str):
         return Kind("str", value=value, ident=value)
     if isinstance(value, (list, tuple)) and depth < 4:
@@ -116,6 +122,33 @@ def kind_of(value, depth=0, records=False):
     if callable(value):
         return Kind("other", value=value, ident=callable_key(value))
     return OTHER
+
+
+_LIBRARIES = ("dask", "cupy")      # array libraries whose arrays compute through NumPy's
+#                                     protocols (__array_function__, __array_ufunc__)
+
+
+def array_library(t):
+    """"dask" or "cupy" for the type of an array of those libraries, told by the module that
+    defines the type (so neither is imported); None for any other type."""
+    module = getattr(t, "__module__", None) or ""
+    root = module.partition(".")[0]
+    if root in _LIBRARIES and hasattr(t, "__array_function__") and hasattr(t, "ndim"):
+        return root
+    return None
+
+
+def libraries(kinds):
+    """The array libraries other than NumPy ("dask", "cupy") whose arrays these kinds (and
+    the kinds inside them) describe."""
+    found = set()
+    for kind in kinds:
+        if kind.lib is not None:
+            found.add(kind.lib)
+        elif kind.items is not None:
+            found |= libraries(v for _, v in kind.items) if kind.tag == "dict" else \
+                libraries(kind.items)
+    return found
 
 
 _CALLABLE_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, np.ufunc,
@@ -334,6 +367,8 @@ def kind_key(value):
         return callable_key(value)
     if t.__module__ == "numpy" and hasattr(value, "dtype"):
         return (t, value.dtype.char)
+    if array_library(t) is not None:    # a Dask or CuPy array: its library is in the key
+        return kind_of(value)
     node = tree.node_type(value)
     if tree.is_record(node):        # a record: its class and its fields' keys
         return (t,) + tuple((k, kind_key(v)) for k, v in tree.record_items(value, node).items())

@@ -17,6 +17,21 @@ from .runtime_linalg import (  # re-exported: generated code reads its helpers h
     check_square as check_square,
     outer_rows as outer_rows,
 )
+from .runtime_moves import (  # re-exported, as above
+    pad_adjoint as pad_adjoint,
+    sort_tangent as sort_tangent,
+    sort_adjoint as sort_adjoint,
+    linear_scan as linear_scan,
+    shift as shift,
+)
+
+
+def is_foreign(x):
+    """Whether x is an array of another library that computes through NumPy's protocols (a
+    Dask or a CuPy array): helpers make its zeros and copies with the functions that dispatch
+    on it (np.zeros_like, x.copy()), never np.asarray, which would compute a lazy Dask array
+    or copy a device array to the host."""
+    return hasattr(type(x), "__array_function__") and not isinstance(x, np.ndarray)
 
 
 def unbroadcast(g, x):
@@ -48,6 +63,8 @@ def zeros_like(x):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, np.generic):
         return x.dtype.type(0)
+    if is_foreign(x):
+        return np.zeros_like(x, dtype=x.dtype if np.issubdtype(x.dtype, np.inexact) else float)
     return 0.0
 
 
@@ -126,6 +143,8 @@ def finish_adjoint(acc, x):
         return None
     if acc is None:
         return zeros_like(x)
+    if is_foreign(acc) or is_foreign(x):
+        return _finish_foreign(acc, x)
     if isinstance(x, np.ndarray):
         if type(acc) is np.ndarray and acc.shape == x.shape and acc.dtype == x.dtype:
             return acc
@@ -138,6 +157,19 @@ def finish_adjoint(acc, x):
         return float(acc)                    # a 0-d array or a NumPy scalar
     if isinstance(x, np.generic) and np.ndim(acc) == 0:
         return x.dtype.type(acc) if x.dtype.kind == "f" else acc
+    return acc
+
+
+def _finish_foreign(acc, x):
+    """finish_adjoint where the adjoint or the argument is a Dask or CuPy array: its shape
+    and dtype made x's by the operations such arrays dispatch; nothing is computed or moved
+    (the gradient of a NumPy argument taken over Dask data is a lazy Dask array)."""
+    if np.shape(acc) != np.shape(x):
+        shape = np.broadcast_shapes(np.shape(acc), np.shape(x))
+        acc = unbroadcast(np.broadcast_to(acc, shape), x)
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and acc.dtype != dtype:
+        acc = acc.astype(dtype)
     return acc
 
 
@@ -164,6 +196,8 @@ def without_item(g, key, x):
 def like_number(g, x):
     """A gradient `g` of shape () in the type and dtype of x, a NumPy scalar or a 0-d array
     (a 0-d array of its own, never g itself)."""
+    if is_foreign(g) or is_foreign(x):
+        return g.astype(x.dtype) if x.dtype.kind == "f" and g.dtype != x.dtype else g + 0
     if isinstance(x, np.ndarray):
         return np.array(g, dtype=x.dtype if x.dtype.kind == "f" else None)
     return x.dtype.type(g) if isinstance(x, np.generic) and x.dtype.kind == "f" else g
@@ -171,9 +205,29 @@ def like_number(g, x):
 
 def scatter_add(g, x, index):
     """Adjoint of x[index]: zeros shaped like x with g added at index (repeats accumulate)."""
+    if is_foreign(x) or is_foreign(g):
+        return _scatter_add_foreign(g, x, index)
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x, 1.0))
     if _is_basic_index(index):
         out[index] = g           # ints and slices select each element at most once
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _scatter_add_foreign(g, x, index):
+    """scatter_add for a Dask or CuPy array: zeros made by its own library (np.zeros_like
+    dispatches, np.zeros does not). Dask has no np.add.at: an index that may repeat
+    elements is refused there."""
+    like = x if is_foreign(x) else g
+    dtype = np.result_type(getattr(g, "dtype", g), getattr(x, "dtype", x), 1.0)
+    out = np.zeros_like(like, dtype=dtype, shape=np.shape(x))
+    if _is_basic_index(index):
+        out[index] = g
+    elif type(like).__module__.startswith("dask"):
+        raise TypeError("the adjoint of x[index] with an array index on a Dask array "
+                        "(Dask has no np.add.at); select with ints and slices, or compute the "
+                        "selected rows first (x[index].compute())")
     else:
         np.add.at(out, index, g)
     return out
@@ -212,6 +266,8 @@ def broadcast_like(x, target):
             return x                           # a number for a number
         if isinstance(target, (list, tuple)):
             target = np.asarray(target)        # a list of arrays NumPy reads as one array
+        if is_foreign(target):                 # no NumPy array standing in for a lazy one
+            return np.full_like(target, x, dtype=np.result_type(x, target.dtype))
         return _repeated(x, shape, np.result_type(x, target))
     if np.shape(x) == shape:
         return x
@@ -228,6 +284,8 @@ def copy_tree(x):
         return _same_sequence(x, [copy_tree(v) for v in x])
     if isinstance(x, dict):
         return {k: copy_tree(v) for k, v in x.items()}
+    if is_foreign(x):
+        return x.copy()          # Dask: a new lazy array object; CuPy: a copy on the device
     return x
 
 
@@ -363,24 +421,13 @@ def cast_like(x, like):
     of arrays counts as the array NumPy makes of it)."""
     if isinstance(like, (list, tuple)):
         like = np.asarray(like)
+    if is_foreign(x) or is_foreign(like):
+        dtype = np.result_type(getattr(like, "dtype", like), 1.0)
+        return x.astype(dtype) if is_foreign(x) else np.asarray(x, dtype=dtype)
     return np.asarray(x, dtype=np.result_type(like, 1.0))
 
 
 # ----- assembly and sorting (srcad/rules/assembly.py) --------------------------------------
-def pad_adjoint(g, x, pad_width, mode="constant"):
-    """The adjoint of np.pad(x, pad_width, mode): for "constant", the interior of g; for the
-    modes that copy elements of x (edge, reflect, symmetric, wrap), each copy's g summed
-    back onto the element it copies (found by padding the elements' flat indices)."""
-    shape = np.shape(x)
-    pairs = np.broadcast_to(np.asarray(pad_width, dtype=np.intp), (len(shape), 2))
-    if mode == "constant":
-        return g[tuple(slice(b, b + n) for (b, _), n in zip(pairs, shape))]
-    size = int(np.prod(shape))
-    source = np.pad(np.arange(size).reshape(shape), pad_width, mode)
-    out = np.bincount(source.ravel(), weights=np.ravel(g), minlength=size)
-    return out.reshape(shape).astype(np.result_type(g, x, np.float32), copy=False)
-
-
 def _joined_layout(arrays, how):
     """How np.<how>(arrays) lays its pieces out: (each piece as it is joined, the axis)."""
     if isinstance(how, int):
@@ -424,30 +471,6 @@ def join_like(gs, pieces, how=0):
     if how in ("r_", "c_"):
         return getattr(np, how)[tuple(filled)]
     return getattr(np, how)(filled)
-
-
-def _sort_order(x, axis):
-    return np.argsort(x, axis=axis, kind="stable")
-
-
-def sort_tangent(dx, x, axis=-1):
-    """The tangent of np.sort(x, axis): dx permuted the way sorting permutes x."""
-    order = _sort_order(x, axis)
-    dx = np.broadcast_to(dx, np.shape(x))
-    if axis is None:
-        return np.ravel(dx)[order]
-    return np.take_along_axis(dx, order, axis)
-
-
-def sort_adjoint(g, x, axis=-1):
-    """The adjoint of np.sort(x, axis): g put back where each sorted element came from."""
-    order = _sort_order(x, axis)
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, x, np.float32))
-    if axis is None:
-        out.reshape(-1)[order] = g
-    else:
-        np.put_along_axis(out, order, g, axis)
-    return out
 
 
 def select_untaken(condlist):
@@ -508,41 +531,12 @@ def average_weights_adjoint(g, w, x, axis=None):
     return unbroadcast(g, w)
 
 
-def linear_scan(b, a, axis=0, reverse=False):
-    """y_i = a_i * y_(i-1) + b_i along `axis` (y_(i+1) when reverse), y before the first
-    element 0: a first-order linear recurrence, by recursive doubling (log2(n) array
-    operations, no division, so zeros in `a` are exact)."""
-    a, b = np.broadcast_arrays(a, b)
-    dtype = np.result_type(a, b, np.float32)
-    a = np.moveaxis(a, axis, 0).astype(dtype)
-    y = np.moveaxis(b, axis, 0).astype(dtype)
-    if reverse:
-        a, y = a[::-1], y[::-1]
-    step = 1
-    while step < len(y):
-        y[step:] = y[step:] + a[step:] * y[:-step]
-        a[step:] = a[step:] * a[:-step]
-        step *= 2
-    return np.moveaxis(y[::-1] if reverse else y, 0, axis)
-
-
-def shift(y, axis=0, reverse=False, fill=0.0):
-    """y moved one place along `axis`: out_i = y_(i-1) (y_(i+1) when reverse), `fill` where
-    nothing moved in."""
-    y = np.asarray(y)
-    out = np.full(y.shape, fill, dtype=np.result_type(y, np.float32))
-    moved, source = np.moveaxis(out, axis, 0), np.moveaxis(y, axis, 0)
-    if reverse:
-        moved[:-1] = source[1:]
-    else:
-        moved[1:] = source[:-1]
-    return out
-
-
 def shape_like(*arrays):
     """A read-only array with the broadcast shape and result dtype of `arrays`: stands in for
     a value whose shape is all its users read. Where the first array already has that shape
     and dtype, it is the stand-in; otherwise a zero-stride view of one element."""
+    if any(map(is_foreign, arrays)):
+        return _shape_like_foreign(arrays)
     dtype = np.result_type(*arrays)
     if dtype.kind not in "fc":
         dtype = np.result_type(dtype, 1.0)
@@ -551,6 +545,14 @@ def shape_like(*arrays):
                                          for a in arrays[1:]):
         return first if first.dtype == dtype else _repeated(0.0, first.shape, dtype)
     return _repeated(0.0, np.broadcast_shapes(*map(np.shape, arrays)), dtype)
+
+
+def _shape_like_foreign(arrays):
+    """shape_like where one of the arrays is a Dask or CuPy array: zeros of that library."""
+    dtype = np.result_type(*(getattr(a, "dtype", a) for a in arrays))
+    dtype = dtype if dtype.kind in "fc" else np.result_type(dtype, 1.0)
+    like = next(a for a in arrays if is_foreign(a))
+    return np.zeros_like(like, dtype=dtype, shape=np.broadcast_shapes(*map(np.shape, arrays)))
 
 
 def _repeated(value, shape, dtype):

@@ -288,9 +288,14 @@ def zeros_like(x):
 
 def is_float_leaf(v) -> bool:
     """True for a Python float, a NumPy floating scalar or a floating array (complex: False)."""
-    if isinstance(v, np.ndarray):
+    if isinstance(v, np.ndarray) or _is_foreign_array(v):
         return v.dtype.kind == "f"
     return isinstance(v, (float, np.floating))
+
+
+def _is_foreign_array(v) -> bool:
+    """An array of another library that computes through NumPy's protocols (Dask, CuPy)."""
+    return hasattr(type(v), "__array_function__") and hasattr(v, "dtype")
 
 
 def leaf_kind(v) -> tuple:
@@ -299,6 +304,8 @@ def leaf_kind(v) -> tuple:
         return ("array", v.ndim, v.dtype.str)
     if isinstance(v, np.generic):
         return ("scalar", v.dtype.str)
+    if _is_foreign_array(v):
+        return ("array", v.ndim, v.dtype.str, type(v).__module__)
     for kind in (bool, int, float, complex):
         if isinstance(v, kind):
             return (kind.__name__,)

@@ -21,7 +21,8 @@ from srcad.rules import RULES, scipy_rules
 
 scipy_rules.register_loaded()
 SCIPY_PRIMS = ["expit", "logit", "erf", "erfc", "gammaln", "digamma", "polygamma", "xlogy",
-               "logsumexp", "softmax", "log_softmax", "norm_pdf", "norm_logpdf", "norm_cdf",
+               "logsumexp", "special_softmax", "special_log_softmax", "norm_pdf", "norm_logpdf",
+               "norm_cdf",
                "solve_triangular", "outer_rows",
                "gamma", "rgamma", "erfinv", "erfcinv", "entr", "beta", "betaln", "rel_entr",
                "kl_div", "xlog1py", "gammainc", "gammaincc", "betainc", "multigammaln",

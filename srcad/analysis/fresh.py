@@ -14,6 +14,7 @@ The primal value is returned as Python computes it (the identity returns its arg
 
 from dataclasses import replace
 
+from .. import kinds as K
 from ..ir.nodes import Block, Const, Eqn, If, Var, read_counts, sub_blocks
 from ..rules import RULES
 
@@ -49,7 +50,11 @@ def own_outputs(fn, mode):
         for leaf in _leaves(result, origins.defs):
             seen.add(origins.root(leaf))
     copies = []
-    results = [_own(r, origins, seen, copies) for r in fn.body.results[first_derivative:]]
+    # np.copy of a Dask or CuPy array would compute it or bring it to the host: a derivative
+    # taking such arrays copies with copy_tree (x.copy(), which each library implements)
+    plain = not K.libraries(p.kind for p in fn.params)
+    results = [_own(r, origins, seen, copies, plain)
+               for r in fn.body.results[first_derivative:]]
     if not copies:
         return fn
     results = fn.body.results[:first_derivative] + tuple(results)
@@ -60,7 +65,7 @@ def own_outputs(fn, mode):
     return replace(fn, body=Block(kept, results))
 
 
-def _own(atom, origins, seen, copies):
+def _own(atom, origins, seen, copies, plain=True):
     """`atom`, or a copy of it appended to `copies`; containers built in the code are taken
     apart and rebuilt around their own leaves."""
     if not isinstance(atom, Var) or _immutable(atom):
@@ -68,7 +73,7 @@ def _own(atom, origins, seen, copies):
     eqn = origins.defs.get(atom)
     if isinstance(eqn, Eqn) and eqn.prim in _CONTAINERS:
         start = 1 if eqn.prim == "make_dict" else 0
-        items = [_own(a, origins, seen, copies) for a in eqn.args[start:]]
+        items = [_own(a, origins, seen, copies, plain) for a in eqn.args[start:]]
         if all(a is b for a, b in zip(items, eqn.args[start:])):
             return atom
         rebuilt = Var(atom.hint, atom.kind)
@@ -79,7 +84,8 @@ def _own(atom, origins, seen, copies):
         seen.add(root)
         return atom
     copy = Var(None, atom.kind)
-    plain = atom.kind.is_array and atom.kind.ndim is not None and 0 < atom.kind.ndim <= 2
+    plain = plain and atom.kind.is_array and atom.kind.ndim is not None and \
+        0 < atom.kind.ndim <= 2
     # (a 0-d kind may be a NumPy scalar: copy_tree keeps it one, np.copy would not)
     copies.append(Eqn((copy,), "copy" if plain else "copy_tree", (atom,)))
     return copy

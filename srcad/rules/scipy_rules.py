@@ -259,6 +259,10 @@ def _logsumexp(special):
 
 
 def _softmaxes(special):
+    """scipy.special's softmax and log_softmax, named apart from the stable log-softmax that
+    srcad/loss_patterns.py recognises in NumPy code (rules/losses.py "log_softmax"): that one
+    computes with the NumPy operations the user wrote (on Dask arrays too), SciPy's with its
+    own implementation (np.asarray first)."""
     def softmax(x, axis=None):
         return special.softmax(x, axis=axis)
 
@@ -266,10 +270,10 @@ def _softmaxes(special):
         return special.log_softmax(x, axis=axis)
 
     for name, impl, fn, jvp, vjp in (
-            ("softmax", softmax, special.softmax,
+            ("special_softmax", softmax, special.softmax,
              lambda dx, ans, x, axis: ans * (dx - sum(dx * ans, axis, True)),
              lambda g, ans, x, axis: ans * (g - sum(g * ans, axis, True))),
-            ("log_softmax", log_softmax, special.log_softmax,
+            ("special_log_softmax", log_softmax, special.log_softmax,
              lambda dx, ans, x, axis: dx - sum(exp(ans) * dx, axis, True),
              lambda g, ans, x, axis: g - exp(ans) * sum(g, axis, True))):
         defprim(name, impl, ("impl", name), arg_names=("x", "axis"), defaults={"axis": None},

@@ -1,0 +1,75 @@
+"""Run-time helpers whose adjoints move elements around: sorting, padding, shifting along an
+axis and the first-order linear scan. Re-exported by srcad/runtime.py, where generated code
+reads its helpers; like those, they depend on NumPy alone (`srcad export` copies them).
+"""
+
+import numpy as np
+
+
+def pad_adjoint(g, x, pad_width, mode="constant"):
+    """The adjoint of np.pad(x, pad_width, mode): for "constant", the interior of g; for the
+    modes that copy elements of x (edge, reflect, symmetric, wrap), each copy's g summed
+    back onto the element it copies (found by padding the elements' flat indices)."""
+    shape = np.shape(x)
+    pairs = np.broadcast_to(np.asarray(pad_width, dtype=np.intp), (len(shape), 2))
+    if mode == "constant":
+        return g[tuple(slice(b, b + n) for (b, _), n in zip(pairs, shape))]
+    size = int(np.prod(shape))
+    source = np.pad(np.arange(size).reshape(shape), pad_width, mode)
+    out = np.bincount(source.ravel(), weights=np.ravel(g), minlength=size)
+    return out.reshape(shape).astype(np.result_type(g, x, np.float32), copy=False)
+
+
+def _sort_order(x, axis):
+    return np.argsort(x, axis=axis, kind="stable")
+
+
+def sort_tangent(dx, x, axis=-1):
+    """The tangent of np.sort(x, axis): dx permuted the way sorting permutes x."""
+    order = _sort_order(x, axis)
+    dx = np.broadcast_to(dx, np.shape(x))
+    if axis is None:
+        return np.ravel(dx)[order]
+    return np.take_along_axis(dx, order, axis)
+
+
+def sort_adjoint(g, x, axis=-1):
+    """The adjoint of np.sort(x, axis): g put back where each sorted element came from."""
+    order = _sort_order(x, axis)
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, x, np.float32))
+    if axis is None:
+        out.reshape(-1)[order] = g
+    else:
+        np.put_along_axis(out, order, g, axis)
+    return out
+
+
+def linear_scan(b, a, axis=0, reverse=False):
+    """y_i = a_i * y_(i-1) + b_i along `axis` (y_(i+1) when reverse), y before the first
+    element 0: a first-order linear recurrence, by recursive doubling (log2(n) array
+    operations, no division, so zeros in `a` are exact)."""
+    a, b = np.broadcast_arrays(a, b)
+    dtype = np.result_type(a, b, np.float32)
+    a = np.moveaxis(a, axis, 0).astype(dtype)
+    y = np.moveaxis(b, axis, 0).astype(dtype)
+    if reverse:
+        a, y = a[::-1], y[::-1]
+    step = 1
+    while step < len(y):
+        y[step:] = y[step:] + a[step:] * y[:-step]
+        a[step:] = a[step:] * a[:-step]
+        step *= 2
+    return np.moveaxis(y[::-1] if reverse else y, 0, axis)
+
+
+def shift(y, axis=0, reverse=False, fill=0.0):
+    """y moved one place along `axis`: out_i = y_(i-1) (y_(i+1) when reverse), `fill` where
+    nothing moved in."""
+    y = np.asarray(y)
+    out = np.full(y.shape, fill, dtype=np.result_type(y, np.float32))
+    moved, source = np.moveaxis(out, axis, 0), np.moveaxis(y, axis, 0)
+    if reverse:
+        moved[:-1] = source[1:]
+    else:
+        moved[1:] = source[:-1]
+    return out
