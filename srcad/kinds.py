@@ -100,8 +100,7 @@ def kind_of(value, depth=0, records=False):
         return NONE
     lib = array_library(type(value))
     if lib is not None:
-        return Kind("array", ndim=value.ndim, dtype=value.dtype.name, lib=lib,
-                    ones=tuple(None if size != size else size == 1 for size in value.shape))
+        return _library_array(value, lib)
     if isinstance(value, str):
         return Kind("str", value=value, ident=value)
     if isinstance(value, (list, tuple)) and depth < 4:
@@ -149,6 +148,17 @@ def libraries(kinds):
             found |= libraries(v for _, v in kind.items) if kind.tag == "dict" else \
                 libraries(kind.items)
     return found
+
+
+def _library_array(value, lib):
+    """The kind of a Dask or CuPy array. A Dask array whose chunk sizes are not known (made
+    by boolean selection) has no shape to compute with: refused, saying how to know them."""
+    if any(size != size for size in value.shape):       # nan: a chunk of unknown size
+        raise ValueError(f"srcad: a Dask array of unknown shape {value.shape} (chunks of "
+                         "unknown size, as boolean selection makes); call "
+                         "x.compute_chunk_sizes() on it first")
+    return Kind("array", ndim=value.ndim, dtype=value.dtype.name, lib=lib,
+                ones=tuple(size == 1 for size in value.shape))
 
 
 _CALLABLE_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, np.ufunc,

@@ -270,7 +270,7 @@ STAGES = ["ir", "rules", "frontend", "analysis", "lowering", "transforms", "opti
 UTILITIES = {"errors", "kinds", "naming", "runtime", "runtime_linalg", "runtime_moves", "tree",
              "display", "effects", "revolve"}
 SURFACE = {"__init__", "__main__", "api", "pipeline", "fastpath", "family", "jaxlike", "reuse",
-           "callables", "records", "extend", "integrate", "ode"}
+           "callables", "records", "extend", "integrate", "ode", "lazy"}
 
 # Imports from a stage into a later one, or from a stage into the public surface
 # ("importer -> imported"). Each is a module in the wrong stage or a callback waiting to be

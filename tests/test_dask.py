@@ -151,3 +151,40 @@ def test_gradients_on_cupy_arrays_equal_numpy(cupy, case):
     assert all(isinstance(g, cupy.ndarray) for g in leaves(got))
     for g, want in zip(leaves(got), leaves(expected)):
         np.testing.assert_allclose(cupy.asnumpy(g), want, rtol=1e-12, atol=1e-12)
+
+
+# ----- compute=True, and the example ----------------------------------------------------------
+
+
+def test_compute_true_computes_value_and_gradients_in_one_go(client):
+    name, loss, wrt, params, data = problems(np.random.default_rng(2))[2]
+    value, grads = srcad.value_and_grad(loss, compute=True)(*params, *data)   # NumPy: as is
+    calls = []
+
+    def counting(dsk, keys, **kwargs):
+        calls.append(keys)
+        return client.get(dsk, keys, **kwargs)
+
+    with dask.config.set(scheduler=counting):
+        got_value, got = srcad.value_and_grad(loss, compute=True)(*params, *map(chunked, data))
+    assert len(calls) == 1                       # the value and every gradient: one compute
+    assert all(isinstance(g, np.ndarray) for g in leaves(got))
+    assert tree.flatten(got)[1] == tree.flatten(grads)[1]
+    np.testing.assert_allclose(got_value, value, rtol=1e-12)
+    for g, want in zip(leaves(got), leaves(grads)):
+        np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-12)
+    computed = srcad.grad(loss, compute=True)
+    assert "def grad_cross_entropy(" in str(srcad.source(computed, *params, *data))
+    assert computed.__wrapped__ is loss
+
+
+def test_big_data_example_matches_numpy_on_a_subsample(client, tmp_path):
+    import big_data_logistic
+
+    result = big_data_logistic.main(rows=40_000, chunk_rows=10_000, steps=3, mlp_steps=2,
+                                    client=client, folder=tmp_path, verbose=False)
+    np.testing.assert_allclose(result["w_dask"], result["w_numpy"], rtol=1e-12, atol=1e-14)
+    assert result["mlp_gap"] < 1e-12
+    w_true = result["w_true"]          # three steps from zero: on the way to the true weights
+    assert np.linalg.norm(result["w_full"] - w_true) < 0.7 * np.linalg.norm(w_true)
+    assert len(result["peaks_mib"]) == 2 and max(result["peaks_mib"]) < 1024
