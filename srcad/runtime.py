@@ -31,7 +31,7 @@ def is_foreign(x):
     Dask or a CuPy array): helpers make its zeros and copies with the functions that dispatch
     on it (np.zeros_like, x.copy()), never np.asarray, which would compute a lazy Dask array
     or copy a device array to the host."""
-    return hasattr(type(x), "__array_function__") and not isinstance(x, np.ndarray)
+    return not isinstance(x, np.ndarray) and hasattr(type(x), "__array_function__")
 
 
 def unbroadcast(g, x):
@@ -266,7 +266,7 @@ def broadcast_like(x, target):
             return x                           # a number for a number
         if isinstance(target, (list, tuple)):
             target = np.asarray(target)        # a list of arrays NumPy reads as one array
-        if is_foreign(target):                 # no NumPy array standing in for a lazy one
+        if type(target) is not np.ndarray and is_foreign(target):   # no NumPy stand-in
             return np.full_like(target, x, dtype=np.result_type(x, target.dtype))
         return _repeated(x, shape, np.result_type(x, target))
     if np.shape(x) == shape:
@@ -535,14 +535,15 @@ def shape_like(*arrays):
     """A read-only array with the broadcast shape and result dtype of `arrays`: stands in for
     a value whose shape is all its users read. Where the first array already has that shape
     and dtype, it is the stand-in; otherwise a zero-stride view of one element."""
-    if any(map(is_foreign, arrays)):
+    first = arrays[0]
+    same = type(first) is np.ndarray and all(type(a) is np.ndarray and a.shape == first.shape
+                                             for a in arrays[1:])
+    if not same and any(map(is_foreign, arrays)):
         return _shape_like_foreign(arrays)
     dtype = np.result_type(*arrays)
     if dtype.kind not in "fc":
         dtype = np.result_type(dtype, 1.0)
-    first = arrays[0]
-    if type(first) is np.ndarray and all(type(a) is np.ndarray and a.shape == first.shape
-                                         for a in arrays[1:]):
+    if same:
         return first if first.dtype == dtype else _repeated(0.0, first.shape, dtype)
     return _repeated(0.0, np.broadcast_shapes(*map(np.shape, arrays)), dtype)
 
