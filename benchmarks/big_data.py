@@ -77,7 +77,9 @@ def in_memory(client, rows, features, chunk_rows, repeats):
     rng = da.random.default_rng(0)
     X_lazy = client.persist(rng.normal(size=(rows, features), chunks=(chunk_rows, features)))
     y_lazy = client.persist((rng.random(rows, chunks=chunk_rows) < 0.5).astype(float))
-    X, y = X_lazy.compute(), y_lazy.compute()
+    # the NumPy copy block by block: computing X whole would join it on one worker
+    X = np.concatenate([block.compute() for block in X_lazy.blocks])
+    y = np.concatenate([block.compute() for block in y_lazy.blocks])
     w = np.random.default_rng(1).normal(size=features) / features
     seconds, expected, extra = numpy_in_memory(X, y, w, repeats)
     row("NumPy, in memory (this process)", rows, seconds,
