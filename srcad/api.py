@@ -27,7 +27,7 @@ from . import callables, fastpath, jaxlike, naming, pipeline
 from .codegen import compiled, numba_backend
 from .transforms import forward
 from .frontend import parse as frontend, live
-from . import records, reuse
+from . import lazy, records, reuse
 from . import kinds as K
 from .display import GeneratedSource
 from .errors import UnsupportedSyntaxError
@@ -54,7 +54,8 @@ def _marked(mode):
 @_marked("grad")
 def grad(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
          has_aux: bool = False, optimize: bool = True, source: str | None = None,
-        backend: str = "python", fallback: bool = False) -> Fn:
+        backend: str = "python", fallback: bool = False,
+        compute: bool = False) -> Fn:
     """The gradient of scalar-valued f: a function with f's signature.
 
     `wrt` is a parameter index, a parameter name, or a tuple (or list) of those (then the
@@ -67,26 +68,29 @@ def grad(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | 
     `backend="numba"` compiles the derivative with Numba (the optional extra `srcad[numba]`):
     what Numba cannot compile is refused with a SrcadError at the user's line, or, with
     `fallback=True`, computed by the Python backend after a warning (docs/numba.md). The same
-    keywords work for value_and_grad, vjp and jvp.
+    keywords work for value_and_grad, vjp and jvp. On Dask arrays the gradient is lazy;
+    `compute=True` computes every lazy result in one go (docs/big_data.md).
     """
     return _decorate(f, wrt, "grad", optimize, source, argnums, has_aux,
-                     (backend, fallback))
+                     (backend, fallback), compute)
 
 
 @_marked("value_and_grad")
 def value_and_grad(f: Fn | None = None, wrt: Wrt = 0, *,
                    argnums: int | tuple[int, ...] | None = None, has_aux: bool = False,
                    optimize: bool = True, source: str | None = None,
-                   backend: str = "python", fallback: bool = False) -> Fn:
+                   backend: str = "python", fallback: bool = False,
+        compute: bool = False) -> Fn:
     """Like `grad`, returning `(f(*args), gradient)` from one forward sweep; with
     `has_aux=True`, `((value, aux), gradient)`, as in JAX."""
     return _decorate(f, wrt, "value_and_grad", optimize, source, argnums, has_aux,
-                     (backend, fallback))
+                     (backend, fallback), compute)
 
 
 def vjp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
         has_aux: bool = False, optimize: bool = True, source: str | None = None,
-        backend: str = "python", fallback: bool = False) -> Fn:
+        backend: str = "python", fallback: bool = False,
+        compute: bool = False) -> Fn:
     """`bf(*args, cotangent) -> (value, grads)`: the vector-Jacobian product of f at args.
 
     grads_i = cotangent . d f / d args[wrt_i]; the cotangent has the structure of f's output
@@ -95,13 +99,14 @@ def vjp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | N
     as in JAX's `vjp`.
     """
     return _decorate(f, wrt, "vjp", optimize, source, argnums, has_aux,
-                     (backend, fallback))
+                     (backend, fallback), compute)
 
 
 @_marked("jvp")
 def jvp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
         has_aux: bool = False, optimize: bool = True, source: str | None = None,
-        backend: str = "python", fallback: bool = False) -> Fn:
+        backend: str = "python", fallback: bool = False,
+        compute: bool = False) -> Fn:
     """`df(*args, *tangents) -> (value, tangent_out)`: forward mode, one tangent per wrt entry.
 
     tangent_out = sum_i d f / d args[wrt_i] . tangents[i]; each tangent has the structure of
@@ -109,15 +114,17 @@ def jvp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | N
     `(value, aux)` and `df` returns `(value, tangent_out, aux)`, as JAX's `jvp` does.
     """
     return _decorate(f, wrt, "jvp", optimize, source, argnums, has_aux,
-                     (backend, fallback))
+                     (backend, fallback), compute)
 
 
 def _decorate(f, wrt, mode, optimize, source, argnums=None, has_aux=False,
-              backend=("python", False)):
+              backend=("python", False), compute=False):
     if f is None:
-        return lambda g: _decorate(g, wrt, mode, optimize, source, argnums, has_aux, backend)
+        return lambda g: _decorate(g, wrt, mode, optimize, source, argnums, has_aux, backend,
+                                   compute)
     if isinstance(f, (int, str, tuple, list)) and not callable(f):
-        return lambda g: _decorate(g, f, mode, optimize, source, argnums, has_aux, backend)
+        return lambda g: _decorate(g, f, mode, optimize, source, argnums, has_aux, backend,
+                                   compute)
     if argnums is not None:
         inner = _transform_of(f, required=False)
         names = (inner.output_signature() if inner else signature_of(f)).parameters
@@ -125,8 +132,9 @@ def _decorate(f, wrt, mode, optimize, source, argnums=None, has_aux=False,
     choice = numba_backend.choose(*backend)
     options = (mode, tuple(wrt) if isinstance(wrt, list) else wrt, optimize, source, has_aux,
                choice)
-    return reuse.transform(lambda: Transform(f, wrt, mode, optimize, source, has_aux, choice),
-                           f, options).wrapper
+    derivative = reuse.transform(
+        lambda: Transform(f, wrt, mode, optimize, source, has_aux, choice), f, options).wrapper
+    return lazy.computing(derivative) if compute else derivative
 
 
 def source(g: Fn, *args: Any) -> GeneratedSource:
