@@ -50,6 +50,31 @@ class CallLowering:
                                "pass the arguments one by one")
         return args
 
+    # ----- **kwargs --------------------------------------------------------------------------
+    def call_kwargs(self, node, env, builder):
+        """The keyword arguments of a call, in Python's order, the items of each `**mapping`
+        spliced in: a dict whose keys are known now (a literal, dict(...), a dict argument
+        whose kind lists its keys)."""
+        kwargs = {}
+        for k in node.keywords:
+            if k.arg is not None:
+                pairs = [(k.arg, self.expr(k.value, env, builder))]
+            else:
+                mapping = self.expr(k.value, env, builder)
+                keys, values = self.dict_pairs(k.value, mapping, builder) \
+                    if container_tag(mapping) == "dict" else (None, None)
+                if keys is None or not all(isinstance(key.value, str) for key in keys):
+                    self.refuse(k.value, "**mapping of a dict whose string keys are known "
+                                         "only at run time; pass the keyword arguments one "
+                                         "by one")
+                pairs = [(key.value, v) for key, v in zip(keys, values)]
+            for name, value in pairs:
+                if name in kwargs:
+                    self.refuse(node, f"the keyword argument {name}= given twice; Python "
+                                      "raises TypeError")
+                kwargs[name] = value
+        return kwargs
+
     # ----- attributes ------------------------------------------------------------------------
     def runtime_attribute(self, node, atom, builder):
         """`value.name` for a value computed by the function."""

@@ -205,8 +205,6 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
 
     # ----- calls -----------------------------------------------------------------------------
     def expr_Call(self, node, env, builder):
-        if any(k.arg is None for k in node.keywords):
-            self.refuse(node, "**kwargs in a call; pass the keyword arguments one by one")
         if isinstance(node.func, ast.Attribute):
             base = self.expr(node.func.value, env, builder)
             if not isinstance(base, Static) and not (isinstance(base, Const) and
@@ -214,14 +212,14 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
                 return self.method_call(node, base, env, builder)
         callee = self.expr(node.func, env, builder)
         args = self.call_args(node, env, builder)
-        kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
+        kwargs = self.call_kwargs(node, env, builder)
         self.refuse_changed_arguments(node, callee, args, kwargs, env, builder)
         return self.call(node, callee, args, kwargs, builder)
 
     def method_call(self, node, base, env, builder):
         name = node.func.attr
         args = self.call_args(node, env, builder)
-        kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
+        kwargs = self.call_kwargs(node, env, builder)
         found = self.container_method(node, base, args, kwargs, env, builder)
         if found is not None:
             return found

@@ -5,6 +5,7 @@ values only, stays a call by name instead, differentiated once as a unit (pipeli
 """
 
 import ast
+import inspect
 from dataclasses import fields, replace
 
 from . import aliasing
@@ -13,7 +14,7 @@ from ..errors import SrcadError
 from ..ir.nodes import Block, Const
 from .function import FALLTHROUGH, lower_function, result_kind
 from .caller import changes_parameters
-from ..frontend.signature import check_signature, parameter_names
+from ..frontend.signature import parameter_names
 from .values import LocalFunction, RangeValue, Static, StaticSeq, ZipValue, from_python
 
 MAX_INLINE_DEPTH = 50
@@ -59,7 +60,7 @@ class UserFunctions:
         """A call of a module-level function stays a call; it is differentiated as a unit."""
         lw = self.lowering
         parsed = frontend.parse(fn)
-        bound = self.bind_params(node, parsed, args, kwargs)
+        bound = self.bind_params(node, parsed, args, kwargs, builder)
         names = parameter_names(parsed.node.args)
         atoms = [lw.atom(bound[n], builder, node) for n in names]
         lowered = []
@@ -86,9 +87,8 @@ class UserFunctions:
 
     def inline_parsed(self, node, parsed, outer_env, args, kwargs, builder, fn=None):
         lw = self.lowering
-        check_signature(parsed.node, parsed)
         env = dict(outer_env)
-        env.update(self.bind_params(node, parsed, args, kwargs))
+        env.update(self.bind_params(node, parsed, args, kwargs, builder))
         inner = type(lw)(parsed, lw.depth + 1, lw.derive)
         inner.inlining = lw.inlining | {fn}
         inner.origins, inner.views, inner.contains = lw.origins, lw.views, lw.contains
@@ -105,8 +105,9 @@ class UserFunctions:
             relabel(builder, first, node.lineno)
         return Const(None) if result is FALLTHROUGH else result
 
-    def bind_params(self, node, parsed, args, kwargs):
-        """Parameter name -> lowered value, as Python binds a call (defaults, *args, kw-only)."""
+    def bind_params(self, node, parsed, args, kwargs, builder):
+        """Parameter name -> lowered value, as Python binds a call (defaults, *args, kw-only,
+        **kw: a dict of the keyword arguments no parameter takes)."""
         params = parsed.node.args
         positional = [a.arg for a in params.posonlyargs + params.args]
         if len(args) > len(positional) and params.vararg is None:
@@ -116,10 +117,20 @@ class UserFunctions:
         if params.vararg is not None:
             bound[params.vararg.arg] = StaticSeq(list(args[len(positional):]))
         keywords = [a.arg for a in params.kwonlyargs]
+        extra = {}                  # what **kw of the callee collects, in the call's order
         for key, value in kwargs.items():
-            if key not in positional[len(params.posonlyargs):] + keywords or key in bound:
+            if key in bound:
+                self.lowering.refuse(node, f"{parsed.name}() got two values for {key}")
+            if key in positional[len(params.posonlyargs):] + keywords:
+                bound[key] = value
+            elif params.kwarg is not None:
+                extra[key] = value
+            else:
                 self.lowering.refuse(node, f"unexpected argument {key}= to {parsed.name}()")
-            bound[key] = value
+        if params.kwarg is not None:
+            bound[params.kwarg.arg] = self.lowering.make_dict(
+                node, [Const(k) for k in extra],
+                [self.lowering.atom(v, builder, node) for v in extra.values()], builder)
         for name, default in self.defaults_of(parsed).items():
             if name not in bound:
                 bound[name] = default
@@ -170,11 +181,12 @@ def _changes_what_it_is_given(fn):
 
 
 def _called_by_name(fn):
-    """Module-level functions are called (transformed once); local ones, and one-line
-    helpers (`return 1 / (1 + np.exp(-z))`), whose call would cost more than their body,
-    are inlined."""
+    """Module-level functions are called (transformed once); local ones, one-line helpers
+    (`return 1 / (1 + np.exp(-z))`), whose call would cost more than their body, and those
+    taking **kw (a dict of what the call names) are inlined."""
     return "<locals>" not in fn.__qualname__ and fn.__name__ != "<lambda>" and \
-        getattr(fn, "__srcad__", None) is None and not _one_expression(fn)
+        getattr(fn, "__srcad__", None) is None and not _one_expression(fn) and \
+        not fn.__code__.co_flags & inspect.CO_VARKEYWORDS
 
 
 def _inside_comprehension(tree, target):

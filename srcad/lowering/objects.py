@@ -108,7 +108,7 @@ class ObjectLowering:
             return super().method_call(node, base, env, builder)
         name = node.func.attr
         args = self.call_args(node, env, builder)
-        kwargs = {k.arg: self.expr(k.value, env, builder) for k in node.keywords}
+        kwargs = self.call_kwargs(node, env, builder)
         if name in base.attributes:           # a function kept on the object: `self.act(z)`
             return self.call(node, base.attributes[name], args, kwargs, builder)
         method = inspect.getattr_static(base.cls, name, None)
