@@ -256,7 +256,16 @@ _SPECIAL = {
     "len": "constant for sequences of known length, `len(x)` otherwise",
     "sorted": "`sorted` of constants or of a dict's keys; of differentiated values refused",
     "dict": "`dict(k=v)`, `dict(mapping)`, `dict(pairs)` with keys known now",
-    "isinstance": "decided when the function is transformed, from the argument kinds",
+    "isinstance": "decided when the function is transformed where the value's class is "
+                  "known then (an object made in the function or specialised on, a literal, "
+                  "most kinds); else checked when the derivative runs (an int that may be a "
+                  "NumPy int, a 0-d value)",
+    "type": "the class, where only one is possible (an object made in the function, a "
+            "literal, an array of one or more dimensions); else refused: use isinstance()",
+    "hasattr": "decided when transforming for an object made in the function, a module or a "
+               "class; else asked when the derivative runs",
+    "callable": "decided when transforming for an object made in the function or a function; "
+                "else asked when the derivative runs",
     "sum": "`sum` of a literal sequence becomes a chain of `+`",
     "max": "`max(a, b, ...)` becomes `np.maximum`",
     "min": "`min(a, b, ...)` becomes `np.minimum`",

@@ -74,6 +74,12 @@ def statement_name(label, line):
     return f"{label}_line{line}"
 
 
+def classes_name(classes):
+    """The name of isinstance's classes in generated code: `int_or_float_classes`."""
+    stem = "_or_".join(re.sub(r"\W", "_", c.__name__) for c in classes[:3])
+    return f"{stem}_classes" if stem.isidentifier() else "classes"
+
+
 def helper_part(part, fn):
     """The names of a helper's derivative halves and their residuals: `fwd_layer`,
     `bwd_layer`, `res_layer` (`part` is "fwd", "bwd" or RESIDUALS)."""

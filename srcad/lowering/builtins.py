@@ -1,6 +1,7 @@
 """Lowering the builtins that mean something at transformation time (`range`, `zip`,
-`enumerate`, `reversed`, `len`, `isinstance`, `sum`, `max`/`min`, `float`, `list`/`tuple`)
-and the iteration of `for` loops over them.
+`enumerate`, `reversed`, `len`, `sum`, `max`/`min`, `float`, `list`/`tuple`; `isinstance`,
+`type`, `hasattr` and `callable` in srcad/lowering/types.py) and the iteration of `for`
+loops over them.
 
 A `for` loop always becomes a loop over an index: `Iteration` says its bounds and how to
 compute the element at an index (the index itself for a `range`, `seq[i]` for a sequence,
@@ -17,7 +18,8 @@ from .. import naming
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, Var
 from ..revolve import check_snapshots, checkpointed
-from .values import EnumerateValue, RangeValue, ReversedValue, Static, StaticSeq, ZipValue
+from .types import TypeChecks
+from .values import EnumerateValue, RangeValue, ReversedValue, StaticSeq, ZipValue
 
 
 @dataclass
@@ -36,7 +38,7 @@ class CheckpointedValue:
     snapshots: object
 
 
-class BuiltinLowering:
+class BuiltinLowering(TypeChecks):
     """Mixin for ExpressionLowering: needs atom, emit, expr, refuse."""
 
     # ----- builtins with meaning at transformation time --------------------------------------
@@ -103,24 +105,6 @@ class BuiltinLowering:
         if isinstance(seq, RangeValue):
             return self.emit("range_len", [seq.start, seq.stop, seq.step], builder, node)
         return self.emit("len", [self.atom(seq, builder, node)], builder, node)
-
-    def call_isinstance(self, node, args, kwargs, builder):
-        value = args[0]
-        if isinstance(value, Const) and isinstance(args[1], Static):
-            return Const(isinstance(value.value, args[1].obj))
-        if isinstance(value, Var) and isinstance(args[1], Static):
-            return self.isinstance_by_kind(node, value, args[1].obj)
-        self.refuse(node, "isinstance() on this value")
-
-    def isinstance_by_kind(self, node, var, types):
-        types = types if isinstance(types, tuple) else (types,)
-        python = {"float": float, "int": int, "bool": bool, "list": list, "tuple": tuple,
-                  "dict": dict, "none": type(None)}
-        if var.kind.tag == "array":
-            return Const(any(t is np.ndarray for t in types))
-        if var.kind.tag in python:
-            return Const(any(issubclass(python[var.kind.tag], t) for t in types))
-        self.refuse(node, "isinstance() on a value whose type srcad does not know here")
 
     def call_sum(self, node, args, kwargs, builder):
         if kwargs or not 1 <= len(args) <= 2:
@@ -234,7 +218,8 @@ SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerat
                   np.asarray: "call_asarray", np.asanyarray: "call_asarray",
                   sorted: "call_sorted", dict: "call_dict", np.finfo: "call_finfo",
                   np.iinfo: "call_iinfo", np.dtype: "call_dtype",
-                  getattr: "call_getattr", checkpointed: "call_checkpointed"}
+                  getattr: "call_getattr", checkpointed: "call_checkpointed",
+                  type: "call_type", hasattr: "call_hasattr", callable: "call_callable"}
 
 
 def _same_dtype(dtype, kind_dtype):

@@ -51,10 +51,16 @@ class DynamicLowering:
         view = node.func.attr if isinstance(node, ast.Call) and not node.args and \
             isinstance(node.func, ast.Attribute) and node.func.attr in _DICT_VIEWS else None
         inner = node.func.value if view else node
-        if any(isinstance(n, ast.Call) and not self.walks(n.func, env) for n in ast.walk(inner)):
+        literal = isinstance(inner, (ast.List, ast.Tuple))   # [Affine(w1), Affine(w2)]
+        if not literal and any(isinstance(n, ast.Call) and not self.walks(n.func, env)
+                               for n in ast.walk(inner)):
             return None
+        mark = len(builder.stmts)
         value = self.expr(inner, env, builder)
         items = _dict_items(value, view) if view else _items(value)
+        if literal and not (items is not None and any(_is_object(v) for v in items)):
+            del builder.stmts[mark:]         # the loop lowers its literal itself, once
+            return None
         if items is None and not view and isinstance(value, Var) and \
                 value.kind.tag in ("list", "tuple") and value.kind.items is not None and \
                 any(k.is_static for k in value.kind.items):     # an argument's functions

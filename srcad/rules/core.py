@@ -350,6 +350,8 @@ defprim("not_", operator.not_, ("unary", "not"), symbol="not", kind=lambda x: K.
         jvp=(ZERO,), vjp=(ZERO,))
 defprim("truth", bool, ("call", "bool"), kind=lambda x: K.BOOL, jvp=(ZERO,), vjp=(ZERO,),
         functions=(bool,))
+defprim("isinstance", isinstance, ("call", "isinstance"), arg_names=("obj", "classes"),
+        kind=lambda a, b: K.BOOL, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
 defprim("contains", lambda c, x: x in c, ("compare", "in"), arg_names=("container", "x"),
         kind=lambda c, x: K.BOOL, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
 
