@@ -74,6 +74,12 @@ def statement_name(label, line):
     return f"{label}_line{line}"
 
 
+def function_value_name(fn):
+    """The name of a function held as a value in generated code (`tanh`), or None."""
+    name = getattr(fn, "__name__", None)
+    return name if isinstance(name, str) and name.isidentifier() else None
+
+
 def classes_name(classes):
     """The name of isinstance's classes in generated code: `int_or_float_classes`."""
     stem = "_or_".join(re.sub(r"\W", "_", c.__name__) for c in classes[:3])

@@ -43,6 +43,7 @@ from .frontend import parse as frontend, live
 from .ir import nodes as ir
 from . import jaxlike
 from .lowering import statements as lowering
+from .lowering import runtime_calls
 from . import naming
 from .optimize import passes as optimize
 from .transforms.reverse import sweep as reverse
@@ -116,7 +117,7 @@ def primal_ir(spec, arg_kinds, guards=None, inline_calls=False):
 
 def lower(parsed, arg_kinds, bound=None, guards=None):
     """parse -> lower -> verify; a derivative taken inside is differentiated as it is met."""
-    return ir.verify(lowering.to_ssa(parsed, arg_kinds, bound, guards, derive=differentiate))
+    return ir.verify(lowering.to_ssa(parsed, arg_kinds, bound, guards, derive=DERIVE))
 
 
 def lower_helper(fn, arg_kinds):
@@ -246,3 +247,43 @@ class HelperVJP:
         self.sources[key] = fwd.source + "\n" + bwd.source
         fwd.function.__srcad_helper__ = bwd.function.__srcad_helper__ = self   # for srcad.source
         return fwd.function, bwd.function, live.checker(list(guards.values()))
+
+
+class HelperJVP:
+    """jvp(*args, dx) -> (value, tangent) of `fn` along its argument at `position`, compiled
+    for the arguments' kinds when first met (a run-time call's pushforward,
+    srcad/lowering/runtime_calls.py); at most MAX_SPECIALISATIONS kept."""
+
+    def __init__(self, fn, position):
+        self.fn = fn
+        self.position = position
+        self.cache = {}              # kinds -> (compiled jvp, guard check)
+        self.lock = threading.RLock()
+
+    def __call__(self, *args):
+        primals = args[:-1]
+        key = tuple(map(kind_key, primals))
+        entry = self.cache.get(key)
+        if entry is None or entry[1] is not None and not live.holds(entry[1]):
+            with self.lock:
+                spec = Spec(self.fn, "jvp", (self.position,), False)
+                generated = derive(spec, [K.kind_of(a) for a in primals],
+                                   naming.function_name("jvp", self.fn))
+                entry = self.cache[key] = (generated.function, generated.check)
+                while len(self.cache) > MAX_SPECIALISATIONS:
+                    del self.cache[next(iter(self.cache))]
+        return entry[0](*args)
+
+
+class Derive:
+    """`differentiate`, as lowering calls it back for a derivative taken inside the
+    function, with the derivatives of calls of run-time callees (`runtime_calls`)."""
+
+    def __init__(self):
+        self.runtime_calls = runtime_calls.RuntimeCalls(HelperVJP, HelperJVP)
+
+    def __call__(self, primal, mode, wrt, wrt_tuple, simplify=True, aux=None):
+        return differentiate(primal, mode, wrt, wrt_tuple, simplify, aux)
+
+
+DERIVE = Derive()                # holds no state of its own: each derivative holds its helpers

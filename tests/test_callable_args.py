@@ -176,10 +176,10 @@ def by_computed_index(params, x):
     return np.sum(act(x @ params))
 
 
-def test_a_function_chosen_by_a_computed_value_is_refused_at_the_line():
-    with pytest.raises(srcad.UnsupportedSyntaxError, match="choose it by a constant") as err:
-        srcad.grad(by_computed_index)(P, X)
-    assert err.value.line == by_computed_index.__code__.co_firstlineno + 1
+def test_a_function_chosen_by_a_computed_value_is_called_at_run_time():
+    # its derivative is asked for when it runs (srcad/lowering/runtime_calls.py)
+    check_both_modes(by_computed_index, P, X)
+    check_both_modes(by_computed_index, P, -X)
 
 
 def test_a_new_closure_at_each_call_is_bounded_and_warned_about():

@@ -195,8 +195,14 @@ def _cases():
             yield pytest.param(name, sample, id=f"{name}-{k}")
 
 
+# Rules whose adjoint the pipeline supplies when the code runs: dyncall's is the callee's,
+# checked against differences in tests/test_runtime_calls.py.
+RUN_TIME_ADJOINTS = {"dyncall"}
+
+
 def test_every_differentiable_rule_has_samples():
-    missing = sorted(name for name, rule in RULES.items() if has_vjp(rule) and not rule.samples)
+    missing = sorted(name for name, rule in RULES.items()
+                     if has_vjp(rule) and not rule.samples and name not in RUN_TIME_ADJOINTS)
     assert not missing, f"rules with an adjoint but no samples: {missing}"
 
 

@@ -155,6 +155,10 @@ class Spelling:
     def syntax_callee(self, rule, eqn, args):
         return ast.Call(args[0], args[1:], [])
 
+    def syntax_called(self, rule, eqn, args):
+        """`fn(a, b)` for (what it needs, fn, a, b): a run-time call reads as written."""
+        return ast.Call(args[1], args[2:], [])
+
     def syntax_identity(self, rule, eqn, args):
         return args[0]
 
@@ -163,9 +167,9 @@ class Spelling:
         return ast.Dict(keys, args[1:])
 
     def syntax_getattr(self, rule, eqn, args):
-        name = eqn.args[1].value      # getattr(x, "a b") where the name is no identifier
+        name = getattr(eqn.args[1], "value", None)    # None: a name computed at run time
         return ast.Attribute(args[0], name, ast.Load()) if is_identifier(name) else \
-            ast.Call(ast.Name("getattr", ast.Load()), [args[0], self.constant(Const(name))], [])
+            ast.Call(ast.Name("getattr", ast.Load()), [args[0], args[1]], [])
 
     def syntax_tuple(self, rule, eqn, args):
         return ast.Tuple(args, ast.Load())

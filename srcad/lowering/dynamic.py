@@ -20,9 +20,11 @@ import numpy as np
 from ..frontend import desugar, live
 from ..ir.nodes import Const, Var
 from .objects import MadeObject, plain_class
+from .runtime_calls import TRAMPOLINES
 from ..frontend.syntax import walk_no_defs
 from ..frontend.user_code import user_function
-from .values import EnumerateValue, LocalFunction, ReversedValue, Static, StaticSeq, from_python
+from .values import (EnumerateValue, LocalFunction, ReversedValue, Static, StaticSeq, is_atom,
+                     from_python)
 
 _DICT_VIEWS = {"items", "values", "keys"}
 _WALKS = {"reversed", "enumerate", "list", "tuple"}      # builtins that only walk a sequence
@@ -105,19 +107,32 @@ class DynamicLowering:
         method = inspect.getattr_static(cls, "__call__", None) if cls is not None else None
         if inspect.isfunction(method):
             return self.functions.inline(node, method, [callee, *args], kwargs, builder)
-        self.refuse(node, "calling a value known only when the function runs (a function "
-                          "chosen by an index or key computed from the function's values, "
-                          "or returned by a call); choose it from what srcad can see: pass "
-                          "the function, or its name, as an argument, look it up in a "
-                          "module-level dict or list by a constant or an argument, or loop "
-                          "over the functions themselves (`for fn in FNS:`; "
-                          "docs/dynamic_python.md)")
+        return self.runtime_call(node, callee, args, kwargs, builder)
+
+    def runtime_call(self, node, callee, args, kwargs, builder):
+        """A call of a callable known only when the function runs (chosen by an index the
+        function computes, returned by a call): a run-time call, whose derivative is the
+        callee's, asked for when it runs (srcad/lowering/runtime_calls.py)."""
+        calls = getattr(self.derive, "runtime_calls", None)
+        if calls is None or not isinstance(callee, Var) or kwargs or \
+                len(args) not in TRAMPOLINES:
+            self.refuse(node, "calling a value known only when the function runs with "
+                              f"keyword arguments or more than {max(TRAMPOLINES)} arguments; "
+                              "pass the arguments by position, or choose the function from "
+                              "what srcad can see (an argument, a constant key; "
+                              "docs/dynamic_python.md)")
+        atoms = [self.atom(a, builder, node) for a in args]
+        site = Const(calls.site(self.filename, node.lineno), "call_at_run_time")
+        return self.emit("dyncall", [site, callee, *atoms], builder, node)
 
     def call_getattr(self, node, args, kwargs, builder):
         """`getattr(obj, name)` with `name` known now (a constant, a string argument the
         derivative is specialised on): the attribute `obj.name`, as Python reads it."""
         atoms = [a if isinstance(a, (Static, MadeObject)) else self.atom(a, builder, node)
                  for a in args]
+        if len(atoms) == 2 and not kwargs and not isinstance(atoms[1], Const) and \
+                is_atom(atoms[0]) and getattr(self.derive, "runtime_calls", None):
+            return self.emit("attr", atoms, builder, node)      # a method called at run time
         if kwargs or len(atoms) not in (2, 3) or not isinstance(atoms[1], Const) or \
                 not isinstance(atoms[1].value, str):
             self.refuse(node, "getattr() with a name computed when the function runs; pass "

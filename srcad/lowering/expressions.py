@@ -24,6 +24,7 @@ from .stores import resolved, same_object
 from ..transforms.nested import DerivativeValue, NestedLowering
 from ..frontend.syntax import ReturnsInside
 from ..frontend.user_code import user_function
+from ..naming import function_value_name as function_name
 from ..rules import METHODS, RULES, prim_of, subscript_prim
 from .values import LocalFunction, RangeValue, Static, StaticSeq, from_python, is_atom
 
@@ -75,6 +76,8 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             return Const(value.obj)
         if isinstance(value, Static) and isinstance(value.obj, type):
             return Const(value.obj, value.obj.__name__)     # a dtype: x.astype(np.float32)
+        if isinstance(value, Static) and getattr(self.derive, "runtime_calls", None):
+            return Const(value.obj, function_name(value.obj))   # called when the code runs
         self.refuse(node, f"using {self.describe(value)} as a value; a function is resolved "
                           "when srcad transforms the code: choose it by a constant or an "
                           "argument, and call it (docs/dynamic_python.md)")

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
+from ..atoms import Const
 from .ops import (ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, op, sum,
                   unbroadcast)
 from .table import defprim
@@ -283,6 +284,33 @@ defprim("add_at", runtime.add_at, ("runtime", "add_at"), arg_names=("acc", "inde
 defprim("shape_like", runtime.shape_like, ("runtime", "shape_like"), variadic=True,
         arg_names=("arrays",), kind=lambda *ks: K.broadcast(*ks), jvp=ZERO, vjp=ZERO,
         doc="a stand-in with the broadcast shape and dtype of its arguments (no arithmetic)")
+# ----- calls of a callee known only when the code runs (srcad/lowering/runtime_calls.py) --------------
+def _pulled_back(i, g, ans, calls, fn, *args):
+    """The adjoint of argument i - 2: the callee's own derivative, asked for when it runs."""
+    if i < 2:
+        return None                       # the callee itself is not differentiated
+    pullback = Const(calls.atom.value.pullback(len(args), i - 2), "pullback")
+    return g._op("dyncall_vjp", pullback, fn, g, *args)
+
+
+def _pushed_forward(i, dx, ans, calls, fn, *args):
+    if i < 2:
+        return None
+    pushforward = Const(calls.atom.value.pushforward(len(args), i - 2), "pushforward")
+    return dx._op("dyncall_jvp", pushforward, fn, dx, *args)
+
+
+defprim("dyncall", lambda calls, fn, *args: fn(*args), ("called",), variadic=True,
+        arg_names=("calls", "fn", "args"), vjp=_pulled_back, jvp=_pushed_forward,
+        doc="a call of a callee known only when the code runs; its derivative is the "
+            "callee's, asked for when it runs")
+defprim("dyncall_vjp", lambda pullback, fn, g, *args: pullback(fn, g, *args), ("callee",),
+        variadic=True, arg_names=("pullback", "fn", "g", "args"), kind_from_atoms=True,
+        kind=lambda pullback, fn, g, *args: args[pullback.value.position].kind,
+        doc="the adjoint of one argument of a run-time call")
+defprim("dyncall_jvp", lambda pushforward, fn, dx, *args: pushforward(fn, dx, *args),
+        ("callee",), variadic=True, arg_names=("pushforward", "fn", "dx", "args"),
+        doc="the tangent of a run-time call along one argument")
 defprim("setattr", setattr, ("call", "setattr"), arg_names=("obj", "name", "value"),
         effect=True, kind=lambda *ks: K.NONE, jvp=(ZERO, ZERO, ZERO), vjp=(ZERO, ZERO, ZERO),
         doc="`obj.name = value` on an object of the user's, run as written on the primal value "
