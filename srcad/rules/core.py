@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from ..atoms import Const
+from ..ir.atoms import Const
 from .ops import (ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, op, sum,
                   unbroadcast)
 from .table import defprim
@@ -284,7 +284,7 @@ defprim("add_at", runtime.add_at, ("runtime", "add_at"), arg_names=("acc", "inde
 defprim("shape_like", runtime.shape_like, ("runtime", "shape_like"), variadic=True,
         arg_names=("arrays",), kind=lambda *ks: K.broadcast(*ks), jvp=ZERO, vjp=ZERO,
         doc="a stand-in with the broadcast shape and dtype of its arguments (no arithmetic)")
-# ----- calls of a callee known only when the code runs (srcad/lowering/runtime_calls.py) --------------
+# ----- calls of a callee known only when the code runs (srcad/lowering/runtime_calls.py) -----
 def _pulled_back(i, g, ans, calls, fn, *args):
     """The adjoint of argument i - 2: the callee's own derivative, asked for when it runs."""
     if i < 2:
