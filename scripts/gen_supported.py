@@ -274,10 +274,14 @@ _SPECIAL = {
                "of a list or with a dtype, `np.array`",
     "asanyarray": "as `np.asarray`",
     "getattr": "`getattr(obj, name)` with `name` a constant or a string argument: `obj.name` "
-               "(`getattr(np, name)` picks the function when srcad transforms the code)",
+               "(`getattr(np, name)` picks the function when srcad transforms the code); with "
+               "a name computed when the code runs, read then (a method so read is called at "
+               "run time)",
     "checkpointed": "`srcad.checkpointed(iterable, snapshots=k)` as a `for` loop's iterable: its "
                     "reverse sweep keeps k snapshots and recomputes the rest "
                     "([Checkpointing long loops](checkpointing.md))",
+    "next": "run as written; of a generator of yours (which runs to its end first, as a "
+            "list) refused: take `list(gen)[0]`",
 }
 
 _STRUCTURAL = {"getitem": "`x[i]`, `x[a:b]`", "make_tuple": "`(a, b)`", "make_list": "`[a, b]`",

@@ -96,6 +96,18 @@ class BuiltinLowering(TypeChecks):
             return StaticSeq(list(args[0].items), tag)
         return self.list_of_runtime(node, args[0], tag, builder)
 
+    def call_next(self, node, args, kwargs, builder):
+        """next(it), run as written; of a list, which a generator of the user's becomes
+        (srcad/lowering/generators.py), refused."""
+        seq = args[0] if args else None
+        if isinstance(seq, StaticSeq) and seq.tag == "list" or \
+                (isinstance(seq, Var) and seq.kind.tag == "list" or
+                 isinstance(seq, Const) and isinstance(seq.value, list)):
+            self.refuse(node, "next() of a generator of yours (or of a list): srcad runs a "
+                              "generator to its end first, as the list of what it yields; "
+                              "take `list(gen)[0]`, or loop over it")
+        return self.opaque_call(node, next, args, kwargs, builder)
+
     def call_len(self, node, args, kwargs, builder):
         seq = args[0]
         if isinstance(seq, StaticSeq):
@@ -219,7 +231,8 @@ SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerat
                   sorted: "call_sorted", dict: "call_dict", np.finfo: "call_finfo",
                   np.iinfo: "call_iinfo", np.dtype: "call_dtype",
                   getattr: "call_getattr", checkpointed: "call_checkpointed",
-                  type: "call_type", hasattr: "call_hasattr", callable: "call_callable"}
+                  type: "call_type", hasattr: "call_hasattr", callable: "call_callable",
+                  next: "call_next"}
 
 
 def _same_dtype(dtype, kind_dtype):

@@ -8,7 +8,7 @@ import ast
 import inspect
 from dataclasses import fields, replace
 
-from . import aliasing
+from . import aliasing, generators
 from ..frontend import parse as frontend
 from ..errors import SrcadError
 from ..ir.nodes import Block, Const
@@ -43,6 +43,15 @@ class UserFunctions:
             if unwrapped is not None:
                 parsed = frontend.parse(unwrapped)
         return self.inline_parsed(node, parsed, {}, args, kwargs, builder, fn)
+
+    def run_to_its_end(self, node, parsed):
+        """A generator as the function returning the list it yields (srcad/lowering/
+        generators.py), or refused at the call, saying why."""
+        found = generators.problem(parsed.node)
+        if found is not None:
+            where, why = found
+            self.lowering.refuse(node, f"calling {parsed.name}, {why} (line {where.lineno})")
+        return generators.as_list_function(parsed)
 
     def called_once(self, node, fn):
         """True when this is the only call of `fn` written in the function being lowered and
@@ -87,6 +96,8 @@ class UserFunctions:
 
     def inline_parsed(self, node, parsed, outer_env, args, kwargs, builder, fn=None):
         lw = self.lowering
+        if generators.is_generator(parsed.node):
+            parsed = self.run_to_its_end(node, parsed)
         env = dict(outer_env)
         env.update(self.bind_params(node, parsed, args, kwargs, builder))
         inner = type(lw)(parsed, lw.depth + 1, lw.derive)
@@ -183,10 +194,10 @@ def _changes_what_it_is_given(fn):
 def _called_by_name(fn):
     """Module-level functions are called (transformed once); local ones, one-line helpers
     (`return 1 / (1 + np.exp(-z))`), whose call would cost more than their body, and those
-    taking **kw (a dict of what the call names) are inlined."""
+    taking **kw (a dict of what the call names) or yielding (a generator) are inlined."""
     return "<locals>" not in fn.__qualname__ and fn.__name__ != "<lambda>" and \
         getattr(fn, "__srcad__", None) is None and not _one_expression(fn) and \
-        not fn.__code__.co_flags & inspect.CO_VARKEYWORDS
+        not fn.__code__.co_flags & (inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR)
 
 
 def _inside_comprehension(tree, target):
