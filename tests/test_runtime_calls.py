@@ -149,3 +149,23 @@ def test_differentiating_a_run_time_call_twice_is_refused():
         return np.sum(EXPERTS[int(np.sum(x) > 0)](x) ** 2)
     with pytest.raises(SrcadError):
         srcad.hessian(f)(np.array([0.3, 0.1]))
+
+
+def no_argument_choice(x):
+    return np.sum(x) * (SCALES[int(np.sum(x) > 0)])()
+
+
+SCALES = [lambda: 2.0, lambda: 3.0]
+
+
+def test_a_run_time_call_without_arguments():
+    check_both_modes(no_argument_choice, np.array([0.5, 0.25]))
+    check_both_modes(no_argument_choice, np.array([-0.5, 0.25]))
+
+
+def test_calling_a_number_is_refused_at_the_line():
+    def f(x):
+        k = 3
+        return k(x)
+    with pytest.raises(SrcadError, match="calling 3, which is not a function"):
+        srcad.grad(f)(np.ones(2))

@@ -114,8 +114,10 @@ class DynamicLowering:
         function computes, returned by a call): a run-time call, whose derivative is the
         callee's, asked for when it runs (srcad/lowering/runtime_calls.py)."""
         calls = getattr(self.derive, "runtime_calls", None)
-        if calls is None or not isinstance(callee, Var) or kwargs or \
-                len(args) not in TRAMPOLINES:
+        if not isinstance(callee, Var):
+            what = repr(callee.value) if isinstance(callee, Const) else self.describe(callee)
+            self.refuse(node, f"calling {what}, which is not a function")
+        if calls is None or kwargs or len(args) > max(TRAMPOLINES):
             self.refuse(node, "calling a value known only when the function runs with "
                               f"keyword arguments or more than {max(TRAMPOLINES)} arguments; "
                               "pass the arguments by position, or choose the function from "

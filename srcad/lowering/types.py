@@ -67,9 +67,11 @@ def candidate_classes(value):
     if kind.value is not None and kind.tag == "other":
         return (type(kind.value),)     # an object the derivative is specialised on
     if kind.tag == "array":
-        if kind.ndim != 0:
+        if kind.ndim is not None and kind.ndim > 0:
             return (np.ndarray,)
-        return (np.ndarray, np.dtype(kind.dtype or "float64").type)
+        if kind.dtype is None:
+            return None                # a 0-d value of a dtype not known now
+        return (np.ndarray, np.dtype(kind.dtype).type)
     if kind.tag in _CONTAINERS:
         return (kind.node,) if kind.node is not None else (_CONTAINERS[kind.tag],)
     return _SCALARS.get(kind.tag)
