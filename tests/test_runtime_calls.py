@@ -169,3 +169,10 @@ def test_calling_a_number_is_refused_at_the_line():
         return k(x)
     with pytest.raises(SrcadError, match="calling 3, which is not a function"):
         srcad.grad(f)(np.ones(2))
+
+
+def test_calling_what_a_library_call_returned_is_refused_when_transforming():
+    def f(x):
+        return np.sum(np.vectorize(math.erf)(x))
+    with pytest.raises(SrcadError, match="what a library call returned"):
+        srcad.grad(f)(np.array([0.2, 0.4]))

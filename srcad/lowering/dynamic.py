@@ -117,6 +117,13 @@ class DynamicLowering:
         if not isinstance(callee, Var):
             what = repr(callee.value) if isinstance(callee, Const) else self.describe(callee)
             self.refuse(node, f"calling {what}, which is not a function")
+        made_by = builder.defined_by.get(callee)
+        if made_by is not None and made_by.prim == "opaque":
+            self.refuse(node, "calling what a library call returned (`np.vectorize(f)(x)`): "
+                              "srcad has no derivative for it; register a rule for the "
+                              "function that calls it (srcad.extend.defprimitive, "
+                              "docs/custom_rules.md), or choose the function from what srcad "
+                              "can see (docs/dynamic_python.md)")
         if calls is None or kwargs or len(args) > max(TRAMPOLINES):
             self.refuse(node, "calling a value known only when the function runs with "
                               f"keyword arguments or more than {max(TRAMPOLINES)} arguments; "
