@@ -10,7 +10,6 @@ import pytest
 
 import srcad
 from srcad.errors import SrcadError
-from srcad.rules import RULES
 
 pytest.importorskip("scipy")
 
@@ -18,8 +17,7 @@ import scipy.linalg  # noqa: E402
 import scipy.signal  # noqa: E402
 import scipy.special  # noqa: E402
 import scipy.stats as stats  # noqa: E402
-from test_forward import forward_check, hvp_check  # noqa: E402
-from test_rules_table import check_sample  # noqa: E402
+from rule_sweeps import sweep_tests  # noqa: E402
 
 from srcad.rules import scipy_rules  # noqa: E402
 
@@ -41,25 +39,7 @@ SIGNAL_PRIMS = ["signal_convolve", "signal_correlate", "fftconvolve", "convolve2
 LINALG_PRIMS = ["scipy_cholesky", "cho_factor", "cho_solve", "cho_lower", "cho_lower_adjoint",
                 "expm", "frechet_block", "frechet_part", "lu_factor", "lu_solve"]
 NEW_PRIMS = STATS_PRIMS + NUMPY_PRIMS + SIGNAL_PRIMS + LINALG_PRIMS
-CASES = [pytest.param(p, s, id=f"{p}-{k}") for p in NEW_PRIMS
-         for k, s in enumerate(RULES[p].samples)]
-
-
-@pytest.mark.parametrize("prim, sample", CASES)
-@pytest.mark.parametrize("generic", [False, True])
-def test_reverse_sweep(prim, sample, generic):
-    check_sample(prim, sample, generic)
-
-
-@pytest.mark.parametrize("prim, sample", CASES)
-@pytest.mark.parametrize("generic", [False, True])
-def test_forward_sweep(prim, sample, generic):
-    forward_check(prim, sample, generic)
-
-
-@pytest.mark.parametrize("prim, sample", CASES)
-def test_forward_over_reverse(prim, sample):
-    hvp_check(prim, sample, False)
+test_reverse_sweep, test_forward_sweep, test_forward_over_reverse = sweep_tests(NEW_PRIMS)
 
 
 def check_both_modes(f, *args, wrt=0, rtol=1e-6):

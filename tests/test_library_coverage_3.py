@@ -9,14 +9,12 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad.rules import RULES
 
 pytest.importorskip("scipy")
 
 import scipy.linalg  # noqa: E402
 import scipy.special  # noqa: E402
-from test_forward import forward_check, hvp_check  # noqa: E402
-from test_rules_table import check_sample  # noqa: E402
+from rule_sweeps import sweep_tests  # noqa: E402
 
 from srcad.rules import scipy_rules  # noqa: E402
 
@@ -24,25 +22,7 @@ scipy_rules.register_loaded()
 
 NEW_PRIMS = ["eig", "eigvals", "solve_sylvester", "sqrtm", "block_diag", "block_part",
              "block_embed", "polygamma_call"]
-CASES = [pytest.param(p, s, id=f"{p}-{k}") for p in NEW_PRIMS
-         for k, s in enumerate(RULES[p].samples)]
-
-
-@pytest.mark.parametrize("prim, sample", CASES)
-@pytest.mark.parametrize("generic", [False, True])
-def test_reverse_sweep(prim, sample, generic):
-    check_sample(prim, sample, generic)
-
-
-@pytest.mark.parametrize("prim, sample", CASES)
-@pytest.mark.parametrize("generic", [False, True])
-def test_forward_sweep(prim, sample, generic):
-    forward_check(prim, sample, generic)
-
-
-@pytest.mark.parametrize("prim, sample", CASES)
-def test_forward_over_reverse(prim, sample):
-    hvp_check(prim, sample, False)
+test_reverse_sweep, test_forward_sweep, test_forward_over_reverse = sweep_tests(NEW_PRIMS)
 
 
 def check_both_modes(f, *args, wrt=0):

@@ -13,11 +13,10 @@ pytest.importorskip("scipy")
 import scipy.linalg
 import scipy.special
 import scipy.stats
-from test_forward import forward_check, hvp_check
-from test_rules_table import check_sample
+from rule_sweeps import sweep_tests
 
 import srcad
-from srcad.rules import RULES, scipy_rules
+from srcad.rules import scipy_rules
 
 scipy_rules.register_loaded()
 SCIPY_PRIMS = ["expit", "logit", "erf", "erfc", "gammaln", "digamma", "polygamma", "xlogy",
@@ -30,25 +29,7 @@ SCIPY_PRIMS = ["expit", "logit", "erf", "erfc", "gammaln", "digamma", "polygamma
                "jv", "yv", "yn", "mvn_logpdf", "t_logpdf", "gamma_logpdf", "beta_logpdf",
                "lognorm_logpdf", "expon_logpdf", "laplace_logpdf", "logistic_logpdf",
                "cauchy_logpdf", "poisson_logpmf", "binom_logpmf", "nbinom_logpmf"]
-CASES = [pytest.param(p, s, id=f"{p}-{k}") for p in SCIPY_PRIMS
-         for k, s in enumerate(RULES[p].samples)]
-
-
-@pytest.mark.parametrize("prim, sample", CASES)
-@pytest.mark.parametrize("generic", [False, True])
-def test_reverse_sweep(prim, sample, generic):
-    check_sample(prim, sample, generic)
-
-
-@pytest.mark.parametrize("prim, sample", CASES)
-@pytest.mark.parametrize("generic", [False, True])
-def test_forward_sweep(prim, sample, generic):
-    forward_check(prim, sample, generic)
-
-
-@pytest.mark.parametrize("prim, sample", CASES)
-def test_forward_over_reverse(prim, sample):
-    hvp_check(prim, sample, False)
+test_reverse_sweep, test_forward_sweep, test_forward_over_reverse = sweep_tests(SCIPY_PRIMS)
 
 
 def test_import_srcad_does_not_import_scipy():
