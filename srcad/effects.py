@@ -85,9 +85,32 @@ class Statement:
         return UnsupportedSyntaxError(
             "unsupported: this statement changes an array, list or dict of the function in "
             "place, which srcad cannot follow (it runs statements whose result is dropped "
-            "as written, on read-only values); return the new value and assign it instead "
-            "(`x = helper(x)`, `perm = rng.permutation(perm)`)",
+            "as written, on read-only values); " + (numpy_rewrite(self.text) or
+            "return the new value and assign it instead (`x = helper(x)`, "
+            "`perm = rng.permutation(perm)`)"),
             filename=self.filename, line=self.line, construct=self.text)
+
+
+# NumPy's functions that write into their first argument, and the element write srcad
+# differentiates instead (an element write is followed as Python does it: lowering/stores.py)
+_IN_PLACE_REWRITES = {
+    "put_along_axis": "write the elements with an index instead: for a 2-d `a` and axis=1, "
+                      "`a[np.arange(a.shape[0])[:, None], indices] = values`",
+    "fill_diagonal": "write the diagonal with an index instead: "
+                     "`k = np.arange(np.min(a.shape)); a[k, k] = value`",
+    "copyto": "write every element instead: `dst[...] = src`",
+    "put": "write through a flat copy instead: `flat = a.reshape(-1).copy(); "
+           "flat[indices] = values; a = flat.reshape(a.shape)`",
+}
+
+
+def numpy_rewrite(text):
+    """The element write to show instead of the statement `text` where it calls one of NumPy's
+    functions (or array methods) that write into an argument; None otherwise."""
+    for name, rewrite in _IN_PLACE_REWRITES.items():
+        if f".{name}(" in text or text.lstrip().startswith(f"{name}("):
+            return rewrite
+    return None
 
     def __repr__(self):
         return f"<srcad statement {self.__name__}: {self.text}>"

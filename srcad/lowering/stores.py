@@ -13,6 +13,7 @@ refuses at the user's line and shows the rewrite that builds a new value.
 
 import ast
 
+from .. import effects
 from . import aliasing
 from ..analysis.activity import substitute_block
 from ..analysis.fresh import allocates
@@ -218,6 +219,9 @@ class StoreLowering:
                 (_is_list(env.get(target.id)) or _is_dict(env.get(target.id))):
             self.expr(call, env, builder)      # hs.pop(), hs.insert(0, h), d.update(e): the
             return                             # change rebinds the name (lowering/methods.py)
+        if method in _OTHER_METHODS and effects.numpy_rewrite(f".{method}("):
+            self.refuse(node, f"`.{method}()` changes an array in place; "
+                              f"{effects.numpy_rewrite(f'.{method}(')}")
         if method in _OTHER_METHODS:
             self.refuse(node, f"`.{method}()` changes an object in place; build a new value "
                               "instead (`y = np.sort(y)`; for a list `xs = xs + [v]`, "
