@@ -1,7 +1,9 @@
-"""NumPy's functions that write into their first argument (np.put_along_axis, np.fill_diagonal,
-np.copyto, np.put) are refused at the user's line, each with the element write that srcad
-differentiates instead; and each rewrite shown is itself differentiated correctly (reverse and
-forward mode against central differences, and the same value as the refused form)."""
+"""NumPy's functions that write into their first argument. np.put_along_axis is differentiated
+as the element write it performs (reverse and forward mode against central differences, the
+value Python computes, repeated indices keeping the last value, the aliasing refusals of any
+element write). np.fill_diagonal, np.copyto and np.put are refused at the user's line, each
+with the element write that srcad differentiates instead; and each rewrite shown is itself
+differentiated correctly (both modes, and the same value as the refused form)."""
 
 import numpy as np
 import pytest
@@ -65,8 +67,7 @@ def put_rewritten(x):
     return np.sum(a * WEIGHTS[:, :2])
 
 
-CASES = [(along_axis_in_place, along_axis_rewritten, "a[np.arange(a.shape[0])[:, None], "),
-         (diagonal_in_place, diagonal_rewritten, "a[k, k] = value"),
+CASES = [(diagonal_in_place, diagonal_rewritten, "a[k, k] = value"),
          (copy_in_place, copy_rewritten, "dst[...] = src"),
          (put_in_place, put_rewritten, "flat[indices] = values")]
 
@@ -82,3 +83,53 @@ def test_refused_at_the_users_line_with_a_rewrite_that_differentiates(in_place, 
     assert rewritten(X) == pytest.approx(in_place(X), rel=1e-15)
     assert srcad.check_grad(rewritten, X)
     assert srcad.check_grad(rewritten, X, mode="forward")
+
+
+def largest_replaced(x):
+    """Each row's largest entry replaced by a value of its own (argmax indices, axis -1)."""
+    t = np.tanh(np.outer(x, x))[:, :, None] * np.ones(4)
+    best = np.argmax(t, axis=-1)[..., None]
+    np.put_along_axis(t, best, np.sin(x)[:, None, None], -1)
+    return np.sum(t ** 2)
+
+
+def flat_positions(x):
+    a = np.zeros(5) + x[0]
+    np.put_along_axis(a, np.array([4, 1]), x * 3.0, axis=None)
+    return np.sum(a * np.arange(5.0) * x[1])
+
+
+def repeated_positions(x):
+    a = np.zeros((1, 3))
+    np.put_along_axis(a, np.array([[1, 1]]), x[None, :], axis=1)   # the last value stays
+    return np.sum(a * np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("f", [along_axis_in_place, largest_replaced, flat_positions,
+                               repeated_positions])
+def test_put_along_axis_is_differentiated_as_its_element_write(f):
+    x = np.array([0.5, -1.5])
+    value, grad = srcad.value_and_grad(f)(x)
+    assert value == f(x)
+    assert srcad.check_grad(f, x)
+    assert srcad.check_grad(f, x, mode="forward")
+    if f is along_axis_in_place:
+        np.testing.assert_allclose(grad, srcad.grad(along_axis_rewritten)(x), rtol=1e-15)
+    if f is repeated_positions:
+        np.testing.assert_array_equal(grad, [0.0, 2.0])
+
+
+def test_put_along_axis_where_python_would_show_the_change_elsewhere_is_refused():
+    def aliased(x):
+        a = np.zeros((2, 3)) + x[0]
+        b = a
+        np.put_along_axis(a, INDICES, x[:, None], axis=1)
+        return np.sum(b * WEIGHTS)
+
+    def into_argument(a):
+        np.put_along_axis(a, INDICES, 1.0, axis=1)
+        return np.sum(a * WEIGHTS)
+    with pytest.raises(UnsupportedSyntaxError, match="'b' also names"):
+        srcad.grad(aliased)(X)
+    with pytest.raises(UnsupportedSyntaxError, match="did not make"):
+        srcad.grad(into_argument)(np.ones((2, 3)))

@@ -14,7 +14,7 @@ refuses at the user's line and shows the rewrite that builds a new value.
 import ast
 
 from .. import effects
-from . import aliasing
+from . import aliasing, numpy_writes
 from ..analysis.activity import substitute_block
 from ..analysis.fresh import allocates
 from ..ir.nodes import Const, Var, free_vars
@@ -201,6 +201,9 @@ class StoreLowering:
         fix_missing_locations(binop)
         self.assign(node.target, self.expr(binop, env, builder), env, builder)
 
+    def expr_Known(self, node, env, builder):
+        return node.value               # a value a rewritten statement names (numpy_writes)
+
     # ----- xs.append(v), xs.extend(vs) -------------------------------------------------------
     def stmt_Expr(self, node, env, builder):
         call = node.value
@@ -219,6 +222,13 @@ class StoreLowering:
                 (_is_list(env.get(target.id)) or _is_dict(env.get(target.id))):
             self.expr(call, env, builder)      # hs.pop(), hs.insert(0, h), d.update(e): the
             return                             # change rebinds the name (lowering/methods.py)
+        if isinstance(call, ast.Call) and numpy_writes.names_put_along_axis(call):
+            write = numpy_writes.as_element_write(
+                call, getattr(self.expr(call.func, env, builder), "obj", None),
+                lambda *nodes: self.bind_and_emit("along_axis_index", [
+                    self.expr(n, env, builder) for n in nodes], {}, builder, call))
+            if write is not None:
+                return self.stmt(write, env, builder)
         if method in _OTHER_METHODS and effects.numpy_rewrite(f".{method}("):
             self.refuse(node, f"`.{method}()` changes an array in place; "
                               f"{effects.numpy_rewrite(f'.{method}(')}")

@@ -57,6 +57,8 @@ def along_axis_index(indices, x, axis):
     shape = np.shape(x)
     if axis is None:
         return np.unravel_index(indices, shape)
+    if np.ndim(indices) != len(shape):
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
     axis, ndim = axis % len(shape), len(shape)
     return tuple(indices if d == axis else np.arange(n).reshape((n,) + (1,) * (ndim - d - 1))
                  for d, n in enumerate(shape))
