@@ -134,7 +134,7 @@ def test_wheel_contents_and_demo(dists):
 
 
 def _demo_path(env, cwd):
-    return subprocess.run([sys.executable, "-c", "from srcad import cli; print(cli.demo_path())"],
+    return subprocess.run([sys.executable, "-c", "from srcad.tools import cli; print(cli.demo_path())"],
                           cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout
 
 

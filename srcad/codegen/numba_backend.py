@@ -43,6 +43,7 @@ _HINT = ("use the default backend (backend='python'), or pass fallback=True to c
          "with the Python backend when Numba cannot")
 _LINE_COMMENT = re.compile(r"#\s*line (\d+):")
 _NUMBA_LOCATION = re.compile(r'File "([^"]+)", line (\d+)')
+_TERMINAL_STYLE = re.compile(r"\x1b\[[0-9;]*m")    # Numba colours its messages on some setups
 _NUMBER_KINDS = "biuf"          # bool, signed and unsigned ints, floats
 
 
@@ -239,7 +240,7 @@ def _refusal(generated, generated_line, message):
 
 def _numba_refusal(generated, err):
     """Numba's own refusal, at the user's line, with the first line of Numba's reason."""
-    text = str(err)
+    text = _TERMINAL_STYLE.sub("", str(err))
     lines = [line.strip().removeprefix(">>> ") for line in text.splitlines()]
     lines = [line for line in lines if line and not line.startswith(("Failed in", "During"))]
     reason = lines[0] if lines else type(err).__name__
