@@ -134,7 +134,8 @@ def test_wheel_contents_and_demo(dists):
 
 
 def _demo_path(env, cwd):
-    return subprocess.run([sys.executable, "-c", "from srcad.tools import cli; print(cli.demo_path())"],
+    code = "from srcad.tools import cli; print(cli.demo_path())"
+    return subprocess.run([sys.executable, "-c", code],
                           cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout
 
 
