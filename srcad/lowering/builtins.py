@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import naming
+from ..errors import PythonTypeError
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, Var
 from ..revolve import check_snapshots, checkpointed
@@ -46,6 +47,13 @@ class BuiltinLowering(TypeChecks):
         atoms = [self.atom(a, builder, node) for a in args]
         if not 1 <= len(atoms) <= 3 or kwargs:
             self.refuse(node, "range() with these arguments")
+        for a in atoms:     # Python raises here whether or not the loop's values are needed
+            if isinstance(a, Var) and a.kind.is_float_scalar:
+                raise PythonTypeError("'float' object cannot be interpreted as an integer "
+                                      "(range() needs ints; write range(int(n)) if n is a "
+                                      "whole float)", filename=self.filename,
+                                      line=getattr(node, "lineno", None),
+                                      construct=self.source_of(node))
         if len(atoms) == 1:
             atoms = [Const(0), atoms[0], Const(1)]
         elif len(atoms) == 2:
