@@ -53,6 +53,13 @@ class PythonTypeError(SrcadError, TypeError):
     """A TypeError Python raises when the function runs, found while transforming it."""
 
 
+class RunTimeRefusal(SrcadError, ValueError):
+    """A derivative srcad refuses at the values it is called with (a complex spectrum of
+    `eig`, a complex `sqrtm`): raised by a runtime helper inside generated code, then given
+    the user's file and line (codegen/compiled.py: add_source_note). A ValueError too, as
+    the plain ValueError it was before."""
+
+
 class NonScalarOutputError(SrcadError, TypeError, ValueError):
     """`grad` of a function whose output is not a scalar: a TypeError, as JAX raises (and a
     ValueError, as srcad raised before it followed JAX)."""

@@ -6,6 +6,8 @@ re-exports them: generated code and `srcad export` find every helper there.
 
 import numpy as np
 
+from .errors import RunTimeRefusal
+
 
 def diagonal_adjoint(g, x, offset=0, axis1=0, axis2=1):
     """The adjoint of np.diagonal(x, offset, axis1, axis2): zeros shaped like x with g (which
@@ -86,17 +88,17 @@ def check_square(a, what):
     """Refuse, at run time, a derivative that exists only for square matrices."""
     shape = np.shape(a)
     if shape[-1] != shape[-2]:
-        raise ValueError(f"srcad: the derivative of {what} is defined here only for square "
-                         f"matrices, got shape {shape}")
+        raise RunTimeRefusal(f"the derivative of {what} is defined here only for "
+                             f"square matrices, got shape {shape}")
 
 
 def real_spectrum(parts, what):
     """np.linalg.eig's (or eigvals') results as a tuple, refused at run time where the
     spectrum is complex: srcad differentiates real spectra only."""
     if np.iscomplexobj(parts[0]):
-        raise ValueError(f"srcad: {what} of this matrix has complex eigenvalues; srcad "
-                         "differentiates eig and eigvals for real spectra only (a symmetric "
-                         "matrix has one: use np.linalg.eigh)")
+        raise RunTimeRefusal(f"{what} of this matrix has complex eigenvalues; srcad "
+                             "differentiates eig and eigvals for real spectra only (a "
+                             "symmetric matrix has one: use np.linalg.eigh)")
     return tuple(parts)
 
 

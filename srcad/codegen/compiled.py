@@ -32,6 +32,17 @@ def add_source_note(error):
         note += f"\n       which comes from {USER_FILES[filename]}, {comment[2:]}"
     error.add_note(note)
     error._srcad_noted = True
+    if comment is not None and getattr(error, "filename", False) is None:
+        at_user_line(error, USER_FILES[filename], comment)
+
+
+def at_user_line(error, user_file, comment):
+    """A SrcadError raised by a runtime helper (errors.RunTimeRefusal) names the user's line
+    the generated line comes from, as a refusal found when transforming does."""
+    line = comment[len("# line "):].split(":", 1)[0]
+    if line.isdigit():
+        error.filename, error.line = user_file, int(line)
+        error.args = (f"{user_file}, line {line}: {error.bare_message}",)
 
 
 class Generated:

@@ -15,6 +15,7 @@ has imported scipy.linalg (this module never imports SciPy).
 import numpy as np
 
 from .. import kinds as K
+from ..errors import RunTimeRefusal
 from .ops import matmul, op, shape, transpose
 from .table import defprim
 
@@ -57,9 +58,9 @@ def _principal_root(linalg):
     def sqrtm(a):
         root = linalg.sqrtm(a)
         if np.iscomplexobj(root) and not np.iscomplexobj(a):
-            raise ValueError("srcad: scipy.linalg.sqrtm of this matrix is complex (it has a "
-                             "negative real eigenvalue); srcad differentiates it where the "
-                             "square root is real")
+            raise RunTimeRefusal("scipy.linalg.sqrtm of this matrix is complex (it has a "
+                                 "negative real eigenvalue); srcad differentiates it where "
+                                 "the square root is real")
         return root
     return sqrtm
 

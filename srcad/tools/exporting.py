@@ -240,7 +240,10 @@ class Module:
 
     def add_class(self, name, cls):
         """Copy a runtime class's source under `name` (revolve.Schedule), and the globals its
-        methods read."""
+        methods read; srcad classes it derives from first (errors.RunTimeRefusal)."""
+        for base in cls.__bases__:
+            if base.__module__.startswith("srcad.") and base.__name__ not in self.helpers:
+                self.add(base.__name__, base, f"the helper {cls.__qualname__}")
         self.helpers[name] = textwrap.dedent(inspect.getsource(cls)) + (
             f"\n\n{name} = {cls.__name__}\n" if cls.__name__ != name else "")
         for method in vars(cls).values():
