@@ -24,6 +24,10 @@ from .runtime_moves import (  # re-exported, as above
     linear_scan as linear_scan,
     shift as shift,
 )
+from .runtime_order import (  # re-exported, as above
+    quantile_tangent as quantile_tangent,
+    quantile_adjoint as quantile_adjoint,
+)
 
 
 def is_foreign(x):

@@ -267,8 +267,8 @@ def test_ir_statements_are_frozen():
 # utilities every stage may use or the public surface above the stages; tools/ (trace tables,
 # gradient checks, export, the command line) stand on the public surface.
 STAGES = ["ir", "rules", "frontend", "analysis", "lowering", "transforms", "optimize", "codegen"]
-UTILITIES = {"errors", "kinds", "naming", "runtime", "runtime_linalg", "runtime_moves", "tree",
-             "display", "effects", "revolve"}
+UTILITIES = {"errors", "kinds", "naming", "runtime", "runtime_linalg", "runtime_moves",
+             "runtime_order", "tree", "display", "effects", "revolve"}
 SURFACE = {"__init__", "__main__", "api", "pipeline", "fastpath", "family", "jaxlike", "reuse",
            "callables", "records", "extend", "integrate", "ode", "lazy"}
 
