@@ -18,10 +18,21 @@ class SrcadError(Exception):
         self.line = line
         self.construct = construct
         self.bare_message = message
-        where = ""
-        if filename is not None:
-            where = f"{filename}, line {line}: " if line is not None else f"{filename}: "
-        super().__init__(where + message)
+        super().__init__(_where(filename, line) + message)
+
+    def locate(self, filename, line):
+        """This error, naming `filename` and `line` if it named no place yet (a rule refusing
+        its arguments knows no line; the pass applying it does)."""
+        if self.filename is None and filename is not None:
+            self.filename, self.line = filename, line
+            self.args = (_where(filename, line) + self.bare_message,)
+        return self
+
+
+def _where(filename, line):
+    if filename is None:
+        return ""
+    return f"{filename}, line {line}: " if line is not None else f"{filename}: "
 
 
 class UnsupportedSyntaxError(SrcadError):

@@ -41,8 +41,7 @@ def at_user_line(error, user_file, comment):
     the generated line comes from, as a refusal found when transforming does."""
     line = comment[len("# line "):].split(":", 1)[0]
     if line.isdigit():
-        error.filename, error.line = user_file, int(line)
-        error.args = (f"{user_file}, line {line}: {error.bare_message}",)
+        error.locate(user_file, int(line))
 
 
 class Generated:

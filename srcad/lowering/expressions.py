@@ -296,7 +296,8 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             if prim in _HOLDING and isinstance(out, Var):
                 self.contains[out] = tuple(atoms)     # the objects, new ones included
             return self.new_object(prim, operands, out, builder)
-        except SrcadError:
+        except SrcadError as err:
+            err.locate(self.filename, getattr(node, "lineno", None))
             raise
         except Exception as err:     # noqa: BLE001 - constant folding of a bad expression
             raise UnsupportedSyntaxError(f"cannot lower {self.source_of(node)}: {err}",

@@ -299,11 +299,24 @@ class Tangents:
             jvp = rule.jvp_rule(i)
             if jvp is ZERO:
                 continue
-            term = None if jvp is None else jvp(Sym(tb, tan[arg]), Sym(tb, eqn.out), *args)
+            term = None if jvp is None else self.apply_rule(eqn, jvp, tan[arg], args, tb)
             if term is None or term is ZERO:
                 self.refuse(eqn, f"argument {i + 1} ({_arg_name(rule, i)})")
             terms.append(term)
         return terms
+
+    def apply_rule(self, eqn, jvp, dx, args, tb):
+        """jvp(dx, ans, *args); a rule that cannot handle these arguments is refused with the
+        user's file and line, as in reverse mode."""
+        try:
+            return jvp(Sym(tb, dx), Sym(tb, eqn.out), *args)
+        except SrcadError as err:
+            err.locate(self.fn.filename, eqn.line)
+            raise
+        except (ValueError, TypeError, NotImplementedError) as err:
+            raise NonDifferentiableError(
+                f"the derivative rule of {eqn.prim} does not apply here: {err}",
+                filename=self.fn.filename, line=eqn.line, construct=eqn.prim) from err
 
     def refuse(self, eqn, what):
         raise not_differentiable(self.fn, eqn, what, "forward")

@@ -253,7 +253,8 @@ class Sweep:
         user's file and line."""
         try:
             return vjp(Sym(rb, g), Sym(rb, eqn.out), *args)
-        except SrcadError:
+        except SrcadError as err:
+            err.locate(self.fn.filename, eqn.line)
             raise
         except (ValueError, TypeError, NotImplementedError) as err:
             raise NonDifferentiableError(
