@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 
 from .transforms import helpers as calls, forward, loss_patterns
 from .codegen import writer as codegen
-from .analysis import fresh
+from .analysis import fresh, lazy_arrays
 from .frontend import parse as frontend, live
 from .ir import nodes as ir
 from . import jaxlike
@@ -70,7 +70,11 @@ def derive(spec, arg_kinds, name, numpy_only=False):
     `numpy_only`: written with NumPy's functions where it would call `math`'s."""
     guards = {}                                            # what it depends on besides them
     derived = derivative(spec, arg_kinds, guards)          # parse ... simplify -> verify
+    lazy_arrays.refuse_missing_on_dask(derived)            # no Dask array computed in it
     derived = checked(fresh.own_outputs(derived, spec.mode))   # nothing shares the arguments
+    # math.* computes a 0-d Dask array (float() of it) and copies a CuPy one to the host:
+    # a derivative taking such arrays calls NumPy's functions, which dispatch on them
+    numpy_only = numpy_only or bool(arg_kinds and K.libraries(k for k in arg_kinds if k))
     derived = replace(derived, numpy_only=numpy_only)
     generated = codegen.compile_function(derived, name)    # plan -> write -> compile
     generated.check = live.checker(list(guards.values()))

@@ -17,6 +17,14 @@ from .runtime_linalg import (  # re-exported: generated code reads its helpers h
     check_square as check_square,
     outer_rows as outer_rows,
 )
+from .runtime_lazy import (  # re-exported, as above
+    is_foreign as is_foreign,
+    array_of as array_of,
+    is_lazy as is_lazy,
+    flat_positions as flat_positions,
+    scatter_positions as scatter_positions,
+    split_at as split_at,
+)
 from .runtime_moves import (  # re-exported, as above
     pad_adjoint as pad_adjoint,
     sort_tangent as sort_tangent,
@@ -28,14 +36,6 @@ from .runtime_order import (  # re-exported, as above
     quantile_tangent as quantile_tangent,
     quantile_adjoint as quantile_adjoint,
 )
-
-
-def is_foreign(x):
-    """Whether x is an array of another library that computes through NumPy's protocols (a
-    Dask or a CuPy array): helpers make its zeros and copies with the functions that dispatch
-    on it (np.zeros_like, x.copy()), never np.asarray, which would compute a lazy Dask array
-    or copy a device array to the host."""
-    return not isinstance(x, np.ndarray) and hasattr(type(x), "__array_function__")
 
 
 def unbroadcast(g, x):
@@ -221,17 +221,17 @@ def scatter_add(g, x, index):
 
 def _scatter_add_foreign(g, x, index):
     """scatter_add for a Dask or CuPy array: zeros made by its own library (np.zeros_like
-    dispatches, np.zeros does not). Dask has no np.add.at: an index that may repeat
-    elements is refused there."""
+    dispatches, np.zeros does not). Dask has no np.add.at: where the index may repeat
+    elements, g is added at the flat positions x[index] reads, by a bincount (runtime_lazy)."""
     like = x if is_foreign(x) else g
     dtype = np.result_type(getattr(g, "dtype", g), getattr(x, "dtype", x), 1.0)
+    if is_lazy(like) and not _is_basic_index(index):
+        positions = flat_positions(np.shape(x), x if is_lazy(x) else None)[index]
+        out = scatter_positions(g, positions, np.shape(x), dtype)
+        return out.rechunk(x.chunks) if is_lazy(x) else out
     out = np.zeros_like(like, dtype=dtype, shape=np.shape(x))
     if _is_basic_index(index):
         out[index] = g
-    elif type(like).__module__.startswith("dask"):
-        raise TypeError("the adjoint of x[index] with an array index on a Dask array "
-                        "(Dask has no np.add.at); select with ints and slices, or compute the "
-                        "selected rows first (x[index].compute())")
     else:
         np.add.at(out, index, g)
     return out
@@ -357,7 +357,7 @@ def _axes_tuple(axis, ndim):
 def prod_others(x, axis=None):
     """For each element of x, the product of the other elements its reduction over `axis`
     combines it with: d prod(x) / dx without dividing by x, so zeros in x are fine."""
-    x = np.asarray(x)
+    x = x if is_foreign(x) else np.asarray(x)
     axes = _axes_tuple(axis, x.ndim)
     last = tuple(range(x.ndim - len(axes), x.ndim))
     moved = np.moveaxis(x, axes, last)
@@ -372,10 +372,15 @@ def split_like(g, arrays, axis=0):
     """The adjoint of np.concatenate(arrays, axis): g cut into pieces shaped like arrays."""
     if axis is None:
         sizes = np.cumsum([np.size(a) for a in arrays])[:-1]
-        return _like_sequence([p.reshape(np.shape(a)) for p, a in zip(np.split(g, sizes), arrays)],
+        return _like_sequence([p.reshape(np.shape(a)) for p, a in zip(_split(g, sizes), arrays)],
                               arrays)
     sizes = np.cumsum([np.shape(a)[axis] for a in arrays])[:-1]
-    return _like_sequence(np.split(g, sizes, axis=axis), arrays)
+    return _like_sequence(_split(g, sizes, axis), arrays)
+
+
+def _split(g, bounds, axis=0):
+    """np.split(g, bounds, axis); by slicing for a Dask array, which has no np.split."""
+    return split_at(g, bounds, axis) if is_lazy(g) else np.split(g, bounds, axis=axis)
 
 
 def unstack(g, axis=0, arrays=None):
@@ -400,6 +405,9 @@ def untile(g, x, reps):
 def unrepeat(g, x, repeats, axis=None):
     """The adjoint of np.repeat(x, repeats, axis): the copies of each element summed."""
     shape = np.shape(x)
+    if is_lazy(g) or is_lazy(x):         # Dask has no np.add.at: a bincount (runtime_lazy)
+        origin = np.repeat(flat_positions(shape, x if is_lazy(x) else None), repeats, axis)
+        return scatter_positions(g, origin, shape, g.dtype)
     out = np.zeros(shape if axis is not None else (int(np.prod(shape)),), dtype=g.dtype)
     axis = 0 if axis is None else axis % len(shape)
     origin = np.repeat(np.arange(out.shape[axis]), repeats)
@@ -453,7 +461,7 @@ def cut_like(g, arrays, how=0):
     array, shaped like that array."""
     pieces, axis = _joined_layout(arrays, how)
     bounds = np.cumsum([np.shape(p)[axis] for p in pieces])[:-1]
-    cut = [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, bounds, axis=axis), arrays)]
+    cut = [np.reshape(p, np.shape(a)) for p, a in zip(_split(g, bounds, axis), arrays)]
     return _like_sequence(cut, arrays)
 
 
@@ -511,10 +519,10 @@ def c_(arrays):
 
 def sinc_grad(x):
     """The derivative of np.sinc: (cos(pi x) - sinc(x)) / x, and 0 at x = 0 (the limit)."""
-    x = np.asarray(x)
+    x = x if is_foreign(x) else np.asarray(x)
     safe = np.where(x == 0, 1.0, x)
     return np.where(x == 0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / safe).astype(
-        np.result_type(x, 1.0), copy=False)[()]
+        np.result_type(x.dtype, 1.0), copy=False)[()]
 
 
 def average_weights(w, x, axis=None):

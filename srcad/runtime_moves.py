@@ -5,6 +5,9 @@ reads its helpers; like those, they depend on NumPy alone (`srcad export` copies
 
 import numpy as np
 
+from .runtime_lazy import flat_positions, gather_positions, is_foreign, is_lazy, \
+    scatter_positions
+
 
 def pad_adjoint(g, x, pad_width, mode="constant"):
     """The adjoint of np.pad(x, pad_width, mode): for "constant", the interior of g; for the
@@ -14,18 +17,32 @@ def pad_adjoint(g, x, pad_width, mode="constant"):
     pairs = np.broadcast_to(np.asarray(pad_width, dtype=np.intp), (len(shape), 2))
     if mode == "constant":
         return g[tuple(slice(b, b + n) for (b, _), n in zip(pairs, shape))]
+    dtype = np.result_type(getattr(g, "dtype", g), getattr(x, "dtype", x), np.float32)
+    if is_lazy(g) or is_lazy(x):
+        source = np.pad(flat_positions(shape, x if is_lazy(x) else None), pad_width, mode)
+        return scatter_positions(g, source, shape, dtype)
     size = int(np.prod(shape))
     source = np.pad(np.arange(size).reshape(shape), pad_width, mode)
     out = np.bincount(source.ravel(), weights=np.ravel(g), minlength=size)
-    return out.reshape(shape).astype(np.result_type(g, x, np.float32), copy=False)
+    return out.reshape(shape).astype(dtype, copy=False)
 
 
 def _sort_order(x, axis):
     return np.argsort(x, axis=axis, kind="stable")
 
 
+def _sorted_positions(x, axis):
+    """Where each element of np.sort(x, axis) sits in x, as a flat position."""
+    order = _sort_order(x, axis)
+    if axis is None:
+        return order
+    return np.take_along_axis(flat_positions(np.shape(x)), order, axis)
+
+
 def sort_tangent(dx, x, axis=-1):
     """The tangent of np.sort(x, axis): dx permuted the way sorting permutes x."""
+    if is_lazy(dx):                 # Dask has no take_along_axis: a gather (runtime_lazy)
+        return gather_positions(np.broadcast_to(dx, np.shape(x)), _sorted_positions(x, axis))
     order = _sort_order(x, axis)
     dx = np.broadcast_to(dx, np.shape(x))
     if axis is None:
@@ -35,6 +52,9 @@ def sort_tangent(dx, x, axis=-1):
 
 def sort_adjoint(g, x, axis=-1):
     """The adjoint of np.sort(x, axis): g put back where each sorted element came from."""
+    if is_lazy(g):                  # Dask has no put_along_axis: a bincount (runtime_lazy)
+        return scatter_positions(g, _sorted_positions(x, axis), np.shape(x),
+                                 np.result_type(g.dtype, x, np.float32))
     order = _sort_order(x, axis)
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x, np.float32))
     if axis is None:
@@ -65,6 +85,8 @@ def linear_scan(b, a, axis=0, reverse=False):
 def shift(y, axis=0, reverse=False, fill=0.0):
     """y moved one place along `axis`: out_i = y_(i-1) (y_(i+1) when reverse), `fill` where
     nothing moved in."""
+    if is_foreign(y):
+        return _shifted(y, axis, reverse, fill)
     y = np.asarray(y)
     out = np.full(y.shape, fill, dtype=np.result_type(y, np.float32))
     moved, source = np.moveaxis(out, axis, 0), np.moveaxis(y, axis, 0)
@@ -73,3 +95,14 @@ def shift(y, axis=0, reverse=False, fill=0.0):
     else:
         moved[1:] = source[:-1]
     return out
+
+
+def _shifted(y, axis, reverse, fill):
+    """shift for a Dask or CuPy array: joined from a slice of y and the fill (no writes into
+    views, which Dask arrays do not have)."""
+    moved = np.moveaxis(y, axis, 0).astype(np.result_type(y.dtype, np.float32))
+    if moved.shape[0] == 0:
+        return np.moveaxis(moved, 0, axis)
+    edge = np.full_like(moved[:1], fill)
+    parts = [moved[1:], edge] if reverse else [edge, moved[:-1]]
+    return np.moveaxis(np.concatenate(parts), 0, axis)

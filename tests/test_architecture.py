@@ -268,7 +268,7 @@ def test_ir_statements_are_frozen():
 # gradient checks, export, the command line) stand on the public surface.
 STAGES = ["ir", "rules", "frontend", "analysis", "lowering", "transforms", "optimize", "codegen"]
 UTILITIES = {"errors", "kinds", "naming", "runtime", "runtime_linalg", "runtime_moves",
-             "runtime_order", "tree", "display", "effects", "revolve"}
+             "runtime_order", "runtime_lazy", "tree", "display", "effects", "revolve"}
 SURFACE = {"__init__", "__main__", "api", "pipeline", "fastpath", "family", "jaxlike", "reuse",
            "callables", "records", "extend", "integrate", "ode", "lazy"}
 

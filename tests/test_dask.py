@@ -153,6 +153,16 @@ def test_gradients_on_cupy_arrays_equal_numpy(cupy, case):
         np.testing.assert_allclose(cupy.asnumpy(g), want, rtol=1e-12, atol=1e-12)
 
 
+def test_forward_mode_on_cupy_arrays(cupy):
+    name, loss, wrt, (w,), data = problems(np.random.default_rng(1))[1]
+    tangent = np.random.default_rng(7).normal(size=w.shape)
+    value, expected = srcad.jvp(loss)(w, *data, tangent)
+    got_value, got = srcad.jvp(loss)(*map(cupy.asarray, (w, *data, tangent)))
+    assert isinstance(got, cupy.ndarray)
+    np.testing.assert_allclose(cupy.asnumpy(got), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(float(got_value), value, rtol=1e-12)
+
+
 # ----- compute=True, and the example ----------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from .. import kinds as K
 from .. import runtime
 from ..ir.atoms import Const
+from ..runtime import is_foreign, scatter_add
 from .ops import (ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, op, sum,
                   unbroadcast)
 from .table import defprim
@@ -199,6 +200,8 @@ def distinct_scatter(g, x, index):
     (srcad/transforms/distinct_index.py): zeros shaped like x with g assigned at index. The pairs
     are distinct where every array part has that one length (`x[np.arange(N), y]`); where one is
     shorter and broadcasts, they may repeat, and np.add.at accumulates them."""
+    if is_foreign(g) or is_foreign(x):
+        return scatter_add(g, x, index)
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x, 1.0))
     lengths = {len(p) for p in index if isinstance(p, np.ndarray) and p.ndim == 1}
     if len(lengths) == 1 and all(isinstance(p, (int, slice, np.ndarray)) for p in index):

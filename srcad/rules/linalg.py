@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import kinds as K
 from ..errors import NonDifferentiableError
+from ..runtime import array_of
 from .arrays import with_dtype
 from .core import reduce_to
 from .ops import (broadcast_like, broadcast_to, dot, expand_dims, matmul, outer, reshape, shape,
@@ -87,7 +88,7 @@ def _matmul_vjp_runtime(g, a, b, which):
     A 1-d factor is a matrix with a unit axis (a row for a, a column for b), as np.matmul
     treats it; the adjoint is computed for the matrices and the unit axis dropped again.
     """
-    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    a, b, g = array_of(a), array_of(b), array_of(g)
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = g
@@ -112,7 +113,7 @@ def _sum_to(x, shape):
 def _dot_vjp_runtime(g, a, b, which):
     """Adjoint of np.dot(a, b) for any ranks: a product with a scalar, else a contraction of
     a's last axis with b's second-to-last (its only axis when 1-d)."""
-    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    a, b, g = array_of(a), array_of(b), array_of(g)
     if a.ndim == 0 or b.ndim == 0:
         other = b if which == 0 else a
         mine = a if which == 0 else b
@@ -223,7 +224,7 @@ def _inner_vjp(which):
 
 def _inner_vjp_runtime(g, a, b, which):
     """Adjoint of np.inner(a, b) for any ranks (a scalar factor multiplies)."""
-    a, b, g = np.asarray(a), np.asarray(b), np.asarray(g)
+    a, b, g = array_of(a), array_of(b), array_of(g)
     if a.ndim == 0 or b.ndim == 0:
         other, mine = (b, a) if which == 0 else (a, b)
         return _sum_to(g * other, mine.shape).reshape(mine.shape)

@@ -8,6 +8,7 @@ their own), so second derivatives go through them.
 import numpy as np
 
 from .. import kinds as K
+from ..runtime import array_of
 from .core import reduce_to
 from .elementwise import expand_to
 from .ops import ZERO, exp, getitem, index_adjoint, op, sum
@@ -103,7 +104,7 @@ defprim("logaddexp_reduce", _lae_reduce, ("impl", "logaddexp_reduce"),
 def trapezoid_spacing(x, y, axis=-1):
     """np.diff of the sample points, shaped to broadcast against y's pairs along axis (as
     np.trapezoid does): linear in x."""
-    x = np.asarray(x)
+    x = array_of(x)
     if x.ndim == 1:
         shape = [1] * np.ndim(y)
         shape[axis] = x.shape[0] - 1
@@ -113,7 +114,7 @@ def trapezoid_spacing(x, y, axis=-1):
 
 def trapezoid_spacing_adjoint(v, x, axis=-1):
     """trapezoid_spacing's transpose: v (shaped like the spacing) back onto x."""
-    v = np.asarray(v)
+    v = array_of(v)
     if np.ndim(x) == 1:
         v = np.sum(v, axis=tuple(d for d in range(v.ndim) if d != axis % v.ndim))
         return diff_like(v, 0)
@@ -220,18 +221,18 @@ defprim("trapezoid_spacing_adjoint", trapezoid_spacing_adjoint,
 def poly_derivative(p):
     """The coefficients of p's derivative, highest first (np.polyder, but [] for a constant):
     linear in p."""
-    p = np.asarray(p)
+    p = array_of(p)
     return p[:-1] * np.arange(p.shape[0] - 1, 0, -1)
 
 
 def poly_derivative_adjoint(v, p):
-    v = np.asarray(v)
+    v = array_of(v)
     return np.append(v * np.arange(v.shape[0], 0, -1), 0.0).astype(np.result_type(v, p))
 
 
 def poly_powers(g, p, x):
     """[sum(g * x ** (n - 1 - k))] for k < n = len(p): polyval's adjoint in p."""
-    g, x = np.broadcast_arrays(np.asarray(g), np.asarray(x))
+    g, x = np.broadcast_arrays(array_of(g), array_of(x))
     powers = np.arange(np.shape(p)[0] - 1, -1, -1)
     return np.sum(g[..., None] * x[..., None] ** powers, axis=tuple(range(g.ndim)))
 
@@ -281,14 +282,14 @@ defprim("poly_powers", poly_powers, ("impl", "poly_powers"), arg_names=("g", "p"
 
 # ----- np.choose --------------------------------------------------------------------------------
 def _picked(a, n, mode):
-    a = np.asarray(a)
+    a = array_of(a)
     return np.mod(a, n) if mode == "wrap" else np.clip(a, 0, n - 1) if mode == "clip" else a
 
 
 def choose_adjoint(g, a, choices, mode="raise"):
     """g . d choose(a, choices) / d choices: each choice gets g where a picked it, summed back
     to that choice's shape; a list for a list, an array for an array."""
-    g = np.asarray(g)
+    g = array_of(g)
     picked = _picked(a, len(choices), mode)
     parts = [_unbroadcast_to(np.where(picked == j, g, 0.0), np.shape(c))
              for j, c in enumerate(choices)]
@@ -466,7 +467,7 @@ def _lstsq_vjp(which):
 
 def outer_columns(u, v):
     """u v^T for vectors, u @ v^T for matrices of columns."""
-    u, v = np.asarray(u), np.asarray(v)
+    u, v = array_of(u), array_of(v)
     return np.outer(u, v) if u.ndim == 1 else u @ v.T
 
 

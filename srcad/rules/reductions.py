@@ -11,6 +11,7 @@ import numpy as np
 from .. import kinds as K
 from .. import runtime
 from ..ir.atoms import Const
+from ..runtime import is_lazy
 from .arrays import keyword_impl, mean_kind, reduced_kind, reduced_ones, with_dtype
 from .core import reduce_to
 from .ops import (
@@ -201,13 +202,14 @@ def equal_values(x, ans, axis=None, keepdims=False):
     There ans is 0 or the rounding error of their mean (np.std(np.full(3, 0.7)) is 1.1e-16,
     not 0), far below the rounding bound n**1.5 * eps * |value|; values that differ give more,
     so one comparison on ans rules out most results before x is compared exactly."""
-    x = np.asarray(x)
+    lazy = is_lazy(x)          # a Dask array: no early `if` (it would compute)
+    x = x if lazy else np.asarray(x)
     axes = range(x.ndim) if axis is None else [int(a) % x.ndim for a in np.atleast_1d(axis)]
     first = x[tuple(slice(0, 1) if i in axes else slice(None) for i in range(x.ndim))]
     n = x.size // max(first.size, 1)
     eps = np.finfo(np.result_type(ans, np.float16)).eps
     suspect = np.reshape(ans, first.shape) <= 4.0 * n ** 1.5 * eps * np.abs(first)
-    if suspect.any():
+    if lazy or suspect.any():
         suspect &= np.all(x == first, axis=tuple(axes), keepdims=True)
     return suspect if keepdims else suspect.reshape(np.shape(ans))
 

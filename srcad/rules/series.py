@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import kinds as K
 from ..ir.atoms import Const
+from ..runtime import is_foreign
 from .arrays import keyword_impl, mean_kind, sum_kind, with_dtype
 from .core import reduce_to
 from .ops import ZERO, logical_not, matmul, moveaxis, sum, where, zeros_like
@@ -27,7 +28,7 @@ _M = np.array([[0.3, -1.2, 0.5, 0.7], [0.8, 0.1, -0.6, 1.3], [0.2, 0.4, 1.1, -0.
 def diff_adjoint(g, n=1, axis=-1):
     """The adjoint of np.diff(x, n, axis): each difference g spread back onto the two elements
     it subtracts, n times (x[i] receives g[i - 1] - g[i])."""
-    g = np.asarray(g)
+    g = g if is_foreign(g) else np.asarray(g)
     widths = [(0, 0)] * g.ndim
     widths[axis] = (1, 1)
     for _ in range(n):

@@ -592,7 +592,8 @@ def _leaf_problem(primal, tangent):
                                             f"{type(tangent).__name__}"
     numeric = isinstance(tangent, (int, float, np.integer, np.floating)) and \
         not isinstance(tangent, (bool, np.bool_))
-    if isinstance(tangent, np.ndarray):
+    if isinstance(tangent, np.ndarray) or hasattr(type(tangent), "__array_function__") and \
+            hasattr(tangent, "dtype"):          # NumPy's, or a Dask or CuPy array
         numeric = tangent.dtype.kind in "fiu"
     if not numeric:
         return f"expected a number or a numeric array, got {type(tangent).__name__}"

@@ -1,0 +1,65 @@
+"""NumPy functions Dask does not have, refused where a derivative would call them on a Dask array.
+
+A NumPy function called on a Dask array runs Dask's own version (NumPy's `__array_function__`
+protocol). Where Dask has none (np.sort, np.split, np.take_along_axis, np.linalg.det, ...),
+Dask computes the whole array, warns, and calls NumPy's function on the result: the derivative
+would load the data set into one process, the thing Dask is there to avoid, and continue on a
+mix of lazy and computed arrays. srcad refuses that at the user's line instead, naming the
+function and what to write.
+
+Which functions Dask has is read from dask.array itself (already imported: a Dask argument
+came in); which values are Dask arrays, from the derivative's data flow out of its Dask
+arguments.
+"""
+
+import sys
+
+import numpy as np
+
+from .. import kinds as K
+from ..errors import NonDifferentiableError
+from ..ir.nodes import Var, walk_eqns
+from ..rules import RULES
+from .activity import varied_vars
+
+
+def refuse_missing_on_dask(fn):
+    """Raise NonDifferentiableError at the first call of `fn` (a derivative's IR) to a NumPy
+    function Dask does not have, with an argument computed from a Dask argument of fn."""
+    lazy = [p for p in fn.params if "dask" in K.libraries([p.kind])]
+    if not lazy or "dask.array" not in sys.modules:
+        return
+    on_dask = varied_vars(fn, lazy)
+    for eqn in walk_eqns(fn.body):
+        name = numpy_name(eqn.prim)
+        if name is None or _dask_has(name):
+            continue
+        if any(isinstance(a, Var) and a in on_dask for a in eqn.args):
+            raise NonDifferentiableError(
+                f"{name} on a Dask array: Dask has no {name}, so it would compute the whole "
+                f"array here and call NumPy's (and the derivative with it). Compute the array "
+                f"first where it fits in memory (pass x.compute(), or call .compute() on the "
+                f"Dask arguments), or write this step with operations Dask has (slices "
+                f"instead of np.split, masks and reductions instead of a sort)",
+                filename=fn.filename, line=eqn.line, construct=name)
+
+
+def numpy_name(prim):
+    """`np.xxx` for a primitive written as a call of a NumPy function (not a ufunc), else None."""
+    rule = RULES.get(prim)
+    syntax = getattr(rule, "syntax", None)
+    if not syntax or syntax[0] != "call" or not str(syntax[1]).startswith("np."):
+        return None
+    target = np
+    for part in syntax[1].split(".")[1:]:
+        target = getattr(target, part, None)
+    return None if target is None or isinstance(target, np.ufunc) else syntax[1]
+
+
+def _dask_has(name):
+    target = sys.modules["dask.array"]
+    for part in name.split(".")[1:]:
+        target = getattr(target, part, None)
+        if target is None:
+            return False
+    return True
