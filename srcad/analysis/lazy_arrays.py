@@ -18,9 +18,8 @@ import numpy as np
 
 from .. import kinds as K
 from ..errors import NonDifferentiableError
-from ..ir.nodes import Var, walk_eqns
+from ..ir.nodes import Eqn, Var, block_params, stmt_inputs, sub_blocks, walk_eqns, walk_stmts
 from ..rules import RULES
-from .activity import varied_vars
 
 
 def refuse_missing_on_dask(fn):
@@ -29,8 +28,15 @@ def refuse_missing_on_dask(fn):
     lazy = [p for p in fn.params if "dask" in K.libraries([p.kind])]
     if not lazy or "dask.array" not in sys.modules:
         return
-    on_dask = varied_vars(fn, lazy)
+    on_dask = computed_from(fn, lazy)
     for eqn in walk_eqns(fn.body):
+        if eqn.prim in _SCATTERS and _is_mask(eqn.args[2], on_dask):
+            raise NonDifferentiableError(
+                "the adjoint of x[mask] where the mask is a Dask array (computed from the "
+                "data): how many elements it selects is known only when Dask computes, and "
+                "the adjoint would compute it here. Keep the shape instead: "
+                "np.where(mask, value, 0.0) in place of value[mask]",
+                filename=fn.filename, line=eqn.line, construct="mask")
         name = numpy_name(eqn.prim)
         if name is None or _dask_has(name):
             continue
@@ -42,6 +48,39 @@ def refuse_missing_on_dask(fn):
                 f"Dask arguments), or write this step with operations Dask has (slices "
                 f"instead of np.split, masks and reductions instead of a sort)",
                 filename=fn.filename, line=eqn.line, construct=name)
+
+
+def computed_from(fn, params):
+    """The vars of fn whose values are computed from any of `params` (data flow of any kind,
+    differentiable or not: a mask `X > 0` is computed from X). A loop or an if that reads
+    such a value counts for all it binds; repeated until nothing changes (loop carries)."""
+    found = set(params)
+    changed = True
+    while changed:
+        changed = False
+        for stmt in walk_stmts(fn.body):
+            if isinstance(stmt, Eqn):
+                reads, binds = stmt.args, stmt.outs
+            else:
+                reads = list(stmt_inputs(stmt)) + [a for b in sub_blocks(stmt) for a in b.results]
+                binds = tuple(stmt.outs) + tuple(block_params(stmt))
+            if any(isinstance(a, Var) and a in found for a in reads) and \
+                    not found.issuperset(binds):
+                found.update(binds)
+                changed = True
+    return found
+
+
+_SCATTERS = ("index_adjoint", "distinct_scatter")     # (g, x, index): x[index]'s adjoint
+
+
+def _is_mask(index, on_dask):
+    """Whether `index` (or an item of an index tuple) is a boolean array computed from a Dask
+    argument: a selection of a size Dask knows only when it computes."""
+    if not (isinstance(index, Var) and index in on_dask):
+        return False
+    kinds = index.kind.items if index.kind.tag == "tuple" and index.kind.items else (index.kind,)
+    return any(k.is_array and k.dtype == "bool" for k in kinds)
 
 
 def numpy_name(prim):
