@@ -15,6 +15,7 @@ from .runtime_linalg import (  # re-exported: generated code reads its helpers h
     tensordot_adjoint as tensordot_adjoint,
     kron_adjoint as kron_adjoint,
     check_square as check_square,
+    diagonal_embed as diagonal_embed,
     outer_rows as outer_rows,
 )
 from .runtime_lazy import (  # re-exported, as above

@@ -84,6 +84,18 @@ def kron_adjoint(g, mine, other, which):
     return np.reshape(out, np.shape(mine))
 
 
+def diagonal_embed(r, x, subscripts):
+    """Zeros shaped like x with r on the diagonal x's einsum subscripts name by a repeated
+    letter ('ii', 'iij'); r's axes are the letters in order of first appearance. The adjoint
+    of np.einsum(f"{subscripts}->{unique}", x), the diagonal an einsum reads."""
+    unique = "".join(dict.fromkeys(subscripts))
+    sizes = [np.shape(x)[subscripts.index(c)] for c in unique]
+    grids = np.ix_(*[np.arange(n) for n in sizes])
+    out = np.zeros(np.shape(x), dtype=np.result_type(r, x, np.float32))
+    out[tuple(grids[unique.index(c)] for c in subscripts)] = np.broadcast_to(r, sizes)
+    return out
+
+
 def check_square(a, what):
     """Refuse, at run time, a derivative that exists only for square matrices."""
     shape = np.shape(a)

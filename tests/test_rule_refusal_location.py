@@ -1,4 +1,4 @@
-"""A rule that refuses its arguments (np.einsum with a repeated index in reverse mode,
+"""A rule that refuses its arguments (np.einsum with a repeated index next to '...' in reverse mode,
 np.linalg.qr in another mode, norm with a computed ord) names the user's file and line: the
 rule knows no line, the pass applying it does (SrcadError.locate)."""
 
@@ -11,8 +11,8 @@ import srcad
 
 
 def einsum_trace(x):
-    y = x @ x.T
-    return np.einsum("ii", y)
+    y = x @ np.swapaxes(x, -1, -2)
+    return np.sum(np.einsum("...ii->...", y))
 
 
 def complete_qr(a):
@@ -30,7 +30,7 @@ def line_of(fn, text):
 
 
 @pytest.mark.parametrize("fn, args, text, says", [
-    (einsum_trace, (np.eye(2) + 0.1,), "np.einsum", "repeated index"),
+    (einsum_trace, (np.ones((2, 3, 3)),), "np.einsum", "repeated index"),
     (complete_qr, (np.eye(3) + 0.1,), "np.linalg.qr", "mode='reduced'"),
     (computed_order, (np.ones(3), 2.0), "np.linalg.norm", "ord and axis as constants"),
 ])

@@ -321,6 +321,11 @@ class Sym:
     def __le__(self, o): return self._op("le", self, o)
     def __getitem__(self, index): return self._op("getitem", self, index)
 
+    def __iter__(self):
+        # without this, Python would iterate by indexing 0, 1, 2, ... and emit without end
+        raise TypeError("a Sym is not iterable: a rule reads a constant argument's value as "
+                        "sym.atom.value")
+
     @property
     def T(self):
         return self._op("transpose", self, None)

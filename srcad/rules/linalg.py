@@ -8,12 +8,14 @@ exactly the expression a person would write, otherwise a runtime helper decides.
 import numpy as np
 
 from .. import kinds as K
+from .. import runtime
 from ..errors import NonDifferentiableError
 from ..runtime import array_of
 from .arrays import with_dtype
 from .core import reduce_to
 from .ops import (broadcast_like, broadcast_to, dot, expand_dims, matmul, outer, reshape, shape,
                   swapaxes, unbroadcast)
+from .ops import ZERO
 from .ops import sum as sum_of
 from .table import defprim
 
@@ -294,12 +296,29 @@ def _einsum_vjp(i, g, ans, *args):
     inputs, out, positions = _einsum_form(_values(args))
     k = positions.index(i)
     mine, x = inputs[k], args[i]
+    others = [(s, args[p]) for s, p in zip(inputs, positions) if p != i]
     letters = mine.replace(".", "")
     if len(set(letters)) != len(letters):
-        raise NonDifferentiableError(f"np.einsum({mine!r}, ...): a repeated index within one "
-                                     "operand (a diagonal) has no adjoint rule yet; use "
-                                     "np.diagonal or np.trace", construct="np.einsum")
-    others = [(s, args[p]) for s, p in zip(inputs, positions) if p != i]
+        return _einsum_vjp_diagonal(g, x, mine, out, others)
+    return _einsum_vjp_unique(g, x, mine, out, others)
+
+
+def _einsum_vjp_diagonal(g, x, mine, out, others):
+    """An operand with a repeated index ('ii' of a trace, 'ii->i' of a diagonal): the adjoint
+    of its diagonal d = einsum('ii->i', x), which the einsum reads through unique letters,
+    put back on that diagonal (`diagonal_embed`, whose adjoint is the extraction again)."""
+    if "..." in mine:
+        raise NonDifferentiableError(f"np.einsum({mine!r}, ...): a repeated index next to "
+                                     "'...' has no adjoint rule; take np.diagonal first",
+                                     construct="np.einsum")
+    unique = "".join(dict.fromkeys(mine))
+    diagonal = x._op("einsum", f"{mine}->{unique}", x)
+    part = _einsum_vjp_unique(g, diagonal, unique, out, others)
+    return part._op("diagonal_embed", part, x, mine)
+
+
+def _einsum_vjp_unique(g, x, mine, out, others):
+    """The adjoint for an operand whose subscripts have no repeated letter."""
     seen = out + "".join(s for s, _ in others)
     if "..." in mine or "..." in seen:
         return _einsum_vjp_ellipsis(g, x, mine, out, others, seen)
@@ -417,6 +436,21 @@ def _einsum_kind(*args):
     return K.array(ndim, dtype.dtype or "float64")
 
 
+def _diagonal_extract(h, ans, r, x, subscripts):
+    mine = _values([subscripts])[0]
+    return h._op("einsum", f"{mine}->{''.join(dict.fromkeys(mine))}", h)
+
+
+defprim("diagonal_embed", runtime.diagonal_embed, ("runtime", "diagonal_embed"),
+        arg_names=("r", "x", "subscripts"), shape_from=1,
+        kind=lambda r, x, subscripts: x if x.is_array else K.UNKNOWN,
+        jvp=(lambda dr, ans, r, x, mine: dr._op("diagonal_embed", dr, x, mine), ZERO, None),
+        vjp=(_diagonal_extract, ZERO, None),
+        samples=[(_V3, np.eye(3), "ii"),
+                 (_A, np.zeros((_A.shape[0], _A.shape[0], _A.shape[1])), "iij")],
+        doc="zeros like x with r on the diagonal its repeated subscripts name (an einsum "
+            "adjoint)")
+
 _T3b = _T3.swapaxes(1, 2)
 
 defprim("einsum", np.einsum, arg_names=("subscripts", "operands"), variadic=True,
@@ -442,6 +476,7 @@ defprim("einsum", np.einsum, arg_names=("subscripts", "operands"), variadic=True
                  ("ij,ij->", _A[:1], _A), ("ij,ij->", _A, _A[1:] * 0.5),
                  ("ij,ij->i", _A[:, :1], _A), ("ij,jk->ik", _A, _B[:1]),
                  ("bij,bjk->bik", _T3[:1, :2], _T3b), ("bij,bjk->bik", _T3[:, :2], _T3b[1:]),
-                 ("bij,bjk->bk", _T3[:1, :2], _T3b)],
-        doc="string and sublist forms, '...', any number of operands; a repeated index "
-            "within one operand (a diagonal) is refused")
+                 ("bij,bjk->bk", _T3[:1, :2], _T3b), ("ii", _B[:2]), ("ii->i", _B[:2]),
+                 ("iij,i->j", np.stack([_B[:2], -_B[:2]], axis=2), _V2)],
+        doc="string and sublist forms, '...', any number of operands, an index repeated "
+            "within one operand (a trace, a diagonal) but next to '...'")
