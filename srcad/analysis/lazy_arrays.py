@@ -37,10 +37,17 @@ def refuse_missing_on_dask(fn):
                 "the adjoint would compute it here. Keep the shape instead: "
                 "np.where(mask, value, 0.0) in place of value[mask]",
                 filename=fn.filename, line=eqn.line, construct="mask")
+        if eqn.prim in _SORTING_HELPERS and _reads(eqn.args[1:2], on_dask):
+            raise NonDifferentiableError(
+                f"{_SORTING_HELPERS[eqn.prim]} on a Dask array: its derivative sorts the data "
+                f"(np.argsort, np.put_along_axis), which Dask does not have, so it would "
+                f"compute the whole array here. Compute the array first where it fits in "
+                f"memory (pass x.compute()), or use a loss without order statistics",
+                filename=fn.filename, line=eqn.line, construct=eqn.prim)
         name = numpy_name(eqn.prim)
         if name is None or _dask_has(name):
             continue
-        if any(isinstance(a, Var) and a in on_dask for a in eqn.args):
+        if _reads(eqn.args, on_dask):
             raise NonDifferentiableError(
                 f"{name} on a Dask array: Dask has no {name}, so it would compute the whole "
                 f"array here and call NumPy's (and the derivative with it). Compute the array "
@@ -69,6 +76,15 @@ def computed_from(fn, params):
                 found.update(binds)
                 changed = True
     return found
+
+
+# runtime helpers of derivatives that sort their second argument (srcad/runtime_order.py)
+_SORTING_HELPERS = {"quantile_tangent": "np.median, np.quantile or np.percentile",
+                    "quantile_adjoint": "np.median, np.quantile or np.percentile"}
+
+
+def _reads(atoms, on_dask):
+    return any(isinstance(a, Var) and a in on_dask for a in atoms)
 
 
 _SCATTERS = ("index_adjoint", "distinct_scatter")     # (g, x, index): x[index]'s adjoint
