@@ -228,8 +228,10 @@ def _scatter_add_foreign(g, x, index):
     dtype = np.result_type(getattr(g, "dtype", g), getattr(x, "dtype", x), 1.0)
     if is_lazy(like) and not _is_basic_index(index):
         positions = flat_positions(np.shape(x), x if is_lazy(x) else None)[index]
-        out = scatter_positions(g, positions, np.shape(x), dtype)
-        return out.rechunk(x.chunks) if is_lazy(x) else out
+        if not is_lazy(x):
+            return scatter_positions(g, positions, np.shape(x), dtype)
+        rows = x.chunks[0] if x.ndim else None
+        return scatter_positions(g, positions, x.shape, dtype, rows).rechunk(x.chunks)
     out = np.zeros_like(like, dtype=dtype, shape=np.shape(x))
     if _is_basic_index(index):
         out[index] = g
@@ -408,7 +410,8 @@ def unrepeat(g, x, repeats, axis=None):
     shape = np.shape(x)
     if is_lazy(g) or is_lazy(x):         # Dask has no np.add.at: a bincount (runtime_lazy)
         origin = np.repeat(flat_positions(shape, x if is_lazy(x) else None), repeats, axis)
-        return scatter_positions(g, origin, shape, g.dtype)
+        rows = x.chunks[0] if is_lazy(x) and x.ndim else None
+        return scatter_positions(g, origin, shape, g.dtype, rows)
     out = np.zeros(shape if axis is not None else (int(np.prod(shape)),), dtype=g.dtype)
     axis = 0 if axis is None else axis % len(shape)
     origin = np.repeat(np.arange(out.shape[axis]), repeats)

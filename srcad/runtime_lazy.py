@@ -37,11 +37,12 @@ def flat_positions(shape, like=None):
     return np.arange(int(np.prod(shape)), like=like).reshape(shape)
 
 
-def scatter_positions(g, positions, shape, dtype):
+def scatter_positions(g, positions, shape, dtype, rows=None):
     """An array of `shape` whose element at flat position p is the sum of the elements of g
     where `positions` (shaped like g, or like what g broadcasts to) holds p: np.add.at as a
-    bincount. Lazy where g or positions is a Dask array; each block of the bincount holds a
-    vector of the result's size."""
+    bincount. Lazy where g or positions is a Dask array. `rows`: the row blocks of a Dask
+    array of `shape` the result is for (x.chunks[0]); then one bincount per block, each the
+    size of that block, so no task holds a vector of the whole array."""
     if is_lazy(positions) != is_lazy(g):
         if is_lazy(g):
             positions = np.asarray(positions, like=g)
@@ -59,13 +60,27 @@ def scatter_positions(g, positions, shape, dtype):
             "x.compute_chunk_sizes() on the selection)")
     if is_lazy(g):                  # bincount reads the two block by block
         positions = positions.rechunk(g.chunks)
-    where, weights, size = np.ravel(positions), np.ravel(g), int(np.prod(shape))
+    where, weights = np.ravel(positions), np.ravel(g)
+    if rows is None or len(rows) < 2:
+        return np.reshape(_bincount(where, weights, int(np.prod(shape)), dtype), shape)
+    stride, pieces, start = int(np.prod(shape[1:])), [], 0
+    for n in rows:
+        low, high = start * stride, (start + n) * stride
+        inside = (where >= low) & (where < high)
+        pieces.append(_bincount(np.where(inside, where - low, 0), np.where(inside, weights, 0),
+                                high - low, dtype))
+        start += n
+    return np.reshape(np.concatenate(pieces), shape)
+
+
+def _bincount(where, weights, size, dtype):
+    """np.bincount of float or complex weights (bincount takes real ones), in dtype."""
     if np.dtype(dtype).kind == "c":
         out = np.bincount(where, weights=weights.real, minlength=size) + \
             1j * np.bincount(where, weights=weights.imag, minlength=size)
     else:
         out = np.bincount(where, weights=weights, minlength=size)
-    return np.reshape(out, shape).astype(dtype, copy=False)
+    return out.astype(dtype, copy=False)
 
 
 def gather_positions(x, positions):

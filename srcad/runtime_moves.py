@@ -20,7 +20,8 @@ def pad_adjoint(g, x, pad_width, mode="constant"):
     dtype = np.result_type(getattr(g, "dtype", g), getattr(x, "dtype", x), np.float32)
     if is_lazy(g) or is_lazy(x):
         source = np.pad(flat_positions(shape, x if is_lazy(x) else None), pad_width, mode)
-        return scatter_positions(g, source, shape, dtype)
+        return scatter_positions(g, source, shape, dtype,
+                                 x.chunks[0] if is_lazy(x) and x.ndim else None)
     size = int(np.prod(shape))
     source = np.pad(np.arange(size).reshape(shape), pad_width, mode)
     out = np.bincount(source.ravel(), weights=np.ravel(g), minlength=size)

@@ -13,6 +13,7 @@ from srcad.errors import NonDifferentiableError
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
+Callback = pytest.importorskip("dask.callbacks").Callback
 
 RNG = np.random.default_rng(11)
 X = RNG.normal(size=(12, 3))
@@ -135,6 +136,22 @@ def test_vjp_of_a_gather_from_a_dask_array():
         got = srcad.vjp(rows)(lazy(X), lazy(cotangent))[1]
     assert isinstance(got, da.Array) and got.chunks == lazy(X).chunks
     np.testing.assert_allclose(got.compute(scheduler="sync"), want, rtol=1e-12, atol=1e-12)
+
+
+def test_scatter_into_dask_data_holds_one_block_at_a_time():
+    """The adjoint of X[rows] in a Dask X: one bincount per row block of X, each the size of
+    the block, so no task holds a vector of all of X (whose memory it would not fit)."""
+    big = RNG.normal(size=(60, 3))
+    sizes = []
+    with dask.config.set({"array.chunk-size": "240B"}):      # 30 numbers: auto chunks small
+        g = srcad.grad(lambda X: np.sum(np.tanh(X[ROWS * 5] ** 2)))(
+            da.from_array(big, chunks=(10, 3)))
+        with Callback(posttask=lambda key, result, *rest: sizes.append(
+                np.size(result) if isinstance(key, tuple) else 0)):    # blocks, not the result
+            got = g.compute(scheduler="sync")
+    want = srcad.grad(lambda X: np.sum(np.tanh(X[ROWS * 5] ** 2)))(big)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert g.chunks == ((10,) * 6, (3,)) and max(sizes) <= 30 < big.size
 
 
 def test_runtime_scatter_and_gather_on_dask_match_numpy():
