@@ -56,6 +56,7 @@ class Writer:
         self.depths = {}             # id(pending expression) -> (expression, its depth)
         self.skip = self.plan.index_definitions()   # and equations a `for x in seq:` header
                                                      # or an unpacking already says
+        self.entering = {}    # the next block is a loop's body: its carry params -> results
 
     # ----- function --------------------------------------------------------------------------
     def function_source(self, name):
@@ -72,6 +73,7 @@ class Writer:
         (`tail`) to those names, while single-use temporaries can still be inlined there;
         `returning`: the function's body, whose results the return statement inlines."""
         saved, self.pending = self.pending, {}
+        owned, self.entering = self.entering, {}
         inlinable = self.plan.inlinable(stmts, tail)
         lines = []
         for k, stmt in enumerate(stmts):
@@ -99,7 +101,7 @@ class Writer:
             if isinstance(stmt, Eqn) and self.plan.unpacks(stmt, stmts[k + 1:]):
                 lines.append("    " * depth + self.unpack_line(stmt, stmts[k + 1:]))
                 continue
-            lines.extend(self.stmt_lines(stmt, depth, stmts[:k], stmts[k + 1:], tail))
+            lines.extend(self.stmt_lines(stmt, depth, stmts[:k], stmts[k + 1:], tail, owned))
         lines += self.flush(depth, keep={a for a in tail if isinstance(a, Var)})
         if returning:
             return lines
@@ -141,13 +143,13 @@ class Writer:
         if text:
             lines.append("    " * depth + f"# line {line}: {text}")
 
-    def stmt_lines(self, stmt, depth, before, rest, tail):
+    def stmt_lines(self, stmt, depth, before, rest, tail, owned):
         pad = "    " * depth
         if isinstance(stmt, Eqn):
             return [pad + line for line in self.eqn_lines(stmt)]
         if isinstance(stmt, If):
             return self.if_lines(stmt, depth)
-        context = ({o for s in before for o in s.outs}, rest, tail)
+        context = ({o for s in before for o in s.outs}, rest, tail, owned)
         if isinstance(stmt, For):
             return self.for_lines(stmt, depth, context)
         return self.while_lines(stmt, depth, context)
@@ -209,15 +211,18 @@ class Writer:
 
     def loop_slots(self, stmt, context):
         """One name per carried value, shared by its start, body parameter, update and out.
-        The start's own name is reused when it is defined in this block and read nowhere
-        after the loop, nor inside it (where the name is rebound each iteration)."""
-        defined_here, rest, tail = context
+        The start's own name is reused when it is defined in this block (or is a carry of the
+        loop whose body this block is, and this loop's out is that body's result for it) and
+        read nowhere after the loop, nor inside it (where the name is rebound each
+        iteration): no second name keeps the start's value alive."""
+        defined_here, rest, tail, owned = context
         later = self.plan.read_by_or_after(stmt, rest, tail)
         pending_reads = {n.id for value in self.pending.values() for n in ast.walk(value)
                          if isinstance(n, ast.Name)}     # inlined later, after the loop
         names = []
         for init, param, out in zip(stmt.carry_init, stmt.carry_params, stmt.outs):
-            if isinstance(init, Var) and init in defined_here and init not in later and \
+            mine = isinstance(init, Var) and (init in defined_here or owned.get(init) is out)
+            if mine and init not in later and \
                     list(stmt.carry_init).count(init) == 1 and self.namer.has(init) and \
                     self.namer.name(init) not in pending_reads:
                 name = self.namer.name(init)
@@ -279,6 +284,7 @@ class Writer:
 
     def loop_body_lines(self, stmt, names, depth):
         self.claim_loop_results(stmt, names)
+        self.entering = dict(zip(stmt.carry_params, stmt.body.results))
         lines = self.block_lines(stmt.body.stmts, depth, stmt.body.results, assign_to=names)
         return lines or ["    " * depth + "pass"]
 
