@@ -34,6 +34,7 @@ from .errors import UnsupportedSyntaxError
 from .ir.nodes import Function
 from .kinds import kind_key
 from .frontend.signature import Fn, Wrt, normalise_wrt, signature_of
+from .revolve import check_snapshots
 from .tree import check_differentiable, flatten
 
 _MODES = ("grad", "value_and_grad", "vjp", "jvp")
@@ -55,7 +56,7 @@ def _marked(mode):
 def grad(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
          has_aux: bool = False, optimize: bool = True, source: str | None = None,
         backend: str = "python", fallback: bool = False,
-        compute: bool = False) -> Fn:
+        compute: bool = False, checkpoint: int | None = None) -> Fn:
     """The gradient of scalar-valued f: a function with f's signature.
 
     `wrt` is a parameter index, a parameter name, or a tuple (or list) of those (then the
@@ -70,9 +71,13 @@ def grad(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | 
     `fallback=True`, computed by the Python backend after a warning (docs/numba.md). The same
     keywords work for value_and_grad, vjp and jvp. On Dask arrays the gradient is lazy;
     `compute=True` computes every lazy result in one go (docs/big_data.md).
+    `checkpoint=k` checkpoints f's loops (each `for` loop outside other loops whose carried
+    values the gradient depends on) with k snapshots, as `srcad.checkpointed` marks one: the
+    gradient's memory no longer grows with their trip counts (docs/checkpointing.md); so do
+    value_and_grad and vjp; jvp, which keeps no tape, accepts and ignores it.
     """
     return _decorate(f, wrt, "grad", optimize, source, argnums, has_aux,
-                     (backend, fallback), compute)
+                     (backend, fallback), compute, checkpoint)
 
 
 @_marked("value_and_grad")
@@ -80,17 +85,17 @@ def value_and_grad(f: Fn | None = None, wrt: Wrt = 0, *,
                    argnums: int | tuple[int, ...] | None = None, has_aux: bool = False,
                    optimize: bool = True, source: str | None = None,
                    backend: str = "python", fallback: bool = False,
-        compute: bool = False) -> Fn:
+                   compute: bool = False, checkpoint: int | None = None) -> Fn:
     """Like `grad`, returning `(f(*args), gradient)` from one forward sweep; with
     `has_aux=True`, `((value, aux), gradient)`, as in JAX."""
     return _decorate(f, wrt, "value_and_grad", optimize, source, argnums, has_aux,
-                     (backend, fallback), compute)
+                     (backend, fallback), compute, checkpoint)
 
 
 def vjp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
         has_aux: bool = False, optimize: bool = True, source: str | None = None,
         backend: str = "python", fallback: bool = False,
-        compute: bool = False) -> Fn:
+        compute: bool = False, checkpoint: int | None = None) -> Fn:
     """`bf(*args, cotangent) -> (value, grads)`: the vector-Jacobian product of f at args.
 
     grads_i = cotangent . d f / d args[wrt_i]; the cotangent has the structure of f's output
@@ -99,14 +104,14 @@ def vjp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | N
     as in JAX's `vjp`.
     """
     return _decorate(f, wrt, "vjp", optimize, source, argnums, has_aux,
-                     (backend, fallback), compute)
+                     (backend, fallback), compute, checkpoint)
 
 
 @_marked("jvp")
 def jvp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
         has_aux: bool = False, optimize: bool = True, source: str | None = None,
         backend: str = "python", fallback: bool = False,
-        compute: bool = False) -> Fn:
+        compute: bool = False, checkpoint: int | None = None) -> Fn:
     """`df(*args, *tangents) -> (value, tangent_out)`: forward mode, one tangent per wrt entry.
 
     tangent_out = sum_i d f / d args[wrt_i] . tangents[i]; each tangent has the structure of
@@ -114,26 +119,30 @@ def jvp(f: Fn | None = None, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | N
     `(value, aux)` and `df` returns `(value, tangent_out, aux)`, as JAX's `jvp` does.
     """
     return _decorate(f, wrt, "jvp", optimize, source, argnums, has_aux,
-                     (backend, fallback), compute)
+                     (backend, fallback), compute, checkpoint)
 
 
 def _decorate(f, wrt, mode, optimize, source, argnums=None, has_aux=False,
-              backend=("python", False), compute=False):
+              backend=("python", False), compute=False, checkpoint=None):
     if f is None:
         return lambda g: _decorate(g, wrt, mode, optimize, source, argnums, has_aux, backend,
-                                   compute)
+                                   compute, checkpoint)
     if isinstance(f, (int, str, tuple, list)) and not callable(f):
         return lambda g: _decorate(g, f, mode, optimize, source, argnums, has_aux, backend,
-                                   compute)
+                                   compute, checkpoint)
     if argnums is not None:
         inner = _transform_of(f, required=False)
         names = (inner.output_signature() if inner else signature_of(f)).parameters
         wrt = jaxlike.resolve_argnums(wrt, argnums, len(names), f"srcad.{mode}")
     choice = numba_backend.choose(*backend)
+    if checkpoint is not None:
+        check_snapshots(checkpoint, "checkpoint")   # an int >= 1: else TypeError, ValueError
+        checkpoint = None if mode == "jvp" else checkpoint     # no tape to checkpoint
     options = (mode, tuple(wrt) if isinstance(wrt, list) else wrt, optimize, source, has_aux,
-               choice)
+               choice, checkpoint)
     derivative = reuse.transform(
-        lambda: Transform(f, wrt, mode, optimize, source, has_aux, choice), f, options).wrapper
+        lambda: Transform(f, wrt, mode, optimize, source, has_aux, choice, checkpoint), f,
+        options).wrapper
     return lazy.computing(derivative) if compute else derivative
 
 
@@ -171,7 +180,8 @@ def _transform_of(g, required=True):
 class Transform:
     """One derivative of one function: options, the compile cache and the calling wrapper."""
 
-    def __init__(self, f, wrt, mode, optimize, source, has_aux=False, backend=None):
+    def __init__(self, f, wrt, mode, optimize, source, has_aux=False, backend=None,
+                 checkpoint=None):
         if not callable(f):
             raise TypeError(f"srcad.{mode} expects a function, got {type(f).__name__}")
         f = self.f = callables.as_python_function(f)     # np.sin, a partial, a loss object
@@ -185,7 +195,7 @@ class Transform:
         self.names = list(self.signature.parameters)
         self.wrt, self.wrt_is_tuple = normalise_wrt(wrt, self.names, f)
         self.spec = pipeline.Spec(f, mode, self.wrt, self.wrt_is_tuple, optimize, source,
-                                  self.inner.spec if self.inner else None, has_aux)
+                                  self.inner.spec if self.inner else None, has_aux, checkpoint)
         self.cache = {}
         self.scalar_cache = {}      # keyed by argument types alone, when all are int/float
         self.generated = {}         # kinds -> compiled.Generated, for srcad.source

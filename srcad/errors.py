@@ -110,9 +110,10 @@ def not_differentiable(fn, eqn, what, mode):
             filename=fn.filename, line=eqn.line, construct=name)
     if eqn.prim.startswith("schedule_") or eqn.prim == "revolve_schedule":
         return NonDifferentiableError(
-            "a second derivative through a loop marked srcad.checkpointed (srcad.hessian, "
-            "hvp, or the jvp of its gradient) is not supported: its snapshots do not carry "
-            "tangents; drop srcad.checkpointed for the second derivative",
+            "a second derivative through a checkpointed loop (srcad.checkpointed, or grad's "
+            "checkpoint=; srcad.hessian, hvp, or the jvp of its gradient) is not supported: "
+            "its snapshots do not carry tangents; drop the marker or checkpoint= for the "
+            "second derivative",
             filename=fn.filename, line=eqn.line, construct="srcad.checkpointed")
     return NonDifferentiableError(
         f"{eqn.prim} is not differentiable with respect to {what} in {mode} mode; wrap the "

@@ -47,6 +47,7 @@ from .lowering import runtime_calls
 from . import naming
 from .optimize import passes as optimize
 from .transforms.reverse import sweep as reverse
+from .transforms.reverse import checkpoint_option
 from .ir.builder import Builder
 from . import kinds as K
 from .kinds import kind_key
@@ -63,6 +64,7 @@ class Spec:
     source: str = None           # the function's source, where Python cannot find it
     inner: "Spec" = None         # f is itself a srcad transform: its derivative is the primal
     has_aux: bool = False        # f returns (value, aux): value is differentiated (jaxlike.py)
+    checkpoint: int = None       # grad(f, checkpoint=k): f's loops checkpointed, k snapshots
 
 
 def derive(spec, arg_kinds, name, numpy_only=False):
@@ -89,6 +91,8 @@ def derivative(spec, arg_kinds, guards=None, inline_calls=False):
     primal, aux = jaxlike.split_aux(primal_ir(spec, arg_kinds, guards, inline_calls), spec)
     if spec.mode != "jvp":
         primal = one_result(primal)
+    if spec.checkpoint is not None and spec.mode != "jvp":
+        primal = checkpoint_option.checkpoint_loops(primal, spec.wrt, spec.checkpoint)
     return differentiate(primal, spec.mode, spec.wrt, spec.wrt_tuple, spec.optimize, aux)
 
 

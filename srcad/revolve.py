@@ -50,12 +50,13 @@ def checkpointed(iterable: Iterable[T], snapshots: int = 10) -> Iterable[T]:
     return iterable
 
 
-def check_snapshots(snapshots):
-    """A snapshot count is an int of at least 1 (ValueError / TypeError otherwise)."""
+def check_snapshots(snapshots, name="snapshots"):
+    """A snapshot count is an int of at least 1 (ValueError / TypeError otherwise); `name`
+    is what the caller called it."""
     if isinstance(snapshots, bool) or not isinstance(snapshots, int):
-        raise TypeError(f"snapshots must be an int, not {type(snapshots).__name__}")
+        raise TypeError(f"{name} must be an int, not {type(snapshots).__name__}")
     if snapshots < 1:
-        raise ValueError(f"snapshots must be at least 1, not {snapshots}")
+        raise ValueError(f"{name} must be at least 1, not {snapshots}")
 
 
 def beta(s, r):

@@ -132,14 +132,16 @@ def _asking(schedule, prim, line):
     return Block([Eqn((answer,), prim, (schedule,), line)], (answer,))
 
 
-def refuse_repeated_effects(fn, stmt):
+def refuse_repeated_effects(fn, stmt, construct="srcad.checkpointed",
+                            drop="drop srcad.checkpointed"):
     """A checkpointed loop runs its body again in the reverse sweep: refuse a body whose
     effects would repeat, and a loop that carries a list or dict (it grows with the loop and
-    is changed in place: a snapshot would not keep it)."""
-    where = dict(filename=fn.filename, construct="srcad.checkpointed")
+    is changed in place: a snapshot would not keep it). `construct` is what checkpointed it
+    (the marker, or grad's checkpoint= option), `drop` how to do without."""
+    where = dict(filename=fn.filename, construct=construct)
     rewrite = ("keep the loop's body to computing its carried values (take the print, the "
                "random draw, the append or the change of an argument out of the loop), or "
-               "drop srcad.checkpointed")
+               f"{drop}")
     for eqn in walk_eqns(stmt.body):
         what = _REPEATED.get(eqn.prim)
         if what is not None:
@@ -152,8 +154,8 @@ def refuse_repeated_effects(fn, stmt):
             raise UnsupportedSyntaxError(
                 f"a checkpointed loop keeps snapshots of its carried values, but "
                 f"'{param.hint}' is a {param.kind.tag} it changes in place; carry arrays, "
-                f"numbers or tuples (stack the values after the loop), or drop "
-                f"srcad.checkpointed", line=stmt.line, **where)
+                f"numbers or tuples (stack the values after the loop), or {drop}",
+                line=stmt.line, **where)
 
 
 def _shaped_like(var):
