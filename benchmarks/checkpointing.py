@@ -4,6 +4,10 @@ k = 10, 30, 100 snapshots (srcad.checkpointed, docs/checkpointing.md).
 
     python -m benchmarks.checkpointing [--steps 1000000] [--rnn-steps 10000] [--width 256]
                                        [--snapshots 10,30,100] [--repeats 2] [--markdown out.md]
+                                       [--json out.json]
+
+`python -m benchmarks.checkpoint_plot out.json docs/checkpointing_tradeoff.svg` draws the
+trade-off from the JSON (docs/benchmarks.md shows it).
 
 Memory is the peak tracemalloc sees during one call (the arguments allocated before it are not
 counted); time is the best of `--repeats` calls without tracemalloc, after a warm-up call that
@@ -13,6 +17,7 @@ compared: they agree to rounding.
 """
 
 import argparse
+import json
 import math
 import time
 import tracemalloc
@@ -119,6 +124,7 @@ def parse(argv=None):
     p.add_argument("--snapshots", default="10,30,100", help="comma-separated k")
     p.add_argument("--repeats", type=int, default=2, help="timed calls, best taken")
     p.add_argument("--markdown", help="write the table to this file")
+    p.add_argument("--json", help="write the rows to this file (benchmarks/checkpoint_plot.py)")
     return p.parse_args(argv)
 
 
@@ -137,6 +143,11 @@ def main(argv=None):
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as out:
             out.write(text + "\n")
+    if args.json:
+        keys = ("loop", "snapshots", "peak_bytes", "beyond_one_step_bytes", "seconds",
+                "max_rel_difference")
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump([dict(zip(keys, row)) for row in rows], out, indent=1)
 
 
 if __name__ == "__main__":

@@ -65,10 +65,11 @@ def beta(s, r):
 
 
 def repetitions(m, s):
-    """The smallest r with m <= beta(s, r)."""
-    r = 0
-    while beta(s, r) < m:
+    """The smallest r with m <= beta(s, r) (beta(s, r) = beta(s, r - 1) * (s + r) / r)."""
+    r, most = 0, 1
+    while most < m:
         r += 1
+        most = most * (s + r) // r
     return r
 
 
@@ -129,9 +130,11 @@ class Schedule:
     """
 
     def __init__(self, start, stop, step, snapshots, state):
-        self.loop = range(start, stop, step)
+        loop = range(start, stop, step)
         self.width = snapshots                   # iterations per segment
-        self.actions = schedule(-(-len(self.loop) // snapshots), snapshots)
+        self.first, self.step, self.count = start, step, len(loop)
+        self.stride = snapshots * step           # a segment, in the loop index's units
+        self.actions = schedule(-(-self.count // snapshots), snapshots)
         self.slots = [None] * (snapshots + 1)    # the last slot: the state before firsturn
         self.last = snapshots
         self.start = self.stop = None
@@ -154,6 +157,16 @@ class Schedule:
         action = self.peeked
         if action is None:
             return False
+        if action[0] == "advance":               # the common case first: a segment to run
+            self.peeked = following = next(self.actions, None)
+            due = None
+            if following is not None and following[0] == "takeshot":
+                due = following[1]
+                self.peeked = next(self.actions, None)
+            elif following is not None and following[0] == "firsturn":
+                due = self.last
+            self.segment(action[1], action[2], due)
+            return True
         if action[0] == "firsturn" and not self.finished:   # the forward sweep's last step
             self.finished = True
             self.segment(action[1], action[1] + 1, None)
@@ -164,21 +177,12 @@ class Schedule:
             self.take()
             self.segment(action[1], action[1] + 1, None)
             return False
-        if action[0] != "advance":
-            raise RuntimeError(f"revolve: {action[0]} where a segment or a turn was due")
-        _, i, j = self.take()
-        due = None
-        if self.peeked is not None and self.peeked[0] == "takeshot":
-            due = self.take()[1]
-        elif self.peeked is not None and self.peeked[0] == "firsturn":
-            due = self.last
-        self.segment(i, j, due)
-        return True
+        raise RuntimeError(f"revolve: {action[0]} where a segment or a turn was due")
 
     def segment(self, i, j, due):
         """Segments i .. j-1, as bounds of the loop's index."""
-        self.start = self.loop.start + i * self.width * self.loop.step
-        self.stop = self.loop.start + min(j * self.width, len(self.loop)) * self.loop.step
+        self.start = self.first + i * self.stride
+        self.stop = self.first + min(j * self.width, self.count) * self.step
         self.due = due
 
     def store(self, state):
