@@ -22,6 +22,7 @@ from .table import defprim
 
 _V = np.array([0.3, -1.2, 0.5, 0.9, 0.1])
 _M = np.array([[0.3, -1.2, 0.5, 0.7], [0.8, 0.1, -0.6, 1.3], [0.2, 0.4, 1.1, -0.3]])
+_V7 = np.linspace(-1.0, 1.3, 7)
 
 
 # ----- np.diff --------------------------------------------------------------------------------
@@ -40,16 +41,106 @@ def _same_ndim(x, *rest):
     return K.array(x.ndim, x.dtype) if x.is_array else K.UNKNOWN
 
 
-def _diff_impl(x, n=1, axis=-1):
-    return np.diff(x, n=n, axis=axis)
+def _diff_impl(x, n=1, axis=-1, prepend=None, append=None):
+    ends = {k: v for k, v in (("prepend", prepend), ("append", append)) if v is not None}
+    return np.diff(x, n=n, axis=axis, **ends)
 
 
-defprim("diff", _diff_impl, ("call", "np.diff"), arg_names=("x", "n", "axis"),
-        defaults={"n": 1, "axis": -1}, functions=(np.diff,), kind=_same_ndim,
-        jvp=(lambda dx, ans, x, n, axis: dx._op("diff", dx, n, axis), ZERO, ZERO),
-        vjp=(lambda g, ans, x, n, axis: g._op("diff_adjoint", g, n, axis), ZERO, ZERO),
-        samples=[(_V, 1, -1), (_V, 2, -1), (_M, 1, 0), (_M, 2, 1), (_M, 3, -1)],
-        doc="prepend= and append= are refused (np.concatenate first)")
+def _absent(end):
+    return isinstance(end.atom, Const) and end.atom.value is None
+
+
+def _diff_jvp(which):
+    """The tangent from argument `which` (0: x, 3: prepend, 4: append): np.diff of the
+    tangent with zeros in place of the other two parts (np.diff is linear in all three)."""
+    def jvp(d, ans, x, n, axis, prepend, append):
+        parts = {0: x, 3: prepend, 4: append}
+        tangents = {k: d if k == which else None if _absent(p) else _zero_like(p)
+                    for k, p in parts.items()}
+        return d._op("diff", tangents[0], n, axis, tangents[3], tangents[4])
+    return jvp
+
+
+def _diff_vjp(which):
+    """The adjoint for argument `which`: diff_adjoint over the joined length, then the part
+    that argument was (summed back to a number for a number prepended or appended)."""
+    def vjp(g, ans, x, n, axis, prepend, append):
+        full = g._op("diff_adjoint", g, n, axis)
+        if _absent(prepend) and _absent(append):
+            return full
+        return full._op("diff_part", full, x, prepend, append, axis, Const(which))
+    return vjp
+
+
+def diff_part(full, x, prepend, append, axis, which):
+    """The part of an array joined as np.diff joins prepend, x and append along `axis` that
+    `which` (0: x, 3: prepend, 4: append) was; a number's part summed to a number."""
+    bounds, shape = _diff_layout(x, prepend, append, axis, which)
+    index = [slice(None)] * len(shape)
+    index[axis] = slice(*bounds)
+    part = full[tuple(index)]          # a slice: lazy on Dask, a view copied by the caller
+    return np.sum(part) if np.ndim({0: x, 3: prepend, 4: append}[which]) == 0 else part
+
+
+def diff_part_adjoint(h, x, prepend, append, axis, which):
+    """The transpose of diff_part: zeros of the joined shape with h (broadcast, for a number)
+    where that part was."""
+    bounds, shape = _diff_layout(x, prepend, append, axis, which)
+    out = np.zeros(shape, dtype=np.result_type(h, x, np.float32))
+    index = [slice(None)] * len(shape)
+    index[axis] = slice(*bounds)
+    out[tuple(index)] = h
+    return out
+
+
+def _diff_layout(x, prepend, append, axis, which):
+    """(start, stop) of part `which` along `axis` in the joined array, and its shape."""
+    widths = [0 if e is None else 1 if np.ndim(e) == 0 else np.shape(e)[axis]
+              for e in (prepend, append)]
+    nx = np.shape(x)[axis]
+    bounds = {0: (widths[0], widths[0] + nx), 3: (0, widths[0]),
+              4: (widths[0] + nx, widths[0] + nx + widths[1])}[which]
+    shape = list(np.shape(x))
+    shape[axis] = widths[0] + widths[1] + nx
+    return bounds, shape
+
+
+def _diff_part_kind(full, x, prepend, append, axis, which):
+    end = {0: x, 3: prepend, 4: append}.get(getattr(which, "value", None))
+    return K.UNKNOWN if end is None else end.kind
+
+
+defprim("diff", _diff_impl, ("call", "np.diff"),
+        arg_names=("x", "n", "axis", "prepend", "append"),
+        defaults={"n": 1, "axis": -1, "prepend": None, "append": None}, functions=(np.diff,),
+        kind=_same_ndim,
+        jvp=(_diff_jvp(0), ZERO, ZERO, _diff_jvp(3), _diff_jvp(4)),
+        vjp=(_diff_vjp(0), ZERO, ZERO, _diff_vjp(3), _diff_vjp(4)),
+        samples=[(_V, 1, -1, None, None), (_V, 2, -1, None, None), (_M, 1, 0, None, None),
+                 (_M, 2, 1, None, None), (_M, 3, -1, None, None), (_V, 1, -1, 0.5, None),
+                 (_V, 2, 0, None, -0.4), (_M, 1, 0, 2.0 * _M[:1], 0.3),
+                 (_M, 2, 1, None, _M[:, :2])],
+        doc="prepend= and append= too, numbers or arrays")
+defprim("diff_part", diff_part, ("impl", "diff_part"),
+        arg_names=("full", "x", "prepend", "append", "axis", "which"),
+        kind=_diff_part_kind, kind_from_atoms=True,
+        jvp=(lambda d, ans, full, *rest: d._op("diff_part", d, *rest), ZERO, ZERO, ZERO, None,
+             None),
+        vjp=(lambda h, ans, full, *rest: h._op("diff_part_adjoint", h, *rest), ZERO, ZERO,
+             ZERO, None, None),
+        samples=[(_V7, _V[:4], 0.5, _V[:2], -1, 0), (_V7, _V[:4], 0.5, _V[:2], -1, 3),
+                 (_M, _M[:, :2], _M[:, :1], 0.2, 1, 4)],
+        doc="a part of the array np.diff joins (an adjoint of np.diff with prepend=/append=)")
+defprim("diff_part_adjoint", diff_part_adjoint, ("impl", "diff_part_adjoint"),
+        arg_names=("h", "x", "prepend", "append", "axis", "which"),
+        kind=lambda h, x, *rest: x.kind if x.kind.is_array else K.UNKNOWN, kind_from_atoms=True,
+        jvp=(lambda d, ans, h, *rest: d._op("diff_part_adjoint", d, *rest), ZERO, ZERO, ZERO,
+             None, None),
+        vjp=(lambda g, ans, h, *rest: g._op("diff_part", g, *rest), ZERO, ZERO, ZERO, None,
+             None),
+        samples=[(_V[:4], _V[:4], 0.5, _V[:2], -1, 0), (0.7, _V[:4], 0.5, _V[:2], -1, 3),
+                 (0.2 * _M[:, :1], _M[:, :2], _M[:, :1], 0.2, 1, 3)],
+        doc="the transpose of diff_part")
 defprim("diff_adjoint", diff_adjoint, ("impl", "diff_adjoint"), arg_names=("g", "n", "axis"),
         defaults={"n": 1, "axis": -1}, kind=_same_ndim,
         jvp=(lambda dg, ans, g, n, axis: dg._op("diff_adjoint", dg, n, axis), ZERO, ZERO),
