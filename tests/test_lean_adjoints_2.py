@@ -105,8 +105,9 @@ def test_rnn_step_needs_no_unbroadcast_and_tapes_two_values():
     g = srcad.grad(rnn, wrt=(0, 1, 2, 3, 4))
     g(*args)
     loop = srcad.source(g).split("for t_1 in reversed")[1]
-    assert "unbroadcast(v" not in loop          # only the adjoint of h's column remains
-    assert loop.count("unbroadcast") == 1
+    # h = np.zeros((N, T, H)) with sizes read off x and h0 has their size-1 pattern, so the
+    # adjoint of h's column needs none either (tests/test_shape_facts.py)
+    assert "unbroadcast" not in loop
 
 
 # ----- reads whose index picks distinct elements: the adjoint assigns -----------------------

@@ -6,10 +6,12 @@ writes `0 * x` or `g * 1`. `Sym` gives rules operator syntax: inside a rule, `g 
 `cos` and `mul` equations into the builder the arguments belong to.
 """
 
+from collections import ChainMap
+
 import numpy as np
 
 from .. import kinds as K
-from .index_ones import indexed_kind
+from .index_ones import constructed_kind, indexed_kind
 from .nodes import Block, Const, Eqn, Var, free_vars, is_const
 from ..rules import RULES
 
@@ -25,10 +27,12 @@ def as_atom(value):
 class Builder:
     """Collects statements; `line` is the user's source line new equations come from."""
 
-    def __init__(self, line=None):
+    def __init__(self, line=None, known=None):
         self.stmts = []
         self.line = line
         self.defined_by = {}         # var -> the equation of this builder that defines it
+        self.known = known or {}     # var -> its equation elsewhere (the primal a reverse sweep
+        #                              reads): where an index or a shape was made, for kinds
 
     def emit(self, prim, *args, hint=None, kind=None):
         """The output of `prim(*args)`: a new Var named `hint`, of the kind the rule infers
@@ -43,7 +47,9 @@ class Builder:
         known, kind = kind, _with_output_ones(rule, args, rule.kind(
             *(args if rule.kind_from_atoms else (a.kind for a in args))))
         if prim == "getitem":
-            kind = indexed_kind(kind, *args, self.defined_by)
+            kind = indexed_kind(kind, *args, self.definitions())
+        elif prim in ("zeros", "ones", "empty"):
+            kind = constructed_kind(kind, args[0], self.definitions())
         if rule.nout == 1:
             out = Var(hint, kind if known is None else known, _shape_source(rule, args, kind))
             outs = (out,)
@@ -53,6 +59,10 @@ class Builder:
         self.stmts.append(eqn)
         self.defined_by[outs[0]] = eqn
         return outs[0] if rule.nout == 1 else outs
+
+    def definitions(self):
+        """The equations defining vars, this builder's and those it was given."""
+        return ChainMap(self.defined_by, self.known) if self.known else self.defined_by
 
     def stored_item(self, d, key):
         """v where `d` is a dict known (in this builder) to hold v at the constant `key`:

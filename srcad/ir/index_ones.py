@@ -71,3 +71,39 @@ def _part(atom):
             return "new"
         return "..." if value is Ellipsis else None
     return "int" if atom.kind.tag == "int" else None
+
+
+def constructed_kind(kind, shape, defined_by):
+    """`kind` (of np.zeros(shape), np.ones, np.empty) with the size-1 pattern its shape says:
+    a literal size, or one read from an array's shape whose pattern the kinds know
+    (`N, T, D = x.shape; np.zeros((N, T, H))`), so that slices of the buffer filled in a
+    loop (`h[:, t, :] = prev_h`) have the pattern of what is written into them."""
+    if not kind.is_array:
+        return kind
+    eqn = defined_by.get(shape) if isinstance(shape, Var) else None
+    if isinstance(shape, Const) and isinstance(shape.value, tuple):
+        sizes = tuple(Const(v) for v in shape.value)
+    elif eqn is not None and eqn.prim == "make_tuple":
+        sizes = eqn.args
+    elif shape.kind.tag == "int":
+        sizes = (shape,)
+    else:
+        return kind
+    return K.with_ones(kind, tuple(_size_is_one(s, defined_by) for s in sizes))
+
+
+def _size_is_one(size, defined_by):
+    """True, False or None (not known): whether the int `size` is 1."""
+    if isinstance(size, Const):
+        value = size.value
+        return value == 1 if isinstance(value, int) and not isinstance(value, bool) else None
+    eqn = defined_by.get(size)
+    if eqn is None or eqn.prim != "getitem" or not isinstance(eqn.args[1], Const):
+        return None
+    at, dims = eqn.args[1].value, defined_by.get(eqn.args[0])
+    if dims is None or dims.prim != "shape" or not isinstance(at, int) or isinstance(at, bool):
+        return None
+    ones = dims.args[0].kind.ones if dims.args[0].kind.is_array else None
+    if ones is None or not -len(ones) <= at < len(ones):
+        return None
+    return ones[at]

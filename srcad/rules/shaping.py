@@ -218,6 +218,11 @@ def _like_kind(x, dtype):
     return K.FLOAT if x.kind.is_float_scalar and dtype.kind.tag == "none" else K.UNKNOWN
 
 
+def _like_ones(x, dtype):
+    """np.zeros_like(x) and its kin have x's shape, so its size-1 pattern."""
+    return x.kind.ones if x.kind.is_array else None
+
+
 def _arange_impl(start, stop=None, step=1):
     return np.arange(start, stop, step) if stop is not None else np.arange(start)
 
@@ -229,10 +234,10 @@ for _name, _fn in (("zeros", np.zeros), ("ones", np.ones), ("empty", np.empty)):
 for _name, _fn in (("ones_like", np.ones_like), ("empty_like", np.empty_like)):
     defprim(_name, _fn, ("call", f"np.{_name}"), arg_names=("x", "dtype"),
             defaults={"dtype": None}, functions=(_fn,), kind=_like_kind, kind_from_atoms=True,
-            jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+            ones=_like_ones, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
 defprim("np_zeros_like", np.zeros_like, ("call", "np.zeros_like"), arg_names=("x", "dtype"),
         defaults={"dtype": None}, functions=(np.zeros_like,), kind=_like_kind,
-        kind_from_atoms=True, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+        kind_from_atoms=True, ones=_like_ones, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
 defprim("full", np.full, arg_names=("shape", "fill_value", "dtype"), defaults={"dtype": None},
         functions=(np.full,), kind=lambda s, v, d: K.UNKNOWN, jvp=(ZERO, None, ZERO),
         vjp=(ZERO, None, ZERO))

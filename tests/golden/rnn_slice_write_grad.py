@@ -22,7 +22,7 @@ def grad_rnn_states(x, h0, Wx, Wh):
     bh = h + h
     for t_1 in reversed(range(T)):
         prev_1 = tape_1.pop()
-        bprev_1 = bprev + unbroadcast(bh[:, t_1, :], prev_1)
+        bprev_1 = bprev + bh[:, t_1, :]
         # line 71: h[:, t, :] = prev
         bh[:, t_1, :] = 0.0
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)

@@ -57,7 +57,7 @@ def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False, h
     shaped = result if seed_shaped_like_output and isinstance(result, Var) else None
     seed = Var(naming.SEED, result.kind, shaped) if mode == "vjp" else Const(1.0)
     adj = {}
-    rb = Builder(fn.line)
+    rb = Builder(fn.line, sweep.definitions)
     if mode != "vjp":
         _check_scalar_output(fn, result, rb)
     if isinstance(result, Var) and result in sweep.varied:
@@ -115,7 +115,8 @@ class Sweep:
         self.helpers = helpers       # (fn, positions) -> a helper's derivative (pipeline.py)
         self.finished = set()        # adjoints that already have their primal's structure
         self.contributions = Contributions(varied)
-        self.definitions = None      # var -> primal equation, for python_float
+        self.definitions = {eqn.outs[0]: eqn for eqn in walk_eqns(fn.body)  # var -> primal
+                            if len(eqn.outs) == 1}                           # equation
 
     # ----- adjoint bookkeeping ---------------------------------------------------------------
     def accumulate(self, adj, var, contribution, rb):
@@ -171,9 +172,6 @@ class Sweep:
 
     def python_float(self, atom, rb):
         """Whether the gradient `atom` of a float parameter is a Python float already."""
-        if self.definitions is None:
-            self.definitions = {eqn.outs[0]: eqn for eqn in walk_eqns(self.fn.body)
-                                if len(eqn.outs) == 1}
         definitions = ChainMap(rb.defined_by, self.definitions)
         return python_float(atom, set(self.fn.params), definitions)
 
@@ -296,7 +294,7 @@ class Sweep:
     def reverse_branch(self, block, stmt, seeds, outer, adj, tested=frozenset()):
         """One branch reversed: (forward stmts, reverse block, own or `tested` values read)."""
         branch_adj = {u: adj[u] for u in outer if u in adj}
-        bb = Builder(stmt.line)
+        bb = Builder(stmt.line, self.definitions)
         for out, result in zip(stmt.outs, block.results):
             if out in seeds and isinstance(result, Var) and result in self.varied:
                 self.accumulate(branch_adj, result, seeds[out], bb)
@@ -337,7 +335,7 @@ class Sweep:
                    for j in active]
         accs = [Var(_adjoint_name(u), u.kind, _shaped_like(u)) for u in outer]
         body_adj = dict(zip(outer, accs))
-        bb = Builder(stmt.line)
+        bb = Builder(stmt.line, self.definitions)
         for j, gp in zip(active, gparams):
             result = body.results[j]
             if isinstance(result, Var) and result in self.varied:
