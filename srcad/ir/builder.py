@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import kinds as K
 from .index_ones import constructed_kind, indexed_kind
-from .nodes import Block, Const, Eqn, Var, free_vars, is_const
+from .nodes import Block, Const, Eqn, Var, free_vars, is_const, walk_eqns
 from ..rules import RULES
 
 
@@ -33,6 +33,7 @@ class Builder:
         self.defined_by = {}         # var -> the equation of this builder that defines it
         self.known = known or {}     # var -> its equation elsewhere (the primal a reverse sweep
         #                              reads): where an index or a shape was made, for kinds
+        self.reads = {}              # index var -> the getitem equations here reading with it
 
     def emit(self, prim, *args, hint=None, kind=None):
         """The output of `prim(*args)`: a new Var named `hint`, of the kind the rule infers
@@ -51,14 +52,32 @@ class Builder:
         elif prim in ("zeros", "ones", "empty"):
             kind = constructed_kind(kind, args[0], self.definitions())
         if rule.nout == 1:
-            out = Var(hint, kind if known is None else known, _shape_source(rule, args, kind))
+            shaped = self.alike_read(*args) if prim == "getitem" else \
+                _shape_source(rule, args, kind)
+            out = Var(hint, kind if known is None else known, shaped)
             outs = (out,)
         else:
             outs = tuple(Var(None, k) for k in _split_kinds(kind, rule.nout))
         eqn = Eqn(outs, prim, args, self.line)
         self.stmts.append(eqn)
         self.defined_by[outs[0]] = eqn
+        if prim == "getitem" and isinstance(args[1], Var):
+            self.reads.setdefault(args[1], []).append(eqn)
         return outs[0] if rule.nout == 1 else outs
+
+    def alike_read(self, x, index):
+        """A var `y[index]` read before (here, or in the equations this builder was given)
+        with y an array of x's shape: x[index] has its shape (the same index picks the same
+        number of elements from arrays of one shape), so `unbroadcast` between the adjoints
+        of masked reads and writes (`z[mask] = np.exp(x[mask])`) goes."""
+        if not (isinstance(index, Var) and isinstance(x, Var) and x.kind.is_array):
+            return None
+        base = x.shape_class()
+        for eqn in self.reads.get(index, []) + getattr(self.known, "reads", {}).get(index, []):
+            y = eqn.args[0]
+            if isinstance(y, Var) and y.kind.is_array and y.shape_class() is base:
+                return eqn.outs[0]
+        return None
 
     def definitions(self):
         """The equations defining vars, this builder's and those it was given."""
@@ -346,3 +365,18 @@ class Sym:
 def _plain_key(key):
     """A dict key srcad compares now: a string or an int (not a bool, which equals 1)."""
     return type(key) in (str, int)
+
+
+class Definitions(dict):
+    """var -> the equation defining it in `block` (nested blocks included), and `reads`:
+    index var -> the getitem equations reading with it; what a reverse sweep's builders are
+    given (Builder(known=)) about the primal."""
+
+    def __init__(self, block):
+        super().__init__()
+        self.reads = {}
+        for eqn in walk_eqns(block):
+            if len(eqn.outs) == 1:
+                self[eqn.outs[0]] = eqn
+            if eqn.prim == "getitem" and isinstance(eqn.args[1], Var):
+                self.reads.setdefault(eqn.args[1], []).append(eqn)

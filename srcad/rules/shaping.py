@@ -234,10 +234,10 @@ for _name, _fn in (("zeros", np.zeros), ("ones", np.ones), ("empty", np.empty)):
 for _name, _fn in (("ones_like", np.ones_like), ("empty_like", np.empty_like)):
     defprim(_name, _fn, ("call", f"np.{_name}"), arg_names=("x", "dtype"),
             defaults={"dtype": None}, functions=(_fn,), kind=_like_kind, kind_from_atoms=True,
-            ones=_like_ones, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+            ones=_like_ones, shape_from=0, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
 defprim("np_zeros_like", np.zeros_like, ("call", "np.zeros_like"), arg_names=("x", "dtype"),
         defaults={"dtype": None}, functions=(np.zeros_like,), kind=_like_kind,
-        kind_from_atoms=True, ones=_like_ones, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+        kind_from_atoms=True, ones=_like_ones, shape_from=0, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
 defprim("full", np.full, arg_names=("shape", "fill_value", "dtype"), defaults={"dtype": None},
         functions=(np.full,), kind=lambda s, v, d: K.UNKNOWN, jvp=(ZERO, None, ZERO),
         vjp=(ZERO, None, ZERO))

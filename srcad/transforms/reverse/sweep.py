@@ -16,11 +16,11 @@ from ... import kinds as K
 from ... import naming
 from ...analysis.activity import (bound_vars, python_float, reads, substitute, substitute_block,
                                   varied_vars)
-from ...ir.builder import Builder, Sym
+from ...ir.builder import Builder, Definitions, Sym
 from ...analysis.contributions import Contributions
 from ...errors import NonDifferentiableError, NonScalarOutputError, SrcadError, not_differentiable
 from ..forward import refuse_reverse_through_tapes
-from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
+from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While
 from .chain import chain_levels, reverse_chain
 from .checkpoint import checkpointed_replay
 from .tape import clone_eqns, counted_while, forward_loop, push, to_record
@@ -115,8 +115,7 @@ class Sweep:
         self.helpers = helpers       # (fn, positions) -> a helper's derivative (pipeline.py)
         self.finished = set()        # adjoints that already have their primal's structure
         self.contributions = Contributions(varied)
-        self.definitions = {eqn.outs[0]: eqn for eqn in walk_eqns(fn.body)  # var -> primal
-                            if len(eqn.outs) == 1}                           # equation
+        self.definitions = Definitions(fn.body)  # var -> primal equation, index -> reads
 
     # ----- adjoint bookkeeping ---------------------------------------------------------------
     def accumulate(self, adj, var, contribution, rb):
