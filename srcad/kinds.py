@@ -359,6 +359,26 @@ def _size_one_dims(shape):
     return pattern
 
 
+def _item_key(v):
+    """kind_key of an item of a list or tuple: arrays, and tuples of arrays (a list of
+    (W, b) pairs), keyed here without a call of kind_key each; the same keys."""
+    t = type(v)
+    if t is np.ndarray:
+        shape = v.shape
+        return (t, v.dtype.char, _size_one_dims(shape) if 1 in shape else len(shape))
+    if t is not tuple or len(v) > 64:
+        return kind_key(v)
+    keys = [t]
+    for x in v:
+        if type(x) is np.ndarray:
+            shape = x.shape
+            keys.append((np.ndarray, x.dtype.char,
+                         _size_one_dims(shape) if 1 in shape else len(shape)))
+        else:
+            keys.append(kind_key(x))
+    return tuple(keys)
+
+
 def kind_key(value):
     """A cheap hashable stand-in for kinds.kind_of(value): equal keys, equal kinds."""
     t = type(value)
@@ -368,7 +388,7 @@ def kind_key(value):
         shape = value.shape               # which sizes are 1 is part of the kind
         return (t, value.dtype.char, _size_one_dims(shape) if 1 in shape else len(shape))
     if (t is list or t is tuple) and len(value) <= 64:
-        return (t,) + tuple(map(kind_key, value))
+        return (t, *map(_item_key, value))
     if t is dict:
         return (t,) + tuple((k, kind_key(v)) for k, v in value.items())
     if t is str:

@@ -308,7 +308,12 @@ def check_scalar(value):
 def check_broadcast(*arrays):
     """Raise NumPy's error where these do not broadcast: the check an elementwise operation
     makes, kept where the operation itself is not computed (its value was not needed).
-    Equal shapes, the usual case, are compared without np.broadcast_shapes (3x slower)."""
+    Equal shapes, the usual case, are compared without np.broadcast_shapes (3x slower), and
+    two arrays' shapes without np.shape (a per-iteration check in a loop: C3's)."""
+    if len(arrays) == 2:
+        a, b = arrays
+        if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape:
+            return
     shapes = [np.shape(a) for a in arrays]
     if shapes.count(shapes[0]) != len(shapes):
         np.broadcast_shapes(*shapes)

@@ -41,9 +41,8 @@ def shape_only_values(fn, rebuild):
         if stand_in is not None:
             stand_ins[var] = stand_in
     stand_ins.update(_written_loop_outs(fn.body, defs, value_uses))
-    if not stand_ins:
-        return fn
-    return rebuild(fn, _map(fn.body, stand_ins))
+    mapped = _map(fn.body, stand_ins) if stand_ins else fn.body
+    return fn if mapped is fn.body else rebuild(fn, mapped)
 
 
 def shape_reads_of_inputs(block, defining, available):
@@ -155,6 +154,8 @@ def _map(block, stand_ins):
                 stmts.append(stmt)
             continue
         stmts.append(_rename_shape_uses(stmt, stand_ins))
+    if all(new is old for new, old in zip(stmts, block.stmts)):
+        return block        # nothing to change: the caller's rounds end (pipeline.simplify)
     return Block(stmts, block.results)
 
 
@@ -166,13 +167,16 @@ def _rename_shape_uses(stmt, stand_ins):
     if isinstance(stmt, Eqn):
         args = tuple(image(a) if isinstance(a, Var) and _is_shape_only(stmt.prim, k) else a
                      for k, a in enumerate(stmt.args))
-        return Eqn(stmt.outs, stmt.prim, args, stmt.line)
+        same = all(new is old for new, old in zip(args, stmt.args))
+        return stmt if same else Eqn(stmt.outs, stmt.prim, args, stmt.line)
+    blocks = tuple(_map(sub, stand_ins) for sub in sub_blocks(stmt))
+    if all(new is old for new, old in zip(blocks, sub_blocks(stmt))):
+        return stmt
     if isinstance(stmt, If):
-        return If(stmt.cond, _map(stmt.then, stand_ins), _map(stmt.orelse, stand_ins),
-                  stmt.outs, stmt.line)
+        return If(stmt.cond, blocks[0], blocks[1], stmt.outs, stmt.line)
     if isinstance(stmt, For):
         return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
-                   stmt.carry_params, _map(stmt.body, stand_ins), stmt.outs, stmt.reverse,
-                   stmt.line, stmt.snapshots)
-    return While(stmt.carry_init, stmt.carry_params, _map(stmt.cond, stand_ins),
-                 _map(stmt.body, stand_ins), stmt.outs, stmt.line)
+                   stmt.carry_params, blocks[0], stmt.outs, stmt.reverse, stmt.line,
+                   stmt.snapshots)
+    return While(stmt.carry_init, stmt.carry_params, blocks[0], blocks[1], stmt.outs,
+                 stmt.line)

@@ -85,29 +85,36 @@ def parse(fn, source=None):
             f"the source of {fn.__qualname__} is not available (defined in {filename}); "
             "pass it as srcad.grad(f, source='def f(...): ...') or define f in a file",
             filename=filename, line=code.co_firstlineno, construct=fn.__qualname__)
-    node, offset = _find_node(text, fn, source is not None)
-    lines = dict(enumerate(text.splitlines(), start=1 + offset))
+    node, offset = _find_node(text, code, source is not None)
     parsed = Parsed(node=node, name=fn.__name__, filename=filename, globals=fn.__globals__,
-                    closure=_closure_values(fn), lines=lines, signature=inspect.signature(fn),
-                    function=fn, cells=_cells(fn))
-    return _check_nesting(parsed)
+                    closure=_closure_values(fn), lines=_numbered_lines(text, offset),
+                    signature=inspect.signature(fn), function=fn, cells=_cells(fn))
+    _nesting_checked(node, filename)
+    return parsed
 
 
 _MAX_NESTING = 220     # the transforms recurse over nested blocks, a few frames per level
 
 
 def _check_nesting(parsed):
+    _nesting_checked(parsed.node, parsed.filename)
+    return parsed
+
+
+@lru_cache(maxsize=256)
+def _nesting_checked(node, filename):
     """Refuse, at the deepest line, statements nested deeper than srcad's transforms go: an
-    `if`/`elif` chain of hundreds of branches (Python compiles about a thousand)."""
-    levels, where = syntax.nesting(parsed.node)
+    `if`/`elif` chain of hundreds of branches (Python compiles about a thousand). Once per
+    node of a cached module tree (a helper's source is read at each of its call sites); a
+    refusal is raised again each time (lru_cache keeps no exception)."""
+    levels, where = syntax.nesting(node)
     if levels > _MAX_NESTING:
         raise UnsupportedSyntaxError(
             f"statements nested {levels} levels deep (each elif, and each `a if c else ...`, "
             f"is one level deeper); srcad handles up to {_MAX_NESTING}: split the chain, or "
             "choose among the cases with a table of functions or np.select",
-            filename=parsed.filename, line=getattr(where, "lineno", None),
+            filename=filename, line=getattr(where, "lineno", None),
             construct=type(where).__name__)
-    return parsed
 
 
 def _from_bytecode(fn):
@@ -138,28 +145,44 @@ def _closure_values(fn):
     return values
 
 
-def _find_node(text, fn, from_user_source):
-    """The FunctionDef or Lambda node of fn in `text`, and the line offset applied to it."""
-    code = fn.__code__
+@lru_cache(maxsize=256)
+def _find_node(text, code, from_user_source):
+    """The FunctionDef or Lambda node of the code object in `text`, and the line offset
+    applied to it; once per text and code object (a helper is read at each call site)."""
     try:
         tree = _module_tree(text)
         offset = 0
     except SyntaxError:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        tree = ast.parse(textwrap.dedent(inspect.getsource(code)))
         offset = code.co_firstlineno - 1
         ast.increment_lineno(tree, offset)
     first = code.co_firstlineno if not from_user_source else None
     if code.co_name == "<lambda>":         # the def's own name: __name__ may be reassigned
         return _find_lambda(tree, code, first), offset
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == code.co_name:
-            starts = [node.lineno] + [d.lineno for d in node.decorator_list]
-            if first is None or first in starts:
-                _refuse_async(node, code.co_filename)
-                return node, offset
+    for node in _definitions(tree).get(code.co_name, ()):
+        starts = [node.lineno] + [d.lineno for d in node.decorator_list]
+        if first is None or first in starts:
+            _refuse_async(node, code.co_filename)
+            return node, offset
     raise SourceUnavailableError(
-        f"could not find the definition of {fn.__qualname__} in {code.co_filename}",
-        filename=code.co_filename, line=code.co_firstlineno, construct=fn.__qualname__)
+        f"could not find the definition of {code.co_qualname} in {code.co_filename}",
+        filename=code.co_filename, line=code.co_firstlineno, construct=code.co_qualname)
+
+
+@lru_cache(maxsize=32)
+def _definitions(tree):
+    """Function name -> the (async) defs of that name in `tree`, in ast.walk's order."""
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.setdefault(node.name, []).append(node)
+    return found
+
+
+@lru_cache(maxsize=32)
+def _numbered_lines(text, offset):
+    """Line number -> source text (shared by the functions of one text: only read)."""
+    return dict(enumerate(text.splitlines(), start=1 + offset))
 
 
 @lru_cache(maxsize=32)

@@ -6,6 +6,7 @@ would exceed the interpreter's recursion limit. These walks keep an explicit sta
 """
 
 import ast
+import functools
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
@@ -99,6 +100,13 @@ class ReturnsInside:
         return any(isinstance(n, ast.Return) for n in walk_no_defs(stmt))
 
 
+@functools.lru_cache(maxsize=64)
+def returns_inside_of(tree):
+    """The ReturnsInside of `tree`, made once per function tree (each inlined call of a
+    helper lowers it anew; the trees are only read)."""
+    return ReturnsInside(tree)
+
+
 def operations_in_order(node, operations):
     """The nodes of the tree of `operations` (ast.BinOp, ast.UnaryOp) rooted at `node`, each
     after its operands and a left operand before a right one, as Python evaluates them; the
@@ -120,14 +128,16 @@ _CHANGING = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "re
              "update", "setdefault", "popitem"}
 
 
+@functools.lru_cache(maxsize=256)
 def changed_free_names(node):
     """The names a function changes in place by a method call (`LOG.append(v)`) and never
-    assigns: free names (globals, closure variables) whose contents change as it runs."""
-    assigned = {n.id for n in walk_no_defs(node) if isinstance(n, ast.Name) and
-                isinstance(n.ctx, ast.Store)}
-    return {n.func.value.id for n in walk_no_defs(node) if isinstance(n, ast.Call) and
-            isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGING and
-            isinstance(n.func.value, ast.Name) and n.func.value.id not in assigned}
+    assigns: free names (globals, closure variables) whose contents change as it runs. Once
+    per function node (the trees are parsed once per text and only read)."""
+    nodes = list(walk_no_defs(node))
+    assigned = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return frozenset(n.func.value.id for n in nodes if isinstance(n, ast.Call) and
+                     isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGING and
+                     isinstance(n.func.value, ast.Name) and n.func.value.id not in assigned)
 
 
 _LEVELS = (ast.If, ast.For, ast.While, ast.With, ast.Try, ast.IfExp)

@@ -25,6 +25,7 @@ plain name, an argument or an object's attribute; a change on some paths of a he
 """
 
 import ast
+import functools
 from dataclasses import replace
 
 from . import aliasing
@@ -426,16 +427,25 @@ class CallerObjectLowering(AttributeChanges):
         """Also carry a list or dict a loop passes to a helper (`step(w, config)`, by its
         name): the helper may change it, and the next iteration and the code after the
         loop see the change."""
-        passed = [a.id for call in ast.walk(node) if isinstance(call, ast.Call) and
-                  _user_call(call) for a in call.args if isinstance(a, ast.Name)]
-        extra = [n for n in dict.fromkeys(passed) if n not in assigned and
+        extra = [n for n in _passed_names(node) if n not in assigned and
                  _is_container(env.get(n))]
         return super().loop_carries(list(assigned) + extra, env, node, read_outside)
 
 
+@functools.lru_cache(maxsize=512)
+def _passed_names(loop):
+    """The names the loop passes to calls by name, in order, once each (once per loop: it is
+    lowered again until its kinds settle; the trees are only read)."""
+    return tuple(dict.fromkeys(a.id for call in ast.walk(loop) if isinstance(call, ast.Call)
+                               and _user_call(call) for a in call.args
+                               if isinstance(a, ast.Name)))
+
+
+@functools.lru_cache(maxsize=512)
 def changes_parameters(definition):
     """The parameters a function may change in place (a list, dict or array it is given):
-    `p[k] = v`, `p[k] += v`, `p += v` on one, or a method that changes it (`p.append(v)`)."""
+    `p[k] = v`, `p[k] += v`, `p += v` on one, or a method that changes it (`p.append(v)`).
+    Once per definition (asked at each call site; the trees are only read): a tuple."""
     params = [a.arg for a in definition.args.posonlyargs + definition.args.args +
               definition.args.kwonlyargs]
     changed = set(aliasing.params_changed_in_place(definition))
@@ -444,7 +454,7 @@ def changes_parameters(definition):
                 isinstance(node.func.value, ast.Name) and node.func.value.id in params and \
                 node.func.attr in CHANGING_METHODS:
             changed.add(node.func.value.id)
-    return [p for p in params if p in changed]
+    return tuple(p for p in params if p in changed)
 
 
 def snapshot_caller_objects(block, start, params=()):

@@ -37,7 +37,7 @@ class DynamicLowering:
     def special_statement(self, stmt, rest, env, builder):
         """A statement lowered with the `rest` of its block (a loop over objects, a branch
         ending in `raise`): the block's value; None for any other statement."""
-        if isinstance(stmt, ast.For) and not stmt.orelse and _plain_body(stmt.body):
+        if isinstance(stmt, ast.For) and not stmt.orelse and _plain_body(tuple(stmt.body)):
             items = self.object_items(stmt.iter, env, builder)
             if items is not None:
                 for item in items:
@@ -284,7 +284,9 @@ def _is_function(value):
     return isinstance(value, LocalFunction) or isinstance(value, Static) and callable(value.obj)
 
 
+@functools.lru_cache(maxsize=512)
 def _plain_body(stmts):
-    """No break, continue or return: each copy of an unrolled body runs to its end."""
+    """No break, continue or return: each copy of an unrolled body runs to its end (a tuple
+    of statements: asked once per loop, which is lowered again until its kinds settle)."""
     return not desugar.has_jumps(stmts) and \
         not any(isinstance(n, ast.Return) for s in stmts for n in [s, *walk_no_defs(s)])

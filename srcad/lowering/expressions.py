@@ -22,7 +22,7 @@ from .methods import ContainerMethods
 from .operators import Operators
 from .stores import resolved, same_object
 from ..transforms.nested import DerivativeValue, NestedLowering
-from ..frontend.syntax import ReturnsInside
+from ..frontend.syntax import returns_inside_of
 from ..frontend.user_code import user_function
 from ..naming import function_value_name as function_name
 from ..rules import METHODS, RULES, prim_of, subscript_prim
@@ -43,7 +43,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         self.contains = {}           # a container var -> the values it holds
         self.inlining = frozenset()  # the user functions whose code is being inlined here
         self.live = live.Reads()     # globals, cells and attributes read (to_ssa sets it)
-        self.returns_inside = ReturnsInside(parsed.node)     # does a statement hold a return
+        self.returns_inside = returns_inside_of(parsed.node)    # does a statement hold a return
         self.functions = UserFunctions(self)   # the user's functions it calls
         self.operators = Operators(self)       # arithmetic, comparisons, and/or, x if c else y
 

@@ -5,6 +5,8 @@ values only, stays a call by name instead, differentiated once as a unit (pipeli
 """
 
 import ast
+import functools
+from collections import Counter
 import inspect
 from dataclasses import fields, replace
 
@@ -60,9 +62,7 @@ class UserFunctions:
         residual tuple between them. Helpers called from several places stay called by name."""
         if fn in self.lowering.inlining:
             return False
-        written = ast.unparse(node.func)
-        sites = sum(isinstance(n, ast.Call) and ast.unparse(n.func) == written
-                    for n in ast.walk(self.lowering.parsed.node))
+        sites = _call_sites(self.lowering.parsed.node)[ast.unparse(node.func)]
         return sites == 1 and not _inside_comprehension(self.lowering.parsed.node, node)
 
     def call_helper(self, node, fn, args, kwargs, builder):
@@ -227,3 +227,10 @@ def _one_expression(fn):
 def _all_atoms(args, kwargs):
     values = list(args) + list(kwargs.values())
     return all(not isinstance(v, (Static, LocalFunction, RangeValue, ZipValue)) for v in values)
+
+
+@functools.lru_cache(maxsize=256)
+def _call_sites(function):
+    """How many calls of each callee, as written (`ast.unparse` of the callee), `function`
+    holds: counted once per function (asked at each call; the trees are only read)."""
+    return Counter(ast.unparse(n.func) for n in ast.walk(function) if isinstance(n, ast.Call))

@@ -16,6 +16,7 @@ so the loop proper starts with the value the first iteration made (a dict), as P
 """
 
 import ast
+import functools
 
 from ..frontend import desugar
 from ..ir.nodes import Const, Var
@@ -35,10 +36,16 @@ class PeelLowering:
     def starts_as_none(self, loop, env):
         """Whether the loop assigns a name that is None before it a call's result (`w, config
         = adam(w, dw, config)`, `h = step(x, h)`): what the first call makes of None."""
-        assigned = {t.id for n in walk_no_defs(loop)
-                    if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
-                    for target in n.targets for t in ast.walk(target) if isinstance(t, ast.Name)}
-        return any(_is_none(env.get(name)) for name in assigned)
+        return any(_is_none(env.get(name)) for name in _assigned_calls(loop))
+
+
+@functools.lru_cache(maxsize=512)
+def _assigned_calls(loop):
+    """The names the loop assigns a call's result to (once per loop: it is lowered again
+    until its kinds settle; the trees are only read)."""
+    return frozenset(t.id for n in walk_no_defs(loop)
+                     if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                     for target in n.targets for t in ast.walk(target) if isinstance(t, ast.Name))
 
 
 def _is_none(value):

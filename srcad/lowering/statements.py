@@ -9,6 +9,7 @@ naming file, line and construct.
 """
 
 import ast
+import functools
 from dataclasses import replace
 
 from ..frontend import desugar
@@ -371,11 +372,14 @@ def _after_first(iteration):
     return replace(iteration, bounds=(Const(start.value + step.value), stop, step))
 
 
-def _read_outside(function, loop):
-    """Names that `function` reads anywhere outside the statement `loop`."""
-    inside = {id(n) for n in ast.walk(loop)}
-    return {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and
-            isinstance(n.ctx, ast.Load) and id(n) not in inside}
+@functools.lru_cache(maxsize=1024)
+def _read_outside(function, stmt):
+    """Names that `function` reads anywhere outside the statement `stmt` (a node of it, or
+    one desugaring made). A loop body is lowered again until its kinds settle (2 ** depth
+    times in a nest): asked once per pair (the trees are only read)."""
+    inside = {id(n) for n in ast.walk(stmt)}
+    return frozenset(n.id for n in ast.walk(function) if isinstance(n, ast.Name) and
+                     isinstance(n.ctx, ast.Load) and id(n) not in inside)
 
 
 def _assigned_names(stmts):
@@ -383,20 +387,27 @@ def _assigned_names(stmts):
     `xs[k] = v`: srcad rebinds the name to a new value)."""
     names = {}
     for stmt in stmts:
-        for node in [stmt, *walk_no_defs(stmt)]:
-            targets = []
-            if isinstance(node, ast.Assign):
-                targets = node.targets
-            elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For)):
-                targets = [node.target]
-            elif isinstance(node, ast.FunctionDef):
-                names[node.name] = None
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    node.func.attr in CHANGING_METHODS:
-                targets = [node.func.value]
-            for t in targets:
-                names.update(dict.fromkeys(_bound_by(t)))
+        names.update(dict.fromkeys(_assigned_in(stmt)))
     return list(names)
+
+
+@functools.lru_cache(maxsize=1024)
+def _assigned_in(stmt):
+    names = {}
+    for node in [stmt, *walk_no_defs(stmt)]:
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For)):
+            targets = [node.target]
+        elif isinstance(node, ast.FunctionDef):
+            names[node.name] = None
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr in CHANGING_METHODS:
+            targets = [node.func.value]
+        for t in targets:
+            names.update(dict.fromkeys(_bound_by(t)))
+    return tuple(names)
 
 
 def _bound_by(target):
