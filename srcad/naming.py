@@ -34,6 +34,9 @@ ADJOINT = "b{}"              # the adjoint of x: bx
 TANGENT = "d{}"              # the tangent of x: dx
 SEED = "g"                   # the cotangent a vjp takes
 RESIDUALS = "res"            # residuals: what a helper's forward half or a branch saves
+PULLBACK = "pullback"        # a run-time call's forward half: value, back = pullback(fn, x)
+BACK = "back"                # its backward half, kept by the forward sweep: bx = back(g)
+PUSHFORWARD = "pushforward"  # a run-time call's jvp: value, dvalue = pushforward(fn, x, dx)
 TAPE = "tape"                # the values a loop records for its reverse replay
 SCHEDULE = "schedule"        # a checkpointed loop's revolve schedule (srcad/revolve.py)
 STATE = "state"              # a checkpointed loop's state of several values, stored at once

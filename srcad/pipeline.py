@@ -200,12 +200,17 @@ class HelperVJP:
         self.backward = self.bwd
 
     def fwd(self, *args):
+        entry = self.entry(args)
+        value, residuals = entry[0](*args)
+        return value, (entry[1], residuals)
+
+    def entry(self, args):
+        """(fwd, bwd, guard check) for arguments like `args`, compiled when first met."""
         key = tuple(map(kind_key, args))
         entry = self.cache.get(key)
         if entry is None or entry[2] is not None and not live.holds(entry[2]):
             entry = self.compile(key, args)
-        value, residuals = entry[0](*args)
-        return value, (entry[1], residuals)
+        return entry
 
     def bwd(self, residuals, g):
         backward, saved = residuals
@@ -258,29 +263,36 @@ class HelperVJP:
 
 
 class HelperJVP:
-    """jvp(*args, dx) -> (value, tangent) of `fn` along its argument at `position`, compiled
-    for the arguments' kinds when first met (a run-time call's pushforward,
-    srcad/lowering/runtime_calls.py); at most MAX_SPECIALISATIONS kept."""
+    """jvp(*args, *tangents) -> (value, tangent) of `fn` along its arguments at `positions`
+    (one tangent each), compiled for the arguments' kinds when first met (a run-time call's
+    pushforward, srcad/lowering/runtime_calls.py); at most MAX_SPECIALISATIONS kept."""
 
-    def __init__(self, fn, position):
+    def __init__(self, fn, positions):
         self.fn = fn
-        self.position = position
+        self.positions = positions
         self.cache = {}              # kinds -> (compiled jvp, guard check)
         self.lock = threading.RLock()
 
     def __call__(self, *args):
-        primals = args[:-1]
+        return self.entry(args[:len(args) - len(self.positions)])[0](*args)
+
+    def entry(self, primals):
+        """(jvp, guard check) for arguments like `primals`, compiled when first met."""
         key = tuple(map(kind_key, primals))
         entry = self.cache.get(key)
         if entry is None or entry[1] is not None and not live.holds(entry[1]):
-            with self.lock:
-                spec = Spec(self.fn, "jvp", (self.position,), False)
-                generated = derive(spec, [K.kind_of(a) for a in primals],
-                                   naming.function_name("jvp", self.fn))
-                entry = self.cache[key] = (generated.function, generated.check)
-                while len(self.cache) > MAX_SPECIALISATIONS:
-                    del self.cache[next(iter(self.cache))]
-        return entry[0](*args)
+            entry = self.compile(key, primals)
+        return entry
+
+    def compile(self, key, primals):
+        with self.lock:
+            spec = Spec(self.fn, "jvp", self.positions, len(self.positions) > 1)
+            generated = derive(spec, [K.kind_of(a) for a in primals],
+                               naming.function_name("jvp", self.fn))
+            entry = self.cache[key] = (generated.function, generated.check)
+            while len(self.cache) > MAX_SPECIALISATIONS:
+                del self.cache[next(iter(self.cache))]
+            return entry
 
 
 class Derive:

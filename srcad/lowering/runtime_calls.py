@@ -10,12 +10,24 @@ of the trampoline, compiled for the kinds of its arguments when first met, is sp
 on the callee as any callable argument is (srcad/kinds.py `callable_key`): one compiled
 derivative per callee and argument kinds, reused on every later call.
 
-Reverse mode: the backward sweep runs the callee's forward half again, then its backward
-half (pipeline.HelperVJP). Forward mode: the callee's jvp (pipeline.HelperJVP). Both are
-held by the generated code that calls them, so they live as long as it does.
+Reverse mode: the forward sweep calls `value, back = pullback(fn, *args)`, which runs the
+callee's forward half once and keeps what its backward half reads; the reverse sweep calls
+`back(g)` (srcad/transforms/runtime_calls.py). Forward mode: `value, tangent =
+pushforward(fn, *args, *tangents)` runs the callee's jvp in place of the call. Each call site
+finds the callee's compiled derivative with one dict look-up by the callee and the kinds of
+its arguments (`learn`); the helpers behind it (pipeline.HelperVJP, pipeline.HelperJVP)
+compile once per callee and kinds. All of it is held by the generated code that calls it,
+so it lives as long as that does.
 """
 
+from functools import partial
+from types import FunctionType
+
 from ..errors import SrcadError
+from ..frontend.live import holds
+from ..kinds import callable_key, kind_key
+
+MAX_CALLEES = 64                  # per call site: (callee, kinds) pairs kept for its look-up
 
 
 def call_1(fn, a):
@@ -69,14 +81,17 @@ class CallSite:
         self.filename = filename
         self.line = line
 
-    def pullback(self, n_args, position):
-        """The adjoint of argument `position` (from 0) of an n-argument run-time call."""
-        helper = self.calls.make_vjp(TRAMPOLINES[n_args], (position + 1,))
-        return Pullback(helper, position, self)
+    def pullback(self, n_args, positions):
+        """`pullback(fn, *args) -> (value, back)` of an n-argument run-time call, `back(g)`
+        the adjoints of the arguments at `positions` (from 0; a tuple when several)."""
+        helper = self.calls.make_vjp(TRAMPOLINES[n_args], tuple(p + 1 for p in positions))
+        return Pullback(helper, self)
 
-    def pushforward(self, n_args, position):
-        """The tangent contribution of argument `position` of an n-argument call."""
-        return Pushforward(self.calls.make_jvp(TRAMPOLINES[n_args], position + 1), self)
+    def pushforward(self, n_args, positions):
+        """`pushforward(fn, *args, *tangents) -> (value, tangent)` along the arguments at
+        `positions` (from 0), one tangent each."""
+        helper = self.calls.make_jvp(TRAMPOLINES[n_args], tuple(p + 1 for p in positions))
+        return Pushforward(helper, self, n_args)
 
     def refused(self, fn, err):
         """err, raised while deriving `fn` when met at run time, reported at the call."""
@@ -87,34 +102,56 @@ class CallSite:
 
 
 class Pullback:
-    """pullback(fn, g, *args): the adjoint of one argument of fn(*args) for cotangent g."""
+    """pullback(fn, *args) -> (fn(*args), back): the callee's forward half runs once, and
+    back(g) runs its backward half on what that kept (the reverse sweep calls it)."""
 
-    __slots__ = ("helper", "position", "site")
-
-    def __init__(self, helper, position, site):
-        self.helper = helper
-        self.position = position
-        self.site = site
-
-    def __call__(self, fn, g, *args):
-        try:
-            _, residuals = self.helper.fwd(fn, *args)
-        except SrcadError as err:
-            raise self.site.refused(fn, err) from err
-        return self.helper.bwd(residuals, g)
-
-
-class Pushforward:
-    """pushforward(fn, dx, *args): the tangent of fn(*args) along one argument's dx."""
-
-    __slots__ = ("helper", "site")
+    __slots__ = ("helper", "site", "known")
 
     def __init__(self, helper, site):
         self.helper = helper
         self.site = site
+        self.known = {}              # (callee, argument kinds) -> (fwd, bwd, guard check)
 
-    def __call__(self, fn, dx, *args):
-        try:
-            return self.helper(fn, *args, dx)[1]
-        except SrcadError as err:
-            raise self.site.refused(fn, err) from err
+    def __call__(self, fn, *args):
+        key = (fn if type(fn) is FunctionType else callable_key(fn), *map(kind_key, args))
+        entry = self.known.get(key)
+        if entry is None or entry[2] is not None and not holds(entry[2]):
+            entry = learn(self, key, fn, (fn, *args))
+        value, residuals = entry[0](fn, *args)
+        return value, partial(entry[1], residuals)
+
+
+class Pushforward:
+    """pushforward(fn, *args, *tangents) -> (fn(*args), its tangent), in one run."""
+
+    __slots__ = ("helper", "site", "known", "n_primals")
+
+    def __init__(self, helper, site, n_primals):
+        self.helper = helper
+        self.site = site
+        self.known = {}              # (callee, argument kinds) -> (jvp, guard check)
+        self.n_primals = n_primals
+
+    def __call__(self, fn, *args):
+        primals = args[:self.n_primals]
+        key = (fn if type(fn) is FunctionType else callable_key(fn), *map(kind_key, primals))
+        entry = self.known.get(key)
+        if entry is None or entry[1] is not None and not holds(entry[1]):
+            entry = learn(self, key, fn, (fn, *primals))
+        return entry[0](fn, *args)
+
+
+def learn(call, key, fn, args):
+    """The compiled derivative of the callee `fn` for these arguments (`args`: the
+    trampoline's, the callee first), kept by the call site `call` under `key`: one dict
+    look-up by the callee and the arguments' kinds on every later call. A plain function is
+    its own key there (hashed by identity, kept alive by the entry, so its id is not reused);
+    the helper compiles once per code object and kinds (kinds.callable_key)."""
+    try:
+        entry = call.helper.entry(args)
+    except SrcadError as err:
+        raise call.site.refused(fn, err) from err
+    call.known[key] = entry
+    while len(call.known) > MAX_CALLEES:
+        del call.known[next(iter(call.known))]
+    return entry

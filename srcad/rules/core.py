@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
-from ..ir.atoms import Const
+from ..errors import SrcadError
 from ..runtime import is_foreign, scatter_add
 from .ops import (ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, op, sum,
                   unbroadcast)
@@ -288,32 +288,28 @@ defprim("shape_like", runtime.shape_like, ("runtime", "shape_like"), variadic=Tr
         arg_names=("arrays",), kind=lambda *ks: K.broadcast(*ks), jvp=ZERO, vjp=ZERO,
         doc="a stand-in with the broadcast shape and dtype of its arguments (no arithmetic)")
 # ----- calls of a callee known only when the code runs (srcad/lowering/runtime_calls.py) -----
-def _pulled_back(i, g, ans, calls, fn, *args):
-    """The adjoint of argument i - 2: the callee's own derivative, asked for when it runs."""
-    if i < 2:
-        return None                       # the callee itself is not differentiated
-    pullback = Const(calls.atom.value.pullback(len(args), i - 2), "pullback")
-    return g._op("dyncall_vjp", pullback, fn, g, *args)
-
-
-def _pushed_forward(i, dx, ans, calls, fn, *args):
-    if i < 2:
-        return None
-    pushforward = Const(calls.atom.value.pushforward(len(args), i - 2), "pushforward")
-    return dx._op("dyncall_jvp", pushforward, fn, dx, *args)
+# Reverse and forward mode derive `dyncall` themselves (srcad/transforms/runtime_calls.py):
+# the forward sweep's `value, back = pullback(fn, *args)` runs the callee's forward half once
+# and the reverse sweep's `back(g)` its backward half; forward mode's `value, tangent =
+# pushforward(fn, *args, *tangents)` runs the callee's jvp in place of the call.
+def _derived_by_the_transforms(i, *atoms):
+    raise SrcadError("a run-time call's derivative is the transforms' own "
+                     "(srcad/transforms/runtime_calls.py), not a rule's")
 
 
 defprim("dyncall", lambda calls, fn, *args: fn(*args), ("called",), variadic=True,
-        arg_names=("calls", "fn", "args"), vjp=_pulled_back, jvp=_pushed_forward,
+        arg_names=("calls", "fn", "args"), vjp=_derived_by_the_transforms,
+        jvp=_derived_by_the_transforms,
         doc="a call of a callee known only when the code runs; its derivative is the "
             "callee's, asked for when it runs")
-defprim("dyncall_vjp", lambda pullback, fn, g, *args: pullback(fn, g, *args), ("callee",),
-        variadic=True, arg_names=("pullback", "fn", "g", "args"), kind_from_atoms=True,
-        kind=lambda pullback, fn, g, *args: args[pullback.value.position].kind,
-        doc="the adjoint of one argument of a run-time call")
-defprim("dyncall_jvp", lambda pushforward, fn, dx, *args: pushforward(fn, dx, *args),
-        ("callee",), variadic=True, arg_names=("pushforward", "fn", "dx", "args"),
-        doc="the tangent of a run-time call along one argument")
+defprim("dyncall_fwd", lambda pullback, fn, *args: pullback(fn, *args), ("callee",),
+        variadic=True, nout=2, arg_names=("pullback", "fn", "args"), effect=True,
+        doc="(value, back) of a run-time call: the callee's forward half, run once")
+defprim("dyncall_back", lambda back, g: back(g), ("callee",), arg_names=("back", "g"),
+        nout=None, effect=True, doc="the adjoints of a run-time call's varied arguments")
+defprim("dyncall_pushforward", lambda pushforward, fn, *args: pushforward(fn, *args),
+        ("callee",), variadic=True, nout=2, arg_names=("pushforward", "fn", "args"),
+        effect=True, doc="(value, tangent) of a run-time call, in one run of its jvp")
 defprim("setattr", setattr, ("call", "setattr"), arg_names=("obj", "name", "value"),
         effect=True, kind=lambda *ks: K.NONE, jvp=(ZERO, ZERO, ZERO), vjp=(ZERO, ZERO, ZERO),
         doc="`obj.name = value` on an object of the user's, run as written on the primal value "

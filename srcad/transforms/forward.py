@@ -24,6 +24,7 @@ from ..ir.builder import Builder, Sym, as_atom
 from ..errors import NonDifferentiableError, SrcadError, not_differentiable
 from ..ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from ..rules import RULES, ZERO
+from .runtime_calls import runtime_tangent
 
 
 def tangent(fn, wrt, lower=None):
@@ -551,6 +552,7 @@ _SPECIAL = {
     "finish_adjoint": Tangents.linear_in_first,
     "empty_adjoint": Tangents.empty_adjoint,
     "add_at": Tangents.add_at,
+    "dyncall": runtime_tangent,
     "call_fwd": Tangents.helper_sweep,
     "call_bwd": Tangents.helper_sweep,
     "matmul_vjp": Tangents.product_vjp,

@@ -20,6 +20,7 @@ from ...ir.builder import Builder, Definitions, Sym
 from ...analysis.contributions import Contributions
 from ...errors import NonDifferentiableError, NonScalarOutputError, SrcadError, not_differentiable
 from ..forward import refuse_reverse_through_tapes
+from ..runtime_calls import runtime_adjoint
 from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While
 from .chain import chain_levels, reverse_chain
 from .checkpoint import checkpointed_replay
@@ -200,8 +201,8 @@ class Sweep:
         if eqn.prim == "getitem" and eqn.args[0].kind.is_container:
             self.accumulate_item(adj, eqn.args[0], eqn.args[1], g, rb)
             return [eqn]
-        if eqn.prim == "call":
-            return self.call(eqn, g, adj, rb)
+        if eqn.prim in _CALLS:
+            return _CALLS[eqn.prim](self, eqn, g, adj, rb)
         rule = RULES[eqn.prim]
         args = [Sym(rb, a) for a in eqn.args]
         for i, arg in _in_adjoint_order(rule, eqn.args):
@@ -382,6 +383,8 @@ class Sweep:
         new_tape = [Eqn((tape,), "tape_new", (), stmt.line)] if needed else []
         return new_tape + [fwd_loop]
 
+
+_CALLS = {"call": Sweep.call, "dyncall": runtime_adjoint}   # calls derived as a unit
 
 
 def _add(var, prim, a, b, rb):

@@ -1,0 +1,128 @@
+"""Run-time calls, second part (issue 19): the forward sweep keeps what the callee's backward
+half reads (`value, back = pullback(fn, x)`, then `back(g)`), forward mode computes value and
+tangent in one run (`pushforward(fn, x, dx)`), and each call site finds the callee's derivative
+with one look-up. Both modes against finite differences."""
+
+import numpy as np
+import pytest
+
+import srcad
+from srcad.lowering.runtime_calls import Pullback, Pushforward
+
+RNG = np.random.default_rng(7)
+X = RNG.normal(size=(5, 3))
+W = RNG.normal(size=(3, 3)) * 0.5
+B = RNG.normal(size=3) * 0.2
+
+
+def check_both_modes(f, *args, wrt=0):
+    srcad.check_grad(f, *args, wrt=wrt, rtol=1e-5, atol=1e-7)
+    srcad.check_grad(f, *args, wrt=wrt, rtol=1e-5, atol=1e-7, mode="forward")
+
+
+def softsign(z):
+    return z / (1.0 + np.abs(z))
+
+
+def bent(z):
+    return z + 0.5 * (np.sqrt(z * z + 1.0) - 1.0)
+
+
+UNITS = [np.tanh, softsign, bent]
+
+
+def affine_unit(z, w, b):
+    return np.tanh(z @ w + b) * b
+
+
+def gated_mix(z, w, b):
+    return softsign(z @ w) + np.sin(b)
+
+
+LAYERS = [affine_unit, gated_mix]
+
+
+def pick(value, n):
+    """An index that only the running program knows."""
+    return int(abs(float(np.sum(value))) * 7.0) % n
+
+
+# ----- the forward half runs once; the reverse sweep calls what it kept -------------------
+def one_unit(w, x):
+    h = x @ w
+    unit = UNITS[pick(h, len(UNITS))]
+    return np.sum(unit(h) ** 2)
+
+
+def test_the_generated_code_keeps_the_pullback_of_the_forward_sweep():
+    text = srcad.source(srcad.grad(one_unit), W, X)
+    assert "v1, back = pullback(unit, h)" in text
+    assert "= back(2 * v1)" in text
+    assert "pullback(unit, g" not in text          # the reverse sweep runs no forward half
+    jvp_text = srcad.source(srcad.jvp(one_unit), W, X, W)
+    assert "pushforward(unit, h, dh)" in jvp_text
+    assert "= unit(h)" not in jvp_text             # value and tangent in one run
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.3, -2.0, 0.05])
+def test_each_callee_met_in_both_modes(scale):
+    check_both_modes(one_unit, W * scale, X)
+
+
+def test_several_differentiated_arguments_of_one_call():
+    def layered(w, b, x):
+        layer = LAYERS[pick(x @ w, len(LAYERS))]
+        return np.sum(layer(x, w, b) ** 2)
+    for scale in (1.0, 0.1, 0.37):
+        check_both_modes(layered, W * scale, B, X, wrt=(0, 1))
+        check_both_modes(layered, W * scale, B, X, wrt=1)
+
+
+def test_a_run_time_call_in_a_loop_keeps_one_back_per_iteration():
+    def deep(w, x, steps):
+        h = x
+        for t in range(steps):
+            unit = UNITS[(t + pick(h, 3)) % len(UNITS)]
+            h = unit(h @ w) + 0.1 * h
+        return np.mean(h ** 2)
+    for steps in (1, 3, 5):
+        check_both_modes(deep, W, X, steps)
+    text = srcad.source(srcad.grad(deep), W, X, 3)
+    assert "pullback(unit" in text and "back" in text
+
+
+def test_scalar_arguments_and_a_scalar_result():
+    def scalar(a, b):
+        fns = [np.sin, np.cos, np.exp]
+        return fns[pick(a, 3)](a * b) * b
+    for a in (0.3, 0.9, 1.4, -0.2):
+        check_both_modes(scalar, a, 0.7, wrt=(0, 1))
+
+
+# ----- one look-up per call: the callee and the kinds of its arguments -------------------
+def sites(kind):
+    import gc
+    return [o for o in gc.get_objects() if isinstance(o, kind)]
+
+
+def test_one_entry_per_callee_and_kinds_at_a_call_site():
+    def single(w, x):
+        unit = UNITS[pick(w, 3)]
+        return np.sum(unit(x @ w))
+    grad, jvp = srcad.grad(single), srcad.jvp(single)
+    ws = [W * s for s in (1.0, 0.4, 0.23, 1.7, 0.9, 2.1)]
+    met = {pick(w, 3) for w in ws}
+    assert len(met) > 1
+    for _ in range(3):
+        for w in ws:
+            grad(w, X)
+            jvp(w, X, W)
+    line = single.__code__.co_firstlineno + 2
+    pullbacks = [p for p in sites(Pullback) if p.site.line == line]
+    pushforwards = [p for p in sites(Pushforward) if p.site.line == line]
+    assert pullbacks and pushforwards
+    assert all(len(p.known) == len(met) for p in pullbacks + pushforwards)
+    value, back = pullbacks[0](np.tanh, X.astype(np.float32))     # other kinds: one more
+    assert len(pullbacks[0].known) == len(met) + 1
+    np.testing.assert_allclose(back(np.ones((5, 3), np.float32)), 1 - np.tanh(X) ** 2,
+                               rtol=1e-5)
