@@ -296,6 +296,15 @@ def copy_tree(x):
     return x
 
 
+def made_object(cls, names, *values):
+    """An object the function made, made again for a statement run as written (`print(obj)`):
+    an instance of its class holding the attributes the function gave it (its __init__ is
+    not run again)."""
+    obj = object.__new__(cls)
+    vars(obj).update(zip(names, values))
+    return obj
+
+
 def check_scalar(value):
     """grad needs a scalar output: refuse an array rather than silently summing it."""
     if np.ndim(value) != 0:                  # a TypeError, as JAX raises

@@ -126,3 +126,94 @@ def test_one_entry_per_callee_and_kinds_at_a_call_site():
     assert len(pullbacks[0].known) == len(met) + 1
     np.testing.assert_allclose(back(np.ones((5, 3), np.float32)), 1 - np.tanh(X) ** 2,
                                rtol=1e-5)
+
+
+# ----- any number of arguments, keyword arguments --------------------------------------------
+def tempered(z, temperature=1.0, shift=0.0):
+    return np.tanh(z / temperature + shift) * temperature
+
+
+def leaky(z, temperature=1.0, shift=0.0):
+    return np.maximum(z, 0.1 * z) * temperature + shift
+
+
+ACTIVATIONS = {"tempered": tempered, "leaky": leaky}
+
+
+def with_keywords(x, t):
+    act = ACTIVATIONS["tempered" if np.sum(x) > 0 else "leaky"]
+    return np.sum(act(x, temperature=t, shift=0.25) ** 2)
+
+
+def with_spliced_keywords(x, t):
+    options = {"temperature": t, "shift": 0.1 * t}
+    act = ACTIVATIONS["tempered" if np.sum(x) > 0 else "leaky"]
+    return np.sum(act(x, **options) ** 2)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize("f", [with_keywords, with_spliced_keywords])
+def test_keyword_arguments_of_a_run_time_call(f, sign):
+    x = sign * np.abs(X[0]) + 0.05
+    check_both_modes(f, x, 0.8, wrt=(0, 1))
+    check_both_modes(f, x, 1.3, wrt=1)
+
+
+def test_the_keywords_are_passed_after_the_positional_arguments():
+    text = srcad.source(srcad.jvp(with_keywords), X[0], 0.8, X[0])
+    assert "pushforward(act, x, t, 0.25, dx)" in text      # the call's (x, temperature=t,
+    text = srcad.source(srcad.grad(with_keywords, wrt=(0, 1)), X[0], 0.8)   # shift=0.25)
+    assert "pullback(act, x, t, 0.25)" in text and "bx, bt = back(" in text
+
+
+def eight(a, b, c, d, e, f, g, h):
+    return a * b + np.sin(c) * d - e * f / (1.0 + g * g) + h
+
+
+def eight_more(a, b, c, d, e, f, g, h):
+    return a + b * c + d * e + f * g * h
+
+
+WIDE = [eight, eight_more]
+
+
+def many_arguments(x, y):
+    fn = WIDE[int(np.sum(x) > 0)]
+    return np.sum(fn(x, y, x * y, 0.5, y, x, x + y, 2.0) ** 2)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_more_than_six_positional_arguments(sign):
+    x = sign * np.abs(X[1]) + 0.05
+    check_both_modes(many_arguments, x, X[2], wrt=(0, 1))
+
+
+# ----- print(obj) of an object made in the function -------------------------------------------
+class Scaler:
+    def __init__(self, scale):
+        self.scale = scale
+        self.calls = 0
+
+    def __repr__(self):
+        return f"Scaler(scale={np.round(self.scale, 3)}, calls={self.calls})"
+
+    def apply(self, z):
+        return z * self.scale
+
+
+def prints_its_object(s, x):
+    scaler = Scaler(s)
+    scaler.calls = 1
+    print("made", scaler)
+    return np.sum(scaler.apply(x) ** 2)
+
+
+def test_print_of_an_object_made_in_the_function(capsys):
+    prints_its_object(0.5, X[0])
+    expected = capsys.readouterr().out
+    assert expected == "made Scaler(scale=0.5, calls=1)\n"
+    for derivative, args in ((srcad.grad(prints_its_object), (0.5, X[0])),
+                             (srcad.jvp(prints_its_object), (0.5, X[0], 1.0))):
+        derivative(*args)
+        assert capsys.readouterr().out == expected
+    check_both_modes(prints_its_object, 0.5, X[0], wrt=(0, 1))

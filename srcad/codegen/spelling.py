@@ -156,8 +156,12 @@ class Spelling:
         return ast.Call(args[0], args[1:], [])
 
     def syntax_called(self, rule, eqn, args):
-        """`fn(a, b)` for (what it needs, fn, a, b): a run-time call reads as written."""
-        return ast.Call(args[1], args[2:], [])
+        """`fn(a, b, scale=c)` for (the call site, fn, a, b, c): a run-time call reads as
+        written, its keyword arguments last (the site's `keywords` names them)."""
+        names = getattr(eqn.args[0].value, "keywords", ())
+        split = len(args) - len(names)
+        return ast.Call(args[1], args[2:split],
+                        [ast.keyword(k, v) for k, v in zip(names, args[split:])])
 
     def syntax_identity(self, rule, eqn, args):
         return args[0]

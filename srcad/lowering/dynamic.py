@@ -20,7 +20,6 @@ import numpy as np
 from ..frontend import desugar, live
 from ..ir.nodes import Const, Var
 from .objects import MadeObject, plain_class
-from .runtime_calls import TRAMPOLINES
 from ..frontend.syntax import walk_no_defs
 from ..frontend.user_code import user_function
 from .values import (EnumerateValue, LocalFunction, ReversedValue, Static, StaticSeq, is_atom,
@@ -124,14 +123,13 @@ class DynamicLowering:
                               "function that calls it (srcad.extend.defprimitive, "
                               "docs/custom_rules.md), or choose the function from what srcad "
                               "can see (docs/dynamic_python.md)")
-        if calls is None or kwargs or len(args) > max(TRAMPOLINES):
-            self.refuse(node, "calling a value known only when the function runs with "
-                              f"keyword arguments or more than {max(TRAMPOLINES)} arguments; "
-                              "pass the arguments by position, or choose the function from "
-                              "what srcad can see (an argument, a constant key; "
-                              "docs/dynamic_python.md)")
-        atoms = [self.atom(a, builder, node) for a in args]
-        site = Const(calls.site(self.filename, node.lineno), "call_at_run_time")
+        if calls is None:
+            self.refuse(node, "calling a value known only when the function runs, where no "
+                              "derivative can be asked for when it runs (lowering outside "
+                              "srcad's transforms); choose the function from what srcad can "
+                              "see (an argument, a constant key; docs/dynamic_python.md)")
+        atoms = [self.atom(a, builder, node) for a in [*args, *kwargs.values()]]
+        site = Const(calls.site(self.filename, node.lineno, tuple(kwargs)), "call_at_run_time")
         return self.emit("dyncall", [site, callee, *atoms], builder, node)
 
     def call_getattr(self, node, args, kwargs, builder):

@@ -68,6 +68,17 @@ class ObjectLowering:
                               "attributes in the function, and return arrays")
         return super().atom(value, builder, node)
 
+    def value_read_as_written(self, value, builder, node):
+        """A value a statement run as written reads (`print(obj)`): an object made in the
+        function is made again, an instance of its class with the attributes set so far."""
+        if not isinstance(value, MadeObject):
+            return self.atom(value, builder, node)
+        names = tuple(value.attributes)
+        values = [self.value_read_as_written(v, builder, node)
+                  for v in value.attributes.values()]
+        return builder.emit("made_object", Const(value.cls, value.cls.__name__), Const(names),
+                            *values)
+
     def store_attribute(self, target, value, env, builder):
         owner = self.expr(target.value, env, builder) if isinstance(target.value, ast.Name) \
             else None

@@ -4,11 +4,13 @@
 library call returned: srcad cannot tell when it transforms the function which code the
 call reaches. Such a call is lowered to the primitive `dyncall` (srcad/rules/core.py), and
 its derivative asks, when it runs, for the derivative of the callee it meets, as Zygote's
-run-time pullbacks do. The callee goes through a trampoline, `call_2(fn, a, b)` returning
-`fn(a, b)`: a function of srcad's whose first argument is the callable, so the derivative
-of the trampoline, compiled for the kinds of its arguments when first met, is specialised
-on the callee as any callable argument is (srcad/kinds.py `callable_key`): one compiled
-derivative per callee and argument kinds, reused on every later call.
+run-time pullbacks do. The callee goes through a trampoline, `call_2(fn, x1, x2)` returning
+`fn(x1, x2)` (`call_1_scale(fn, x1, x2)` returning `fn(x1, scale=x2)` for a keyword
+argument), written for the call when first needed: a function whose first argument is the
+callable, so the derivative of the trampoline, compiled for the kinds of its arguments when
+first met, is specialised on the callee as any callable argument is (srcad/kinds.py
+`callable_key`): one compiled derivative per callee and argument kinds, reused on every
+later call. Any number of positional and keyword arguments.
 
 Reverse mode: the forward sweep calls `value, back = pullback(fn, *args)`, which runs the
 callee's forward half once and keeps what its backward half reads; the reverse sweep calls
@@ -20,6 +22,8 @@ compile once per callee and kinds. All of it is held by the generated code that 
 so it lives as long as that does.
 """
 
+import linecache
+import threading
 from functools import partial
 from types import FunctionType
 
@@ -30,31 +34,25 @@ from ..kinds import callable_key, kind_key
 MAX_CALLEES = 64                  # per call site: (callee, kinds) pairs kept for its look-up
 
 
-def call_1(fn, a):
-    return fn(a)
+def trampoline_source(n_positional, keywords):
+    """The text of the trampoline of a call with this many positional arguments and these
+    keyword names: `def call_2_scale(fn, x1, x2, x3): return fn(x1, x2, scale=x3)`."""
+    names = [f"x{i + 1}" for i in range(n_positional + len(keywords))]
+    passed = names[:n_positional] + [f"{k}={v}" for k, v in zip(keywords, names[n_positional:])]
+    name = "_".join([f"call_{n_positional}", *keywords])
+    return name, (f"def {name}(fn{''.join(', ' + n for n in names)}):\n"
+                  f"    return fn({', '.join(passed)})\n")
 
 
-def call_2(fn, a, b):
-    return fn(a, b)
-
-
-def call_3(fn, a, b, c):
-    return fn(a, b, c)
-
-
-def call_4(fn, a, b, c, d):
-    return fn(a, b, c, d)
-
-
-def call_5(fn, a, b, c, d, e):
-    return fn(a, b, c, d, e)
-
-
-def call_6(fn, a, b, c, d, e, f):
-    return fn(a, b, c, d, e, f)
-
-
-TRAMPOLINES = {1: call_1, 2: call_2, 3: call_3, 4: call_4, 5: call_5, 6: call_6}
+def make_trampoline(n_positional, keywords):
+    """The trampoline function, its text registered with linecache so that srcad reads it as
+    it reads any function's source."""
+    name, text = trampoline_source(n_positional, keywords)
+    filename = f"<srcad run-time call {name}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {}
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[name]
 
 
 class RuntimeCalls:
@@ -64,33 +62,47 @@ class RuntimeCalls:
     def __init__(self, make_vjp, make_jvp):
         self.make_vjp = make_vjp
         self.make_jvp = make_jvp
+        self.trampolines = {}        # (positional count, keyword names) -> trampoline
+        self.lock = threading.Lock()
 
-    def site(self, filename, line):
-        """The run-time calls written at one line of the user's code."""
-        return CallSite(self, filename, line)
+    def site(self, filename, line, keywords=()):
+        """The run-time calls written at one line of the user's code; `keywords`: the names
+        of the keyword arguments, passed after the positional ones."""
+        return CallSite(self, filename, line, tuple(keywords))
+
+    def trampoline(self, n_positional, keywords):
+        key = (n_positional, keywords)
+        with self.lock:
+            if key not in self.trampolines:
+                self.trampolines[key] = make_trampoline(n_positional, keywords)
+            return self.trampolines[key]
 
 
 class CallSite:
     """One run-time call in the user's code: what its derivative asks for, and where a
     callee srcad cannot differentiate is reported."""
 
-    __slots__ = ("calls", "filename", "line")
+    __slots__ = ("calls", "filename", "line", "keywords")
 
-    def __init__(self, calls, filename, line):
+    def __init__(self, calls, filename, line, keywords):
         self.calls = calls
         self.filename = filename
         self.line = line
+        self.keywords = keywords
+
+    def trampoline(self, n_args):
+        return self.calls.trampoline(n_args - len(self.keywords), self.keywords)
 
     def pullback(self, n_args, positions):
         """`pullback(fn, *args) -> (value, back)` of an n-argument run-time call, `back(g)`
         the adjoints of the arguments at `positions` (from 0; a tuple when several)."""
-        helper = self.calls.make_vjp(TRAMPOLINES[n_args], tuple(p + 1 for p in positions))
+        helper = self.calls.make_vjp(self.trampoline(n_args), tuple(p + 1 for p in positions))
         return Pullback(helper, self)
 
     def pushforward(self, n_args, positions):
         """`pushforward(fn, *args, *tangents) -> (value, tangent)` along the arguments at
         `positions` (from 0), one tangent each."""
-        helper = self.calls.make_jvp(TRAMPOLINES[n_args], tuple(p + 1 for p in positions))
+        helper = self.calls.make_jvp(self.trampoline(n_args), tuple(p + 1 for p in positions))
         return Pushforward(helper, self, n_args)
 
     def refused(self, fn, err):

@@ -322,6 +322,10 @@ defprim("opaque", lambda fn, *args: fn(*args), ("callee",), variadic=True,
         arg_names=("fn", "args"), effect=True, kind=lambda *ks: K.UNKNOWN,
         doc="a call with no rule and no source, run as written on values that do not depend "
             "on the differentiated inputs (`rng.normal(size=...)`, `np.meshgrid`); never merged")
+defprim("made_object", runtime.made_object, ("runtime", "made_object"), variadic=True,
+        arg_names=("cls", "names", "values"), kind=lambda *ks: K.OTHER, jvp=ZERO, vjp=ZERO,
+        doc="an object made in the function, made again for a statement run as written "
+            "(`print(obj)`, srcad/lowering/objects.py); nothing differentiates through it")
 defprim("check_scalar", runtime.check_scalar, ("runtime", "check_scalar"), effect=True,
         kind=lambda x: K.NONE)
 defprim("check_broadcast", runtime.check_broadcast, ("runtime", "check_broadcast"),
