@@ -93,7 +93,8 @@ def derivative(spec, arg_kinds, guards=None, inline_calls=False):
         primal = one_result(primal)
     if spec.checkpoint is not None and spec.mode != "jvp":
         primal = checkpoint_option.checkpoint_loops(primal, spec.wrt, spec.checkpoint)
-    return differentiate(primal, spec.mode, spec.wrt, spec.wrt_tuple, spec.optimize, aux)
+    return differentiate(primal, spec.mode, spec.wrt, spec.wrt_tuple, spec.optimize, aux,
+                         again=inline_calls)
 
 
 def one_result(fn):
@@ -133,9 +134,10 @@ def lower_helper(fn, arg_kinds):
     return lower(frontend.parse(fn), arg_kinds)
 
 
-def differentiate(primal, mode, wrt, wrt_tuple, simplify=True, aux=None):
+def differentiate(primal, mode, wrt, wrt_tuple, simplify=True, aux=None, again=False):
     """IR -> derivative IR: tangents or adjoints, then simplified and verified. `aux`: a
-    value of primal's body returned beside the gradients (has_aux, jaxlike.py)."""
+    value of primal's body returned beside the gradients (has_aux, jaxlike.py); `again`: the
+    derivative will be differentiated again (a nested transform's inner derivative)."""
     if mode == "jvp":
         derived = jaxlike.with_aux(forward.tangent(primal, wrt, lower=lower_helper), aux, mode)
     else:
@@ -143,7 +145,7 @@ def differentiate(primal, mode, wrt, wrt_tuple, simplify=True, aux=None):
             primal = optimize.eliminate_dead_compounds(
                 loss_patterns.recognise_losses(primal), keep=(aux,))
         derived = jaxlike.with_aux(reverse.adjoint(primal, wrt, mode=mode, wrt_tuple=wrt_tuple,
-                                                   helpers=helper_vjp), aux, mode)
+                                                   helpers=helper_vjp, again=again), aux, mode)
     if simplify:
         derived = optimize.simplify(checked(derived), check=checked)
     return ir.verify(derived)
@@ -267,11 +269,15 @@ class HelperJVP:
     (one tangent each), compiled for the arguments' kinds when first met (a run-time call's
     pushforward, srcad/lowering/runtime_calls.py); at most MAX_SPECIALISATIONS kept."""
 
-    def __init__(self, fn, positions):
+    def __init__(self, fn, positions, vjp_positions=None):
         self.fn = fn
         self.positions = positions
         self.cache = {}              # kinds -> (compiled jvp, guard check)
         self.lock = threading.RLock()
+        # with vjp_positions: the jvp of fn's vjp along those arguments, whose params are
+        # fn's and the cotangent (forward over reverse through a run-time call)
+        self.inner = None if vjp_positions is None else \
+            Spec(fn, "vjp", vjp_positions, len(vjp_positions) > 1)
 
     def __call__(self, *args):
         return self.entry(args[:len(args) - len(self.positions)])[0](*args)
@@ -286,7 +292,8 @@ class HelperJVP:
 
     def compile(self, key, primals):
         with self.lock:
-            spec = Spec(self.fn, "jvp", self.positions, len(self.positions) > 1)
+            spec = Spec(self.fn, "jvp", self.positions, len(self.positions) > 1,
+                        inner=self.inner)
             generated = derive(spec, [K.kind_of(a) for a in primals],
                                naming.function_name("jvp", self.fn))
             entry = self.cache[key] = (generated.function, generated.check)
@@ -303,7 +310,7 @@ class Derive:
         self.runtime_calls = runtime_calls.RuntimeCalls(HelperVJP, HelperJVP)
 
     def __call__(self, primal, mode, wrt, wrt_tuple, simplify=True, aux=None):
-        return differentiate(primal, mode, wrt, wrt_tuple, simplify, aux)
+        return differentiate(primal, mode, wrt, wrt_tuple, simplify, aux, again=True)
 
 
 DERIVE = Derive()                # holds no state of its own: each derivative holds its helpers

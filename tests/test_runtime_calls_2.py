@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import srcad
+from srcad.errors import NonDifferentiableError
 from srcad.lowering.runtime_calls import Pullback, Pushforward
 
 RNG = np.random.default_rng(7)
@@ -217,3 +218,87 @@ def test_print_of_an_object_made_in_the_function(capsys):
         derivative(*args)
         assert capsys.readouterr().out == expected
     check_both_modes(prints_its_object, 0.5, X[0], wrt=(0, 1))
+
+
+# ----- second derivatives through run-time calls: forward over reverse ----------------------
+def routed_energy(x):
+    unit = UNITS[pick(x, len(UNITS))]
+    return np.sum(unit(x) ** 2) + np.sum(unit(x[::-1] * 0.5))
+
+
+def two_argument_energy(x):
+    layer = LAYERS[pick(x, len(LAYERS))]
+    return np.sum(layer(x[None, :], W, x) ** 2)
+
+
+def finite_hessian(f, x, eps=1e-6):
+    grad = srcad.grad(f)
+    return np.array([(grad(x + eps * e) - grad(x - eps * e)) / (2 * eps)
+                     for e in np.eye(x.size)]).T
+
+
+POINTS = [np.array([0.3, -1.2, 0.8]), np.array([0.1, 0.2, 0.25]), np.array([-0.5, -0.2, 0.3])]
+
+
+@pytest.mark.parametrize("f", [routed_energy, two_argument_energy])
+@pytest.mark.parametrize("x", POINTS)
+def test_hessian_hvp_and_jvp_of_grad_through_a_run_time_call(f, x):
+    expected = finite_hessian(f, x)
+    np.testing.assert_allclose(srcad.hessian(f)(x), expected, rtol=1e-5, atol=1e-7)
+    v = np.array([0.4, -0.3, 1.1])
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), expected @ v, rtol=1e-5, atol=1e-7)
+    value, tangent = srcad.jvp(srcad.grad(f))(x, v)
+    np.testing.assert_allclose(value, srcad.numeric_grad(f, x), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(tangent, expected @ v, rtol=1e-5, atol=1e-7)
+
+
+def test_forward_mode_of_a_gradient_taken_inside_the_function():
+    def inner(x):
+        return np.sum(srcad.grad(routed_energy)(x) * np.cos(x))
+    for x in POINTS:
+        srcad.check_grad(inner, x, mode="forward", rtol=1e-5, atol=1e-7)
+
+
+class Router:
+    def __init__(self, w):
+        self.w = w
+
+    def energy(self, x):
+        h = x @ self.w
+        unit = UNITS[pick(h, len(UNITS))]
+        return np.sum(unit(h) ** 2)
+
+
+@pytest.mark.parametrize("x", POINTS)
+def test_hessian_of_a_method_whose_callee_is_known_when_it_runs(x):
+    model = Router(W)
+    np.testing.assert_allclose(srcad.hessian(model.energy)(x), finite_hessian(model.energy, x),
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_reverse_over_reverse_is_refused_at_the_call_with_the_forward_rewrite():
+    x = POINTS[0]
+    line = routed_energy.__code__.co_firstlineno + 2
+    attempts = [lambda: srcad.jacobian(srcad.grad(routed_energy))(x),
+                lambda: srcad.vjp(srcad.vjp(routed_energy))(x, 1.0, (1.0, np.ones(3))),
+                lambda: srcad.grad(lambda y: np.sum(srcad.grad(routed_energy)(y)))(x)]
+    for attempt in attempts:
+        with pytest.raises(NonDifferentiableError, match="srcad.hessian") as err:
+            attempt()
+        assert err.value.line == line
+    with pytest.raises(NonDifferentiableError, match="forward over reverse") as err:
+        srcad.jvp(srcad.jvp(routed_energy))(x, x, x)
+    assert err.value.line == line
+
+
+def test_hessian_through_run_time_calls_in_a_loop():
+    def deep(x, steps):
+        h = x
+        for t in range(steps):
+            unit = UNITS[(t + pick(h, 3)) % len(UNITS)]
+            h = unit(h * 0.9) + 0.1 * h
+        return np.sum(h ** 2)
+    for steps in (1, 4):
+        np.testing.assert_allclose(srcad.hessian(deep)(POINTS[0], steps),
+                                   finite_hessian(lambda x, n=steps: deep(x, n), POINTS[0]),
+                                   rtol=1e-5, atol=1e-7)

@@ -105,6 +105,11 @@ class CallSite:
         helper = self.calls.make_jvp(self.trampoline(n_args), tuple(p + 1 for p in positions))
         return Pushforward(helper, self, n_args)
 
+    def pullback_at(self, n_args, positions):
+        """`pullback(fn, *args, g)`: the adjoints alone, for a derivative that is
+        differentiated again (srcad/transforms/runtime_calls.py)."""
+        return PullbackAt(self.pullback(n_args, positions), n_args, positions)
+
     def refused(self, fn, err):
         """err, raised while deriving `fn` when met at run time, reported at the call."""
         name = getattr(fn, "__name__", type(fn).__name__)
@@ -151,6 +156,42 @@ class Pushforward:
         if entry is None or entry[1] is not None and not holds(entry[1]):
             entry = learn(self, key, fn, (fn, *primals))
         return entry[0](fn, *args)
+
+
+class PullbackAt:
+    """pullback(fn, *args, g) -> the adjoints of the arguments at `positions` (a tuple when
+    several): the callee's forward half, then its backward half at g. Forward mode over it
+    asks for `pushforward` (hessian, jvp of grad)."""
+
+    __slots__ = ("pullback", "n_args", "positions")
+
+    def __init__(self, pullback, n_args, positions):
+        self.pullback = pullback
+        self.n_args = n_args
+        self.positions = positions
+
+    def __call__(self, fn, *args):
+        return self.pullback(fn, *args[:-1])[1](args[-1])
+
+    def pushforward(self, along):
+        """`pushforward(fn, *args, g, *tangents) -> (*adjoints, *their tangents)` along the
+        arguments at `along` (from 0; n_args is g): the callee's jvp of its vjp."""
+        site = self.pullback.site
+        helper = site.calls.make_jvp(site.trampoline(self.n_args), tuple(i + 1 for i in along),
+                                     tuple(p + 1 for p in self.positions))
+        return PushforwardOfPullback(helper, site, self.n_args + 1)
+
+
+class PushforwardOfPullback(Pushforward):
+    """The adjoints of a run-time call and their tangents, flat: (*adjoints, *tangents)."""
+
+    __slots__ = ()
+
+    def __call__(self, fn, *args):
+        (_, adjoints), (_, tangents) = super().__call__(fn, *args)
+        if type(adjoints) is tuple:
+            return (*adjoints, *tangents)
+        return adjoints, tangents
 
 
 def learn(call, key, fn, args):

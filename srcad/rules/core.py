@@ -307,6 +307,13 @@ defprim("dyncall_fwd", lambda pullback, fn, *args: pullback(fn, *args), ("callee
         doc="(value, back) of a run-time call: the callee's forward half, run once")
 defprim("dyncall_back", lambda back, g: back(g), ("callee",), arg_names=("back", "g"),
         nout=None, effect=True, doc="the adjoints of a run-time call's varied arguments")
+defprim("dyncall_vjp", lambda pullback, fn, *args: pullback(fn, *args), ("callee",),
+        variadic=True, nout=None, arg_names=("pullback", "fn", "args"), effect=True,
+        doc="the adjoints of a run-time call's arguments for cotangent g, its forward half run "
+            "again: in a derivative that is differentiated again (hessian, jvp of grad)")
+defprim("dyncall_vjp_pushforward", lambda pushforward, fn, *args: pushforward(fn, *args),
+        ("callee",), variadic=True, nout=None, arg_names=("pushforward", "fn", "args"),
+        effect=True, doc="dyncall_vjp's adjoints and their tangents (forward over reverse)")
 defprim("dyncall_pushforward", lambda pushforward, fn, *args: pushforward(fn, *args),
         ("callee",), variadic=True, nout=2, arg_names=("pushforward", "fn", "args"),
         effect=True, doc="(value, tangent) of a run-time call, in one run of its jvp")

@@ -24,7 +24,7 @@ from ..ir.builder import Builder, Sym, as_atom
 from ..errors import NonDifferentiableError, SrcadError, not_differentiable
 from ..ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from ..rules import RULES, ZERO
-from .runtime_calls import runtime_tangent
+from .runtime_calls import refuse_twice_forward, runtime_tangent, runtime_tangent_of_adjoint
 
 
 def tangent(fn, wrt, lower=None):
@@ -553,6 +553,11 @@ _SPECIAL = {
     "empty_adjoint": Tangents.empty_adjoint,
     "add_at": Tangents.add_at,
     "dyncall": runtime_tangent,
+    "dyncall_vjp": runtime_tangent_of_adjoint,
+    "dyncall_fwd": refuse_twice_forward,
+    "dyncall_back": refuse_twice_forward,
+    "dyncall_pushforward": refuse_twice_forward,
+    "dyncall_vjp_pushforward": refuse_twice_forward,
     "call_fwd": Tangents.helper_sweep,
     "call_bwd": Tangents.helper_sweep,
     "matmul_vjp": Tangents.product_vjp,

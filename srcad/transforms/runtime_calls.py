@@ -9,6 +9,7 @@ computes the value and its tangent in one run of the callee's jvp, in place of t
 
 from .. import kinds as K
 from .. import naming
+from ..errors import NonDifferentiableError
 from ..ir.nodes import Const, Eqn, Var
 
 
@@ -18,6 +19,8 @@ def runtime_adjoint(sweep, eqn, g, adj, rb):
     positions = tuple(i for i, a in enumerate(args) if isinstance(a, Var) and a in sweep.varied)
     if not positions:
         return [eqn]
+    if sweep.again:
+        return adjoint_to_differentiate_again(sweep, eqn, g, adj, rb, positions)
     pullback = Const(site.pullback(len(args), positions), naming.PULLBACK)
     back = Var(naming.BACK, K.OTHER)
     forward = Eqn((eqn.out, back), "dyncall_fwd", (pullback, fn) + args, eqn.line)
@@ -27,6 +30,62 @@ def runtime_adjoint(sweep, eqn, g, adj, rb):
     for i, grad in zip(positions, grads):
         sweep.accumulate(adj, args[i], grad, rb)
     return [forward]
+
+
+def adjoint_to_differentiate_again(sweep, eqn, g, adj, rb, positions):
+    """In a derivative that is differentiated again (hessian, jvp of grad), the adjoints are
+    one equation of the call's arguments and g, `bh = pullback(fn, h, g)` (running the
+    callee's forward half again), which forward mode can follow (`runtime_tangent_of_adjoint`);
+    the forward sweep keeps the call as written."""
+    site, fn, args = eqn.args[0].value, eqn.args[1], eqn.args[2:]
+    pullback = Const(site.pullback_at(len(args), positions), naming.PULLBACK)
+    grads = tuple(Var(_adjoint_hint(args[i]), args[i].kind) for i in positions)
+    rb.append(Eqn(grads, "dyncall_vjp", (pullback, fn) + args + (g,), eqn.line))
+    sweep.finished.update(grads)
+    for i, grad in zip(positions, grads):
+        sweep.accumulate(adj, args[i], grad, rb)
+    return [eqn]
+
+
+def refuse_reverse_over_runtime(sweep, eqn, g, adj, rb):
+    """Reverse mode over the adjoint of a run-time call (jacobian of grad, grad of a sum of
+    gradients) is not derived; forward over reverse is."""
+    raise NonDifferentiableError(
+        "reverse mode over the derivative of a call whose callee is known only when it runs "
+        "(srcad.jacobian(srcad.grad(f)), a gradient of a gradient); take second derivatives "
+        "in forward mode over the gradient: srcad.hessian(f), srcad.hvp(f), or "
+        "srcad.jvp(srcad.grad(f)), which differentiate through it",
+        filename=sweep.fn.filename, line=eqn.line, construct="run-time call")
+
+
+def runtime_tangent_of_adjoint(tangents, eqn, tan, tb):
+    """`bh = pullback(fn, h, g)` in forward mode: `bh, dbh = pushforward_pullback(fn, h, g,
+    dh, dg)`, the callee's jvp of its vjp, compiled when the call meets it."""
+    pullback, fn, args = eqn.args[0].value, eqn.args[1], eqn.args[2:]
+    along = tuple(i for i, a in enumerate(args) if isinstance(a, Var) and a in tan)
+    if not along or not any(o in tangents.varied for o in eqn.outs):
+        tb.append(eqn)
+        return
+    pushforward = Const(pullback.pushforward(along), naming.PUSHFORWARD)
+    douts = tuple(Var(None, o.kind) for o in eqn.outs)
+    dargs = tuple(tan[args[i]] for i in along)
+    tb.append(Eqn(eqn.outs + douts, "dyncall_vjp_pushforward", (pushforward, fn) + args + dargs,
+                  eqn.line))
+    for out, dout in zip(eqn.outs, douts):
+        tan[out] = dout
+        tangents.name_tangent(out, dout)
+
+
+def refuse_twice_forward(tangents, eqn, tan, tb):
+    """A run-time call's tangent differentiated again (jvp of jvp) is not derived."""
+    if not any(isinstance(a, Var) and a in tan for a in eqn.args):
+        tb.append(eqn)
+        return
+    raise NonDifferentiableError(
+        "a derivative of a call whose callee is known only when it runs, differentiated "
+        "again in forward mode (jvp of jvp); take second derivatives as forward over reverse: "
+        "srcad.hessian(f), srcad.hvp(f), or srcad.jvp(srcad.grad(f))",
+        filename=tangents.fn.filename, line=eqn.line, construct="run-time call")
 
 
 def _adjoint_hint(var):

@@ -20,7 +20,7 @@ from ...ir.builder import Builder, Definitions, Sym
 from ...analysis.contributions import Contributions
 from ...errors import NonDifferentiableError, NonScalarOutputError, SrcadError, not_differentiable
 from ..forward import refuse_reverse_through_tapes
-from ..runtime_calls import runtime_adjoint
+from ..runtime_calls import refuse_reverse_over_runtime, runtime_adjoint
 from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While
 from .chain import chain_levels, reverse_chain
 from .checkpoint import checkpointed_replay
@@ -31,15 +31,17 @@ from ...rules.writes import may_repeat
 _MAX_ROUNDS = 8
 
 
-def adjoint(fn, wrt, *, mode="grad", wrt_tuple=False, helpers=None):
+def adjoint(fn, wrt, *, mode="grad", wrt_tuple=False, helpers=None, again=False):
     """The reverse-mode derivative of `fn` with respect to the params at indices `wrt`.
 
     mode "grad": returns the gradients; "value_and_grad": (value, gradients); "vjp": takes a
     cotangent after fn's parameters and returns (value, gradients). Gradients are a tuple when
     `wrt_tuple`, else the single gradient. `helpers(fn, positions)` gives the derivative of a
-    helper called by name (srcad/pipeline.py: `helper_vjp`).
+    helper called by name (srcad/pipeline.py: `helper_vjp`). `again`: the derivative will be
+    differentiated again (hessian, jvp of grad), so it is written as that can follow.
     """
-    forward, reverse, seed, grads = sweeps(fn, wrt, mode, wrt_tuple, helpers=helpers)
+    forward, reverse, seed, grads = sweeps(fn, wrt, mode, wrt_tuple, helpers=helpers,
+                                           again=again)
     result = fn.body.results[0]
     results = grads if mode == "grad" else (result,) + grads
     params = fn.params + ((seed,) if mode == "vjp" else ())
@@ -47,13 +49,14 @@ def adjoint(fn, wrt, *, mode="grad", wrt_tuple=False, helpers=None):
                     fn.source_lines, param_names=fn.param_names)
 
 
-def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False, helpers=None):
+def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False, helpers=None,
+           again=False):
     """(forward statements, reverse statements, the seed, the gradient atoms) of fn.
     `seed_shaped_like_output`: the caller guarantees the cotangent has the output's shape
     (a helper's backward sweep), so no adjoint needs reducing to it."""
     refuse_reverse_through_tapes(fn, wrt)      # a derivative's tape: never drop that path
     wrt_params = [fn.params[i] for i in wrt]
-    sweep = Sweep(fn, varied_vars(fn, wrt_params), helpers or no_helpers)
+    sweep = Sweep(fn, varied_vars(fn, wrt_params), helpers or no_helpers, again)
     result = fn.body.results[0]
     shaped = result if seed_shaped_like_output and isinstance(result, Var) else None
     seed = Var(naming.SEED, result.kind, shaped) if mode == "vjp" else Const(1.0)
@@ -110,10 +113,11 @@ def _in_dtype_of(param, atom, rb):
 
 
 class Sweep:
-    def __init__(self, fn, varied, helpers):
+    def __init__(self, fn, varied, helpers, again=False):
         self.fn = fn
         self.varied = varied
         self.helpers = helpers       # (fn, positions) -> a helper's derivative (pipeline.py)
+        self.again = again           # to be differentiated again (transforms/runtime_calls.py)
         self.finished = set()        # adjoints that already have their primal's structure
         self.contributions = Contributions(varied)
         self.definitions = Definitions(fn.body)  # var -> primal equation, index -> reads
@@ -384,7 +388,8 @@ class Sweep:
         return new_tape + [fwd_loop]
 
 
-_CALLS = {"call": Sweep.call, "dyncall": runtime_adjoint}   # calls derived as a unit
+_CALLS = {"call": Sweep.call, "dyncall": runtime_adjoint,      # calls derived as a unit
+          "dyncall_vjp": refuse_reverse_over_runtime}
 
 
 def _add(var, prim, a, b, rb):
