@@ -200,11 +200,12 @@ def learn(call, key, fn, args):
     look-up by the callee and the arguments' kinds on every later call. A plain function is
     its own key there (hashed by identity, kept alive by the entry, so its id is not reused);
     the helper compiles once per code object and kinds (kinds.callable_key)."""
-    try:
-        entry = call.helper.entry(args)
-    except SrcadError as err:
-        raise call.site.refused(fn, err) from err
-    call.known[key] = entry
-    while len(call.known) > MAX_CALLEES:
-        del call.known[next(iter(call.known))]
-    return entry
+    with call.helper.lock:                 # threads calling one derivative share the site
+        try:
+            entry = call.helper.entry(args)
+        except SrcadError as err:
+            raise call.site.refused(fn, err) from err
+        call.known[key] = entry
+        while len(call.known) > MAX_CALLEES:
+            del call.known[next(iter(call.known))]
+        return entry
