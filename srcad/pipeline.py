@@ -253,15 +253,34 @@ class HelperVJP:
             del self.cache[oldest]
             self.sources.pop(oldest, None)
 
+    def primal(self, arg_kinds, guards):
+        """The IR whose two halves this helper compiles: the function's own."""
+        return lower(frontend.parse(self.fn), arg_kinds, guards=guards)
+
     def generate(self, key, arg_kinds):
         guards = {}
-        primal = lower(frontend.parse(self.fn), arg_kinds, guards=guards)
+        primal = self.primal(arg_kinds, guards)
         fwd_ir, bwd_ir = calls.split_vjp(primal, self.positions, helper_vjp)
         fwd = codegen.compile_function(fwd_ir, naming.function_name("fwd", self.fn))
         bwd = codegen.compile_function(bwd_ir, naming.function_name("bwd", self.fn))
         self.sources[key] = fwd.source + "\n" + bwd.source
         fwd.function.__srcad_helper__ = bwd.function.__srcad_helper__ = self   # for srcad.source
         return fwd.function, bwd.function, live.checker(list(guards.values()))
+
+
+class HelperVJPOfVJP(HelperVJP):
+    """The two halves of the reverse-mode derivative of fn's adjoints: of its vjp along
+    `vjp_positions` (params: fn's, then the cotangent; result: the adjoint), with respect to
+    `positions` of those params. Reverse over reverse through a run-time call
+    (srcad/lowering/runtime_calls.py `PullbackAt.reverse`)."""
+
+    def __init__(self, fn, vjp_positions, positions):
+        super().__init__(fn, positions)
+        self.inner = Spec(fn, "vjp", vjp_positions, len(vjp_positions) > 1)
+
+    def primal(self, arg_kinds, guards):
+        derived = derivative(self.inner, arg_kinds, guards, inline_calls=True)
+        return replace(derived, body=ir.Block(derived.body.stmts, derived.body.results[1:]))
 
 
 class HelperJVP:
@@ -307,7 +326,7 @@ class Derive:
     function, with the derivatives of calls of run-time callees (`runtime_calls`)."""
 
     def __init__(self):
-        self.runtime_calls = runtime_calls.RuntimeCalls(HelperVJP, HelperJVP)
+        self.runtime_calls = runtime_calls.RuntimeCalls(HelperVJP, HelperJVP, HelperVJPOfVJP)
 
     def __call__(self, primal, mode, wrt, wrt_tuple, simplify=True, aux=None):
         return differentiate(primal, mode, wrt, wrt_tuple, simplify, aux, again=True)

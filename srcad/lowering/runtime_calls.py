@@ -57,11 +57,13 @@ def make_trampoline(n_positional, keywords):
 
 class RuntimeCalls:
     """The derivatives of calls of run-time callees; lowering receives one from the
-    pipeline with `derive` (make_vjp, make_jvp: pipeline.HelperVJP, pipeline.HelperJVP)."""
+    pipeline with `derive` (make_vjp, make_jvp, make_vjp_of_vjp: pipeline.HelperVJP,
+    pipeline.HelperJVP, pipeline.HelperVJPOfVJP)."""
 
-    def __init__(self, make_vjp, make_jvp):
+    def __init__(self, make_vjp, make_jvp, make_vjp_of_vjp):
         self.make_vjp = make_vjp
         self.make_jvp = make_jvp
+        self.make_vjp_of_vjp = make_vjp_of_vjp
         self.trampolines = {}        # (positional count, keyword names) -> trampoline
         self.lock = threading.Lock()
 
@@ -180,6 +182,17 @@ class PullbackAt:
         helper = site.calls.make_jvp(site.trampoline(self.n_args), tuple(i + 1 for i in along),
                                      tuple(p + 1 for p in self.positions))
         return PushforwardOfPullback(helper, site, self.n_args + 1)
+
+
+    def reverse(self, along):
+        """`pullback(fn, *args, g) -> (adjoints, back)`, back(gg) the adjoints of the
+        arguments at `along` (from 0; n_args is g) for a cotangent gg of the adjoints:
+        reverse mode over this call (jacobian of grad, vjp of vjp)."""
+        site = self.pullback.site
+        helper = site.calls.make_vjp_of_vjp(site.trampoline(self.n_args),
+                                            tuple(p + 1 for p in self.positions),
+                                            tuple(i + 1 for i in along))
+        return Pullback(helper, site)
 
 
 class PushforwardOfPullback(Pushforward):

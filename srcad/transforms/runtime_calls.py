@@ -15,15 +15,37 @@ from ..ir.nodes import Const, Eqn, Var
 
 def runtime_adjoint(sweep, eqn, g, adj, rb):
     """Reverse a run-time call into rb; returns the forward sweep's equation for it."""
-    site, fn, args = eqn.args[0].value, eqn.args[1], eqn.args[2:]
+    site, args = eqn.args[0].value, eqn.args[2:]
     positions = tuple(i for i, a in enumerate(args) if isinstance(a, Var) and a in sweep.varied)
     if not positions:
         return [eqn]
     if sweep.again:
         return adjoint_to_differentiate_again(sweep, eqn, g, adj, rb, positions)
-    pullback = Const(site.pullback(len(args), positions), naming.PULLBACK)
+    return kept_halves(sweep, eqn, g, adj, rb, site.pullback(len(args), positions), positions)
+
+
+def runtime_adjoint_of_adjoint(sweep, eqn, g, adj, rb):
+    """Reverse mode over `bh = pullback(fn, h, g)` (jacobian of grad, vjp of vjp): its
+    forward half runs the callee's vjp and keeps what the reverse of that reads."""
+    pullback, args = eqn.args[0].value, eqn.args[2:]
+    positions = tuple(i for i, a in enumerate(args) if isinstance(a, Var) and a in sweep.varied)
+    if not positions:
+        return [eqn]
+    if sweep.again:
+        raise NonDifferentiableError(
+            "a third derivative through a call whose callee is known only when it runs; "
+            "choose the function from what srcad can see (an argument, a constant key; "
+            "docs/dynamic_python.md)", filename=sweep.fn.filename, line=eqn.line,
+            construct="run-time call")
+    return kept_halves(sweep, eqn, g, adj, rb, pullback.reverse(positions), positions)
+
+
+def kept_halves(sweep, eqn, g, adj, rb, pullback, positions):
+    """`v, back = pullback(fn, *args)` in the forward sweep, `bx = back(g)` in the reverse."""
+    fn, args = eqn.args[1], eqn.args[2:]
     back = Var(naming.BACK, K.OTHER)
-    forward = Eqn((eqn.out, back), "dyncall_fwd", (pullback, fn) + args, eqn.line)
+    forward = Eqn((eqn.out, back), "dyncall_fwd", (Const(pullback, naming.PULLBACK), fn) + args,
+                  eqn.line)
     grads = tuple(Var(_adjoint_hint(args[i]), args[i].kind) for i in positions)
     rb.append(Eqn(grads, "dyncall_back", (back, g), eqn.line))
     sweep.finished.update(grads)            # the callee's backward half finished them
@@ -33,29 +55,18 @@ def runtime_adjoint(sweep, eqn, g, adj, rb):
 
 
 def adjoint_to_differentiate_again(sweep, eqn, g, adj, rb, positions):
-    """In a derivative that is differentiated again (hessian, jvp of grad), the adjoints are
+    """In a derivative that is differentiated again (hessian, jvp of grad), each adjoint is
     one equation of the call's arguments and g, `bh = pullback(fn, h, g)` (running the
-    callee's forward half again), which forward mode can follow (`runtime_tangent_of_adjoint`);
-    the forward sweep keeps the call as written."""
+    callee's forward half again), which forward mode (`runtime_tangent_of_adjoint`) and
+    reverse mode (`runtime_adjoint_of_adjoint`) follow; the forward sweep keeps the call."""
     site, fn, args = eqn.args[0].value, eqn.args[1], eqn.args[2:]
-    pullback = Const(site.pullback_at(len(args), positions), naming.PULLBACK)
-    grads = tuple(Var(_adjoint_hint(args[i]), args[i].kind) for i in positions)
-    rb.append(Eqn(grads, "dyncall_vjp", (pullback, fn) + args + (g,), eqn.line))
-    sweep.finished.update(grads)
-    for i, grad in zip(positions, grads):
+    for i in positions:
+        pullback = Const(site.pullback_at(len(args), (i,)), naming.PULLBACK)
+        grad = Var(_adjoint_hint(args[i]), args[i].kind)
+        rb.append(Eqn((grad,), "dyncall_vjp", (pullback, fn) + args + (g,), eqn.line))
+        sweep.finished.add(grad)
         sweep.accumulate(adj, args[i], grad, rb)
     return [eqn]
-
-
-def refuse_reverse_over_runtime(sweep, eqn, g, adj, rb):
-    """Reverse mode over the adjoint of a run-time call (jacobian of grad, grad of a sum of
-    gradients) is not derived; forward over reverse is."""
-    raise NonDifferentiableError(
-        "reverse mode over the derivative of a call whose callee is known only when it runs "
-        "(srcad.jacobian(srcad.grad(f)), a gradient of a gradient); take second derivatives "
-        "in forward mode over the gradient: srcad.hessian(f), srcad.hvp(f), or "
-        "srcad.jvp(srcad.grad(f)), which differentiate through it",
-        filename=sweep.fn.filename, line=eqn.line, construct="run-time call")
 
 
 def runtime_tangent_of_adjoint(tangents, eqn, tan, tb):

@@ -20,7 +20,7 @@ from ...ir.builder import Builder, Definitions, Sym
 from ...analysis.contributions import Contributions
 from ...errors import NonDifferentiableError, NonScalarOutputError, SrcadError, not_differentiable
 from ..forward import refuse_reverse_through_tapes
-from ..runtime_calls import refuse_reverse_over_runtime, runtime_adjoint
+from ..runtime_calls import runtime_adjoint, runtime_adjoint_of_adjoint
 from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While
 from .chain import chain_levels, reverse_chain
 from .checkpoint import checkpointed_replay
@@ -389,7 +389,7 @@ class Sweep:
 
 
 _CALLS = {"call": Sweep.call, "dyncall": runtime_adjoint,      # calls derived as a unit
-          "dyncall_vjp": refuse_reverse_over_runtime}
+          "dyncall_vjp": runtime_adjoint_of_adjoint}
 
 
 def _add(var, prim, a, b, rb):
