@@ -157,10 +157,12 @@ def checked(fn):
 
 
 def helper_sources(namespace):
-    """The generated sources of the helper derivatives a generated function calls."""
+    """The generated sources of the helper derivatives a generated function calls, and of
+    the callees its run-time calls met so far (their `pullback`'s helper)."""
     seen, texts = set(), []
     for value in namespace.values():
-        helper = getattr(value, "__self__", None) or getattr(value, "__srcad_helper__", None)
+        helper = getattr(value, "__self__", None) or getattr(value, "__srcad_helper__", None) \
+            or (value.helper if isinstance(value, runtime_calls.Pullback) else None)
         if isinstance(helper, HelperVJP) and id(helper) not in seen:
             seen.add(id(helper))
             texts.extend(helper.sources.values())
