@@ -263,8 +263,9 @@ class HelperVJP:
         guards = {}
         primal = self.primal(arg_kinds, guards)
         fwd_ir, bwd_ir = calls.split_vjp(primal, self.positions, helper_vjp)
-        fwd = codegen.compile_function(fwd_ir, naming.function_name("fwd", self.fn))
-        bwd = codegen.compile_function(bwd_ir, naming.function_name("bwd", self.fn))
+        named = runtime_calls.callee_met(self.fn, arg_kinds)   # a run-time call's callee
+        fwd = codegen.compile_function(fwd_ir, naming.function_name("fwd", named))
+        bwd = codegen.compile_function(bwd_ir, naming.function_name("bwd", named))
         self.sources[key] = fwd.source + "\n" + bwd.source
         fwd.function.__srcad_helper__ = bwd.function.__srcad_helper__ = self   # for srcad.source
         return fwd.function, bwd.function, live.checker(list(guards.values()))
@@ -315,8 +316,9 @@ class HelperJVP:
         with self.lock:
             spec = Spec(self.fn, "jvp", self.positions, len(self.positions) > 1,
                         inner=self.inner)
-            generated = derive(spec, [K.kind_of(a) for a in primals],
-                               naming.function_name("jvp", self.fn))
+            arg_kinds = [K.kind_of(a) for a in primals]
+            generated = derive(spec, arg_kinds, naming.function_name(
+                "jvp", runtime_calls.callee_met(self.fn, arg_kinds)))
             entry = self.cache[key] = (generated.function, generated.check)
             while len(self.cache) > MAX_SPECIALISATIONS:
                 del self.cache[next(iter(self.cache))]

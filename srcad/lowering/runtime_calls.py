@@ -52,7 +52,17 @@ def make_trampoline(n_positional, keywords):
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     namespace = {}
     exec(compile(text, filename, "exec"), namespace)
+    namespace[name].__srcad_trampoline__ = True
     return namespace[name]
+
+
+def callee_met(fn, arg_kinds):
+    """What the derivative of `fn` for arguments of these kinds is named after: the callee a
+    trampoline met (its first argument's kind holds it), else `fn` itself."""
+    if getattr(fn, "__srcad_trampoline__", False) and arg_kinds and \
+            arg_kinds[0].value is not None:
+        return arg_kinds[0].value
+    return fn
 
 
 class RuntimeCalls:
