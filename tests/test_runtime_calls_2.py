@@ -323,3 +323,26 @@ def test_hessian_through_run_time_calls_in_a_loop():
         np.testing.assert_allclose(srcad.hessian(deep)(POINTS[0], steps),
                                    finite_hessian(lambda x, n=steps: deep(x, n), POINTS[0]),
                                    rtol=1e-5, atol=1e-7)
+
+
+def test_a_call_site_holds_the_functions_it_met_weakly():
+    import weakref
+
+    def make(scale):
+        def unit(z):
+            return np.tanh(z) * 0.5 + z * 0.25
+        return unit
+    grad = srcad.grad(one_unit)                   # kept: it holds the call site
+    grad(W, X)
+    line = one_unit.__code__.co_firstlineno + 3
+    pullback = next(p for p in sites(Pullback) if p.site.line == line)
+    first = make(1.0)
+    value, back = pullback(first, X)
+    np.testing.assert_allclose(back(np.ones_like(X)), 0.5 * (1 - np.tanh(X) ** 2) + 0.25)
+    met = weakref.ref(first)
+    del first, value, back
+    import gc
+    gc.collect()
+    assert met() is None                          # the site does not keep it alive
+    second = make(2.0)                            # another function, maybe at the same address
+    np.testing.assert_allclose(pullback(second, X)[0], np.tanh(X) * 0.5 + X * 0.25)

@@ -24,6 +24,7 @@ so it lives as long as that does.
 
 import linecache
 import threading
+import weakref
 from functools import partial
 from types import FunctionType
 
@@ -139,12 +140,13 @@ class Pullback:
     def __init__(self, helper, site):
         self.helper = helper
         self.site = site
-        self.known = {}              # (callee, argument kinds) -> (fwd, bwd, guard check)
+        self.known = {}              # (callee, argument kinds) -> (fwd, bwd, check, callee)
 
     def __call__(self, fn, *args):
-        key = (fn if type(fn) is FunctionType else callable_key(fn), *map(kind_key, args))
+        key = (id(fn) if type(fn) is FunctionType else callable_key(fn), *map(kind_key, args))
         entry = self.known.get(key)
-        if entry is None or entry[2] is not None and not holds(entry[2]):
+        if entry is None or entry[3] is not None and entry[3]() is not fn or \
+                entry[2] is not None and not holds(entry[2]):
             entry = learn(self, key, fn, (fn, *args))
         value, residuals = entry[0](fn, *args)
         return value, partial(entry[1], residuals)
@@ -158,14 +160,15 @@ class Pushforward:
     def __init__(self, helper, site, n_primals):
         self.helper = helper
         self.site = site
-        self.known = {}              # (callee, argument kinds) -> (jvp, guard check)
+        self.known = {}              # (callee, argument kinds) -> (jvp, None, check, callee)
         self.n_primals = n_primals
 
     def __call__(self, fn, *args):
         primals = args[:self.n_primals]
-        key = (fn if type(fn) is FunctionType else callable_key(fn), *map(kind_key, primals))
+        key = (id(fn) if type(fn) is FunctionType else callable_key(fn), *map(kind_key, primals))
         entry = self.known.get(key)
-        if entry is None or entry[1] is not None and not holds(entry[1]):
+        if entry is None or entry[3] is not None and entry[3]() is not fn or \
+                entry[2] is not None and not holds(entry[2]):
             entry = learn(self, key, fn, (fn, *primals))
         return entry[0](fn, *args)
 
@@ -221,14 +224,17 @@ def learn(call, key, fn, args):
     """The compiled derivative of the callee `fn` for these arguments (`args`: the
     trampoline's, the callee first), kept by the call site `call` under `key`: one dict
     look-up by the callee and the arguments' kinds on every later call. A plain function is
-    its own key there (hashed by identity, kept alive by the entry, so its id is not reused);
-    the helper compiles once per code object and kinds (kinds.callable_key)."""
+    keyed by its id and held weakly (the entry checks that the function it holds is the one
+    called, so a new function at a freed address is learnt anew); the helper compiles once
+    per code object and kinds (kinds.callable_key)."""
     with call.helper.lock:                 # threads calling one derivative share the site
         try:
-            entry = call.helper.entry(args)
+            found = call.helper.entry(args)
         except SrcadError as err:
             raise call.site.refused(fn, err) from err
-        call.known[key] = entry
+        derivative = found[:2] if len(found) == 3 else (found[0], None)
+        callee = weakref.ref(fn) if type(fn) is FunctionType else None
+        entry = call.known[key] = (*derivative, found[-1], callee)
         while len(call.known) > MAX_CALLEES:
             del call.known[next(iter(call.known))]
         return entry
