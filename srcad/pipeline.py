@@ -291,15 +291,18 @@ class HelperJVP:
     (one tangent each), compiled for the arguments' kinds when first met (a run-time call's
     pushforward, srcad/lowering/runtime_calls.py); at most MAX_SPECIALISATIONS kept."""
 
-    def __init__(self, fn, positions, vjp_positions=None):
+    def __init__(self, fn, positions, vjp_positions=None, jvp_positions=None):
         self.fn = fn
         self.positions = positions
         self.cache = {}              # kinds -> (compiled jvp, guard check)
         self.lock = threading.RLock()
         # with vjp_positions: the jvp of fn's vjp along those arguments, whose params are
-        # fn's and the cotangent (forward over reverse through a run-time call)
-        self.inner = None if vjp_positions is None else \
-            Spec(fn, "vjp", vjp_positions, len(vjp_positions) > 1)
+        # fn's and the cotangent (forward over reverse through a run-time call); with
+        # jvp_positions: the jvp of fn's jvp, whose params are fn's and the tangents
+        self.inner = None
+        for mode, inner in (("vjp", vjp_positions), ("jvp", jvp_positions)):
+            if inner is not None:
+                self.inner = Spec(fn, mode, inner, len(inner) > 1)
 
     def __call__(self, *args):
         return self.entry(args[:len(args) - len(self.positions)])[0](*args)

@@ -301,15 +301,26 @@ def test_reverse_over_reverse_through_a_run_time_call(f, x):
                                rtol=1e-5, atol=1e-7)
 
 
-def test_jvp_of_jvp_and_third_derivatives_are_refused_at_the_call():
+@pytest.mark.parametrize("f", [routed_energy, two_argument_energy])
+@pytest.mark.parametrize("x", POINTS)
+def test_jvp_of_jvp_through_a_run_time_call(f, x):
+    v, u = np.array([0.4, -0.3, 1.1]), np.cos(x)
+    (value, tangent), (value_along_u, second) = srcad.jvp(srcad.jvp(f))(x, v, u)
+    grad = srcad.numeric_grad(f, x)
+    np.testing.assert_allclose([value, tangent, value_along_u], [f(x), grad @ v, grad @ u],
+                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(second, u @ finite_hessian(f, x) @ v, rtol=1e-5, atol=1e-7)
+
+
+def test_third_derivatives_are_refused_at_the_call():
     x = POINTS[0]
     line = routed_energy.__code__.co_firstlineno + 2
-    with pytest.raises(NonDifferentiableError, match="forward over reverse") as err:
-        srcad.jvp(srcad.jvp(routed_energy))(x, x, x)
-    assert err.value.line == line
-    with pytest.raises(NonDifferentiableError, match="third derivative") as err:
-        srcad.hessian(lambda y: np.sum(srcad.grad(routed_energy)(y)))(x)
-    assert err.value.line == line
+    attempts = [lambda: srcad.hessian(lambda y: np.sum(srcad.grad(routed_energy)(y)))(x),
+                lambda: srcad.jvp(srcad.jvp(srcad.jvp(routed_energy)))(x, x, x, x)]
+    for attempt in attempts:
+        with pytest.raises(NonDifferentiableError, match="third derivative") as err:
+            attempt()
+        assert err.value.line == line
 
 
 def test_hessian_through_run_time_calls_in_a_loop():

@@ -163,6 +163,15 @@ class Pushforward:
         self.known = {}              # (callee, argument kinds) -> (jvp, None, check, callee)
         self.n_primals = n_primals
 
+    def pushforward(self, along):
+        """`pushforward(fn, *args, *tangents, *their tangents) -> (value, tangent, and their
+        tangents)` along the arguments at `along` (from 0, over args then tangents): the
+        callee's jvp of its jvp (jvp of jvp through a run-time call)."""
+        site = self.site
+        helper = site.calls.make_jvp(site.trampoline(self.n_primals), tuple(i + 1 for i in along),
+                                     None, self.helper.positions)
+        return PushforwardOfPushforward(helper, site, self.n_primals + len(self.helper.positions))
+
     def __call__(self, fn, *args):
         primals = args[:self.n_primals]
         key = (id(fn) if type(fn) is FunctionType else callable_key(fn), *map(kind_key, primals))
@@ -218,6 +227,16 @@ class PushforwardOfPullback(Pushforward):
         if type(adjoints) is tuple:
             return (*adjoints, *tangents)
         return adjoints, tangents
+
+
+class PushforwardOfPushforward(Pushforward):
+    """A run-time call's value and tangent with their tangents, flat: (v, dv, v', dv')."""
+
+    __slots__ = ()
+
+    def __call__(self, fn, *args):
+        (value, tangent), (value_tangent, tangent_tangent) = super().__call__(fn, *args)
+        return value, tangent, value_tangent, tangent_tangent
 
 
 def learn(call, key, fn, args):

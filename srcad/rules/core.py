@@ -314,6 +314,10 @@ defprim("dyncall_vjp", lambda pullback, fn, *args: pullback(fn, *args), ("callee
 defprim("dyncall_vjp_pushforward", lambda pushforward, fn, *args: pushforward(fn, *args),
         ("callee",), variadic=True, nout=None, arg_names=("pushforward", "fn", "args"),
         effect=True, doc="dyncall_vjp's adjoints and their tangents (forward over reverse)")
+defprim("dyncall_jvp_pushforward", lambda pushforward, fn, *args: pushforward(fn, *args),
+        ("callee",), variadic=True, nout=None, arg_names=("pushforward", "fn", "args"),
+        effect=True, doc="dyncall_pushforward's value and tangent with their tangents "
+                         "(forward over forward)")
 defprim("dyncall_pushforward", lambda pushforward, fn, *args: pushforward(fn, *args),
         ("callee",), variadic=True, nout=2, arg_names=("pushforward", "fn", "args"),
         effect=True, doc="(value, tangent) of a run-time call, in one run of its jvp")

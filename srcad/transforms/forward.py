@@ -24,7 +24,8 @@ from ..ir.builder import Builder, Sym, as_atom
 from ..errors import NonDifferentiableError, SrcadError, not_differentiable
 from ..ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from ..rules import RULES, ZERO
-from .runtime_calls import refuse_twice_forward, runtime_tangent, runtime_tangent_of_adjoint
+from .runtime_calls import (refuse_third_forward, runtime_tangent, runtime_tangent_of_adjoint,
+                            runtime_tangent_of_tangent)
 
 
 def tangent(fn, wrt, lower=None):
@@ -554,10 +555,11 @@ _SPECIAL = {
     "add_at": Tangents.add_at,
     "dyncall": runtime_tangent,
     "dyncall_vjp": runtime_tangent_of_adjoint,
-    "dyncall_fwd": refuse_twice_forward,
-    "dyncall_back": refuse_twice_forward,
-    "dyncall_pushforward": refuse_twice_forward,
-    "dyncall_vjp_pushforward": refuse_twice_forward,
+    "dyncall_pushforward": runtime_tangent_of_tangent,
+    "dyncall_fwd": refuse_third_forward,
+    "dyncall_back": refuse_third_forward,
+    "dyncall_vjp_pushforward": refuse_third_forward,
+    "dyncall_jvp_pushforward": refuse_third_forward,
     "call_fwd": Tangents.helper_sweep,
     "call_bwd": Tangents.helper_sweep,
     "matmul_vjp": Tangents.product_vjp,

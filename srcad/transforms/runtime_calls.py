@@ -87,15 +87,34 @@ def runtime_tangent_of_adjoint(tangents, eqn, tan, tb):
         tangents.name_tangent(out, dout)
 
 
-def refuse_twice_forward(tangents, eqn, tan, tb):
-    """A run-time call's tangent differentiated again (jvp of jvp) is not derived."""
+def runtime_tangent_of_tangent(tangents, eqn, tan, tb):
+    """`v, dv = pushforward(fn, x, dx)` in forward mode again (jvp of jvp): `v, dv, v', dv' =
+    pushforward(fn, x, dx, x', dx')`, the callee's jvp of its jvp."""
+    pushforward, fn, args = eqn.args[0].value, eqn.args[1], eqn.args[2:]
+    along = tuple(i for i, a in enumerate(args) if isinstance(a, Var) and a in tan)
+    if not along or not any(o in tangents.varied for o in eqn.outs):
+        tb.append(eqn)
+        return
+    again = Const(pushforward.pushforward(along), naming.PUSHFORWARD)
+    douts = tuple(Var(None, o.kind) for o in eqn.outs)
+    dargs = tuple(tan[args[i]] for i in along)
+    tb.append(Eqn(eqn.outs + douts, "dyncall_jvp_pushforward", (again, fn) + args + dargs,
+                  eqn.line))
+    for out, dout in zip(eqn.outs, douts):
+        tan[out] = dout
+        tangents.name_tangent(out, dout)
+
+
+def refuse_third_forward(tangents, eqn, tan, tb):
+    """Forward mode over a run-time call's second derivative (or over its kept halves, which
+    a gradient to be differentiated again does not write) is not derived."""
     if not any(isinstance(a, Var) and a in tan for a in eqn.args):
         tb.append(eqn)
         return
     raise NonDifferentiableError(
-        "a derivative of a call whose callee is known only when it runs, differentiated "
-        "again in forward mode (jvp of jvp); take second derivatives as forward over reverse: "
-        "srcad.hessian(f), srcad.hvp(f), or srcad.jvp(srcad.grad(f))",
+        "a third derivative through a call whose callee is known only when it runs; choose "
+        "the function from what srcad can see (an argument, a constant key; "
+        "docs/dynamic_python.md)",
         filename=tangents.fn.filename, line=eqn.line, construct="run-time call")
 
 
