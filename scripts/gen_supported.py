@@ -176,6 +176,15 @@ SUPPORTED = [
      (np.array([0.3, 1.5]),),
      "each write is a new version of the array; generated code writes in place where nothing "
      "reads the old version, and the adjoint reads and zeroes the written region"),
+    ("writes into an array the caller passed: `x[x < 0] = 0`, `out[...] = v`, `x += v` on an "
+     "argument, or a helper writing into the array it is handed",
+     "def f(x, out):\n    out[...] = np.sin(x)\n    x[x < 0] = 0.0\n    x += out\n"
+     "    return np.sum(x * out)\n",
+     (np.array([0.3, -1.5]), np.zeros(2)),
+     "as in Python: the caller's arrays end as a plain call leaves them (written back once, "
+     "after the function's last line, from a copy taken on entry); the gradient is with "
+     "respect to the value on entry; another argument that is, holds or overlaps the array "
+     "is a SrcadError at the write when the derivative runs"),
     ("array attributes `.T`, `.shape`, `.ndim`, `.size` and array methods",
      "def f(A):\n    return (A.T @ A).sum() / A.size + A.reshape(-1).max()\n",
      (np.array([[0.5, 1.5], [-0.7, 0.2]]),),
@@ -213,7 +222,8 @@ REFUSED = [
     ("`class` inside the function", "def f(x):\n    class A:\n        pass\n    return x\n"),
     ("`import` inside the function", "def f(x):\n    import os\n    return x\n"),
     ("`match`", "def f(x):\n    match x:\n        case _:\n            return x\n"),
-    ("writing into an array the function did not make (an argument, a global)",
+    ("writing into an array the function did not make and whose owner srcad cannot tell (a "
+     "global, a view of an argument)",
      "G = np.zeros(2)\n\n\ndef f(x):\n    G[0] = x\n    return np.sum(G)\n"),
     ("`y[0] += ...` where another name shows the array and is read again",
      "def f(x):\n    y = np.zeros(2)\n    z = y\n    y[0] += x\n    return np.sum(z) + y[0]\n"),

@@ -71,6 +71,11 @@ class RunTimeRefusal(SrcadError, ValueError):
     the plain ValueError it was before."""
 
 
+class AliasedArgumentError(RunTimeRefusal):
+    """The function writes into an array the caller passed, and another argument is, holds or
+    overlaps that array (checked when the derivative runs, reported at the line of the write)."""
+
+
 class NonScalarOutputError(SrcadError, TypeError, ValueError):
     """`grad` of a function whose output is not a scalar: a TypeError, as JAX raises (and a
     ValueError, as srcad raised before it followed JAX)."""

@@ -194,14 +194,17 @@ def _forward_blocks(f, jvp_fn, indices, many, args):
 
 
 def _containers_as_given(args):
-    """The arguments with their lists, tuples and dicts rebuilt (arrays and other leaves the
-    same objects): a function that changes a list or dict it is given (srcad/lowering/caller.py)
+    """The arguments with their lists, tuples and dicts rebuilt and their arrays copied (other
+    leaves the same objects): a function that changes a list or dict it is given
+    (srcad/lowering/caller.py), or writes into an array (srcad/lowering/argument_writes.py),
     changes the caller's once, in the first sweep; the others start from these, as given."""
     def rebuilt(value):
         if type(value) in (list, tuple):
             return type(value)(rebuilt(v) for v in value)
         if type(value) is dict:
             return {k: rebuilt(v) for k, v in value.items()}
+        if type(value) is np.ndarray:
+            return value.copy()
         return value
     return tuple(rebuilt(a) for a in args)
 

@@ -240,6 +240,22 @@ def _advanced(index):
         isinstance(value, np.ndarray) and value.ndim >= 1
 
 
+_VIEWS = frozenset({"getitem", "reshape", "transpose", "expand_dims", "squeeze", "swapaxes",
+                     "moveaxis", "diagonal", "ravel", "real", "imag", "broadcast_to", "flip",
+                     "atleast_1d", "atleast_2d", "atleast_3d"})
+
+
+def views_of(stmts, array, k):
+    """`array` and the views taken from it (through views) by `stmts[:k]`: what a write into
+    `array` in place at statement k changes too."""
+    seen = {array}
+    for stmt in stmts[:k]:
+        if isinstance(stmt, Eqn) and stmt.prim in _VIEWS and stmt.args and \
+                stmt.args[0] in seen and not _new_or_number(stmt, stmt.out):
+            seen.add(stmt.out)
+    return seen
+
+
 def _copy_result(block, reader):
     """`view = x[i]` becomes `region = x[i]; view = np.copy(region)`."""
     k = next(k for k, s in enumerate(block.stmts) if s is reader)

@@ -43,12 +43,30 @@ class Plan:
         returned = {a for a in tail if isinstance(a, Var)}
         returned |= {a for s in stmts if isinstance(s, Eqn) and s.prim in _CONTAINERS
                      for a in s.args}
-        return {s.out for s in stmts if isinstance(s, Eqn) and len(s.outs) == 1
-                and (s.out.hint is None or s.out.soft_hint and s.out not in returned or
-                     tail is self.fn.body.results and s.prim in ("make_list", "make_tuple"))
-                and self.uses.get(s.out) == 1 and s.out in top
-                and s.out not in nested and not RULES[s.prim].effect
-                and s.prim not in _STATEMENTS and s.out not in self.written}
+        found = {s.out for s in stmts if isinstance(s, Eqn) and len(s.outs) == 1
+                 and (s.out.hint is None or s.out.soft_hint and s.out not in returned or
+                      tail is self.fn.body.results and s.prim in ("make_list", "make_tuple"))
+                 and self.uses.get(s.out) == 1 and s.out in top
+                 and s.out not in nested and not RULES[s.prim].effect
+                 and s.prim not in _STATEMENTS and s.out not in self.written}
+        return found - self.moved_past_a_write(stmts, found)
+
+    def moved_past_a_write(self, stmts, inlinable):
+        """The temporaries that, inlined at their reader, would read an array (or a view of
+        it) after a write into it in place between their definition and that reader."""
+        writes = [k for k, s in enumerate(stmts) if isinstance(s, Eqn) and id(s) in self.in_place]
+        if not writes:
+            return set()
+        where = {s.out: k for k, s in enumerate(stmts) if isinstance(s, Eqn) and len(s.outs) == 1}
+        reader = {a: k for k, s in enumerate(stmts) for a in stmt_inputs(s) if isinstance(a, Var)}
+        changed = [(k, inplace.views_of(stmts, stmts[k].args[0], k)) for k in writes]
+        moved = set()
+        for var in inlinable:
+            reads = _reads_through(var, self.defs, inlinable)
+            if any(where[var] < k < reader.get(var, -1) and reads & seen
+                   for k, seen in changed):
+                moved.add(var)
+        return moved
 
     def read_after(self, stmts, results, j):
         """The vars read after result j's definition in `stmts` (or by the other results);
@@ -135,6 +153,18 @@ def takes_apart(element, items, uses):
     return bool(items) and all(isinstance(e, Eqn) and e.prim == "getitem" and
                                e.args[0] is element and isinstance(e.args[1], Const) and
                                e.args[1].value == k for k, e in enumerate(items))
+
+
+def _reads_through(var, defs, inlinable):
+    """The vars the expression of `var` reads once its inlinable operands are inlined."""
+    found, stack = set(), [var]
+    while stack:
+        for a in defs[stack.pop()].args:
+            if isinstance(a, Var) and a not in found:
+                found.add(a)
+                if a in inlinable:
+                    stack.append(a)
+    return found
 
 
 def _index_tuples(body, defs):

@@ -371,8 +371,14 @@ def caller_object_lines(writer, eqn):
     return [ast.unparse(ast.Call(method, [writer.expr(a) for a in eqn.args[2:]], []))]
 
 
+def write_back_lines(writer, eqn):
+    """The caller's array gets the values the function left in it: `x[...] = x_3`."""
+    store = ast.Subscript(writer.expr(eqn.args[0]), ast.Constant(Ellipsis), ast.Store())
+    return [ast.unparse(ast.Assign([store], writer.expr(eqn.args[1]), lineno=0))]
+
+
 STATEMENT_LINES = {**dict.fromkeys(WRITES, write_lines), "store_item": caller_object_lines,
-                   "mutate": caller_object_lines}
+                   "mutate": caller_object_lines, "write_back": write_back_lines}
 
 
 def _range_args(bounds):

@@ -10,6 +10,7 @@ from ..frontend import parse as frontend, live
 from .. import kinds as K
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, Function
+from .argument_writes import copy_written_arguments
 from .caller import snapshot_caller_objects
 from .stores import Argument, resolve_new_objects
 from ..frontend.signature import check_signature, parameter_names
@@ -46,9 +47,11 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
                for name, p in zip(names, params))
     result = lowering.suite(body_stmts, env, builder)
     result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
-    body = Block(lowering.live.prelude.stmts + builder.stmts, (result,))
-    body = resolve_new_objects(snapshot_caller_objects(body, len(lowering.live.prelude.stmts),
-                                                       params))
+    start = len(lowering.live.prelude.stmts)
+    body = Block(lowering.live.prelude.stmts + builder.stmts + lowering.write_backs(builder),
+                 (result,))
+    body = copy_written_arguments(snapshot_caller_objects(body, start, params), start, params)
+    body = resolve_new_objects(body)
     return Function(name=parsed.name, params=params, body=body,
                     filename=parsed.filename, line=node.lineno, source_lines=parsed.lines,
                     param_names=tuple(names))

@@ -105,6 +105,7 @@ class UserFunctions:
         inner.origins, inner.views, inner.contains = lw.origins, lw.views, lw.contains
         inner.view_base, inner.made_instances = lw.view_base, lw.instances
         inner.live, inner.owned, inner.objects = lw.live, lw.owned, lw.objects
+        inner.argument_writes = lw.argument_writes
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         saved, first = builder.line, len(builder.stmts)

@@ -19,6 +19,7 @@ from ..analysis.activity import bound_vars
 from ..ir.builder import Builder
 from ..errors import PythonValueError
 from ..ir.nodes import Block, Const, For, If, Var, While
+from .argument_writes import ArgumentWriteLowering
 from .caller import CallerObjectLowering
 from .dynamic import DynamicLowering
 from .effects import EffectLowering
@@ -44,8 +45,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
 
 
 class Lowering(CallerObjectLowering, PeelLowering, FrozenLowering, UnboundLowering,
-               WriteLowering, ObjectLowering, DynamicLowering, EffectLowering, StoreLowering,
-               IntegrateLowering, ExpressionLowering):
+               ArgumentWriteLowering, WriteLowering, ObjectLowering, DynamicLowering,
+               EffectLowering, StoreLowering, IntegrateLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):

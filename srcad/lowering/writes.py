@@ -4,9 +4,10 @@ Each becomes a new version of the array bound to the same name, `x = setitem(x, 
 `iadd_at`, `isub_at`, `imul_at`, `idiv_at`; srcad/rules/writes.py). That is what Python
 computes where the array is the function's own: made in the function (`np.zeros`, an
 arithmetic result, `x.copy()`), and reached by no other name, view or container that is read
-again. Anything else would change an object srcad does not see change (the caller's
-argument, a global, the array another name or a view still shows), so it is refused at the
-user's line, with the rewrite that works: copy the array first.
+again. A write into an array the caller passed is followed too (srcad/lowering/
+argument_writes.py). Anything else would change an object srcad does not see change (a global,
+a view, the array another name still shows), so it is refused at the user's line, with the
+rewrite that works.
 """
 
 import ast
@@ -151,20 +152,27 @@ class WriteLowering:
         foreign = [s for s in self.same_objects(array)
                    if not self.origins.get(s) and s not in self.owned]
         if foreign:
-            params = {a.arg for a in getattr(self.parsed.node, "args", None) and
-                      self.parsed.node.args.args + self.parsed.node.args.kwonlyargs or ()}
-            what = f"the argument '{name}'" if name in params and array in foreign else \
-                "an argument, a global, a view of one, an item of a container or a helper's " \
-                "result"
-            self.refuse(node, f"{write} writes into an array the function did not make "
-                              f"({what}): Python would change it where the caller or "
-                              f"another name sees it too; copy it first, "
-                              f"`{name} = {name}.copy()`, then write into the copy")
+            self.refuse(node, f"{write} writes into an array the function did not make, and "
+                              "srcad cannot tell whose array it is here (a view of an "
+                              "argument, a global, an item of a container, a helper's "
+                              "result, or one of several arrays on different paths): Python "
+                              "would change it where the caller or another name sees it; "
+                              f"{_owner_rewrite(name, env)}, or, where no one else needs "
+                              f"to see the change, write into a copy (`{name} = "
+                              f"{name}.copy()` first)")
         holders = [h for h in self.holders(array, env, None, holder or name) if h != holder]
         if holders and aliasing.may_read_again(self.parsed.node, node, holders):
             self.refuse(node, f"{write} on {describe_holders(holders)}, read again "
                               f"after: Python would change both; copy it first, "
                               f"`{name} = {name}.copy()`, then write into the copy")
+
+
+def _owner_rewrite(name, env):
+    """How to write into the owner's array instead of the one `name` shows."""
+    if name not in env:
+        return f"pass '{name}' as an argument (srcad follows writes into an argument)"
+    return "write through the name the caller's array was passed as (`v = x[1:]; v[0] = y` " \
+        "as `x[1] = y`)"
 
 
 def _may_be_array(value):

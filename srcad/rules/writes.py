@@ -23,6 +23,7 @@ import operator
 import numpy as np
 
 from .. import kinds as K
+from ..errors import AliasedArgumentError
 from .core import reduce_to
 from .ops import ZERO, getitem, neg
 from .table import defprim
@@ -151,3 +152,53 @@ defprim("written_region", written_region, ("runtime", "written_region"),
 defprim("invert", operator.invert, ("unary", "~"), symbol="~", kind=lambda x: x,
         jvp=(ZERO,), vjp=(ZERO,),
         doc="`~mask`: the complement of a boolean mask (bitwise not of integers)")
+
+
+# ----- the caller's array, written into (srcad/lowering/argument_writes.py) ----------------------
+def write_back(x, value):
+    """`x[...] = value`: the caller's array `x` gets the values the function left in it."""
+    x[...] = value
+
+
+def check_unshared_array(x, name, *others):
+    """A SrcadError (named at the user's line of the write by codegen/compiled.py) where
+    another argument is the array `x` the function writes into, holds it (in a list, tuple
+    or dict) or overlaps it in memory: Python's write would show through that one too, which
+    the derivative, reading a copy of `x`, does not follow."""
+    for other in others:
+        for leaf in _arrays_in(other):
+            if leaf is x or np.may_share_memory(x, leaf) and _overlap(x, leaf):
+                raise AliasedArgumentError(
+                    f"the function writes into the array passed as {name!r}, and another "
+                    "argument is (or holds, or is a view of) that array: Python's write would "
+                    "change both, which srcad's derivative does not follow; pass distinct "
+                    f"arrays (a copy, `{name}.copy()`)")
+
+
+def _arrays_in(value, depth=0):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict) and depth < 8:
+        for item in value.values():
+            yield from _arrays_in(item, depth + 1)
+    elif isinstance(value, (list, tuple)) and depth < 8:
+        for item in value:
+            yield from _arrays_in(item, depth + 1)
+
+
+def _overlap(a, b):
+    try:
+        return np.shares_memory(a, b, max_work=10_000)
+    except np.exceptions.TooHardError:
+        return True
+
+
+defprim("write_back", write_back, ("impl", "write_back"), arg_names=("x", "value"),
+        effect=True, kind=lambda *ks: K.NONE, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO),
+        doc="`x[...] = value`: the caller's array x, which the function writes into, gets the "
+            "values the function left in it, once, at the end of its lines")
+defprim("check_unshared_array", check_unshared_array, ("impl", "check_unshared_array"),
+        variadic=True, arg_names=("x", "name", "others"), effect=True,
+        kind=lambda *ks: K.NONE,
+        doc="a SrcadError where another argument is, holds or overlaps the array x the "
+            "function writes into")

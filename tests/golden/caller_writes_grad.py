@@ -1,0 +1,15 @@
+def grad_fill_out_buffer(x, out):
+    # line 36: out[...] = np.sin(x) * 2.0
+    check_unshared_array(out, 'out', x)
+    out_1 = np.copy(out)
+    out_1[...] = np.sin(x) * 2.0
+    # line 37: out[0] += x[1]
+    out_1[0] += x[1]
+    # line 38: return np.sum(out * x)
+    check_broadcast(out_1, x)
+    # line 36: out[...] = np.sin(x) * 2.0
+    out[...] = out_1
+    bout = x.copy()
+    bout[...] = 0.0
+    bx = out_1 + index_adjoint(x[0], x, 1) + x[...] * 2.0 * np.cos(x)
+    return bx, bout
