@@ -284,3 +284,93 @@ def test_a_view_read_by_the_tangent_is_not_moved_past_the_write_into_it(mode):
     j = srcad.jvp(squares_a_slice_of_a_copy)
     _, tangent = j(x, np.ones_like(x))
     assert tangent == pytest.approx(np.sum(srcad.numeric_grad(squares_a_slice_of_a_copy, x)))
+
+
+# ----- arrays the caller's dict or an object holds ---------------------------------------------
+def momentum_step_then_loss(params, x):
+    params["W"] -= 0.1 * params["W"] * x
+    params["W"][0] *= 2.0
+    params["v"] = params["W"] * 0.5          # a new array stored: the dict's key is rebound
+    return np.sum(np.sin(params["W"]) * x) + np.sum(params["v"])
+
+
+class Scaler:
+    def __init__(self):
+        self.scale = np.array([1.0, 2.0, 0.5])
+
+    def loss(self, x):
+        self.scale *= 1.1
+        self.scale[1] += 0.25
+        self.scale[2] = self.scale[0] * 0.5
+        return np.sum(np.tanh(self.scale * x))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_array_the_callers_dict_holds_is_written_in_place(mode):
+    def fresh():
+        return {"W": np.array([0.5, -1.0, 2.0]), "v": np.zeros(3)}, np.array([1.0, 0.3, -0.7])
+    plain = fresh()
+    value = momentum_step_then_loss(*plain)
+    params, x = fresh()
+    W = params["W"]
+    srcad.check_grad(momentum_step_then_loss, *fresh(), mode=mode)
+    srcad.check_grad(momentum_step_then_loss, *fresh(), wrt=1, mode=mode)
+    if mode == "reverse":
+        got, _ = srcad.value_and_grad(momentum_step_then_loss)(params, x)
+    else:
+        got, _ = srcad.jvp(momentum_step_then_loss)(params, x, fresh()[0])
+    assert got == pytest.approx(value)
+    assert params["W"] is W                         # written into, as Python writes it
+    np.testing.assert_allclose(W, plain[0]["W"])
+    np.testing.assert_allclose(params["v"], plain[0]["v"])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_array_an_object_holds_is_written_in_place(mode):
+    x = np.array([0.2, -0.4, 0.9])
+    plain, model = Scaler(), Scaler()
+    value = plain.loss(x)
+    scale = model.scale
+    if mode == "reverse":
+        got, gradient = srcad.value_and_grad(model.loss)(x)
+    else:
+        got, gradient = srcad.jvp(model.loss)(x, np.ones(3))
+    assert got == pytest.approx(value)
+    assert model.scale is scale
+    np.testing.assert_allclose(scale, plain.scale)
+    numeric = srcad.numeric_grad(lambda x: Scaler().loss(x), x)
+    expected = numeric if mode == "reverse" else np.sum(numeric)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-6)
+
+
+def read_the_item_under_another_name(params, x):
+    W = params["W"]
+    params["W"] += x
+    return np.sum(W * x)
+
+
+def test_the_dicts_array_read_under_another_name_after_the_write_is_refused():
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="'W' also names"):
+        srcad.grad(read_the_item_under_another_name)({"W": np.ones(3)}, np.ones(3))
+
+
+def test_the_dicts_array_passed_again_is_refused_when_the_derivative_runs():
+    W = np.ones(3)
+    with pytest.raises(AliasedArgumentError, match=r"params\['W'\]") as err:
+        srcad.grad(momentum_step_then_loss)({"W": W}, W)
+    assert err.value.line == momentum_step_then_loss.__code__.co_firstlineno + 1
+
+
+class Aliased:
+    def __init__(self):
+        self.scale = np.ones(3)
+
+    def loss(self, x):
+        before = self.scale
+        self.scale[0] = 3.0
+        return np.sum(before * x)
+
+
+def test_the_objects_array_read_under_another_name_after_the_write_is_refused():
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="'before' also names"):
+        srcad.grad(Aliased().loss)(np.ones(3))

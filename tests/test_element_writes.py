@@ -369,12 +369,17 @@ def write_into_an_array_a_dict_argument_holds(params, x):
     return np.sum(params["W"] * x)
 
 
-def test_changing_an_array_a_dict_argument_holds_is_refused():
-    with pytest.raises(srcad.UnsupportedSyntaxError, match=r"write `params\[k\] = params\[k\] \+"):
-        srcad.grad(update_items_of_an_argument, wrt=1)({"W": np.ones(2)}, np.ones(2))
-    with pytest.raises(srcad.UnsupportedSyntaxError, match="did not make"):
-        srcad.grad(write_into_an_array_a_dict_argument_holds, wrt=1)({"W": np.ones(2)},
-                                                                     np.ones(2))
+def test_changing_an_array_a_dict_argument_holds_writes_into_it():
+    """Once refused; now a write into the caller's array (tests/test_caller_writes.py)."""
+    for f in (update_items_of_an_argument, write_into_an_array_a_dict_argument_holds):
+        params, plain, x = {"W": np.ones(2)}, {"W": np.ones(2)}, np.array([0.5, -1.5])
+        array = params["W"]
+        srcad.check_grad(f, {"W": np.ones(2)}, x, wrt=1)
+        srcad.check_grad(f, {"W": np.ones(2)}, x, wrt=1, mode="forward")
+        srcad.grad(f, wrt=1)(params, x)
+        f(plain, x)
+        assert params["W"] is array
+        np.testing.assert_allclose(array, plain["W"])
 
 
 def write_into_a_copy(x):

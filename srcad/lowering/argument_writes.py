@@ -26,6 +26,8 @@ from . import aliasing
 from ..analysis.activity import bound_vars, substitute_block
 from .. import kinds as K
 from ..ir.nodes import Block, Const, Eqn, Var, sub_blocks, walk_eqns
+from .dynamic import store_key
+from .numpy_writes import Known
 from .stores import Argument, describe_holders, resolved
 
 
@@ -34,8 +36,11 @@ class ArgumentWrites:
     it inlines): each version's argument, and each argument's latest version."""
 
     def __init__(self):
-        self.argument = {}      # id(version) -> the Argument it is a version of
+        self.argument = {}      # id(version) -> the Argument (or item root) it is a version of
         self.latest = {}        # id(Argument) -> [Argument, latest version, line of 1st write]
+        self.item_reads = {}    # id(var) -> (dict Argument, key): `params['W']` as passed
+        self.item_roots = {}    # (id(dict Argument), key) -> the root Var standing for it
+        self.root_items = {}    # root Var -> (dict Argument, key)
 
 
 class ArgumentWriteLowering:
@@ -56,7 +61,8 @@ class ArgumentWriteLowering:
         if len(found) != 1:
             return None
         (arg,) = found.values()
-        if not isinstance(arg, Argument) or not (arg.kind.is_array or arg.kind.tag == "unknown"):
+        if not (isinstance(arg, Argument) or self.attribute_of(arg) is not None) or \
+                not (arg.kind.is_array or arg.kind.tag == "unknown"):
             return None
         return arg
 
@@ -116,6 +122,137 @@ class ArgumentWriteLowering:
                 env.update((name, last) for name, value in env.items() if value is old)
         return out
 
+    def update_attribute_array(self, node, current, env, builder):
+        """`self.W += v` on the array the object held when the function began: Python
+        changes that array in place (the attribute still holds it); followed as a write into
+        an argument. False where `current` is not such an array."""
+        root = self.written_argument(current) if isinstance(current, Var) and \
+            current.kind.is_array and current.kind.ndim != 0 else None
+        if root is None or isinstance(root, Argument):
+            return False
+        holders = [h for h in self.holders(current, env, builder) if h != "view"]
+        if holders and aliasing.may_read_again(self.parsed.node, node, holders):
+            self.refuse(node, f"`{ast.unparse(node.target)} ...` changes in place the array "
+                              f"the object holds, on {describe_holders(holders)}, read again "
+                              "after: Python would change both; read it through the attribute")
+        combined = ast.copy_location(ast.BinOp(Known(current), node.op, node.value), node)
+        new = self.expr(ast.fix_missing_locations(combined), env, builder)
+        owner = self.attribute_owner(node.target, env, builder)
+        self.live.stores[store_key(owner, node.target.attr)] = (new, builder)
+        self.note_version(root, resolved(new), node)
+        return True
+
+    def write_attribute_element(self, target, op, value, array, env, builder):
+        """`self.W[i] = v` (op None, `value` lowered) or `self.W[i] op= v` on the array the
+        object held when the function began: a write into it. False where it is not one."""
+        root = self.written_argument(array) if isinstance(array, Var) and \
+            array.kind.is_array and array.kind.ndim != 0 else None
+        if root is None or isinstance(root, Argument):
+            return False
+        holders = [h for h in self.holders(array, env, builder) if h != "view"]
+        if holders and aliasing.may_read_again(self.parsed.node, target, holders):
+            self.refuse(target, f"`{ast.unparse(target)} = ...` writes into the array the "
+                              f"object holds, on {describe_holders(holders)}, read again "
+                              "after: Python would change both; read it through the attribute")
+        scratch = f"{ast.unparse(target.value)}[...]"
+        inner = dict(env, **{scratch: array})
+        self.store_into_array(ast.Subscript(ast.Name(scratch, ast.Load()), target.slice,
+                                            ast.Store(), lineno=target.lineno,
+                                            col_offset=target.col_offset),
+                              op, value, inner, builder, checked=True)
+        owner = self.attribute_owner(target.value, env, builder)
+        self.live.stores[store_key(owner, target.value.attr)] = (inner[scratch], builder)
+        self.note_version(root, resolved(inner[scratch]), target)
+        return True
+
+    # ----- `params['W'] -= lr * g`: an array the caller's dict holds --------------------------
+    def emit(self, prim, atoms, builder, node, kind=None):
+        """Note `params[k]` read from the caller's dict (a version of it): that array is the
+        caller's, and an in-place update of it is followed as a write into an argument."""
+        out = super().emit(prim, atoms, builder, node, kind)
+        if prim == "getitem" and isinstance(out, Var) and len(atoms) == 2 and \
+                isinstance(atoms[0], Var) and isinstance(atoms[1], Const):
+            base = self.objects.base_of(atoms[0])
+            if isinstance(base, Argument) and base.kind.tag == "dict":
+                self.argument_writes.item_reads[id(out)] = (base, atoms[1].value)
+        return out
+
+    def item_root(self, item):
+        """The Var standing for the caller's array `item` is (a version of), as the caller's
+        dict held it on entry; None where `item` is not one."""
+        writes = self.argument_writes
+        if id(item) in writes.argument:
+            root = writes.argument[id(item)]
+            return root if root in writes.root_items else None
+        read = writes.item_reads.get(id(item))
+        if read is None or not (item.kind.is_array and item.kind.ndim != 0):
+            return None
+        key = (id(read[0]), _hashable(read[1]))
+        if key not in writes.item_roots:
+            hint = read[1] if isinstance(read[1], str) and read[1].isidentifier() else None
+            root = Argument(hint or read[0].hint, item.kind)
+            writes.item_roots[key] = root
+            writes.root_items[root] = read
+        return writes.item_roots[key]
+
+    def update_container_item(self, node, env, builder):
+        """`params[k] op= v` on an array the caller's dict holds: Python changes that array
+        in place (the dict still holds it); followed as a write into an argument."""
+        target = node.target
+        load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
+        item = self.expr(load, env, builder)
+        root = self.item_root(item) if isinstance(item, Var) else None
+        if root is None:
+            return super().update_container_item(node, env, builder)
+        self.refuse_item_seen_elsewhere(node, target.value.id, root, item, env)
+        combined = ast.copy_location(ast.BinOp(Known(item), node.op, node.value), node)
+        new = self.expr(ast.fix_missing_locations(combined), env, builder)
+        self.item_changed(target, root, new, env, builder)
+
+    def store_into_item(self, target, op, value, env, builder):
+        """`params[k][i] = v` (or `op=`) on an array the caller's dict holds: as above."""
+        holder = target.value
+        item = self.expr(holder, env, builder)
+        root = self.item_root(item) if isinstance(item, Var) else None
+        if root is None:
+            return super().store_into_item(target, op, value, env, builder)
+        self.refuse_item_seen_elsewhere(target, holder.value.id, root, item, env)
+        scratch = f"{holder.value.id}[...]"
+        inner = dict(env, **{scratch: item})
+        self.store_into_array(ast.Subscript(ast.Name(scratch, ast.Load()), target.slice,
+                                            ast.Store(), lineno=target.lineno,
+                                            col_offset=target.col_offset),
+                              op, value, inner, builder, checked=True)
+        self.item_changed(holder, root, inner[scratch], env, builder)
+
+    def item_changed(self, target, root, new, env, builder):
+        """The caller's dict `target.value` holds the array changed to `new`: its next
+        version holds `new` at the key (no change to the caller's dict itself, which holds
+        the same array), and `new` is the array's latest version."""
+        name = target.value.id
+        container = env[name]
+        key = self.index(target.slice, env, builder)
+        version = self.emit("with_item", [self.atom(container, builder, target), key,
+                                          self.atom(new, builder, target)], builder, target)
+        self.objects.add(container, version)
+        env[name] = version
+        self.note_version(root, resolved(new), target)
+
+    def refuse_item_seen_elsewhere(self, node, holder, root, item, env):
+        """Another name than the dict `holder` bound to the caller's array (`W = params['W']`
+        before the update), read again after it: Python's name sees the change, srcad's
+        would not."""
+        writes = self.argument_writes
+        for name, value in env.items():
+            if name == holder or not isinstance(value, Var) or value is item:
+                continue
+            if (writes.argument.get(id(value)) is root or _read_of(writes, value, root)) and \
+                    aliasing.may_read_again(self.parsed.node, node, [name]):
+                self.refuse(node, "a change in place to the array the caller's dict "
+                                  f"'{holder}' holds, which '{name}' also names and is read "
+                                  "after: Python would change both; read it through the dict "
+                                  "after the change")
+
     def may_be(self, out, values):
         """An if's result or a loop's carry that is, on every path, a version of the
         caller's array: the latest version where it may be the latest one so far."""
@@ -147,24 +284,69 @@ class ArgumentWriteLowering:
         return stmts
 
 
-def copy_written_arguments(block, start, params):
+def _hashable(key):
+    try:
+        hash(key)
+    except TypeError:
+        return repr(key)
+    return key
+
+
+def _read_of(writes, value, root):
+    read = writes.item_reads.get(id(value))
+    return read is not None and writes.item_roots.get((id(read[0]), _hashable(read[1]))) is root
+
+
+def copy_written_arguments(block, start, params, items):
     """`block` reading each argument it writes back into (`write_back`) from a copy taken at
-    statement `start`, after checking that no other argument is, holds or overlaps it."""
-    written = list(dict.fromkeys(e.args[0] for e in walk_eqns(block) if e.prim == "write_back"))
-    if not written:
+    statement `start`, after checking that no other argument is, holds or overlaps it; an
+    array the caller's dict holds (`items`: root -> (dict, key)) is read from the dict as
+    given, and the dict's other reads see the copy at that key."""
+    backs = [e for e in walk_eqns(block) if e.prim == "write_back"]
+    if not backs:
         return block
-    lines = {e.args[0]: e.line for e in walk_eqns(block) if e.prim == "write_back"}
+    written = list(dict.fromkeys(e.args[0] for e in backs))
+    lines = {e.args[0]: e.line for e in backs}
     copies = {p: Var(p.hint, p.kind) for p in written}
-    new = substitute_block(block, copies)
-    back = {c: p for p, c in copies.items()}
-    stmts = [Eqn(s.outs, s.prim, (back[s.args[0]], s.args[1]), s.line)
-             if isinstance(s, Eqn) and s.prim == "write_back" else s for s in new.stmts]
+    entry, dicts = [], {}
+    for root in written:
+        if root in items:
+            owner, key = items[root]
+            current = dicts.get(owner, owner)
+            dicts[owner] = Var(owner.hint, owner.kind)
+            entry += [Eqn((root,), "getitem", (owner, Const(key)), None),
+                      Eqn((copies[root],), "copy", (root,), None),
+                      Eqn((dicts[owner],), "with_item", (current, Const(key), copies[root]),
+                          None)]
+    mapping = {**{p: c for p, c in copies.items() if p not in items}, **dicts}
+    new = substitute_block(block, mapping)
+    back = {c: p for p, c in mapping.items()}
+    stmts = [_on_the_caller(s, back) for s in new.stmts]
     others = [p for p in params if not p.kind.is_static and p.kind.tag not in _IMMUTABLE]
-    taken = [Eqn((Var(None, K.NONE),), "check_unshared_array",
-                 (p, Const(p.hint), *[o for o in others if o is not p]),
-                 lines[p]) for p in written if len(others) > 1]
-    taken += [Eqn((c,), "copy", (p,), None) for p, c in copies.items()]
-    return Block(stmts[:start] + taken + stmts[start:], new.results)
+    taken = []
+    for p in written:
+        rest = [o for o in others if o is not p and o is not items.get(p, (None,))[0]]
+        if rest:
+            taken.append(Eqn((Var(None, K.NONE),), "check_unshared_array",
+                             (p, Const(_described(p, items)), *rest), lines[p]))
+    taken += [Eqn((c,), "copy", (p,), None) for p, c in copies.items() if p not in items]
+    return Block(stmts[:start] + entry + taken + stmts[start:], new.results)
+
+
+def _on_the_caller(stmt, back):
+    """A write-back, or a change to the caller's list or dict, made on the caller's object
+    again, not on the copy the substitution put in its place."""
+    if isinstance(stmt, Eqn) and stmt.prim in ("write_back", "store_item", "mutate") and \
+            stmt.args[0] in back:
+        return Eqn(stmt.outs, stmt.prim, (back[stmt.args[0]], *stmt.args[1:]), stmt.line)
+    return stmt
+
+
+def _described(root, items):
+    if root in items:
+        owner, key = items[root]
+        return f"{owner.hint}[{key!r}]"
+    return root.hint
 
 
 _IMMUTABLE = ("int", "float", "bool", "complex", "str", "none")

@@ -73,6 +73,8 @@ class AttributeChanges:
         holder = target.value
         owner = self.attribute_owner(holder, env, builder)
         container = self.expr(holder, env, builder)
+        if self.write_attribute_element(target, None, value, container, env, builder):
+            return None
         root = self.caller_object(container)
         if root is None and _is_container(container) and \
                 store_key(owner, holder.attr) in self.live.stores:
@@ -113,16 +115,21 @@ class AttributeChanges:
         self.store_attribute(holder, new, env, builder)
 
     def update_attribute(self, node, env, builder):
-        """`obj.a op= v`: on a number, `obj.a = obj.a op v` (what Python does); an array
-        Python changes in place, where whoever holds it sees the change: refused."""
+        """`obj.a op= v`: on a number, `obj.a = obj.a op v` (what Python does); on the array
+        the object held on entry, a write into it (srcad/lowering/argument_writes.py); on
+        another array, which Python changes in place where whoever holds it sees it: refused."""
         target = node.target
         load = ast.copy_location(ast.Attribute(target.value, target.attr, ast.Load()), target)
         current = self.counter(target, env, builder) or self.expr(load, env, builder)
         kind = getattr(current, "kind", None)
         text, symbol = ast.unparse(target), _OPS.get(type(node.op), "?")
+        if kind is not None and kind.tag not in _NUMBERS and \
+                self.update_attribute_array(node, current, env, builder):
+            return
         if kind is None or kind.tag not in _NUMBERS:
-            self.refuse(node, f"`{text} {symbol}= ...` on a value that is not a number (an "
-                              "array): Python changes it in place, where the caller holds it "
+            self.refuse(node, f"`{text} {symbol}= ...` on an array the object did not hold "
+                              "when the function began (or whose kind srcad does not know): "
+                              "Python changes it in place, where whoever holds it sees it "
                               f"too; write `{text} = {text} {symbol} ...`, which binds a "
                               "new one")
         combined = ast.copy_location(ast.BinOp(load, node.op, node.value), node)
@@ -150,6 +157,10 @@ class AttributeChanges:
             return super().update_item(node, env, builder)
         load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
         item = self.expr(load, env, builder)
+        if not (isinstance(item, (Var, Const)) and item.kind.tag in _NUMBERS) and \
+                self.write_attribute_element(target, node.op, node.value,
+                                             self.expr(target.value, env, builder), env, builder):
+            return None
         if not (isinstance(item, (Var, Const)) and item.kind.tag in _NUMBERS):
             text = ast.unparse(target)
             self.refuse(node, f"`{text} {_OPS.get(type(node.op), '?')}= ...` changes in place "

@@ -50,7 +50,8 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
     start = len(lowering.live.prelude.stmts)
     body = Block(lowering.live.prelude.stmts + builder.stmts + lowering.write_backs(builder),
                  (result,))
-    body = copy_written_arguments(snapshot_caller_objects(body, start, params), start, params)
+    body = snapshot_caller_objects(copy_written_arguments(
+        body, start, params, lowering.argument_writes.root_items), start, params)
     body = resolve_new_objects(body)
     return Function(name=parsed.name, params=params, body=body,
                     filename=parsed.filename, line=node.lineno, source_lines=parsed.lines,

@@ -122,9 +122,22 @@ def _get(args, kwargs, slot: _Slot):
     return args[slot.key] if isinstance(slot.key, int) else kwargs[slot.key]
 
 
+def as_given(args):
+    """The arguments with their arrays copied and their lists, tuples and dicts rebuilt
+    (other leaves the same objects): each evaluation of a function that writes into what it
+    is given starts from the values as given."""
+    def fresh(value):
+        if type(value) in (list, tuple):
+            return type(value)(fresh(v) for v in value)
+        if type(value) is dict:
+            return {k: fresh(v) for k, v in value.items()}
+        return value.copy() if type(value) is np.ndarray else value
+    return fresh(args)
+
+
 def _call_with(f, args, kwargs, slots, values):
-    """f called with the wrt arguments replaced by values."""
-    new_args, new_kwargs = list(args), dict(kwargs)
+    """f called with the wrt arguments replaced by values (the others as given)."""
+    new_args, new_kwargs = list(as_given(list(args))), as_given(dict(kwargs))
     for slot, value in zip(slots, values):
         if isinstance(slot.key, int):
             new_args[slot.key] = value
@@ -511,7 +524,7 @@ def check_grad(f: Fn, *args: Any, wrt: Wrt = 0, rtol: float = 1e-6, atol: float 
         raise ValueError(f"mode must be one of {_MODES}; got {mode!r}")
     slots, many = _resolve_wrt(f, wrt, args, kwargs)
     containers = any(tree.node_type(x) is not None for x in _wrt_values(f, args, kwargs, slots))
-    out = f(*args, **kwargs)
+    out = f(*as_given(args), **as_given(kwargs))
     scalar = tree.node_type(out) is None and np.ndim(out) == 0
     only_jvp = jvp_fn is not None and grad_fn is None and vjp_fn is None
     # Forward mode has no Jacobian of a container argument: compare its jvp by the dot product.
@@ -521,10 +534,11 @@ def check_grad(f: Fn, *args: Any, wrt: Wrt = 0, rtol: float = 1e-6, atol: float 
         return _vector_check(f, args, kwargs, wrt, grad_fn, vjp_fn, jvp_fn, mode, options)
     _scalar_output(out, f)
     if grad_fn is not None:
-        analytic = grad_fn(*args, **kwargs)
+        analytic = grad_fn(*as_given(args), **as_given(kwargs))
     elif vjp_fn is not None:
-        analytic = _call_derivative(vjp_fn, args, (_one_like(out),), kwargs)[1]
+        analytic = _call_derivative(vjp_fn, as_given(args), (_one_like(out),),
+                                    as_given(kwargs))[1]
     else:
-        analytic = _from_api(f, wrt, mode, "grad")(*args, **kwargs)
+        analytic = _from_api(f, wrt, mode, "grad")(*as_given(args), **as_given(kwargs))
     analytic = _as_tuple(analytic, many, len(slots), "the gradient")
     return _elementwise_check(f, args, kwargs, slots, analytic, rtol, atol, eps)
