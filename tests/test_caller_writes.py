@@ -374,3 +374,34 @@ class Aliased:
 def test_the_objects_array_read_under_another_name_after_the_write_is_refused():
     with pytest.raises(srcad.UnsupportedSyntaxError, match="'before' also names"):
         srcad.grad(Aliased().loss)(np.ones(3))
+
+
+class NamedFirst:
+    def __init__(self):
+        self.W = np.array([1.0, -2.0, 0.5])
+
+    def loss(self, x):
+        W = self.W
+        W[W < 0] = 0.0                           # the object's array, through another name
+        return np.sum(self.W * x ** 2)
+
+    def loss_through_the_attribute(self, x):
+        self.W[self.W < 0] = 0.0
+        return np.sum(self.W * x ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_write_into_an_objects_array_through_the_attribute(mode):
+    x = np.array([0.5, 1.5, -1.0])
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="cannot tell whose array"):
+        srcad.grad(NamedFirst().loss)(x)
+    plain, model = NamedFirst(), NamedFirst()
+    value = plain.loss(x)
+    if mode == "reverse":
+        got, gradient = srcad.value_and_grad(model.loss_through_the_attribute)(x)
+        np.testing.assert_allclose(gradient, 2 * x * plain.W)
+    else:
+        got, tangent = srcad.jvp(model.loss_through_the_attribute)(x, np.ones(3))
+        assert tangent == pytest.approx(np.sum(2 * x * plain.W))
+    assert got == pytest.approx(value)
+    np.testing.assert_allclose(model.W, plain.W)

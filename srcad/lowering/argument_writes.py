@@ -66,17 +66,21 @@ class ArgumentWriteLowering:
             return None
         return arg
 
-    def note_version(self, arg, new, node):
-        """`new` is the caller's array `arg` as the function has changed it so far."""
+    def note_version(self, arg, new, node, builder=None):
+        """`new` is the caller's array `arg` as the function has changed it so far (and, for
+        an array an object held, what reading that attribute gives from now on)."""
         writes = self.argument_writes
         writes.argument[id(new)] = arg
         line = writes.latest.get(id(arg), (None, None, node.lineno))[2]
         writes.latest[id(arg)] = [arg, new, line]
+        attribute = self.attribute_of(arg) if builder is not None else None
+        if attribute is not None:
+            self.live.stores[attribute] = (new, builder)
 
     def refuse_foreign_write(self, node, name, array, env, symbol, holder=None):
         """A write into the caller's array is followed (module docstring) where no other
         name, view or container the function reads again shows it."""
-        if holder is not None or self.written_argument(array) is None:
+        if holder is not None or not isinstance(self.written_argument(array), Argument):
             return super().refuse_foreign_write(node, name, array, env, symbol, holder)
         holders = self.holders(array, env, None, name)
         if holders and aliasing.may_read_again(self.parsed.node, node, holders):
@@ -90,7 +94,7 @@ class ArgumentWriteLowering:
         arg = None if checked else self.written_argument(env[name])
         super().store_into_array(target, op, value, env, builder, checked)
         if arg is not None:
-            self.note_version(arg, env[name], target)
+            self.note_version(arg, env[name], target, builder)
 
     def stmt_AugAssign(self, node, env, builder):
         """`x += v` on the caller's array: Python changes it in place (x stays that array)."""
@@ -100,7 +104,7 @@ class ArgumentWriteLowering:
             old.kind.ndim != 0 else None
         super().stmt_AugAssign(node, env, builder)
         if arg is not None and env.get(target.id) is not old:
-            self.note_version(arg, env[target.id], node)
+            self.note_version(arg, env[target.id], node, builder)
 
     def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
         """A helper writing into its parameter, given the caller's array: its writes are
