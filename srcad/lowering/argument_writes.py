@@ -117,14 +117,18 @@ class ArgumentWriteLowering:
         kwargs = {k: Var(None, a.kind) if id(a) in followed else a for k, a in kwargs.items()}
         super().refuse_changed_arguments(node, callee, args, kwargs, env, builder)
 
-    def expr_Call(self, node, env, builder):
-        before = {key: entry[1] for key, entry in self.argument_writes.latest.items()}
-        out = super().expr_Call(node, env, builder)
+    def written_so_far(self):
+        """Each written argument's latest version, before a call (for `rebind_written`)."""
+        return {key: entry[1] for key, entry in self.argument_writes.latest.items()}
+
+    def rebind_written(self, before, env):
+        """After a call of a helper that wrote into the caller's array: the names bound to
+        the version before the call are bound to the latest (called by expr_Call, in
+        srcad/lowering/caller.py, not as an override: deep expressions recurse through it)."""
         for key, (arg, last, _) in self.argument_writes.latest.items():
             old = before.get(key, arg)
             if old is not last:
                 env.update((name, last) for name, value in env.items() if value is old)
-        return out
 
     def update_attribute_array(self, node, current, env, builder):
         """`self.W += v` on the array the object held when the function began: Python

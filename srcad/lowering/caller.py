@@ -400,8 +400,9 @@ class CallerObjectLowering(AttributeChanges):
 
     # ----- helpers that change their caller's objects ------------------------------------
     def expr_Call(self, node, env, builder):
-        before = dict(self.objects.latest)
+        before, written = dict(self.objects.latest), self.written_so_far()
         out = super().expr_Call(node, env, builder)
+        self.rebind_written(written, env)
         changed = {b: v for b, v in self.objects.latest.items() if before.get(b) is not v}
         if not changed:
             return out
