@@ -405,3 +405,39 @@ def test_a_write_into_an_objects_array_through_the_attribute(mode):
         assert tangent == pytest.approx(np.sum(2 * x * plain.W))
     assert got == pytest.approx(value)
     np.testing.assert_allclose(model.W, plain.W)
+
+
+def stores_then_updates_in_place(params, x):
+    params["W"] = params["W"] * 2.0
+    for _ in range(2):
+        params["W"] -= 0.1 * x
+    return np.sum(params["W"] * x)
+
+
+def test_a_key_both_rebound_and_changed_in_place_is_refused():
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="keep one form for that key") \
+            as err:
+        srcad.grad(stores_then_updates_in_place, wrt=1)({"W": np.ones(2)}, np.ones(2))
+    assert err.value.line == stores_then_updates_in_place.__code__.co_firstlineno + 1
+
+
+def steps_in_a_loop(params, x):
+    for _ in range(3):
+        params["W"] -= 0.1 * params["W"] * x
+    return np.sum(params["W"] * x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_array_the_callers_dict_holds_changed_in_a_loop(mode):
+    x = np.array([0.5, 2.0])
+    srcad.check_grad(steps_in_a_loop, {"W": np.array([1.0, -0.5])}, x, mode=mode)
+    srcad.check_grad(steps_in_a_loop, {"W": np.array([1.0, -0.5])}, x, wrt=1, mode=mode)
+    params, plain = {"W": np.array([1.0, -0.5])}, {"W": np.array([1.0, -0.5])}
+    array = params["W"]
+    steps_in_a_loop(plain, x)
+    if mode == "reverse":
+        srcad.grad(steps_in_a_loop)(params, x)
+    else:
+        srcad.jvp(steps_in_a_loop)(params, x, {"W": np.ones(2)})
+    assert params["W"] is array
+    np.testing.assert_allclose(array, plain["W"])

@@ -25,6 +25,7 @@ import ast
 from . import aliasing
 from ..analysis.activity import bound_vars, substitute_block
 from .. import kinds as K
+from ..errors import UnsupportedSyntaxError
 from ..ir.nodes import Block, Const, Eqn, Var, sub_blocks, walk_eqns
 from .dynamic import store_key
 from .numpy_writes import Known
@@ -173,6 +174,15 @@ class ArgumentWriteLowering:
         self.note_version(root, resolved(inner[scratch]), target)
         return True
 
+    def item_after(self, root, inner, builder):
+        """The array the caller's dict holds at the end, read from the dict's last version
+        (what a loop or branch changing it left), or None where that is not known here."""
+        owner, key = self.argument_writes.root_items[root]
+        last = self.objects.latest.get(id(owner))
+        if not isinstance(last, Var) or last in inner or last.kind.tag != "dict":
+            return None
+        return builder.emit("getitem", last, Const(key))
+
     # ----- `params['W'] -= lr * g`: an array the caller's dict holds --------------------------
     def emit(self, prim, atoms, builder, node, kind=None):
         """Note `params[k]` read from the caller's dict (a version of it): that array is the
@@ -281,6 +291,8 @@ class ArgumentWriteLowering:
             last = resolved(last)
             if last is arg:
                 continue
+            if isinstance(last, Var) and last in inner and arg in self.argument_writes.root_items:
+                last = self.item_after(arg, inner, builder) or last
             if isinstance(last, Var) and last in inner:
                 self.refuse(ast.Pass(lineno=line, col_offset=0),
                             f"a write into the array the caller passed as '{arg.hint}', which "
@@ -305,7 +317,7 @@ def _read_of(writes, value, root):
     return read is not None and writes.item_roots.get((id(read[0]), _hashable(read[1]))) is root
 
 
-def copy_written_arguments(block, start, params, items):
+def copy_written_arguments(block, start, params, items, filename):
     """`block` reading each argument it writes back into (`write_back`) from a copy taken at
     statement `start`, after checking that no other argument is, holds or overlaps it; an
     array the caller's dict holds (`items`: root -> (dict, key)) is read from the dict as
@@ -313,6 +325,7 @@ def copy_written_arguments(block, start, params, items):
     backs = [e for e in walk_eqns(block) if e.prim == "write_back"]
     if not backs:
         return block
+    _refuse_rebound_items(block, items, filename)
     written = list(dict.fromkeys(e.args[0] for e in backs))
     lines = {e.args[0]: e.line for e in backs}
     copies = {p: Var(p.hint, p.kind) for p in written}
@@ -339,6 +352,21 @@ def copy_written_arguments(block, start, params, items):
                              (p, Const(_described(p, items)), *rest), lines[p]))
     taken += [Eqn((c,), "copy", (p,), None) for p, c in copies.items() if p not in items]
     return Block(stmts[:start] + entry + taken + stmts[start:], new.results)
+
+
+def _refuse_rebound_items(block, items, filename):
+    """An array the caller's dict holds, changed in place, and a new array stored at the same
+    key by the function: which array an update changes depends on the order, which the
+    write-back at the end does not follow."""
+    for eqn in walk_eqns(block):
+        if eqn.prim == "store_item" and isinstance(eqn.args[1], Const) and \
+                (eqn.args[0], _hashable(eqn.args[1].value)) in \
+                {(d, _hashable(k)) for d, k in items.values()}:
+            raise UnsupportedSyntaxError(
+                f"unsupported: `{eqn.args[0].hint}[{eqn.args[1].value!r}] = ...` stores a new "
+                "array at a key whose array the function also changes in place: keep one "
+                "form for that key (the in-place update, or a new array each time)",
+                filename=filename, line=eqn.line)
 
 
 def _on_the_caller(stmt, back):

@@ -48,10 +48,11 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
     result = lowering.suite(body_stmts, env, builder)
     result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
     start = len(lowering.live.prelude.stmts)
-    body = Block(lowering.live.prelude.stmts + builder.stmts + lowering.write_backs(builder),
-                 (result,))
+    backs = lowering.write_backs(builder)          # (may read the caller's dict at the end)
+    body = Block(lowering.live.prelude.stmts + builder.stmts + backs, (result,))
     body = snapshot_caller_objects(copy_written_arguments(
-        body, start, params, lowering.argument_writes.root_items), start, params)
+        body, start, params, lowering.argument_writes.root_items, parsed.filename), start,
+        params)
     body = resolve_new_objects(body)
     return Function(name=parsed.name, params=params, body=body,
                     filename=parsed.filename, line=node.lineno, source_lines=parsed.lines,
