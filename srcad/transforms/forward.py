@@ -18,14 +18,14 @@ tape's pops with its pushes so that popped values are known to be varied.
 import numpy as np
 
 from .. import kinds as K
-from .. import naming, tree
+from .. import naming
 from ..analysis.activity import substitute, varied_vars
 from ..ir.builder import Builder, Sym, as_atom
 from ..errors import NonDifferentiableError, SrcadError, not_differentiable
 from ..ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from ..rules import RULES, ZERO
-from .runtime_calls import (refuse_third_forward, runtime_tangent, runtime_tangent_of_adjoint,
-                            runtime_tangent_of_tangent)
+from .runtime_calls import RUN_TIME_CALLS
+from .tangent_checks import check_tangent, check_tangents  # noqa: F401 (api, family use them)
 
 
 def tangent(fn, wrt, lower=None):
@@ -553,13 +553,6 @@ _SPECIAL = {
     "finish_adjoint": Tangents.linear_in_first,
     "empty_adjoint": Tangents.empty_adjoint,
     "add_at": Tangents.add_at,
-    "dyncall": runtime_tangent,
-    "dyncall_vjp": runtime_tangent_of_adjoint,
-    "dyncall_pushforward": runtime_tangent_of_tangent,
-    "dyncall_fwd": refuse_third_forward,
-    "dyncall_back": refuse_third_forward,
-    "dyncall_vjp_pushforward": refuse_third_forward,
-    "dyncall_jvp_pushforward": refuse_third_forward,
     "call_fwd": Tangents.helper_sweep,
     "call_bwd": Tangents.helper_sweep,
     "matmul_vjp": Tangents.product_vjp,
@@ -571,50 +564,4 @@ _SPECIAL = {
     "imul_at": Tangents.write,
     "idiv_at": Tangents.write,
 }
-
-
-# ----- checking the tangents a caller passes -------------------------------------------------
-def check_tangent(primal, tangent, name):
-    """Raise ValueError unless `tangent` has the structure and shapes of `primal`.
-
-    `name` is the argument's name, as the message shows it. A tangent is a number for a
-    number, an array of the argument's shape for an array, and the same nesting of those
-    for a list / tuple / dict.
-    """
-    try:
-        tree.map_leaves(lambda p, t: None, primal, tangent)
-    except ValueError as err:
-        raise ValueError(f"srcad.jvp: the tangent for argument {name!r} does not have its "
-                         f"structure: {err}") from None
-    leaves, treedef = tree.flatten(primal)
-    for p, t, path in zip(leaves, tree.flatten(tangent)[0], tree.paths(treedef)):
-        problem = _leaf_problem(p, t)
-        if problem:
-            raise ValueError(f"srcad.jvp: the tangent for argument {name!r}{path and ' at '}"
-                             f"{path}: {problem}")
-
-
-def _leaf_problem(primal, tangent):
-    """What is wrong with `tangent` as the tangent of one leaf, or None."""
-    if primal is None:                  # an empty subtree (JAX): its tangent is None too
-        return None if tangent is None else f"expected None (the argument's), got " \
-                                            f"{type(tangent).__name__}"
-    numeric = isinstance(tangent, (int, float, np.integer, np.floating)) and \
-        not isinstance(tangent, (bool, np.bool_))
-    if isinstance(tangent, np.ndarray) or hasattr(type(tangent), "__array_function__") and \
-            hasattr(tangent, "dtype"):          # NumPy's, or a Dask or CuPy array
-        numeric = tangent.dtype.kind in "fiu"
-    if not numeric:
-        return f"expected a number or a numeric array, got {type(tangent).__name__}"
-    if np.shape(primal) != np.shape(tangent):
-        return f"expected shape {np.shape(primal)} (the argument's), got {np.shape(tangent)}"
-    return None
-
-
-def check_tangents(args, tangents, names):
-    """check_tangent for each (argument, tangent, name): the jvp wrapper's argument check."""
-    if len(args) != len(tangents):
-        raise ValueError(f"srcad.jvp: expected {len(args)} tangents (one per wrt argument: "
-                         f"{', '.join(names)}), got {len(tangents)}")
-    for primal, tangent_value, name in zip(args, tangents, names):
-        check_tangent(primal, tangent_value, name)
+_SPECIAL.update(RUN_TIME_CALLS)      # srcad/transforms/runtime_calls.py

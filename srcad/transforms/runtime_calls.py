@@ -136,3 +136,11 @@ def runtime_tangent(tangents, eqn, tan, tb):
                   eqn.line))
     tan[eqn.out] = dout
     tangents.name_tangent(eqn.out, dout)
+
+
+# forward mode's handlers of run-time calls and of what their derivatives write
+RUN_TIME_CALLS = {"dyncall": runtime_tangent, "dyncall_vjp": runtime_tangent_of_adjoint,
+                  "dyncall_pushforward": runtime_tangent_of_tangent,
+                  "dyncall_fwd": refuse_third_forward, "dyncall_back": refuse_third_forward,
+                  "dyncall_vjp_pushforward": refuse_third_forward,
+                  "dyncall_jvp_pushforward": refuse_third_forward}
