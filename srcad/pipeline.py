@@ -139,7 +139,8 @@ def differentiate(primal, mode, wrt, wrt_tuple, simplify=True, aux=None, again=F
     value of primal's body returned beside the gradients (has_aux, jaxlike.py); `again`: the
     derivative will be differentiated again (a nested transform's inner derivative)."""
     if mode == "jvp":
-        derived = jaxlike.with_aux(forward.tangent(primal, wrt, lower=lower_helper), aux, mode)
+        derived = jaxlike.with_aux(forward.tangent(primal, wrt, lower=lower_helper,
+                                                   again=again), aux, mode)
     else:
         if simplify:                 # nothing taped or carried that the result does not read
             primal = optimize.eliminate_dead_compounds(
@@ -275,11 +276,12 @@ class HelperVJPOfVJP(HelperVJP):
     """The two halves of the reverse-mode derivative of fn's adjoints: of its vjp along
     `vjp_positions` (params: fn's, then the cotangent; result: the adjoint), with respect to
     `positions` of those params. Reverse over reverse through a run-time call
-    (srcad/lowering/runtime_calls.py `PullbackAt.reverse`)."""
+    (srcad/lowering/runtime_calls.py `PullbackAt.reverse`); with mode "jvp", of fn's tangent
+    (params: fn's, then the tangents): reverse over forward."""
 
-    def __init__(self, fn, vjp_positions, positions):
+    def __init__(self, fn, vjp_positions, positions, mode="vjp"):
         super().__init__(fn, positions)
-        self.inner = Spec(fn, "vjp", vjp_positions, len(vjp_positions) > 1)
+        self.inner = Spec(fn, mode, vjp_positions, len(vjp_positions) > 1)
 
     def primal(self, arg_kinds, guards):
         derived = derivative(self.inner, arg_kinds, guards, inline_calls=True)

@@ -357,3 +357,15 @@ def test_a_call_site_holds_the_functions_it_met_weakly():
     assert met() is None                          # the site does not keep it alive
     second = make(2.0)                            # another function, maybe at the same address
     np.testing.assert_allclose(pullback(second, X)[0], np.tanh(X) * 0.5 + X * 0.25)
+
+
+@pytest.mark.parametrize("f", [routed_energy, two_argument_energy])
+@pytest.mark.parametrize("x", POINTS)
+def test_reverse_over_forward_through_a_run_time_call(f, x):
+    v = np.array([0.4, -0.3, 1.1])
+    expected = finite_hessian(f, x)
+    along_v = srcad.grad(lambda y: srcad.jvp(f)(y, v)[1])(x)
+    np.testing.assert_allclose(along_v, expected @ v, rtol=1e-5, atol=1e-7)
+    (value, tangent), adjoint = srcad.vjp(srcad.jvp(f))(x, v, (1.0, 0.5))
+    np.testing.assert_allclose(adjoint, srcad.numeric_grad(f, x) + 0.5 * expected @ v,
+                               rtol=1e-5, atol=1e-7)

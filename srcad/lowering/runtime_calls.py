@@ -123,6 +123,11 @@ class CallSite:
         differentiated again (srcad/transforms/runtime_calls.py)."""
         return PullbackAt(self.pullback(n_args, positions), n_args, positions)
 
+    def pushforward_at(self, n_args, positions):
+        """`pushforward(fn, *args, *tangents)`: the tangent alone, for a derivative that is
+        differentiated again (srcad/transforms/runtime_calls.py)."""
+        return PushforwardAt(self.pushforward(n_args, positions))
+
     def refused(self, fn, err):
         """err, raised while deriving `fn` when met at run time, reported at the call."""
         name = getattr(fn, "__name__", type(fn).__name__)
@@ -229,6 +234,32 @@ class PushforwardOfPullback(Pushforward):
         return adjoints, tangents
 
 
+class PushforwardAt:
+    """pushforward(fn, *args, *tangents) -> the tangent of fn(*args) alone. Forward mode
+    over it asks for `pushforward`, reverse mode for `reverse` (jvp of jvp, grad of jvp)."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, at):
+        self.at = at
+
+    def __call__(self, fn, *args):
+        return self.at(fn, *args)[1]
+
+    def pushforward(self, along):
+        """`pushforward(fn, *args, *tangents, *theirs) -> (tangent, its tangent)`."""
+        return TangentOfTangent(*self.at.pushforward(along).parts())
+
+    def reverse(self, along):
+        """`pullback(fn, *args, *tangents) -> (tangent, back)`, back(g) the adjoints of the
+        arguments at `along` (from 0, over args then tangents): reverse over forward."""
+        site = self.at.site
+        helper = site.calls.make_vjp_of_vjp(site.trampoline(self.at.n_primals),
+                                            self.at.helper.positions,
+                                            tuple(i + 1 for i in along), "jvp")
+        return Pullback(helper, site)
+
+
 class PushforwardOfPushforward(Pushforward):
     """A run-time call's value and tangent with their tangents, flat: (v, dv, v', dv')."""
 
@@ -237,6 +268,19 @@ class PushforwardOfPushforward(Pushforward):
     def __call__(self, fn, *args):
         (value, tangent), (value_tangent, tangent_tangent) = super().__call__(fn, *args)
         return value, tangent, value_tangent, tangent_tangent
+
+    def parts(self):
+        return self.helper, self.site, self.n_primals
+
+
+class TangentOfTangent(Pushforward):
+    """A run-time call's tangent with its tangent: (dv, dv')."""
+
+    __slots__ = ()
+
+    def __call__(self, fn, *args):
+        (_, tangent), (_, tangent_tangent) = super().__call__(fn, *args)
+        return tangent, tangent_tangent
 
 
 def learn(call, key, fn, args):

@@ -314,6 +314,11 @@ defprim("dyncall_vjp", lambda pullback, fn, *args: pullback(fn, *args), ("callee
 defprim("dyncall_vjp_pushforward", lambda pushforward, fn, *args: pushforward(fn, *args),
         ("callee",), variadic=True, nout=None, arg_names=("pushforward", "fn", "args"),
         effect=True, doc="dyncall_vjp's adjoints and their tangents (forward over reverse)")
+defprim("dyncall_tangent", lambda pushforward, fn, *args: pushforward(fn, *args),
+        ("callee",), variadic=True, arg_names=("pushforward", "fn", "args"), effect=True,
+        kind=lambda *ks: K.UNKNOWN,
+        doc="the tangent of a run-time call alone, in a derivative that is differentiated "
+            "again (jvp of jvp, grad of jvp)")
 defprim("dyncall_jvp_pushforward", lambda pushforward, fn, *args: pushforward(fn, *args),
         ("callee",), variadic=True, nout=None, arg_names=("pushforward", "fn", "args"),
         effect=True, doc="dyncall_pushforward's value and tangent with their tangents "

@@ -28,18 +28,18 @@ from .runtime_calls import RUN_TIME_CALLS
 from .tangent_checks import check_tangent, check_tangents  # noqa: F401 (api, family use them)
 
 
-def tangent(fn, wrt, lower=None):
+def tangent(fn, wrt, lower=None, again=False):
     """The jvp of `fn` with respect to the params at indices `wrt`.
 
     The new function takes fn's params followed by one tangent per wrt index (`dx` for `x`)
     and returns (value, tangent_out), tangent_out = sum_i d fn / d params[wrt_i] . dx_i.
     A function with several results returns them, and their tangents, as tuples.
     `lower(helper, arg_kinds)` lowers a helper that tangents flow through, to inline it
-    (srcad/pipeline.py passes it).
+    (srcad/pipeline.py passes it). `again`: the derivative will be differentiated again.
     """
     wrt_params = [fn.params[i] for i in wrt]
     fn = inline_calls(fn, varied_vars(fn, wrt_params), lower)
-    sweep = Tangents(fn, *tape_activity(fn, wrt_params))
+    sweep = Tangents(fn, *tape_activity(fn, wrt_params), again)
     tb = Builder(fn.line)
     dparams = tuple(Var(_dhint(p), p.kind, p) for p in wrt_params)
     tan = {}
@@ -219,10 +219,11 @@ class TapeLayout:
 
 # ----- the sweep -------------------------------------------------------------------------------
 class Tangents:
-    def __init__(self, fn, varied, layout):
+    def __init__(self, fn, varied, layout, again=False):
         self.fn = fn
         self.varied = varied
         self.layout = layout
+        self.again = again           # to be differentiated again (transforms/runtime_calls.py)
 
     # ----- tangent bookkeeping ---------------------------------------------------------------
     def accumulate(self, tan, var, contribution, tb):

@@ -129,11 +129,25 @@ def runtime_tangent(tangents, eqn, tan, tb):
     if not positions or eqn.out not in tangents.varied:
         tb.append(eqn)
         return
+    dargs = tuple(tan[args[i]] for i in positions)
+    if tangents.again:                    # to be differentiated again: the tangent alone
+        return tangent_to_differentiate_again(tangents, eqn, tan, tb, positions, dargs)
     pushforward = Const(site.pushforward(len(args), positions), naming.PUSHFORWARD)
     dout = Var(None, eqn.out.kind)
-    dargs = tuple(tan[args[i]] for i in positions)
     tb.append(Eqn((eqn.out, dout), "dyncall_pushforward", (pushforward, fn) + args + dargs,
                   eqn.line))
+    tan[eqn.out] = dout
+    tangents.name_tangent(eqn.out, dout)
+
+
+def tangent_to_differentiate_again(tangents, eqn, tan, tb, positions, dargs):
+    """The call as written, and its tangent as one equation, `dv = pushforward(fn, x, dx)`,
+    which forward mode (`runtime_tangent_of_tangent`) and reverse mode
+    (`runtime_adjoint_of_adjoint`) follow."""
+    site, fn, args = eqn.args[0].value, eqn.args[1], eqn.args[2:]
+    tb.append(eqn)
+    pushforward = Const(site.pushforward_at(len(args), positions), naming.PUSHFORWARD)
+    dout = tb.emit("dyncall_tangent", pushforward, fn, *args, *dargs, kind=eqn.out.kind)
     tan[eqn.out] = dout
     tangents.name_tangent(eqn.out, dout)
 
@@ -141,6 +155,7 @@ def runtime_tangent(tangents, eqn, tan, tb):
 # forward mode's handlers of run-time calls and of what their derivatives write
 RUN_TIME_CALLS = {"dyncall": runtime_tangent, "dyncall_vjp": runtime_tangent_of_adjoint,
                   "dyncall_pushforward": runtime_tangent_of_tangent,
+                  "dyncall_tangent": runtime_tangent_of_tangent,
                   "dyncall_fwd": refuse_third_forward, "dyncall_back": refuse_third_forward,
                   "dyncall_vjp_pushforward": refuse_third_forward,
                   "dyncall_jvp_pushforward": refuse_third_forward}

@@ -389,7 +389,8 @@ class Sweep:
 
 
 _CALLS = {"call": Sweep.call, "dyncall": runtime_adjoint,      # calls derived as a unit
-          "dyncall_vjp": runtime_adjoint_of_adjoint}
+          "dyncall_vjp": runtime_adjoint_of_adjoint,
+          "dyncall_tangent": runtime_adjoint_of_adjoint}
 
 
 def _add(var, prim, a, b, rb):
