@@ -22,11 +22,8 @@ def grad_rnn_states(x, h0, Wx, Wh):
     bh = h + h
     for t_1 in reversed(range(T)):
         prev_1 = tape_1.pop()
-        # line 71: h[:, t, :] = prev
-        bprev_1 = bprev + bh[:, t_1, :]
-        bh[:, t_1, :] = 0.0
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)
-        v7 = bprev_1 * (1.0 - prev_1 * prev_1)
+        v7 = (bprev + bh[:, t_1, :]) * (1.0 - prev_1 * prev_1)
         bprev = v7 @ Wh.T
         bWx = bWx + x[:, t_1, :].T @ v7
         bx[:, t_1, :] += v7 @ Wx.T
