@@ -12,7 +12,10 @@ import dataclasses
 import tomllib
 from pathlib import Path
 
-from srcad.ir.nodes import Block, Eqn, Function
+import pytest
+
+from srcad import kinds as K
+from srcad.ir.nodes import Block, Eqn, Function, Var
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "srcad"
@@ -260,6 +263,18 @@ def test_ir_statements_are_frozen():
         except dataclasses.FrozenInstanceError:
             continue
         raise AssertionError(f"{type(node).__name__}.{field} can be changed in place")
+
+
+def test_vars_are_frozen():
+    """A Var's facts (name, kind, shape source, soft name) are given when it is made; a pass
+    keeps what it learns later in its side table (srcad/ir/facts.py), so no pass can change a
+    value another one holds."""
+    var = Var("x", K.FLOAT)
+    for field, value in (("hint", "y"), ("kind", K.INT), ("same_shape_as", Var()),
+                         ("soft_hint", True), ("anything", 1)):
+        with pytest.raises(AttributeError):
+            setattr(var, field, value)
+    assert (var.hint, var.kind, var.same_shape_as, var.soft_hint) == ("x", K.FLOAT, None, False)
 
 
 # The stages, lowest first (REDESIGN 4.1, docs/how_it_works.md). A module of a stage imports

@@ -5,18 +5,27 @@ sit above it (srcad/ir/nodes.py).
 
 from .. import kinds as K
 
+_set = object.__setattr__
+
 
 class Var:
-    """An SSA value. Compared by identity; `hint` is the user's name for it, if any."""
+    """An SSA value, compared by identity and frozen: `hint` is the user's name for it (or the
+    name a transform gives it), `kind` what is known of its type, `same_shape_as` a var known
+    to have its shape, and `soft_hint` that the name is only a suggestion (`bh` for h's
+    adjoint: read once, the value may be inlined). A fact a pass learns later is kept in that
+    pass's side table (srcad/ir/facts.py), never set on the Var."""
 
     __slots__ = ("hint", "kind", "same_shape_as", "soft_hint")
 
-    def __init__(self, hint=None, kind=K.UNKNOWN, same_shape_as=None):
-        self.hint = hint
-        self.kind = kind
-        self.same_shape_as = same_shape_as   # a var known to have this one's shape
-        self.soft_hint = False               # the hint is only a suggestion (`bh` for h's
-                                             # adjoint): read once, the value may be inlined
+    def __init__(self, hint=None, kind=K.UNKNOWN, same_shape_as=None, soft_hint=False):
+        _set(self, "hint", hint)
+        _set(self, "kind", kind)
+        _set(self, "same_shape_as", same_shape_as)
+        _set(self, "soft_hint", soft_hint)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"a Var is frozen: {name} is given when it is made "
+                             "(a pass keeps later facts in a side table, srcad/ir/facts.py)")
 
     def shape_class(self):
         """A representative var of the values known to share this one's shape."""

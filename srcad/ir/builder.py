@@ -27,13 +27,23 @@ def as_atom(value):
 class Builder:
     """Collects statements; `line` is the user's source line new equations come from."""
 
-    def __init__(self, line=None, known=None):
+    def __init__(self, line=None, known=None, facts=None):
         self.stmts = []
         self.line = line
         self.defined_by = {}         # var -> the equation of this builder that defines it
         self.known = known or {}     # var -> its equation elsewhere (the primal a reverse sweep
         #                              reads): where an index or a shape was made, for kinds
         self.reads = {}              # index var -> the getitem equations here reading with it
+        self.facts = facts           # the side table of the transform building (ir/facts.py)
+
+    def hint(self, var):
+        """var's name, as the transform building knows it now."""
+        return var.hint if self.facts is None else self.facts.hint(var)
+
+    def shape_class(self, var):
+        """A representative of the values known to share var's shape (the transform's facts
+        included)."""
+        return var.shape_class() if self.facts is None else self.facts.shape_class(var)
 
     def emit(self, prim, *args, hint=None, kind=None):
         """The output of `prim(*args)`: a new Var named `hint`, of the kind the rule infers
@@ -45,15 +55,10 @@ class Builder:
         if folded is not None:
             return folded
         rule = RULES[prim]
-        known, kind = kind, _with_output_ones(rule, args, rule.kind(
-            *(args if rule.kind_from_atoms else (a.kind for a in args))))
-        if prim == "getitem":
-            kind = indexed_kind(kind, *args, self.definitions())
-        elif prim in ("zeros", "ones", "empty"):
-            kind = constructed_kind(kind, args[0], self.definitions())
+        known, kind = kind, self.inferred_kind(prim, *args)
         if rule.nout == 1:
             shaped = self.alike_read(*args) if prim == "getitem" else \
-                _shape_source(rule, args, kind)
+                _shape_source(rule, args, kind, self.shape_class)
             out = Var(hint, kind if known is None else known, shaped)
             outs = (out,)
         else:
@@ -72,16 +77,27 @@ class Builder:
         of masked reads and writes (`z[mask] = np.exp(x[mask])`) goes."""
         if not (isinstance(index, Var) and isinstance(x, Var) and x.kind.is_array):
             return None
-        base = x.shape_class()
+        base = self.shape_class(x)
         for eqn in self.reads.get(index, []) + getattr(self.known, "reads", {}).get(index, []):
             y = eqn.args[0]
-            if isinstance(y, Var) and y.kind.is_array and y.shape_class() is base:
+            if isinstance(y, Var) and y.kind.is_array and self.shape_class(y) is base:
                 return eqn.outs[0]
         return None
 
     def definitions(self):
         """The equations defining vars, this builder's and those it was given."""
         return ChainMap(self.defined_by, self.known) if self.known else self.defined_by
+
+    def inferred_kind(self, prim, *args):
+        """The kind the rule infers for `prim(*args)` (atoms), as `emit` gives it."""
+        rule = RULES[prim]
+        kind = _with_output_ones(rule, args, rule.kind(
+            *(args if rule.kind_from_atoms else (a.kind for a in args))))
+        if prim == "getitem":
+            return indexed_kind(kind, *args, self.definitions())
+        if prim in ("zeros", "ones", "empty"):
+            return constructed_kind(kind, args[0], self.definitions())
+        return kind
 
     def stored_item(self, d, key):
         """v where `d` is a dict known (in this builder) to hold v at the constant `key`:
@@ -111,7 +127,7 @@ class Builder:
             return None
         target = eqn.args[1]
         if isinstance(other, Var) and isinstance(target, Var) and (
-                other.shape_class() is target.shape_class() or
+                self.shape_class(other) is self.shape_class(target) or
                 other.kind.dtype == target.kind.dtype and
                 K.fills_broadcast(other.kind, K.broadcast(other.kind, target.kind))):
             return eqn.args[0]
@@ -154,7 +170,7 @@ class Builder:
         nothing reads it, then the temporaries it read: `srcad.lower` and the trace tables
         show what is computed, not the pieces of 1 / (1 + exp(-z)) before it became σ(z)."""
         eqn = self.defined_by.get(var)
-        if eqn is None or var.hint is not None or RULES[eqn.prim].effect or \
+        if eqn is None or self.hint(var) is not None or RULES[eqn.prim].effect or \
                 any(var in free_vars(Block([s])) for s in self.stmts if s is not eqn):
             return
         self.stmts.remove(eqn)
@@ -244,7 +260,7 @@ def _output_ones(rule, args):
     return None
 
 
-def _shape_source(rule, args, kind):
+def _shape_source(rule, args, kind, shape_class):
     """A var whose shape the output is known to share, for eliding `unbroadcast`: all its
     array arguments share one shape, or one of them has the size-1 dimensions of the result."""
     if isinstance(rule.shape_from, int):
@@ -255,12 +271,12 @@ def _shape_source(rule, args, kind):
     candidates = [a for a in args if isinstance(a, Var) and not a.kind.is_scalar]
     filling = [c for c in candidates if K.fills_broadcast(c.kind, kind)]
     if filling:
-        return filling[0].shape_class()
+        return shape_class(filling[0])
     scalars_ok = all(isinstance(a, Var) or a.kind.is_scalar for a in args)
     if not candidates or not scalars_ok:
         return None
-    first = candidates[0].shape_class()
-    if all(c.shape_class() is first for c in candidates):
+    first = shape_class(candidates[0])
+    if all(shape_class(c) is first for c in candidates):
         return first
     return None
 

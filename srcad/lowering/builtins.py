@@ -142,7 +142,7 @@ class BuiltinLowering(TypeChecks):
         `total = start; for item in seq: total = total + item` (a list grown in a loop)."""
         n = self.emit("len", [seq], builder, node)
         index, carry = Var(naming.LOOP_INDEX, K.INT), Var(naming.SUM, K.UNKNOWN)
-        body = Builder(node.lineno)
+        body = Builder(node.lineno, facts=builder.facts)
         item = self.emit("getitem", [seq, index], body, node)
         total = self.emit("add", [carry, item], body, node)
         out = Var(naming.SUM, K.UNKNOWN)

@@ -12,6 +12,7 @@ import inspect
 from . import aliasing
 from ..frontend import live
 from ..errors import NameResolutionError, SrcadError, UnsupportedSyntaxError
+from ..ir.facts import Facts
 from ..ir.nodes import Const, Var
 from .builtins import SPECIAL_CALLS, BuiltinLowering
 from .calls import CallLowering
@@ -39,6 +40,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         self.depth = depth
         self.origins = {}            # var -> values it may be the same object as
         self.views = set()           # values that may share memory with another array
+        self.facts = Facts()         # the names assignments give (ir/facts.py), made in at the end
         self.view_base = {}          # a view -> the array it was taken from
         self.contains = {}           # a container var -> the values it holds
         self.inlining = frozenset()  # the user functions whose code is being inlined here

@@ -41,7 +41,7 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
     body_stmts = node.body if isinstance(node.body, list) else [ast.Return(node.body)]
     if isinstance(node, ast.Lambda):
         ast.copy_location(body_stmts[0], node.body)
-    builder = Builder(node.lineno)
+    builder = Builder(node.lineno, facts=lowering.facts)
     env = {name: from_python(value, name) for name, value in bound.items()}
     env.update((name, from_python(p.kind.value, name) if p.kind.is_static else p)
                for name, p in zip(names, params))
@@ -49,7 +49,9 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
     result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
     start = len(lowering.live.prelude.stmts)
     backs = lowering.write_backs(builder)          # (may read the caller's dict at the end)
-    body = Block(lowering.live.prelude.stmts + builder.stmts + backs, (result,))
+    stmts, results = lowering.facts.baked(lowering.live.prelude.stmts + builder.stmts + backs,
+                                          (result,))         # names assignments gave
+    body = Block(stmts, results)
     body = snapshot_caller_objects(copy_written_arguments(
         body, start, params, lowering.argument_writes.root_items, parsed.filename), start,
         params)

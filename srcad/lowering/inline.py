@@ -106,6 +106,7 @@ class UserFunctions:
         inner.view_base, inner.made_instances = lw.view_base, lw.instances
         inner.live, inner.owned, inner.objects = lw.live, lw.owned, lw.objects
         inner.argument_writes = lw.argument_writes
+        inner.facts = lw.facts
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         saved, first = builder.line, len(builder.stmts)

@@ -21,7 +21,7 @@ import ast
 from .. import kinds as K
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, If, Var
-from .stores import CONTAINER_METHODS, NewObject
+from .stores import CONTAINER_METHODS, NewObject, resolved
 from ..naming import fresh_name
 from .values import KeysSeq, StaticSeq, from_python
 
@@ -108,10 +108,11 @@ class ContainerMethods:
 
     def part(self, node, seq, index, builder):
         """seq[index] for a slice index: a list, whatever the kinds say of its items."""
-        out = self.emit("getitem", [seq, index], builder, node)
+        atoms = [resolved(seq), index]
+        kind = builder.inferred_kind("getitem", *atoms) if isinstance(atoms[0], Var) else None
+        kind = K.Kind(seq.kind.tag) if kind is not None and kind.tag != seq.kind.tag else None
+        out = self.emit("getitem", [seq, index], builder, node, kind=kind)
         if isinstance(out, Var):
-            if out.kind.tag != seq.kind.tag:
-                out.kind = K.Kind(seq.kind.tag)
             self.views.discard(out)          # a new list, holding what seq holds
             self.view_base.pop(out, None)
             self.contains[out] = tuple(v for v in self.reach(seq) if v is not seq)
@@ -300,7 +301,7 @@ class ContainerMethods:
         """The values `then(builder)` if cond else `orelse(builder)`, as one If."""
         blocks = []
         for make in (then, orelse):
-            b = Builder(node.lineno)
+            b = Builder(node.lineno, facts=builder.facts)
             values = [self.atom(v, b, node) for v in make(b)]
             blocks.append(Block(b.stmts, tuple(values)))
         outs = tuple(Var(None, K.join(a.kind, b.kind)) for a, b in

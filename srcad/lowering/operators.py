@@ -95,7 +95,7 @@ class Operators:
         is_and = isinstance(node.op, ast.And)
         if isinstance(truth, Const):
             return lw.expr(operand, env, builder) if bool(truth.value) == is_and else first
-        other_builder = Builder(node.lineno)
+        other_builder = Builder(node.lineno, facts=builder.facts)
         other = lw.atom(lw.expr(operand, dict(env), other_builder), other_builder, node)
         taken = Block(other_builder.stmts, (other,))
         kept = Block([], (first,))
@@ -112,7 +112,7 @@ class Operators:
             return lw.expr(node.body if cond.value else node.orelse, env, builder)
         blocks, objects = [], []
         for branch in (node.body, node.orelse):
-            b = Builder(node.lineno)
+            b = Builder(node.lineno, facts=builder.facts)
             value = lw.expr(branch, dict(env), b)
             blocks.append(Block(b.stmts, (lw.atom(value, b, node),)))
             objects.append(same_object(value, blocks[-1].results[0]))

@@ -94,8 +94,8 @@ class Lowering(CallerObjectLowering, PeelLowering, FrozenLowering, UnboundLoweri
 
     def assign(self, target, value, env, builder):
         if isinstance(target, ast.Name):
-            if isinstance(value, Var) and value.hint is None:
-                value.hint = target.id
+            if isinstance(value, Var) and self.facts.hint(value) is None:
+                self.facts.name(value, target.id)      # the Var made with it at the end
             env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, Const) and type(value.value) in (list, tuple):
@@ -155,7 +155,7 @@ class Lowering(CallerObjectLowering, PeelLowering, FrozenLowering, UnboundLoweri
             return
         branches = []
         for stmts in (node.body, node.orelse):
-            branch_env, branch_builder = dict(env), Builder(node.lineno)
+            branch_env, branch_builder = dict(env), Builder(node.lineno, facts=builder.facts)
             self.run_suite(stmts, branch_env, branch_builder)
             branches.append((branch_env, branch_builder))
         self.merge_branches(node, cond, env, branches, builder)
@@ -196,7 +196,7 @@ class Lowering(CallerObjectLowering, PeelLowering, FrozenLowering, UnboundLoweri
             return self.suite((node.body if cond.value else node.orelse) + rest, env, builder)
         results, blocks = [], []
         for stmts in (node.body, node.orelse):
-            branch_builder = Builder(node.lineno)
+            branch_builder = Builder(node.lineno, facts=builder.facts)
             result = self.suite(stmts + rest, dict(env), branch_builder)
             if result is FALLTHROUGH:
                 result = Const(None)
@@ -275,7 +275,7 @@ class Lowering(CallerObjectLowering, PeelLowering, FrozenLowering, UnboundLoweri
         cond_block = []
 
         def lower_body(params, body_env, body_builder):
-            cond_builder = Builder(node.lineno)
+            cond_builder = Builder(node.lineno, facts=body_builder.facts)
             cond = self.condition(node.test, dict(body_env), cond_builder)
             cond_block[:] = [Block(cond_builder.stmts, (self.atom(cond, cond_builder, node),))]
             self.run_suite(node.body, body_env, body_builder)
@@ -307,7 +307,7 @@ class Lowering(CallerObjectLowering, PeelLowering, FrozenLowering, UnboundLoweri
         for param, init, marks in zip(params, inits, shared):
             before = [v if how == "outer" else params[v] for how, v in marks]
             self.may_be(param, [init] + before)     # the start, or what an iteration left
-        body_env, body_builder = dict(env), Builder(node.lineno)
+        body_env, body_builder = dict(env), Builder(node.lineno, facts=self.facts)
         body_env.update(zip(carried, params))
         lower_body(params, body_env, body_builder)
         results = tuple(self.atom(body_env[n], body_builder, node) for n in carried)

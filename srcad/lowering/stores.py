@@ -323,7 +323,7 @@ class NewObject(Var):
 
     def __init__(self, value):
         super().__init__(None, value.kind, value)
-        self.value = value
+        object.__setattr__(self, "value", value)      # a Var is frozen once made
 
 
 def describe_holders(holders):

@@ -8,6 +8,7 @@ import numpy as np
 from .. import kinds as K
 from .. import runtime
 from ..errors import SrcadError
+from ..ir.atoms import Var
 from ..runtime import is_foreign, scatter_add
 from .ops import (ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, op, sum,
                   unbroadcast)
@@ -24,8 +25,8 @@ def reduce_to(g, x):
     if (gk.is_scalar or gk.is_array and gk.ndim == 0) and \
             (xk.is_scalar or xk.is_array and xk.ndim == 0):
         return g                      # shape () everywhere: nothing to reduce
-    same = getattr(g.atom, "shape_class", None) and getattr(x.atom, "shape_class", None)
-    if same and g.atom.shape_class() is x.atom.shape_class():
+    if isinstance(g.atom, Var) and isinstance(x.atom, Var) and \
+            g.builder.shape_class(g.atom) is g.builder.shape_class(x.atom):
         return g
     if xk.is_scalar and gk.is_array:
         return sum(g)

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
+from ..ir.atoms import Var
 from .core import reduce_to
 from .ops import (ZERO, broadcast_like, cos, cosh, eq, exp, floor_divide, ge, gt, le, log, lt,
                   op, sign, sin, sinh, sqrt, where)
@@ -79,9 +80,8 @@ def expand_to(t, ans):
     """A tangent t broadcast to the shape of ans; nothing where the shapes are known equal."""
     if t.kind.is_scalar and ans.kind.is_scalar:
         return t
-    t_class = getattr(t.atom, "shape_class", None)
-    if t_class and getattr(ans.atom, "shape_class", None) and \
-            t.atom.shape_class() is ans.atom.shape_class():
+    if isinstance(t.atom, Var) and isinstance(ans.atom, Var) and \
+            t.builder.shape_class(t.atom) is t.builder.shape_class(ans.atom):
         return t
     return broadcast_like(t, ans)
 

@@ -28,6 +28,7 @@ import numpy as np
 from ..ir import nodes as ir
 from ..api import lower
 from ..ir.builder import Builder, Sym
+from ..ir.facts import Facts
 from ..errors import NonDifferentiableError, SrcadError
 from ..ir.nodes import Block, Const, Eqn, For, Function, If, TraceNames, Var
 from ..rules import RULES, ZERO
@@ -221,6 +222,7 @@ class Flat:
         self.max_rows = max_rows
         self.eqns = []
         self.values = dict(zip(fn.params, args))
+        self.facts = Facts()         # a helper call's out has its result's shape (ir/facts.py)
         env = {p: p for p in fn.params}
         results = self.block(fn.body, env)
         if len(results) != 1 or isinstance(self.value(results[0]), (list, tuple, dict)):
@@ -253,13 +255,14 @@ class Flat:
         if stmt.prim == "call" and isinstance(args[0], Const):
             results = self.call(args[0].value, args[1:])
             for out, result in zip(stmt.outs, results):
-                if isinstance(result, Var) and out.same_shape_as is None:
-                    out.same_shape_as = result      # one value: later rules see equal shapes
+                if isinstance(result, Var) and self.facts.shape_source(out) is None:
+                    self.facts.same_shape(out, result)   # one value: rules see equal shapes
             env.update(zip(stmt.outs, results))
             return
         result = RULES[stmt.prim].impl(*[self.value(a) for a in args])
         results = (result,) if len(stmt.outs) == 1 else tuple(result)
-        outs = tuple(o if o not in self.values else Var(o.hint, o.kind, o.same_shape_as or o)
+        shaped = self.facts.shape_source
+        outs = tuple(o if o not in self.values else Var(o.hint, o.kind, shaped(o) or o)
                      for o in stmt.outs)
         self.values.update(zip(outs, results))
         env.update(zip(stmt.outs, outs))
@@ -356,7 +359,7 @@ def _tangent_row(eqn, flat, varied, tan, names):
         flat.refuse(eqn, "a multi-output operation")
     _refuse_container(eqn, flat)
     rule = RULES[eqn.prim]
-    b = Builder(eqn.line)
+    b = Builder(eqn.line, facts=flat.facts)
     args = [Sym(b, a) for a in eqn.args]
     labels, env = _labels(eqn, flat, names), _env(eqn, flat)
     total = None
@@ -413,7 +416,7 @@ def _adjoint_rows(eqn, flat, varied, adj, names):
         vjp = rule.vjp_rule(i)
         if vjp is None:
             flat.refuse(eqn, f"argument {i + 1}")
-        b = Builder(eqn.line)
+        b = Builder(eqn.line, facts=flat.facts)
         labels, env = _labels(eqn, flat, names), _env(eqn, flat)
         g = Var(None, eqn.out.kind, eqn.out)
         labels[g], env[g] = barred(names(eqn.out)), adj[eqn.out]

@@ -21,6 +21,7 @@ from .. import kinds as K
 from .. import naming
 from ..analysis.activity import substitute, varied_vars
 from ..ir.builder import Builder, Sym, as_atom
+from ..ir.facts import Facts
 from ..errors import NonDifferentiableError, SrcadError, not_differentiable
 from ..ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from ..rules import RULES, ZERO
@@ -40,16 +41,16 @@ def tangent(fn, wrt, lower=None, again=False):
     wrt_params = [fn.params[i] for i in wrt]
     fn = inline_calls(fn, varied_vars(fn, wrt_params), lower)
     sweep = Tangents(fn, *tape_activity(fn, wrt_params), again)
-    tb = Builder(fn.line)
+    tb = Builder(fn.line, facts=sweep.facts)
     dparams = tuple(Var(_dhint(p), p.kind, p) for p in wrt_params)
     tan = {}
     for p, dp in zip(wrt_params, dparams):
         sweep.accumulate(tan, p, dp, tb)
     sweep.block_stmts(fn.body.stmts, tan, tb)
     value, dvalue = sweep.outputs(fn.body.results, tan, tb)
-    names = (fn.param_names or tuple(p.hint for p in fn.params)) + \
-        tuple(dp.hint for dp in dparams)
-    return Function(fn.name, fn.params + dparams, Block(tb.stmts, (value, dvalue)),
+    stmts, (value, dvalue) = sweep.facts.baked(tb.stmts, (value, dvalue))   # tangents named
+    names = (fn.param_names or tuple(p.hint for p in fn.params)) + tuple(d.hint for d in dparams)
+    return Function(fn.name, fn.params + dparams, Block(stmts, (value, dvalue)),
                     fn.filename, fn.line, fn.source_lines, param_names=names)
 
 
@@ -114,12 +115,12 @@ def _callee_stmts(fn, eqn, varied, lower, depth):
     callee = lower(helper, [a.kind for a in args])
     inner_wrt = [p for p, a in zip(callee.params, args) if isinstance(a, Var) and a in varied]
     callee = inline_calls(callee, varied_vars(callee, inner_wrt), lower, depth + 1)
-    mapping = dict(zip(callee.params, args))
-    for param, arg in mapping.items():
-        if isinstance(arg, Var) and param.same_shape_as is None:
-            param.same_shape_as = arg        # shapes known inside the helper stay known
-    result = callee.body.results[0]
-    return substitute(callee.body.stmts, mapping), mapping.get(result, result)
+    known = Facts()                          # shapes known inside the helper stay known
+    known.shapes.update((p, a) for p, a in zip(callee.params, args)
+                        if isinstance(a, Var) and p.same_shape_as is None)
+    stmts, atoms = known.baked(callee.body.stmts, callee.params + callee.body.results[:1])
+    mapping = dict(zip(atoms[:-1], args))
+    return substitute(stmts, mapping), mapping.get(atoms[-1], atoms[-1])
 
 
 # ----- activity through tapes ------------------------------------------------------------------
@@ -224,6 +225,7 @@ class Tangents:
         self.varied = varied
         self.layout = layout
         self.again = again           # to be differentiated again (transforms/runtime_calls.py)
+        self.facts = Facts()         # tangents' names and shapes, given to the output's Vars
 
     # ----- tangent bookkeeping ---------------------------------------------------------------
     def accumulate(self, tan, var, contribution, tb):
@@ -237,11 +239,11 @@ class Tangents:
 
     def name_tangent(self, var, atom):
         """A fresh tangent takes the name `d` + its primal's, and is known to share its shape."""
-        if not isinstance(atom, Var) or atom is var or atom.hint is not None:
+        if not isinstance(atom, Var) or atom is var or self.facts.hint(atom) is not None:
             return
-        atom.hint = _dhint(var)
-        if atom.same_shape_as is None and var.shape_class() is not atom:
-            atom.same_shape_as = var
+        self.facts.name(atom, _dhint(var))
+        if self.facts.shape_source(atom) is None and self.facts.shape_class(var) is not atom:
+            self.facts.same_shape(atom, var)
 
     def zeros(self, atom, tb):
         """A materialised zero tangent for `atom` (where a block must yield one)."""
@@ -335,7 +337,7 @@ class Tangents:
             tan[stmt.outs[j]] = dout
 
     def branch(self, block, active, tan, line):
-        inner, bb = dict(tan), Builder(line)
+        inner, bb = dict(tan), Builder(line, facts=self.facts)
         self.block_stmts(block.stmts, inner, bb)
         dresults = tuple(self.tangent_or_zeros(block.results[j], inner, bb) for j in active)
         return Block(bb.stmts, block.results + dresults)
@@ -348,7 +350,7 @@ class Tangents:
         params = stmt.carry_params
         dparams = tuple(Var(_dhint(params[j]), params[j].kind, params[j]) for j in active)
         dinits = tuple(self.tangent_or_zeros(stmt.carry_init[j], tan, tb) for j in active)
-        inner, bb = dict(tan), Builder(stmt.line)
+        inner, bb = dict(tan), Builder(stmt.line, facts=self.facts)
         inner.update((params[j], dp) for j, dp in zip(active, dparams))
         self.block_stmts(stmt.body.stmts, inner, bb)
         dresults = tuple(self.tangent_or_zeros(stmt.body.results[j], inner, bb) for j in active)

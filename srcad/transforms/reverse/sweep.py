@@ -17,6 +17,7 @@ from ... import naming
 from ...analysis.activity import (bound_vars, python_float, reads, substitute, substitute_block,
                                   varied_vars)
 from ...ir.builder import Builder, Definitions, Sym
+from ...ir.facts import Facts
 from ...analysis.contributions import Contributions
 from ...errors import NonDifferentiableError, NonScalarOutputError, SrcadError, not_differentiable
 from ..forward import refuse_reverse_through_tapes
@@ -61,7 +62,7 @@ def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False, h
     shaped = result if seed_shaped_like_output and isinstance(result, Var) else None
     seed = Var(naming.SEED, result.kind, shaped) if mode == "vjp" else Const(1.0)
     adj = {}
-    rb = Builder(fn.line, sweep.definitions)
+    rb = Builder(fn.line, sweep.definitions, facts=sweep.facts)
     if mode != "vjp":
         _check_scalar_output(fn, result, rb)
     if isinstance(result, Var) and result in sweep.varied:
@@ -70,7 +71,8 @@ def sweeps(fn, wrt, mode="vjp", wrt_tuple=True, seed_shaped_like_output=False, h
     grads = tuple(sweep.gradient(p, adj, rb) for p in wrt_params)
     if wrt_tuple and (len(grads) == 1 or mode != "grad"):
         grads = (rb.emit("make_tuple", *grads),)
-    return forward, rb.stmts, seed, grads
+    stmts, atoms = sweep.facts.baked(forward + rb.stmts, (seed,) + grads)   # adjoints named
+    return stmts[:len(forward)], stmts[len(forward):], atoms[0], atoms[1:]
 
 
 def no_helpers(fn, positions):
@@ -107,8 +109,8 @@ def _in_dtype_of(param, atom, rb):
             not kind.dtype.startswith("float"):
         return atom
     name = _adjoint_name(param)
-    if isinstance(atom, Var) and atom.hint == name:
-        atom.hint = None                 # the name goes to the cast gradient
+    if isinstance(atom, Var) and rb.hint(atom) == name:
+        rb.facts.unname(atom)            # the name goes to the cast gradient
     return rb.emit("cast", atom, Const(kind.dtype), hint=name)
 
 
@@ -121,6 +123,7 @@ class Sweep:
         self.finished = set()        # adjoints that already have their primal's structure
         self.contributions = Contributions(varied)
         self.definitions = Definitions(fn.body)  # var -> primal equation, index -> reads
+        self.facts = Facts()         # adjoints' names and shapes, given to the output's Vars
 
     # ----- adjoint bookkeeping ---------------------------------------------------------------
     def accumulate(self, adj, var, contribution, rb):
@@ -134,8 +137,8 @@ class Sweep:
         prim = "add" if var.kind.is_numeric else "add_any"
         previous = adj[var]
         total = _add(var, prim, previous, contribution, rb)
-        if previous in rb.defined_by and var.hint and previous.hint == naming.adjoint(var.hint):
-            previous.hint = None         # a partial sum: the name goes to the total
+        if previous in rb.defined_by and var.hint and rb.hint(previous) == _adjoint_name(var):
+            self.facts.unname(previous)  # a partial sum: the name goes to the total
         self.name_adjoint(var, total, rb)
         adj[var] = total
 
@@ -145,11 +148,12 @@ class Sweep:
             return
         if rb is not None and atom not in rb.defined_by:
             return
-        if atom.hint is None and var.hint is not None:
-            atom.hint = naming.adjoint(var.hint)
-            atom.soft_hint = True
-        if atom.same_shape_as is None and var.shape_class() is not atom and var.kind.is_numeric:
-            atom.same_shape_as = var
+        facts = self.facts
+        if facts.hint(atom) is None and var.hint is not None:
+            facts.name(atom, naming.adjoint(var.hint), soft=True)
+        if facts.shape_source(atom) is None and var.kind.is_numeric and \
+                facts.shape_class(var) is not atom:
+            facts.same_shape(atom, var)
 
     def zeros(self, var, rb):
         if var.kind.is_scalar:
@@ -279,7 +283,7 @@ class Sweep:
         for block in (stmt.then, stmt.orelse):
             branches.append(self.reverse_branch(block, stmt, seeds, outer, adj))
         (fwd_then, rev_then, need_then), (fwd_else, rev_else, need_else) = branches
-        exports = [Var(v.hint, v.kind, v) for v in need_then + need_else]
+        exports = [Var(self.facts.hint(v), v.kind, v) for v in need_then + need_else]
         none_then = (Const(None),) * len(need_else)
         none_else = (Const(None),) * len(need_then)
         then_block = Block(fwd_then, stmt.then.results + tuple(need_then) + none_then)
@@ -298,7 +302,7 @@ class Sweep:
     def reverse_branch(self, block, stmt, seeds, outer, adj, tested=frozenset()):
         """One branch reversed: (forward stmts, reverse block, own or `tested` values read)."""
         branch_adj = {u: adj[u] for u in outer if u in adj}
-        bb = Builder(stmt.line, self.definitions)
+        bb = Builder(stmt.line, self.definitions, facts=self.facts)
         for out, result in zip(stmt.outs, block.results):
             if out in seeds and isinstance(result, Var) and result in self.varied:
                 self.accumulate(branch_adj, result, seeds[out], bb)
@@ -339,7 +343,7 @@ class Sweep:
                    for j in active]
         accs = [Var(_adjoint_name(u), u.kind, _shaped_like(u)) for u in outer]
         body_adj = dict(zip(outer, accs))
-        bb = Builder(stmt.line, self.definitions)
+        bb = Builder(stmt.line, self.definitions, facts=self.facts)
         for j, gp in zip(active, gparams):
             result = body.results[j]
             if isinstance(result, Var) and result in self.varied:
@@ -360,7 +364,7 @@ class Sweep:
         index_map = {stmt.index: rev_index} if is_for else {}
         stmts, needed, recomputed = to_record(bb.stmts, results, forward_body, local, index_map)
         tape = Var(naming.TAPE, K.Kind("list"))
-        popped = [Var(v.hint, v.kind, v) for v in needed]     # the same values: same shapes
+        popped = [Var(self.facts.hint(v), v.kind, v) for v in needed]   # same values, shapes
         mapping = dict(zip(needed, popped))
         mapping.update(index_map)
         clones = clone_eqns(recomputed, mapping)
@@ -400,7 +404,7 @@ def _add(var, prim, a, b, rb):
     scattered = rb.defined_by.get(b)
     if var.kind.is_array and scattered is not None and scattered.prim == "index_adjoint" \
             and not may_repeat(scattered.args[2]) and isinstance(a, Var) and \
-            a.kind.is_array and a.shape_class() is var.shape_class():
+            a.kind.is_array and rb.shape_class(a) is rb.shape_class(var):
         return rb.emit("iadd_at", a, scattered.args[2], scattered.args[0])
     return rb.emit(prim, a, b)
 
