@@ -21,6 +21,7 @@ from .inline import UserFunctions
 from .integrate import integrator
 from .methods import ContainerMethods
 from .operators import Operators
+from .peel import Peeling
 from .stores import resolved, same_object
 from ..transforms.nested import DerivativeValue, NestedLowering
 from ..frontend.syntax import returns_inside_of
@@ -48,6 +49,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         self.returns_inside = returns_inside_of(parsed.node)    # does a statement hold a return
         self.functions = UserFunctions(self)   # the user's functions it calls
         self.operators = Operators(self)       # arithmetic, comparisons, and/or, x if c else y
+        self.peeling = Peeling(self)           # a loop's first iteration lowered on its own
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,

@@ -23,20 +23,29 @@ from ..ir.nodes import Const, Var
 from ..frontend.syntax import fix_missing_locations, walk_no_defs
 
 
-class PeelLowering:
-    """Mixin for Lowering (before DynamicLowering): peels the first iteration of such a loop."""
+class Peeling:
+    """A part of the lowering of a function (`lowering`, whose statements it lowers): peels
+    the first iteration of such a loop. The first of the statements lowered with the rest of
+    their block (Lowering.suite), before the lowering's `special_statement`."""
 
-    def special_statement(self, stmt, rest, env, builder):
-        if isinstance(stmt, ast.For) and self.starts_as_none(stmt, env):
+    def __init__(self, lowering):
+        self.lowering = lowering
+
+    def statement(self, stmt, rest, env, builder):
+        """The value of the block `stmt` starts (with `rest`) where stmt is such a loop, its
+        first iteration peeled; else what the lowering's `special_statement` makes of it."""
+        lw = self.lowering
+        if isinstance(stmt, ast.For) and starts_as_none(stmt, env):
             peeled = _peeled(stmt)
             if peeled is not None:
-                return self.suite([peeled] + rest, env, builder)
-        return super().special_statement(stmt, rest, env, builder)
+                return lw.suite([peeled] + rest, env, builder)
+        return lw.special_statement(stmt, rest, env, builder)
 
-    def starts_as_none(self, loop, env):
-        """Whether the loop assigns a name that is None before it a call's result (`w, config
-        = adam(w, dw, config)`, `h = step(x, h)`): what the first call makes of None."""
-        return any(_is_none(env.get(name)) for name in _assigned_calls(loop))
+
+def starts_as_none(loop, env):
+    """Whether the loop assigns a name that is None before it a call's result (`w, config
+    = adam(w, dw, config)`, `h = step(x, h)`): what the first call makes of None."""
+    return any(_is_none(env.get(name)) for name in _assigned_calls(loop))
 
 
 @functools.lru_cache(maxsize=512)

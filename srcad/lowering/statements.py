@@ -29,7 +29,6 @@ from .function import FALLTHROUGH, lower_function
 from .integrate import IntegrateLowering
 from .methods import CHANGING_METHODS
 from .objects import ObjectLowering
-from .peel import PeelLowering
 from .unbound import UnboundLowering
 from .stores import StoreLowering, same_object
 from .writes import WriteLowering
@@ -44,16 +43,16 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(CallerObjectLowering, PeelLowering, FrozenLowering, UnboundLowering,
-               ArgumentWriteLowering, WriteLowering, ObjectLowering, DynamicLowering,
-               EffectLowering, StoreLowering, IntegrateLowering, ExpressionLowering):
+class Lowering(CallerObjectLowering, FrozenLowering, UnboundLowering, ArgumentWriteLowering,
+               WriteLowering, ObjectLowering, DynamicLowering, EffectLowering, StoreLowering,
+               IntegrateLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):
         """Lower statements into `builder`; the returned value, or FALLTHROUGH."""
         for k, stmt in enumerate(stmts):
             builder.line = stmt.lineno
-            if (value := self.special_statement(stmt, stmts[k + 1:], env, builder)) is not None:
+            if (value := self.peeling.statement(stmt, stmts[k + 1:], env, builder)) is not None:
                 return value
             if isinstance(stmt, ast.Return):
                 return self.expr(stmt.value, env, builder) if stmt.value else Const(None)
