@@ -32,7 +32,6 @@ random numbers, changes an argument or an object, or carries a list, is refused.
 """
 
 from dataclasses import replace
-from functools import partial
 
 from ... import kinds as K
 from ... import naming
@@ -49,25 +48,24 @@ _REPEATED = {"run": "a statement run for its effect (print, an assert, a raise)"
              "opaque": "a call srcad cannot see into (a random draw, say)"}
 
 
-def checkpointed_replay(sweep, stmt, forward_body, bb, results, seeds, active, outer, gparams,
-                        accs, adj, rb):
-    """The forward sweep's statements for the checkpointed loop `stmt`; its reverse sweep goes
-    into rb (the arguments are those of Sweep.record_and_replay, transforms/reverse/sweep.py)."""
+def checkpointed_replay(sweep, plan, adj, rb):
+    """The forward sweep's statements for the checkpointed loop of `plan` (a LoopPlan); its
+    reverse sweep goes into rb (as Sweep.record_and_replay's, transforms/reverse/sweep.py)."""
+    stmt, active, outer, gparams, accs = plan.stmt, plan.active, plan.outer, plan.gparams, \
+        plan.accs
     refuse_repeated_effects(sweep.fn, stmt)
     schedule = Var(naming.SCHEDULE, K.UNKNOWN)
     forward, initial = pack(stmt.carry_init, stmt.line)
     forward.append(Eqn((schedule,), "revolve_schedule", (stmt.start, stmt.stop, stmt.step,
                                                          stmt.snapshots, initial), stmt.line))
     forward.append(advancing(stmt, schedule, stmt.carry_init, stmt.outs))
-    inits = tuple(seeds.get(stmt.outs[j]) or sweep.zeros(stmt.outs[j], rb) for j in active)
+    inits = tuple(plan.seeds.get(stmt.outs[j]) or sweep.zeros(stmt.outs[j], rb) for j in active)
     inits += tuple(adj.get(u) or sweep.zeros(u, rb) for u in outer)
     shapes = [_shaped_like(stmt.carry_init[j]) for j in active] + list(outer)
     outs = tuple(Var(p.hint, p.kind, shape if isinstance(shape, Var) else None)
                  for p, shape in zip(gparams + accs, shapes))
     carried = tuple(Var(p.hint, p.kind, p.same_shape_as) for p in gparams + accs)
-    taping = partial(sweep.record_and_replay, forward_body=forward_body, bb=bb, results=results,
-                     active=active, outer=outer, gparams=gparams, accs=accs)
-    body = reversing(stmt, schedule, carried, active, outer, taping)
+    body = reversing(plan, schedule, carried, sweep.record_and_replay)
     rb.append(While(inits, carried, _asking(schedule, "schedule_backward", stmt.line), body,
                     outs, stmt.line))
     for u, out in zip(outer, outs[len(active):]):
@@ -92,10 +90,12 @@ def advancing(stmt, schedule, inits, outs):
                  tuple(outs), stmt.line)
 
 
-def reversing(stmt, schedule, carried, active, outer, taping):
+def reversing(plan, schedule, carried, taping):
     """The reverse sweep's loop body: restore the nearest snapshot, advance to the iterations
-    to reverse, then reverse them as an unmarked loop is, with a tape (`taping`: the loop's
-    Sweep.record_and_replay); `carried` are the adjoints the body receives and yields."""
+    to reverse, then reverse them as an unmarked loop is, with a tape (`taping`:
+    Sweep.record_and_replay, given the segment's plan); `carried` are the adjoints the body
+    receives and yields."""
+    stmt, active, outer = plan.stmt, plan.active, plan.outer
     restored = tuple(Var(p.hint, p.kind, p) for p in stmt.carry_params)
     state = tuple(Var(p.hint, p.kind, p) for p in stmt.carry_params)
     bounds, start, stop = _bounds(schedule, stmt.line)
@@ -105,8 +105,8 @@ def reversing(stmt, schedule, carried, active, outer, taping):
                       outs=tuple(Var(o.hint, o.kind) for o in stmt.outs))
     seeds = {segment.outs[j]: g for j, g in zip(active, carried)}
     adj = dict(zip(outer, carried[len(active):]))
-    turn = Builder(stmt.line)
-    stmts += taping(segment, seeds=seeds, adj=adj, rb=turn)
+    turn = Builder(stmt.line, facts=plan.bb.facts)   # the facts the sweep knows (ir/facts.py)
+    stmts += taping(replace(plan, stmt=segment, seeds=seeds), adj, turn)
     reverse_loop = turn.stmts[-1]
     results = tuple(reverse_loop.outs[:len(active)]) + tuple(adj[u] for u in outer)
     return Block(stmts + turn.stmts, results)

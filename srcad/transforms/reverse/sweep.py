@@ -25,7 +25,7 @@ from ..runtime_calls import runtime_adjoint, runtime_adjoint_of_adjoint
 from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While
 from .chain import chain_levels, reverse_chain
 from .checkpoint import checkpointed_replay
-from .tape import clone_eqns, counted_while, forward_loop, push, to_record
+from .tape import LoopPlan, clone_eqns, counted_while, forward_loop, push, to_record
 from ...rules import RULES, ZERO
 from ...rules.writes import may_repeat
 
@@ -352,17 +352,22 @@ class Sweep:
         results = tuple(body_adj.get(stmt.carry_params[j]) or self.zeros(stmt.carry_params[j], bb)
                         for j in active) + tuple(body_adj.get(u) or self.zeros(u, bb)
                                                  for u in outer)
+        plan = LoopPlan(stmt, forward_body, bb, results, seeds, active, outer, gparams, accs)
         replay = self.record_and_replay if getattr(stmt, "snapshots", None) is None or \
             not stmt.carry_params else partial(checkpointed_replay, self)   # revolve
-        return replay(stmt, forward_body, bb, results, seeds, active, outer, gparams, accs, adj, rb)
+        return replay(plan, adj, rb)
 
-    def record_and_replay(self, stmt, forward_body, bb, results, seeds, active, outer,
-                          gparams, accs, adj, rb):
+    def record_and_replay(self, plan, adj, rb):
+        """The forward sweep's statements for the loop of `plan`, taped; its reverse, a loop
+        popping the tape, goes into rb."""
+        stmt, results, active, outer = plan.stmt, plan.results, plan.active, plan.outer
+        forward_body, gparams, accs = plan.forward_body, plan.gparams, plan.accs
         is_for = isinstance(stmt, For)
         local = bound_vars(Block(forward_body)) | set(stmt.carry_params)
         rev_index = Var(stmt.index.hint if is_for else naming.LOOP_INDEX, K.INT)
         index_map = {stmt.index: rev_index} if is_for else {}
-        stmts, needed, recomputed = to_record(bb.stmts, results, forward_body, local, index_map)
+        stmts, needed, recomputed = to_record(plan.bb.stmts, results, forward_body, local,
+                                              index_map)
         tape = Var(naming.TAPE, K.Kind("list"))
         popped = [Var(self.facts.hint(v), v.kind, v) for v in needed]   # same values, shapes
         mapping = dict(zip(needed, popped))
@@ -373,7 +378,7 @@ class Sweep:
                           tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results))
         pushed = push(tape, needed, stmt.line)
         fwd_loop = forward_loop(stmt, forward_body, pushed)
-        inits = tuple(seeds.get(stmt.outs[j]) or self.zeros(stmt.outs[j], rb) for j in active)
+        inits = tuple(plan.seeds.get(stmt.outs[j]) or self.zeros(stmt.outs[j], rb) for j in active)
         inits += tuple(adj.get(u) or self.zeros(u, rb) for u in outer)
         shapes = [_shaped_like(stmt.carry_init[j]) for j in active] + list(outer)
         outs = tuple(Var(p.hint, p.kind, shape if isinstance(shape, Var) else None)

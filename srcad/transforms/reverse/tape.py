@@ -4,6 +4,8 @@ recomputed in the reverse body instead; the forward loop that pushes them; and t
 count a `while` loop keeps so that its reverse can run as a counted `for`.
 """
 
+from dataclasses import dataclass
+
 from ... import kinds as K
 from ... import naming
 from ...analysis.activity import reads
@@ -11,6 +13,27 @@ from ...analysis.shape_only import shape_reads_of_inputs
 from ...ir.builder import Builder
 from ...ir.nodes import Block, Const, Eqn, For, Var, While
 from ...rules import RULES
+
+
+@dataclass(frozen=True)
+class LoopPlan:
+    """What the reverse of one loop is made from (Sweep.reverse_loop): the loop (`stmt`), its
+    body's forward sweep, the builder holding its body's reverse (`bb`) and that reverse's
+    results, the adjoints reaching the loop's outs (`seeds`), the positions of its varied
+    carries (`active`), the values from outside that its body contributes to (`outer`), and
+    the reverse loop's adjoint carries, one per active carry (`gparams`) and one per outer
+    value (`accs`). A checkpointed loop reverses each segment with a plan of its own
+    (transforms/reverse/checkpoint.py: the segment and its seeds replaced)."""
+
+    stmt: object
+    forward_body: list
+    bb: object
+    results: tuple
+    seeds: dict
+    active: list
+    outer: list
+    gparams: list
+    accs: list
 
 
 def to_record(reverse_body, results, forward_body, local, skip):
