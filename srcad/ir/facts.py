@@ -48,7 +48,7 @@ class Facts:
         """A representative var of the values known to share var's shape (Var.shape_class)."""
         while True:
             source = self.shapes.get(var) or var.same_shape_as
-            if source is None:
+            if not isinstance(source, Var):
                 return var
             var = source
 
@@ -97,12 +97,12 @@ class _Remade:
         """var remade where it has a fact or its shape source is remade (no recursion: a
         chain of shape sources can be long)."""
         facts, chain = self.facts, []
-        while var is not None and var not in self.memo:
-            chain.append(var)
+        while isinstance(var, Var) and var not in self.memo:    # (a NewObject of a
+            chain.append(var)                                  # constant ends in it)
             var = facts.shapes.get(var) or var.same_shape_as
         for v in reversed(chain):
             old = facts.shapes.get(v) or v.same_shape_as
-            source = None if old is None else self.memo[old]
+            source = self.memo[old] if isinstance(old, Var) else old
             if source is old and v not in facts.hints and v not in facts.soft and \
                     v not in facts.shapes:
                 self.memo[v] = v
