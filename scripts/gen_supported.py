@@ -165,6 +165,18 @@ SUPPORTED = [
       "    if x > 0.0:\n        z = y * y\n    return z\n"), (0.7,),
      "as in Python: `UnboundLocalError` where the read runs and the loop ran no iteration or "
      "the branch was not taken (`check_bound`)"),
+    ("starred assignment `a, *rest = seq`, the walrus `(n := expr)`, `del name`",
+     "def f(x):\n    head, *tail = [x, 2.0 * x, 3.0]\n    if (n := head * sum(tail)) > 0:\n"
+     "        y = n\n    del n\n    return y\n", (0.7,),
+     "for a sequence whose length is known now (a list or tuple; an array is refused: "
+     "index it); `rest` is a list; a read after `del` raises as in Python"),
+    ("`match` (literal, `None`, dotted value, capture, `_`, or-patterns, sequence patterns, "
+     "guards); `try:` ... `finally:`",
+     "def f(x, kind='sq'):\n    try:\n        match kind:\n            case 'sq' | 'square':\n"
+     "                y = x * x\n            case _:\n                y = x\n    finally:\n"
+     "        pass\n    return y\n", (0.7,),
+     "the if/elif chain it means; the body then the finally block (`try` with `except` "
+     "is refused)"),
     ("indexing and slicing `x[i]`, `x[1:]`, `x[:, 0]`, `x[idx]` with an index array",
      "def f(x):\n    return np.sum(x[1:] * x[:-1]) + x[0] + np.sum(x[np.array([0, 0, 2])])\n",
      (np.array([0.5, 1.5, -0.7]),),
@@ -219,10 +231,12 @@ REFUSED = [
     ("`nonlocal`",
      ("def f(x):\n    def g():\n        nonlocal x\n        x = 1.0\n        return x\n"
      "    return g()\n")),
-    ("`del`", "def f(x):\n    y = x\n    del y\n    return x\n"),
+    ("`del` of an item (`del d[k]`)",
+     "def f(x):\n    d = {'a': x}\n    del d['a']\n    return x\n"),
     ("`class` inside the function", "def f(x):\n    class A:\n        pass\n    return x\n"),
     ("`import` inside the function", "def f(x):\n    import os\n    return x\n"),
-    ("`match`", "def f(x):\n    match x:\n        case _:\n            return x\n"),
+    ("`match` with a class or mapping pattern",
+     "def f(x):\n    match x:\n        case float():\n            return x\n    return x\n"),
     ("writing into an array the function did not make and whose owner srcad cannot tell (a "
      "global, a view of an argument)",
      "G = np.zeros(2)\n\n\ndef f(x):\n    G[0] = x\n    return np.sum(G)\n"),

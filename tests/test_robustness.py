@@ -40,9 +40,10 @@ def _define(source, name="f", namespace=None):
 # ----- unsupported syntax not covered by test_errors.py ----------------------------------------
 
 MORE_UNSUPPORTED = [
-    ("match", "def f(x):\n    match 1:\n        case 1:\n            y = x\n    return y\n", 2,
-     "match statements"),
-    ("walrus", "def f(x):\n    y = (z := x * 2.0)\n    return y + z\n", 2, "NamedExpr"),
+    ("match class pattern", "def f(x):\n    match x:\n        case float():\n            y = x\n"
+     "    return y\n", 3, "if/elif"),
+    ("walrus in a while test", "def f(x):\n    while (z := x * 2.0) < 9.0:\n        x = z\n"
+     "    return x\n", 2, "while loop's test"),
     ("async def", "async def f(x):\n    return x\n", 1, "async"),
     ("set literal", "def f(x):\n    s = {x, 2.0}\n    return x\n", 2, "Set"),
     ("f-string", "def f(x):\n    s = f'{x}'\n    return x\n", 2, "JoinedStr"),

@@ -24,6 +24,7 @@ from .caller import CallerObjectLowering
 from .dynamic import DynamicLowering
 from .effects import EffectLowering
 from .expressions import ExpressionLowering
+from .forms import FormsLowering, has_star
 from .frozen import FrozenLowering
 from .function import FALLTHROUGH, lower_function
 from .integrate import IntegrateLowering
@@ -43,9 +44,9 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(CallerObjectLowering, FrozenLowering, UnboundLowering, ArgumentWriteLowering,
-               WriteLowering, ObjectLowering, DynamicLowering, EffectLowering, StoreLowering,
-               IntegrateLowering, ExpressionLowering):
+class Lowering(FormsLowering, CallerObjectLowering, FrozenLowering, UnboundLowering,
+               ArgumentWriteLowering, WriteLowering, ObjectLowering, DynamicLowering,
+               EffectLowering, StoreLowering, IntegrateLowering, ExpressionLowering):
     """Statement lowering; expression lowering lives in the base class."""
 
     def suite(self, stmts, env, builder):
@@ -96,6 +97,8 @@ class Lowering(CallerObjectLowering, FrozenLowering, UnboundLowering, ArgumentWr
             if isinstance(value, Var) and self.facts.hint(value) is None:
                 self.facts.name(value, target.id)      # the Var made with it at the end
             env[target.id] = value
+        elif has_star(target):                  # `a, *rest = seq` (lowering/forms.py)
+            self.assign_starred(target, value, env, builder)
         elif isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, Const) and type(value.value) in (list, tuple):
                 value = StaticSeq([from_python(v) for v in value.value])  # (weight, model)
@@ -108,8 +111,6 @@ class Lowering(CallerObjectLowering, FrozenLowering, UnboundLowering, ArgumentWr
             self.check_unpacked_length(atom, len(target.elts), target)
             for k, t in enumerate(target.elts):      # depth first: `(W, b), ... = params`
                 self.assign(t, builder.emit("getitem", atom, Const(k)), env, builder)
-        elif isinstance(target, ast.Starred):
-            self.refuse(target, "starred assignment (`a, *rest = ...`)")
         elif isinstance(target, ast.Subscript):
             self.store_item(target, value, env, builder)
         else:
@@ -398,8 +399,10 @@ def _assigned_in(stmt):
         targets = []
         if isinstance(node, ast.Assign):
             targets = node.targets
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For)):
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr)):
             targets = [node.target]
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            targets = [ast.Name(node.name)]
         elif isinstance(node, ast.FunctionDef):
             names[node.name] = None
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
@@ -423,16 +426,16 @@ def _bound_by(target):
 
 _UNSUPPORTED = {
     "Try": "try/except: srcad cannot differentiate through exceptions; check inputs "
-           "before the call instead",
+           "before the call instead (`if not np.all(np.isfinite(x)): return fallback`), or "
+           "keep only `try: ... finally: ...`, which srcad runs as the body then the finally "
+           "block",
     "TryStar": "try/except*",
     "With": "a with block: move the context manager outside the differentiated function",
     "AsyncWith": "async with",
     "AsyncFor": "async for",
     "Global": "global: pass the value as an argument instead",
     "Nonlocal": "nonlocal: pass the value as an argument instead",
-    "Delete": "del: simply stop using the name",
     "ClassDef": "a class defined inside the function: define it at module level",
     "Import": "import inside the function: import at module level",
     "ImportFrom": "import inside the function: import at module level",
-    "Match": "match statements: use if/elif",
 }
