@@ -177,6 +177,19 @@ SUPPORTED = [
      "        pass\n    return y\n", (0.7,),
      "the if/elif chain it means; the body then the finally block (`try` with `except` "
      "is refused)"),
+    ("a function defined in the function, called where the names it reads have changed (in a "
+     "loop), or as a statement of its own that appends to the caller's list",
+     "def f(x):\n    seen = []\n\n    def note(k):\n        seen.append(k * x)\n"
+     "    for k in range(3):\n        x = x * 1.5\n        note(k)\n    return sum(seen)\n",
+     (0.7,), "inlined where it is called, reading the names as they are then, as Python's "
+     "closures do; given to a library function (`np.vectorize(g)`) it is refused with the "
+     "comprehension to write"),
+    ("`map(f, xs)`, `functools.reduce(f, xs[, init])` over a sequence whose length is "
+     "known now",
+     "import functools\n\n\ndef f(x):\n    xs = [x, 2.0 * x, 3.0]\n"
+     "    return sum(map(np.sin, xs)) + functools.reduce(lambda a, b: a * b, xs)\n",
+     (0.7,), "the calls they make (a map is consumed as the list of its results); over an "
+     "array refused with the comprehension or loop to write"),
     ("indexing and slicing `x[i]`, `x[1:]`, `x[:, 0]`, `x[idx]` with an index array",
      "def f(x):\n    return np.sum(x[1:] * x[:-1]) + x[0] + np.sum(x[np.array([0, 0, 2])])\n",
      (np.array([0.5, 1.5, -0.7]),),

@@ -2,6 +2,9 @@
 `try: ... finally:`; each differentiated in both modes against finite differences, and run as
 Python runs it (same value, same error)."""
 
+import functools
+import operator
+
 import numpy as np
 import pytest
 
@@ -248,3 +251,139 @@ def test_try_except_shows_the_rewrite():
         return y
     with pytest.raises(UnsupportedSyntaxError, match="try: ... finally:"):
         srcad.grad(f)(1.0)
+
+
+# ----- functions defined in the function -------------------------------------------------------
+
+def closure_in_loop(x):
+    total = 0.0
+
+    def running():
+        return total * x[0]
+    out = 0.0
+    for t in x:
+        total = total + t
+        out = out + running()
+    return out
+
+
+def closure_statement(x):
+    seen = []
+
+    def note(v):
+        seen.append(v * v)
+    for k in range(3):
+        note(x[k])
+    if x[0] > 0:
+        note(x[1] * 2.0)
+    return sum(seen)
+
+
+@pytest.mark.parametrize("f", [closure_in_loop, closure_statement])
+def test_a_function_defined_here_reads_the_names_as_they_are_when_called(f):
+    _agrees(f, X)
+    _agrees(f, -X)
+
+
+def test_a_closure_reading_a_comprehension_variable_name_is_refused():
+    def f(x):
+        t = x[0]
+
+        def g():
+            return t * 2.0
+        out = 0.0
+        for _ in range(2):
+            out = out + sum([g() + t for t in x])
+        return out
+    with pytest.raises(UnsupportedSyntaxError, match="rename the comprehension's variable"):
+        srcad.grad(f)(X)
+
+
+def test_a_lambda_given_to_numpy_is_refused_with_a_rewrite_that_differentiates():
+    def vectorized(x):
+        return np.sum(np.vectorize(lambda t: t * t)(x))
+
+    def along_axis(x):
+        return np.sum(np.apply_along_axis(lambda r: r ** 2 * r[0], 0, x))
+
+    def vectorized_rewritten(x):
+        g = lambda t: t * t  # noqa: E731 - as the user wrote it
+        return np.sum(np.array([g(t) for t in x]))
+
+    def along_axis_rewritten(x):
+        g = lambda r: r ** 2 * r[0]  # noqa: E731
+        return np.sum(np.stack([g(x[:, j]) for j in range(x.shape[1])], axis=1))
+    m = np.array([[0.3, -1.2, 0.8], [1.1, 0.4, -0.6]])
+    for f, arg in ((vectorized, X), (along_axis, m)):
+        with pytest.raises(UnsupportedSyntaxError, match="a lambda used as a value") as info:
+            srcad.grad(f)(arg)
+        assert info.value.line == f.__code__.co_firstlineno + 1
+        assert "call it yourself" in str(info.value)
+    _agrees(vectorized_rewritten, X)
+    assert np.isclose(vectorized_rewritten(X), vectorized(X))
+    _agrees(along_axis_rewritten, m)
+    assert np.isclose(along_axis_rewritten(m), along_axis(m))
+
+
+def test_nonlocal_is_refused_with_a_rewrite_that_differentiates():
+    def f(x):
+        total = 0.0
+
+        def add(t):
+            nonlocal total
+            total = total + t
+        for t in x:
+            add(t ** 2)
+        return total
+
+    def rewritten(x):
+        total = 0.0
+
+        def add(total, t):
+            return total + t
+        for t in x:
+            total = add(total, t ** 2)
+        return total
+    with pytest.raises(UnsupportedSyntaxError, match=r"total = add\(total, t\)") as info:
+        srcad.grad(f)(X)
+    assert info.value.line == f.__code__.co_firstlineno + 4
+    _agrees(rewritten, X)
+    assert np.isclose(rewritten(X), f(X))
+
+
+# ----- map, functools.reduce ----------------------------------------------------------------------
+
+def mapped(x):
+    parts = [x[0], x[1], x[2]]
+    return sum(map(np.sin, parts)) + sum(list(map(lambda a, b: a * b, parts, (x[2], x[1], 2.0))))
+
+
+def reduced(x):
+    parts = [x[0], x[1], x[2]]
+    return functools.reduce(lambda a, b: a * b, parts) + \
+        functools.reduce(operator.add, parts, 1.0) + functools.reduce(operator.mul, [], x[1])
+
+
+@pytest.mark.parametrize("f", [mapped, reduced])
+def test_map_and_reduce_over_a_known_length_are_the_calls_they_make(f):
+    _agrees(f, X)
+
+
+def test_map_and_reduce_over_an_array_are_refused_with_a_rewrite_that_works():
+    def over_array(x):
+        return sum(map(np.sin, x))
+
+    def reduce_array(x):
+        return functools.reduce(lambda a, b: a * b, x)
+
+    def rewritten(x):
+        total = x[0]
+        for t in x[1:]:
+            total = total * t
+        return sum([np.sin(t) for t in x]) + total
+    with pytest.raises(UnsupportedSyntaxError, match=r"\[f\(t\) for t in xs\]"):
+        srcad.grad(over_array)(X)
+    with pytest.raises(UnsupportedSyntaxError, match=r"for t in xs\[1:\]"):
+        srcad.grad(reduce_array)(X)
+    _agrees(rewritten, X)
+    assert np.isclose(rewritten(X), over_array(X) + reduce_array(X))

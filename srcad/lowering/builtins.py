@@ -9,6 +9,7 @@ pairs for `zip` and `enumerate`, the mirrored index for `reversed`).
 """
 
 import builtins
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -240,7 +241,7 @@ SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerat
                   np.iinfo: "call_iinfo", np.dtype: "call_dtype",
                   getattr: "call_getattr", checkpointed: "call_checkpointed",
                   type: "call_type", hasattr: "call_hasattr", callable: "call_callable",
-                  next: "call_next"}
+                  next: "call_next", map: "call_map", functools.reduce: "call_reduce"}
 
 
 def _same_dtype(dtype, kind_dtype):

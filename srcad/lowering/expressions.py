@@ -317,7 +317,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
                     zip(positional[len(positional) - len(params.defaults):], params.defaults)}
         defaults.update((a.arg, self.expr(d, env, builder)) for a, d in
                         zip(params.kwonlyargs, params.kw_defaults) if d is not None)
-        return LocalFunction(node, env, getattr(node, "name", "<lambda>"), defaults)
+        return LocalFunction(node, env, getattr(node, "name", "<lambda>"), defaults, self)
 
     def expr_Lambda(self, node, env, builder):
         return self.local_function(node, env, builder)

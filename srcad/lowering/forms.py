@@ -7,16 +7,22 @@
   raises as Python does.
 - `match`: the if/elif chain it means (srcad/frontend/matching.py).
 - `try: ... finally: ...` without `except`: the body, then the finally block.
+- A call of a function defined in this one sees the names it reads as they are when it runs
+  (Python's closures read the enclosing scope then), also in a loop body; a call as a
+  statement of its own is inlined like any other. Such a function used as a value (given to
+  `np.vectorize`, `np.apply_along_axis`, `map`) is refused with the call to write instead.
 """
 
 import ast
+from dataclasses import replace
 
 from .. import naming
-from ..errors import NameResolutionError, PythonValueError
+from ..errors import NameResolutionError, PythonTypeError, PythonValueError
 from ..frontend.matching import match_as_if
 from ..frontend.syntax import walk_no_defs
 from ..ir.nodes import Const
-from .values import StaticSeq, from_python
+from .methods import CHANGING_METHODS
+from .values import LocalFunction, StaticSeq, from_python
 
 _JUMPS = (ast.Return, ast.Break, ast.Continue)
 
@@ -61,6 +67,101 @@ class FormsLowering:
             if isinstance(node, ast.Delete):
                 self.refuse(node, "del inside a loop; assign the name a new value instead "
                                   "(or stop using it)")
+
+    # ----- functions defined in the function ------------------------------------------------
+    def expr_Call(self, node, env, builder):
+        """`g(...)` of a `g` defined in this function, called where the names it reads have
+        changed since its def (in a loop body, a branch): it reads them as they are now."""
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        local = env.get(name)
+        if not (isinstance(local, LocalFunction) and local.scope is self and
+                local.env is not env):
+            return super().expr_Call(node, env, builder)
+        self.refuse_shadowed_reads(node, local)
+        env[name] = replace(local, env=env)
+        try:
+            return super().expr_Call(node, env, builder)
+        finally:
+            env[name] = local
+
+    def refuse_shadowed_reads(self, node, local):
+        """A comprehension's variable of the same name as one the function reads from this
+        scope: which one the call sees cannot be told here."""
+        if "comprehension_targets" not in vars(self):
+            self.comprehension_targets = {t.id for c in ast.walk(self.parsed.node)
+                                          if isinstance(c, ast.comprehension)
+                                          for t in ast.walk(c.target) if isinstance(t, ast.Name)}
+        own = {a.arg for a in ast.walk(local.node.args) if isinstance(a, ast.arg)} | \
+            {n.id for n in ast.walk(local.node) if isinstance(n, ast.Name) and
+             isinstance(n.ctx, ast.Store)}
+        read = {n.id for n in ast.walk(local.node) if isinstance(n, ast.Name)} - own
+        clash = sorted(read & self.comprehension_targets)
+        if clash:
+            self.refuse(node, f"{local.name} reads '{clash[0]}', which a comprehension of "
+                              "the function also names; rename the comprehension's variable")
+
+    def loop_carries(self, assigned, env, node, read_outside):
+        """The loop also carries the caller's objects that functions defined here change when
+        the loop calls them (`seen.append(v)` inside `note`, called as `note(v)`)."""
+        changed = _changed_by_calls(node, env, set())
+        assigned = list(assigned) + [n for n in changed if n not in assigned and n in env]
+        return super().loop_carries(assigned, env, node, read_outside)
+
+    def stmt_Expr(self, node, env, builder):
+        """`g(x)` as a statement, with `g` defined in this function: inlined, for what it
+        does (its prints run, a list it appends to grows)."""
+        call = node.value
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
+                isinstance(env.get(call.func.id), LocalFunction):
+            self.expr(call, env, builder)
+            return
+        super().stmt_Expr(node, env, builder)
+
+    def atom(self, value, builder, node):
+        if isinstance(value, LocalFunction):
+            self.refuse(node, _function_as_value(value, self.source_of(node)))
+        return super().atom(value, builder, node)
+
+    # ----- map(f, xs), functools.reduce(f, xs[, init]) --------------------------------------
+    def call_map(self, node, args, kwargs, builder):
+        """`map(f, xs, ...)` of sequences whose length is known now: the list of the calls
+        (Python's map is an iterator of them; srcad's is consumed as a list)."""
+        seqs = [self.items_now(node, a, "map", builder) for a in args[1:]]
+        if kwargs or not seqs:
+            self.refuse(node, "map() with these arguments")
+        return StaticSeq([self.call(node, args[0], list(items), {}, builder)
+                          for items in zip(*seqs)], "list")
+
+    def call_reduce(self, node, args, kwargs, builder):
+        """`functools.reduce(f, xs[, init])` of a sequence whose length is known now: the
+        calls one after another, as Python makes them."""
+        if kwargs or len(args) not in (2, 3):
+            self.refuse(node, "functools.reduce() with these arguments")
+        items = list(self.items_now(node, args[1], "functools.reduce", builder))
+        if len(args) == 3:
+            items.insert(0, args[2])
+        if not items:
+            raise PythonTypeError("reduce() of empty iterable with no initial value, as Python "
+                                  "raises when the function runs", filename=self.filename,
+                                  line=node.lineno, construct=self.source_of(node))
+        total = items[0]
+        for item in items[1:]:
+            total = self.call(node, args[0], [total, item], {}, builder)
+        return total
+
+    def items_now(self, node, value, what, builder):
+        """The items of a sequence whose length is known now, or refused with the loop."""
+        if isinstance(value, StaticSeq):
+            return value.items
+        if isinstance(value, Const) and type(value.value) in (list, tuple):
+            return [from_python(v) for v in value.value]
+        atom = self.atom(value, builder, node)
+        if atom.kind.tag in ("list", "tuple") and atom.kind.items is not None:
+            return [builder.emit("getitem", atom, Const(k)) for k in range(len(atom.kind.items))]
+        rewrite = "`[f(t) for t in xs]`" if what == "map" else \
+            "`total = xs[0]` then `for t in xs[1:]: total = f(total, t)`"
+        self.refuse(node, f"{what}() over a sequence whose length is known only at run time "
+                          f"(an array's length is); write what it means: {rewrite}")
 
     # ----- a, *rest = seq --------------------------------------------------------------------
     def assign_starred(self, target, value, env, builder):
@@ -134,6 +235,46 @@ def has_star(target):
     """Whether an assignment target is `a, *rest` (a tuple or list with a starred item)."""
     return isinstance(target, (ast.Tuple, ast.List)) and \
         any(isinstance(t, ast.Starred) for t in target.elts)
+
+
+def _changed_by_calls(node, env, seen):
+    """Names of `env` whose objects the functions defined in the function that `node` calls
+    change in place (a method such as `append`, an element write), through their calls too."""
+    changed = []
+    for call in walk_no_defs(node):
+        local = env.get(call.func.id) if isinstance(call, ast.Call) and \
+            isinstance(call.func, ast.Name) else None
+        if isinstance(local, LocalFunction) and id(local.node) not in seen:
+            seen.add(id(local.node))
+            changed += _changed_inside(local, env, seen)
+    return list(dict.fromkeys(changed))
+
+
+def _changed_inside(local, env, seen):
+    inner = {a.arg for a in ast.walk(local.node.args) if isinstance(a, ast.arg)}
+    body = local.node.body if isinstance(local.node.body, list) else [local.node.body]
+    changed = []
+    for n in [n for stmt in body for n in [stmt, *walk_no_defs(stmt)]]:
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            inner.add(n.id)
+        base = n.func.value if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) \
+            and n.func.attr in CHANGING_METHODS else \
+            n.value if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) else None
+        if isinstance(base, ast.Name):
+            changed.append(base.id)
+    changed += _changed_by_calls(ast.Module(body, []), env, seen)
+    return [n for n in changed if n not in inner]
+
+
+def _function_as_value(local, where):
+    what = "a lambda" if local.name == "<lambda>" else f"the function {local.name} " \
+        "defined in the function"
+    return (f"{what} used as a value in `{where}` (given to a library function, stored or "
+            "returned): srcad follows a function of yours where you call it, not inside "
+            "NumPy; call it yourself: `np.array([g(t) for t in x])` for "
+            "`np.vectorize(g)(x)`, `np.stack([g(x[:, j]) for j in range(x.shape[1])], "
+            "axis=1)` for `np.apply_along_axis(g, 0, x)`, `[g(t) for t in xs]` for "
+            "`map(g, xs)`")
 
 
 def _inside_loop_of(jump, stmts):

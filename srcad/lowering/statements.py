@@ -434,7 +434,10 @@ _UNSUPPORTED = {
     "AsyncWith": "async with",
     "AsyncFor": "async for",
     "Global": "global: pass the value as an argument instead",
-    "Nonlocal": "nonlocal: pass the value as an argument instead",
+    "Nonlocal": "nonlocal: srcad does not follow an inner function's assignments to its "
+                "caller's names; pass the value in and return the new one, assigning it where "
+                "it is called (`def add(total, t): return total + t` ... "
+                "`total = add(total, t)`)",
     "ClassDef": "a class defined inside the function: define it at module level",
     "Import": "import inside the function: import at module level",
     "ImportFrom": "import inside the function: import at module level",

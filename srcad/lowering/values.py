@@ -7,7 +7,7 @@ a tuple literal whose items are still separate values, a `range(...)`, `zip(...)
 """
 
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -62,6 +62,7 @@ class LocalFunction:
     env: dict
     name: str
     defaults: dict = None       # parameter name -> its default, lowered where it was defined
+    scope: object = field(default=None, compare=False, repr=False)  # the lowering it is in
 
 
 _CONSTANT_TYPES = (bool, int, float, complex, str, bytes, type(None), slice, type(Ellipsis),
