@@ -190,6 +190,11 @@ SUPPORTED = [
      "    return sum(map(np.sin, xs)) + functools.reduce(lambda a, b: a * b, xs)\n",
      (0.7,), "the calls they make (a map is consumed as the list of its results); over an "
      "array refused with the comprehension or loop to write"),
+    ("f-strings and `\"...\".format(...)` of differentiated values",
+     "def f(x):\n    label = f'x={x:.3f}'\n    note = 'n={}'.format(len(label))\n"
+     "    return x * x * len(label + note)\n", (0.7,),
+     "made from the primal values when the derivative runs (a string carries no derivative); "
+     "where every value is known now, a constant"),
     ("indexing and slicing `x[i]`, `x[1:]`, `x[:, 0]`, `x[idx]` with an index array",
      "def f(x):\n    return np.sum(x[1:] * x[:-1]) + x[0] + np.sum(x[np.array([0, 0, 2])])\n",
      (np.array([0.5, 1.5, -0.7]),),

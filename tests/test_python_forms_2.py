@@ -387,3 +387,25 @@ def test_map_and_reduce_over_an_array_are_refused_with_a_rewrite_that_works():
         srcad.grad(reduce_array)(X)
     _agrees(rewritten, X)
     assert np.isclose(rewritten(X), over_array(X) + reduce_array(X))
+
+
+# ----- f-strings, str.format ----------------------------------------------------------------------
+
+def formatting(x):
+    total = np.sum(x)
+    s = "loss={:.3f}".format(total)
+    t = f"{total:>12.3f} {x.shape!r} {{braces}} {len(s)}"
+    key = f"W{2}"
+    print(s, t, key)
+    weights = {"W2": 3.0}
+    return np.sum(x ** 2) * len(t) + weights[key] * total
+
+
+def test_strings_are_formatted_from_the_primal_values(capsys):
+    _agrees(formatting, X)
+    capsys.readouterr()
+    formatting(X)
+    printed = capsys.readouterr().out
+    srcad.grad(formatting)(X)
+    srcad.jvp(formatting)(X, np.ones(3))
+    assert capsys.readouterr().out == printed * 2

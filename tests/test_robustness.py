@@ -46,7 +46,8 @@ MORE_UNSUPPORTED = [
      "    return x\n", 2, "while loop's test"),
     ("async def", "async def f(x):\n    return x\n", 1, "async"),
     ("set literal", "def f(x):\n    s = {x, 2.0}\n    return x\n", 2, "Set"),
-    ("f-string", "def f(x):\n    s = f'{x}'\n    return x\n", 2, "JoinedStr"),
+    ("f-string with a value in its spec", "def f(x):\n    w = 3\n    s = f'{x:{w}}'\n"
+     "    return x + len(s)\n", 3, "format spec holds a value"),
     ("star call", "def f(x):\n    a = [x for _ in range(int(x))]\n"
                   "    return np.maximum(*a)\n", 3, "*args"),
     ("**kwargs parameter", "def f(x, **kw):\n    return x\n", 1, "**kw"),

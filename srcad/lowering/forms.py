@@ -16,13 +16,14 @@
 import ast
 from dataclasses import replace
 
+from .. import kinds as K
 from .. import naming
 from ..errors import NameResolutionError, PythonTypeError, PythonValueError
 from ..frontend.matching import match_as_if
 from ..frontend.syntax import walk_no_defs
 from ..ir.nodes import Const
 from .methods import CHANGING_METHODS
-from .values import LocalFunction, StaticSeq, from_python
+from .values import LocalFunction, Static, StaticSeq, from_python
 
 _JUMPS = (ast.Return, ast.Break, ast.Continue)
 
@@ -163,6 +164,33 @@ class FormsLowering:
         self.refuse(node, f"{what}() over a sequence whose length is known only at run time "
                           f"(an array's length is); write what it means: {rewrite}")
 
+    # ----- f"...", "...".format(...) ----------------------------------------------------------
+    def expr_JoinedStr(self, node, env, builder):
+        """An f-string: computed on the primal values when the derivative runs (a string
+        carries no derivative), or now where every value is known."""
+        template, values = _template(node)
+        if template is None:
+            self.refuse(node, "an f-string whose format spec holds a value; compute the spec "
+                              "first, or use `format(v, spec)`")
+        return self.formatted(node, template.format, [self.expr(v, env, builder)
+                                                      for v in values], builder, "fstring")
+
+    def formatted(self, node, fn, values, builder, name):
+        atoms = [self.atom(v, builder, node) for v in values]
+        if all(isinstance(a, Const) for a in atoms):
+            return Const(fn(*[a.value for a in atoms]))
+        atoms = [builder.emit("stop_gradient", a) if _may_carry_derivative(a.kind) else a
+                 for a in atoms]       # the string is the primal values' (it has no derivative)
+        builder.line = node.lineno
+        return builder.emit("opaque", Const(fn, name), *atoms, kind=K.Kind("str"))
+
+    def call(self, node, callee, args, kwargs, builder):
+        fn = callee.obj if isinstance(callee, Static) else None
+        if isinstance(getattr(fn, "__self__", None), str) and fn.__name__ == "format" and \
+                not kwargs:
+            return self.formatted(node, fn, args, builder, "str_format")  # "{}".format(v)
+        return super().call(node, callee, args, kwargs, builder)
+
     # ----- a, *rest = seq --------------------------------------------------------------------
     def assign_starred(self, target, value, env, builder):
         """`a, *rest, z = seq`: the items before and after the star, and the list between."""
@@ -229,6 +257,33 @@ class FormsLowering:
                 f"value: the del at line {line} unbound it (Python raises UnboundLocalError "
                 "here)", filename=self.filename, line=node.lineno, construct=name)
         super().refuse_undefined(node, name)
+
+
+def _template(node):
+    """An f-string as (str.format template, the expressions it formats); (None, None) where
+    a format spec holds a value."""
+    parts, values = [], []
+    for part in node.values:
+        if isinstance(part, ast.Constant):
+            parts.append(str(part.value).replace("{", "{{").replace("}", "}}"))
+            continue
+        spec = ""
+        if part.format_spec is not None:
+            inner = part.format_spec.values
+            if not all(isinstance(p, ast.Constant) for p in inner):
+                return None, None
+            spec = ":" + "".join(str(p.value) for p in inner)
+        conversion = "" if part.conversion == -1 else "!" + chr(part.conversion)
+        parts.append("{" + conversion + spec + "}")
+        values.append(part.value)
+    return "".join(parts), values
+
+
+def _may_carry_derivative(kind):
+    if kind.tag in ("int", "bool", "str", "none"):
+        return False
+    return not (kind.tag in ("tuple", "list") and kind.items is not None and
+                all(not _may_carry_derivative(k) for k in kind.items))
 
 
 def has_star(target):
