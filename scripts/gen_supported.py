@@ -184,12 +184,14 @@ SUPPORTED = [
      (0.7,), "inlined where it is called, reading the names as they are then, as Python's "
      "closures do; given to a library function (`np.vectorize(g)`) it is refused with the "
      "comprehension to write"),
-    ("`map(f, xs)`, `functools.reduce(f, xs[, init])` over a sequence whose length is "
-     "known now",
+    ("`map(f, xs)`, `functools.reduce(f, xs[, init])`, `sorted(xs, key=f)` over a sequence "
+     "whose length is known now",
      "import functools\n\n\ndef f(x):\n    xs = [x, 2.0 * x, 3.0]\n"
-     "    return sum(map(np.sin, xs)) + functools.reduce(lambda a, b: a * b, xs)\n",
-     (0.7,), "the calls they make (a map is consumed as the list of its results); over an "
-     "array refused with the comprehension or loop to write"),
+     "    ys = sorted([(x, 'b'), (x * x, 'a')], key=lambda t: t[1])\n"
+     "    return sum(map(np.sin, xs)) + functools.reduce(lambda a, b: a * b, xs) + ys[0][0]\n",
+     (0.7,), "the calls they make (a map is consumed as the list of its results); sorted by "
+     "keys known now (keys that depend on the input are refused); over an array refused with "
+     "the comprehension or loop to write"),
     ("f-strings and `\"...\".format(...)` of differentiated values",
      "def f(x):\n    label = f'x={x:.3f}'\n    note = 'n={}'.format(len(label))\n"
      "    return x * x * len(label + note)\n", (0.7,),

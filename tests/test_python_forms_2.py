@@ -409,3 +409,23 @@ def test_strings_are_formatted_from_the_primal_values(capsys):
     srcad.grad(formatting)(X)
     srcad.jvp(formatting)(X, np.ones(3))
     assert capsys.readouterr().out == printed * 2
+
+
+# ----- sorted(xs, key=...) ------------------------------------------------------------------------
+
+def sorted_by_name(x):
+    items = sorted([(x[0], "b"), (x[1], "a"), (x[2], "c")], key=lambda t: t[1])
+    ranked = sorted([(x[0], 2), (x[1], 1), (x[2], 2)], key=lambda t: t[1], reverse=True)
+    return items[0][0] * 2.0 + items[1][0] + ranked[0][0] * ranked[2][0] + ranked[1][0] ** 2
+
+
+def test_sorted_by_keys_known_now_keeps_python_order():
+    _agrees(sorted_by_name, X)
+
+
+def test_sorted_by_differentiated_keys_is_refused_with_why():
+    def f(x):
+        items = sorted([x[0], x[1]], key=lambda t: -t)
+        return items[0]
+    with pytest.raises(UnsupportedSyntaxError, match="keys known only when the function runs"):
+        srcad.grad(f)(X)

@@ -150,6 +150,24 @@ class FormsLowering:
             total = self.call(node, args[0], [total, item], {}, builder)
         return total
 
+    def call_sorted(self, node, args, kwargs, builder):
+        """`sorted(xs, key=f)` of a sequence of known length whose keys are known now (the
+        order decided by values that carry no derivative): the items in that order."""
+        key, reverse = kwargs.get("key"), kwargs.get("reverse", Const(False))
+        if key is None or isinstance(key, Const) or len(args) != 1 or \
+                set(kwargs) - {"key", "reverse"} or not isinstance(reverse, Const):
+            return super().call_sorted(node, args, kwargs, builder)
+        items = list(self.items_now(node, args[0], "sorted", builder))
+        keys = [self.atom(self.call(node, key, [item], {}, builder), builder, node)
+                for item in items]
+        if not all(isinstance(k, Const) for k in keys):
+            self.refuse(node, "sorted() by keys known only when the function runs: the order "
+                              "would decide which value goes where in the derivative; sort by "
+                              "keys known now, or index with an order computed from an array "
+                              "(`xs[np.argsort(keys, kind='stable')]`)")
+        order = sorted(range(len(items)), key=lambda k: keys[k].value, reverse=reverse.value)
+        return StaticSeq([items[k] for k in order], "list")
+
     def items_now(self, node, value, what, builder):
         """The items of a sequence whose length is known now, or refused with the loop."""
         if isinstance(value, StaticSeq):
@@ -159,8 +177,9 @@ class FormsLowering:
         atom = self.atom(value, builder, node)
         if atom.kind.tag in ("list", "tuple") and atom.kind.items is not None:
             return [builder.emit("getitem", atom, Const(k)) for k in range(len(atom.kind.items))]
-        rewrite = "`[f(t) for t in xs]`" if what == "map" else \
-            "`total = xs[0]` then `for t in xs[1:]: total = f(total, t)`"
+        rewrite = {"map": "`[f(t) for t in xs]`",
+                   "sorted": "`xs[np.argsort(keys, kind='stable')]` with the keys an array"}.get(
+            what, "`total = xs[0]` then `for t in xs[1:]: total = f(total, t)`")
         self.refuse(node, f"{what}() over a sequence whose length is known only at run time "
                           f"(an array's length is); write what it means: {rewrite}")
 
