@@ -22,6 +22,7 @@ from .. import naming
 from ..analysis.activity import substitute, varied_vars
 from ..ir.builder import Builder, Sym, as_atom
 from ..ir.facts import Facts
+from .inline import expand_calls
 from ..errors import NonDifferentiableError, SrcadError, not_differentiable
 from ..ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from ..rules import RULES, ZERO
@@ -68,37 +69,17 @@ def inline_calls(fn, varied, lower, depth=0):
     covers both."""
     if not any(e.prim == "call" for e in walk_eqns(fn.body)):
         return fn
-    body = _inline_block(fn, fn.body, varied, lower, depth)
+
+    def expand(eqn, stmts, mapping):
+        if any(isinstance(a, Var) and a in varied for a in eqn.args[1:]):
+            inlined, mapping[eqn.out] = _callee_stmts(fn, eqn, varied, lower, depth)
+            stmts += inlined
+        else:
+            stmts.append(eqn)
+
+    body = expand_calls(fn.body, expand)
     return Function(fn.name, fn.params, body, fn.filename, fn.line, fn.source_lines,
                     fn.param_names)
-
-
-def _inline_block(fn, block, varied, lower, depth):
-    stmts, mapping = [], {}
-    for stmt in block.stmts:
-        stmt = substitute([stmt], mapping)[0]
-        if isinstance(stmt, Eqn) and stmt.prim == "call" and \
-                any(isinstance(a, Var) and a in varied for a in stmt.args[1:]):
-            inlined, result = _callee_stmts(fn, stmt, varied, lower, depth)
-            stmts += inlined
-            mapping[stmt.out] = result
-        else:
-            stmts.append(_inline_nested(fn, stmt, varied, lower, depth))
-    results = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in block.results)
-    return Block(stmts, results)
-
-
-def _inline_nested(fn, stmt, varied, lower, depth):
-    if isinstance(stmt, If):
-        return If(stmt.cond, _inline_block(fn, stmt.then, varied, lower, depth),
-                  _inline_block(fn, stmt.orelse, varied, lower, depth), stmt.outs, stmt.line)
-    if isinstance(stmt, (For, While)):
-        body = _inline_block(fn, stmt.body, varied, lower, depth)
-        if isinstance(stmt, For):
-            return _rebuild_loop(stmt, stmt.carry_init, stmt.carry_params, body, stmt.outs)
-        cond = _inline_block(fn, stmt.cond, varied, lower, depth)
-        return While(stmt.carry_init, stmt.carry_params, cond, body, stmt.outs, stmt.line)
-    return stmt
 
 
 def _callee_stmts(fn, eqn, varied, lower, depth):

@@ -10,10 +10,9 @@ from ..optimize import passes as optimize
 from .reverse import sweep as reverse
 from .. import kinds as K
 from ..analysis.activity import substitute
-from ..ir.builder import Builder
 from ..errors import SrcadError
-from .inline import inline
-from ..ir.nodes import Block, Eqn, For, Function, If, Var, While
+from .inline import expand_calls, inline
+from ..ir.nodes import Block, Eqn, Function, Var
 
 
 def split_vjp(fn, positions, helpers):
@@ -49,38 +48,12 @@ def inline_helper_calls(fn, lower, depth=0):
         raise SrcadError("a recursive helper cannot be differentiated twice; write the "
                          "recursion as a loop", filename=fn.filename, line=fn.line)
 
-    def expand(eqn, builder, mapping):
+    def expand(eqn, stmts, mapping):
         callee, args = eqn.args[0].value, eqn.args[1:]
         inner = inline_helper_calls(lower(callee, [a.kind for a in args]), lower, depth + 1)
-        mapping[eqn.out] = inline(inner, list(args), builder)[0]
+        mapping[eqn.out] = inline(inner, list(args), stmts)[0]
 
-    return _with_body(fn, _inline_block(fn.body, {}, expand, Builder))
-
-
-def _inline_block(block, mapping, expand, builder_class):
-    builder = builder_class()
-    for original in block.stmts:
-        stmt = substitute([original], mapping)[0]       # reads of calls inlined before it
-        if isinstance(stmt, Eqn) and stmt.prim == "call":
-            expand(stmt, builder, mapping)
-            continue
-        builder.append(_inline_nested(stmt, mapping, expand, builder_class))
-    results = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in block.results)
-    return Block(builder.stmts, results)
-
-
-def _inline_nested(stmt, mapping, expand, builder_class):
-    sub = lambda b: _inline_block(b, mapping, expand, builder_class)   # noqa: E731
-    if isinstance(stmt, If):
-        return If(stmt.cond, sub(stmt.then), sub(stmt.orelse), stmt.outs, stmt.line)
-    if isinstance(stmt, For):
-        return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
-                   stmt.carry_params, sub(stmt.body), stmt.outs, stmt.reverse, stmt.line,
-                   stmt.snapshots)
-    if isinstance(stmt, While):
-        return While(stmt.carry_init, stmt.carry_params, sub(stmt.cond), sub(stmt.body),
-                     stmt.outs, stmt.line)
-    return stmt
+    return _with_body(fn, expand_calls(fn.body, expand))
 
 
 def _with_body(fn, body):
