@@ -192,7 +192,7 @@ SUPPORTED = [
      (0.7,), "the calls they make (a map is consumed as the list of its results); sorted by "
      "keys known now (keys that depend on the input are refused); over an array refused with "
      "the comprehension or loop to write"),
-    ("f-strings and `\"...\".format(...)` of differentiated values",
+    ("f-strings, `\"...\".format(...)` and `\"%.3f\" % v` of differentiated values",
      "def f(x):\n    label = f'x={x:.3f}'\n    note = 'n={}'.format(len(label))\n"
      "    return x * x * len(label + note)\n", (0.7,),
      "made from the primal values when the derivative runs (a string carries no derivative); "

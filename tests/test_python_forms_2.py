@@ -429,3 +429,20 @@ def test_sorted_by_differentiated_keys_is_refused_with_why():
         return items[0]
     with pytest.raises(UnsupportedSyntaxError, match="keys known only when the function runs"):
         srcad.grad(f)(X)
+
+
+def percent_formatting(x):
+    total = np.sum(x)
+    s = "%.3f" % total
+    t = "%s=%8.2f (%d)" % ("sum", total, len(s))
+    print(s, t)
+    return np.sum(x ** 2) * len(t)
+
+
+def test_percent_formatting_is_python_s(capsys):
+    _agrees(percent_formatting, X)
+    capsys.readouterr()
+    percent_formatting(X)
+    printed = capsys.readouterr().out
+    srcad.grad(percent_formatting)(X)
+    assert capsys.readouterr().out == printed

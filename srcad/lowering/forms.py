@@ -203,6 +203,18 @@ class FormsLowering:
         builder.line = node.lineno
         return builder.emit("opaque", Const(fn, name), *atoms, kind=K.Kind("str"))
 
+    def expr_BinOp(self, node, env, builder):
+        """`"%.3f" % v`, `"%s=%d" % (a, b)`: formatted like an f-string."""
+        if not (isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and
+                isinstance(node.left.value, str)):
+            return self.operators.expr_BinOp(node, env, builder)
+        parts = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        values = [self.expr(p, env, builder) for p in parts]
+        template = node.left.value
+        if isinstance(node.right, ast.Tuple):
+            return self.formatted(node, _Percent(template), values, builder, "percent_format")
+        return self.formatted(node, template.__mod__, values, builder, "percent_format")
+
     def call(self, node, callee, args, kwargs, builder):
         fn = callee.obj if isinstance(callee, Static) else None
         if isinstance(getattr(fn, "__self__", None), str) and fn.__name__ == "format" and \
@@ -296,6 +308,19 @@ def _template(node):
         parts.append("{" + conversion + spec + "}")
         values.append(part.value)
     return "".join(parts), values
+
+
+class _Percent:
+    """`template % (a, b, ...)` as a call of the values one by one."""
+
+    def __init__(self, template):
+        self.template = template
+
+    def __call__(self, *values):
+        return self.template % values
+
+    def __repr__(self):
+        return f"percent_format({self.template!r})"
 
 
 def _may_carry_derivative(kind):
