@@ -178,7 +178,8 @@ SUPPORTED = [
      "the if/elif chain it means; the body then the finally block (`try` with `except` "
      "is refused)"),
     ("a function defined in the function, called where the names it reads have changed (in a "
-     "loop), or as a statement of its own that appends to the caller's list",
+     "loop), or as a statement of its own that appends to the caller's list or assigns a "
+     "`nonlocal` name",
      "def f(x):\n    seen = []\n\n    def note(k):\n        seen.append(k * x)\n"
      "    for k in range(3):\n        x = x * 1.5\n        note(k)\n    return sum(seen)\n",
      (0.7,), "inlined where it is called, reading the names as they are then, as Python's "
@@ -248,9 +249,6 @@ REFUSED = [
     ("`with`", "def f(x):\n    with open('a') as h:\n        y = x\n    return y\n"),
     ("generators (`yield`)", "def f(x):\n    yield x\n"),
     ("`global`", "def f(x):\n    global G\n    G = x\n    return x\n"),
-    ("`nonlocal`",
-     ("def f(x):\n    def g():\n        nonlocal x\n        x = 1.0\n        return x\n"
-     "    return g()\n")),
     ("`del` of an item (`del d[k]`)",
      "def f(x):\n    d = {'a': x}\n    del d['a']\n    return x\n"),
     ("`class` inside the function", "def f(x):\n    class A:\n        pass\n    return x\n"),

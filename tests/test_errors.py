@@ -28,8 +28,6 @@ UNSUPPORTED = [
     ("with", "def f(x):\n    with open('a') as h:\n        y = x\n    return y\n", 2),
     ("yield", "def f(x):\n    yield x\n", 2),
     ("global", "def f(x):\n    global G\n    G = x\n    return x\n", 2),
-    ("nonlocal", "def f(x):\n    def g():\n        nonlocal x\n        x = 1.0\n    g()\n"
-                 "    return x\n", 3),
     ("del item", "def f(x):\n    y = [x]\n    del y[0]\n    return x\n", 3),
     ("class", "def f(x):\n    class A:\n        pass\n    return x\n", 2),
     ("element write", "def f(x):\n    x[0] = 1.0\n    return x\n", 2),

@@ -325,30 +325,38 @@ def test_a_lambda_given_to_numpy_is_refused_with_a_rewrite_that_differentiates()
     assert np.isclose(along_axis_rewritten(m), along_axis(m))
 
 
-def test_nonlocal_is_refused_with_a_rewrite_that_differentiates():
-    def f(x):
-        total = 0.0
+def nonlocal_total(x):
+    total = 0.0
+    count = 0
 
-        def add(t):
-            nonlocal total
-            total = total + t
-        for t in x:
-            add(t ** 2)
-        return total
+    def add(t):
+        nonlocal total, count
+        total = total + t
+        count += 1
+        if t > 1.0:
+            return t * 2.0
+        return t
+    for t in x:
+        add(t ** 2)
+    last = add(x[0] * 3.0)
+    return total * last + count
 
-    def rewritten(x):
-        total = 0.0
 
-        def add(total, t):
-            return total + t
-        for t in x:
-            total = add(total, t ** 2)
-        return total
-    with pytest.raises(UnsupportedSyntaxError, match=r"total = add\(total, t\)") as info:
-        srcad.grad(f)(X)
-    assert info.value.line == f.__code__.co_firstlineno + 4
-    _agrees(rewritten, X)
-    assert np.isclose(rewritten(X), f(X))
+def nonlocal_in_a_branch(x):
+    scale = 1.0
+
+    def grow():
+        nonlocal scale
+        scale = scale * x[1]
+    if x[0] > 0:
+        grow()
+    return np.sum(x * scale)
+
+
+@pytest.mark.parametrize("f", [nonlocal_total, nonlocal_in_a_branch])
+def test_nonlocal_assigns_the_callers_name_as_python_does(f):
+    _agrees(f, X)
+    _agrees(f, -X)
 
 
 # ----- map, functools.reduce ----------------------------------------------------------------------
@@ -446,3 +454,17 @@ def test_percent_formatting_is_python_s(capsys):
     printed = capsys.readouterr().out
     srcad.grad(percent_formatting)(X)
     assert capsys.readouterr().out == printed
+
+
+def test_a_call_changing_the_callers_names_in_a_comprehension_is_refused():
+    def f(x):
+        seen = []
+
+        def note(t):
+            seen.append(t * t)
+            return t
+        ys = [note(t) for t in [x[0], x[1]]]
+        return sum(seen) + ys[0]
+    with pytest.raises(UnsupportedSyntaxError, match="call it in a for loop") as info:
+        srcad.grad(f)(X)
+    assert info.value.line == f.__code__.co_firstlineno + 6

@@ -14,18 +14,20 @@
 """
 
 import ast
+import copy
 from dataclasses import replace
 
 from .. import kinds as K
 from .. import naming
 from ..errors import NameResolutionError, PythonTypeError, PythonValueError
 from ..frontend.matching import match_as_if
-from ..frontend.syntax import walk_no_defs
+from ..frontend.syntax import fix_missing_locations, walk_no_defs
 from ..ir.nodes import Const
 from .methods import CHANGING_METHODS
 from .values import LocalFunction, Static, StaticSeq, from_python
 
 _JUMPS = (ast.Return, ast.Break, ast.Continue)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 class FormsLowering:
@@ -71,19 +73,33 @@ class FormsLowering:
 
     # ----- functions defined in the function ------------------------------------------------
     def expr_Call(self, node, env, builder):
-        """`g(...)` of a `g` defined in this function, called where the names it reads have
-        changed since its def (in a loop body, a branch): it reads them as they are now."""
+        """`g(...)` of a `g` defined in this function: it reads the names as they are now
+        (also where they changed since its def: a loop body, a branch), and the names it
+        declares `nonlocal` and assigns are assigned here, in the caller, after the call."""
         name = node.func.id if isinstance(node.func, ast.Name) else None
         local = env.get(name)
-        if not (isinstance(local, LocalFunction) and local.scope is self and
-                local.env is not env):
+        if not (isinstance(local, LocalFunction) and local.scope is self):
             return super().expr_Call(node, env, builder)
-        self.refuse_shadowed_reads(node, local)
-        env[name] = replace(local, env=env)
+        names = _nonlocal_names(local.node)
+        if local.env is not env:
+            self.refuse_shadowed_reads(node, local)
+        if any(node in list(ast.walk(c)) for c in ast.walk(self.parsed.node)
+               if isinstance(c, _COMPREHENSIONS)) and _changed_inside(local, env, set()):
+            self.refuse(node, f"a call of {name}, which changes the caller's names or objects "
+                              "(`nonlocal`, `.append`), in a comprehension; call it in a for "
+                              "loop")
+        env[name] = replace(local, env=env, node=_returning(local.node, names) if names
+                            else local.node)
         try:
-            return super().expr_Call(node, env, builder)
+            out = super().expr_Call(node, env, builder)
         finally:
             env[name] = local
+        if not names:
+            return out
+        items = self.unpack(out, 1 + len(names), node, builder)
+        for target, value in zip(names, items[1:]):
+            self.assign(ast.Name(target, ast.Store()), value, env, builder)
+        return items[0]
 
     def refuse_shadowed_reads(self, node, local):
         """A comprehension's variable of the same name as one the function reads from this
@@ -362,7 +378,33 @@ def _changed_inside(local, env, seen):
         if isinstance(base, ast.Name):
             changed.append(base.id)
     changed += _changed_by_calls(ast.Module(body, []), env, seen)
-    return [n for n in changed if n not in inner]
+    return [n for n in changed if n not in inner] + _nonlocal_names(local.node)
+
+
+def _nonlocal_names(node):
+    """The names a def declares `nonlocal` (not counting its own nested defs)."""
+    if isinstance(node, ast.Lambda):
+        return []
+    return list(dict.fromkeys(n for stmt in node.body for s in [stmt, *walk_no_defs(stmt)]
+                              if isinstance(s, ast.Nonlocal) for n in s.names))
+
+
+def _returning(node, names):
+    """The def without its `nonlocal` lines, returning `(value, *names)`: the caller assigns
+    the names from the call's result (srcad inlines the call, so this is the same program)."""
+    new = copy.deepcopy(node)
+    extra = [ast.Name(n, ast.Load()) for n in names]
+    for holder in [new, *walk_no_defs(new)]:
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(holder, field, None)
+            if isinstance(block, list):
+                block[:] = [s for s in block if not isinstance(s, ast.Nonlocal)] or [ast.Pass()]
+    for ret in [n for n in walk_no_defs(new) if isinstance(n, ast.Return)]:
+        ret.value = ast.Tuple([ret.value or ast.Constant(None), *copy.deepcopy(extra)],
+                              ast.Load())
+    new.body.append(ast.Return(ast.Tuple([ast.Constant(None), *extra], ast.Load())))
+    fix_missing_locations(new)
+    return new
 
 
 def _function_as_value(local, where):
