@@ -234,8 +234,6 @@ ALL = set(C.CHECKS)
 WRITE = "issue 18: an element or slice write into a fresh array"
 MASK = WRITE + " with a boolean mask (`out[out < 0] = 0`)"
 XFAIL = {
-    "dropout_seeded": ("issue 18: *args in a call (`np.random.rand(*x.shape)`); then "
-                       "np.random.rand has no rule, `.astype(x.dtype, copy=False)`", ALL),
 }
 
 

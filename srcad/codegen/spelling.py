@@ -150,7 +150,8 @@ class Spelling:
         receiver = args[0]
         if rule.name == "astype" and not eqn.args[0].kind.is_array:   # a number: no .astype
             receiver = ast.Call(ast.parse("np.asarray", mode="eval").body, [receiver], [])
-        return ast.Call(ast.Attribute(receiver, name, ast.Load()), args[1:], [])
+        positional, keywords = self.split_args(rule, eqn, args)
+        return ast.Call(ast.Attribute(receiver, name, ast.Load()), positional[1:], keywords)
 
     def syntax_callee(self, rule, eqn, args):
         return ast.Call(args[0], args[1:], [])

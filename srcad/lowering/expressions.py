@@ -293,7 +293,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         try:
             operands = [resolved(a) for a in atoms]
             out = builder.emit(prim, *operands, kind=kind)
-            if prim in _SHARING and isinstance(out, Var) and _made_now(builder, out):
+            if _shares(prim, atoms) and isinstance(out, Var) and _made_now(builder, out):
                 self.views.add(out)          # may share memory with another array
                 if atoms and isinstance(atoms[0], Var):
                     self.view_base[out] = atoms[0]
@@ -321,6 +321,14 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
 
     def expr_Lambda(self, node, env, builder):
         return self.local_function(node, env, builder)
+
+
+def _shares(prim, atoms):
+    """Whether prim's result may be a view of its first argument (x.astype(t, copy=False) is
+    x itself where x has dtype t already)."""
+    if prim == "astype":
+        return len(atoms) > 2 and not (isinstance(atoms[2], Const) and atoms[2].value is True)
+    return prim in _SHARING
 
 
 _SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to",

@@ -158,7 +158,7 @@ def _dtype_name(atom):
         return None
 
 
-def _astype_kind(x, dtype):
+def _astype_kind(x, dtype, copy=None):
     name = _dtype_name(dtype)
     if name is None or not x.kind.is_array:
         return K.UNKNOWN
@@ -169,7 +169,7 @@ def _is_float(name):
     return np.issubdtype(np.dtype(name), np.inexact)
 
 
-def _astype_vjp(g, ans, x, dtype):
+def _astype_vjp(g, ans, x, dtype, copy=None):
     """float -> float keeps the derivative (cast back to x's dtype); -> int or bool is zero."""
     target, kind = _dtype_name(dtype), x.kind
     if target is None or not kind.is_array:
@@ -179,18 +179,25 @@ def _astype_vjp(g, ans, x, dtype):
     return g if kind.dtype == target else astype(g, kind.dtype)
 
 
-def _astype_jvp(dx, ans, x, dtype):
+def _astype_jvp(dx, ans, x, dtype, copy=None):
     target = _dtype_name(dtype)
     if target is not None and not _is_float(target):
         return zeros_like(ans)
     return astype(dx, dtype)
 
 
-defprim("astype", lambda x, dtype: np.asarray(x).astype(dtype), ("method", "astype"),
-        arg_names=("x", "dtype"), methods=("astype",), kind=_astype_kind, kind_from_atoms=True,
-        shape_from=0, jvp=(_astype_jvp, ZERO), vjp=(_astype_vjp, ZERO),
+def _astype_impl(x, dtype, copy=True):
+    return np.asarray(x).astype(dtype, copy=copy)
+
+
+defprim("astype", _astype_impl, ("method", "astype"), arg_names=("x", "dtype", "copy"),
+        defaults={"copy": True}, methods=("astype",), kind=_astype_kind, kind_from_atoms=True,
+        shape_from=0, jvp=(_astype_jvp, ZERO, None), vjp=(_astype_vjp, ZERO, None),
         samples=[(_A, "float32"), (_A, "float64"), (_A.astype(np.float32), "float64"),
-                 (_A * 3.0, "int64"), (np.array(0.7, dtype=np.float32), "float64")])
+                 (_A * 3.0, "int64"), (np.array(0.7, dtype=np.float32), "float64"),
+                 (_A, "float64", False), (_A, "float32", False)],
+        doc="copy=False returns x itself where the dtype is already x's (a name for the same "
+            "array, as NumPy does)")
 defprim("astype_adjoint", runtime.astype_adjoint, ("runtime", "astype_adjoint"),
         arg_names=("g", "x", "dtype"), shape_from=1, kind=lambda g, x, d: x,
         jvp=(lambda dg, ans, g, x, d: dg._op("astype_adjoint", dg, x, d), ZERO, ZERO),
