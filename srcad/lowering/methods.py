@@ -80,6 +80,9 @@ class ContainerMethods:
         self.arity(node, args, 0, 1)
         index = self.atom(args[0], builder, node) if args else Const(-1)
         k = static_index(index, base)
+        if k is None and isinstance(base, StaticSeq) and isinstance(index, Const):
+            return self.raise_as_python(node, "IndexError", "pop from empty list" if not
+                                        base.items else "pop index out of range", env, builder)
         if k is not None:
             items = list(base.items)
             item = items.pop(k)
@@ -225,8 +228,8 @@ class ContainerMethods:
                               f"item (`v = {name}[k]`) and build the dict without it "
                               f"(`{name} = {{j: {name}[j] for j in {name} if j != k}}`)")
         if key.value not in keys:
-            return self.atom(args[1], builder, node) if len(args) > 1 else self.emit(
-                "getitem", [self.atom(base, builder, node), key], builder, node)   # KeyError
+            return self.atom(args[1], builder, node) if len(args) > 1 else \
+                self.raise_as_python(node, "KeyError", key.value, env, builder)
         item = self.dict_item(node, base, key, builder)
         rest = [k for k in keys if k != key.value]
         new = self.make_dict(node, [Const(k) for k in rest],
@@ -235,6 +238,16 @@ class ContainerMethods:
         self.rebind(node, name, new, env, builder,
                     f"{name} = {{j: {name}[j] for j in {name} if j != k}}")
         return item
+
+    def raise_as_python(self, node, error, argument, env, builder):
+        """What Python does at `node` (`d.pop(k)` of a key d does not hold, `xs.pop(5)` of a
+        list of two): `raise error(argument)`, run where the statement runs, so it raises in
+        the derivative exactly when it would in the function (a branch that does not run
+        raises nothing), whether or not the result is used."""
+        statement = ast.copy_location(ast.Raise(exc=ast.Call(
+            ast.Name(error, ast.Load()), [ast.Constant(argument)], []), cause=None), node)
+        self.run_as_written(node, [ast.fix_missing_locations(statement)], env, builder)
+        return Const(None)
 
     def dict_copy(self, node, base, args, name, env, builder):
         self.arity(node, args, 0, 0)
