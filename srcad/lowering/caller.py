@@ -400,12 +400,16 @@ class CallerObjectLowering(AttributeChanges):
 
     # ----- helpers that change their caller's objects ------------------------------------
     def expr_Call(self, node, env, builder):
+        entered = self.enter_local_call(node, env)     # a function defined here (forms.py)
         before, written = dict(self.objects.latest), self.written_so_far()
-        out = super().expr_Call(node, env, builder)
+        try:
+            out = super().expr_Call(node, env, builder)
+        finally:
+            self.restore_local(entered, env)
         self.rebind_written(written, env)
         changed = {b: v for b, v in self.objects.latest.items() if before.get(b) is not v}
         if not changed:
-            return out
+            return self.leave_local_call(entered, out, node, env, builder)
         for name, value in list(env.items()):
             latest = changed.get(id(self.objects.base_of(value)))
             if latest is None or latest is value or _is_static(value):
@@ -415,7 +419,7 @@ class CallerObjectLowering(AttributeChanges):
                                   "only (a change inside a branch that returns); return the "
                                   f"changed value and assign it (`{name} = helper(...)`)")
             env[name] = latest
-        return out
+        return self.leave_local_call(entered, out, node, env, builder)
 
     def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
         """A helper changing what it is given, given a value whose kind is not known here

@@ -72,14 +72,16 @@ class FormsLowering:
                                   "(or stop using it)")
 
     # ----- functions defined in the function ------------------------------------------------
-    def expr_Call(self, node, env, builder):
-        """`g(...)` of a `g` defined in this function: it reads the names as they are now
-        (also where they changed since its def: a loop body, a branch), and the names it
-        declares `nonlocal` and assigns are assigned here, in the caller, after the call."""
+    def enter_local_call(self, node, env):
+        """Before lowering `g(...)` of a `g` defined in this function (CallerObjectLowering's
+        expr_Call calls this and leave_local_call around the call, in its own frame, so a
+        call costs no extra frame in deeply nested expressions): g reads the names as they
+        are now (also where they changed since its def: a loop body, a branch). Returns what
+        leave_local_call needs, or None for any other call."""
         name = node.func.id if isinstance(node.func, ast.Name) else None
         local = env.get(name)
         if not (isinstance(local, LocalFunction) and local.scope is self):
-            return super().expr_Call(node, env, builder)
+            return None
         names = _nonlocal_names(local.node)
         if local.env is not env:
             self.refuse_shadowed_reads(node, local)
@@ -90,12 +92,18 @@ class FormsLowering:
                               "loop")
         env[name] = replace(local, env=env, node=_returning(local.node, names) if names
                             else local.node)
-        try:
-            out = super().expr_Call(node, env, builder)
-        finally:
-            env[name] = local
-        if not names:
+        return name, local, names
+
+    def restore_local(self, entered, env):
+        if entered is not None:
+            env[entered[0]] = entered[1]
+
+    def leave_local_call(self, entered, out, node, env, builder):
+        """After the call: the names g declares `nonlocal` and assigns are assigned here, in
+        the caller; the call's own value is returned."""
+        if entered is None or not entered[2]:
             return out
+        names = entered[2]
         items = self.unpack(out, 1 + len(names), node, builder)
         for target, value in zip(names, items[1:]):
             self.assign(ast.Name(target, ast.Store()), value, env, builder)
