@@ -11,6 +11,7 @@ from collections import ChainMap
 import numpy as np
 
 from .. import kinds as K
+from ..errors import NonDifferentiableError, SrcadError
 from .index_ones import constructed_kind, indexed_kind
 from .nodes import Block, Const, Eqn, Var, free_vars, is_const, walk_eqns
 from ..rules import RULES
@@ -396,3 +397,18 @@ class Definitions(dict):
                 self[eqn.outs[0]] = eqn
             if eqn.prim == "getitem" and isinstance(eqn.args[1], Var):
                 self.reads.setdefault(eqn.args[1], []).append(eqn)
+
+
+def apply_rule(rule, first, eqn, args, builder, filename):
+    """`rule(first, ans, *args)` of a derivative rule (a jvp with the tangent first, a vjp
+    with the adjoint first) over Syms emitting into `builder`. A rule that cannot handle these
+    arguments is refused naming the user's file and the equation's line, in either mode."""
+    try:
+        return rule(Sym(builder, first), Sym(builder, eqn.out), *args)
+    except SrcadError as err:
+        err.locate(filename, eqn.line)
+        raise
+    except (ValueError, TypeError, NotImplementedError) as err:
+        raise NonDifferentiableError(
+            f"the derivative rule of {eqn.prim} does not apply here: {err}",
+            filename=filename, line=eqn.line, construct=eqn.prim) from err

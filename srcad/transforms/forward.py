@@ -20,7 +20,7 @@ import numpy as np
 from .. import kinds as K
 from .. import naming
 from ..analysis.activity import substitute, varied_vars
-from ..ir.builder import Builder, Sym, as_atom
+from ..ir.builder import Builder, Sym, apply_rule, as_atom
 from ..ir.facts import Facts
 from .inline import expand_calls
 from ..errors import NonDifferentiableError, SrcadError, not_differentiable
@@ -292,17 +292,7 @@ class Tangents:
         return terms
 
     def apply_rule(self, eqn, jvp, dx, args, tb):
-        """jvp(dx, ans, *args); a rule that cannot handle these arguments is refused with the
-        user's file and line, as in reverse mode."""
-        try:
-            return jvp(Sym(tb, dx), Sym(tb, eqn.out), *args)
-        except SrcadError as err:
-            err.locate(self.fn.filename, eqn.line)
-            raise
-        except (ValueError, TypeError, NotImplementedError) as err:
-            raise NonDifferentiableError(
-                f"the derivative rule of {eqn.prim} does not apply here: {err}",
-                filename=self.fn.filename, line=eqn.line, construct=eqn.prim) from err
+        return apply_rule(jvp, dx, eqn, args, tb, self.fn.filename)
 
     def refuse(self, eqn, what):
         raise not_differentiable(self.fn, eqn, what, "forward")

@@ -72,34 +72,27 @@ def adjoint_to_differentiate_again(sweep, eqn, g, adj, rb, positions):
 def runtime_tangent_of_adjoint(tangents, eqn, tan, tb):
     """`bh = pullback(fn, h, g)` in forward mode: `bh, dbh = pushforward_pullback(fn, h, g,
     dh, dg)`, the callee's jvp of its vjp, compiled when the call meets it."""
-    pullback, fn, args = eqn.args[0].value, eqn.args[1], eqn.args[2:]
-    along = tuple(i for i, a in enumerate(args) if isinstance(a, Var) and a in tan)
-    if not along or not any(o in tangents.varied for o in eqn.outs):
-        tb.append(eqn)
-        return
-    pushforward = Const(pullback.pushforward(along), naming.PUSHFORWARD)
-    douts = tuple(Var(None, o.kind) for o in eqn.outs)
-    dargs = tuple(tan[args[i]] for i in along)
-    tb.append(Eqn(eqn.outs + douts, "dyncall_vjp_pushforward", (pushforward, fn) + args + dargs,
-                  eqn.line))
-    for out, dout in zip(eqn.outs, douts):
-        tan[out] = dout
-        tangents.name_tangent(out, dout)
+    _pushforward_again(tangents, eqn, tan, tb, "dyncall_vjp_pushforward")
 
 
 def runtime_tangent_of_tangent(tangents, eqn, tan, tb):
     """`v, dv = pushforward(fn, x, dx)` in forward mode again (jvp of jvp): `v, dv, v', dv' =
     pushforward(fn, x, dx, x', dx')`, the callee's jvp of its jvp."""
-    pushforward, fn, args = eqn.args[0].value, eqn.args[1], eqn.args[2:]
+    _pushforward_again(tangents, eqn, tan, tb, "dyncall_jvp_pushforward")
+
+
+def _pushforward_again(tangents, eqn, tan, tb, prim):
+    """The equation `eqn` (a run-time call's derivative) pushed forward along the tangents of
+    its arguments, as `prim`: the call site's pushforward of what it already computes."""
+    site, fn, args = eqn.args[0].value, eqn.args[1], eqn.args[2:]
     along = tuple(i for i, a in enumerate(args) if isinstance(a, Var) and a in tan)
     if not along or not any(o in tangents.varied for o in eqn.outs):
         tb.append(eqn)
         return
-    again = Const(pushforward.pushforward(along), naming.PUSHFORWARD)
+    again = Const(site.pushforward(along), naming.PUSHFORWARD)
     douts = tuple(Var(None, o.kind) for o in eqn.outs)
     dargs = tuple(tan[args[i]] for i in along)
-    tb.append(Eqn(eqn.outs + douts, "dyncall_jvp_pushforward", (again, fn) + args + dargs,
-                  eqn.line))
+    tb.append(Eqn(eqn.outs + douts, prim, (again, fn) + args + dargs, eqn.line))
     for out, dout in zip(eqn.outs, douts):
         tan[out] = dout
         tangents.name_tangent(out, dout)

@@ -16,10 +16,10 @@ from ... import kinds as K
 from ... import naming
 from ...analysis.activity import (bound_vars, python_float, reads, substitute, substitute_block,
                                   varied_vars)
-from ...ir.builder import Builder, Definitions, Sym
+from ...ir.builder import Builder, Definitions, Sym, apply_rule
 from ...ir.facts import Facts
 from ...analysis.contributions import Contributions
-from ...errors import NonDifferentiableError, NonScalarOutputError, SrcadError, not_differentiable
+from ...errors import NonScalarOutputError, SrcadError, not_differentiable
 from ..forward import refuse_reverse_through_tapes
 from ..runtime_calls import runtime_adjoint, runtime_adjoint_of_adjoint
 from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While
@@ -255,17 +255,7 @@ class Sweep:
         adj[seq] = rb.emit("add_at", acc, index, g, hint=naming.adjoint(seq.hint))
 
     def apply_rule(self, eqn, vjp, g, args, rb):
-        """vjp(g, ans, *args); a rule that cannot handle these arguments is refused with the
-        user's file and line."""
-        try:
-            return vjp(Sym(rb, g), Sym(rb, eqn.out), *args)
-        except SrcadError as err:
-            err.locate(self.fn.filename, eqn.line)
-            raise
-        except (ValueError, TypeError, NotImplementedError) as err:
-            raise NonDifferentiableError(
-                f"the derivative rule of {eqn.prim} does not apply here: {err}",
-                filename=self.fn.filename, line=eqn.line, construct=eqn.prim) from err
+        return apply_rule(vjp, g, eqn, args, rb, self.fn.filename)
 
     def refuse(self, eqn, what):
         raise not_differentiable(self.fn, eqn, what, "reverse")
