@@ -135,15 +135,10 @@ class ArgumentWriteLowering:
         """`self.W += v` on the array the object held when the function began: Python
         changes that array in place (the attribute still holds it); followed as a write into
         an argument. False where `current` is not such an array."""
-        root = self.written_argument(current) if isinstance(current, Var) and \
-            current.kind.is_array and current.kind.ndim != 0 else None
-        if root is None or isinstance(root, Argument):
+        root = self.held_array_root(node, current, env, builder,
+                                    f"`{ast.unparse(node.target)} ...` changes in place")
+        if root is None:
             return False
-        holders = [h for h in self.holders(current, env, builder) if h != "view"]
-        if holders and aliasing.may_read_again(self.parsed.node, node, holders):
-            self.refuse(node, f"`{ast.unparse(node.target)} ...` changes in place the array "
-                              f"the object holds, on {describe_holders(holders)}, read again "
-                              "after: Python would change both; read it through the attribute")
         combined = ast.copy_location(ast.BinOp(Known(current), node.op, node.value), node)
         new = self.expr(ast.fix_missing_locations(combined), env, builder)
         owner = self.attribute_owner(node.target, env, builder)
@@ -154,25 +149,31 @@ class ArgumentWriteLowering:
     def write_attribute_element(self, target, op, value, array, env, builder):
         """`self.W[i] = v` (op None, `value` lowered) or `self.W[i] op= v` on the array the
         object held when the function began: a write into it. False where it is not one."""
+        root = self.held_array_root(target, array, env, builder,
+                                    f"`{ast.unparse(target)} = ...` writes into")
+        if root is None:
+            return False
+        new = self.store_through(f"{ast.unparse(target.value)}[...]", array, target, op, value,
+                                 env, builder)
+        owner = self.attribute_owner(target.value, env, builder)
+        self.live.stores[store_key(owner, target.value.attr)] = (new, builder)
+        self.note_version(root, resolved(new), target)
+        return True
+
+    def held_array_root(self, node, array, env, builder, change):
+        """The caller's array `array` is, where it is one an object of the caller's held when
+        the function began (None otherwise); a change another name reads again after is
+        refused (`change`: what the statement does, for the message)."""
         root = self.written_argument(array) if isinstance(array, Var) and \
             array.kind.is_array and array.kind.ndim != 0 else None
         if root is None or isinstance(root, Argument):
-            return False
+            return None
         holders = [h for h in self.holders(array, env, builder) if h != "view"]
-        if holders and aliasing.may_read_again(self.parsed.node, target, holders):
-            self.refuse(target, f"`{ast.unparse(target)} = ...` writes into the array the "
-                              f"object holds, on {describe_holders(holders)}, read again "
-                              "after: Python would change both; read it through the attribute")
-        scratch = f"{ast.unparse(target.value)}[...]"
-        inner = dict(env, **{scratch: array})
-        self.store_into_array(ast.Subscript(ast.Name(scratch, ast.Load()), target.slice,
-                                            ast.Store(), lineno=target.lineno,
-                                            col_offset=target.col_offset),
-                              op, value, inner, builder, checked=True)
-        owner = self.attribute_owner(target.value, env, builder)
-        self.live.stores[store_key(owner, target.value.attr)] = (inner[scratch], builder)
-        self.note_version(root, resolved(inner[scratch]), target)
-        return True
+        if holders and aliasing.may_read_again(self.parsed.node, node, holders):
+            self.refuse(node, f"{change} the array the object holds, on "
+                              f"{describe_holders(holders)}, read again after: Python would "
+                              "change both; read it through the attribute")
+        return root
 
     def item_after(self, root, inner, builder):
         """The array the caller's dict holds at the end, read from the dict's last version

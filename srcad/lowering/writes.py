@@ -76,13 +76,18 @@ class WriteLowering:
             if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
                     _may_be_array(item):
                 self.refuse_foreign_write(target, f"{name}[...]", item, env, "", name)
-        scratch = f"{name}[...]"
+        new = self.store_through(f"{name}[...]", array, target, op, value, env, builder)
+        self.store_item(holder, new, env, builder)
+
+    def store_through(self, scratch, array, target, op, value, env, builder):
+        """`target[index] op= value` into `array`, reached through a container or an
+        attribute (`target.value`), lowered under the name `scratch`: the array after it."""
         inner = dict(env, **{scratch: array})
         self.store_into_array(ast.Subscript(ast.Name(scratch, ast.Load()), target.slice,
                                             ast.Store(), lineno=target.lineno,
                                             col_offset=target.col_offset),
                               op, value, inner, builder, checked=True)
-        self.store_item(holder, inner[scratch], env, builder)
+        return inner[scratch]
 
     def update_item(self, node, env, builder):
         """`target[index] op= value`: on an array, an update in place; on a list or dict
