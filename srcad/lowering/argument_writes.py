@@ -42,6 +42,16 @@ class ArgumentWrites:
         self.item_reads = {}    # id(var) -> (dict Argument, key): `params['W']` as passed
         self.item_roots = {}    # (id(dict Argument), key) -> the root Var standing for it
         self.root_items = {}    # root Var -> (dict Argument, key)
+        self.held = []          # the vars keyed by id above: a freed one's id could be
+                                # reused by a later var, which would read as a version
+
+    def add_version(self, version, arg):
+        self.argument[id(version)] = arg
+        self.held.append(version)
+
+    def note_item_read(self, var, base, key):
+        self.item_reads[id(var)] = (base, key)
+        self.held.append(var)
 
 
 class ArgumentWriteLowering:
@@ -71,7 +81,7 @@ class ArgumentWriteLowering:
         """`new` is the caller's array `arg` as the function has changed it so far (and, for
         an array an object held, what reading that attribute gives from now on)."""
         writes = self.argument_writes
-        writes.argument[id(new)] = arg
+        writes.add_version(new, arg)
         line = writes.latest.get(id(arg), (None, None, node.lineno))[2]
         writes.latest[id(arg)] = [arg, new, line]
         attribute = self.attribute_of(arg) if builder is not None else None
@@ -193,7 +203,7 @@ class ArgumentWriteLowering:
                 isinstance(atoms[0], Var) and isinstance(atoms[1], Const):
             base = self.objects.base_of(atoms[0])
             if isinstance(base, Argument) and base.kind.tag == "dict":
-                self.argument_writes.item_reads[id(out)] = (base, atoms[1].value)
+                self.argument_writes.note_item_read(out, base, atoms[1].value)
         return out
 
     def item_root(self, item):
@@ -279,7 +289,7 @@ class ArgumentWriteLowering:
         arg = self.written_argument(out) if isinstance(out, Var) else None
         entry = self.argument_writes.latest.get(id(arg)) if arg is not None else None
         if entry is not None and any(entry[1] is s for s in self.same_objects(out)):
-            self.argument_writes.argument[id(out)] = arg
+            self.argument_writes.add_version(out, arg)
             entry[1] = out
 
     def write_backs(self, builder):

@@ -52,7 +52,8 @@ class Objects:
     def __init__(self):
         self.base = {}          # id(version) -> (version, the object's first version)
         self.latest = {}        # id(first version) -> its latest version
-        self.stored = {}        # id(value) -> line: values stored into a caller's object
+        self.stored = {}        # id(value) -> (line, value): values stored into a caller's
+                                # object (held, so that no later value gets the id)
 
     def base_of(self, value):
         entry = self.base.get(id(value))
@@ -386,10 +387,10 @@ class CallerObjectLowering(AttributeChanges):
         """`atom` is now held by the caller's object: changing it in place later in the
         function would change what the caller sees."""
         for value in self.same_objects(atom):
-            self.objects.stored[id(value)] = node.lineno
+            self.objects.stored[id(value)] = (node.lineno, value)
 
     def refuse_foreign_write(self, node, name, array, env, symbol, holder=None):
-        line = next((self.objects.stored[id(v)] for v in self.same_objects(array)
+        line = next((self.objects.stored[id(v)][0] for v in self.same_objects(array)
                      if id(v) in self.objects.stored), None)
         if line is not None:
             self.refuse(node, f"`{name}[...] {symbol}= ...` changes in place an array that a "

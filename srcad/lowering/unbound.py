@@ -27,14 +27,17 @@ class UnboundLowering:
 
     def unbound_state(self):
         """(marks, markers): var -> the kind of the values it has when bound (None: not
-        known), for the vars that may be unbound; and the ids of the markers."""
+        known), for the vars that may be unbound; and the markers by id."""
         if "unbound_marks" not in vars(self):
-            self.unbound_marks, self.unbound_markers = {}, set()
+            self.unbound_marks, self.unbound_markers = {}, {}
         return self.unbound_marks, self.unbound_markers
 
     def marker(self):
+        """A new marker, held by the lowering for as long as it lives: a marker of a loop
+        body's discarded lowering round would otherwise be freed, and a value made later
+        could get its id and read as unbound (a NameResolutionError that came and went)."""
         marker = Const(None, "unbound")
-        self.unbound_state()[1].add(id(marker))
+        self.unbound_state()[1][id(marker)] = marker
         return marker
 
     def loop_carries(self, assigned, env, node, read_outside):
