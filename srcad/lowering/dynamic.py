@@ -19,6 +19,7 @@ import numpy as np
 
 from ..frontend import desugar, live
 from ..ir.nodes import Const, Var
+from .dispatch import NOT_MINE
 from .objects import MadeObject, plain_class
 from ..frontend.syntax import walk_no_defs
 from ..frontend.user_code import user_function
@@ -33,9 +34,9 @@ _PLAIN = (bool, int, float, complex, str, bytes, type(None), np.ndarray, np.gene
 class DynamicLowering:
     """The `Lowering` part that resolves calls of objects known now (mixed into Lowering)."""
 
-    def special_statement(self, stmt, rest, env, builder):
-        """A statement lowered with the `rest` of its block (a loop over objects, a branch
-        ending in `raise`): the block's value; None for any other statement."""
+    def loop_over_objects(self, stmt, rest, env, builder):
+        """A loop over objects known now (layers, functions), unrolled, lowered with the
+        `rest` of its block: the block's value."""
         if isinstance(stmt, ast.For) and not stmt.orelse and _plain_body(tuple(stmt.body)):
             items = self.object_items(stmt.iter, env, builder)
             if items is not None:
@@ -43,7 +44,7 @@ class DynamicLowering:
                     self.assign(stmt.target, item, env, builder)
                     self.run_suite(stmt.body, env, builder)
                 return self.suite(rest, env, builder)
-        return self.lower_raising(stmt, rest, env, builder)
+        return NOT_MINE
 
     def object_items(self, node, env, builder):
         """The items of a loop's iterable when they include objects known now (layers,
@@ -75,7 +76,7 @@ class DynamicLowering:
         return isinstance(func, ast.Name) and func.id in _WALKS and func.id not in env and \
             func.id not in self.parsed.globals and func.id not in self.parsed.closure
 
-    def call_object(self, node, fn, args, kwargs, builder):
+    def call_known_object(self, node, fn, args, kwargs, builder):
         """A call of `fn`, an object with no rule: a partial or an object whose `__call__` is
         Python are lowered through their code; anything else runs as written."""
         if isinstance(fn, functools.partial):
@@ -160,10 +161,10 @@ class DynamicLowering:
                               "runs; read the attribute directly")
         return self.runtime_attribute(attribute, base, builder)
 
-    def expr_Subscript(self, node, env, builder):
-        """An item of an argument that is a string or a function (`config['act']`): the
-        value the derivative is specialised on (srcad/kinds.py `is_static`)."""
-        value = super().expr_Subscript(node, env, builder)
+    def specialised_subscript(self, node, env, builder):
+        """`x[i]`; an item of an argument that is a string or a function (`config['act']`)
+        is the value the derivative is specialised on (srcad/kinds.py `is_static`)."""
+        value = self.value_subscript(node, env, builder)
         if isinstance(value, Var) and value.kind.is_static:
             return from_python(value.kind.value)
         if isinstance(value, Const) and isinstance(value.value, LocalFunction):
@@ -186,7 +187,7 @@ class DynamicLowering:
         values = [self.atom(v, builder, node) for v in values]
         return self.make_dict(node, keys, values, builder)
 
-    def store_attribute(self, target, value, env, builder):
+    def store_object_attribute(self, target, value, env, builder):
         """`obj.name = value` on an object of the user's (`self.X = X` in a layer's forward,
         kept for its backward): set when the derivative runs, to the value the function
         computes; later reads of `obj.name` in the function get that value."""
@@ -205,7 +206,7 @@ class DynamicLowering:
                             "your own classes (a module, an array, a value computed here); "
                             "keep the value in a variable instead")
 
-    def expr_Attribute(self, node, env, builder):
+    def stored_attribute(self, node, env, builder):
         """`obj.name` after the function set it (store_attribute) is the value it set."""
         if isinstance(node.ctx, ast.Load) and self.live.stores and \
                 not any(isinstance(n, ast.Call) for n in ast.walk(node.value)):
@@ -218,7 +219,7 @@ class DynamicLowering:
                                   "has ended, or before one: srcad follows an attribute the "
                                   "function sets only in straight-line code; keep the value "
                                   "in a variable")
-        return super().expr_Attribute(node, env, builder)
+        return NOT_MINE
 
     def partial_value(self, fn, where, value):
         """An argument a partial holds: numbers and arrays read when the derivative runs."""

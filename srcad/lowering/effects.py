@@ -15,6 +15,7 @@ import sys
 from .. import effects, naming
 from .. import kinds as K
 from ..ir.nodes import Const
+from .dispatch import NOT_MINE
 from ..frontend.syntax import walk_no_defs
 
 # methods that change a local array, list or dict they are called on
@@ -69,12 +70,12 @@ class EffectLowering:
 
     def lower_raising(self, stmt, rest, env, builder):
         """A `raise`, or an `if` with a branch ending in one, lowered with the `rest` of its
-        block: the block's value. None for any other statement."""
+        block: the block's value."""
         if isinstance(stmt, ast.Raise):
             self.stmt(stmt, env, builder)
             return self.suite([], env, builder)     # what follows a raise never runs
         split = split_raising_if(stmt) if isinstance(stmt, ast.If) else None
-        return None if split is None else self.suite(split + rest, env, builder)
+        return NOT_MINE if split is None else self.suite(split + rest, env, builder)
 
     def opaque_call(self, node, fn, args, kwargs, builder):
         """A call of `fn`, which has no rule and no source, run as written: right where its

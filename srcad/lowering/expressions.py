@@ -28,7 +28,7 @@ from ..frontend.syntax import returns_inside_of
 from ..frontend.user_code import user_function
 from ..naming import function_value_name as function_name
 from ..rules import METHODS, RULES, prim_of, subscript_prim
-from .values import LocalFunction, RangeValue, Static, StaticSeq, from_python, is_atom
+from .values import LocalFunction, RangeValue, Static, StaticSeq, from_python
 
 
 
@@ -63,10 +63,9 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             return type(node).__name__
 
     # ----- values and atoms ------------------------------------------------------------------
-    def atom(self, value, builder, node):
-        """A lowered value as an IR atom; tuple literals become make_tuple equations."""
-        if is_atom(value):
-            return value            # a NewObject stays one until the end (lowering/stores.py)
+    def value_atom(self, value, builder, node):
+        """A lowered value as an IR atom (the last handler of `atom`, lowering/dispatch.py);
+        tuple literals become make_tuple equations."""
         if isinstance(value, StaticSeq):
             items = [self.atom(v, builder, node) for v in value.items]
             if all(isinstance(a, Const) for a in items):
@@ -146,7 +145,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         return self.emit("truth", [atom], builder, node)
 
     # ----- attributes and subscripts ---------------------------------------------------------
-    def expr_Attribute(self, node, env, builder):
+    def value_attribute(self, node, env, builder):
         base = self.expr(node.value, env, builder)
         if isinstance(base, Static):
             return self.object_attribute(node, base.obj, getattr(base.obj, "__name__", None))
@@ -155,7 +154,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             return self.object_attribute(node, atom.value, atom.name)
         return self.runtime_attribute(node, atom, builder)
 
-    def object_attribute(self, node, obj, obj_name):
+    def live_attribute(self, node, obj, obj_name):
         """`obj.name` for an object known now: a constant of NumPy, math or a plain value
         (`np.pi`, `(2).real`), else read when the function runs (`self.W`, `config.lr`)."""
         try:
@@ -168,7 +167,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         return self.live.value(value, live.attribute_origin(obj, obj_name, node.attr),
                                self.views)
 
-    def expr_Subscript(self, node, env, builder):
+    def value_subscript(self, node, env, builder):
         base = self.expr(node.value, env, builder)
         if isinstance(base, Const) and subscript_prim(base.value):
             return self.subscript_call(node, base.value, env, builder)
@@ -223,7 +222,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         self.refuse_changed_arguments(node, callee, args, kwargs, env, builder)
         return self.call(node, callee, args, kwargs, builder)
 
-    def method_call(self, node, base, env, builder):
+    def value_method_call(self, node, base, env, builder):
         name = node.func.attr
         args = self.call_args(node, env, builder)
         kwargs = self.call_kwargs(node, env, builder)
@@ -242,7 +241,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             return self.opaque_method(node, atom, name, args, kwargs, builder)
         return self.bind_and_emit(prim, [atom] + args, kwargs, builder, node)
 
-    def call(self, node, callee, args, kwargs, builder):
+    def call_value(self, node, callee, args, kwargs, builder):
         if isinstance(callee, LocalFunction):
             return self.functions.inline_local(node, callee, args, kwargs, builder)
         if isinstance(callee, DerivativeValue):

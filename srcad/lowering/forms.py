@@ -23,6 +23,7 @@ from ..errors import NameResolutionError, PythonTypeError, PythonValueError
 from ..frontend.matching import match_as_if
 from ..frontend.syntax import fix_missing_locations, walk_no_defs
 from ..ir.nodes import Const
+from .dispatch import NOT_MINE
 from .methods import CHANGING_METHODS
 from .values import LocalFunction, Static, StaticSeq, from_python
 
@@ -33,7 +34,9 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 class FormsLowering:
     """Mixin for Lowering: needs assign, atom, expr, suite, marker, refuse, taken_names."""
 
-    def special_statement(self, stmt, rest, env, builder):
+    def statement_form(self, stmt, rest, env, builder):
+        """`match` and `try: ... finally: ...` as the statements they equal, lowered with
+        the `rest` of their block."""
         if isinstance(stmt, ast.Match):
             subject = self.match_subject(stmt)
             return self.suite(match_as_if(stmt, subject, self.refuse) + rest, env, builder)
@@ -42,7 +45,7 @@ class FormsLowering:
             return self.suite(stmt.body + stmt.finalbody + rest, env, builder)
         if isinstance(stmt, (ast.For, ast.While)):
             self.refuse_forms_in_loop(stmt)
-        return super().special_statement(stmt, rest, env, builder)
+        return NOT_MINE
 
     def match_subject(self, stmt):
         """The name the cases test: the subject's own name, or a fresh one it is bound to."""
@@ -142,10 +145,10 @@ class FormsLowering:
             return
         super().stmt_Expr(node, env, builder)
 
-    def atom(self, value, builder, node):
+    def local_function_atom(self, value, builder, node):
         if isinstance(value, LocalFunction):
             self.refuse(node, _function_as_value(value, self.source_of(node)))
-        return super().atom(value, builder, node)
+        return NOT_MINE
 
     # ----- map(f, xs), functools.reduce(f, xs[, init]) --------------------------------------
     def call_map(self, node, args, kwargs, builder):
@@ -239,12 +242,12 @@ class FormsLowering:
             return self.formatted(node, _Percent(template), values, builder, "percent_format")
         return self.formatted(node, template.__mod__, values, builder, "percent_format")
 
-    def call(self, node, callee, args, kwargs, builder):
+    def call_format(self, node, callee, args, kwargs, builder):
         fn = callee.obj if isinstance(callee, Static) else None
         if isinstance(getattr(fn, "__self__", None), str) and fn.__name__ == "format" and \
                 not kwargs:
             return self.formatted(node, fn, args, builder, "str_format")  # "{}".format(v)
-        return super().call(node, callee, args, kwargs, builder)
+        return NOT_MINE
 
     # ----- a, *rest = seq --------------------------------------------------------------------
     def assign_starred(self, target, value, env, builder):

@@ -12,6 +12,7 @@ refused by the transforms where something does.
 """
 
 from ..ir.nodes import Const
+from .dispatch import NOT_MINE
 from ..rules import prim_of
 from .values import Static, from_python
 
@@ -56,26 +57,26 @@ class FrozenLowering:
     """Mixin for Lowering, ahead of DynamicLowering and ExpressionLowering: needs call,
     opaque_call, opaque_method, emit."""
 
-    def call_object(self, node, fn, args, kwargs, builder):
+    def call_frozen(self, node, fn, args, kwargs, builder):
         if isinstance(fn, FrozenMethod):
             return self.frozen_method(node, fn, args, kwargs, builder)
         if is_distribution(fn):
             return Static(Frozen(fn, args, kwargs))
-        return super().call_object(node, fn, args, kwargs, builder)
+        return NOT_MINE
 
-    def object_attribute(self, node, obj, obj_name):
+    def frozen_attribute(self, node, obj, obj_name):
         if isinstance(obj, Frozen):
             return Static(FrozenMethod(obj, node.attr))
-        return super().object_attribute(node, obj, obj_name)
+        return NOT_MINE
 
-    def atom(self, value, builder, node):
+    def frozen_atom(self, value, builder, node):
         obj = value.obj if isinstance(value, Static) else None
         if isinstance(obj, Frozen):
             return self.thaw(obj, builder, node)
         if isinstance(obj, FrozenMethod):
             return self.emit("attr", [self.thaw(obj.frozen, builder, node), Const(obj.name)],
                              builder, node)
-        return super().atom(value, builder, node)
+        return NOT_MINE
 
     def thaw(self, frozen, builder, node):
         """The real frozen distribution, made when the code runs."""

@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 
 from ..ir.nodes import Const
+from .dispatch import NOT_MINE
 from ..rules import RULES
 from .values import LocalFunction, Static
 
@@ -105,7 +106,7 @@ class IntegrateLowering:
                               "by the function")
         return Const(value.obj, getattr(value.obj, "__name__", "dynamics"))
 
-    def expr_Attribute(self, node, env, builder):
+    def solve_ivp_attribute(self, node, env, builder):
         """`sol.y` and `sol.t` of a solve_ivp result."""
         if isinstance(node.ctx, ast.Load) and self.solve_ivp_result(node.value, env, builder):
             result = self.expr(node.value, env, builder)
@@ -114,7 +115,7 @@ class IntegrateLowering:
                                   "reads its .y and .t (the derivative raises where the "
                                   "solver fails)")
             return getattr(result, node.attr)
-        return super().expr_Attribute(node, env, builder)
+        return NOT_MINE
 
     def solve_ivp_result(self, node, env, builder):
         """Whether `node` stands for a solve_ivp result: a name bound to one, or a call of

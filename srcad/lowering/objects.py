@@ -16,6 +16,7 @@ import inspect
 
 from ..frontend import live
 from ..ir.nodes import Const
+from .dispatch import NOT_MINE
 from .values import Static, StaticSeq, from_python
 
 
@@ -60,13 +61,13 @@ class ObjectLowering:
             self.refuse(node, f"{cls.__name__}() takes no arguments")
         return made
 
-    def atom(self, value, builder, node):
+    def made_object_atom(self, value, builder, node):
         if isinstance(value, MadeObject):
             self.refuse(node, f"using the {value.cls.__name__} object made in the function as "
                               "a value (returned, passed to a library function, kept where "
                               "srcad cannot follow it); call its methods and read its "
                               "attributes in the function, and return arrays")
-        return super().atom(value, builder, node)
+        return NOT_MINE
 
     def value_read_as_written(self, value, builder, node):
         """A value a statement run as written reads (`print(obj)`): an object made in the
@@ -79,11 +80,11 @@ class ObjectLowering:
         return builder.emit("made_object", Const(value.cls, value.cls.__name__), Const(names),
                             *values)
 
-    def store_attribute(self, target, value, env, builder):
+    def store_made_attribute(self, target, value, env, builder):
         owner = self.expr(target.value, env, builder) if isinstance(target.value, ast.Name) \
             else None
         if not isinstance(owner, MadeObject):
-            return super().store_attribute(target, value, env, builder)
+            return NOT_MINE
         if builder is not owner.builder:
             self.refuse(target, f"setting .{target.attr} of an object made in the function "
                                 "inside a branch or loop that began after it was made; keep "
@@ -91,12 +92,12 @@ class ObjectLowering:
         owner.attributes[target.attr] = value
         return None
 
-    def expr_Attribute(self, node, env, builder):
+    def made_object_attribute(self, node, env, builder):
         if isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name):
             owner = self.expr(node.value, env, builder)
             if isinstance(owner, MadeObject):
                 return self.made_attribute(node, owner, node.attr)
-        return super().expr_Attribute(node, env, builder)
+        return NOT_MINE
 
     def made_attribute(self, node, made, name):
         """`made.name`: what the function set, else the class's attribute (not a method
@@ -114,9 +115,9 @@ class ObjectLowering:
             return self.live.value(found, origin, self.views)
         return from_python(found, name)
 
-    def method_call(self, node, base, env, builder):
+    def made_object_method_call(self, node, base, env, builder):
         if not isinstance(base, MadeObject):
-            return super().method_call(node, base, env, builder)
+            return NOT_MINE
         name = node.func.attr
         args = self.call_args(node, env, builder)
         kwargs = self.call_kwargs(node, env, builder)
@@ -154,7 +155,7 @@ class ObjectLowering:
                 return Const((a is b) == isinstance(node.ops[0], ast.Is))
         return self.operators.expr_Compare(node, env, builder)
 
-    def expr_Subscript(self, node, env, builder):
+    def made_objects_slice(self, node, env, builder):
         """`layers[:-1]` of a list of objects made here: the list of those objects."""
         if isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Slice):
             base = self.expr(node.value, env, builder)
@@ -163,7 +164,7 @@ class ObjectLowering:
                 index = self.index(node.slice, env, builder)
                 if isinstance(index, Const) and isinstance(index.value, slice):
                     return StaticSeq(base.items[index.value], base.tag)
-        return super().expr_Subscript(node, env, builder)
+        return NOT_MINE
 
 
 def _known_object(value):

@@ -20,26 +20,27 @@ import functools
 
 from ..frontend import desugar
 from ..ir.nodes import Const, Var
+from .dispatch import NOT_MINE
 from ..frontend.syntax import fix_missing_locations, walk_no_defs
 
 
 class Peeling:
     """A part of the lowering of a function (`lowering`, whose statements it lowers): peels
-    the first iteration of such a loop. The first of the statements lowered with the rest of
-    their block (Lowering.suite), before the lowering's `special_statement`."""
+    the first iteration of such a loop: the first handler of a statement lowered with the
+    rest of its block (lowering/dispatch.py)."""
 
     def __init__(self, lowering):
         self.lowering = lowering
 
     def statement(self, stmt, rest, env, builder):
         """The value of the block `stmt` starts (with `rest`) where stmt is such a loop, its
-        first iteration peeled; else what the lowering's `special_statement` makes of it."""
+        first iteration peeled; NOT_MINE for any other statement."""
         lw = self.lowering
         if isinstance(stmt, ast.For) and starts_as_none(stmt, env):
             peeled = _peeled(stmt)
             if peeled is not None:
                 return lw.suite([peeled] + rest, env, builder)
-        return lw.special_statement(stmt, rest, env, builder)
+        return NOT_MINE
 
 
 def starts_as_none(loop, env):

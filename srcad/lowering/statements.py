@@ -21,6 +21,7 @@ from ..errors import PythonValueError
 from ..ir.nodes import Block, Const, For, If, Var, While
 from .argument_writes import ArgumentWriteLowering
 from .caller import CallerObjectLowering
+from .dispatch import NOT_MINE, Dispatching
 from .dynamic import DynamicLowering
 from .effects import EffectLowering
 from .expressions import ExpressionLowering
@@ -44,16 +45,17 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(FormsLowering, CallerObjectLowering, FrozenLowering, UnboundLowering,
+class Lowering(Dispatching, FormsLowering, CallerObjectLowering, FrozenLowering, UnboundLowering,
                ArgumentWriteLowering, WriteLowering, ObjectLowering, DynamicLowering,
                EffectLowering, StoreLowering, IntegrateLowering, ExpressionLowering):
-    """Statement lowering; expression lowering lives in the base class."""
+    """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
     def suite(self, stmts, env, builder):
         """Lower statements into `builder`; the returned value, or FALLTHROUGH."""
         for k, stmt in enumerate(stmts):
             builder.line = stmt.lineno
-            if (value := self.peeling.statement(stmt, stmts[k + 1:], env, builder)) is not None:
+            if (value := self.special_statement(stmt, stmts[k + 1:], env, builder)) \
+                    is not NOT_MINE:
                 return value
             if isinstance(stmt, ast.Return):
                 return self.expr(stmt.value, env, builder) if stmt.value else Const(None)

@@ -1,0 +1,111 @@
+"""Which part of the lowering lowers a construct: the hooks several parts claim.
+
+An attribute may be one of an object made in the function (lowering/objects.py), one the
+function set (lowering/dynamic.py), `sol.y` of a solve_ivp result (lowering/integrate.py), or
+any other (lowering/expressions.py). Each such hook has an ordered tuple of handlers (Handlers
+below, the one place that says who comes first); the first handler whose answer is not
+NOT_MINE lowers the construct, and the last one lowers whatever the others leave. A new
+capability is one new handler put in its place in a tuple.
+
+The loop over a hook's handlers runs in the hook's own frame: lowering a call nested in a
+call costs the same number of Python frames however many handlers there are (a chain of
+overrides calling each other costs one per override; tests/test_transform_growth.py lowers
+190 nested calls within Python's recursion limit).
+"""
+
+import functools
+from dataclasses import dataclass
+
+from .values import is_atom
+
+NOT_MINE = object()          # a handler's answer for what another handler lowers
+
+
+@dataclass(frozen=True)
+class Handlers:
+    """For each hook, the handlers that may lower it, in the order they are asked."""
+
+    statement: tuple         # a statement lowered with the rest of its block: the block's value
+    atom: tuple              # a lowered value as an IR atom
+    attribute: tuple         # `x.name` read
+    known_attribute: tuple   # `obj.name` of an object known now
+    subscript: tuple         # `x[i]` read
+    store_attribute: tuple   # `x.name = value`
+    method_call: tuple       # `x.name(...)` of a value that is not known now
+    call: tuple              # a call of a lowered callee
+    call_object: tuple       # a call of an object known now, with no rule and not the user's
+
+
+def handlers_of(lw):
+    """The handlers of the lowering `lw` (statements.Lowering), each bound to it."""
+    return Handlers(
+        statement=(lw.peeling.statement, lw.statement_form, lw.loop_over_objects,
+                   lw.lower_raising),
+        atom=(lw.local_function_atom, lw.frozen_atom, lw.made_object_atom, lw.value_atom),
+        attribute=(lw.made_object_attribute, lw.stored_attribute, lw.solve_ivp_attribute,
+                   lw.value_attribute),
+        known_attribute=(lw.frozen_attribute, lw.live_attribute),
+        subscript=(lw.made_objects_slice, lw.specialised_subscript),
+        store_attribute=(lw.store_made_attribute, lw.store_object_attribute),
+        method_call=(lw.made_object_method_call, lw.value_method_call),
+        call=(lw.call_format, lw.call_value),
+        call_object=(lw.call_frozen, lw.call_known_object),
+    )
+
+
+class Dispatching:
+    """The hooks of Handlers: each asks its handlers in order (a base of Lowering)."""
+
+    @functools.cached_property
+    def handlers(self):
+        return handlers_of(self)
+
+    def special_statement(self, stmt, rest, env, builder):
+        """The value of the block `stmt` starts, with `rest`; NOT_MINE where no handler
+        lowers the statement with the rest of its block (Lowering.suite lowers it alone)."""
+        for handler in self.handlers.statement:
+            if (value := handler(stmt, rest, env, builder)) is not NOT_MINE:
+                return value
+        return NOT_MINE
+
+    def atom(self, value, builder, node):
+        if is_atom(value):
+            return value            # a NewObject stays one until the end (lowering/stores.py)
+        for handler in self.handlers.atom:
+            if (out := handler(value, builder, node)) is not NOT_MINE:
+                return out
+
+    def expr_Attribute(self, node, env, builder):
+        for handler in self.handlers.attribute:
+            if (out := handler(node, env, builder)) is not NOT_MINE:
+                return out
+
+    def object_attribute(self, node, obj, obj_name):
+        for handler in self.handlers.known_attribute:
+            if (out := handler(node, obj, obj_name)) is not NOT_MINE:
+                return out
+
+    def expr_Subscript(self, node, env, builder):
+        for handler in self.handlers.subscript:
+            if (out := handler(node, env, builder)) is not NOT_MINE:
+                return out
+
+    def store_attribute(self, target, value, env, builder):
+        for handler in self.handlers.store_attribute:
+            if handler(target, value, env, builder) is not NOT_MINE:
+                return
+
+    def method_call(self, node, base, env, builder):
+        for handler in self.handlers.method_call:
+            if (out := handler(node, base, env, builder)) is not NOT_MINE:
+                return out
+
+    def call(self, node, callee, args, kwargs, builder):
+        for handler in self.handlers.call:
+            if (out := handler(node, callee, args, kwargs, builder)) is not NOT_MINE:
+                return out
+
+    def call_object(self, node, fn, args, kwargs, builder):
+        for handler in self.handlers.call_object:
+            if (out := handler(node, fn, args, kwargs, builder)) is not NOT_MINE:
+                return out
