@@ -310,6 +310,19 @@ def broadcast_patterns(*patterns):
     return tuple(result)
 
 
+def smaller_operand(a, b):
+    """Whether a value of kind a is known to broadcast to the shape of one of kind b with
+    fewer elements: a number against an array of at least one dimension, or an array with a
+    size-1 (or missing) dimension where b's is known not to be 1."""
+    if not a.is_array or not b.is_array:
+        return b.is_array and a.tag == "float" and bool(b.ndim)
+    pa, pb = _pattern(a), _pattern(b)
+    if pa is None or pb is None or len(pa) > len(pb) or broadcast_patterns(pa, pb) != pb:
+        return False
+    pa = (True,) * (len(pb) - len(pa)) + pa
+    return any(x is True and y is False for x, y in zip(pa, pb))
+
+
 def fills_broadcast(operand, result):
     """Whether an operand of an elementwise operation is known to have its result's shape:
     the same ndim and the same size-1 dimensions, every one known (sizes that are not 1 must

@@ -182,8 +182,8 @@ class Builder:
 
     def rewrite(self, prim, args):
         """1 / (1 + exp(-z)) -> logistic(z);  a * (1 / x) -> a / x;  x * -1 -> -x;
-        a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b;
-        -(-a) -> a;  (-a) * b, a * (-b), (-a) / b -> -(a * b), -(a * b), -(a / b);
+        a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b;  -(-a) -> a;
+        (-a) * b, a * (-b), (-a) / b -> -(a * b), -(a * b), -(a / b) (unless a is smaller);
         sum(-a), mean(-a), unbroadcast(-a, x) -> -sum(a), ...: signs move outwards, where they
         cancel or become a subtraction, or onto the smaller array (exactly: rounding is
         symmetric)."""
@@ -201,7 +201,7 @@ class Builder:
         if prim in ("mul", "div"):
             for k in (0, 1) if prim == "mul" else (0,):
                 inner = self.negated(args[k])
-                if inner is not None:
+                if inner is not None and not (prim == "mul" and _smaller(inner, args[1 - k])):
                     rest = (inner, args[1]) if k == 0 else (args[0], inner)
                     return self.emit("neg", self.emit(prim, *rest))
         if prim == "mul":
@@ -321,6 +321,13 @@ def _is_singleton(value):
 def _keeps_kind(other, neutral):
     """`other op neutral` has other's kind (an int neutral never turns a float into an int)."""
     return isinstance(other, Var) or isinstance(other.value, type(neutral.value))
+
+
+def _smaller(a, b):
+    """Whether a is known to broadcast to b's shape with fewer elements: a sign stays on a in
+    a * b, where negating costs less than on the product (`np.exp(ans) * -s + g` adds g into
+    the product's temporary in place, where `g - np.exp(ans) * s` makes one more array)."""
+    return K.smaller_operand(a.kind, b.kind)
 
 
 def _inexact(kind):

@@ -64,15 +64,16 @@ def zero_derivative(name, impl, functions=(), math_name=None):
 
 
 def binary(name, impl, dx, dy, *, syntax=None, symbol=None, functions=(), math_name=None,
-           samples=None, kind=K.broadcast):
-    """An elementwise binary function with partial derivatives dx(ans, x, y), dy(ans, x, y)."""
+           samples=None, kind=K.broadcast, vjp_y=None):
+    """An elementwise binary function with partial derivatives dx(ans, x, y), dy(ans, x, y);
+    `vjp_y(g, ans, x, y)`, where given, is the adjoint in y (reduced to y's shape)."""
     defprim(name, impl, syntax or ("call", f"np.{name}"), arg_names=("x", "y"),
             symbol=symbol, math=math_name, functions=(impl,) + tuple(functions),
             kind=kind, shape_from="args",
             jvp=(lambda t, ans, x, y: expand_to(t * dx(ans, x, y), ans),
                  lambda t, ans, x, y: expand_to(t * dy(ans, x, y), ans)),
             vjp=(lambda g, ans, x, y: reduce_to(g * dx(ans, x, y), x),
-                 lambda g, ans, x, y: reduce_to(g * dy(ans, x, y), y)),
+                 vjp_y or (lambda g, ans, x, y: reduce_to(g * dy(ans, x, y), y))),
             samples=samples or [(0.8, 1.3)] + _BROADCAST_PAIRS)
 
 
@@ -93,9 +94,18 @@ binary("sub", operator.sub, lambda ans, x, y: 1.0, lambda ans, x, y: -1.0,
        syntax=("binop", "-"), symbol="-", functions=(np.subtract,))
 binary("mul", operator.mul, lambda ans, x, y: y, lambda ans, x, y: x,
        syntax=("binop", "*"), symbol="*", functions=(np.multiply,))
+
+
+def _div_vjp_y(g, ans, x, y):
+    """-g ans / y summed back to y's shape, summed before the division: y is the same along
+    the axes it was broadcast over, so sum(g ans) / y is that sum (one full-size product
+    instead of two, batch norm's `x_hat / std` in `(x - mu) / std`)."""
+    return -(reduce_to(g * ans, y) / y)
+
+
 binary("div", operator.truediv, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -(ans / y),
        syntax=("binop", "/"), symbol="/", functions=(np.divide, np.true_divide),
-       kind=lambda *ks: K.floating(K.broadcast(*ks)))
+       kind=lambda *ks: K.floating(K.broadcast(*ks)), vjp_y=_div_vjp_y)
 def _log_base(x):
     """log x, with log 1 = 0 standing in at x == 0: the derivative of x ** y in y is then
     0 at a zero base where x ** y is 0 or 1 (y > 0, y == 0), as in JAX and autograd, rather

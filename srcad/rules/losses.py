@@ -54,12 +54,19 @@ def log_softmax(x, axis):
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
+def _log_softmax_vjp(g, ans, x, axis):
+    """g - exp(ans) sum(g), spelled exp(ans) * -sum(g) + g: the same numbers (a - b c is
+    -(b c) + a exactly), and the full-size product is a temporary the sum adds g into in
+    place (NumPy's temporary elision) instead of one more array for the difference."""
+    return exp(ans) * -sum(g, axis, True) + g
+
+
 _M = np.array([[0.3, -1.2, 0.5], [0.8, 0.1, -0.6]])
 
 defprim("log_softmax", log_softmax, ("impl", "log_softmax"), arg_names=("x", "axis"),
         kind=lambda x, axis: K.floating(x), shape_from=0,
         jvp=(lambda dx, ans, x, axis: dx - sum(exp(ans) * dx, axis, True), ZERO),
-        vjp=(lambda g, ans, x, axis: g - exp(ans) * sum(g, axis, True), ZERO),
+        vjp=(_log_softmax_vjp, ZERO),
         samples=[(_M, 1), (_M, 0), (_M, -1), (_M, None)],
         doc="x - max - log(sum(exp(x - max))) along axis, what the stable log-softmax becomes "
             "in reverse mode; the shift by the maximum is not differentiated (it cancels)")

@@ -142,7 +142,8 @@ def _centered(x, axis):
 def _var_vjp(g, ans, x, axis, ddof, keepdims):
     if x.kind.is_scalar:
         return Const(0.0)
-    return unreduce(g, x, axis, keepdims) * _centered(x, axis) * (2.0 / (_count(x, axis) - ddof))
+    scale = 2.0 / (_count(x, axis) - ddof)       # on g, before g is spread over x's shape
+    return unreduce(g * scale, x, axis, keepdims) * _centered(x, axis)
 
 
 def _var_jvp(dx, ans, x, axis, ddof, keepdims):
@@ -157,7 +158,8 @@ def _std_vjp(g, ans, x, axis, ddof, keepdims):
     spread = _std_divisor(ans, x, axis, keepdims)
     if spread is None:
         return zeros_like(x)
-    return unreduce(g / spread, x, axis, keepdims) * _centered(x, axis) / (_count(x, axis) - ddof)
+    scale = g / spread / (_count(x, axis) - ddof)
+    return unreduce(scale, x, axis, keepdims) * _centered(x, axis)
 
 
 def _std_jvp(dx, ans, x, axis, ddof, keepdims):
