@@ -26,9 +26,10 @@ import numpy as np
 
 from .fresh import allocates
 from ..ir.nodes import Eqn, For, Var, stmt_inputs, sub_blocks
-from ..rules.writes import WRITES
+from ..rules.writes import ARITHMETIC_INTO, WRITES
 
-_OWNERS = frozenset(WRITES) | {"copy"}
+_OWNERS = frozenset(WRITES) | {"copy"} | frozenset(ARITHMETIC_INTO)
+_INTO = frozenset(WRITES) | frozenset(ARITHMETIC_INTO)    # what writes into its first argument
 _MAX_REPAIRS = 64
 
 
@@ -45,7 +46,7 @@ def plan(fn):
             verdict = _Verdict(index, eqn, block, k)
             if verdict.ok():
                 in_place.add(id(eqn))
-            elif verdict.repair():
+            elif eqn.prim in WRITES and verdict.repair():
                 changed = True
                 break
         if not changed:
@@ -70,7 +71,7 @@ class _Index:
             for a in stmt_inputs(stmt):
                 if isinstance(a, Var):
                     self.reads.setdefault(a, []).append((block, k))
-            if isinstance(stmt, Eqn) and stmt.prim in WRITES:
+            if isinstance(stmt, Eqn) and stmt.prim in _INTO:
                 self.writes.append((stmt, block, k))
             for j, param in enumerate(getattr(stmt, "carry_params", ())):
                 self.carried[param] = (stmt, j, block, k)
@@ -225,7 +226,8 @@ def _owner(stmt, index):
 
 def _new_or_number(reader, out):
     kind = out.kind
-    return allocates(reader.prim) or kind.is_scalar or kind.tag in ("none", "str", "bool") or \
+    return allocates(reader.prim) or reader.prim in ARITHMETIC_INTO or kind.is_scalar or \
+        kind.tag in ("none", "str", "bool") or \
         kind.is_array and kind.dtype == "bool" and reader.prim != "getitem" or \
         reader.prim == "getitem" and _advanced(reader.args[1])
 

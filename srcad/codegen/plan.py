@@ -10,10 +10,11 @@ from ..ir.nodes import (Block, Const, Eqn, FreeVars, Var, is_const, read_counts,
                         sub_blocks)
 from ..ir.nodes import walk_eqns
 from ..rules import RULES
-from ..rules.writes import WRITES
+from ..rules.writes import ARITHMETIC_INTO, WRITES
 
 _CONTAINERS = ("make_list", "make_tuple", "make_dict")
-_STATEMENTS = {"unpack", *WRITES}      # `v, = res` is a target list; `x[i] = v` a statement
+# `v, = res` is a target list; `x[i] = v` and `a += b` (in place) are statements
+_STATEMENTS = {"unpack", *WRITES, *ARITHMETIC_INTO}
 
 
 class Plan:

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import layout
 from .plan import Plan
+from .in_place_arithmetic import ARITHMETIC_INTO, arithmetic_in_place, arithmetic_lines
 from .compiled import Generated, register_source, release_with
 from ..ir.nodes import Eqn, For, If, Var, sub_blocks, walk_eqns
 from ..naming import Namer, written_names
@@ -28,6 +29,7 @@ _BOOKKEEPING = ("tape_push", "tape_pop")
 
 def compile_function(fn, name, comments=True):
     """Generate, compile and return `Generated` for the IR function `fn`."""
+    fn = arithmetic_in_place(fn)
     writer = Writer(fn, comments)
     source = writer.function_source(name)
     filename = register_source(source, fn.filename, name)
@@ -378,7 +380,8 @@ def write_back_lines(writer, eqn):
 
 
 STATEMENT_LINES = {**dict.fromkeys(WRITES, write_lines), "store_item": caller_object_lines,
-                   "mutate": caller_object_lines, "write_back": write_back_lines}
+                   "mutate": caller_object_lines, "write_back": write_back_lines,
+                 **dict.fromkeys(ARITHMETIC_INTO, arithmetic_lines)}
 
 
 def _range_args(bounds):

@@ -31,6 +31,8 @@ from .table import defprim
 _IN_PLACE = {"": None, "+": operator.iadd, "-": operator.isub, "*": operator.imul,
              "/": operator.itruediv}
 WRITES = {"setitem": "", "iadd_at": "+", "isub_at": "-", "imul_at": "*", "idiv_at": "/"}
+# `a op b` computed into a, which the generated code owns (srcad/codegen/in_place_arithmetic.py)
+ARITHMETIC_INTO = {"iadd": "+", "isub": "-", "imul": "*", "idiv": "/"}
 _A = np.array([[1.0, -2.0, 3.0], [0.5, 1.5, -1.0]])
 
 
@@ -202,3 +204,8 @@ defprim("check_unshared_array", check_unshared_array, ("impl", "check_unshared_a
         kind=lambda *ks: K.NONE,
         doc="a SrcadError where another argument is, holds or overlaps the array x the "
             "function writes into")
+for _name, _symbol in ARITHMETIC_INTO.items():
+    defprim(_name, _IN_PLACE[_symbol], ("binop", _symbol), arg_names=("x", "y"),
+            kind=lambda x, y: x, jvp=(None, None), vjp=(None, None),
+            doc=f"`x {_symbol}= y` into an array x the generated code owns and reads no more, "
+                "where x op y has x's shape and dtype: marked just before code is written")

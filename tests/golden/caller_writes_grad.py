@@ -9,7 +9,11 @@ def grad_fill_out_buffer(x, out):
     check_broadcast(out_1, x)
     # line 36: out[...] = np.sin(x) * 2.0
     out[...] = out_1
+    # line 37: out[0] += x[1]
+    bx = index_adjoint(x[0], x, 1)
+    bx += out_1
+    # line 36: out[...] = np.sin(x) * 2.0
     bout = x.copy()
     bout[...] = 0.0
-    bx = out_1 + index_adjoint(x[0], x, 1) + x[...] * 2.0 * np.cos(x)
+    bx += x[...] * 2.0 * np.cos(x)
     return bx, bout

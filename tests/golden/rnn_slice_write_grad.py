@@ -25,6 +25,6 @@ def grad_rnn_states(x, h0, Wx, Wh):
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)
         v7 = (bprev + bh[:, t_1, :]) * (1.0 - prev_1 * prev_1)
         bprev = v7 @ Wh.T
-        bWx = bWx + x[:, t_1, :].T @ v7
+        bWx += x[:, t_1, :].T @ v7
         bx[:, t_1, :] += v7 @ Wx.T
     return bx, bWx
