@@ -32,6 +32,7 @@ import srcad  # noqa: E402
 from srcad.lowering import (builtins as lower_builtins, operators as lower_operators,  # noqa: E402
                             statements as lowering)
 from srcad.rules import ATTRIBUTES, FUNCTIONS, METHODS, RULES  # noqa: E402
+from srcad.rules.writes import ARITHMETIC_INTO  # noqa: E402
 from srcad.rules.ops import ZERO  # noqa: E402
 
 PAGE = ROOT / "docs" / "supported.md"
@@ -459,6 +460,8 @@ def _generated_spelling(rule):
         return f"`{rule.syntax[1]}(...)`"
     if form == "store":
         return f"the statement `x[index] {rule.syntax[1]}= value`"
+    if form == "binop" and rule.name in ARITHMETIC_INTO:
+        return f"`x {rule.syntax[1]} y`, or the statement `x {rule.syntax[1]}= y`"
     return f"`{form}`"
 
 
