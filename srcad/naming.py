@@ -180,6 +180,7 @@ class Namer:
         self.names = {}              # Var -> name
         self.used = set(RESERVED) | set(taken)
         self.temp_counter = 0
+        self.suffixes = {}           # base -> the first suffix n that `base_n` may be free at
 
     def fresh(self, base):
         """An unused name derived from `base`."""
@@ -189,11 +190,12 @@ class Namer:
         if base not in self.used:
             self.used.add(base)
             return base
-        n = 1
+        n = self.suffixes.get(base, 1)     # names are only ever added: no free one below it
         while f"{base}_{n}" in self.used:
             n += 1
         name = f"{base}_{n}"
         self.used.add(name)
+        self.suffixes[base] = n + 1
         return name
 
     def temp(self):

@@ -108,11 +108,11 @@ class Plan:
         items = rest[:n]
         return items if n > 1 and takes_apart(element, items, n) else None
 
-    def unpacks(self, stmt, rest):
-        """True if stmt's value is used only by `a, b = value` right after it."""
+    def unpacks(self, stmt, stmts, k):
+        """True if the value of stmt, stmts[k], is used only by `a, b = value` right after it."""
         n = self.uses.get(stmt.outs[0], 0)
         return len(stmt.outs) == 1 and n > 1 and stmt.outs[0].hint is None and \
-            takes_apart(stmt.outs[0], rest[:n], n) and not RULES[stmt.prim].effect
+            takes_apart(stmt.outs[0], stmts[k + 1:k + 1 + n], n) and not RULES[stmt.prim].effect
 
     def nested_unpack(self, stmts, k, inlinable):
         """For `(W1, b1), (W2, b2) = params` where stmts[k:] take every item of `params` (a

@@ -100,10 +100,10 @@ class Writer:
             if nested is not None:
                 lines.append("    " * depth + nested)
                 continue
-            if isinstance(stmt, Eqn) and self.plan.unpacks(stmt, stmts[k + 1:]):
+            if isinstance(stmt, Eqn) and self.plan.unpacks(stmt, stmts, k):
                 lines.append("    " * depth + self.unpack_line(stmt, stmts[k + 1:]))
                 continue
-            lines.extend(self.stmt_lines(stmt, depth, stmts[:k], stmts[k + 1:], tail, owned))
+            lines.extend(self.stmt_lines(stmt, depth, stmts, k, tail, owned))
         lines += self.flush(depth, keep={a for a in tail if isinstance(a, Var)})
         if returning:
             return lines
@@ -145,13 +145,13 @@ class Writer:
         if text:
             lines.append("    " * depth + f"# line {line}: {text}")
 
-    def stmt_lines(self, stmt, depth, before, rest, tail, owned):
-        pad = "    " * depth
+    def stmt_lines(self, stmt, depth, stmts, k, tail, owned):
+        """Lines for stmts[k]; a loop's also depend on what is bound before it and read after."""
         if isinstance(stmt, Eqn):
-            return [pad + line for line in self.eqn_lines(stmt)]
+            return ["    " * depth + line for line in self.eqn_lines(stmt)]
         if isinstance(stmt, If):
             return self.if_lines(stmt, depth)
-        context = ({o for s in before for o in s.outs}, rest, tail, owned)
+        context = ({o for s in stmts[:k] for o in s.outs}, stmts[k + 1:], tail, owned)
         if isinstance(stmt, For):
             return self.for_lines(stmt, depth, context)
         return self.while_lines(stmt, depth, context)

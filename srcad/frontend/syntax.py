@@ -24,6 +24,43 @@ def walk_no_defs(node):
             stack.append(iter(ast.iter_child_nodes(child)))
 
 
+@functools.lru_cache(maxsize=1024)
+def names_read_outside(function, stmt):
+    """Names that `function` reads anywhere outside the statement `stmt` (a node of it, or
+    one desugaring made), nested functions included. A loop body is lowered again until its
+    kinds settle (2 ** depth times in a nest): asked once per pair (the trees are only read);
+    and answered from where each name is read, not by walking the whole function for each
+    statement (an if/elif chain of n branches walked it n times)."""
+    spans, reads = _read_spans(function)
+    span = spans.get(id(stmt))           # the function holds its nodes: their ids are theirs
+    if span is None:
+        inside = {id(n) for n in ast.walk(stmt)}
+        return frozenset(n.id for n in ast.walk(function) if isinstance(n, ast.Name) and
+                         isinstance(n.ctx, ast.Load) and id(n) not in inside)
+    start, end = span
+    return frozenset(name for name, (first, last) in reads.items() if first < start or
+                     last >= end)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_spans(function):
+    """({id(node): (start, end)}: the pre-order positions of each node of `function` and of
+    the nodes below it, {name: (first, last)}: where the name is read first and last)."""
+    spans, reads, position = {}, {}, 0
+    stack = [(function, None)]
+    while stack:
+        node, start = stack.pop()
+        if start is not None:
+            spans[id(node)] = (start, position)
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            reads[node.id] = (reads.get(node.id, (position,))[0], position)
+        stack.append((node, position))
+        position += 1
+        stack.extend((child, None) for child in reversed(list(ast.iter_child_nodes(node))))
+    return spans, reads
+
+
 def fix_missing_locations(node):
     """`ast.fix_missing_locations`, iteratively: a node without a location takes its parent's."""
     stack = [(node, 1, 0, 1, 0)]

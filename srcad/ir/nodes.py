@@ -154,18 +154,28 @@ def free_vars(block, bound=None):
 
 
 def _collect_free(block, bound, free):
+    """Adds to `bound` what `block` binds and returns those vars: a statement's blocks see the
+    vars bound before it and its block params, and drop theirs after it (one set, not a copy
+    of it per statement, which made a long block quadratic)."""
     def read(atom):
         if isinstance(atom, Var) and atom not in bound:
             free[atom] = None
+    added = []
     for stmt in block.stmts:
         for atom in stmt_inputs(stmt):
             read(atom)
-        inner = bound | set(block_params(stmt))
-        for sub in sub_blocks(stmt):
-            _collect_free(sub, inner, free)
+        subs = sub_blocks(stmt)
+        if subs:
+            inner = [p for p in block_params(stmt) if p not in bound]
+            bound.update(inner)
+            for sub in subs:
+                inner += _collect_free(sub, bound, free)
+            bound.difference_update(inner)
+        added += [o for o in stmt.outs if o not in bound]
         bound.update(stmt.outs)
     for atom in block.results:
         read(atom)
+    return added
 
 
 class FreeVars:

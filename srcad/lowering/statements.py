@@ -34,7 +34,7 @@ from .objects import ObjectLowering
 from .unbound import UnboundLowering
 from .stores import StoreLowering, same_object
 from .writes import WriteLowering
-from ..frontend.syntax import walk_no_defs
+from ..frontend.syntax import names_read_outside, walk_no_defs
 from .values import StaticSeq, from_python
 
 _MAX_KIND_ROUNDS = 3
@@ -168,7 +168,7 @@ class Lowering(Dispatching, FormsLowering, CallerObjectLowering, FrozenLowering,
                                   "break, and return after the loop")
 
     def merge_branches(self, node, cond, env, branches, builder):
-        self.fill_unbound(env, branches, _read_outside(self.parsed.node, node))
+        self.fill_unbound(env, branches, names_read_outside(self.parsed.node, node))
         (then_env, then_b), (else_env, else_b) = branches
         names = [n for n in then_env if n in else_env and
                  not (n in env and then_env[n] is env[n] and else_env[n] is env[n])]
@@ -231,7 +231,7 @@ class Lowering(Dispatching, FormsLowering, CallerObjectLowering, FrozenLowering,
         carried = self.carried_names(node.body, env, node)
         # The target keeps its last element after the loop (or its old value if the loop
         # does not run): carry it where code outside the loop may read it.
-        read_outside = _read_outside(self.parsed.node, node)
+        read_outside = names_read_outside(self.parsed.node, node)
         carried += [t.id for t in ast.walk(node.target) if isinstance(t, ast.Name) and
                     t.id in env and t.id in read_outside and t.id not in carried]
         inits = [self.atom(env[n], builder, node) for n in carried]
@@ -260,7 +260,7 @@ class Lowering(Dispatching, FormsLowering, CallerObjectLowering, FrozenLowering,
                 _static_trip_count([_known_int(b, builder) for b in iteration.bounds])):
             return False
         bound_inside = {n for n in _assigned_names([node]) if n not in env}
-        if not bound_inside & _read_outside(self.parsed.node, node):
+        if not bound_inside & names_read_outside(self.parsed.node, node):
             return False
         self.assign(node.target, iteration.element(start, builder), env, builder)
         self.run_suite(node.body, env, builder)
@@ -339,7 +339,7 @@ class Lowering(Dispatching, FormsLowering, CallerObjectLowering, FrozenLowering,
         """Names the loop body assigns that exist before the loop (or that code after it
         reads: srcad/lowering/unbound.py): its carried values."""
         return self.loop_carries(_assigned_names(body), env, node,
-                                 _read_outside(self.parsed.node, node))
+                                 names_read_outside(self.parsed.node, node))
 
     def after_loop(self, node, env, carried, outs, inits, params, body):
         env.update(zip(carried, outs))
@@ -373,16 +373,6 @@ def _after_first(iteration):
     """The same iteration without its first element: the index starts one step later."""
     start, stop, step = iteration.bounds
     return replace(iteration, bounds=(Const(start.value + step.value), stop, step))
-
-
-@functools.lru_cache(maxsize=1024)
-def _read_outside(function, stmt):
-    """Names that `function` reads anywhere outside the statement `stmt` (a node of it, or
-    one desugaring made). A loop body is lowered again until its kinds settle (2 ** depth
-    times in a nest): asked once per pair (the trees are only read)."""
-    inside = {id(n) for n in ast.walk(stmt)}
-    return frozenset(n.id for n in ast.walk(function) if isinstance(n, ast.Name) and
-                     isinstance(n.ctx, ast.Load) and id(n) not in inside)
 
 
 def _assigned_names(stmts):

@@ -72,12 +72,13 @@ class StoreLowering:
 
     def same_objects(self, value):
         """`value` and every value it may be the same object as, following `may_be`."""
-        seen, stack = [], [value]
+        seen, ids, stack = [], set(), [value]      # `seen` holds them: their ids stay theirs
         while stack:
             v = stack.pop()
-            if any(v is s for s in seen):
+            if id(v) in ids:
                 continue
             seen.append(v)
+            ids.add(id(v))
             if isinstance(v, Var):
                 stack.extend(self.origins.get(v, ()))
         return seen
