@@ -8,7 +8,8 @@ The series: an `if`/`elif` chain of n branches, every branch with residuals for 
 sweep (`elif x > -k: y = np.sin(x) * x + k * np.cos(x)`); loops nested d deep around an `if`;
 a straight line of n primitives (`s = np.sin(s) * x`, two a line); a function calling n
 module-level helpers (`s = h3(s)`, each called once, so inlined). Each row is the first call
-(source read, lowered, differentiated, simplified, printed and compiled), the best of
+(source read, lowered, differentiated, simplified, printed and compiled) in CPU seconds of
+this process (steady on a shared machine, where wall-clock time is not), the best of
 `--repeats` fresh functions, and the generated code's lines. Under each series: the exponent b
 of the least-squares fit t = a * n ** b over all its sizes and over its upper half (where the
 fixed cost of a call weighs least): linear growth shows as b <= 1.
@@ -77,18 +78,18 @@ def load(text, folder, name):
 
 
 def first_call(f, mode, collect=True):
-    """(seconds of the first call, lines of generated code); `collect=False`: with Python's
+    """(CPU seconds of the first call, lines of generated code); `collect=False`: with Python's
     cyclic garbage collector off during the call."""
     import srcad
     transform, args = (srcad.grad(f), (0.3,)) if mode == "grad" else (srcad.jvp(f), (0.3, 1.0))
     gc.collect()                 # no collection of the runs before it falls into this one
     if not collect:
         gc.disable()
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         transform(*args)
     finally:
-        seconds = time.perf_counter() - start
+        seconds = time.process_time() - start
         gc.enable()
     return seconds, len(srcad.source(transform, *args).splitlines())
 
