@@ -26,12 +26,13 @@ class Plan:
         self.written = {e.args[0] for e in walk_eqns(fn.body) if e.prim in WRITES}
         self.uses = read_counts(fn.body)
         self.defs = {o: e for e in walk_eqns(fn.body) for o in e.outs}
-        self.indices = _index_tuples(fn.body, self.defs)    # `x[:, t, :]` written in place
+        # `x[:, t, t:t + k]` written in place: the index tuples, and the slices in them
+        self.indices, self.index_parts = _index_tuples(fn.body, self.defs)
         self.free_vars = FreeVars()  # each nested block's inputs, found once
 
     def index_definitions(self):
         """The ids of the equations that build the index tuples a subscript writes out."""
-        return {id(self.defs[v]) for v in self.indices}
+        return {id(self.defs[v]) for v in self.indices | self.index_parts}
 
     def inlinable(self, stmts, tail):
         """Temporaries read once, by a later statement of this same block (not a nested one);
@@ -169,9 +170,11 @@ def _reads_through(var, defs, inlinable):
 
 
 def _index_tuples(body, defs):
-    """The index tuples (`(slice(None), t, slice(None))`) of constants and named values that
-    only subscripts read: written in each subscript (`x[:, t, :]`), not as a variable."""
-    only_index, carried = {}, set()
+    """The index tuples (`(slice(None), t, slice(t, t + k), ...)`) that only subscripts read:
+    written in each subscript (`x[:, t, t:t + k]`), not as a variable; and the slices and
+    integer arithmetic in them (`t + k`) that only such tuples read, written out in each, of
+    constants and named values: `a:b` in a subscript costs less than a call of `slice`."""
+    only_index, carried, readers = {}, set(), {}
 
     def visit(block):
         for stmt in block.stmts:
@@ -183,17 +186,36 @@ def _index_tuples(body, defs):
                     subscript = isinstance(stmt, Eqn) and k == 1 and \
                         (stmt.prim == "getitem" or stmt.prim in WRITES)
                     only_index[a] = only_index.get(a, True) and subscript
+                    readers.setdefault(a, []).append(stmt)
             for sub in sub_blocks(stmt):
                 visit(sub)
         for a in block.results:
             if isinstance(a, Var):
                 only_index[a] = False
+                readers.setdefault(a, []).append(None)
 
     visit(body)
-    return {v for v, only in only_index.items() if only and isinstance(defs.get(v), Eqn) and
-            defs[v].prim == "make_tuple" and all(
-                isinstance(a, Const) or a.hint and not a.soft_hint and a not in carried
-                for a in defs[v].args)}
+    tuples = {v for v, only in only_index.items() if only and isinstance(defs.get(v), Eqn) and
+              defs[v].prim == "make_tuple"}
+    parts = {v for v, e in defs.items() if isinstance(e, Eqn) and len(e.outs) == 1 and (
+        e.prim == "make_slice" or e.prim in _INT_ARITHMETIC and v.kind.tag == "int")}
+    while True:
+        kept_tuples = {v for v in tuples if _plain_args(defs[v], parts, carried)}
+        users = {id(defs[v]) for v in kept_tuples | parts}
+        kept_parts = {v for v in parts if _plain_args(defs[v], parts, carried) and
+                      all(r is not None and id(r) in users for r in readers.get(v, [None]))}
+        if (kept_tuples, kept_parts) == (tuples, parts):
+            return tuples, parts
+        tuples, parts = kept_tuples, kept_parts
+
+
+def _plain_args(eqn, parts, carried):
+    """Constants, parts written out themselves, and named values no loop rebinds."""
+    return all(isinstance(a, Const) or a in parts or a.hint and not a.soft_hint and
+               a not in carried for a in eqn.args)
+
+
+_INT_ARITHMETIC = ("add", "sub", "mul", "floordiv", "neg")
 
 
 def _is_zero_one(start, step):

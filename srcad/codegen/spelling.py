@@ -68,7 +68,7 @@ class Spelling:
     def subscript_index(self, atom, node):
         """The index of a subscript as written: `x[:, t, :]`, `x[1:]`, `x[i, j]`."""
         if atom in self.plan.indices:
-            node = ast.Tuple([self.subscript_index(a, self.expr(a))
+            node = ast.Tuple([self.subscript_index(a, self.index_part(a))
                               for a in self.plan.defs[atom].args], ast.Load())
         if isinstance(node, ast.Tuple):        # x[:, t, :], not x[slice(None, None, None), ..]
             return ast.Tuple([_as_slice(e) for e in node.elts], ast.Load())
@@ -81,6 +81,17 @@ class Spelling:
             return ast.Tuple([self.subscript_index(Const(x), self.constant(Const(x)))
                               for x in atom.value], ast.Load())
         return node
+
+    def index_part(self, atom):
+        """An item of an index tuple written in the subscript, its slice and arithmetic
+        (plan.index_parts) written out there too."""
+        if atom not in self.plan.index_parts:
+            return self.expr(atom)
+        eqn = self.plan.defs[atom]
+        rule = RULES[eqn.prim]
+        form, *detail = rule.syntax
+        args = [self.index_part(a) for a in eqn.args]
+        return getattr(self, "syntax_" + form)(rule, eqn, args, *detail)
 
     def syntax_call(self, rule, eqn, args, dotted):
         if rule.math and not self.numpy_only and all(a.kind.is_scalar for a in eqn.args):

@@ -134,6 +134,25 @@ class Builder:
             return eqn.args[0]
         return None
 
+    def spread_into_slot(self, value):
+        """s * u if `value` is broadcast_like(s, t) * u for a number s, known to have t's
+        shape, in float64: added or subtracted in place into a slot (`bw[f] += value`), s * u
+        broadcasts there itself, with the same numbers (the product is elementwise), and no
+        array of t's shape filled with s is made first."""
+        eqn = self.defined_by.get(value)
+        if eqn is None or eqn.prim != "mul" or not value.kind.is_array:
+            return None
+        for k in (0, 1):
+            spread, other = self.defined_by.get(eqn.args[k]), eqn.args[1 - k]
+            if spread is None or spread.prim != "broadcast_like" or not isinstance(other, Var):
+                continue
+            s, t = spread.args
+            if s.kind.tag in ("float", "int") and isinstance(t, Var) and \
+                    t.kind.dtype == other.kind.dtype == value.kind.dtype == "float64" and \
+                    self.shape_class(value) is self.shape_class(t):
+                return (s, other) if k == 0 else (other, s)
+        return None
+
     def reciprocal_of(self, atom):
         """x if `atom` is 1 / x (emitted here), else None: a * (1 / x) is one division."""
         eqn = self.defined_by.get(atom)
@@ -184,7 +203,9 @@ class Builder:
         """1 / (1 + exp(-z)) -> logistic(z);  a * (1 / x) -> a / x;  x * -1 -> -x;
         a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b;  -(-a) -> a;
         (-a) * b, a * (-b), (-a) / b -> -(a * b), -(a * b), -(a / b) (unless a is smaller);
-        sum(-a), mean(-a), unbroadcast(-a, x) -> -sum(a), ...: signs move outwards, where they
+        sum(-a), mean(-a), unbroadcast(-a, x) -> -sum(a), ...;  x[i] += -a -> x[i] -= a;
+        x[i] += broadcast_like(s, t) * u -> x[i] += s * u (spread_into_slot): signs move
+        outwards, where they
         cancel or become a subtraction, or onto the smaller array (exactly: rounding is
         symmetric)."""
         if prim == "neg" and self.negated(args[0]) is not None:
@@ -194,6 +215,14 @@ class Builder:
             return self.emit("neg", self.emit(prim, self.negated(args[0]), *args[1:]))
         if prim == "getitem" and self.stored_item(*args) is not None:
             return self.stored_item(*args)
+        if prim in ("iadd_at", "isub_at") and self.negated(args[2]) is not None and \
+                _inexact(args[0].kind) and _inexact(args[2].kind):
+            return self.emit("isub_at" if prim == "iadd_at" else "iadd_at", args[0], args[1],
+                             self.negated(args[2]))
+        if prim in ("iadd_at", "isub_at") and self.spread_into_slot(args[2]) is not None:
+            product = self.emit("mul", *self.spread_into_slot(args[2]))
+            self.drop_if_unread(args[2])
+            return self.emit(prim, args[0], args[1], product)
         if prim == "div" and self.sigmoid_of(args) is not None:
             sigma = self.emit("logistic", self.sigmoid_of(args))
             self.drop_if_unread(args[1])

@@ -400,7 +400,9 @@ def _add(var, prim, a, b, rb):
     if var.kind.is_array and scattered is not None and scattered.prim == "index_adjoint" \
             and not may_repeat(scattered.args[2]) and isinstance(a, Var) and \
             a.kind.is_array and rb.shape_class(a) is rb.shape_class(var):
-        return rb.emit("iadd_at", a, scattered.args[2], scattered.args[0])
+        out = rb.emit("iadd_at", a, scattered.args[2], scattered.args[0])
+        rb.drop_if_unread(b)       # and what only it read (a product iadd_at spreads itself)
+        return out
     return rb.emit(prim, a, b)
 
 
