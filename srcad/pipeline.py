@@ -262,7 +262,7 @@ class HelperVJP:
 
     def generate(self, key, arg_kinds):
         guards = {}
-        primal = self.primal(arg_kinds, guards)
+        primal = loss_patterns.recognise_losses(self.primal(arg_kinds, guards))
         fwd_ir, bwd_ir = calls.split_vjp(primal, self.positions, helper_vjp)
         named = runtime_calls.callee_met(self.fn, arg_kinds)   # a run-time call's callee
         fwd = codegen.compile_function(fwd_ir, naming.function_name("fwd", named))

@@ -70,3 +70,28 @@ defprim("log_softmax", log_softmax, ("impl", "log_softmax"), arg_names=("x", "ax
         samples=[(_M, 1), (_M, 0), (_M, -1), (_M, None)],
         doc="x - max - log(sum(exp(x - max))) along axis, what the stable log-softmax becomes "
             "in reverse mode; the shift by the maximum is not differentiated (it cancels)")
+
+
+def masked_logistic(x):
+    """The logistic written with two masks so that exp never overflows, with the operations
+    of the pattern it stands for (srcad/transforms/masked_logistic.py): e^-x / (1 + e^-x)
+    where x >= 0, e^x / (1 + e^x) where x < 0, 1 where neither holds (NaN)."""
+    up, down = x >= 0, x < 0
+    e = np.zeros_like(x)
+    e[up] = np.exp(-x[up])
+    e[down] = np.exp(x[down])
+    top = np.ones_like(x)
+    top[down] = e[down]
+    return top / (1 + e)
+
+
+_S = np.array([-30.0, -2.0, -0.3, 0.0, 0.4, 2.5, 40.0])
+
+defprim("masked_logistic", masked_logistic, ("impl", "masked_logistic"), arg_names=("x",),
+        kind=lambda x: x, shape_from=0,
+        jvp=(lambda dx, ans, x: dx * (ans * (1.0 - ans)),),
+        vjp=(lambda g, ans, x: g * (ans * (1.0 - ans)),),
+        samples=[(_S,), (_S.reshape(1, 7) * 0.1,)],
+        doc="the logistic written with masks (`z[mask] = np.exp(...)`, then `top / (1 + z)`), "
+            "what that helper's result becomes in reverse mode: derivative σ(1 - σ) of its "
+            "output instead of the masked reads and writes differentiated one by one")

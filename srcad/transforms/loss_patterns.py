@@ -25,11 +25,15 @@ where the maxima are times a sum that is zero but for rounding, five passes over
 A read whose index picks distinct elements, `log_probs[np.arange(N), y]`, becomes
 `distinct_pick` (srcad/transforms/distinct_index.py): its adjoint assigns where np.add.at would add.
 
+The logistic written with masks (`z[pos_mask] = np.exp(-x[pos_mask])`, ...,
+`top / (1 + z)`) becomes `masked_logistic(x)` (srcad/transforms/masked_logistic.py).
+
 Forward mode is left as written (its tangents have no such shortcut).
 """
 
 from ..ir.atoms import Const, is_const
 from .distinct_index import picks_distinct
+from .masked_logistic import masked_logistic_of
 from ..ir.nodes import Block, Eqn, Function, Var, read_counts, walk_eqns, with_sub_blocks
 
 
@@ -42,6 +46,9 @@ def recognise_losses(fn):
     for eqn in walk_eqns(fn.body):
         if picks_distinct(eqn, defs):
             replaced[id(eqn)] = Eqn(eqn.outs, "distinct_pick", eqn.args, eqn.line)
+        if masked_logistic_of(eqn, defs) is not None:
+            replaced[id(eqn)] = Eqn(eqn.outs, "masked_logistic", (masked_logistic_of(eqn, defs),),
+                                    eqn.line)
         bce = _binary_cross_entropy(eqn, defs)
         if bce is not None:
             replaced[id(eqn)] = Eqn(eqn.outs, "logistic_bce", bce, eqn.line)
