@@ -224,7 +224,7 @@ def test_generated_source_keeps_loops_as_loops():
     g(0.5, 0.9, 0.3)
     text = srcad.source(g)
     loops = [line for line in text.splitlines() if line.strip().startswith("for ")]
-    assert len(loops) == 2 and "reversed(range(1000))" in text
+    assert len(loops) == 2 and "reversed(tape_1)" in text   # walks the tape back
     assert "tape" in text and "1000" in text
 
 

@@ -4,8 +4,9 @@ The derivative srcad generates is plain Python on floats and small arrays, which
 `numba.njit` compiles. This module takes the `Generated` derivative of one specialisation
 (srcad/codegen/compiled.py) and hands its code object to Numba, with the globals it reads
 replaced by versions Numba can compile: srcad's runtime helpers by Numba implementations of
-the same helpers (`_numba_helpers`), and `reversed(range(n))`, which the reverse sweep of
-every loop says, by a range counting down. The generated source is the same as the Python backend's
+the same helpers (`_numba_helpers`), and `reversed`, which the reverse sweep of every loop
+says (of a range, or of the tape it walks back through), by a range counting down or a
+reversed copy of the list. The generated source is the same as the Python backend's
 (`srcad.source` shows it); only what runs it changes.
 
 What Numba cannot compile is refused before it is asked to, at the user's line:
@@ -254,8 +255,9 @@ def _numba_refusal(generated, err):
 
 # ----- Numba versions of srcad's helpers -------------------------------------------------------
 def _numba_helpers(numba):
-    """{srcad helper: its Numba version}, and a `reversed` for ranges. Each is a stub with a
-    Numba overload (numba.extending), so Numba picks the code for the argument types."""
+    """{srcad helper: its Numba version}, and a `reversed` for ranges and lists. Each is a
+    stub with a Numba overload (numba.extending), so Numba picks the code for the argument
+    types."""
     from numba import types as nt
     from numba.extending import overload
 
@@ -271,13 +273,17 @@ def _numba_helpers(numba):
     def broadcast_like(x, target):
         raise NotImplementedError("called only from Numba-compiled code")
 
+    def reversed_(seq):
+        raise NotImplementedError("called only from Numba-compiled code")
+
     overload(zeros_like)(_zeros_like_impl(nt))
     overload(check_broadcast)(_check_broadcast_impl())
     overload(unbroadcast)(_unbroadcast_impl(nt))
     overload(broadcast_like)(_broadcast_like_impl(nt))
     helpers = {runtime.zeros_like: zeros_like, runtime.check_broadcast: check_broadcast,
                runtime.unbroadcast: unbroadcast, runtime.broadcast_like: broadcast_like}
-    return {"helpers": helpers, "reversed": numba.njit(_reversed_range),
+    overload(reversed_)(_reversed_impl(nt, numba.njit(_reversed_range)))
+    return {"helpers": helpers, "reversed": reversed_,
             "math": _checked_math(numba)}
 
 
@@ -381,6 +387,18 @@ def _reversed_range(r):
     """reversed(range(...)) as a range counting down (Numba has no reversed)."""
     n = len(r)
     return range(r.start + (n - 1) * r.step, r.start - r.step, -r.step)
+
+
+def _reversed_impl(nt, reversed_range):
+    """reversed() of a range (the reverse sweep's loops) and of a list (a tape the reverse
+    loop walks back through instead of popping it)."""
+    def typed(seq):
+        if isinstance(seq, nt.RangeType):
+            return lambda seq: reversed_range(seq)
+        if isinstance(seq, nt.List):
+            return lambda seq: seq[::-1]
+        return None
+    return typed
 
 
 def _zeros_like_impl(nt):

@@ -102,6 +102,22 @@ class Plan:
             return None
         return first
 
+    def tape_loop(self, stmt, rest, tail):
+        """The `tape_pop` first in the body of a reverse loop whose index nothing reads, where
+        it is the body's one read of the tape and nothing reads the tape after the loop: the
+        loop pops each record the forward loop pushed, last first, so it can say
+        `for x_2 in reversed(tape):` (no pop call per iteration)."""
+        body = stmt.body.stmts
+        first = body[0] if stmt.reverse and body else None
+        if not (isinstance(first, Eqn) and first.prim == "tape_pop" and
+                isinstance(first.args[0], Var) and not self.uses.get(stmt.index)):
+            return None
+        tape = first.args[0]
+        if read_counts(stmt.body).get(tape) != 1 or \
+                tape in self.free_vars(Block(list(rest), tuple(tail))):
+            return None
+        return first
+
     def taken_apart(self, element, rest):
         """The equations of `rest` that `a, b = element` stands for, if it is only taken apart
         by constant indices 0..n-1 right away; else None."""

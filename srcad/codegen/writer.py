@@ -93,8 +93,8 @@ class Writer:
                 continue
             if isinstance(stmt, Eqn) and RULES[stmt.prim].effect:
                 lines += self.flush(depth, keep=set(stmt.args))
-            if isinstance(stmt, Eqn):
-                lines += self.flush_readers_of(stmt.outs, depth)
+            if isinstance(stmt, Eqn):      # (what this one line reads is read before it binds)
+                lines += self.flush_readers_of(stmt.outs, depth, inline_here(stmt))
             self.source_comment(stmt, depth, lines)
             nested = self.nested_unpack(stmts, k, inlinable)
             if nested is not None:
@@ -113,11 +113,12 @@ class Writer:
         self.pending = saved
         return lines
 
-    def flush_readers_of(self, outs, depth):
+    def flush_readers_of(self, outs, depth, keep=()):
         """Assign the pending temporaries that read a name `outs` are about to rebind (a loop
-        result that took its carry's name): inlined later, they would read the new value."""
+        result that took its carry's name): inlined later, they would read the new value.
+        Those in `keep` are inlined into the line that rebinds it, which reads them first."""
         names = {self.namer.name(o) for o in outs if self.namer.has(o)}
-        stale = [v for v, value in self.pending.items() if names and any(
+        stale = [v for v, value in self.pending.items() if names and v not in keep and any(
             isinstance(n, ast.Name) and n.id in names for n in ast.walk(value))]
         lines = []
         for var in stale:
@@ -239,7 +240,7 @@ class Writer:
         pad = "    " * depth
         flushed, names = flush_changed_carries(self, stmt, depth), self.loop_slots(stmt, context)
         lines = flushed + self.assignments(names, stmt.carry_init, depth)
-        header = self.sequence_header(stmt)
+        header = self.sequence_header(stmt, context)
         if header is None:
             bounds = _range_args([self.expr(a) for a in (stmt.start, stmt.stop, stmt.step)])
             rng = ast.Call(ast.Name("range", ast.Load()), bounds, [])
@@ -250,12 +251,17 @@ class Writer:
         lines += self.loop_body_lines(stmt, names, depth + 1)
         return lines
 
-    def sequence_header(self, stmt):
-        """`for W, b in params:` when the loop index only picks the elements of a sequence."""
-        first = self.plan.sequence_loop(stmt)
+    def sequence_header(self, stmt, context):
+        """`for W, b in params:` when the loop index only picks the elements of a sequence;
+        `for x_2 in reversed(tape):` when a reverse loop's index only counts its tape's pops."""
+        popped = self.plan.tape_loop(stmt, context[1], context[2])
+        first = popped or self.plan.sequence_loop(stmt)
         if first is None:
             return None
         self.skip.add(id(first))
+        if popped is not None:
+            targets = ", ".join(self.namer.name(o) for o in popped.outs)
+            return f"for {targets} in reversed({ast.unparse(self.expr(popped.args[0]))}):"
         targets = self.unpacked(first.out, stmt.body.stmts[1:])
         return f"for {targets} in {ast.unparse(self.expr(first.args[0]))}:"
 
@@ -320,6 +326,12 @@ class Writer:
                 return self.pending.pop(atom)
             return ast.Name(self.namer.name(atom), ast.Load())
         return self.spelling.constant(atom)
+
+
+def inline_here(eqn):
+    """The operands an equation printed as one assignment reads in that line (a write into an
+    array may take more lines: its operands are read after the first)."""
+    return () if eqn.prim in STATEMENT_LINES else set(eqn.args)
 
 
 def flush_changed_carries(writer, stmt, depth):

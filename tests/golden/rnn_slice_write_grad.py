@@ -9,9 +9,8 @@ def grad_rnn_states(x, h0, Wx, Wh):
     tape_1 = []
     prev = h0
     for t in range(T):
-        v3 = x[:, t, :] @ Wx + prev @ Wh
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)
-        prev = np.tanh(v3)
+        prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)
         # line 71: h[:, t, :] = prev
         h[:, t, :] = prev
         tape_1.append(prev)
@@ -23,8 +22,8 @@ def grad_rnn_states(x, h0, Wx, Wh):
     for t_1 in reversed(range(T)):
         prev_1 = tape_1.pop()
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)
-        v7 = (bprev + bh[:, t_1, :]) * (1.0 - prev_1 * prev_1)
-        bprev = v7 @ Wh.T
-        bWx += x[:, t_1, :].T @ v7
-        bx[:, t_1, :] += v7 @ Wx.T
+        v6 = (bprev + bh[:, t_1, :]) * (1.0 - prev_1 * prev_1)
+        bprev = v6 @ Wh.T
+        bWx += x[:, t_1, :].T @ v6
+        bx[:, t_1, :] += v6 @ Wx.T
     return bx, bWx

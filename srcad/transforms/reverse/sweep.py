@@ -367,7 +367,7 @@ class Sweep:
         rev_block = Block(pops + clones + substitute(stmts, mapping),
                           tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results))
         pushed = push(tape, needed, stmt.line)
-        fwd_loop = forward_loop(stmt, forward_body, pushed)
+        fwd_loop = forward_loop(stmt, forward_body, pushed, needed)
         inits = tuple(plan.seeds.get(stmt.outs[j]) or self.zeros(stmt.outs[j], rb) for j in active)
         inits += tuple(adj.get(u) or self.zeros(u, rb) for u in outer)
         shapes = [_shaped_like(stmt.carry_init[j]) for j in active] + list(outer)

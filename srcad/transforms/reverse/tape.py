@@ -86,9 +86,17 @@ def push(tape, needed, line):
             Eqn((Var(None, K.NONE),), "tape_push", (tape, record), line)]
 
 
-def forward_loop(stmt, forward_body, pushed):
-    """The forward sweep's loop: its body reversed into `forward_body`, then the pushes."""
-    body = Block(forward_body + pushed, stmt.body.results)
+def forward_loop(stmt, forward_body, pushed, needed=()):
+    """The forward sweep's loop: its body reversed into `forward_body`, and the pushes of the
+    `needed` values. Numbers, which nothing changes, are pushed as soon as they are all made
+    (a carry before its update, `tape.append(x); x = a * math.sin(x) + b * x`, with no
+    second name for the new value); anything else at the end of the body."""
+    at = len(forward_body)
+    if all(v.kind.is_scalar for v in needed):
+        wanted = set(needed)
+        at = max((k + 1 for k, st in enumerate(forward_body)
+                  if any(o in wanted for o in st.outs)), default=0)
+    body = Block(forward_body[:at] + pushed + forward_body[at:], stmt.body.results)
     if isinstance(stmt, For):
         return For(stmt.index, stmt.start, stmt.stop, stmt.step, stmt.carry_init,
                    stmt.carry_params, body, stmt.outs, stmt.reverse, stmt.line)
