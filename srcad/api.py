@@ -204,6 +204,7 @@ class Transform:
         self.lock = threading.Lock()
         self.last = None
         self.inlined = None         # the compiled derivative written into the wrapper, if any
+        self.fast_array = None      # the array kinds the wrapper tests for first (fastpath)
         self.wrapper = fastpath.make_wrapper(self)
 
     def output_signature(self):
@@ -330,6 +331,9 @@ class Transform:
             self.make_room()
         self.cache[key] = compiled
         self.generated[key] = generated
+        if key == self.fast_array or self.fast_array is None and \
+                fastpath.takes_array_path(self, key):
+            fastpath.array_path(self, key, compiled)
         if all(k in (float, int) for k in key):
             if not self.scalar_cache and generated.check is None and \
                     generated.backend == "python":
@@ -350,6 +354,8 @@ class Transform:
                 "loop, and pass the numbers it holds as arguments", RuntimeWarning, stacklevel=6)
         while len(self.cache) >= _MAX_KINDS:
             oldest = next(iter(self.cache))
+            if oldest == self.fast_array:
+                fastpath.array_path(self, oldest, None)
             for table in (self.cache, self.generated, self.variants, self.scalar_cache):
                 table.pop(oldest, None)
 
@@ -359,20 +365,8 @@ class Transform:
         function, check = generated.entry, generated.check
         if check is None:
             return function
-        respecialise = self.respecialise
-
-        def checked(*args):
-            try:
-                holds = check()
-            except Exception:       # noqa: BLE001 - a global deleted, a cell emptied
-                holds = False
-            if holds:
-                return function(*args)
-            return respecialise(key, args)
-
-        checked.__name__ = checked.__qualname__ = function.__name__
-        checked.__wrapped__ = function
-        return checked
+        return fastpath.guarded(function, check, self.respecialise, key,
+                                len(self.output_signature().parameters))
 
     def respecialise(self, key, args):
         """A guard failed: the newest specialisation for these kinds whose guards hold

@@ -235,10 +235,11 @@ def checker(guards):
         else:
             namespace[f"e{i}"] = guard.expected
             tests.append(f"{read} is e{i}")
-    source = "def guards_hold():\n    return (" + "\n            and ".join(tests) + ")\n"
+    test = "(" + "\n            and ".join(tests) + ")"
+    source = "def guards_hold():\n    return " + test + "\n"
     exec(compile(source, "<srcad guards>", "exec"), namespace)
     check = namespace["guards_hold"]
-    check.source = source
+    check.source, check.test = source, test      # the test, in check.__globals__'s names
     return check
 
 

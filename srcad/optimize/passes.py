@@ -8,8 +8,6 @@ Constant folding and the neutral elements (`x + 0`, `g * 1`) are folded as equat
 built (`builder.Builder.emit`), so no pass ever sees them.
 """
 
-import numpy as np
-
 from .. import kinds as K
 from ..analysis.activity import substitute_block
 from ..ir.nodes import (Block, Const, Eqn, For, FreeVars, Function, If, Var, While, block_params,
@@ -17,6 +15,7 @@ from ..ir.nodes import (Block, Const, Eqn, For, FreeVars, Function, If, Var, Whi
                         walk_stmts, with_sub_blocks)
 from ..rules import RULES
 from ..analysis.shape_only import shape_only_values
+from .covered_checks import array_operands, covering_operation
 from .dead_zeroing import drop_dead_zeroing
 
 
@@ -88,7 +87,8 @@ class _DeadCode:
         checks = _broadcast_checks(block.stmts, kept)
         if not checks:
             return kept
-        with_checks = [c for s in block.stmts
+        moved = {id(c) for c in checks.values()}       # a covering operation moves up
+        with_checks = [c for s in block.stmts if id(s) not in moved
                        for c in ((checks[id(s)], s) if id(s) in checks else (s,))]
         return self.live_stmts(Block(with_checks, block.results), live_after)
 
@@ -165,7 +165,9 @@ def _broadcast_checks(stmts, kept):
     equations whose operands' shapes were inferred to agree from their size-1 dimensions
     (kinds.fills_broadcast). Computing the value would have made the check; without it
     `np.sum(a * b)` with a of shape (3,) and b of shape (4,) would differentiate instead of
-    raising. One check covers a tree of dead elementwise equations, over its live leaves."""
+    raising. One check covers a tree of dead elementwise equations, over its live leaves.
+    Where a live operation of the block makes the same check, that operation is the check,
+    moved up to its place (covered_checks.py)."""
     alive = {id(s) for s in kept.stmts}
     dead = {s.outs[0]: s for s in stmts
             if isinstance(s, Eqn) and id(s) not in alive and len(s.outs) == 1}
@@ -178,8 +180,8 @@ def _broadcast_checks(stmts, kept):
             leaves.setdefault(leaf.shape_class() if isinstance(leaf, Var) else id(leaf), leaf)
         if len(leaves) > 1 and not any(leaves.keys() <= done for done in checked):
             checked.append(leaves.keys())
-            checks[id(eqn)] = Eqn((Var(None, K.NONE),), "check_broadcast",
-                                  tuple(leaves.values()), eqn.line)
+            checks[id(eqn)] = covering_operation(eqn, set(leaves), stmts, kept.stmts) or \
+                Eqn((Var(None, K.NONE),), "check_broadcast", tuple(leaves.values()), eqn.line)
     return checks
 
 
@@ -190,19 +192,14 @@ def _relies_on_broadcasting(eqn):
     if RULES[eqn.prim].shape_from != "args" or not kind.is_array or kind.ones is None or \
             None in kind.ones:
         return False
-    operands = _array_operands(eqn)
+    operands = array_operands(eqn)
     return len({a.shape_class() if isinstance(a, Var) else id(a) for a in operands}) > 1
-
-
-def _array_operands(eqn):
-    return [a for a in eqn.args if not a.kind.is_scalar and
-            (isinstance(a, Var) or isinstance(getattr(a, "value", None), np.ndarray))]
 
 
 def _elementwise_leaves(eqn, dead, covered):
     """The operands of a tree of dead elementwise equations that are not themselves dead
     elementwise values (broadcasting them together is what computing the tree checks)."""
-    for a in _array_operands(eqn):
+    for a in array_operands(eqn):
         inner = dead.get(a) if isinstance(a, Var) else None
         if inner is not None and RULES[inner.prim].shape_from == "args":
             covered.add(id(inner))
