@@ -33,7 +33,7 @@ def indexed(x, w):
 def nested(x, n):
     s = x
     for i in range(n):
-        for j in range(3):
+        for _j in range(3):
             s = math.sin(s) * 0.8 + 0.1
         s = s + 0.5 * i
     return s
