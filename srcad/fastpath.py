@@ -11,6 +11,7 @@ from . import naming
 from .codegen import compiled
 from .kinds import kind_key
 
+_NUMBER_CODES = np.typecodes["AllFloat"] + np.typecodes["AllInteger"] + "?"   # dtype chars
 NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as {error}:\n"
                  "{indent}    return {as_numpy}({error}, ({args}))\n")
 
@@ -106,7 +107,7 @@ def takes_array_path(transform, key):
     dtype, ndim and size-1 dimensions alone: floats, ints and arrays without a dimension of
     size 1, one array at least, in a grad or value_and_grad wrapper."""
     plain = all(k in (float, int) or type(k) is tuple and len(k) == 3 and k[0] is np.ndarray
-                and type(k[2]) is int for k in key)
+                and k[1] in _NUMBER_CODES and type(k[2]) is int for k in key)
     return transform.mode in ("grad", "value_and_grad") and transform.inlined is None and \
         plain and any(type(k) is tuple for k in key)
 
