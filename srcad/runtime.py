@@ -42,18 +42,19 @@ from .runtime_order import (  # re-exported, as above
 def unbroadcast(g, x):
     """Sum `g` over the axes NumPy broadcast `x` along, so the result has x's shape and dtype."""
     shape = getattr(x, "shape", ())
-    if getattr(g, "shape", ()) == shape:
+    g_shape = getattr(g, "shape", ())
+    if g_shape == shape:
         return g if shape or type(g) is not np.ndarray or type(x) is np.ndarray else g[()]
-    extra = np.ndim(g) - len(shape)
+    extra = len(g_shape) - len(shape)
     if extra:
         axis = 0 if extra == 1 else tuple(range(extra))
         g = g.sum(axis=axis) if type(g) is np.ndarray else np.sum(g, axis=axis)
-    if 1 in shape:
+    if 1 in shape and g.shape != shape:
         axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
         if axes:
             g = g.sum(axis=axes, keepdims=True)
     dtype = getattr(x, "dtype", None)
-    if dtype is not None and g.dtype != dtype and dtype.kind == "f":
+    if dtype is not None and g.dtype is not dtype and g.dtype != dtype and dtype.kind == "f":
         g = g.astype(dtype)
     return g if shape else g[()] if isinstance(g, np.ndarray) else g
 

@@ -139,3 +139,53 @@ def test_a_check_with_no_operation_to_stand_for_it_stays():
     assert "check_broadcast" in srcad.source(g)
     with pytest.raises(ValueError):
         g(a, RNG.standard_normal(4))
+
+
+def test_arrays_of_other_dtypes_are_keyed_as_before():
+    """Only number dtypes get the wrapper's test: a string array (a label argument) keys the
+    old way, and the derivative is the same."""
+    def f(w, labels):
+        return np.sum(np.tanh(w) * (labels == "a"))
+
+    g = srcad.grad(f)
+    w, labels = RNG.standard_normal(3), np.array(["a", "b", "a"])
+    np.testing.assert_allclose(g(w, labels), (1 - np.tanh(w) ** 2) * [1, 0, 1])
+    assert g.__srcad__.fast_array is None
+
+
+@pytest.mark.parametrize("g_shape, x_shape, dtype", [
+    ((5, 3), (3,), np.float64), ((5, 1), (1,), np.float64), ((5, 3), (1, 3), np.float64),
+    ((5, 3), (5, 1), np.float32), ((2, 5, 3), (3,), np.float64), ((5, 3), (5, 3), np.float64),
+    ((), (), np.float64), ((4,), (), np.float64)])
+def test_unbroadcast_sums_what_numpy_broadcast(g_shape, x_shape, dtype):
+    """The runtime's adjoint of broadcasting (on every layer of `for W, b in params:`, where
+    the bias's shape is known only at run time): the sum over the broadcast axes, in x's dtype,
+    a number for a number."""
+    from srcad.runtime import unbroadcast
+    g = RNG.standard_normal(g_shape)
+    x = np.zeros(x_shape, dtype) if x_shape else 0.5
+    got = unbroadcast(g, x)
+    extra = len(g_shape) - len(x_shape)
+    expected = np.sum(g, axis=tuple(range(extra))) if extra else g
+    axes = tuple(i for i, n in enumerate(x_shape) if n == 1 and np.shape(expected)[i] != 1)
+    expected = np.sum(expected, axis=axes, keepdims=True) if axes else expected
+    assert np.shape(got) == x_shape
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    if x_shape:
+        assert got.dtype == dtype
+    else:
+        assert not isinstance(got, np.ndarray)
+
+
+def test_layer_list_gradient_in_both_modes():
+    def loss(params, x):
+        h = x
+        for W, b in params:
+            h = 1.0 / (1.0 + np.exp(-(h @ W + b)))
+        return np.mean(h ** 2)
+
+    params = [(RNG.standard_normal((1, 4)), RNG.standard_normal(4)),
+              (RNG.standard_normal((4, 1)), RNG.standard_normal(1))]
+    x = RNG.standard_normal((6, 1))
+    assert srcad.check_grad(loss, params, x, wrt=0)
+    assert srcad.check_grad(loss, params, x, wrt=0, mode="forward")
