@@ -34,6 +34,7 @@ class Handlers:
     method_call: tuple       # `x.name(...)` of a value that is not known now
     call: tuple              # a call of a lowered callee
     call_object: tuple       # a call of an object known now, with no rule and not the user's
+    compare: tuple           # `a < b`, `a is b`
 
 
 def handlers_of(lw):
@@ -41,15 +42,16 @@ def handlers_of(lw):
     return Handlers(
         statement=(lw.peeling.statement, lw.statement_form, lw.loop_over_objects,
                    lw.lower_raising),
-        atom=(lw.local_function_atom, lw.frozen_atom, lw.made_object_atom, lw.value_atom),
-        attribute=(lw.made_object_attribute, lw.stored_attribute, lw.solve_ivp_attribute,
+        atom=(lw.local_function_atom, lw.frozen.atom, lw.made.atom, lw.value_atom),
+        attribute=(lw.made.attribute, lw.stored_attribute, lw.integration.attribute,
                    lw.value_attribute),
-        known_attribute=(lw.frozen_attribute, lw.live_attribute),
-        subscript=(lw.made_objects_slice, lw.specialised_subscript),
-        store_attribute=(lw.store_made_attribute, lw.store_object_attribute),
-        method_call=(lw.made_object_method_call, lw.value_method_call),
-        call=(lw.call_format, lw.call_value),
-        call_object=(lw.call_frozen, lw.call_known_object),
+        known_attribute=(lw.frozen.attribute, lw.live_attribute),
+        subscript=(lw.made.slice, lw.specialised_subscript),
+        store_attribute=(lw.made.store_attribute, lw.store_object_attribute),
+        method_call=(lw.made.method_call, lw.value_method_call),
+        call=(lw.call_format, lw.integration.call, lw.call_value),
+        call_object=(lw.frozen.call, lw.call_known_object),
+        compare=(lw.made.identity, lw.operators.expr_Compare),
     )
 
 
@@ -108,4 +110,9 @@ class Dispatching:
     def call_object(self, node, fn, args, kwargs, builder):
         for handler in self.handlers.call_object:
             if (out := handler(node, fn, args, kwargs, builder)) is not NOT_MINE:
+                return out
+
+    def expr_Compare(self, node, env, builder):
+        for handler in self.handlers.compare:
+            if (out := handler(node, env, builder)) is not NOT_MINE:
                 return out

@@ -86,7 +86,7 @@ class DynamicLowering:
             return self.call(node, from_python(fn.func), [*bound, *args],
                              {**keywords, **kwargs}, builder)
         if plain_class(fn) and _user_class(fn):        # Gaussian(mu, s): lowering/objects.py
-            return self.construct(node, fn, args, kwargs, builder)
+            return self.made.construct(node, fn, args, kwargs, builder)
         method = next((vars(c)["__call__"] for c in type(fn).__mro__
                        if "__call__" in vars(c)), None) if callable(fn) else None
         if inspect.isfunction(method):
@@ -99,7 +99,7 @@ class DynamicLowering:
         made here (`Tanh()(x)`) calls that class's `__call__`; anything else is refused. An
         object known now (`self(z)` in a method) is called as `call_object` says."""
         if isinstance(callee, MadeObject):
-            return self.call_made(node, callee, args, kwargs, builder)
+            return self.made.call(node, callee, args, kwargs, builder)
         if isinstance(callee, Const) and not isinstance(callee.value, _PLAIN) and \
                 callable(callee.value):
             return self.call_object(node, callee.value, args, kwargs, builder)
@@ -148,7 +148,7 @@ class DynamicLowering:
                               "to a variable where srcad can see it")
         base, name = atoms[0], atoms[1].value
         if isinstance(args[0], MadeObject) and len(atoms) == 2:
-            return self.made_attribute(node, args[0], name)
+            return self.made.attribute_of(node, args[0], name)
         attribute = ast.copy_location(ast.Attribute(node.args[0], name, ast.Load()), node)
         if isinstance(base, Static) or isinstance(base, Const) and \
                 not hasattr(base.value, "shape"):

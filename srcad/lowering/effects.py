@@ -135,7 +135,7 @@ class EffectLowering:
         read = _read_names(stmts)
         params = [n for n in read if n in env or n in self.parsed.closure]
         self.refuse_changing_methods(node, stmts, params)
-        values = [self.value_read_as_written(
+        values = [self.made.as_written(
             self.expr(ast.copy_location(ast.Name(n, ast.Load()), node), env, builder),
             builder, node) for n in params]
         name = naming.statement_name(_label(stmts), node.lineno)

@@ -17,9 +17,11 @@ from ..ir.nodes import Const, Var
 from .builtins import SPECIAL_CALLS, BuiltinLowering
 from .calls import CallLowering
 from .containers import ContainerLowering
+from .frozen import FrozenDistributions
 from .inline import UserFunctions
-from .integrate import integrator
+from .integrate import Integration
 from .methods import ContainerMethods
+from .objects import MadeObjects
 from .operators import Operators
 from .peel import Peeling
 from .stores import resolved, same_object
@@ -50,6 +52,9 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         self.functions = UserFunctions(self)   # the user's functions it calls
         self.operators = Operators(self)       # arithmetic, comparisons, and/or, x if c else y
         self.peeling = Peeling(self)           # a loop's first iteration lowered on its own
+        self.frozen = FrozenDistributions(self)   # scipy.stats frozen distributions
+        self.integration = Integration(self)      # odeint, solve_ivp
+        self.made = MadeObjects(self)             # objects of the user's classes made here
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -255,7 +260,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             first = fn.__func__.__code__.co_varnames[:1] or ("self",)
             args = [Const(fn.__self__, first[0])] + list(args)     # obj.method(...): self is known
             return self.functions.inline(node, fn.__func__, args, kwargs, builder)
-        special = (SPECIAL_CALLS.get(fn) or integrator(fn)) if _hashable(fn) else None
+        special = SPECIAL_CALLS.get(fn) if _hashable(fn) else None
         if special is not None:
             return getattr(self, special)(node, args, kwargs, builder)
         prim = prim_of(fn)

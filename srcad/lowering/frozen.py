@@ -53,41 +53,44 @@ def is_distribution(fn):
     return any(prim_of(getattr(fn, m, None)) is not None for m in POINT_METHODS)
 
 
-class FrozenLowering:
-    """Mixin for Lowering, ahead of DynamicLowering and ExpressionLowering: needs call,
-    opaque_call, opaque_method, emit."""
+class FrozenDistributions:
+    """A part of the lowering `lw` of a function: frozen distributions, as handlers of its
+    hooks (lowering/dispatch.py)."""
 
-    def call_frozen(self, node, fn, args, kwargs, builder):
+    def __init__(self, lw):
+        self.lw = lw
+
+    def call(self, node, fn, args, kwargs, builder):
         if isinstance(fn, FrozenMethod):
             return self.frozen_method(node, fn, args, kwargs, builder)
         if is_distribution(fn):
             return Static(Frozen(fn, args, kwargs))
         return NOT_MINE
 
-    def frozen_attribute(self, node, obj, obj_name):
+    def attribute(self, node, obj, obj_name):
         if isinstance(obj, Frozen):
             return Static(FrozenMethod(obj, node.attr))
         return NOT_MINE
 
-    def frozen_atom(self, value, builder, node):
+    def atom(self, value, builder, node):
         obj = value.obj if isinstance(value, Static) else None
         if isinstance(obj, Frozen):
             return self.thaw(obj, builder, node)
         if isinstance(obj, FrozenMethod):
-            return self.emit("attr", [self.thaw(obj.frozen, builder, node), Const(obj.name)],
-                             builder, node)
+            return self.lw.emit("attr", [self.thaw(obj.frozen, builder, node),
+                                            Const(obj.name)], builder, node)
         return NOT_MINE
 
     def thaw(self, frozen, builder, node):
         """The real frozen distribution, made when the code runs."""
-        return self.opaque_call(node, frozen.dist, frozen.args, frozen.kwargs, builder)
+        return self.lw.opaque_call(node, frozen.dist, frozen.args, frozen.kwargs, builder)
 
     def frozen_method(self, node, method, args, kwargs, builder):
         frozen = method.frozen
         if method.name in POINT_METHODS and len(args) == 1 and \
                 not set(kwargs) & set(frozen.kwargs):
             callee = from_python(getattr(frozen.dist, method.name))
-            return self.call(node, callee, [*args, *frozen.args], {**frozen.kwargs, **kwargs},
-                             builder)
-        return self.opaque_method(node, self.thaw(frozen, builder, node), method.name, args,
-                                  kwargs, builder)
+            return self.lw.call(node, callee, [*args, *frozen.args],
+                                   {**frozen.kwargs, **kwargs}, builder)
+        return self.lw.opaque_method(node, self.thaw(frozen, builder, node), method.name,
+                                        args, kwargs, builder)

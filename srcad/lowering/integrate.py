@@ -34,13 +34,13 @@ _POSITIONAL = {"odeint": ("func", "y0", "t", "args"),
 
 
 def integrator(fn):
-    """The lowering method for a call of `fn` when it is odeint or solve_ivp, else None."""
+    """"odeint" or "solve_ivp" when `fn` is that function of SciPy's, else None."""
     integrate = sys.modules.get("scipy.integrate")
     if integrate is None:
         return None
     for name in ("odeint", "solve_ivp"):
         if fn is getattr(integrate, name, None):
-            return "call_" + name
+            return name
     return None
 
 
@@ -51,17 +51,27 @@ class SolveIvpResult:
     t: object
 
 
-class IntegrateLowering:
-    """Mixin for Lowering: needs atom, emit, expr, refuse, source_of."""
+class Integration:
+    """A part of the lowering `lw` of a function: calls of odeint and solve_ivp, and the
+    result of solve_ivp, as handlers of its hooks (lowering/dispatch.py)."""
 
-    def call_odeint(self, node, args, kwargs, builder):
-        return self.integrator_call(node, "odeint", args, kwargs, builder)
+    def __init__(self, lw):
+        self.lw = lw
 
-    def call_solve_ivp(self, node, args, kwargs, builder):
+    def call(self, node, callee, args, kwargs, builder):
+        """`odeint(...)` or `solve_ivp(...)`; NOT_MINE for any other call."""
+        name = integrator(callee.obj) if isinstance(callee, Static) else None
+        if name == "odeint":
+            return self.integrator_call(node, "odeint", args, kwargs, builder)
+        if name == "solve_ivp":
+            return self.solve_ivp(node, args, kwargs, builder)
+        return NOT_MINE
+
+    def solve_ivp(self, node, args, kwargs, builder):
         bound = self.bind_integrator(node, "solve_ivp", args, kwargs)
         if "t_eval" not in bound:
-            self.refuse(node, "solve_ivp without t_eval=: the times of its output are the "
-                              "solver's own steps; pass the times you need as t_eval=")
+            self.lw.refuse(node, "solve_ivp without t_eval=: the times of its output are the "
+                                 "solver's own steps; pass the times you need as t_eval=")
         y = self.integrator_call(node, "solve_ivp", args, kwargs, builder)
         return SolveIvpResult(y, bound["t_eval"])
 
@@ -71,16 +81,16 @@ class IntegrateLowering:
         atoms = [self.dynamics_constant(node, prim, bound[rule.arg_names[0]])]
         for name in rule.arg_names[1:]:
             value = bound.get(name, Const(rule.defaults.get(name)))
-            atoms.append(self.atom(value, builder, node))
-        return self.emit(prim, atoms, builder, node)
+            atoms.append(self.lw.atom(value, builder, node))
+        return self.lw.emit(prim, atoms, builder, node)
 
     def bind_integrator(self, node, prim, args, kwargs):
         """The arguments of an odeint / solve_ivp call by name; an option srcad does not pass
         on is refused unless it has SciPy's default value."""
         names = _POSITIONAL[prim]
         if len(args) > len(names):
-            self.refuse(node, f"{len(args)} positional arguments to {prim}; pass the options "
-                              "by keyword")
+            self.lw.refuse(node, f"{len(args)} positional arguments to {prim}; pass the options "
+                                 "by keyword")
         bound = dict(zip(names, args))
         known = RULES[prim].arg_names
         for key, value in kwargs.items():
@@ -89,31 +99,31 @@ class IntegrateLowering:
                 bound[key] = value
             elif default is _MISSING or not (isinstance(value, Const) and
                                              value.value == default):
-                self.refuse(node, f"the argument {key}= of {prim}: srcad differentiates "
-                                  f"{prim} with the options {', '.join(known[3:])}")
+                self.lw.refuse(node, f"the argument {key}= of {prim}: srcad differentiates "
+                                     f"{prim} with the options {', '.join(known[3:])}")
         return bound
 
     def dynamics_constant(self, node, prim, value):
         """The dynamics function as a constant of the primitive."""
         if isinstance(value, LocalFunction):
-            self.refuse(node, f"a lambda or a def inside the differentiated function as "
-                              f"{prim}'s dynamics: it may close over differentiated values, "
-                              "which the solver cannot pass on; define the dynamics at module "
-                              "level and pass those values through args=(...)")
+            self.lw.refuse(node, f"a lambda or a def inside the differentiated function as "
+                                 f"{prim}'s dynamics: it may close over differentiated values, "
+                                 "which the solver cannot pass on; define the dynamics at module "
+                                 "level and pass those values through args=(...)")
         if not isinstance(value, Static) or not callable(value.obj):
-            self.refuse(node, f"{prim}'s dynamics must be a function known when srcad "
-                              "transforms the code (a module-level def), not a value computed "
-                              "by the function")
+            self.lw.refuse(node, f"{prim}'s dynamics must be a function known when srcad "
+                                 "transforms the code (a module-level def), not a value computed "
+                                 "by the function")
         return Const(value.obj, getattr(value.obj, "__name__", "dynamics"))
 
-    def solve_ivp_attribute(self, node, env, builder):
+    def attribute(self, node, env, builder):
         """`sol.y` and `sol.t` of a solve_ivp result."""
         if isinstance(node.ctx, ast.Load) and self.solve_ivp_result(node.value, env, builder):
-            result = self.expr(node.value, env, builder)
+            result = self.lw.expr(node.value, env, builder)
             if node.attr not in ("y", "t"):
-                self.refuse(node, f"the attribute .{node.attr} of solve_ivp's result: srcad "
-                                  "reads its .y and .t (the derivative raises where the "
-                                  "solver fails)")
+                self.lw.refuse(node, f"the attribute .{node.attr} of solve_ivp's result: srcad "
+                                     "reads its .y and .t (the derivative raises where the "
+                                     "solver fails)")
             return getattr(result, node.attr)
         return NOT_MINE
 
@@ -124,8 +134,8 @@ class IntegrateLowering:
             return isinstance(env.get(node.id), SolveIvpResult)
         if not isinstance(node, ast.Call):
             return False
-        callee = _dotted_value(node.func, env, self.parsed)
-        return callee is not None and integrator(callee) == "call_solve_ivp"
+        callee = _dotted_value(node.func, env, self.lw.parsed)
+        return callee is not None and integrator(callee) == "solve_ivp"
 
 
 _MISSING = object()

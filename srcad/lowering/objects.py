@@ -50,118 +50,122 @@ def _has_source(fn):
     return True
 
 
-class ObjectLowering:
-    """The part of Lowering that follows objects made in the function (see the module)."""
+class MadeObjects:
+    """A part of the lowering `lw` of a function: follows the objects made in it (see the
+    module), as handlers of its hooks (lowering/dispatch.py)."""
+
+    def __init__(self, lw):
+        self.lw = lw
 
     def construct(self, node, cls, args, kwargs, builder):
         made = MadeObject(cls, builder)
         if cls.__init__ is not object.__init__:
-            self.functions.inline(node, cls.__init__, [made, *args], kwargs, builder)
+            self.lw.functions.inline(node, cls.__init__, [made, *args], kwargs, builder)
         elif args or kwargs:
-            self.refuse(node, f"{cls.__name__}() takes no arguments")
+            self.lw.refuse(node, f"{cls.__name__}() takes no arguments")
         return made
 
-    def made_object_atom(self, value, builder, node):
+    def atom(self, value, builder, node):
         if isinstance(value, MadeObject):
-            self.refuse(node, f"using the {value.cls.__name__} object made in the function as "
-                              "a value (returned, passed to a library function, kept where "
-                              "srcad cannot follow it); call its methods and read its "
-                              "attributes in the function, and return arrays")
+            self.lw.refuse(node, f"using the {value.cls.__name__} object made in the function as "
+                                 "a value (returned, passed to a library function, kept where "
+                                 "srcad cannot follow it); call its methods and read its "
+                                 "attributes in the function, and return arrays")
         return NOT_MINE
 
-    def value_read_as_written(self, value, builder, node):
+    def as_written(self, value, builder, node):
         """A value a statement run as written reads (`print(obj)`): an object made in the
         function is made again, an instance of its class with the attributes set so far."""
         if not isinstance(value, MadeObject):
-            return self.atom(value, builder, node)
+            return self.lw.atom(value, builder, node)
         names = tuple(value.attributes)
-        values = [self.value_read_as_written(v, builder, node)
+        values = [self.as_written(v, builder, node)
                   for v in value.attributes.values()]
         return builder.emit("made_object", Const(value.cls, value.cls.__name__), Const(names),
                             *values)
 
-    def store_made_attribute(self, target, value, env, builder):
-        owner = self.expr(target.value, env, builder) if isinstance(target.value, ast.Name) \
+    def store_attribute(self, target, value, env, builder):
+        owner = self.lw.expr(target.value, env, builder) if isinstance(target.value, ast.Name) \
             else None
         if not isinstance(owner, MadeObject):
             return NOT_MINE
         if builder is not owner.builder:
-            self.refuse(target, f"setting .{target.attr} of an object made in the function "
-                                "inside a branch or loop that began after it was made; keep "
-                                "the value in a variable")
+            self.lw.refuse(target, f"setting .{target.attr} of an object made in the function "
+                                   "inside a branch or loop that began after it was made; keep "
+                                   "the value in a variable")
         owner.attributes[target.attr] = value
         return None
 
-    def made_object_attribute(self, node, env, builder):
+    def attribute(self, node, env, builder):
         if isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name):
-            owner = self.expr(node.value, env, builder)
+            owner = self.lw.expr(node.value, env, builder)
             if isinstance(owner, MadeObject):
-                return self.made_attribute(node, owner, node.attr)
+                return self.attribute_of(node, owner, node.attr)
         return NOT_MINE
 
-    def made_attribute(self, node, made, name):
+    def attribute_of(self, node, made, name):
         """`made.name`: what the function set, else the class's attribute (not a method
         used as a value, nor a property, which srcad does not follow)."""
         if name in made.attributes:
             return made.attributes[name]
         found = inspect.getattr_static(made.cls, name, None)
         if found is None:
-            self.refuse(node, f"{made.cls.__name__} object has no attribute {name!r}")
+            self.lw.refuse(node, f"{made.cls.__name__} object has no attribute {name!r}")
         if inspect.isfunction(found) or isinstance(found, property):
-            self.refuse(node, f"{made.cls.__name__}.{name} used as a value; call the method "
-                              "instead")
+            self.lw.refuse(node, f"{made.cls.__name__}.{name} used as a value; call the method "
+                                 "instead")
         if live.is_data(found):
             origin = live.attribute_origin(made.cls, made.cls.__name__, name)
-            return self.live.value(found, origin, self.views)
+            return self.lw.live.value(found, origin, self.lw.views)
         return from_python(found, name)
 
-    def made_object_method_call(self, node, base, env, builder):
+    def method_call(self, node, base, env, builder):
         if not isinstance(base, MadeObject):
             return NOT_MINE
         name = node.func.attr
-        args = self.call_args(node, env, builder)
-        kwargs = self.call_kwargs(node, env, builder)
+        args = self.lw.call_args(node, env, builder)
+        kwargs = self.lw.call_kwargs(node, env, builder)
         if name in base.attributes:           # a function kept on the object: `self.act(z)`
-            return self.call(node, base.attributes[name], args, kwargs, builder)
+            return self.lw.call(node, base.attributes[name], args, kwargs, builder)
         method = inspect.getattr_static(base.cls, name, None)
         if isinstance(method, staticmethod):
-            return self.call(node, Static(method.__func__), args, kwargs, builder)
+            return self.lw.call(node, Static(method.__func__), args, kwargs, builder)
         if isinstance(method, classmethod):
-            return self.call(node, Static(method.__get__(None, base.cls)), args, kwargs,
-                             builder)
+            return self.lw.call(node, Static(method.__get__(None, base.cls)), args, kwargs,
+                                builder)
         if not inspect.isfunction(method):
-            self.refuse(node, f"{base.cls.__name__}.{name}() (not a method written in Python)")
-        return self.functions.inline(node, method, [base, *args], kwargs, builder)
+            self.lw.refuse(node, f"{base.cls.__name__}.{name}() (not a method written in Python)")
+        return self.lw.functions.inline(node, method, [base, *args], kwargs, builder)
 
-    def call_made(self, node, made, args, kwargs, builder):
+    def call(self, node, made, args, kwargs, builder):
         """`made(x)`: its class's `__call__`."""
         method = inspect.getattr_static(made.cls, "__call__", None)
         if not inspect.isfunction(method):
-            self.refuse(node, f"calling a {made.cls.__name__} object, whose class has no "
-                              "__call__ written in Python")
-        return self.functions.inline(node, method, [made, *args], kwargs, builder)
+            self.lw.refuse(node, f"calling a {made.cls.__name__} object, whose class has no "
+                                 "__call__ written in Python")
+        return self.lw.functions.inline(node, method, [made, *args], kwargs, builder)
 
-    def expr_Compare(self, node, env, builder):
+    def identity(self, node, env, builder):
         """`self.activation is None` where it holds a function or an object made here:
-        decided now, as identity of things known now."""
+        decided now, as identity of things known now; NOT_MINE for other comparisons."""
         operands = [node.left, *node.comparators]
         if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot)) and \
                 all(isinstance(n, (ast.Name, ast.Attribute, ast.Constant)) for n in operands):
-            left, right = (self.expr(n, env, builder) for n in operands)
+            left, right = (self.lw.expr(n, env, builder) for n in operands)
             known = [_known_object(v) for v in (left, right)]
             if any(k is not None for k in known) and all(
                     k is not None or isinstance(v, Const) for k, v in zip(known, (left, right))):
                 a, b = (k if k is not None else v.value for k, v in zip(known, (left, right)))
                 return Const((a is b) == isinstance(node.ops[0], ast.Is))
-        return self.operators.expr_Compare(node, env, builder)
+        return NOT_MINE
 
-    def made_objects_slice(self, node, env, builder):
+    def slice(self, node, env, builder):
         """`layers[:-1]` of a list of objects made here: the list of those objects."""
         if isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Slice):
-            base = self.expr(node.value, env, builder)
+            base = self.lw.expr(node.value, env, builder)
             if isinstance(base, StaticSeq) and any(isinstance(v, MadeObject)
                                                    for v in base.items):
-                index = self.index(node.slice, env, builder)
+                index = self.lw.index(node.slice, env, builder)
                 if isinstance(index, Const) and isinstance(index.value, slice):
                     return StaticSeq(base.items[index.value], base.tag)
         return NOT_MINE

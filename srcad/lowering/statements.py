@@ -26,11 +26,8 @@ from .dynamic import DynamicLowering
 from .effects import EffectLowering
 from .expressions import ExpressionLowering
 from .forms import FormsLowering, has_star
-from .frozen import FrozenLowering
 from .function import FALLTHROUGH, lower_function
-from .integrate import IntegrateLowering
 from .methods import CHANGING_METHODS
-from .objects import ObjectLowering
 from .unbound import UnboundLowering
 from .stores import StoreLowering, same_object
 from .writes import WriteLowering
@@ -45,9 +42,9 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(Dispatching, FormsLowering, CallerObjectLowering, FrozenLowering, UnboundLowering,
-               ArgumentWriteLowering, WriteLowering, ObjectLowering, DynamicLowering,
-               EffectLowering, StoreLowering, IntegrateLowering, ExpressionLowering):
+class Lowering(Dispatching, FormsLowering, CallerObjectLowering, UnboundLowering,
+               ArgumentWriteLowering, WriteLowering, DynamicLowering,
+               EffectLowering, StoreLowering, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
     def suite(self, stmts, env, builder):
