@@ -20,7 +20,6 @@ from ..errors import PythonTypeError
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, Var
 from ..revolve import check_snapshots, checkpointed
-from .types import TypeChecks
 from .values import EnumerateValue, RangeValue, ReversedValue, StaticSeq, ZipValue
 
 
@@ -40,21 +39,25 @@ class CheckpointedValue:
     snapshots: object
 
 
-class BuiltinLowering(TypeChecks):
-    """Mixin for ExpressionLowering: needs atom, emit, expr, refuse."""
+class Builtins:
+    """A part of the lowering `lw` of a function: calls of the builtins that mean something
+    at transformation time, and how a `for` loop walks its iterable."""
+
+    def __init__(self, lw):
+        self.lw = lw
 
     # ----- builtins with meaning at transformation time --------------------------------------
     def call_range(self, node, args, kwargs, builder):
-        atoms = [self.atom(a, builder, node) for a in args]
+        atoms = [self.lw.atom(a, builder, node) for a in args]
         if not 1 <= len(atoms) <= 3 or kwargs:
-            self.refuse(node, "range() with these arguments")
+            self.lw.refuse(node, "range() with these arguments")
         for a in atoms:     # Python raises here whether or not the loop's values are needed
             if isinstance(a, Var) and a.kind.is_float_scalar:
                 raise PythonTypeError("'float' object cannot be interpreted as an integer "
                                       "(range() needs ints; write range(int(n)) if n is a "
-                                      "whole float)", filename=self.filename,
+                                      "whole float)", filename=self.lw.filename,
                                       line=getattr(node, "lineno", None),
-                                      construct=self.source_of(node))
+                                      construct=self.lw.source_of(node))
         if len(atoms) == 1:
             atoms = [Const(0), atoms[0], Const(1)]
         elif len(atoms) == 2:
@@ -66,22 +69,22 @@ class BuiltinLowering(TypeChecks):
         values = dict(zip(("iterable", "snapshots"), args), **kwargs)
         if set(values) - {"iterable", "snapshots"} or "iterable" not in values or \
                 len(args) > 2:
-            self.refuse(node, "srcad.checkpointed() with these arguments; write "
-                              "srcad.checkpointed(range(n), snapshots=k)")
-        snapshots = self.atom(values.get("snapshots", Const(10)), builder, node)
+            self.lw.refuse(node, "srcad.checkpointed() with these arguments; write "
+                                 "srcad.checkpointed(range(n), snapshots=k)")
+        snapshots = self.lw.atom(values.get("snapshots", Const(10)), builder, node)
         if isinstance(snapshots, Const):
             try:
                 check_snapshots(snapshots.value)
             except (TypeError, ValueError) as err:
-                self.refuse(node, f"srcad.checkpointed(..., snapshots={snapshots.value!r}): "
-                                  f"{err}; give a positive int, e.g. snapshots=10")
+                self.lw.refuse(node, f"srcad.checkpointed(..., snapshots={snapshots.value!r}): "
+                                     f"{err}; give a positive int, e.g. snapshots=10")
         return CheckpointedValue(values["iterable"], snapshots)
 
     def call_zip(self, node, args, kwargs, builder):
         return ZipValue(args)
 
     def call_enumerate(self, node, args, kwargs, builder):
-        return EnumerateValue(args[0], self.atom(args[1], builder, node) if len(args) > 1
+        return EnumerateValue(args[0], self.lw.atom(args[1], builder, node) if len(args) > 1
                               else Const(0))
 
     def call_reversed(self, node, args, kwargs, builder):
@@ -98,12 +101,12 @@ class BuiltinLowering(TypeChecks):
     def call_sequence(self, node, args, kwargs, tag, builder):
         """list()/tuple(): a new literal of the items where they are known now."""
         if kwargs or len(args) > 1:
-            self.refuse(node, f"{tag}() with these arguments")
+            self.lw.refuse(node, f"{tag}() with these arguments")
         if not args:
             return StaticSeq([], tag)
         if isinstance(args[0], StaticSeq):
             return StaticSeq(list(args[0].items), tag)
-        return self.list_of_runtime(node, args[0], tag, builder)
+        return self.lw.list_of_runtime(node, args[0], tag, builder)
 
     def call_next(self, node, args, kwargs, builder):
         """next(it), run as written; of a list, which a generator of the user's becomes
@@ -112,10 +115,10 @@ class BuiltinLowering(TypeChecks):
         if isinstance(seq, StaticSeq) and seq.tag == "list" or \
                 (isinstance(seq, Var) and seq.kind.tag == "list" or
                  isinstance(seq, Const) and isinstance(seq.value, list)):
-            self.refuse(node, "next() of a generator of yours (or of a list): srcad runs a "
-                              "generator to its end first, as the list of what it yields; "
-                              "take `list(gen)[0]`, or loop over it")
-        return self.opaque_call(node, next, args, kwargs, builder)
+            self.lw.refuse(node, "next() of a generator of yours (or of a list): srcad runs a "
+                                 "generator to its end first, as the list of what it yields; "
+                                 "take `list(gen)[0]`, or loop over it")
+        return self.lw.opaque_call(node, next, args, kwargs, builder)
 
     def call_len(self, node, args, kwargs, builder):
         seq = args[0]
@@ -124,28 +127,29 @@ class BuiltinLowering(TypeChecks):
         if isinstance(seq, Var) and seq.kind.is_container and seq.kind.items is not None:
             return Const(len(seq.kind.items))
         if isinstance(seq, RangeValue):
-            return self.emit("range_len", [seq.start, seq.stop, seq.step], builder, node)
-        return self.emit("len", [self.atom(seq, builder, node)], builder, node)
+            return self.lw.emit("range_len", [seq.start, seq.stop, seq.step], builder, node)
+        return self.lw.emit("len", [self.lw.atom(seq, builder, node)], builder, node)
 
     def call_sum(self, node, args, kwargs, builder):
         if kwargs or not 1 <= len(args) <= 2:
-            self.refuse(node, "sum() with these arguments; write sum(items) or sum(items, start)")
+            self.lw.refuse(node, "sum() with these arguments; write sum(items) or "
+                                 "sum(items, start)")
         seq = args[0]
-        total = self.atom(args[1], builder, node) if len(args) > 1 else Const(0)
+        total = self.lw.atom(args[1], builder, node) if len(args) > 1 else Const(0)
         if not isinstance(seq, StaticSeq):
-            return self.sum_loop(node, self.atom(seq, builder, node), total, builder)
+            return self.sum_loop(node, self.lw.atom(seq, builder, node), total, builder)
         for item in seq.items:
-            total = self.emit("add", [total, self.atom(item, builder, node)], builder, node)
+            total = self.lw.emit("add", [total, self.lw.atom(item, builder, node)], builder, node)
         return total
 
     def sum_loop(self, node, seq, start, builder):
         """sum(seq) of a sequence whose length is known only at run time, as Python runs it:
         `total = start; for item in seq: total = total + item` (a list grown in a loop)."""
-        n = self.emit("len", [seq], builder, node)
+        n = self.lw.emit("len", [seq], builder, node)
         index, carry = Var(naming.LOOP_INDEX, K.INT), Var(naming.SUM, K.UNKNOWN)
         body = Builder(node.lineno, facts=builder.facts)
-        item = self.emit("getitem", [seq, index], body, node)
-        total = self.emit("add", [carry, item], body, node)
+        item = self.lw.emit("getitem", [seq, index], body, node)
+        total = self.lw.emit("add", [carry, item], body, node)
         out = Var(naming.SUM, K.UNKNOWN)
         builder.append(For(index, Const(0), n, Const(1), (start,), (carry,),
                            Block(body.stmts, (total,)), (out,), line=node.lineno))
@@ -156,10 +160,10 @@ class BuiltinLowering(TypeChecks):
         if len(args) == 1 and isinstance(args[0], StaticSeq):
             args = args[0].items
         if len(args) < 2 or kwargs:
-            self.refuse(node, f"{node.func.id}() of a runtime sequence; use np.{prim[:3]}")
-        result = self.atom(args[0], builder, node)
+            self.lw.refuse(node, f"{node.func.id}() of a runtime sequence; use np.{prim[:3]}")
+        result = self.lw.atom(args[0], builder, node)
         for a in args[1:]:
-            result = self.emit(prim, [result, self.atom(a, builder, node)], builder, node)
+            result = self.lw.emit(prim, [result, self.lw.atom(a, builder, node)], builder, node)
         return result
 
     def call_asarray(self, node, args, kwargs, builder):
@@ -167,26 +171,26 @@ class BuiltinLowering(TypeChecks):
         changes the other, as in Python); of a list or number, or with a dtype, a new array."""
         source = args[0] if args else kwargs.get("a")
         if not (isinstance(source, Var) and source.kind.is_array):
-            return self.bind_and_emit("array", args, kwargs, builder, node)
+            return self.lw.bind_and_emit("array", args, kwargs, builder, node)
         dtype = args[1] if len(args) > 1 else kwargs.get("dtype", Const(None))
         same = _same_dtype(dtype, source.kind.dtype)
         if same and len(args) + len(kwargs) <= 2:
             return source                   # np.asarray(x, dtype=float) of float64 x is x
-        out = self.bind_and_emit("array", args, kwargs, builder, node)
+        out = self.lw.bind_and_emit("array", args, kwargs, builder, node)
         if same is not False:
-            self.may_be(out, [source])      # NumPy may return x itself: no in-place update
+            self.lw.may_be(out, [source])      # NumPy may return x itself: no in-place update
         return out
 
     def call_float(self, node, args, kwargs, builder):
-        atom = self.atom(args[0], builder, node)
+        atom = self.lw.atom(args[0], builder, node)
         if isinstance(atom, Const):
             return Const(float(atom.value))
-        return self.emit("to_float", [atom], builder, node)
+        return self.lw.emit("to_float", [atom], builder, node)
 
     # ----- iteration -------------------------------------------------------------------------
     def iteration(self, node, env, builder):
         """How a for loop walks its iterable: index bounds and the element at an index."""
-        value = self.expr(node, env, builder)
+        value = self.lw.expr(node, env, builder)
         return self.iteration_of(node, value, builder)
 
     def iteration_of(self, node, value, builder):
@@ -198,38 +202,39 @@ class BuiltinLowering(TypeChecks):
         if isinstance(value, EnumerateValue):
             inner = self.iteration_of(node, value.seq, builder)
             return Iteration(inner.bounds, lambda i, b: StaticSeq(
-                [self.emit("add", [value.start, i], b, node), inner.element(i, b)]))
+                [self.lw.emit("add", [value.start, i], b, node), inner.element(i, b)]))
         if isinstance(value, ZipValue):
             parts = [self.iteration_of(node, p, builder) for p in value.parts]
             stop = parts[0].bounds[1]
             for p in parts[1:]:
-                stop = self.emit("minimum", [stop, p.bounds[1]], builder, node)
+                stop = self.lw.emit("minimum", [stop, p.bounds[1]], builder, node)
             return Iteration((Const(0), stop, Const(1)),
                              lambda i, b: StaticSeq([p.element(i, b) for p in parts]))
         if isinstance(value, ReversedValue):
             inner = self.iteration_of(node, value.seq, builder)
             n = self.length_of(node, inner, builder)
-            last = self.emit("sub", [n, Const(1)], builder, node)
+            last = self.lw.emit("sub", [n, Const(1)], builder, node)
             return Iteration((Const(0), n, Const(1)), lambda i, b: inner.element(
-                self.position(node, inner, self.emit("sub", [last, i], b, node), b), b))
-        seq = self.atom(value, builder, node)
+                self.position(node, inner, self.lw.emit("sub", [last, i], b, node), b), b))
+        seq = self.lw.atom(value, builder, node)
         if seq.kind.tag == "dict" or isinstance(seq, Const) and isinstance(seq.value, dict):
-            return self.iteration_of(node, self.keys_of(node, seq, builder), builder)
-        n = self.emit("len", [seq], builder, node)
+            return self.iteration_of(node, self.lw.keys_of(node, seq, builder), builder)
+        n = self.lw.emit("len", [seq], builder, node)
         return Iteration((Const(0), n, Const(1)),
-                         lambda i, b: self.emit("getitem", [seq, i], b, node))
+                         lambda i, b: self.lw.emit("getitem", [seq, i], b, node))
 
     def length_of(self, node, iteration, builder):
         start, stop, step = iteration.bounds
         if isinstance(start, Const) and start.value == 0 and isinstance(step, Const) and \
                 step.value == 1:
             return stop
-        return self.emit("range_len", [start, stop, step], builder, node)
+        return self.lw.emit("range_len", [start, stop, step], builder, node)
 
     def position(self, node, iteration, k, builder):
         """The loop index that visits the k-th element (k counted from 0)."""
         start, _, step = iteration.bounds
-        return self.emit("add", [start, self.emit("mul", [k, step], builder, node)], builder, node)
+        offset = self.lw.emit("mul", [k, step], builder, node)
+        return self.lw.emit("add", [start, offset], builder, node)
 
 
 SPECIAL_CALLS = {range: "call_range", zip: "call_zip", enumerate: "call_enumerate",

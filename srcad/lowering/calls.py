@@ -24,8 +24,8 @@ from .values import RangeValue, StaticSeq, from_python
 
 
 class CallLowering:
-    """Mixin for ExpressionLowering: needs atom, emit, expr, refuse, static_items,
-    keys_of, new_container, make_dict."""
+    """Mixin for ExpressionLowering: needs atom, emit, expr, refuse, keys_of, new_container,
+    and the containers part (static_items, make_dict)."""
 
     # ----- *args -----------------------------------------------------------------------------
     def call_args(self, node, env, builder):
@@ -148,8 +148,8 @@ class CallLowering:
             at = next((j for j, key in enumerate(keys) if key.value == k), None)
             keys, values = (keys + [Const(k)], values + [v]) if at is None else \
                 (keys, values[:at] + [v] + values[at + 1:])
-        return self.make_dict(node, keys, [self.atom(v, builder, node) for v in values],
-                              builder)
+        atoms = [self.atom(v, builder, node) for v in values]
+        return self.containers.make_dict(node, keys, atoms, builder)
 
     def dict_pairs(self, node, value, builder):
         """The constant keys and the values of dict(value); (None, None) for a dict whose
@@ -160,7 +160,7 @@ class CallLowering:
                 return None, None
             return [Const(k) for k in keys], [self.dict_item(node, value, Const(k), builder)
                                               for k in keys]
-        pairs = self.static_items(node, value, builder)
+        pairs = self.containers.static_items(node, value, builder)
         keys, values = [], []
         for pair in pairs:
             items = pair.items if isinstance(pair, StaticSeq) else None
@@ -183,7 +183,7 @@ class CallLowering:
             return keys if tag == "list" or not isinstance(keys, StaticSeq) else \
                 StaticSeq(keys.items, tag)
         if not isinstance(value, (Var, Const)):
-            return StaticSeq(self.static_items(node, value, builder), tag)
+            return StaticSeq(self.containers.static_items(node, value, builder), tag)
         atom = self.atom(value, builder, node)
         if isinstance(atom, Const) and isinstance(atom.value, (list, tuple, str, range)):
             return Const((list if tag == "list" else tuple)(atom.value))

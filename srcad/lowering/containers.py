@@ -1,4 +1,4 @@
-"""Lowering container expressions: dict literals and comprehensions.
+"""Lowering container expressions: comprehensions, and the dicts they and literals make.
 
 A comprehension over something whose length is known when the function is transformed (a
 tuple or list literal, `range` with constant bounds, an argument whose kind lists its items,
@@ -23,21 +23,18 @@ class RuntimeLength(Exception):
     """A comprehension's items are known only when the code runs: it becomes a loop."""
 
 
-class ContainerLowering:
-    """Mixin for ExpressionLowering: needs expr, atom, emit, assign, condition, refuse."""
+class Containers:
+    """A part of the lowering `lw` of a function: dicts made and comprehensions (its
+    `expr_*` methods lower those expressions, lowering/expressions.py `expr`)."""
 
-    def expr_Dict(self, node, env, builder):
-        if any(k is None for k in node.keys):
-            self.refuse(node, "`**mapping` inside a dict literal")
-        keys = [self.atom(self.expr(k, env, builder), builder, node) for k in node.keys]
-        values = [self.atom(self.expr(v, env, builder), builder, node) for v in node.values]
-        return self.make_dict(node, keys, values, builder)
+    def __init__(self, lw):
+        self.lw = lw
 
     def make_dict(self, node, keys, values, builder):
         if not all(isinstance(k, Const) for k in keys):
-            self.refuse(node, "a dict whose keys are computed at run time")
-        return self.emit("make_dict", [Const(tuple(k.value for k in keys))] + values,
-                         builder, node)
+            self.lw.refuse(node, "a dict whose keys are computed at run time")
+        return self.lw.emit("make_dict", [Const(tuple(k.value for k in keys))] + values,
+                            builder, node)
 
     def expr_ListComp(self, node, env, builder):
         items = self.comprehension(node, node.elt, env, builder)
@@ -54,13 +51,13 @@ class ContainerLowering:
                                    builder)
         if pairs is None:
             return self.comprehension_loop(node, env, builder)
-        keys = [self.atom(p.items[0], builder, node) for p in pairs]
-        values = [self.atom(p.items[1], builder, node) for p in pairs]
+        keys = [self.lw.atom(p.items[0], builder, node) for p in pairs]
+        values = [self.lw.atom(p.items[1], builder, node) for p in pairs]
         return self.make_dict(node, keys, values, builder)
 
     def expr_SetComp(self, node, env, builder):
-        self.refuse(node, "a set comprehension: sets have no order to differentiate in; "
-                          "use a list")
+        self.lw.refuse(node, "a set comprehension: sets have no order to differentiate in; "
+                             "use a list")
 
     def comprehension(self, node, element, env, builder):
         """The lowered items of a comprehension, unrolled generator by generator; None where
@@ -68,14 +65,14 @@ class ContainerLowering:
         scopes, mark = [dict(env)], len(builder.stmts)
         for gen in node.generators:
             if gen.is_async:
-                self.refuse(node, "an async comprehension")
+                self.lw.refuse(node, "an async comprehension")
             try:
                 scopes = [scope for outer in scopes
                           for scope in self.expand(node, gen, outer, builder)]
             except RuntimeLength:
                 del builder.stmts[mark:]
                 return None
-        items = [self.expr(element, scope, builder) for scope in scopes]
+        items = [self.lw.expr(element, scope, builder) for scope in scopes]
         if scopes:              # a closure made here reads the variables when it is called,
             names = {n.id for gen in node.generators for n in ast.walk(gen.target)
                      if isinstance(n, ast.Name)}  # after the loop: their last values
@@ -86,17 +83,17 @@ class ContainerLowering:
 
     def expand(self, node, gen, env, builder):
         """One environment per item of `gen`'s iterable that passes its `if` clauses."""
-        items = self.static_items(node, self.expr(gen.iter, env, builder), builder)
+        items = self.static_items(node, self.lw.expr(gen.iter, env, builder), builder)
         scopes = []
         for item in items:
             scope = dict(env)
-            self.assign(gen.target, item, scope, builder)
+            self.lw.assign(gen.target, item, scope, builder)
             if all(self.static_test(node, test, scope, builder) for test in gen.ifs):
                 scopes.append(scope)
         return scopes
 
     def static_test(self, node, test, scope, builder):
-        cond = self.condition(test, scope, builder)
+        cond = self.lw.condition(test, scope, builder)
         if not isinstance(cond, Const):
             raise RuntimeLength
         return bool(cond.value)
@@ -120,10 +117,10 @@ class ContainerLowering:
         elif isinstance(value, ReversedValue):
             items = self.static_items(node, value.seq, builder)[::-1]
         else:
-            items = self.items_of_atom(node, self.atom(value, builder, node), builder)
+            items = self.items_of_atom(node, self.lw.atom(value, builder, node), builder)
         if len(items) > MAX_UNROLLED:
-            self.refuse(node, f"a comprehension over {len(items)} items (unrolled up to "
-                              f"{MAX_UNROLLED}); use a for loop")
+            self.lw.refuse(node, f"a comprehension over {len(items)} items (unrolled up to "
+                                 f"{MAX_UNROLLED}); use a for loop")
         return items
 
     def items_of_atom(self, node, atom, builder):
@@ -133,7 +130,7 @@ class ContainerLowering:
                 [Const(v) for v in atom.value]
         kind = atom.kind
         if isinstance(atom, Var) and kind.tag in ("list", "tuple") and kind.items is not None:
-            return [self.emit("getitem", [atom, Const(k)], builder, node)
+            return [self.lw.emit("getitem", [atom, Const(k)], builder, node)
                     for k in range(len(kind.items))]
         if isinstance(atom, Var) and kind.tag == "dict" and kind.items is not None:
             return [Const(k) for k, _ in kind.items]
@@ -143,7 +140,7 @@ class ContainerLowering:
         """A comprehension as the loop Python runs, in a scope of its own: `out = []`, the
         generators as nested `for`s and `if`s, `out.append(element)` (`out[k] = v`)."""
         out = fresh_name("dict" if isinstance(node, ast.DictComp) else "items",
-                         self.taken_names())
+                         self.lw.taken_names())
         if isinstance(node, ast.DictComp):
             start = ast.Dict([], [])
             inner = ast.Assign([ast.Subscript(ast.Name(out, ast.Load()), node.key,
@@ -161,5 +158,5 @@ class ContainerLowering:
         scope = dict(env)
         for stmt in stmts:
             fix_missing_locations(ast.copy_location(stmt, node))
-            self.stmt(stmt, scope, builder)
+            self.lw.stmt(stmt, scope, builder)
         return scope[out]

@@ -62,6 +62,12 @@ class Dispatching:
     def handlers(self):
         return handlers_of(self)
 
+    def special_call(self, name):
+        """The method named in SPECIAL_CALLS (lowering/builtins.py) for a builtin called:
+        one of the builtins part, of the type questions part, or of the lowering itself."""
+        return getattr(self.builtins, name, None) or getattr(self.types, name, None) or \
+            getattr(self, name)
+
     def special_statement(self, stmt, rest, env, builder):
         """The value of the block `stmt` starts, with `rest`; NOT_MINE where no handler
         lowers the statement with the rest of its block (Lowering.suite lowers it alone)."""

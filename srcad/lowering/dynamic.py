@@ -176,7 +176,7 @@ class DynamicLowering:
         table known now, looked up when srcad transforms the function; other dicts are
         built when the derivative runs."""
         if any(k is None for k in node.keys):
-            return super().expr_Dict(node, env, builder)
+            self.refuse(node, "`**mapping` inside a dict literal")
         keys = [self.expr(k, env, builder) for k in node.keys]
         values = [self.expr(v, env, builder) for v in node.values]
         if all(isinstance(k, Const) for k in keys) and any(_is_function(v) for v in values) \
@@ -185,7 +185,7 @@ class DynamicLowering:
                           v.value if isinstance(v, Const) else v for k, v in zip(keys, values)})
         keys = [self.atom(k, builder, node) for k in keys]
         values = [self.atom(v, builder, node) for v in values]
-        return self.make_dict(node, keys, values, builder)
+        return self.containers.make_dict(node, keys, values, builder)
 
     def store_object_attribute(self, target, value, env, builder):
         """`obj.name = value` on an object of the user's (`self.X = X` in a layer's forward,

@@ -14,9 +14,9 @@ from ..frontend import live
 from ..errors import NameResolutionError, SrcadError, UnsupportedSyntaxError
 from ..ir.facts import Facts
 from ..ir.nodes import Const, Var
-from .builtins import SPECIAL_CALLS, BuiltinLowering
+from .builtins import SPECIAL_CALLS, Builtins
 from .calls import CallLowering
-from .containers import ContainerLowering
+from .containers import Containers
 from .frozen import FrozenDistributions
 from .inline import UserFunctions
 from .integrate import Integration
@@ -25,6 +25,7 @@ from .objects import MadeObjects
 from .operators import Operators
 from .peel import Peeling
 from .stores import resolved, same_object
+from .types import TypeQuestions
 from ..transforms.nested import DerivativeValue, NestedLowering
 from ..frontend.syntax import returns_inside_of
 from ..frontend.user_code import user_function
@@ -34,8 +35,7 @@ from .values import LocalFunction, RangeValue, Static, StaticSeq, from_python
 
 
 
-class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, ContainerLowering,
-                         NestedLowering):
+class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
     def __init__(self, parsed, depth=0, derive=None):
         self.parsed = parsed
         self.derive = derive         # derivatives taken inside (transforms/nested.py)
@@ -55,6 +55,9 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
         self.frozen = FrozenDistributions(self)   # scipy.stats frozen distributions
         self.integration = Integration(self)      # odeint, solve_ivp
         self.made = MadeObjects(self)             # objects of the user's classes made here
+        self.builtins = Builtins(self)            # range, zip, len, sum, ...; for loops' walks
+        self.types = TypeQuestions(self)          # isinstance, type, hasattr, callable
+        self.containers = Containers(self)        # comprehensions, dicts made
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -97,7 +100,8 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
 
     def expr(self, node, env, builder):
         name = "expr_" + type(node).__name__
-        method = getattr(self, name, None) or getattr(self.operators, name, None)
+        method = getattr(self, name, None) or getattr(self.operators, name, None) or \
+            getattr(self.containers, name, None)
         if method is None:
             self.refuse(node, f"the expression {type(node).__name__} ({self.source_of(node)})")
         return method(node, env, builder)
@@ -262,7 +266,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, BuiltinLowering, Contai
             return self.functions.inline(node, fn.__func__, args, kwargs, builder)
         special = SPECIAL_CALLS.get(fn) if _hashable(fn) else None
         if special is not None:
-            return getattr(self, special)(node, args, kwargs, builder)
+            return self.special_call(special)(node, args, kwargs, builder)
         prim = prim_of(fn)
         if prim is not None:
             return self.bind_and_emit(prim, args, kwargs, builder, node)

@@ -141,7 +141,7 @@ class UserFunctions:
             else:
                 self.lowering.refuse(node, f"unexpected argument {key}= to {parsed.name}()")
         if params.kwarg is not None:
-            bound[params.kwarg.arg] = self.lowering.make_dict(
+            bound[params.kwarg.arg] = self.lowering.containers.make_dict(
                 node, [Const(k) for k in extra],
                 [self.lowering.atom(v, builder, node) for v in extra.values()], builder)
         for name, default in self.defaults_of(parsed).items():

@@ -232,9 +232,9 @@ class ContainerMethods:
                 self.raise_as_python(node, "KeyError", key.value, env, builder)
         item = self.dict_item(node, base, key, builder)
         rest = [k for k in keys if k != key.value]
-        new = self.make_dict(node, [Const(k) for k in rest],
-                             [self.dict_item(node, base, Const(k), builder) for k in rest],
-                             builder)
+        new = self.containers.make_dict(
+            node, [Const(k) for k in rest],
+            [self.dict_item(node, base, Const(k), builder) for k in rest], builder)
         self.rebind(node, name, new, env, builder,
                     f"{name} = {{j: {name}[j] for j in {name} if j != k}}")
         return item

@@ -222,7 +222,7 @@ class Lowering(Dispatching, FormsLowering, CallerObjectLowering, UnboundLowering
         value = self.expr(node.iter, env, builder)
         if self.unrolled_over_keys(node, value, env, builder):
             return
-        iteration = self.iteration_of(node.iter, value, builder)
+        iteration = self.builtins.iteration_of(node.iter, value, builder)
         if self.peel_first(node, iteration, env, builder):
             iteration = _after_first(iteration)
         carried = self.carried_names(node.body, env, node)

@@ -93,37 +93,40 @@ def static_isinstance(value, classes):
     return answer
 
 
-class TypeChecks:
-    """Mixin for BuiltinLowering: isinstance(), type(), hasattr(), callable(); needs atom,
-    emit, refuse, opaque_call."""
+class TypeQuestions:
+    """A part of the lowering `lw` of a function: isinstance(), type(), hasattr() and
+    callable(), answered now where they can be."""
+
+    def __init__(self, lw):
+        self.lw = lw
 
     def call_isinstance(self, node, args, kwargs, builder):
         if len(args) != 2 or kwargs:
-            self.refuse(node, "isinstance() takes two arguments")
+            self.lw.refuse(node, "isinstance() takes two arguments")
         classes = classes_of(args[1])
         if classes is None:
-            self.refuse(node, "isinstance() of classes known only at run time; name the "
-                              "classes (a class or a tuple of classes)")
+            self.lw.refuse(node, "isinstance() of classes known only at run time; name the "
+                                 "classes (a class or a tuple of classes)")
         answer = static_isinstance(args[0], classes)
         if answer is not None:
             return Const(answer)
         if isinstance(args[0], Var) and args[0].kind.tag in _CONTAINERS:
-            self.refuse(node, "isinstance() of a list, tuple or dict against a subclass of "
-                              "it: srcad knows the container's items, not its class; test "
-                              "a value known when srcad transforms the function")
-        atom = self.atom(args[0], builder, node)
+            self.lw.refuse(node, "isinstance() of a list, tuple or dict against a subclass of "
+                                 "it: srcad knows the container's items, not its class; test "
+                                 "a value known when srcad transforms the function")
+        atom = self.lw.atom(args[0], builder, node)
         named = Const(classes, naming.classes_name(classes))
-        return self.emit("isinstance", [atom, named], builder, node)
+        return self.lw.emit("isinstance", [atom, named], builder, node)
 
     def call_type(self, node, args, kwargs, builder):
         """type(value): the class, where only one is possible."""
         if len(args) != 1 or kwargs:
-            self.refuse(node, "type() with other than one argument (making a class)")
+            self.lw.refuse(node, "type() with other than one argument (making a class)")
         candidates = candidate_classes(args[0])
         if candidates is None or len(set(candidates)) != 1:
-            self.refuse(node, "type() of a value whose class srcad knows only at run time "
-                              "(an ndarray or a NumPy scalar, an int or a NumPy int, an "
-                              "object argument); test it with isinstance()")
+            self.lw.refuse(node, "type() of a value whose class srcad knows only at run time "
+                                 "(an ndarray or a NumPy scalar, an int or a NumPy int, an "
+                                 "object argument); test it with isinstance()")
         return Static(candidates[0])
 
     def call_hasattr(self, node, args, kwargs, builder):
@@ -137,7 +140,7 @@ class TypeChecks:
                              _class_has(value.cls, name.value))
             if isinstance(value, Static) and isinstance(value.obj, (type, types.ModuleType)):
                 return Const(hasattr(value.obj, name.value))
-        return self.opaque_call(node, hasattr, args, kwargs, builder)
+        return self.lw.opaque_call(node, hasattr, args, kwargs, builder)
 
     def call_callable(self, node, args, kwargs, builder):
         value = args[0] if len(args) == 1 and not kwargs else None
@@ -147,7 +150,7 @@ class TypeChecks:
             return Const(True if isinstance(value, LocalFunction) else callable(value.obj))
         if isinstance(value, Var) and value.kind.tag == "other" and value.kind.value is not None:
             return Const(callable(value.kind.value))
-        return self.opaque_call(node, callable, args, kwargs, builder)
+        return self.lw.opaque_call(node, callable, args, kwargs, builder)
 
 
 def _class_has(cls, name):
