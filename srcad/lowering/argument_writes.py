@@ -195,16 +195,15 @@ class ArgumentWriteLowering:
         return builder.emit("getitem", last, Const(key))
 
     # ----- `params['W'] -= lr * g`: an array the caller's dict holds --------------------------
-    def emit(self, prim, atoms, builder, node, kind=None):
-        """Note `params[k]` read from the caller's dict (a version of it): that array is the
-        caller's, and an in-place update of it is followed as a write into an argument."""
-        out = super().emit(prim, atoms, builder, node, kind)
-        if prim == "getitem" and isinstance(out, Var) and len(atoms) == 2 and \
-                isinstance(atoms[0], Var) and isinstance(atoms[1], Const):
+    def note_item_read(self, out, atoms):
+        """Note `params[k]` (`out`, a getitem of `atoms`) read from the caller's dict (a
+        version of it): that array is the caller's, and an in-place update of it is followed
+        as a write into an argument."""
+        if isinstance(out, Var) and len(atoms) == 2 and isinstance(atoms[0], Var) and \
+                isinstance(atoms[1], Const):
             base = self.objects.base_of(atoms[0])
             if isinstance(base, Argument) and base.kind.tag == "dict":
                 self.argument_writes.note_item_read(out, base, atoms[1].value)
-        return out
 
     def item_root(self, item):
         """The Var standing for the caller's array `item` is (a version of), as the caller's
@@ -282,10 +281,9 @@ class ArgumentWriteLowering:
                                   "after: Python would change both; read it through the dict "
                                   "after the change")
 
-    def may_be(self, out, values):
+    def may_be_argument(self, out, values):
         """An if's result or a loop's carry that is, on every path, a version of the
         caller's array: the latest version where it may be the latest one so far."""
-        super().may_be(out, values)
         arg = self.written_argument(out) if isinstance(out, Var) else None
         entry = self.argument_writes.latest.get(id(arg)) if arg is not None else None
         if entry is not None and any(entry[1] is s for s in self.same_objects(out)):

@@ -34,6 +34,7 @@ from .. import kinds as K
 from ..analysis.activity import bound_vars, substitute_block
 from ..errors import SrcadError
 from ..ir.nodes import Block, Const, Eqn, If, Var, While, sub_blocks, walk_eqns
+from .dispatch import NOT_MINE
 from .dynamic import store_key
 from .methods import CHANGING_METHODS
 from .stores import Argument, NewObject, describe_holders
@@ -199,11 +200,10 @@ class CallerObjectLowering(AttributeChanges):
                 return root, steps[0][1]
         return None
 
-    def may_be(self, out, values):
+    def may_be_caller_object(self, out, values):
         """An if's result, a loop's carry or result: a version of a list or dict when every
         value it may be is a version of that one, and it is one whose versions are followed
         (changed already, or the caller's)."""
-        super().may_be(out, values)
         values = [v for v in values if isinstance(v, (Var, Const))]
         bases = {id(self.objects.base_of(v)) for v in values}
         if len(bases) == 1 and _is_container(out) and any(
@@ -211,17 +211,18 @@ class CallerObjectLowering(AttributeChanges):
                 self.caller_object(v) is not None for v in values):
             self.objects.add(values[0], out)
 
-    def emit(self, prim, atoms, builder, node, kind=None):
+    def known_identity(self, prim, atoms):
         """`config is None` of a value whose kind is a dict (or any kind but None's) is False
         when the function runs, and of None's kind True: the specialisation knows which
-        (`if config is None: config = {}` then changes the caller's dict, or a new one)."""
-        if prim in ("is_", "is_not") and len(atoms) == 2:
+        (`if config is None: config = {}` then changes the caller's dict, or a new one).
+        NOT_MINE where it is not known now."""
+        if len(atoms) == 2:
             known = [a for a in atoms if not (isinstance(a, Const) and a.value is None)]
             tag = known[0].kind.tag if len(known) == 1 and isinstance(known[0], Var) else \
                 "none" if not known else None
             if tag in _NOT_NONE or tag == "none":
                 return Const((prim == "is_") == (tag == "none"))
-        return super().emit(prim, atoms, builder, node, kind)
+        return NOT_MINE
 
     # ----- changes made through a name ---------------------------------------------------
     def changed(self, node, old, new, builder, change):
@@ -404,7 +405,7 @@ class CallerObjectLowering(AttributeChanges):
         entered = self.enter_local_call(node, env)     # a function defined here (forms.py)
         before, written = dict(self.objects.latest), self.written_so_far()
         try:
-            out = super().expr_Call(node, env, builder)
+            out = self.call_expression(node, env, builder)
         finally:
             self.restore_local(entered, env)
         self.rebind_written(written, env)
@@ -440,13 +441,13 @@ class CallerObjectLowering(AttributeChanges):
                                       "instead of None)")
         super().refuse_changed_arguments(node, callee, args, kwargs, env, builder)
 
-    def loop_carries(self, assigned, env, node, read_outside):
+    def carry_passed(self, assigned, env, node):
         """Also carry a list or dict a loop passes to a helper (`step(w, config)`, by its
         name): the helper may change it, and the next iteration and the code after the
         loop see the change."""
         extra = [n for n in _passed_names(node) if n not in assigned and
                  _is_container(env.get(n))]
-        return super().loop_carries(list(assigned) + extra, env, node, read_outside)
+        return list(assigned) + extra
 
 
 @functools.lru_cache(maxsize=512)

@@ -16,6 +16,7 @@ overrides calling each other costs one per override; tests/test_transform_growth
 import functools
 from dataclasses import dataclass
 
+from ..errors import NameResolutionError
 from .values import is_atom
 
 NOT_MINE = object()          # a handler's answer for what another handler lowers
@@ -35,6 +36,10 @@ class Handlers:
     call: tuple              # a call of a lowered callee
     call_object: tuple       # a call of an object known now, with no rule and not the user's
     compare: tuple           # `a < b`, `a is b`
+    # Steps that all run, in order:
+    may_be: tuple            # note that a value may be the same object as others
+    carries: tuple           # more names a loop carries (each returns the longer list)
+    undefined: tuple         # explain a name read where it is not bound (each may raise)
 
 
 def handlers_of(lw):
@@ -52,6 +57,9 @@ def handlers_of(lw):
         call=(lw.call_format, lw.integration.call, lw.call_value),
         call_object=(lw.frozen.call, lw.call_known_object),
         compare=(lw.made.identity, lw.operators.expr_Compare),
+        may_be=(lw.may_be_origins, lw.may_be_argument, lw.may_be_caller_object),
+        carries=(lw.carry_changed_by_calls, lw.carry_passed),
+        undefined=(lw.refuse_deleted, lw.refuse_unbound),
     )
 
 
@@ -75,6 +83,35 @@ class Dispatching:
             if (value := handler(stmt, rest, env, builder)) is not NOT_MINE:
                 return value
         return NOT_MINE
+
+    def emit(self, prim, atoms, builder, node, kind=None):
+        """prim(*atoms) lowered: `x is None` where the kind of x answers it (caller.py),
+        else the primitive (expressions.py); a read of an item of the caller's dict is
+        noted (argument_writes.py)."""
+        if prim in ("is_", "is_not") and \
+                (known := self.known_identity(prim, atoms)) is not NOT_MINE:
+            return known
+        out = self.emit_primitive(prim, atoms, builder, node, kind)
+        if prim == "getitem":
+            self.note_item_read(out, atoms)
+        return out
+
+    def may_be(self, out, values):
+        """`out` may be the same object as any of `values` (an if's out, a loop's carry)."""
+        for note in self.handlers.may_be:
+            note(out, values)
+
+    def loop_carries(self, assigned, env, node, read_outside):
+        """The names a loop carries, of those it `assigned` and those the steps add."""
+        for more in self.handlers.carries:
+            assigned = more(assigned, env, node)
+        return self.carried_or_marked(assigned, env, node, read_outside)
+
+    def refuse_undefined(self, node, name):
+        for explain in self.handlers.undefined:
+            explain(node, name)
+        raise NameResolutionError(f"name '{name}' is not defined", filename=self.filename,
+                                  line=node.lineno, construct=name)
 
     def atom(self, value, builder, node):
         if is_atom(value):

@@ -11,7 +11,7 @@ import inspect
 
 from . import aliasing
 from ..frontend import live
-from ..errors import NameResolutionError, SrcadError, UnsupportedSyntaxError
+from ..errors import SrcadError, UnsupportedSyntaxError
 from ..ir.facts import Facts
 from ..ir.nodes import Const, Var
 from .builtins import SPECIAL_CALLS, Builtins
@@ -120,10 +120,6 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         except KeyError:
             self.refuse_undefined(node, node.id)
 
-    def refuse_undefined(self, node, name):
-        raise NameResolutionError(f"name '{name}' is not defined", filename=self.filename,
-                                  line=node.lineno, construct=name)
-
     def expr_Tuple(self, node, env, builder):
         return StaticSeq([self.expr(e, env, builder) for e in self.no_starred(node.elts)])
 
@@ -219,7 +215,9 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         return self.atom(self.expr(node, env, builder), builder, node)
 
     # ----- calls -----------------------------------------------------------------------------
-    def expr_Call(self, node, env, builder):
+    def call_expression(self, node, env, builder):
+        """`f(...)`: the callee and arguments lowered, the call lowered (`call`); the
+        lowering's expr_Call runs it between its notes of what the call changes (caller.py)."""
         if isinstance(node.func, ast.Attribute):
             base = self.expr(node.func.value, env, builder)
             if not isinstance(base, Static) and not (isinstance(base, Const) and
@@ -296,7 +294,9 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
             atoms.append(self.atom(value, builder, node))
         return self.emit(prim, atoms, builder, node)
 
-    def emit(self, prim, atoms, builder, node, kind=None):
+    def emit_primitive(self, prim, atoms, builder, node, kind=None):
+        """The equation prim(*atoms) (the builder may fold it to a value), with what it may
+        share and hold noted; `emit` (lowering/dispatch.py) calls it."""
         builder.line = getattr(node, "lineno", builder.line)
         try:
             operands = [resolved(a) for a in atoms]

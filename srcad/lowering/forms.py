@@ -128,12 +128,11 @@ class FormsLowering:
             self.refuse(node, f"{local.name} reads '{clash[0]}', which a comprehension of "
                               "the function also names; rename the comprehension's variable")
 
-    def loop_carries(self, assigned, env, node, read_outside):
+    def carry_changed_by_calls(self, assigned, env, node):
         """The loop also carries the caller's objects that functions defined here change when
         the loop calls them (`seen.append(v)` inside `note`, called as `note(v)`)."""
         changed = _changed_by_calls(node, env, set())
-        assigned = list(assigned) + [n for n in changed if n not in assigned and n in env]
-        return super().loop_carries(assigned, env, node, read_outside)
+        return list(assigned) + [n for n in changed if n not in assigned and n in env]
 
     def stmt_Expr(self, node, env, builder):
         """`g(x)` as a statement, with `g` defined in this function: inlined, for what it
@@ -307,14 +306,14 @@ class FormsLowering:
             self.deleted = {}
         return self.deleted
 
-    def refuse_undefined(self, node, name):
+    def refuse_deleted(self, node, name):
+        """`name` read after a `del` of it."""
         line = self.deleted_names().get(name)
         if line is not None:
             raise NameResolutionError(
                 f"cannot access local variable '{name}' where it is not associated with a "
                 f"value: the del at line {line} unbound it (Python raises UnboundLocalError "
                 "here)", filename=self.filename, line=node.lineno, construct=name)
-        super().refuse_undefined(node, name)
 
 
 def _template(node):

@@ -62,7 +62,7 @@ class StoreLowering:
         self.owned.add(made)
         return made
 
-    def may_be(self, out, values):
+    def may_be_origins(self, out, values):
         """Record that `out` may be the same object as any of `values` (an if's out, a loop's
         carry, a helper's result)."""
         self.note_may_be(out, values)       # may be unbound (srcad/lowering/unbound.py)

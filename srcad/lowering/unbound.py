@@ -40,7 +40,7 @@ class UnboundLowering:
         self.unbound_state()[1][id(marker)] = marker
         return marker
 
-    def loop_carries(self, assigned, env, node, read_outside):
+    def carried_or_marked(self, assigned, env, node, read_outside):
         """The names a loop carries: those it assigns that exist before it, and those it
         binds first that code after it reads (holding the marker until it runs); a `for`
         target read after the loop holds the marker too (stmt_For carries it)."""
@@ -91,7 +91,8 @@ class UnboundLowering:
             self.refuse_undefined(node, node.id)
         return self.emit("check_bound", [value, Const(node.id)], builder, node, kind=kind)
 
-    def refuse_undefined(self, node, name):
+    def refuse_unbound(self, node, name):
+        """`name` bound only inside a loop, or in one branch of an if."""
         line = getattr(self, "loop_locals", {}).get(name)
         if line is not None:
             raise NameResolutionError(
@@ -104,8 +105,6 @@ class UnboundLowering:
                 f"'{name}' is assigned in only one branch of the if at line {line}, to values "
                 "srcad cannot tell from None; assign it in both branches (or before the if)",
                 filename=self.filename, line=node.lineno, construct=name)
-        raise NameResolutionError(f"name '{name}' is not defined", filename=self.filename,
-                                  line=node.lineno, construct=name)
 
 
 def _kind_of(value):
