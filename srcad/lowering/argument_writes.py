@@ -27,6 +27,7 @@ from ..analysis.activity import bound_vars, substitute_block
 from .. import kinds as K
 from ..errors import UnsupportedSyntaxError
 from ..ir.nodes import Block, Const, Eqn, Var, sub_blocks, walk_eqns
+from .dispatch import NOT_MINE
 from .dynamic import store_key
 from .numpy_writes import Known
 from .stores import Argument, describe_holders, resolved
@@ -88,11 +89,11 @@ class ArgumentWriteLowering:
         if attribute is not None:
             self.live.stores[attribute] = (new, builder)
 
-    def refuse_foreign_write(self, node, name, array, env, symbol, holder=None):
+    def refuse_argument_write(self, node, name, array, env, symbol, holder=None):
         """A write into the caller's array is followed (module docstring) where no other
         name, view or container the function reads again shows it."""
         if holder is not None or not isinstance(self.written_argument(array), Argument):
-            return super().refuse_foreign_write(node, name, array, env, symbol, holder)
+            return NOT_MINE
         holders = self.holders(array, env, None, name)
         if holders and aliasing.may_read_again(self.parsed.node, node, holders):
             self.refuse(node, f"`{name}[...] {symbol}= ...` writes into the array the caller "
@@ -223,7 +224,7 @@ class ArgumentWriteLowering:
             writes.root_items[root] = read
         return writes.item_roots[key]
 
-    def update_container_item(self, node, env, builder):
+    def update_argument_item(self, node, env, builder):
         """`params[k] op= v` on an array the caller's dict holds: Python changes that array
         in place (the dict still holds it); followed as a write into an argument."""
         target = node.target
@@ -231,19 +232,19 @@ class ArgumentWriteLowering:
         item = self.expr(load, env, builder)
         root = self.item_root(item) if isinstance(item, Var) else None
         if root is None:
-            return super().update_container_item(node, env, builder)
+            return NOT_MINE
         self.refuse_item_seen_elsewhere(node, target.value.id, root, item, env)
         combined = ast.copy_location(ast.BinOp(Known(item), node.op, node.value), node)
         new = self.expr(ast.fix_missing_locations(combined), env, builder)
         self.item_changed(target, root, new, env, builder)
 
-    def store_into_item(self, target, op, value, env, builder):
+    def store_into_argument_item(self, target, op, value, env, builder):
         """`params[k][i] = v` (or `op=`) on an array the caller's dict holds: as above."""
         holder = target.value
         item = self.expr(holder, env, builder)
         root = self.item_root(item) if isinstance(item, Var) else None
         if root is None:
-            return super().store_into_item(target, op, value, env, builder)
+            return NOT_MINE
         self.refuse_item_seen_elsewhere(target, holder.value.id, root, item, env)
         scratch = f"{holder.value.id}[...]"
         inner = dict(env, **{scratch: item})

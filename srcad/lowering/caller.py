@@ -152,11 +152,11 @@ class AttributeChanges:
         self.live.guard(origin, "kind", value)
         return self.live.load(origin, value)
 
-    def update_item(self, node, env, builder):
+    def update_attribute_item(self, node, env, builder):
         """`obj.attr[k] op= v`: `obj.attr[k] = obj.attr[k] op v` (see update_container_item)."""
         target = node.target
         if not isinstance(target.value, ast.Attribute):
-            return super().update_item(node, env, builder)
+            return NOT_MINE
         load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
         item = self.expr(load, env, builder)
         if not (isinstance(item, (Var, Const)) and item.kind.tag in _NUMBERS) and \
@@ -372,12 +372,12 @@ class CallerObjectLowering(AttributeChanges):
                 builder.emit("mutate", root, Const("extend"), extra)
         self.changed(node, old, new, builder, extend)
 
-    def refuse_visible_change(self, node, name, env, builder, change, rewrite):
+    def refuse_caller_object_change(self, node, name, env, builder, change, rewrite):
         """The caller's object may change: only another name or container still showing the
         old version is refused (the change itself is made on the caller's object too)."""
         value = env.get(name)
         if self.caller_object(value) is None:
-            return super().refuse_visible_change(node, name, env, builder, change, rewrite)
+            return NOT_MINE
         holders = [h for h in self.holders(value, env, builder, name) if h != "view"]
         if holders:
             self.refuse(node, f"{change} on {describe_holders(holders)}: Python would change "
@@ -390,7 +390,8 @@ class CallerObjectLowering(AttributeChanges):
         for value in self.same_objects(atom):
             self.objects.stored[id(value)] = (node.lineno, value)
 
-    def refuse_foreign_write(self, node, name, array, env, symbol, holder=None):
+    def refuse_write_into_stored(self, node, name, array, env, symbol, holder=None):
+        """A write into an array a list or dict of the caller's holds."""
         line = next((self.objects.stored[id(v)][0] for v in self.same_objects(array)
                      if id(v) in self.objects.stored), None)
         if line is not None:
@@ -398,7 +399,7 @@ class CallerObjectLowering(AttributeChanges):
                               f"list or dict of the caller's holds since line {line}, which "
                               "Python would change there too; store a copy "
                               f"(`{name}.copy()`) there, or write into a copy here")
-        super().refuse_foreign_write(node, name, array, env, symbol, holder)
+        return NOT_MINE
 
     # ----- helpers that change their caller's objects ------------------------------------
     def expr_Call(self, node, env, builder):

@@ -114,7 +114,7 @@ class CallLowering:
         return self.emit("range_list", bounds, builder, node)
 
     # ----- sorted, dict, list ----------------------------------------------------------------
-    def call_sorted(self, node, args, kwargs, builder):
+    def sorted_items(self, node, args, kwargs, builder):
         if len(args) != 1 or not all(isinstance(v, Const) for v in kwargs.values()):
             self.refuse(node, "sorted() with these arguments; sort a list of constants or "
                               "of a dict's keys")

@@ -36,6 +36,13 @@ class Handlers:
     call: tuple              # a call of a lowered callee
     call_object: tuple       # a call of an object known now, with no rule and not the user's
     compare: tuple           # `a < b`, `a is b`
+    index: tuple             # the index of a subscript
+    sorted: tuple            # `sorted(...)`
+    update_item: tuple       # `x[i] op= v`
+    update_container_item: tuple    # `c[k] op= v` on a list or dict
+    store_into_item: tuple   # `c[k][i] = v` (or op=) on an array a container holds
+    foreign_write: tuple     # refuse a write into an array others see (None: allowed)
+    visible_change: tuple    # refuse a change in place others see (None: allowed)
     # Steps that all run, in order:
     may_be: tuple            # note that a value may be the same object as others
     carries: tuple           # more names a loop carries (each returns the longer list)
@@ -57,6 +64,14 @@ def handlers_of(lw):
         call=(lw.call_format, lw.integration.call, lw.call_value),
         call_object=(lw.frozen.call, lw.call_known_object),
         compare=(lw.made.identity, lw.operators.expr_Compare),
+        index=(lw.range_index, lw.value_index),
+        sorted=(lw.sorted_by_known_keys, lw.sorted_items),
+        update_item=(lw.update_attribute_item, lw.update_any_item),
+        update_container_item=(lw.update_argument_item, lw.update_held_item),
+        store_into_item=(lw.store_into_argument_item, lw.store_into_held_item),
+        foreign_write=(lw.refuse_write_into_stored, lw.refuse_argument_write,
+                       lw.refuse_write_into_shared),
+        visible_change=(lw.refuse_caller_object_change, lw.refuse_shared_change),
         may_be=(lw.may_be_origins, lw.may_be_argument, lw.may_be_caller_object),
         carries=(lw.carry_changed_by_calls, lw.carry_passed),
         undefined=(lw.refuse_deleted, lw.refuse_unbound),
@@ -83,6 +98,41 @@ class Dispatching:
             if (value := handler(stmt, rest, env, builder)) is not NOT_MINE:
                 return value
         return NOT_MINE
+
+    def index(self, node, env, builder):
+        for handler in self.handlers.index:
+            if (out := handler(node, env, builder)) is not NOT_MINE:
+                return out
+
+    def call_sorted(self, node, args, kwargs, builder):
+        for handler in self.handlers.sorted:
+            if (out := handler(node, args, kwargs, builder)) is not NOT_MINE:
+                return out
+
+    def update_item(self, node, env, builder):
+        for handler in self.handlers.update_item:
+            if handler(node, env, builder) is not NOT_MINE:
+                return
+
+    def update_container_item(self, node, env, builder):
+        for handler in self.handlers.update_container_item:
+            if handler(node, env, builder) is not NOT_MINE:
+                return
+
+    def store_into_item(self, target, op, value, env, builder):
+        for handler in self.handlers.store_into_item:
+            if handler(target, op, value, env, builder) is not NOT_MINE:
+                return
+
+    def refuse_foreign_write(self, node, name, array, env, symbol, holder=None):
+        for handler in self.handlers.foreign_write:
+            if handler(node, name, array, env, symbol, holder) is not NOT_MINE:
+                return
+
+    def refuse_visible_change(self, node, name, env, builder, change, rewrite):
+        for handler in self.handlers.visible_change:
+            if handler(node, name, env, builder, change, rewrite) is not NOT_MINE:
+                return
 
     def emit(self, prim, atoms, builder, node, kind=None):
         """prim(*atoms) lowered: `x is None` where the kind of x answers it (caller.py),

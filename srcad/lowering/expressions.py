@@ -202,7 +202,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         arrays = builder.emit("make_list", *items)
         return self.emit(subscript_prim(obj), [arrays], builder, node)
 
-    def index(self, node, env, builder):
+    def value_index(self, node, env, builder):
         if isinstance(node, ast.Slice):
             parts = [self.atom(self.expr(p, env, builder), builder, node) if p else Const(None)
                      for p in (node.lower, node.upper, node.step)]

@@ -176,13 +176,13 @@ class FormsLowering:
             total = self.call(node, args[0], [total, item], {}, builder)
         return total
 
-    def call_sorted(self, node, args, kwargs, builder):
+    def sorted_by_known_keys(self, node, args, kwargs, builder):
         """`sorted(xs, key=f)` of a sequence of known length whose keys are known now (the
         order decided by values that carry no derivative): the items in that order."""
         key, reverse = kwargs.get("key"), kwargs.get("reverse", Const(False))
         if key is None or isinstance(key, Const) or len(args) != 1 or \
                 set(kwargs) - {"key", "reverse"} or not isinstance(reverse, Const):
-            return super().call_sorted(node, args, kwargs, builder)
+            return NOT_MINE
         items = list(self.items_now(node, args[0], "sorted", builder))
         keys = [self.atom(self.call(node, key, [item], {}, builder), builder, node)
                 for item in items]

@@ -166,7 +166,7 @@ class StoreLowering:
                 stack.extend(self.contains.get(v, ()))
         return list(seen.values())
 
-    def refuse_visible_change(self, node, name, env, builder, change, rewrite):
+    def refuse_shared_change(self, node, name, env, builder, change, rewrite):
         """Refuse changing the object `name` holds in place where something else reaches it."""
         value = env.get(name)
         holders = self.holders(value, env, builder, name)

@@ -14,6 +14,7 @@ import ast
 
 from . import aliasing
 from ..ir.nodes import Var
+from .dispatch import NOT_MINE
 from .stores import describe_holders
 from ..frontend.syntax import fix_missing_locations
 from .values import RangeValue, StaticSeq
@@ -64,7 +65,7 @@ class WriteLowering:
             getattr(getattr(container, "kind", None), "tag", None)
         return tag in ("list", "dict")
 
-    def store_into_item(self, target, op, value, env, builder):
+    def store_into_held_item(self, target, op, value, env, builder):
         """`c[k][index] = value` (or `op=`) on an array that the list or dict `c` holds: the
         array gets the new version, and c the new array at k. Python changes the array that
         c holds, so every array c holds must be the function's own, held by nothing else."""
@@ -89,7 +90,7 @@ class WriteLowering:
                               op, value, inner, builder, checked=True)
         return inner[scratch]
 
-    def update_item(self, node, env, builder):
+    def update_any_item(self, node, env, builder):
         """`target[index] op= value`: on an array, an update in place; on a list or dict
         item, `target[index] = target[index] op value`."""
         target = node.target
@@ -105,7 +106,7 @@ class WriteLowering:
                           "is not an array, list or dict the function names; build the new "
                           "value in a local name")
 
-    def update_container_item(self, node, env, builder):
+    def update_held_item(self, node, env, builder):
         """`c[k] op= v` on a list or dict: `c[k] = c[k] op v`. On an array item Python
         changes that array in place, so the arrays c holds must be the function's own and
         held by no other name read again (else the rewrite below is what it differentiates)."""
@@ -138,11 +139,11 @@ class WriteLowering:
         holders = [h for h in self.holders(array, env, None, holder) if h != holder]
         return bool(holders) and aliasing.may_read_again(self.parsed.node, node, holders)
 
-    def index(self, node, env, builder):
+    def range_index(self, node, env, builder):
         """An index; `range(n)` in one is the integer array NumPy makes of it
         (`probs[range(n), y]`)."""
         if isinstance(node, (ast.Slice, ast.Tuple)):
-            return super().index(node, env, builder)
+            return NOT_MINE
         value = self.expr(node, env, builder)
         if isinstance(value, RangeValue):
             bounds = [self.atom(v, builder, node)
@@ -150,7 +151,7 @@ class WriteLowering:
             return self.emit("arange", bounds, builder, node)
         return self.atom(value, builder, node)
 
-    def refuse_foreign_write(self, node, name, array, env, symbol, holder=None):
+    def refuse_write_into_shared(self, node, name, array, env, symbol, holder=None):
         """Refuse a write into an array that is not the function's own, or that another
         name, view or container (but `holder`) still shows and reads again."""
         write = f"`{name}[...] {symbol}= ...`"
