@@ -66,7 +66,7 @@ def handlers_of(lw):
         compare=(lw.made.identity, lw.operators.expr_Compare),
         index=(lw.range_index, lw.value_index),
         sorted=(lw.sorted_by_known_keys, lw.sorted_items),
-        update_item=(lw.update_attribute_item, lw.update_any_item),
+        update_item=(lw.update_transposed_item, lw.update_attribute_item, lw.update_any_item),
         update_container_item=(lw.update_argument_item, lw.update_held_item),
         store_into_item=(lw.store_into_argument_item, lw.store_into_held_item),
         foreign_write=(lw.refuse_write_into_stored, lw.refuse_argument_write,

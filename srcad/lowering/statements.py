@@ -30,6 +30,7 @@ from .function import FALLTHROUGH, lower_function
 from .methods import CHANGING_METHODS
 from .unbound import UnboundLowering
 from .stores import StoreLowering, same_object
+from .view_writes import TransposedWriteLowering
 from .writes import WriteLowering
 from ..frontend.syntax import names_read_outside, walk_no_defs
 from .values import StaticSeq, from_python
@@ -42,8 +43,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(Dispatching, FormsLowering, CallerObjectLowering, UnboundLowering,
-               ArgumentWriteLowering, WriteLowering, DynamicLowering,
+class Lowering(Dispatching, TransposedWriteLowering, FormsLowering, CallerObjectLowering,
+               UnboundLowering, ArgumentWriteLowering, WriteLowering, DynamicLowering,
                EffectLowering, StoreLowering, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 

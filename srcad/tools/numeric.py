@@ -136,9 +136,10 @@ def as_given(args):
 
 
 def _call_with(f, args, kwargs, slots, values):
-    """f called with the wrt arguments replaced by values (the others as given)."""
+    """f called with the wrt arguments replaced by values (the others as given), each
+    array a copy: f may write into any of them (the other wrt arguments' included)."""
     new_args, new_kwargs = list(as_given(list(args))), as_given(dict(kwargs))
-    for slot, value in zip(slots, values):
+    for slot, value in zip(slots, as_given(list(values))):
         if isinstance(slot.key, int):
             new_args[slot.key] = value
         else:
