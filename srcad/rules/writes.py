@@ -12,6 +12,10 @@ statements they come from (`out[:, t, :] = h`, `bout[:, t, :] = 0.0`), in place 
 reads the old array any more (srcad/analysis/inplace.py), else on a copy. The tangents are the same
 updates on the tangents (forward.Tangents.write).
 
+Writing into an integer or boolean array stores the value cast (truncated, or compared with
+zero): its derivative does not reach the array, so the value's adjoint and tangent are zero
+there, as for `astype(int)`.
+
 NumPy stores one of the values an integer index array names twice (`x[[0, 0]] = [a, b]` keeps
 b, and `x[[0, 0]] += 1` adds 1 once), so the adjoint of v reads g only at the position that
 was stored (`written_region`); an index of ints, slices or one boolean mask names each
@@ -25,7 +29,7 @@ import numpy as np
 from .. import kinds as K
 from ..errors import AliasedArgumentError
 from .core import reduce_to
-from .ops import ZERO, getitem, neg
+from .ops import ZERO, getitem, neg, zeros_like
 from .table import defprim
 
 _IN_PLACE = {"": None, "+": operator.iadd, "-": operator.isub, "*": operator.imul,
@@ -104,53 +108,95 @@ def _set_vjp_v(g, ans, x, i, v):
     return reduce_to(region(g, i), v)
 
 
+def into_integers(x):
+    """Whether x's kind says it holds integers or booleans: a value written into it is cast."""
+    return x.kind.is_array and x.kind.dtype is not None and \
+        not np.issubdtype(np.dtype(x.kind.dtype), np.inexact)
+
+
+def dtype_known(x):
+    return x.kind.is_array and x.kind.dtype is not None
+
+
+def stored_derivative(d, x):
+    """d, the derivative of a value written into x, where x holds floats; zero where x holds
+    integers or booleans (x's kind did not say which: known when the code runs)."""
+    if np.issubdtype(np.result_type(x), np.inexact):
+        return d
+    return np.zeros_like(d) if isinstance(d, np.ndarray) else 0.0
+
+
+def _cast_on_store(vjp_v, jvp_v):
+    """The value's vjp and jvp rules of a write: zero where x holds integers or booleans."""
+    def vjp(g, ans, x, i, v):
+        if into_integers(x):
+            return zeros_like(v)
+        out = vjp_v(g, ans, x, i, v)
+        return out if dtype_known(x) else out._op("stored_derivative", out, ans)
+
+    def jvp(dv, ans, x, i, v):
+        return zeros_like(ans) if into_integers(x) else jvp_v(dv, ans, x, i, v)
+    return vjp, jvp
+
+
+_SET = _cast_on_store(
+    _set_vjp_v, lambda dv, ans, x, i, v: dv._op("setitem", dv._op("zeros_like", x), i, dv))
+_ADD = _cast_on_store(
+    _set_vjp_v, lambda dv, ans, x, i, v: dv._op("iadd_at", dv._op("zeros_like", x), i, dv))
+_SUB = _cast_on_store(
+    lambda g, ans, x, i, v: neg(_set_vjp_v(g, ans, x, i, v)),
+    lambda dv, ans, x, i, v: dv._op("isub_at", dv._op("zeros_like", x), i, dv))
+_MUL = _cast_on_store(
+    lambda g, ans, x, i, v: reduce_to(region(g, i) * getitem(x, i), v),
+    lambda dv, ans, x, i, v: dv._op("setitem", dv._op("zeros_like", x), i, getitem(x, i) * dv))
+_DIV = _cast_on_store(
+    lambda g, ans, x, i, v: reduce_to(neg(region(g, i) * getitem(ans, i)) / v, v),
+    lambda dv, ans, x, i, v: dv._op("setitem", dv._op("zeros_like", x), i,
+                                    neg(getitem(ans, i) * dv) / v))
+
 defprim("setitem", _write(""), ("store", ""), arg_names=("x", "index", "value"), kind=_kind,
         shape_from=0, adjoint_order=(2, 0, 1),
-        vjp=(lambda g, ans, x, i, v: g._op("setitem", g, i, 0.0), ZERO, _set_vjp_v),
-        jvp=(lambda dx, ans, x, i, v: dx._op("setitem", dx, i, 0.0), ZERO,
-             lambda dv, ans, x, i, v: dv._op("setitem", dv._op("zeros_like", x), i, dv)),
+        vjp=(lambda g, ans, x, i, v: g._op("setitem", g, i, 0.0), ZERO, _SET[0]),
+        jvp=(lambda dx, ans, x, i, v: dx._op("setitem", dx, i, 0.0), ZERO, _SET[1]),
         samples=[(_A, (1, slice(None)), np.array([0.3, -0.7, 2.0])), (_A, (0, 1), 0.25),
                  (_A, _A > 0, 0.5), (np.arange(4.0), np.array([0, 2, 0]),
                                      np.array([0.5, 1.5, -2.0]))],
         doc="`x[index] = value` on an array, as a new version of x")
 defprim("iadd_at", _write("+"), ("store", "+"), arg_names=("x", "index", "value"),
         kind=_kind, shape_from=0, adjoint_order=(2, 0, 1),
-        vjp=(lambda g, ans, x, i, v: g, ZERO, _set_vjp_v),
-        jvp=(lambda dx, ans, x, i, v: dx, ZERO,
-             lambda dv, ans, x, i, v: dv._op("iadd_at", dv._op("zeros_like", x), i, dv)),
+        vjp=(lambda g, ans, x, i, v: g, ZERO, _ADD[0]),
+        jvp=(lambda dx, ans, x, i, v: dx, ZERO, _ADD[1]),
         samples=[(_A, (slice(None), 1), np.array([0.3, -0.7])), (_A, (1, 2), 0.25),
                  (np.arange(4.0), np.array([0, 2, 0]), np.array([0.5, 1.5, -2.0]))],
         doc="`x[index] += value` on an array (a repeated index adds once, as NumPy's does)")
 defprim("isub_at", _write("-"), ("store", "-"), arg_names=("x", "index", "value"),
         kind=_kind, shape_from=0, adjoint_order=(2, 0, 1),
-        vjp=(lambda g, ans, x, i, v: g, ZERO, lambda g, ans, x, i, v: neg(_set_vjp_v(
-            g, ans, x, i, v))),
-        jvp=(lambda dx, ans, x, i, v: dx, ZERO,
-             lambda dv, ans, x, i, v: dv._op("isub_at", dv._op("zeros_like", x), i, dv)),
+        vjp=(lambda g, ans, x, i, v: g, ZERO, _SUB[0]),
+        jvp=(lambda dx, ans, x, i, v: dx, ZERO, _SUB[1]),
         samples=[(_A, (slice(None), 1), np.array([0.3, -0.7])), (_A, _A < 0, 0.25)],
         doc="`x[index] -= value` on an array")
 defprim("imul_at", _write("*"), ("store", "*"), arg_names=("x", "index", "value"),
         kind=_kind, shape_from=0, adjoint_order=(2, 0, 1),
-        vjp=(lambda g, ans, x, i, v: g._op("imul_at", g, i, v), ZERO,
-             lambda g, ans, x, i, v: reduce_to(region(g, i) * getitem(x, i), v)),
-        jvp=(lambda dx, ans, x, i, v: dx._op("imul_at", dx, i, v), ZERO,
-             lambda dv, ans, x, i, v: dv._op("setitem", dv._op("zeros_like", x), i,
-                                              getitem(x, i) * dv)),
+        vjp=(lambda g, ans, x, i, v: g._op("imul_at", g, i, v), ZERO, _MUL[0]),
+        jvp=(lambda dx, ans, x, i, v: dx._op("imul_at", dx, i, v), ZERO, _MUL[1]),
         samples=[(_A, (slice(None), 1), np.array([0.3, -0.7])), (_A, _A < 0, 0.01),
                  (np.arange(1.0, 5.0), np.array([1, 3, 1]), np.array([0.5, 1.5, -2.0]))],
         doc="`x[index] *= value` on an array")
 defprim("idiv_at", _write("/"), ("store", "/"), arg_names=("x", "index", "value"),
         kind=_kind, shape_from=0, adjoint_order=(2, 0, 1),
-        vjp=(lambda g, ans, x, i, v: g._op("idiv_at", g, i, v), ZERO,
-             lambda g, ans, x, i, v: reduce_to(neg(region(g, i) * getitem(ans, i)) / v, v)),
-        jvp=(lambda dx, ans, x, i, v: dx._op("idiv_at", dx, i, v), ZERO,
-             lambda dv, ans, x, i, v: dv._op("setitem", dv._op("zeros_like", x), i,
-                                              neg(getitem(ans, i) * dv) / v)),
+        vjp=(lambda g, ans, x, i, v: g._op("idiv_at", g, i, v), ZERO, _DIV[0]),
+        jvp=(lambda dx, ans, x, i, v: dx._op("idiv_at", dx, i, v), ZERO, _DIV[1]),
         samples=[(_A, (slice(None), 1), np.array([0.3, -0.7])), (_A, (0, 0), 2.5)],
         doc="`x[index] /= value` on an array")
 defprim("written_region", written_region, ("runtime", "written_region"),
         arg_names=("g", "index"), kind=lambda g, i: K.UNKNOWN,
         doc="g where an integer-array index stored (the last of repeated positions)")
+defprim("stored_derivative", stored_derivative, ("runtime", "stored_derivative"),
+        arg_names=("d", "x"), kind=lambda d, x: d,
+        jvp=(lambda dd, ans, d, x: dd._op("stored_derivative", dd, x), ZERO),
+        vjp=(lambda g, ans, d, x: g._op("stored_derivative", g, x), ZERO),
+        samples=[(np.array([0.5, -1.0]), np.zeros(3)), (np.array([0.5, -1.0]), np.zeros(3, int))],
+        doc="the derivative of a value written into x: zero where x holds integers or booleans")
 defprim("invert", operator.invert, ("unary", "~"), symbol="~", kind=lambda x: x,
         jvp=(ZERO,), vjp=(ZERO,),
         doc="`~mask`: the complement of a boolean mask (bitwise not of integers)")

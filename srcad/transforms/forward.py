@@ -26,6 +26,7 @@ from .inline import expand_calls
 from ..errors import NonDifferentiableError, SrcadError, not_differentiable
 from ..ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from ..rules import RULES, ZERO
+from ..rules.writes import dtype_known, into_integers
 from .runtime_calls import RUN_TIME_CALLS
 from .tangent_checks import check_tangent, check_tangents  # noqa: F401 (api, family use them)
 
@@ -460,8 +461,8 @@ class Tangents:
             tb.append(eqn)
             return
         dx = tan.get(x) if _has_tangent(x, tan) else None
-        dv = tan.get(v) if _has_tangent(v, tan) else None
-        if dx is None and dv is None:
+        dv = tan.get(v) if _has_tangent(v, tan) and not into_integers(x) else None
+        if dx is None and dv is None:                    # (an int array stores v cast)
             tb.append(eqn)
             return
         if dx is None and (dv is not None or eqn.prim in ("setitem", "imul_at", "idiv_at")):
@@ -469,6 +470,8 @@ class Tangents:
         old = tb.emit("getitem", x, index) if eqn.prim == "imul_at" and dv is not None \
             else None
         tb.append(eqn)
+        if dv is not None and not dtype_known(x):
+            dv = tb.emit("stored_derivative", dv, eqn.out)
         hint = _dhint(eqn.out)
         if eqn.prim == "setitem":
             tan[eqn.out] = tb.emit("setitem", dx, index, Const(0.0) if dv is None else dv,
