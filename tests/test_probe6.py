@@ -9,6 +9,14 @@ argument).
 - srcad.numeric_grad / check_grad with several `wrt` arguments, of a function that writes into
   one of them: the central differences for one argument ran f on the caller's array of the
   other, so each evaluation changed it again (a wrong oracle, and the user's array changed).
+- A float written into an integer or boolean array (`a = np.zeros(3, dtype=int); a[:] = 3 * x`,
+  `np.arange(3)`, `np.full(3, 7)`, a uint8 image) is stored cast: its derivative stops there.
+  srcad sent the value's derivative through the write in both modes (a wrong gradient, in an
+  integer dtype for `a[i] += v`), and forward mode wrote it into an integer tangent.
+- `np.sum(k * y)` with integer weights k: the adjoint `1.0 * k` was folded to `k`, an integer
+  array, so the gradient came out in an integer dtype, and a float added into it in place was
+  truncated (`y[0] = y[0] ** 2` then `k * y`: 1.8 came out as 1). `x * 1.0`, `x / 1`,
+  `x + 0.0` fold to x only where they keep x's dtype.
 """
 
 import copy
@@ -103,3 +111,81 @@ def test_numeric_grad_leaves_every_wrt_argument_as_given():
     np.testing.assert_allclose(gy, 2 * moved[:, 0] * weights[:, 0], rtol=1e-6)
     srcad.check_grad(argument_column_update, x, y, wrt=(0, 1), mode="forward")
     np.testing.assert_array_equal(x, before)
+
+
+# ----- values written into integer and boolean arrays --------------------------------------
+def slice_into_ints(x):
+    a = np.zeros(3, dtype=int)
+    a[:] = x * 3
+    return np.sum(a * x)
+
+
+def elements_into_ints(x):
+    a = np.zeros(3, dtype=np.int64)
+    a[1] = x[0] * 5
+    a[2] += x[1] * 4
+    a[0] -= x[2] * 3
+    return np.sum(a * x)
+
+
+def into_arange(x):
+    a = np.arange(3)
+    a[1] = x[0] * 10
+    a[...] *= 2
+    return np.sum(a * x)
+
+
+def into_full(x):                 # np.full's dtype is known only when it runs
+    a = np.full(3, 7)
+    a[0] = x[0] * 2.5
+    b = np.full(3, 0.5)
+    b[1] = x[1]
+    return np.sum(a * x) + np.sum(b * x)
+
+
+def into_mask_and_bytes(x):
+    m = np.zeros(3, dtype=bool)
+    m[:] = x
+    pixels = np.zeros(3, dtype=np.uint8)
+    pixels[:] = np.abs(x) * 50
+    return np.sum(m * x) + np.sum(pixels * x)
+
+
+@pytest.mark.parametrize("f", [slice_into_ints, elements_into_ints, into_arange, into_full,
+                               into_mask_and_bytes])
+def test_a_value_written_into_an_integer_array_has_no_derivative(f):
+    x = np.array([0.71, -1.43, 2.37])
+    _check(f, (x,), (0,))
+    grad = srcad.grad(f)(x)
+    assert grad.dtype == np.float64
+
+
+# ----- integer weights: the adjoint stays a float -----------------------------------------
+def squared_first_then_int_weights(x, k):
+    y = x * 1.0
+    y[0] = y[0] ** 2
+    return np.sum(k * y)
+
+
+def int_weights_matmul(x, k):
+    return x @ k + np.sum(np.where(k > 1, x, 0.0)) + np.sum((k > 1) * x)
+
+
+@pytest.mark.parametrize("f", [squared_first_then_int_weights, int_weights_matmul])
+def test_integer_weights_give_a_float_gradient(f):
+    x, k = np.array([0.3, 1.0, 2.0]), np.array([3, 1, 2])
+    _check(f, (x, k), (0,))
+    grad = srcad.grad(f)(x, k)
+    assert grad.dtype == np.float64
+    np.testing.assert_allclose(grad, srcad.numeric_grad(f, x, k), rtol=1e-6)
+
+
+def test_a_float_neutral_keeps_the_integer_operand_a_float():
+    def scaled(x, k):
+        return np.sum((k * 1.0) * x) + np.sum((k / 1) * x) + np.sum((k + 0.0) * x)
+
+    x, k = np.array([0.5, 1.5]), np.array([2, 3])
+    value, grad = srcad.value_and_grad(scaled)(x, k)
+    assert value == scaled(x, k)
+    assert grad.dtype == np.float64
+    np.testing.assert_array_equal(grad, 3.0 * k)

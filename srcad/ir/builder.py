@@ -324,7 +324,7 @@ def _fold(prim, args):
     """A simpler atom equal to prim(args), or None: constant folding and neutral elements."""
     for position, neutral in _IDENTITIES.get(prim, ()):
         other = args[1 - position]
-        if is_const(args[position], neutral) and _keeps_kind(other, args[position]):
+        if is_const(args[position], neutral) and _keeps_kind(prim, other, args[position]):
             return other
     rule = RULES[prim]
     if prim in ("eq", "ne") and all(isinstance(a, Const) and type(a.value) is str for a in args):
@@ -347,9 +347,20 @@ def _is_singleton(value):
         value, (int, float, complex, str, bytes, np.ndarray, np.generic, list, tuple, dict))
 
 
-def _keeps_kind(other, neutral):
-    """`other op neutral` has other's kind (an int neutral never turns a float into an int)."""
-    return isinstance(other, Var) or isinstance(other.value, type(neutral.value))
+def _keeps_kind(prim, other, neutral):
+    """`other op neutral` has other's kind and dtype: always for a float (an int neutral never
+    turns a float into an int); for an integer only with an int neutral and not `/`
+    (`k * 1.0` and `k / 1` are floats); never for a boolean (`mask * 1` is an int) or a value
+    whose kind does not say."""
+    if isinstance(other, Const):
+        return isinstance(other.value, type(neutral.value)) and \
+            not (prim == "div" and not isinstance(other.value, (float, complex)))
+    kind = other.kind
+    if _inexact(kind):
+        return True
+    integer = kind.tag == "int" or kind.is_array and kind.dtype is not None and \
+        np.issubdtype(np.dtype(kind.dtype), np.integer)
+    return integer and type(neutral.value) is int and prim != "div"
 
 
 def _smaller(a, b):
