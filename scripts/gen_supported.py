@@ -204,7 +204,7 @@ SUPPORTED = [
      (np.array([0.5, 1.5, -0.7]),),
      "repeated indices accumulate in the adjoint"),
     ("element and slice writes into an array the function made: `out[:, t] = v`, "
-     "`x[mask] = 0`, `x[i] += v`, `x[x < 0] *= 0.01`",
+     "`x[mask] = 0`, `x[i] += v`, `x[x < 0] *= 0.01`, through the transpose `D.T[:] -= x`",
      "def f(x):\n    out = np.zeros((2, 3))\n    for t in range(3):\n        out[:, t] = x * t\n"
      "    out[out > 1.0] *= 0.5\n    out[0, 1] += x[0]\n    return np.sum(out ** 2)\n",
      (np.array([0.3, 1.5]),),
