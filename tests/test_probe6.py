@@ -17,6 +17,10 @@ argument).
   array, so the gradient came out in an integer dtype, and a float added into it in place was
   truncated (`y[0] = y[0] ** 2` then `k * y`: 1.8 came out as 1). `x * 1.0`, `x / 1`,
   `x + 0.0` fold to x only where they keep x's dtype.
+- `a += x` with a float x on an integer array: Python raises NumPy's UFuncTypeError (the
+  sum cannot be stored back into the int array in place); srcad lowered it as `a = a + x`
+  and returned a value and a gradient. Now a PythonTypeError (a SrcadError and a TypeError)
+  at the line, with the rewrite.
 """
 
 import copy
@@ -189,3 +193,50 @@ def test_a_float_neutral_keeps_the_integer_operand_a_float():
     assert value == scaled(x, k)
     assert grad.dtype == np.float64
     np.testing.assert_array_equal(grad, 3.0 * k)
+
+
+# ----- `a += x` that NumPy refuses to store in place ---------------------------------------
+def float_added_into_ints(x):
+    a = np.zeros(3, dtype=int)
+    a += x
+    return np.sum(a * x)
+
+
+def ints_divided_in_place(x):
+    k = np.arange(3)
+    k /= 2
+    return np.sum(k * x)
+
+
+def allowed_in_place(x):          # a float into floats, an int into ints: NumPy allows both
+    a = np.zeros(3)
+    a += x
+    k = np.arange(3)
+    k += 2
+    k *= 3
+    return np.sum(a * x) + np.sum(k * x)
+
+
+@pytest.mark.parametrize("f", [float_added_into_ints, ints_divided_in_place])
+def test_an_in_place_update_numpy_refuses_is_python_s_type_error(f):
+    x = np.array([0.5, 1.5, -2.0])
+    with pytest.raises(TypeError):
+        f(x.copy())
+    for transform, more in ((srcad.grad, ()), (srcad.jvp, (np.ones(3),))):
+        with pytest.raises(srcad.SrcadError, match=r"line \d+.*Cannot cast ufunc") as err:
+            transform(f)(x.copy(), *more)
+        assert isinstance(err.value, TypeError)
+
+
+def test_in_place_updates_numpy_allows_are_followed():
+    x = np.array([0.5, 1.5, -2.0])
+    _check(allowed_in_place, (x,), (0,))
+
+    def into_float32(x):
+        a = np.zeros(3, dtype=np.float32)
+        a += x
+        return np.sum(a.astype(np.float64) * 2.0)
+
+    value, grad = srcad.value_and_grad(into_float32)(x)
+    assert value == into_float32(x)
+    np.testing.assert_array_equal(grad, [2.0, 2.0, 2.0])

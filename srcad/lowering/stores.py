@@ -13,10 +13,13 @@ refuses at the user's line and shows the rewrite that builds a new value.
 
 import ast
 
+import numpy as np
+
 from .. import effects
 from . import aliasing, numpy_writes
 from ..analysis.activity import substitute_block
 from ..analysis.fresh import allocates
+from ..errors import PythonTypeError
 from ..ir.nodes import Const, Var, free_vars
 from ..rules.writes import WRITES
 from ..frontend.syntax import fix_missing_locations
@@ -27,6 +30,9 @@ _NEW_OBJECT = {"add", "sub", "mul", "div", "pow", "neg", "pos", "copy", "array"}
 
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
         ast.MatMult: "@", ast.Mod: "%", ast.FloorDiv: "//"}
+_UFUNCS = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
+           ast.Pow: "power", ast.FloorDiv: "floor_divide", ast.Mod: "remainder",
+           ast.MatMult: "matmul"}
 _GROW = {"append": "xs = xs + [v]", "extend": "xs = xs + list(vs)"}
 _OTHER_METHODS = ("insert", "pop", "remove", "clear", "sort", "reverse", "update",
                   "setdefault", "popitem", "fill", "resize", "put", "itemset")
@@ -200,7 +206,13 @@ class StoreLowering:
         binop = ast.BinOp(ast.Name(name, ast.Load()), node.op, node.value)
         ast.copy_location(binop, node)
         fix_missing_locations(binop)
-        self.assign(node.target, self.expr(binop, env, builder), env, builder)
+        new = self.expr(binop, env, builder)
+        if (cast := in_place_cast_error(current, new, node.op)) is not None:
+            raise PythonTypeError(f"{cast}, as Python raises at `{name} {symbol}= ...`; write "
+                                  f"`{name} = {name} {symbol} ...` for a new array",
+                                  filename=self.filename, line=node.lineno,
+                                  construct=self.source_of(node))
+        self.assign(node.target, new, env, builder)
 
     def expr_Known(self, node, env, builder):
         return node.value               # a value a rewritten statement names (numpy_writes)
@@ -325,6 +337,22 @@ class NewObject(Var):
     def __init__(self, value):
         super().__init__(None, value.kind, value)
         object.__setattr__(self, "value", value)      # a Var is frozen once made
+
+
+def in_place_cast_error(current, new, op):
+    """NumPy's error where `a op= v` on the array `a` would store `a op v`, of `new`'s dtype,
+    into a's dtype, which casting='same_kind' forbids (floats into an int or bool array, ints
+    into a bool one); None where the kinds do not say, or the update is allowed."""
+    if not (isinstance(current, Var) and current.kind.is_array and current.kind.ndim and
+            current.kind.dtype and isinstance(new, Var) and new.kind.is_array and
+            new.kind.dtype):
+        return None
+    if np.can_cast(np.dtype(new.kind.dtype), np.dtype(current.kind.dtype), casting="same_kind"):
+        return None
+    ufunc = _UFUNCS.get(type(op), "?")
+    return f"numpy UFuncTypeError: Cannot cast ufunc '{ufunc}' output from " \
+        f"dtype('{new.kind.dtype}') to dtype('{current.kind.dtype}') with casting rule " \
+        "'same_kind'"
 
 
 def describe_holders(holders):
