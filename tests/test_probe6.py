@@ -21,6 +21,8 @@ argument).
   sum cannot be stored back into the int array in place); srcad lowered it as `a = a + x`
   and returned a value and a gradient. Now a PythonTypeError (a SrcadError and a TypeError)
   at the line, with the rewrite.
+- `a * b if not isinstance(a, list) else a[0] * b` with a list `a`: `not` of a condition known
+  now was not folded, so the branch Python never runs was lowered and refused (`list * float`).
 """
 
 import copy
@@ -240,3 +242,20 @@ def test_in_place_updates_numpy_allows_are_followed():
     value, grad = srcad.value_and_grad(into_float32)(x)
     assert value == into_float32(x)
     np.testing.assert_array_equal(grad, [2.0, 2.0, 2.0])
+
+
+# ----- `not` of a condition known now picks the branch Python runs -------------------------
+def first_or_itself(a, b):
+    if not isinstance(a, (list, tuple)):
+        a = [a, 0.0]
+    return a[0] * b if not isinstance(a, float) else a * b
+
+
+def test_not_of_a_condition_known_now_lowers_only_the_branch_python_runs():
+    for a in ([2.0, 1.0], 2.0, (2.0, 1.0)):
+        grads = srcad.grad(first_or_itself, wrt=(0, 1))(a, 3.0)
+        want = srcad.numeric_grad(first_or_itself, a, 3.0, wrt=(0, 1))
+        np.testing.assert_allclose(np.ravel(grads[0]), np.ravel(want[0]), atol=1e-8)
+        np.testing.assert_allclose(grads[1], want[1], rtol=1e-8)
+        value, tangent = srcad.jvp(first_or_itself, wrt=(1,))(a, 3.0, 1.0)
+        assert value == first_or_itself(a, 3.0) and tangent == 2.0

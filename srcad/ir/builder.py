@@ -332,7 +332,8 @@ def _fold(prim, args):
     if prim in ("is_", "is_not") and all(isinstance(a, Const) for a in args) and \
             any(_is_singleton(a.value) for a in args):
         return Const(rule.impl(*(a.value for a in args)))      # `self.act is None`
-    if not rule.effect and args and all(_is_number(a) for a in args) and rule.nout == 1:
+    if not rule.effect and args and rule.nout == 1 and \
+            all(_is_number(a) or isinstance(a, Const) and type(a.value) is bool for a in args):
         try:
             return Const(rule.impl(*(a.value for a in args)))
         except (ArithmeticError, ValueError, TypeError):
