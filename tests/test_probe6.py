@@ -23,6 +23,11 @@ argument).
   at the line, with the rewrite.
 - `a * b if not isinstance(a, list) else a[0] * b` with a list `a`: `not` of a condition known
   now was not folded, so the branch Python never runs was lowered and refused (`list * float`).
+- The builder's rewrites of the user's arithmetic changed its rounding: `0.1 * (3.0 * x)` ran
+  as `0.30000000000000004 * x` and `x * (1 / c)` as `x / c`, so the value (and what the
+  derivative reads of it) differed from Python's in the last bits (a third of the elements
+  for c = 3); `mask * -1` ran as `-mask`, which NumPy refuses for booleans (a TypeError from
+  generated code where Python computes an int array).
 """
 
 import copy
@@ -259,3 +264,31 @@ def test_not_of_a_condition_known_now_lowers_only_the_branch_python_runs():
         np.testing.assert_allclose(grads[1], want[1], rtol=1e-8)
         value, tangent = srcad.jvp(first_or_itself, wrt=(1,))(a, 3.0, 1.0)
         assert value == first_or_itself(a, 3.0) and tangent == 2.0
+
+
+# ----- the user's arithmetic runs as written, to the last bit --------------------------------
+def scaled_twice(x, c):
+    y = 0.1 * (3.0 * x)
+    z = x * (1 / c)
+    return np.sum(y * z)
+
+
+def negated_mask(x):
+    m = x > 0
+    return np.sum(m * -1 * x) + np.sum(0.5 * (4 * x))
+
+
+def test_the_value_is_python_s_to_the_last_bit():
+    x = np.random.default_rng(7).standard_normal(300)
+    value, grad = srcad.value_and_grad(scaled_twice)(x, 3.0)
+    assert value == scaled_twice(x, 3.0)
+    out = srcad.vjp(lambda x, c: x * (1 / c))(x, 3.0, np.ones_like(x))
+    np.testing.assert_array_equal(out[0], x * (1 / 3.0))
+    value, tangent = srcad.jvp(scaled_twice)(x, 3.0, np.ones_like(x))
+    assert value == scaled_twice(x, 3.0)
+    np.testing.assert_allclose(tangent, np.sum(srcad.numeric_grad(scaled_twice, x, 3.0)),
+                               rtol=1e-6)
+
+
+def test_a_boolean_times_minus_one_is_an_integer_array():
+    _check(negated_mask, (np.array([0.5, -1.5, 2.0]),), (0,))

@@ -8,6 +8,8 @@ writes `0 * x` or `g * 1`. `Sym` gives rules operator syntax: inside a rule, `g 
 
 from collections import ChainMap
 
+import math
+
 import numpy as np
 
 from .. import kinds as K
@@ -46,13 +48,15 @@ class Builder:
         included)."""
         return var.shape_class() if self.facts is None else self.facts.shape_class(var)
 
-    def emit(self, prim, *args, hint=None, kind=None):
+    def emit(self, prim, *args, hint=None, kind=None, exact=False):
         """The output of `prim(*args)`: a new Var named `hint`, of the kind the rule infers
-        (or `kind`, where the caller knows better), or what folding leaves."""
+        (or `kind`, where the caller knows better), or what folding leaves. `exact`: the
+        user's own computation (lowering), whose values must be Python's to the last bit, so
+        no rewrite that rounds differently (`a * (1 / x)` stays as written)."""
         args = tuple(as_atom(a) for a in args)
         folded = _fold(prim, args)
         if folded is None:
-            folded = self.rewrite(prim, args)
+            folded = self.rewrite(prim, args, exact)
         if folded is not None:
             return folded
         rule = RULES[prim]
@@ -199,7 +203,7 @@ class Builder:
             if isinstance(arg, Var):
                 self.drop_if_unread(arg)
 
-    def rewrite(self, prim, args):
+    def rewrite(self, prim, args, exact=False):
         """1 / (1 + exp(-z)) -> logistic(z);  a * (1 / x) -> a / x;  x * -1 -> -x;
         a + (-b) -> a - b;  (-a) + b -> b - a;  a - (-b) -> a + b;  -(-a) -> a;
         (-a) * b, a * (-b), (-a) / b -> -(a * b), -(a * b), -(a / b) (unless a is smaller);
@@ -207,7 +211,7 @@ class Builder:
         x[i] += broadcast_like(s, t) * u -> x[i] += s * u (spread_into_slot): signs move
         outwards, where they
         cancel or become a subtraction, or onto the smaller array (exactly: rounding is
-        symmetric)."""
+        symmetric); `a * (1 / x)` only where not `exact` (a / x rounds once, not twice)."""
         if prim == "neg" and self.negated(args[0]) is not None:
             return self.negated(args[0])
         if prim in ("sum", "mean", "unbroadcast") and self.negated(args[0]) is not None and \
@@ -235,15 +239,17 @@ class Builder:
                     return self.emit("neg", self.emit(prim, *rest))
         if prim == "mul":
             for k in (0, 1):
-                if is_const(args[k], -1) and isinstance(args[1 - k], Var):
+                if is_const(args[k], -1) and isinstance(args[1 - k], Var) and \
+                        _negates(args[1 - k].kind):
                     return self.emit("neg", args[1 - k])
                 spread = self.broadcast_scalar(args[k], args[1 - k])
                 if spread is not None:
                     return self.emit("mul", spread, args[1 - k])
                 scaled = self.scaled(args[1 - k])
-                if _is_number(args[k]) and scaled is not None:
+                if _is_number(args[k]) and scaled is not None and \
+                        _exact_product(args[k].value, scaled[0].value):
                     return self.emit("mul", Const(args[k].value * scaled[0].value), scaled[1])
-            for k in (0, 1):
+            for k in (0, 1) if not exact else ():
                 denominator = self.reciprocal_of(args[1 - k])
                 if denominator is not None:
                     return self.emit("div", args[k], denominator)
@@ -369,6 +375,21 @@ def _smaller(a, b):
     a * b, where negating costs less than on the product (`np.exp(ans) * -s + g` adds g into
     the product's temporary in place, where `g - np.exp(ans) * s` makes one more array)."""
     return K.smaller_operand(a.kind, b.kind)
+
+
+def _negates(kind):
+    """Whether `x * -1` is `-x` for x of this kind: a float or a signed integer (a boolean
+    has no `-`, an unsigned integer wraps where the product is refused)."""
+    return _inexact(kind) or kind.tag == "int" or kind.is_array and \
+        str(kind.dtype).startswith("int")
+
+
+def _exact_product(a, b):
+    """Whether a * (b * x) == (a * b) * x for every x: integers, or a power of two (a scale
+    by 2**k rounds nothing); `0.1 * (3.0 * x)` is not `0.30000000000000004 * x`."""
+    if type(a) is int and type(b) is int:
+        return True
+    return any(c != 0 and math.isfinite(c) and math.frexp(abs(c))[0] == 0.5 for c in (a, b))
 
 
 def _inexact(kind):

@@ -300,7 +300,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         builder.line = getattr(node, "lineno", builder.line)
         try:
             operands = [resolved(a) for a in atoms]
-            out = builder.emit(prim, *operands, kind=kind)
+            out = builder.emit(prim, *operands, kind=kind, exact=True)
             if _shares(prim, atoms) and isinstance(out, Var) and _made_now(builder, out):
                 self.views.add(out)          # may share memory with another array
                 if atoms and isinstance(atoms[0], Var):
