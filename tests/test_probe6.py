@@ -28,6 +28,10 @@ argument).
   derivative reads of it) differed from Python's in the last bits (a third of the elements
   for c = 3); `mask * -1` ran as `-mask`, which NumPy refuses for booleans (a TypeError from
   generated code where Python computes an int array).
+- A leapfrog / wave-equation loop swapping its carries (`u_prev, u = u, u_next`) with slice
+  writes: in the reverse loop the adjoint of `u` was written in place under the name of the
+  adjoint of `u_prev`, and the new `u_prev` adjoint then took that same name before the other
+  was read (`bu_prev[2:] += v; bu_prev = ...; bu = bu_prev`): a wrong gradient, silently.
 """
 
 import copy
@@ -292,3 +296,20 @@ def test_the_value_is_python_s_to_the_last_bit():
 
 def test_a_boolean_times_minus_one_is_an_integer_array():
     _check(negated_mask, (np.array([0.5, -1.5, 2.0]),), (0,))
+
+
+# ----- carries swapped in a loop, adjoints written in place --------------------------------
+def wave_equation(u0, c):
+    u_prev = u0.copy()
+    u = u0.copy()
+    for _ in range(4):
+        u_next = np.empty_like(u)
+        u_next[1:-1] = 2 * u[1:-1] - u_prev[1:-1] + c ** 2 * (u[2:] - 2 * u[1:-1] + u[:-2])
+        u_next[0] = 0.0
+        u_next[-1] = 0.0
+        u_prev, u = u, u_next
+    return np.sum(u ** 2)
+
+
+def test_swapped_carries_keep_their_adjoints_apart():
+    _check(wave_equation, (np.sin(np.linspace(0, np.pi, 9)), np.array(0.5)), (0, 1))

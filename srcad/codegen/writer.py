@@ -18,7 +18,7 @@ from . import layout
 from .plan import Plan
 from .in_place_arithmetic import ARITHMETIC_INTO, arithmetic_in_place, arithmetic_lines
 from .compiled import Generated, register_source, release_with
-from ..ir.nodes import Eqn, For, If, Var, sub_blocks, walk_eqns
+from ..ir.nodes import Block, Eqn, For, If, Var, sub_blocks, walk_eqns
 from ..naming import Namer, written_names
 from ..rules import RULES
 from ..rules.writes import WRITES
@@ -198,8 +198,11 @@ class Writer:
         if self.namer.has(results[j]):
             return False
         later = self.plan.read_after(stmts, results, j)
-        return later is not None and not any(
-            v in also or (self.namer.has(v) and self.namer.name(v) == name) for v in later)
+        if later is None:
+            return False
+        held = written_in_place(self, stmts, set(also) | {
+            v for v in later if self.namer.has(v) and self.namer.name(v) == name})
+        return not any(v in held for v in later)
 
     def assignments(self, names, atoms, depth):
         pad = "    " * depth
@@ -332,6 +335,17 @@ def inline_here(eqn):
     """The operands an equation printed as one assignment reads in that line (a write into an
     array may take more lines: its operands are read after the first)."""
     return () if eqn.prim in STATEMENT_LINES else set(eqn.args)
+
+
+def written_in_place(writer, stmts, held):
+    """`held` and the versions the writes done in place in `stmts` make of them: each takes
+    its array's name (write_lines), so a value read after them cannot take that name too
+    (`bs[2:] += v; bs = other; b = bs` would read `other`)."""
+    held = set(held)
+    for eqn in walk_eqns(Block(list(stmts), ())):
+        if id(eqn) in writer.plan.in_place and eqn.args[0] in held:
+            held.update(eqn.outs)
+    return held
 
 
 def flush_changed_carries(writer, stmt, depth):
