@@ -377,10 +377,10 @@ def write_lines(writer, eqn):
     symbol = WRITES[eqn.prim]
     write = ast.Assign([store], value, lineno=0) if not symbol else \
         ast.AugAssign(store, BINOPS[symbol](), value)
-    if id(eqn) not in writer.plan.in_place:
-        copy = ast.Call(ast.Attribute(source, "copy", ast.Load()), [], []) \
-            if array.kind.is_array and array.kind.ndim != 0 else \
-            ast.Call(ast.parse("np.array", mode="eval").body, [source], [])
+    if id(eqn) not in writer.plan.in_place:     # np.copy keeps the layout (an F-ordered
+        copy = ast.Call(ast.parse("np.copy" if array.kind.is_array and array.kind.ndim != 0
+                                  else "np.array", mode="eval").body, [source], [])
+        # array stays one: a sum over it adds in Python's order, to the last bit)
         return lines + [f"{target} = {ast.unparse(copy)}", ast.unparse(write)]
     if isinstance(source, ast.Name) and source.id == target:
         return lines + [ast.unparse(write)]

@@ -13,7 +13,7 @@ def grad_fill_out_buffer(x, out):
     bx = index_adjoint(x[0], x, 1)
     bx += out_1
     # line 36: out[...] = np.sin(x) * 2.0
-    bout = x.copy()
+    bout = np.copy(x)
     bout[...] = 0.0
     bx += x[...] * 2.0 * np.cos(x)
     return bx, bout
