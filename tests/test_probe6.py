@@ -32,6 +32,9 @@ argument).
   writes: in the reverse loop the adjoint of `u` was written in place under the name of the
   adjoint of `u_prev`, and the new `u_prev` adjoint then took that same name before the other
   was read (`bu_prev[2:] += v; bu_prev = ...; bu = bu_prev`): a wrong gradient, silently.
+- `B[:, 0], B[:, 1] = B[:, 1], B[:, 0]`: Python's second view already shows the first write,
+  so column 1 stays and column 0 gets its copy; srcad swapped the columns (a wrong value and
+  gradient, silently). Now refused at the line, with copies on the right as the rewrite.
 """
 
 import copy
@@ -313,3 +316,43 @@ def wave_equation(u0, c):
 
 def test_swapped_carries_keep_their_adjoints_apart():
     _check(wave_equation, (np.sin(np.linspace(0, np.pi, 9)), np.array(0.5)), (0, 1))
+
+
+# ----- a swap through views ----------------------------------------------------------------
+def swap_columns_through_views(A):
+    B = A.copy()
+    B[:, 0], B[:, 1] = B[:, 1], B[:, 0]
+    return np.sum(B * np.arange(B.size).reshape(B.shape))
+
+
+def swap_rows_through_views(A, i, j):
+    B = A * 2.0
+    B[i], B[j] = B[j], B[i]
+    return np.sum(B * np.arange(B.size).reshape(B.shape))
+
+
+def swap_with_copies(A, i, j):
+    B = A * 2.0
+    B[:, i], B[:, j] = B[:, j].copy(), B[:, i].copy()
+    B[i], B[j] = B[j].copy(), B[i].copy()
+    y = A[0] * 3.0
+    y[i], y[j] = y[j], y[i]          # elements: numbers, not views
+    return np.sum(B * np.arange(B.size).reshape(B.shape)) + y @ np.arange(3.0)
+
+
+@pytest.mark.parametrize("f, extra", [(swap_columns_through_views, ()),
+                                      (swap_rows_through_views, (0, 2))])
+def test_a_swap_through_views_is_refused_at_the_line(f, extra):
+    A = np.arange(9.0).reshape(3, 3)
+    for transform, more in ((srcad.grad, ()), (srcad.jvp, (np.ones((3, 3)),))):
+        with pytest.raises(srcad.SrcadError, match=r"line \d+.*a view of 'B'.*copies"):
+            transform(f)(A, *extra, *more)
+
+
+def test_a_swap_with_copies_is_followed():
+    A = np.arange(9.0).reshape(3, 3) / 7
+    want = swap_with_copies(A, 0, 2)
+    value, grad = srcad.value_and_grad(swap_with_copies)(A, 0, 2)
+    assert value == want
+    np.testing.assert_allclose(grad, srcad.numeric_grad(swap_with_copies, A, 0, 2), rtol=1e-6)
+    srcad.check_grad(swap_with_copies, A, 0, 2, mode="forward")

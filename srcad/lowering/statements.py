@@ -103,7 +103,7 @@ class Lowering(Dispatching, TransposedWriteLowering, FormsLowering, CallerObject
             if isinstance(value, Const) and type(value.value) in (list, tuple):
                 value = StaticSeq([from_python(v) for v in value.value])  # (weight, model)
             if isinstance(value, StaticSeq):
-                items = self.unpack(value, len(target.elts), target, builder)
+                items = self.unpacked_items(value, target, env, builder)
                 for t, v in zip(target.elts, items):
                     self.assign(t, v, env, builder)
                 return

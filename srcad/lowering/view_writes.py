@@ -1,10 +1,16 @@
-"""Writes through the transpose of a named array: `D.T[i] = v` and `D.T[i] op= v`.
+"""Writes through the transpose of a named array: `D.T[i] = v` and `D.T[i] op= v`; and the
+refusal of a write that a view assigned after it in the same statement would show.
 
 `D.T` is a view of D, so Python's write changes D: `D.T[:] -= x` subtracts x from D's
 columns (as pairwise-difference code writes it). Lowered as the write into the transpose,
 transposed back: `D = transpose(setitem(transpose(D), i, v))`, under the same checks as a
 write into D itself (D must be the function's own or an argument srcad follows, and no other
 name that is read again may show it).
+
+`B[:, 0], B[:, 1] = B[:, 1], B[:, 0]`: Python evaluates both views first, then assigns left
+to right, so the second view shows column 0 already overwritten and the "swap" copies
+column 1 onto column 0. srcad's values are what the views held when read, so it refuses the
+statement at the line and asks for copies on the right.
 """
 
 import ast
@@ -20,6 +26,31 @@ class TransposedWriteLowering:
     """Mixin for Lowering, before the others: needs emit, atom, assign, store_through,
     refuse_foreign_write, written_argument, note_version, owned and views (WriteLowering,
     ArgumentWriteLowering, ExpressionLowering)."""
+
+    def unpacked_items(self, value, target, env, builder):
+        """The items of `value` for the targets of `target`, refused where a later item is a
+        view of an array an earlier target writes into (below)."""
+        items = self.unpack(value, len(target.elts), target, builder)
+        self.refuse_view_of_written(target, items, env, builder)
+        return items
+
+    def refuse_view_of_written(self, target, items, env, builder):
+        """`B[i], B[j] = B[j], B[i]` where a later value is a view of an array an earlier
+        target writes into: Python's view would show the write."""
+        for k, written in enumerate(target.elts):
+            if not (isinstance(written, ast.Subscript) and isinstance(written.value, ast.Name)
+                    and isinstance(env.get(written.value.id), Var)):
+                continue
+            name = written.value.id
+            same = self.same_objects(env[name])
+            if any(_basic_view(builder, item, same) for item in items[k + 1:]):
+                self.refuse(written, f"`{ast.unparse(written)} = ...` writes into '{name}', "
+                                     "and a value assigned after it in the same statement is "
+                                     f"a view of '{name}' (a slice or row of it): Python "
+                                     "assigns left to right, so that view already shows the "
+                                     "write (a swap through views copies one side onto the "
+                                     "other); take copies on the right "
+                                     f"(`{name}[...].copy()`)")
 
     def update_transposed_item(self, node, env, builder):
         """The update_item handler (lowering/dispatch.py) of `name.T[i] op= v`."""
@@ -58,3 +89,21 @@ class TransposedWriteLowering:
         if argument is not None:
             self.note_version(argument, env[name], target, builder)
         return True
+
+
+def _basic_view(builder, item, same):
+    """Whether `item` is an array `base[index]` taken here with a basic index (ints, slices:
+    a view, not a copy) of an object in `same`."""
+    eqn = builder.defined_by.get(item) if isinstance(item, Var) else None
+    if eqn is None or eqn.prim != "getitem" or not (item.kind.is_array and item.kind.ndim):
+        return False
+    index = eqn.args[1]
+    if isinstance(index, Const):
+        parts = index.value if isinstance(index.value, tuple) else (index.value,)
+        basic = all(isinstance(p, (int, slice, type(None), type(Ellipsis))) and
+                    not isinstance(p, bool) for p in parts)
+    else:
+        kinds = index.kind.items if index.kind.tag == "tuple" else (index.kind,)
+        basic = kinds is not None and all(k.tag in ("int", "slice", "none", "ellipsis")
+                                          for k in kinds)
+    return basic and any(eqn.args[0] is s for s in same)
