@@ -261,6 +261,10 @@ REFUSED = [
      "G = np.zeros(2)\n\n\ndef f(x):\n    G[0] = x\n    return np.sum(G)\n"),
     ("`y[0] += ...` where another name shows the array and is read again",
      "def f(x):\n    y = np.zeros(2)\n    z = y\n    y[0] += x\n    return np.sum(z) + y[0]\n"),
+    ("a swap through views, `B[:, 0], B[:, 1] = B[:, 1], B[:, 0]` (Python's second view "
+     "shows the first write)",
+     "def f(x):\n    B = np.outer(x, x)\n    B[:, 0], B[:, 1] = B[:, 1], B[:, 0]\n"
+     "    return np.sum(B)\n"),
     ("`return` inside a loop",
      "def f(x):\n    for i in range(3):\n        return x\n    return x\n"),
     ("`for ... else`",
