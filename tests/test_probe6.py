@@ -35,6 +35,8 @@ argument).
 - `B[:, 0], B[:, 1] = B[:, 1], B[:, 0]`: Python's second view already shows the first write,
   so column 1 stays and column 0 gets its copy; srcad swapped the columns (a wrong value and
   gradient, silently). Now refused at the line, with copies on the right as the rewrite.
+- `tmp = y[j]; y[j] = y[j + 1]; y[j + 1] = tmp` (a bubble sort) on a vector was refused as a
+  write into an array 'tmp' also names: `y[j]` of a vector is a number, a copy, not a view.
 """
 
 import copy
@@ -356,3 +358,28 @@ def test_a_swap_with_copies_is_followed():
     assert value == want
     np.testing.assert_allclose(grad, srcad.numeric_grad(swap_with_copies, A, 0, 2), rtol=1e-6)
     srcad.check_grad(swap_with_copies, A, 0, 2, mode="forward")
+
+
+# ----- an element of a vector is a number, not a view --------------------------------------
+def bubble_sorted_weights(x):
+    y = x.copy()
+    n = len(y)
+    for i in range(n):
+        for j in range(n - 1 - i):
+            if y[j] > y[j + 1]:
+                tmp = y[j]
+                y[j] = y[j + 1]
+                y[j + 1] = tmp
+    return np.sum(y * np.arange(n))
+
+
+def element_then_update(x):
+    y = x * 1.0
+    z = y[0]
+    y *= 3
+    return z ** 2 + np.sum(y)
+
+
+@pytest.mark.parametrize("f", [bubble_sorted_weights, element_then_update])
+def test_an_element_of_a_vector_is_a_copy(f):
+    _check(f, (np.array([0.3, -1.2, 2.5, 0.7]),), (0,))

@@ -108,7 +108,7 @@ def asarray_own_dtype_then_update(x):
 
 def float_copy_then_view_then_update(x):
     y = x * 1.0                          # a new array, which the builder folds to x
-    z = y[0]
+    z = y[:1]                            # a view (y[0] of a vector is a number, a copy)
     y *= 3
     return np.sum(z ** 2)
 

@@ -301,7 +301,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         try:
             operands = [resolved(a) for a in atoms]
             out = builder.emit(prim, *operands, kind=kind, exact=True)
-            if _shares(prim, atoms) and isinstance(out, Var) and _made_now(builder, out):
+            if _shares(prim, atoms, out) and isinstance(out, Var) and _made_now(builder, out):
                 self.views.add(out)          # may share memory with another array
                 if atoms and isinstance(atoms[0], Var):
                     self.view_base[out] = atoms[0]
@@ -331,9 +331,11 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         return self.local_function(node, env, builder)
 
 
-def _shares(prim, atoms):
+def _shares(prim, atoms, out=None):
     """Whether prim's result may be a view of its first argument (x.astype(t, copy=False) is
-    x itself where x has dtype t already)."""
+    x itself where x has dtype t already; `y[j]` of a 1-d array is a number, not a view)."""
+    if prim == "getitem" and getattr(getattr(out, "kind", None), "tag", None) in _NUMBERS:
+        return False
     if prim == "astype":
         return len(atoms) > 2 and not (isinstance(atoms[2], Const) and atoms[2].value is True)
     return prim in _SHARING
@@ -344,6 +346,7 @@ _SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadc
             "atleast_1d", "atleast_2d", "atleast_3d", "real", "attr"}
 
 
+_NUMBERS = ("float", "int", "bool", "complex")
 _HOLDING = {"make_tuple", "make_list", "make_dict", "with_item", "seq_concat"}
 
 
