@@ -37,6 +37,9 @@ argument).
   gradient, silently). Now refused at the line, with copies on the right as the rewrite.
 - `tmp = y[j]; y[j] = y[j + 1]; y[j + 1] = tmp` (a bubble sort) on a vector was refused as a
   write into an array 'tmp' also names: `y[j]` of a vector is a number, a copy, not a view.
+- `srcad.grad(nll)(w)` inside a differentiated function, for `def nll(w, X=X0, y=Y0)`, was
+  refused as "name 'X' is not defined" at nll's line: the defaults were not bound. And
+  `srcad.jacfwd(srcad.grad(nll))(w)` inside one said "using DerivativeValue as a value".
 """
 
 import copy
@@ -383,3 +386,36 @@ def element_then_update(x):
 @pytest.mark.parametrize("f", [bubble_sorted_weights, element_then_update])
 def test_an_element_of_a_vector_is_a_copy(f):
     _check(f, (np.array([0.3, -1.2, 2.5, 0.7]),), (0,))
+
+
+# ----- a gradient taken inside the function, of a function with defaults --------------------
+X_FIXED = RNG.standard_normal((6, 3))
+Y_FIXED = np.array([1, 0, 1, 1, 0, 0.0])
+
+
+def logistic_nll(w, X=X_FIXED, y=Y_FIXED):
+    p = 1 / (1 + np.exp(-X @ w))
+    return -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def gradient_norm(w):
+    return np.sum(srcad.grad(logistic_nll)(w) ** 2)
+
+
+def newton_inside(w):
+    return np.sum(srcad.jacfwd(srcad.grad(logistic_nll))(w))
+
+
+def test_a_gradient_inside_binds_the_defaults_of_its_function():
+    w = np.array([0.1, -0.2, 0.3])
+    for mode in ("reverse", "forward"):
+        srcad.check_grad(gradient_norm, w, mode=mode, rtol=1e-5)
+    assert srcad.value_and_grad(gradient_norm)(w)[0] == gradient_norm(w)
+
+
+def test_a_jacobian_of_a_derivative_inside_is_refused_in_words():
+    w = np.array([0.1, -0.2, 0.3])
+    for transform, more in ((srcad.grad, ()), (srcad.jvp, (np.ones(3),))):
+        with pytest.raises(srcad.SrcadError, match=r"line \d+.*srcad.grad\(logistic_nll\), "
+                                                   r"which inside the function can only be"):
+            transform(newton_inside)(w, *more)

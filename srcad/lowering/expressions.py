@@ -96,7 +96,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
     def describe(self, value):
         if isinstance(value, Static):
             return getattr(value.obj, "__name__", repr(value.obj))
-        return type(value).__name__
+        return _described(value)
 
     def expr(self, node, env, builder):
         name = "expr_" + type(node).__name__
@@ -329,6 +329,21 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
 
     def expr_Lambda(self, node, env, builder):
         return self.local_function(node, env, builder)
+
+
+def _described(value):
+    """Words for a value lowering holds that is no number or array (a function, a derivative
+    taken inside the function), for a refusal."""
+    if isinstance(value, DerivativeValue):
+        inner = value.target
+        name = getattr(getattr(inner, "obj", None), "__name__", None) or \
+            getattr(inner, "name", None) or "f"
+        return f"srcad.{value.mode}({name}), which inside the function can only be called " \
+               f"(`srcad.{value.mode}({name})(x)`; take jacfwd, jacrev or hessian of it " \
+               "outside the function),"
+    if isinstance(value, LocalFunction):
+        return f"the local function {value.name!r}"
+    return type(value).__name__
 
 
 def _shares(prim, atoms, out=None):

@@ -20,7 +20,7 @@ from ..ir.nodes import Block, Const, Function, Var, verify
 from ..lowering.function import FALLTHROUGH, lower_function
 from ..lowering.stores import resolve_new_objects
 from ..frontend.signature import normalise_wrt
-from ..lowering.values import LocalFunction, Static, StaticSeq
+from ..lowering.values import LocalFunction, Static, StaticSeq, from_python
 
 
 @dataclass
@@ -78,6 +78,7 @@ class NestedLowering:
             self.refuse(node, "keyword arguments to a derivative taken inside the function")
         names = self.target_param_names(node, value.target)
         wrt, wrt_tuple = self.nested_wrt(node, value.wrt, names, value.target)
+        args = list(args) + _defaults_after(value, names, len(args))
         own = [self.atom(a, builder, node) for a in args[:len(names)]]
         primal, captured = self.target_ir(node, value.target, [a.kind for a in own])
         derived = self.differentiate(node, value.mode, primal, wrt, wrt_tuple)
@@ -135,3 +136,18 @@ class NestedLowering:
                              "the function; lower it through srcad.lower instead",
                              filename=self.filename, line=node.lineno)
         return self.derive(primal, mode, wrt, wrt_tuple)
+
+
+def _defaults_after(value, names, given):
+    """The defaults of a module-level function's parameters after the `given` arguments of a
+    gradient taken of it inside the function (`srcad.grad(nll)(w)` for `def nll(w, X=X0)`),
+    as a plain call binds them; none for jvp, whose arguments after the primals are the
+    tangents."""
+    target = value.target
+    if value.mode == "jvp" or given >= len(names) or not isinstance(target, Static) or \
+            not inspect.isfunction(target.obj):
+        return []
+    parameters = list(inspect.signature(target.obj).parameters.values())[given:]
+    if any(p.default is p.empty for p in parameters):
+        return []
+    return [from_python(p.default, p.name) for p in parameters]
