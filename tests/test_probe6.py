@@ -40,6 +40,8 @@ argument).
 - `srcad.grad(nll)(w)` inside a differentiated function, for `def nll(w, X=X0, y=Y0)`, was
   refused as "name 'X' is not defined" at nll's line: the defaults were not bound. And
   `srcad.jacfwd(srcad.grad(nll))(w)` inside one said "using DerivativeValue as a value".
+- `w, *_ = np.linalg.lstsq(X, y, rcond=None)` was refused as a starred assignment of a
+  sequence of unknown length: lstsq's result is four items.
 """
 
 import copy
@@ -419,3 +421,13 @@ def test_a_jacobian_of_a_derivative_inside_is_refused_in_words():
         with pytest.raises(srcad.SrcadError, match=r"line \d+.*srcad.grad\(logistic_nll\), "
                                                    r"which inside the function can only be"):
             transform(newton_inside)(w, *more)
+
+
+# ----- np.linalg.lstsq's four items --------------------------------------------------------
+def least_squares_weights(X, y):
+    w, *_ = np.linalg.lstsq(X, y, rcond=None)
+    return np.sum(w ** 2)
+
+
+def test_starred_unpacking_of_lstsq():
+    _check(least_squares_weights, (RNG.standard_normal((6, 3)), RNG.standard_normal(6)), (0, 1))

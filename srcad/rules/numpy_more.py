@@ -471,11 +471,20 @@ def outer_columns(u, v):
     return np.outer(u, v) if u.ndim == 1 else u @ v.T
 
 
+def _lstsq_kind(a, b):
+    """(x, residuals, rank, s): four items, so `x, *_ = np.linalg.lstsq(a, b)` unpacks."""
+    if not (a.is_array and b.is_array and a.dtype and b.dtype):
+        return K.Kind("tuple", items=(K.UNKNOWN,) * 4)
+    dtype = np.result_type(np.dtype(a.dtype), np.dtype(b.dtype), np.float32).name
+    return K.Kind("tuple", items=(K.array(b.ndim, dtype), K.array(1, dtype), K.UNKNOWN,
+                                  K.array(1, dtype)))
+
+
 _TALL = np.array([[0.8, -0.3], [0.2, 1.1], [-0.5, 0.4], [0.7, 0.6]])
 _RHS = np.array([[0.5, -1.0], [1.2, 0.3], [-0.4, 0.9], [0.3, 0.2]])
 defprim("lstsq", _lstsq, ("call", "np.linalg.lstsq"), arg_names=("a", "b", "rcond"),
         defaults={"rcond": None}, functions=(np.linalg.lstsq,),
-        kind=lambda a, b, rcond: K.Kind("tuple"),
+        kind=lambda a, b, rcond: _lstsq_kind(a, b),
         jvp=(_lstsq_jvp(0), _lstsq_jvp(1), ZERO), vjp=(_lstsq_vjp(0), _lstsq_vjp(1), ZERO),
         samples=[(_TALL, _RHS, None), (_TALL, _RHS[:, 0], None), (_TALL.T, _RHS[:2], None)],
         doc="(x, residuals, rank, s) for a of full rank: x = pinv(a) b; residuals where "
