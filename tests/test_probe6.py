@@ -42,6 +42,8 @@ argument).
   `srcad.jacfwd(srcad.grad(nll))(w)` inside one said "using DerivativeValue as a value".
 - `w, *_ = np.linalg.lstsq(X, y, rcond=None)` was refused as a starred assignment of a
   sequence of unknown length: lstsq's result is four items.
+- `enumerate(x, start=1)` counted from 0 (the keyword was dropped), and a start known only at
+  run time counted from 0 in a comprehension: wrong values and gradients, silently.
 """
 
 import copy
@@ -431,3 +433,32 @@ def least_squares_weights(X, y):
 
 def test_starred_unpacking_of_lstsq():
     _check(least_squares_weights, (RNG.standard_normal((6, 3)), RNG.standard_normal(6)), (0, 1))
+
+
+# ----- enumerate's start -------------------------------------------------------------------
+def weighted_from_one(x):
+    return sum(i * xi for i, xi in enumerate(x, start=1))
+
+
+def weighted_loop_from(x, s):
+    t = 0.0
+    for i, xi in enumerate(x, start=s):
+        t = t + i * xi ** 2
+    return t
+
+
+def weighted_list_from(xs, s):
+    return sum([i * np.sum(v) for i, v in enumerate(xs, s)])
+
+
+@pytest.mark.parametrize("f, extra", [(weighted_from_one, ()), (weighted_loop_from, (3,))])
+def test_enumerate_counts_from_its_start(f, extra):
+    _check(f, (np.array([0.5, -1.0, 2.0, 0.3]),) + extra, (0,))
+
+
+def test_enumerate_from_a_start_known_at_run_time_in_a_comprehension():
+    xs = [np.array([0.5, 1.0]), np.array([2.0, -1.0, 0.25])]
+    value, grads = srcad.value_and_grad(weighted_list_from)(xs, 5)
+    assert value == weighted_list_from(xs, 5)
+    np.testing.assert_array_equal(grads[0], [5.0, 5.0])
+    np.testing.assert_array_equal(grads[1], [6.0, 6.0, 6.0])

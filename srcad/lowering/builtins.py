@@ -84,8 +84,11 @@ class Builtins:
         return ZipValue(args)
 
     def call_enumerate(self, node, args, kwargs, builder):
-        return EnumerateValue(args[0], self.lw.atom(args[1], builder, node) if len(args) > 1
-                              else Const(0))
+        """enumerate(seq, start) or enumerate(seq, start=k)."""
+        if not args or set(kwargs) - {"start"} or len(args) + len(kwargs) > 2:
+            self.lw.refuse(node, "enumerate() with these arguments")
+        start = args[1] if len(args) > 1 else kwargs.get("start", Const(0))
+        return EnumerateValue(args[0], self.lw.atom(start, builder, node))
 
     def call_reversed(self, node, args, kwargs, builder):
         return ReversedValue(args[0])

@@ -112,8 +112,8 @@ class Containers:
             items = [StaticSeq(list(t)) for t in zip(*parts)]
         elif isinstance(value, EnumerateValue):
             inner = self.static_items(node, value.seq, builder)
-            start = value.start.value if isinstance(value.start, Const) else 0
-            items = [StaticSeq([Const(start + k), v]) for k, v in enumerate(inner)]
+            items = [StaticSeq([self.lw.emit("add", [value.start, Const(k)], builder, node), v])
+                     for k, v in enumerate(inner)]          # a start known only at run time too
         elif isinstance(value, ReversedValue):
             items = self.static_items(node, value.seq, builder)[::-1]
         else:
