@@ -129,8 +129,10 @@ class CallLowering:
         if isinstance(atom, Const):
             return Const(sorted(atom.value, **options))
         if options:
-            self.refuse(node, "sorted() with keyword arguments of values known only at run "
-                              "time")
+            self.refuse(node, "sorted() with keyword arguments (key=, reverse=) of a sequence "
+                              "whose values are known only at run time; sort an array: "
+                              "`np.sort(np.array(xs))[::-1]` for reverse=True, "
+                              "`np.array(xs)[np.argsort(keys)]` for a key")
         return self.emit("sorted", [atom], builder, node)
 
     def call_dict(self, node, args, kwargs, builder):
