@@ -44,6 +44,7 @@ argument).
   sequence of unknown length: lstsq's result is four items.
 - `enumerate(x, start=1)` counted from 0 (the keyword was dropped), and a start known only at
   run time counted from 0 in a comprehension: wrong values and gradients, silently.
+- `a, b = zip(*pairs)` was refused as "using ZipValue as a value" (`list(zip(*pairs))` worked).
 """
 
 import copy
@@ -462,3 +463,22 @@ def test_enumerate_from_a_start_known_at_run_time_in_a_comprehension():
     assert value == weighted_list_from(xs, 5)
     np.testing.assert_array_equal(grads[0], [5.0, 5.0])
     np.testing.assert_array_equal(grads[1], [6.0, 6.0, 6.0])
+
+
+# ----- unpacking zip / enumerate / reversed ------------------------------------------------
+def unzipped_products(pairs, x):
+    a, b = zip(*pairs)
+    (i, first), (j, second) = enumerate(reversed([x[0], x[1]]))
+    return sum(p * q for p, q in zip(a, b)) + i * first + j * second ** 2
+
+
+def test_unpacking_a_zip_enumerate_or_reversed():
+    pairs, x = [(1.0, 2.0), (3.0, 4.0)], np.array([0.5, -1.5])
+    for wrt in (0, 1):
+        want = srcad.numeric_grad(unzipped_products, pairs, x, wrt=wrt)
+        got = srcad.grad(unzipped_products, wrt=wrt)(pairs, x)
+        np.testing.assert_allclose(np.ravel(got), np.ravel(want), rtol=1e-6, atol=1e-9)
+    value, tangent = srcad.jvp(unzipped_products, wrt=1)(pairs, x, np.array([1.0, 1.0]))
+    assert value == unzipped_products(pairs, x)
+    assert tangent == pytest.approx(np.sum(srcad.numeric_grad(unzipped_products, pairs, x,
+                                                              wrt=1)))

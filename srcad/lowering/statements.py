@@ -33,7 +33,7 @@ from .stores import StoreLowering, same_object
 from .view_writes import TransposedWriteLowering
 from .writes import WriteLowering
 from ..frontend.syntax import names_read_outside, walk_no_defs
-from .values import StaticSeq, from_python
+from .values import StaticSeq
 
 _MAX_KIND_ROUNDS = 3
 
@@ -100,8 +100,7 @@ class Lowering(Dispatching, TransposedWriteLowering, FormsLowering, CallerObject
         elif has_star(target):                  # `a, *rest = seq` (lowering/forms.py)
             self.assign_starred(target, value, env, builder)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            if isinstance(value, Const) and type(value.value) in (list, tuple):
-                value = StaticSeq([from_python(v) for v in value.value])  # (weight, model)
+            value = self.unpackable(value, target, builder)    # (weight, model), zip(...)
             if isinstance(value, StaticSeq):
                 items = self.unpacked_items(value, target, env, builder)
                 for t, v in zip(target.elts, items):

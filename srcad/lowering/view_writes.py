@@ -16,7 +16,9 @@ statement at the line and asks for copies on the right.
 import ast
 
 from ..ir.nodes import Const, Var
+from .containers import RuntimeLength
 from .dispatch import NOT_MINE
+from .values import EnumerateValue, ReversedValue, StaticSeq, ZipValue, from_python
 
 _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
             ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@"}
@@ -26,6 +28,19 @@ class TransposedWriteLowering:
     """Mixin for Lowering, before the others: needs emit, atom, assign, store_through,
     refuse_foreign_write, written_argument, note_version, owned and views (WriteLowering,
     ArgumentWriteLowering, ExpressionLowering)."""
+
+    def unpackable(self, value, target, builder):
+        """`value` as the StaticSeq a tuple target unpacks, where its items are known now: a
+        constant list or tuple, or zip / enumerate / reversed of sequences of known length
+        (`a, b = zip(*pairs)`); else as it is."""
+        if isinstance(value, Const) and type(value.value) in (list, tuple):
+            return StaticSeq([from_python(v) for v in value.value])
+        if isinstance(value, (ZipValue, EnumerateValue, ReversedValue)):
+            try:
+                return StaticSeq(self.containers.static_items(target, value, builder))
+            except RuntimeLength:
+                return value
+        return value
 
     def unpacked_items(self, value, target, env, builder):
         """The items of `value` for the targets of `target`, refused where a later item is a
