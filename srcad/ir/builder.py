@@ -356,16 +356,17 @@ def _is_singleton(value):
 
 def _keeps_kind(prim, other, neutral):
     """`other op neutral` has other's kind and dtype: always for a float (an int neutral never
-    turns a float into an int); for an integer only with an int neutral and not `/`
-    (`k * 1.0` and `k / 1` are floats); never for a boolean (`mask * 1` is an int) or a value
-    whose kind does not say."""
+    turns a float into an int) and a value whose kind does not say; for an integer only with
+    an int neutral and not `/` (`k * 1.0` and `k / 1` are floats); never for a boolean
+    (`mask * 1` is an int)."""
     if isinstance(other, Const):
         return isinstance(other.value, type(neutral.value)) and \
             not (prim == "div" and not isinstance(other.value, (float, complex)))
     kind = other.kind
-    if _inexact(kind):
-        return True
-    integer = kind.tag == "int" or kind.is_array and kind.dtype is not None and \
+    if _inexact(kind) or kind.tag in ("unknown", "other") or kind.is_array and \
+            kind.dtype is None:
+        return True                   # (a value of no known kind is taken as a float)
+    integer = kind.tag == "int" or kind.is_array and \
         np.issubdtype(np.dtype(kind.dtype), np.integer)
     return integer and type(neutral.value) is int and prim != "div"
 
