@@ -145,8 +145,9 @@ def differentiate(primal, mode, wrt, wrt_tuple, simplify=True, aux=None, again=F
         if simplify:                 # nothing taped or carried that the result does not read
             primal = optimize.eliminate_dead_compounds(
                 loss_patterns.recognise_losses(primal), keep=(aux,))
-        derived = jaxlike.with_aux(reverse.adjoint(primal, wrt, mode=mode, wrt_tuple=wrt_tuple,
-                                                   helpers=helper_vjp, again=again), aux, mode)
+        derived = jaxlike.with_aux(loss_patterns.computed_as_written(reverse.adjoint(
+            primal, wrt, mode=mode, wrt_tuple=wrt_tuple, helpers=helper_vjp, again=again)),
+            aux, mode)
     if simplify:
         derived = optimize.simplify(checked(derived), check=checked)
     return ir.verify(derived)
@@ -264,6 +265,7 @@ class HelperVJP:
         guards = {}
         primal = loss_patterns.recognise_losses(self.primal(arg_kinds, guards))
         fwd_ir, bwd_ir = calls.split_vjp(primal, self.positions, helper_vjp)
+        fwd_ir = loss_patterns.computed_as_written(fwd_ir)
         named = runtime_calls.callee_met(self.fn, arg_kinds)   # a run-time call's callee
         fwd = codegen.compile_function(fwd_ir, naming.function_name("fwd", named))
         bwd = codegen.compile_function(bwd_ir, naming.function_name("bwd", named))

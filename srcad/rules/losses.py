@@ -29,6 +29,10 @@ def logistic_bce(y, z):
     return y * np.log(p) + (1.0 - y) * np.log(1.0 - p)
 
 
+def _bce_of(y, p):
+    return y * op("log")(p) + (1.0 - y) * op("log")(1.0 - p)
+
+
 def _bce_kind(y, z):
     return K.floating(K.broadcast(y, z))
 
@@ -42,6 +46,7 @@ defprim("logistic_bce", logistic_bce, ("impl", "logistic_bce"), arg_names=("y", 
              lambda dz, ans, y, z: expand_to(dz * (y - op("logistic")(z)), ans)),
         vjp=(lambda g, ans, y, z: reduce_to(g * z, y),
              lambda g, ans, y, z: reduce_to(g * (y - op("logistic")(z)), z)),
+        value=lambda y, z: _bce_of(y, op("logistic")(z)),
         samples=[(_Y, _Z), (0.3, _Z), (np.array([0.2, 0.9]), 0.5)],
         doc="binary cross-entropy on logits, y log σ(z) + (1 - y) log(1 - σ(z)), what that "
             "expression with p = 1 / (1 + np.exp(-z)) becomes in reverse mode; derivative "

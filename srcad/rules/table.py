@@ -36,6 +36,9 @@ class Rule:
     variadic: bool = False               # any number of arguments, one jvp/vjp for all
     adjoint_order: tuple = None          # the argument positions in the order the reverse
                                          # sweep derives them (default: left to right)
+    value: Callable = None               # a loss recognised in reverse mode: (*argument Syms) ->
+                                         # its value, in the primitives the user wrote, which
+                                         # the forward sweep computes (loss_patterns.py)
     doc: str = ""
 
     @property

@@ -28,13 +28,19 @@ A read whose index picks distinct elements, `log_probs[np.arange(N), y]`, become
 The logistic written with masks (`z[pos_mask] = np.exp(-x[pos_mask])`, ...,
 `top / (1 + z)`) becomes `masked_logistic(x)` (srcad/transforms/masked_logistic.py).
 
-Forward mode is left as written (its tangents have no such shortcut).
+Forward mode is left as written (its tangents have no such shortcut). Once reverse mode
+has taken the adjoints, `computed_as_written` puts back, where the forward sweep computes such
+a primitive's value (value_and_grad), the operations it stands for (its rule's `value`): the
+value is computed once, by the function's own operations, from what the forward sweep holds
+(`p`, which the adjoint `y - p` reads too), not by a call recomputing the logistic.
 """
 
 from ..ir.atoms import Const, is_const
+from ..ir.builder import Builder, Sym
 from .distinct_index import picks_distinct
 from .masked_logistic import masked_logistic_of
 from ..ir.nodes import Block, Eqn, Function, Var, read_counts, walk_eqns, with_sub_blocks
+from ..rules import RULES
 
 
 def recognise_losses(fn):
@@ -63,11 +69,42 @@ def recognise_losses(fn):
                     fn.source_lines, fn.param_names)
 
 
+def computed_as_written(fn):
+    """fn (a derivative) with each recognised loss primitive it computes replaced by the
+    operations its rule's `value` spells, ending in the same output var (a new Function where
+    anything changed)."""
+    replaced = {}
+    for eqn in walk_eqns(fn.body):
+        rule = RULES.get(eqn.prim)
+        if rule is not None and rule.value is not None and len(eqn.outs) == 1:
+            stmts = _as_written(eqn, rule)
+            if stmts is not None:
+                replaced[id(eqn)] = stmts
+    if not replaced:
+        return fn
+    return Function(fn.name, fn.params, _rebuilt(fn.body, replaced), fn.filename, fn.line,
+                    fn.source_lines, fn.param_names)
+
+
+def _as_written(eqn, rule):
+    """The equations computing eqn's output as its rule's `value` spells it, or None where
+    that folds to no equation of its own."""
+    bb = Builder(eqn.line)
+    result = rule.value(*[Sym(bb, a) for a in eqn.args]).atom
+    if not bb.stmts or bb.stmts[-1].outs != (result,):
+        return None
+    last = bb.stmts[-1]
+    return bb.stmts[:-1] + [Eqn(eqn.outs, last.prim, last.args, last.line)]
+
+
 def _rebuilt(block, replaced):
+    """block with the statements in `replaced` (by id) replaced: by one statement, by a list
+    of them, or by None (dropped)."""
     stmts = []
     for stmt in block.stmts:
         stmt = with_sub_blocks(stmt, lambda sub: _rebuilt(sub, replaced))
-        stmts.append(replaced[id(stmt)] if id(stmt) in replaced else stmt)
+        new = replaced.get(id(stmt), stmt)
+        stmts.extend(new if isinstance(new, list) else [new])
     return Block([s for s in stmts if s is not None], block.results)
 
 
