@@ -265,7 +265,6 @@ class HelperVJP:
         guards = {}
         primal = loss_patterns.recognise_losses(self.primal(arg_kinds, guards))
         fwd_ir, bwd_ir = calls.split_vjp(primal, self.positions, helper_vjp)
-        fwd_ir = loss_patterns.computed_as_written(fwd_ir)
         named = runtime_calls.callee_met(self.fn, arg_kinds)   # a run-time call's callee
         fwd = codegen.compile_function(fwd_ir, naming.function_name("fwd", named))
         bwd = codegen.compile_function(bwd_ir, naming.function_name("bwd", named))

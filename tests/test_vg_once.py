@@ -96,3 +96,21 @@ def test_both_modes_match_finite_differences(mode):
     assert srcad.check_grad(bce, w, 0.2, X, y, wrt=(0, 1, 3), mode=mode)
     assert srcad.check_grad(bce_plus_penalty, w, X, y, wrt=(0, 2), mode=mode)
     assert srcad.check_grad(bce_per_step, w, X, y, wrt=(0, 2), mode=mode)
+
+
+def two_losses(w, X, y):
+    """bce (two statements) called twice: called by name, through its fwd/bwd halves."""
+    return bce(w, 0.1, X, y) + bce(2.0 * w, 0.2, X, y)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_helper_called_by_name_computes_its_value_as_written(mode):
+    w, X, y = _args()
+    vg = srcad.value_and_grad(two_losses)
+    value, gw = vg(w, X, y)
+    assert value == two_losses(w, X, y)
+    np.testing.assert_allclose(gw, srcad.numeric_grad(two_losses, w, X, y), rtol=1e-6)
+    helpers = srcad.source(vg, w, X, y).split("def fwd_bce")[1].split("def bwd_bce")[0]
+    assert "logistic_bce" not in helpers and helpers.count("np.exp") == 1
+    assert "y * np.log(p) + (1.0 - y) * np.log(1.0 - p)" in helpers
+    assert srcad.check_grad(two_losses, w, X, y, mode=mode)

@@ -12,6 +12,7 @@ from .. import kinds as K
 from ..analysis.activity import substitute
 from ..errors import SrcadError
 from .inline import expand_calls, inline
+from .loss_patterns import computed_as_written
 from ..ir.nodes import Block, Eqn, Function, Var
 
 
@@ -31,7 +32,8 @@ def split_vjp(fn, positions, helpers):
                                               tuple(mapping.get(a, a) for a in bwd_body.results)))
     record = Var(naming.RESIDUALS, K.Kind("tuple"))
     pack = Eqn((record,), "make_tuple", tuple(residuals), fn.line)
-    fwd = _function(fn, fn.params, Block(forward + [pack], (fn.body.results[0], record)))
+    fwd = computed_as_written(_function(fn, fn.params, Block(forward + [pack],
+                                                             (fn.body.results[0], record))))
     return ir.verify(optimize.simplify(fwd)), ir.verify(optimize.simplify(bwd))
 
 
