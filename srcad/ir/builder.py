@@ -189,19 +189,24 @@ class Builder:
                 return self.negated(exp.args[0])
         return None
 
-    def drop_if_unread(self, var):
+    def drop_if_unread(self, var, depth=None):
         """Remove the unnamed temporary `var` (a piece of an expression a rewrite replaced) if
-        nothing reads it, then the temporaries it read: `srcad.lower` and the trace tables
-        show what is computed, not the pieces of 1 / (1 + exp(-z)) before it became σ(z)."""
+        nothing reads it, then the temporaries it read, `depth` levels down (None: all):
+        `srcad.lower` and the trace tables show what is computed, not the pieces of
+        1 / (1 + exp(-z)) before it became σ(z). In a reverse sweep a primal temporary
+        unread so far may be read by an adjoint not emitted yet: there the depth is bounded
+        to the pieces the rewrite itself replaced."""
         eqn = self.defined_by.get(var)
         if eqn is None or self.hint(var) is not None or RULES[eqn.prim].effect or \
                 any(var in free_vars(Block([s])) for s in self.stmts if s is not eqn):
             return
         self.stmts.remove(eqn)
         del self.defined_by[var]
+        if depth == 0:
+            return
         for arg in eqn.args:
             if isinstance(arg, Var):
-                self.drop_if_unread(arg)
+                self.drop_if_unread(arg, None if depth is None else depth - 1)
 
     def rewrite(self, prim, args, exact=False):
         """1 / (1 + exp(-z)) -> logistic(z);  a * (1 / x) -> a / x;  x * -1 -> -x;
@@ -225,7 +230,7 @@ class Builder:
                              self.negated(args[2]))
         if prim in ("iadd_at", "isub_at") and self.spread_into_slot(args[2]) is not None:
             product = self.emit("mul", *self.spread_into_slot(args[2]))
-            self.drop_if_unread(args[2])
+            self.drop_if_unread(args[2], depth=1)     # the product and its broadcast_like
             return self.emit(prim, args[0], args[1], product)
         if prim == "div" and self.sigmoid_of(args) is not None:
             sigma = self.emit("logistic", self.sigmoid_of(args))

@@ -124,6 +124,7 @@ class Sweep:
         self.contributions = Contributions(varied)
         self.definitions = Definitions(fn.body)  # var -> primal equation, index -> reads
         self.facts = Facts()         # adjoints' names and shapes, given to the output's Vars
+        self.spent = []              # (builder, a dense index adjoint _add scattered instead)
 
     # ----- adjoint bookkeeping ---------------------------------------------------------------
     def accumulate(self, adj, var, contribution, rb):
@@ -136,7 +137,9 @@ class Sweep:
             return
         prim = "add" if var.kind.is_numeric else "add_any"
         previous = adj[var]
-        total = _add(var, prim, previous, contribution, rb)
+        total, spent = _add(var, prim, previous, contribution, rb)
+        if spent is not None:
+            self.spent.append((rb, spent))
         if previous in rb.defined_by and var.hint and rb.hint(previous) == _adjoint_name(var):
             self.facts.unname(previous)  # a partial sum: the name goes to the total
         self.name_adjoint(var, total, rb)
@@ -223,7 +226,23 @@ class Sweep:
                 name = rule.arg_names[min(i, len(rule.arg_names) - 1)]
                 self.refuse(eqn, f"argument {i + 1} ({name})")
             self.accumulate(adj, arg, self.apply_rule(eqn, vjp, g, args, rb), rb)
+        self.drop_spent(adj, rb)
         return [eqn]
+
+    def drop_spent(self, adj, rb):
+        """Drop the dense index adjoints that _add scattered instead, once every contribution
+        of the equation is added (the same one goes to both operands of x + y), and the
+        product that iadd_at spread itself; not one that is still some value's adjoint, nor
+        the primal array it read (a later adjoint may read it)."""
+        if not self.spent:
+            return
+        held = {id(v) for v in adj.values()}
+        for b in [b for owner, b in self.spent if owner is rb and id(b) not in held]:
+            product = rb.defined_by[b].args[0] if b in rb.defined_by else None
+            rb.drop_if_unread(b, depth=0)
+            if isinstance(product, Var) and id(product) not in held:
+                rb.drop_if_unread(product, depth=1)
+        self.spent = [(owner, b) for owner, b in self.spent if owner is not rb]
 
     def call(self, eqn, g, adj, rb):
         """A call to a user function: its own forward half records residuals here, its
@@ -400,10 +419,8 @@ def _add(var, prim, a, b, rb):
     if var.kind.is_array and scattered is not None and scattered.prim == "index_adjoint" \
             and not may_repeat(scattered.args[2]) and isinstance(a, Var) and \
             a.kind.is_array and rb.shape_class(a) is rb.shape_class(var):
-        out = rb.emit("iadd_at", a, scattered.args[2], scattered.args[0])
-        rb.drop_if_unread(b)       # and what only it read (a product iadd_at spreads itself)
-        return out
-    return rb.emit(prim, a, b)
+        return rb.emit("iadd_at", a, scattered.args[2], scattered.args[0]), b
+    return rb.emit(prim, a, b), None
 
 
 def _in_adjoint_order(rule, args):
