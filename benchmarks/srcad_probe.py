@@ -113,8 +113,11 @@ def call_overhead(g, args, time_call):
         check()
 
     noop = _noop if check is None else checked_noop
-    slots = [(cache, key, value) for cache in vars(g.__srcad__).values()
-             if isinstance(cache, dict) for key, value in cache.items()
+    # the caches, and the wrapper's own namespace: the first array specialisation is called
+    # from there, behind a test of the arguments' types (srcad/fastpath.py array_path)
+    caches = [c for c in vars(g.__srcad__).values() if isinstance(c, dict)]
+    caches += [g.__globals__] if getattr(g, "__globals__", None) is not None else []
+    slots = [(cache, key, value) for cache in caches for key, value in list(cache.items())
              if value is compiled or getattr(value, "__wrapped__", None) is compiled]
     if not slots:
         return None
