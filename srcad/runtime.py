@@ -214,7 +214,7 @@ def scatter_add(g, x, index):
     if is_foreign(x) or is_foreign(g):
         return _scatter_add_foreign(g, x, index)
     out = np.zeros(np.shape(x), dtype=np.result_type(g, x, 1.0))
-    if _picks_distinct(index):
+    if _is_basic_index(index, masks=True):
         out[index] = g           # ints, slices and masks select each element at most once
     else:
         np.add.at(out, index, g)
@@ -241,21 +241,14 @@ def _scatter_add_foreign(g, x, index):
     return out
 
 
-def _is_basic_index(index):
+def _is_basic_index(index, masks=False):
+    """Whether `index` selects each element at most once: ints, slices, None, Ellipsis and,
+    with `masks`, boolean arrays (a mask names each element once; masks in one index pair
+    positions off in order, so no pair repeats either)."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) and
-               not isinstance(p, bool) for p in parts)
-
-
-def _picks_distinct(index):
-    """Ints, slices, None, Ellipsis and boolean arrays (a mask names each element once;
-    masks in one index pair positions off in order, so no pair repeats either)."""
-    if type(index) is np.ndarray:
-        return index.dtype == bool
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) and
-               not isinstance(p, bool) or type(p) is np.ndarray and p.dtype == bool and p.ndim
-               for p in parts)
+               not isinstance(p, bool) or masks and type(p) is np.ndarray and
+               p.dtype == bool and p.ndim for p in parts)
 
 
 def index_adjoint(g, x, index):

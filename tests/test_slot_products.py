@@ -133,7 +133,9 @@ def test_a_negated_slot_addition_is_a_subtraction():
 def test_masks_scatter_by_assignment_and_repeats_still_add():
     """A mask names each element once: its adjoint is assigned (np.add.at is ~10x slower);
     an integer array may repeat an element, and then its contributions add."""
-    picks = srcad.runtime._picks_distinct
+    def picks(index):
+        return srcad.runtime._is_basic_index(index, masks=True)
+
     mask = np.array([True, False, True])
     assert picks(mask) and picks((slice(None), mask)) and picks((mask, 0))
     assert not picks(np.array([0, 0])) and not picks((mask, np.array([1, 2])))
