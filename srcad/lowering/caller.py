@@ -72,6 +72,8 @@ class AttributeChanges:
 
     def store_attribute_item(self, target, value, env, builder):
         """`obj.attr[k] = v` on the list or dict an object of the user's holds."""
+        if self.made.store_item(target, value, env, builder) is not NOT_MINE:
+            return None
         holder = target.value
         owner = self.attribute_owner(holder, env, builder)
         container = self.expr(holder, env, builder)
@@ -311,6 +313,8 @@ class CallerObjectLowering(AttributeChanges):
                                   "None)")
         if isinstance(call, ast.Call) and self.changing_helper(call.func, env, builder):
             self.expr(call, env, builder)       # its changes are the caller's (call_helper)
+            return None
+        if self.made.statement_call(node, env, builder) is not NOT_MINE:
             return None
         return super().stmt_Expr(node, env, builder)
 

@@ -61,7 +61,7 @@ def handlers_of(lw):
         subscript=(lw.made.slice, lw.specialised_subscript),
         store_attribute=(lw.made.store_attribute, lw.store_object_attribute),
         method_call=(lw.made.method_call, lw.value_method_call),
-        call=(lw.call_format, lw.integration.call, lw.call_value),
+        call=(lw.call_format, lw.integration.call, lw.made.super_call, lw.call_value),
         call_object=(lw.frozen.call, lw.call_known_object),
         compare=(lw.made.identity, lw.operators.expr_Compare),
         index=(lw.range_index, lw.value_index),

@@ -107,6 +107,7 @@ class UserFunctions:
         inner.live, inner.owned, inner.objects = lw.live, lw.owned, lw.objects
         inner.argument_writes = lw.argument_writes
         inner.facts = lw.facts
+        inner.made.enter(parsed, env)
         body = parsed.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         saved, first = builder.line, len(builder.stmts)

@@ -50,12 +50,54 @@ def _has_source(fn):
     return True
 
 
+class MadeSuper:
+    """`super()` in a method of an object made here: the object, and the class whose
+    method is running (Python's `__class__` cell); attributes are looked up after it."""
+
+    __slots__ = ("made", "after")
+
+    def __init__(self, made, after):
+        self.made = made
+        self.after = after
+
+    def lookup(self, name):
+        mro = self.made.cls.__mro__
+        for klass in mro[mro.index(self.after) + 1:]:
+            if name in vars(klass):
+                return vars(klass)[name]
+        return None
+
+
 class MadeObjects:
     """A part of the lowering `lw` of a function: follows the objects made in it (see the
     module), as handlers of its hooks (lowering/dispatch.py)."""
 
     def __init__(self, lw):
         self.lw = lw
+        self.first = None            # the method's `self`, where it is an object made here
+
+    def enter(self, parsed, env):
+        """The function being inlined: a method of an object made here notes its `self`, for
+        `super()` (its class is the `__class__` cell Python gives a method using super)."""
+        params = parsed.node.args.posonlyargs + parsed.node.args.args
+        first = env.get(params[0].arg) if params else None
+        cls = parsed.closure.get("__class__")
+        if isinstance(first, MadeObject) and isinstance(cls, type):
+            self.first = MadeSuper(first, cls)
+        known = first.obj if isinstance(first, Static) else \
+            first.value if isinstance(first, Const) else None
+        if known is not None and isinstance(cls, type) and isinstance(known, cls):
+            self.first = Static(super(cls, known))      # an object of the user's known now
+
+    def super_call(self, node, callee, args, kwargs, builder):
+        """`super()` with no arguments in a method of an object made here."""
+        if not (isinstance(callee, Static) and callee.obj is super):
+            return NOT_MINE
+        if args or kwargs or self.first is None:
+            self.lw.refuse(node, "super() outside a method of an object made in the function, "
+                                 "or with arguments; call the parent class's method by name "
+                                 "(`Parent.method(self, ...)`)")
+        return self.first
 
     def construct(self, node, cls, args, kwargs, builder):
         made = MadeObject(cls, builder)
@@ -66,6 +108,8 @@ class MadeObjects:
         return made
 
     def atom(self, value, builder, node):
+        if isinstance(value, MadeSuper):
+            self.lw.refuse(node, "super() used as a value; call its method directly")
         if isinstance(value, MadeObject):
             self.lw.refuse(node, f"using the {value.cls.__name__} object made in the function as "
                                  "a value (returned, passed to a library function, kept where "
@@ -85,9 +129,8 @@ class MadeObjects:
                             *values)
 
     def store_attribute(self, target, value, env, builder):
-        owner = self.lw.expr(target.value, env, builder) if isinstance(target.value, ast.Name) \
-            else None
-        if not isinstance(owner, MadeObject):
+        owner = self.owner(target.value, env, builder)
+        if owner is None:
             return NOT_MINE
         if builder is not owner.builder:
             self.lw.refuse(target, f"setting .{target.attr} of an object made in the function "
@@ -96,10 +139,74 @@ class MadeObjects:
         owner.attributes[target.attr] = value
         return None
 
+    def owner(self, node, env, builder):
+        """The object made here that `node` names (`self`, `self.first`), else None."""
+        chain = node
+        while isinstance(chain, ast.Attribute):
+            chain = chain.value
+        if not (isinstance(chain, ast.Name) and isinstance(env.get(chain.id), MadeObject)):
+            return None
+        value = self.lw.expr(node, env, builder)
+        return value if isinstance(value, MadeObject) else None
+
+    def statement_call(self, node, env, builder):
+        """A call as a statement on an object made here: `self.build(W)`, `layer.reset()`,
+        `super().__init__()` are inlined for what they do to the object; `self.items.append(v)`
+        or `self.params.update(d)` change the list or dict the object holds (the attribute is
+        the new version). Python runs them on the object itself, which the derivative
+        follows only here: run as written, the change would land on a copy."""
+        call = node.value
+        if not isinstance(call, ast.Call):
+            return NOT_MINE
+        base = call.func.value if isinstance(call.func, ast.Attribute) else call.func
+        if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and \
+                base.func.id == "super" and isinstance(self.first, MadeSuper) or \
+                self.owner(base, env, builder) is not None:
+            self.lw.expr(call, env, builder)
+            return None
+        if not (isinstance(base, ast.Attribute) and isinstance(call.func, ast.Attribute)):
+            return NOT_MINE
+        made = self.owner(base.value, env, builder)
+        if made is None or not _is_container(self.attribute_of(base, made, base.attr)):
+            return NOT_MINE
+        statement = ast.Expr(ast.Call(ast.Attribute(None, call.func.attr, ast.Load()),
+                                      call.args, call.keywords))
+        return self.through_name(node, base, made, statement, env, builder)
+
+    def store_item(self, target, value, env, builder):
+        """`self.params[k] = v` on the list or dict an object made here holds."""
+        holder = target.value
+        made = self.owner(holder.value, env, builder)
+        if made is None:
+            return NOT_MINE
+        statement = _Store(ast.Subscript(None, target.slice, ast.Store()), value)
+        return self.through_name(target, holder, made, statement, env, builder)
+
+    def through_name(self, node, holder, made, statement, env, builder):
+        """`statement` on `holder` (`self.items`, an attribute of `made`) lowered as on a
+        name holding its value; the attribute is then what the name holds after it."""
+        if builder is not made.builder:
+            self.lw.refuse(node, f"changing .{holder.attr} of an object made in the function "
+                                 "inside a branch or loop that began after it was made; keep "
+                                 "the value in a variable")
+        scratch = ast.unparse(holder)
+        inner = dict(env, **{scratch: self.attribute_of(holder, made, holder.attr)})
+        name = ast.Name(scratch, ast.Load())
+        if isinstance(statement, _Store):
+            statement.target.value = name
+            ast.copy_location(statement.target, node)
+            self.lw.store_item(statement.target, statement.value, inner, builder)
+        else:
+            statement.value.func.value = name
+            self.lw.stmt(ast.fix_missing_locations(ast.copy_location(statement, node)), inner,
+                         builder)
+        made.attributes[holder.attr] = inner[scratch]
+        return None
+
     def attribute(self, node, env, builder):
-        if isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name):
-            owner = self.lw.expr(node.value, env, builder)
-            if isinstance(owner, MadeObject):
+        if isinstance(node.ctx, ast.Load):
+            owner = self.owner(node.value, env, builder)
+            if owner is not None:
                 return self.attribute_of(node, owner, node.attr)
         return NOT_MINE
 
@@ -120,6 +227,8 @@ class MadeObjects:
         return from_python(found, name)
 
     def method_call(self, node, base, env, builder):
+        if isinstance(base, MadeSuper):
+            return self.parent_method_call(node, base, env, builder)
         if not isinstance(base, MadeObject):
             return NOT_MINE
         name = node.func.attr
@@ -136,6 +245,17 @@ class MadeObjects:
         if not inspect.isfunction(method):
             self.lw.refuse(node, f"{base.cls.__name__}.{name}() (not a method written in Python)")
         return self.lw.functions.inline(node, method, [base, *args], kwargs, builder)
+
+    def parent_method_call(self, node, parent, env, builder):
+        """`super().name(...)`: the method of the next class in the object's MRO."""
+        args = self.lw.call_args(node, env, builder)
+        kwargs = self.lw.call_kwargs(node, env, builder)
+        method = parent.lookup(node.func.attr)
+        if method is object.__init__ and not args and not kwargs:
+            return Const(None)
+        if not inspect.isfunction(method):
+            self.lw.refuse(node, f"super().{node.func.attr}() (not a method written in Python)")
+        return self.lw.functions.inline(node, method, [parent.made, *args], kwargs, builder)
 
     def call(self, node, made, args, kwargs, builder):
         """`made(x)`: its class's `__call__`."""
@@ -169,6 +289,25 @@ class MadeObjects:
                 if isinstance(index, Const) and isinstance(index.value, slice):
                     return StaticSeq(base.items[index.value], base.tag)
         return NOT_MINE
+
+
+class _Store:
+    """`target = value` with `value` already lowered (an item store through a name)."""
+
+    __slots__ = ("target", "value")
+
+    def __init__(self, target, value):
+        self.target = target
+        self.value = value
+
+
+def _is_container(value):
+    """A list or dict (as the lowering holds one): what `.append`, `.update` change."""
+    if isinstance(value, StaticSeq):
+        return value.tag == "list"
+    if isinstance(value, Const):
+        return type(value.value) in (list, dict)
+    return getattr(getattr(value, "kind", None), "tag", None) in ("list", "dict")
 
 
 def _known_object(value):
