@@ -18,6 +18,7 @@ from . import syntax
 from .decompile import CannotDecompile, function_ast
 from ..errors import SourceUnavailableError, UnsupportedSyntaxError
 from .live import cell_origin, global_origin
+from .signature import signature_of
 
 
 @dataclass
@@ -88,7 +89,7 @@ def parse(fn, source=None):
     node, offset = _find_node(text, code, source is not None)
     parsed = Parsed(node=node, name=fn.__name__, filename=filename, globals=fn.__globals__,
                     closure=_closure_values(fn), lines=_numbered_lines(text, offset),
-                    signature=inspect.signature(fn), function=fn, cells=_cells(fn))
+                    signature=signature_of(fn), function=fn, cells=_cells(fn))
     _nesting_checked(node, filename)
     return parsed
 
@@ -127,7 +128,7 @@ def _from_bytecode(fn):
     lines = {stmt.lineno: syntax.unparse(stmt) for stmt in node.body}
     return Parsed(node=node, name=fn.__name__, filename=fn.__code__.co_filename,
                   globals=fn.__globals__, closure=_closure_values(fn), lines=lines,
-                  signature=inspect.signature(fn), function=fn, cells=_cells(fn))
+                  signature=signature_of(fn), function=fn, cells=_cells(fn))
 
 
 def _cells(fn):

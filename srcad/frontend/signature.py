@@ -14,9 +14,13 @@ Wrt = int | str | tuple[int | str, ...]     # parameter indices or names: the `w
 
 
 def signature_of(f):
-    """inspect.signature(f), as a TypeError naming f where Python cannot read it."""
+    """inspect.signature(f), as a TypeError naming f where Python cannot read it. A function
+    has the parameters of its own code, the code srcad reads: a wrapper made with
+    functools.wraps (`def wrapped(w, *data)`) takes *data, whatever the function it wraps
+    takes; srcad's own derivatives (`__srcad__`) show the parameters of the user's function."""
+    follow = hasattr(f, "__srcad__") or not inspect.isfunction(f)
     try:
-        return inspect.signature(f)
+        return inspect.signature(f, follow_wrapped=follow)
     except (TypeError, ValueError):
         raise TypeError(f"cannot read the signature of {f!r}") from None
 

@@ -20,6 +20,7 @@ import numpy as np
 from ..frontend import desugar, live
 from ..ir.nodes import Const, Var
 from .dispatch import NOT_MINE
+from .made_records import generated_dataclass
 from .objects import MadeObject, plain_class
 from ..frontend.syntax import walk_no_defs
 from ..frontend.user_code import user_function
@@ -85,8 +86,9 @@ class DynamicLowering:
                         for k, v in fn.keywords.items()}
             return self.call(node, from_python(fn.func), [*bound, *args],
                              {**keywords, **kwargs}, builder)
-        if plain_class(fn) and _user_class(fn):        # Gaussian(mu, s): lowering/objects.py
-            return self.made.construct(node, fn, args, kwargs, builder)
+        if plain_class(fn) and _user_class(fn) or generated_dataclass(fn) and \
+                not all(isinstance(a, (Const, Static)) for a in [*args, *kwargs.values()]):
+            return self.made.construct(node, fn, args, kwargs, builder)  # lowering/objects.py
         method = next((vars(c)["__call__"] for c in type(fn).__mro__
                        if "__call__" in vars(c)), None) if callable(fn) else None
         if inspect.isfunction(method):

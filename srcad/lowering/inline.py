@@ -40,10 +40,6 @@ class UserFunctions:
             self.lowering.refuse(node, f"recursion through {fn.__name__}: recursive helpers "
                                        "are not supported; write the recursion as a loop")
         parsed = frontend.parse(fn)
-        if isinstance(parsed.node, ast.Lambda) is False and parsed.node.decorator_list:
-            unwrapped = getattr(fn, "__wrapped__", None)
-            if unwrapped is not None:
-                parsed = frontend.parse(unwrapped)
         return self.inline_parsed(node, parsed, {}, args, kwargs, builder, fn)
 
     def run_to_its_end(self, node, parsed):

@@ -13,9 +13,12 @@ that line: srcad would have to make it, and the derivative could not follow what
 
 import ast
 import inspect
+import textwrap
 
 from ..frontend import live
+from ..errors import SrcadError
 from ..ir.nodes import Const
+from . import made_records
 from .dispatch import NOT_MINE
 from .values import Static, StaticSeq, from_python
 
@@ -101,7 +104,13 @@ class MadeObjects:
 
     def construct(self, node, cls, args, kwargs, builder):
         made = MadeObject(cls, builder)
-        if cls.__init__ is not object.__init__:
+        if made_records.generated_dataclass(cls):
+            made.attributes.update(made_records.field_values(self.lw, node, cls, args, kwargs,
+                                                                builder))
+            post = inspect.getattr_static(cls, "__post_init__", None)
+            if inspect.isfunction(post):
+                self.lw.functions.inline(node, post, [made], {}, builder)
+        elif cls.__init__ is not object.__init__:
             self.lw.functions.inline(node, cls.__init__, [made, *args], kwargs, builder)
         elif args or kwargs:
             self.lw.refuse(node, f"{cls.__name__}() takes no arguments")
@@ -132,6 +141,10 @@ class MadeObjects:
         owner = self.owner(target.value, env, builder)
         if owner is None:
             return NOT_MINE
+        if getattr(owner.cls, "__dataclass_params__", None) is not None and \
+                owner.cls.__dataclass_params__.frozen:
+            self.lw.refuse(target, f"setting .{target.attr} of a frozen dataclass: Python "
+                                   "raises FrozenInstanceError here")
         if builder is not owner.builder:
             self.lw.refuse(target, f"setting .{target.attr} of an object made in the function "
                                    "inside a branch or loop that began after it was made; keep "
@@ -161,7 +174,8 @@ class MadeObjects:
         base = call.func.value if isinstance(call.func, ast.Attribute) else call.func
         if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and \
                 base.func.id == "super" and isinstance(self.first, MadeSuper) or \
-                self.owner(base, env, builder) is not None:
+                self.owner(base, env, builder) is not None or \
+                self.changing_method_of_known(call, env, builder):
             self.lw.expr(call, env, builder)
             return None
         if not (isinstance(base, ast.Attribute) and isinstance(call.func, ast.Attribute)):
@@ -172,6 +186,24 @@ class MadeObjects:
         statement = ast.Expr(ast.Call(ast.Attribute(None, call.func.attr, ast.Load()),
                                       call.args, call.keywords))
         return self.through_name(node, base, made, statement, env, builder)
+
+    def changing_method_of_known(self, call, env, builder):
+        """`model.step(x)` as a statement, on an object of the user's known now (a global, a
+        closure's), whose method (Python) changes the object (`self.total = ...`): inlined,
+        so what it sets is followed (`_ = model.step(x)` would be), not run as written."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)) or \
+                func.value.id in env:
+            return False
+        try:
+            receiver = self.lw.expr(func.value, env, builder)
+        except SrcadError:
+            return False
+        obj = receiver.obj if isinstance(receiver, Static) else \
+            receiver.value if isinstance(receiver, Const) else None
+        method = inspect.getattr_static(type(obj), func.attr, None) if obj is not None else None
+        return inspect.isfunction(method) and _has_source(method) and \
+            not isinstance(obj, type) and _changes_self(method)
 
     def store_item(self, target, value, env, builder):
         """`self.params[k] = v` on the list or dict an object made here holds."""
@@ -299,6 +331,33 @@ class _Store:
     def __init__(self, target, value):
         self.target = target
         self.value = value
+
+
+def _changes_self(method):
+    """Whether a method sets or changes in place an attribute of its first parameter
+    (`self.total = ...`, `self.items[k] = v`, `self.n += 1`, `self.items.append(v)`)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
+    args = tree.body[0].args
+    params = args.posonlyargs + args.args
+    if not params:
+        return False
+    me = params[0].arg
+
+    def on_self(node):
+        while isinstance(node, (ast.Attribute, ast.Subscript)):
+            if isinstance(node.value, ast.Name) and node.value.id == me:
+                return isinstance(node, ast.Attribute)
+            node = node.value
+        return False
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+        if any(on_self(t) for t in targets):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                on_self(node.func.value):
+            return True             # self.items.append(v), self.helper.reset()
+    return False
 
 
 def _is_container(value):

@@ -22,7 +22,7 @@ from ...analysis.contributions import Contributions
 from ...errors import NonScalarOutputError, SrcadError, not_differentiable
 from ..forward import refuse_reverse_through_tapes
 from ..runtime_calls import runtime_adjoint, runtime_adjoint_of_adjoint
-from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While
+from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from .chain import chain_levels, reverse_chain
 from .checkpoint import checkpointed_replay
 from .tape import LoopPlan, clone_eqns, counted_while, forward_loop, push, to_record
@@ -224,7 +224,7 @@ class Sweep:
                 continue
             if vjp is None:
                 name = rule.arg_names[min(i, len(rule.arg_names) - 1)]
-                self.refuse(eqn, f"argument {i + 1} ({name})")
+                self.refuse(_opaque_source(self.fn, arg) or eqn, f"argument {i + 1} ({name})")
             self.accumulate(adj, arg, self.apply_rule(eqn, vjp, g, args, rb), rb)
         self.drop_spent(adj, rb)
         return [eqn]
@@ -435,3 +435,10 @@ def _shaped_like(var):
 
 def _adjoint_name(var):
     return naming.adjoint(var.hint)
+
+
+def _opaque_source(fn, arg):
+    """The call srcad runs as written that made `arg` (`p = Params(W, b)`, then `p.W`), or
+    None: the sweep meets the read first, but the call is what cannot be differentiated, and
+    forward mode, meeting it first, names it."""
+    return next((e for e in walk_eqns(fn.body) if arg in e.outs and e.prim == "opaque"), None)
