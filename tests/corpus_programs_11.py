@@ -476,6 +476,40 @@ def list_module_loss(W1, b1, W2, b2, x, y):
     return np.mean((net(x) - y) ** 2) + 1e-3 * penalty
 
 
+class RunningStats:
+    """Bookkeeping a training script keeps on a module-level object."""
+
+    def __init__(self):
+        self.total = 0.0
+        self.history = []
+
+    def add_loss(self, value):
+        self.total = self.total + value
+
+    def record(self, value):
+        self.history.append(value)
+
+
+STATS = RunningStats()
+
+
+def loss_into_global_stats(w, X, y):
+    err = np.mean((X @ w - y) ** 2)
+    STATS.add_loss(err)
+    return STATS.total
+
+
+def loss_into_stats_argument(w, X, y, stats):
+    err = np.mean((X @ w - y) ** 2)
+    stats.add_loss(err)
+    return stats.total
+
+
+def loss_read_back_from_history(w, X, y):
+    STATS.record(np.mean((X @ w - y) ** 2))
+    return STATS.history[-1]
+
+
 # ----- the rewrites the refusals above suggest ----------------------------------------------
 def arm_reach_loop(angles, lengths, target):
     frames = [link_transform(q, ell) for q, ell in zip(angles, lengths)]
