@@ -46,6 +46,7 @@ from .lowering import statements as lowering
 from .lowering import runtime_calls
 from . import naming
 from .optimize import passes as optimize
+from .optimize import checked_shapes
 from .transforms.reverse import sweep as reverse
 from .transforms.reverse import checkpoint_option
 from .ir.builder import Builder
@@ -74,6 +75,8 @@ def derive(spec, arg_kinds, name, numpy_only=False):
     derived = derivative(spec, arg_kinds, guards)          # parse ... simplify -> verify
     lazy_arrays.refuse_missing_on_dask(derived)            # no Dask array computed in it
     derived = checked(fresh.own_outputs(derived, spec.mode))   # nothing shares the arguments
+    if spec.optimize:                                      # a loop of checks once per shapes
+        derived = checked(checked_shapes.remember_shape_checks(derived))
     # math.* computes a 0-d Dask array (float() of it) and copies a CuPy one to the host:
     # a derivative taking such arrays calls NumPy's functions, which dispatch on them
     numpy_only = numpy_only or bool(arg_kinds and K.libraries(k for k in arg_kinds if k))

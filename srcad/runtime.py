@@ -33,6 +33,12 @@ from .runtime_moves import (  # re-exported, as above
     linear_scan as linear_scan,
     shift as shift,
 )
+from .runtime_checks import (  # re-exported, as above
+    check_scalar as check_scalar,
+    check_broadcast as check_broadcast,
+    shapes_unchecked as shapes_unchecked,
+    shapes_checked as shapes_checked,
+)
 from .runtime_order import (  # re-exported, as above
     quantile_tangent as quantile_tangent,
     quantile_adjoint as quantile_adjoint,
@@ -308,29 +314,6 @@ def made_object(cls, names, *values):
     obj = object.__new__(cls)
     vars(obj).update(zip(names, values))
     return obj
-
-
-def check_scalar(value):
-    """grad needs a scalar output: refuse an array rather than silently summing it."""
-    if np.ndim(value) != 0:                  # a TypeError, as JAX raises
-        raise TypeError(f"srcad.grad: the function returned an array of shape "
-                        f"{np.shape(value)}; grad needs a scalar output (use srcad.vjp or "
-                        "srcad.jacobian, or sum the output yourself; an array of one element "
-                        "is refused too, as in JAX: return out[0])")
-
-
-def check_broadcast(*arrays):
-    """Raise NumPy's error where these do not broadcast: the check an elementwise operation
-    makes, kept where the operation itself is not computed (its value was not needed).
-    Equal shapes, the usual case, are compared without np.broadcast_shapes (3x slower), and
-    two arrays' shapes without np.shape (a per-iteration check in a loop: C3's)."""
-    if len(arrays) == 2:
-        a, b = arrays
-        if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape:
-            return
-    shapes = [np.shape(a) for a in arrays]
-    if shapes.count(shapes[0]) != len(shapes):
-        np.broadcast_shapes(*shapes)
 
 
 def check_size_one_dims(function, names, args, expected):

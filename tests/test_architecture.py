@@ -283,7 +283,8 @@ def test_vars_are_frozen():
 # gradient checks, export, the command line) stand on the public surface.
 STAGES = ["ir", "rules", "frontend", "analysis", "lowering", "transforms", "optimize", "codegen"]
 UTILITIES = {"errors", "kinds", "naming", "runtime", "runtime_linalg", "runtime_moves",
-             "runtime_order", "runtime_lazy", "tree", "display", "effects", "revolve"}
+             "runtime_order", "runtime_lazy", "runtime_checks", "tree", "display", "effects",
+             "revolve"}
 SURFACE = {"__init__", "__main__", "api", "pipeline", "fastpath", "family", "jaxlike", "reuse",
            "callables", "records", "extend", "integrate", "ode", "lazy"}
 

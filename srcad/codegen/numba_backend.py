@@ -35,7 +35,7 @@ import warnings
 import numpy as np
 
 from . import compiled
-from .. import runtime
+from .. import naming, runtime
 from .compiled import Generated
 from ..errors import SrcadError
 
@@ -174,6 +174,9 @@ def _numba_globals(generated, nb):
         if _is_function(value) and value in helpers:
             names[name] = helpers[value]
             continue
+        if type(value) is dict and name.startswith(naming.CHECKED_SHAPES):
+            names[name] = 0        # the memo of a loop of checks: compiled code checks always
+            continue
         raise _refusal(generated, _first_use(generated, name),
                        _global_reason(generated, name, value))
     return names
@@ -281,7 +284,9 @@ def _numba_helpers(numba):
     overload(unbroadcast)(_unbroadcast_impl(nt))
     overload(broadcast_like)(_broadcast_like_impl(nt))
     helpers = {runtime.zeros_like: zeros_like, runtime.check_broadcast: check_broadcast,
-               runtime.unbroadcast: unbroadcast, runtime.broadcast_like: broadcast_like}
+               runtime.unbroadcast: unbroadcast, runtime.broadcast_like: broadcast_like,
+               runtime.shapes_unchecked: numba.njit(_always),
+               runtime.shapes_checked: numba.njit(_nothing)}
     overload(reversed_)(_reversed_impl(nt, numba.njit(_reversed_range)))
     return {"helpers": helpers, "reversed": reversed_,
             "math": _checked_math(numba)}
@@ -399,6 +404,14 @@ def _reversed_impl(nt, reversed_range):
             return lambda seq: seq[::-1]
         return None
     return typed
+
+
+def _always(memo, key):
+    return True
+
+
+def _nothing(memo, key):
+    return None
 
 
 def _zeros_like_impl(nt):

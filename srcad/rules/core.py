@@ -348,6 +348,13 @@ defprim("check_scalar", runtime.check_scalar, ("runtime", "check_scalar"), effec
 defprim("check_broadcast", runtime.check_broadcast, ("runtime", "check_broadcast"),
         variadic=True, arg_names=("arrays",), effect=True, kind=lambda *ks: K.NONE,
         doc="NumPy's broadcasting check of an elementwise operation whose value is not needed")
+defprim("shapes_unchecked", runtime.shapes_unchecked, ("runtime", "shapes_unchecked"),
+        arg_names=("memo", "key"), kind=lambda *ks: K.BOOL,
+        doc="whether a loop of broadcasting checks has yet to run for these shapes "
+            "(srcad/optimize/checked_shapes.py)")
+defprim("shapes_checked", runtime.shapes_checked, ("runtime", "shapes_checked"),
+        arg_names=("memo", "key"), effect=True, kind=lambda *ks: K.NONE,
+        doc="remember that a loop of broadcasting checks passed for these shapes")
 defprim("finish_adjoint", runtime.finish_adjoint, ("runtime", "finish_adjoint"),
         arg_names=("acc", "x"), kind=lambda acc, x: x,
         jvp=(lambda dacc, ans, acc, x: op("finish_adjoint")(dacc, x), ZERO),

@@ -1,0 +1,43 @@
+"""Run-time checks generated code makes: a scalar output for grad, NumPy's broadcasting check
+where an elementwise value is not computed, and the memo of a loop of such checks
+(srcad/optimize/checked_shapes.py). Re-exported by srcad/runtime.py, where generated code
+reads its helpers; NumPy alone (`srcad export` copies them).
+"""
+
+import numpy as np
+
+
+def check_scalar(value):
+    """grad needs a scalar output: refuse an array rather than silently summing it."""
+    if np.ndim(value) != 0:                  # a TypeError, as JAX raises
+        raise TypeError(f"srcad.grad: the function returned an array of shape "
+                        f"{np.shape(value)}; grad needs a scalar output (use srcad.vjp or "
+                        "srcad.jacobian, or sum the output yourself; an array of one element "
+                        "is refused too, as in JAX: return out[0])")
+
+
+def check_broadcast(*arrays):
+    """Raise NumPy's error where these do not broadcast: the check an elementwise operation
+    makes, kept where the operation itself is not computed (its value was not needed).
+    Equal shapes, the usual case, are compared without np.broadcast_shapes (3x slower), and
+    two arrays' shapes without np.shape (a per-iteration check in a loop: C3's)."""
+    if len(arrays) == 2:
+        a, b = arrays
+        if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == b.shape:
+            return
+    shapes = [np.shape(a) for a in arrays]
+    if shapes.count(shapes[0]) != len(shapes):
+        np.broadcast_shapes(*shapes)
+
+
+def shapes_unchecked(memo, key):
+    """Whether a loop of broadcasting checks has yet to pass for these shapes and ints
+    (optimize/checked_shapes.py): the compiled derivative's memo does not hold the key."""
+    return key not in memo
+
+
+def shapes_checked(memo, key):
+    """Remember that the loop passed for `key`; a memo grown past 32 keys starts again."""
+    if len(memo) >= 32:
+        memo.clear()
+    memo[key] = True
