@@ -46,7 +46,7 @@ from .lowering import statements as lowering
 from .lowering import runtime_calls
 from . import naming
 from .optimize import passes as optimize
-from .optimize import checked_shapes
+from .optimize import checked_shapes, summed_slots
 from .transforms.reverse import sweep as reverse
 from .transforms.reverse import checkpoint_option
 from .ir.builder import Builder
@@ -73,6 +73,8 @@ def derive(spec, arg_kinds, name, numpy_only=False):
     `numpy_only`: written with NumPy's functions where it would call `math`'s."""
     guards = {}                                            # what it depends on besides them
     derived = derivative(spec, arg_kinds, guards)          # parse ... simplify -> verify
+    if spec.optimize:                                      # bb[f] += bout[n, f, i, j]: one sum
+        derived = checked(summed_slots.sum_slot_additions(derived))
     lazy_arrays.refuse_missing_on_dask(derived)            # no Dask array computed in it
     derived = checked(fresh.own_outputs(derived, spec.mode))   # nothing shares the arguments
     if spec.optimize:                                      # a loop of checks once per shapes

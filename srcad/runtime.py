@@ -32,6 +32,7 @@ from .runtime_moves import (  # re-exported, as above
     sort_adjoint as sort_adjoint,
     linear_scan as linear_scan,
     shift as shift,
+    add_summed as add_summed,
 )
 from .runtime_checks import (  # re-exported, as above
     check_scalar as check_scalar,

@@ -107,3 +107,24 @@ def _shifted(y, axis, reverse, fill):
     edge = np.full_like(moved[:1], fill)
     parts = [moved[1:], edge] if reverse else [edge, moved[:-1]]
     return np.moveaxis(np.concatenate(parts), 0, axis)
+
+
+def add_summed(acc, source, sizes, kept):
+    """A copy of acc with source[i_0, i_1, ...], for every i_a in range(sizes[a]), added at
+    acc[i_k for k in kept]: the loop nest `acc[i_kept] += source[i_0, ...]` in one sum over
+    the other axes (srcad/optimize/summed_slots.py). Raises the IndexError the loop raises
+    where a range runs past an axis of source or acc."""
+    sizes = [max(int(s), 0) for s in sizes]
+    for axis, (size, n) in enumerate(zip(sizes, np.shape(source))):
+        if size > n:
+            raise IndexError(f"index {n} is out of bounds for axis {axis} with size {n}")
+    for k, axis in enumerate(kept):
+        n = np.shape(acc)[k]
+        if sizes[axis] > n:
+            raise IndexError(f"index {n} is out of bounds for axis {k} with size {n}")
+    window = source[tuple(slice(0, s) for s in sizes)]
+    summed = tuple(a for a in range(len(sizes)) if a not in kept)
+    out = acc.copy()
+    out[tuple(slice(0, sizes[a]) for a in kept)] += \
+        window.sum(axis=summed, dtype=np.result_type(acc, source)) if summed else window
+    return out

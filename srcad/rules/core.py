@@ -355,6 +355,10 @@ defprim("shapes_unchecked", runtime.shapes_unchecked, ("runtime", "shapes_unchec
 defprim("shapes_checked", runtime.shapes_checked, ("runtime", "shapes_checked"),
         arg_names=("memo", "key"), effect=True, kind=lambda *ks: K.NONE,
         doc="remember that a loop of broadcasting checks passed for these shapes")
+defprim("add_summed", runtime.add_summed, ("runtime", "add_summed"),
+        arg_names=("acc", "source", "sizes", "kept"), kind=lambda acc, *ks: acc,
+        doc="acc[i_kept] += source[i_0, ...] over ranges of every index, as one sum "
+            "(srcad/optimize/summed_slots.py)")
 defprim("finish_adjoint", runtime.finish_adjoint, ("runtime", "finish_adjoint"),
         arg_names=("acc", "x"), kind=lambda acc, x: x,
         jvp=(lambda dacc, ans, acc, x: op("finish_adjoint")(dacc, x), ZERO),
