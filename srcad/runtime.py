@@ -39,6 +39,8 @@ from .runtime_checks import (  # re-exported, as above
     check_broadcast as check_broadcast,
     shapes_unchecked as shapes_unchecked,
     shapes_checked as shapes_checked,
+    sampled_stop as sampled_stop,
+    sampled_step as sampled_step,
 )
 from .runtime_order import (  # re-exported, as above
     quantile_tangent as quantile_tangent,

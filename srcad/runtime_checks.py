@@ -41,3 +41,14 @@ def shapes_checked(memo, key):
     if len(memo) >= 32:
         memo.clear()
     memo[key] = True
+
+
+def sampled_stop(stop, *sizes):
+    """The stop of a counter of a loop of checks that only indexes axes of these sizes
+    (optimize/sampled_counters.py): with sampled_step, 0 alone where every count is in
+    bounds, else 0 and the first count out of bounds (the loop raises there)."""
+    return min(stop, min(sizes) + 1)
+
+
+def sampled_step(*sizes):
+    return max(min(sizes), 1)

@@ -139,3 +139,41 @@ def test_numba_backend_always_checks():
             np.testing.assert_allclose(mine, hand, rtol=1e-12, atol=1e-12)
     with pytest.raises(ValueError):
         grad(args[0], np.ones((3, 4)), args[2])
+
+
+def sliding_past(xp, w, dout, extra):
+    """Rows counted past the array's: Python raises an IndexError at the first one."""
+    rows, length = xp.shape
+    out = np.zeros((rows + extra, w.shape[0], length - 2))
+    for r in range(rows + extra):
+        for f in range(w.shape[0]):
+            for s in range(length - 2):
+                out[r, f, s] = np.sum(xp[r, s:s + w.shape[1]] * w[f])
+    return np.sum(out * dout)
+
+
+def test_a_counter_that_only_indexes_runs_at_its_first_and_first_out_of_bounds_count():
+    grad = srcad.grad(sliding, wrt=(0, 1))
+    grad(*_data())
+    text = str(srcad.source(grad))
+    assert "for r in range(0, sampled_stop(rows, xp.shape[0]), sampled_step(xp.shape[0])):" \
+        in text, text
+    assert "for s in range(v1):" in text            # a counter in a slice runs in full
+
+
+@pytest.mark.parametrize("extra", [0, 1, 3])
+def test_counting_past_an_axis_raises_the_index_error_python_raises(extra):
+    xp, w, _ = _data()
+    dout = np.ones((xp.shape[0] + extra, 3, xp.shape[1] - 2))
+    grad = srcad.grad(sliding_past, wrt=(0, 1))
+    if not extra:
+        srcad.check_grad(sliding_past, xp, w, dout, 0, wrt=(0, 1))
+        for mine, hand in zip(grad(xp, w, dout, 0), sliding_hand(xp, w, dout)):
+            np.testing.assert_allclose(mine, hand, rtol=1e-12, atol=1e-12)
+        return
+    with pytest.raises(IndexError) as python:
+        sliding_past(xp, w, dout, extra)
+    for _ in range(2):
+        with pytest.raises(IndexError) as raised:
+            grad(xp, w, dout, extra)
+        assert str(raised.value) == str(python.value)

@@ -286,7 +286,9 @@ def _numba_helpers(numba):
     helpers = {runtime.zeros_like: zeros_like, runtime.check_broadcast: check_broadcast,
                runtime.unbroadcast: unbroadcast, runtime.broadcast_like: broadcast_like,
                runtime.shapes_unchecked: numba.njit(_always),
-               runtime.shapes_checked: numba.njit(_nothing)}
+               runtime.shapes_checked: numba.njit(_nothing),
+               runtime.sampled_stop: numba.njit(_stop_as_is),
+               runtime.sampled_step: numba.njit(_step_one)}
     overload(reversed_)(_reversed_impl(nt, numba.njit(_reversed_range)))
     return {"helpers": helpers, "reversed": reversed_,
             "math": _checked_math(numba)}
@@ -412,6 +414,14 @@ def _always(memo, key):
 
 def _nothing(memo, key):
     return None
+
+
+def _stop_as_is(stop, *sizes):
+    return stop
+
+
+def _step_one(*sizes):
+    return 1
 
 
 def _zeros_like_impl(nt):

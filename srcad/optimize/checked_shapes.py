@@ -28,6 +28,7 @@ from dataclasses import replace
 from .. import kinds as K
 from .. import naming
 from ..ir.nodes import Block, Const, Eqn, For, If, Var, free_vars
+from .sampled_counters import sample_counters
 
 INT_ARITHMETIC = frozenset({"add", "sub", "mul", "floor_divide", "mod", "neg", "pos"})
 
@@ -48,10 +49,10 @@ def remember_shape_checks(fn):
 def _run_once_per_key(loop, key):
     """[key = (shapes, ints), if shapes_unchecked(memo, key): loop; shapes_checked(...)]."""
     memo = Const({}, name=naming.CHECKED_SHAPES)
-    parts, eqns = [], []
+    parts, eqns, shape_of = [], [], {}
     for var in key:
         if var.kind.is_array:
-            shape = Var(None, K.Kind("tuple"))
+            shape = shape_of[var] = Var(None, K.Kind("tuple"))
             eqns.append(Eqn((shape,), "shape", (var,), loop.line))
             parts.append(shape)
         else:
@@ -61,7 +62,8 @@ def _run_once_per_key(loop, key):
     eqns += [Eqn((shapes,), "make_tuple", tuple(parts), loop.line),
              Eqn((pending,), "shapes_unchecked", (memo, shapes), loop.line)]
     done = Eqn((Var(None, K.NONE),), "shapes_checked", (memo, shapes), loop.line)
-    return eqns + [If(pending, Block([loop, done], ()), Block([], ()), (), loop.line)]
+    bounds, loop = sample_counters(loop, shape_of)
+    return eqns + [If(pending, Block(bounds + [loop, done], ()), Block([], ()), (), loop.line)]
 
 
 def _shape_key(loop):

@@ -355,6 +355,13 @@ defprim("shapes_unchecked", runtime.shapes_unchecked, ("runtime", "shapes_unchec
 defprim("shapes_checked", runtime.shapes_checked, ("runtime", "shapes_checked"),
         arg_names=("memo", "key"), effect=True, kind=lambda *ks: K.NONE,
         doc="remember that a loop of broadcasting checks passed for these shapes")
+defprim("sampled_stop", runtime.sampled_stop, ("runtime", "sampled_stop"), variadic=True,
+        arg_names=("stop", "sizes"), kind=lambda *ks: K.INT,
+        doc="the stop of an index-only counter of a loop of checks (its first count out of "
+            "bounds, srcad/optimize/sampled_counters.py)")
+defprim("sampled_step", runtime.sampled_step, ("runtime", "sampled_step"), variadic=True,
+        arg_names=("sizes",), kind=lambda *ks: K.INT,
+        doc="the step of an index-only counter of a loop of checks")
 defprim("add_summed", runtime.add_summed, ("runtime", "add_summed"),
         arg_names=("acc", "source", "sizes", "kept"), kind=lambda acc, *ks: acc,
         doc="acc[i_kept] += source[i_0, ...] over ranges of every index, as one sum "
