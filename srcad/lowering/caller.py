@@ -38,6 +38,7 @@ from .dispatch import NOT_MINE
 from .dynamic import store_key
 from .methods import CHANGING_METHODS
 from .stores import Argument, NewObject, describe_holders
+from .writes import refuse_repeated
 from .values import LocalFunction, Static, StaticSeq
 
 CALLER_CHANGES = ("store_item", "mutate")
@@ -124,10 +125,12 @@ class AttributeChanges:
         another array, which Python changes in place where whoever holds it sees it: refused."""
         target = node.target
         load = ast.copy_location(ast.Attribute(target.value, target.attr, ast.Load()), target)
-        current = self.counter(target, env, builder) or self.expr(load, env, builder)
+        made = self.made.owner(target.value, env, builder) is not None   # an object made here
+        current = (not made and self.counter(target, env, builder)) or \
+            self.expr(load, env, builder)
         kind = getattr(current, "kind", None)
         text, symbol = ast.unparse(target), _OPS.get(type(node.op), "?")
-        if kind is not None and kind.tag not in _NUMBERS and \
+        if kind is not None and kind.tag not in _NUMBERS and not made and \
                 self.update_attribute_array(node, current, env, builder):
             return
         if kind is None or kind.tag not in _NUMBERS:
@@ -274,6 +277,8 @@ class CallerObjectLowering(AttributeChanges):
         holder = target.value
         outer = holder.value.id
         inner = self.expr(holder, env, builder)
+        refuse_repeated(self, target, f"{ast.unparse(target)} = ...", outer, env[outer],
+                        inner)
         text = ast.unparse(holder)
         if self.caller_object(env[outer]) is not None:
             self.refuse(target, f"`{ast.unparse(target)} = ...` changes a list or dict that "

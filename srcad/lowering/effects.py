@@ -135,6 +135,7 @@ class EffectLowering:
         read = _read_names(stmts)
         params = [n for n in read if n in env or n in self.parsed.closure]
         self.refuse_changing_methods(node, stmts, params)
+        self.refuse_hidden_change(node, stmts, env)
         values = [self.made.as_written(
             self.expr(ast.copy_location(ast.Name(n, ast.Load()), node), env, builder),
             builder, node) for n in params]
@@ -142,6 +143,25 @@ class EffectLowering:
         statement = effects.compile_statements(stmts, params, name, self.parsed)
         builder.line = node.lineno
         builder.emit("run", Const(statement, name), *values)
+
+    def refuse_hidden_change(self, node, stmts, env):
+        """`stats.add_loss(err)` on an object the caller passed, run as written, may change
+        it: where the function reads an attribute of it afterwards (`stats.total`), the
+        derivative could not follow the change (it came out 0), so it is refused."""
+        name = _method_receiver(stmts)
+        value = env.get(name)
+        if name is None or getattr(getattr(value, "kind", None), "tag", None) not in \
+                ("other", "unknown"):
+            return
+        read = _attribute_read_after(self.parsed.node, stmts[0], name)
+        if read is not None:
+            method = stmts[0].value.func.attr
+            self.refuse(node, f"`{name}.{method}(...)` runs as written on '{name}', an object "
+                              "the caller passed, which srcad does not look into, and the "
+                              f"function reads `{name}.{read.attr}` after it (line "
+                              f"{read.lineno}): the derivative would miss what the method "
+                              f"changes; compute the value in the function (`total = "
+                              f"{name}.{read.attr} + ...`) and change the object outside")
 
     def refuse_changing_methods(self, node, stmts, params):
         for sub in (n for s in stmts for n in ast.walk(s)):
@@ -152,6 +172,32 @@ class EffectLowering:
                 self.refuse(node, f"`{owner}.{sub.func.attr}(...)` changes '{owner}' in "
                                   "place; assign a new value instead (`x = np.sort(x)`, "
                                   f"`{owner}.append(v)` as a statement of its own)")
+
+
+def _method_receiver(stmts):
+    """`obj` of a statement `obj.method(...)` with an argument, else None."""
+    if len(stmts) != 1 or not isinstance(stmts[0], ast.Expr):
+        return None
+    call = stmts[0].value
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
+            isinstance(call.func.value, ast.Name) and (call.args or call.keywords):
+        return call.func.value.id
+    return None
+
+
+def _attribute_read_after(tree, stmt, name):
+    """A read of `name.attr` (not a method call) after `stmt` in `tree`, or anywhere in a
+    loop around it, which runs the statement again; else None."""
+    loops = [n for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While)) and
+             n.lineno <= stmt.lineno <= n.end_lineno]
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and \
+                isinstance(n.value, ast.Name) and n.value.id == name and id(n) not in called \
+                and (n.lineno > stmt.end_lineno or
+                     any(loop.lineno <= n.lineno <= loop.end_lineno for loop in loops)):
+            return n
+    return None
 
 
 def _user_class(fn):

@@ -15,6 +15,10 @@ def generated_dataclass(cls):
     if not (inspect.isclass(cls) and dataclasses.is_dataclass(cls) and type(cls) is type and
             cls.__new__ is object.__new__):
         return False
+    if any(getattr(cls, name, None) is not getattr(object, name, None) for name in
+           ("__setattr__", "__getattr__", "__getattribute__", "__delattr__")) and \
+            not cls.__dataclass_params__.frozen:
+        return False
     init = vars(cls).get("__init__")
     return init is not None and getattr(init, "__qualname__", "").endswith("__init__") and \
         init.__code__.co_filename.startswith("<")

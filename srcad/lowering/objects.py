@@ -39,10 +39,21 @@ class MadeObject:
 
 def plain_class(cls):
     """A class whose objects are made by `object.__new__` and a Python `__init__` (or none),
-    not a namedtuple, a dataclass with a generated `__init__`, or a class with a metaclass."""
+    not a namedtuple, a dataclass with a generated `__init__`, a class with a metaclass, or
+    one that runs code of its own to set or find attributes (`__setattr__` registering
+    parameters, `__getattr__`), which srcad's following of attributes would skip."""
     init = getattr(cls, "__init__", None)
     return inspect.isclass(cls) and type(cls) is type and cls.__new__ is object.__new__ and \
-        (init is object.__init__ or inspect.isfunction(init) and _has_source(init))
+        (init is object.__init__ or inspect.isfunction(init) and _has_source(init)) and \
+        own_attribute_access(cls) is None
+
+
+def own_attribute_access(cls):
+    """The first of `__setattr__`, `__getattr__`, `__getattribute__`, `__delattr__` that the
+    class defines itself (not object's), else None."""
+    return next((name for name in ("__setattr__", "__getattr__", "__getattribute__",
+                                   "__delattr__")
+                 if getattr(cls, name, None) is not getattr(object, name, None)), None)
 
 
 def _has_source(fn):
@@ -217,6 +228,11 @@ class MadeObjects:
     def through_name(self, node, holder, made, statement, env, builder):
         """`statement` on `holder` (`self.items`, an attribute of `made`) lowered as on a
         name holding its value; the attribute is then what the name holds after it."""
+        if holder.attr not in made.attributes:
+            self.lw.refuse(node, f"changing .{holder.attr}, which {made.cls.__name__} holds as a "
+                                 "class attribute (shared by all its objects, and kept from call "
+                                 "to call); set it on the object in __init__ "
+                                 f"(`self.{holder.attr} = []`)")
         if builder is not made.builder:
             self.lw.refuse(node, f"changing .{holder.attr} of an object made in the function "
                                  "inside a branch or loop that began after it was made; keep "

@@ -72,6 +72,8 @@ class WriteLowering:
         holder = target.value
         name = holder.value.id
         array = self.expr(holder, env, builder)
+        refuse_repeated(self, target, f"{ast.unparse(target)} = ...", name, env[name],
+                        array)
         items = self.reach(env[name]) if self.made_here(env[name]) else [array]
         for item in items:
             if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
@@ -113,8 +115,12 @@ class WriteLowering:
         target, symbol = node.target, _SYMBOLS.get(type(node.op), "?")
         name = target.value.id
         load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
+        current = self.expr(load, env, builder)
+        if _may_be_array(current) or isinstance(current, StaticSeq):
+            refuse_repeated(self, node, f"{ast.unparse(target)} {symbol}= ...", name,
+                            env[name], current)
         items = self.reach(env[name]) if self.made_here(env[name]) else \
-            [self.expr(load, env, builder)]          # a container from outside: its item
+            [current]                                # a container from outside: its item
         for item in items:
             if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
                     _may_be_array(item) and self.shared(node, item, env, name):
@@ -183,3 +189,30 @@ def _owner_rewrite(name, env):
 
 def _may_be_array(value):
     return value.kind.is_array or value.kind.tag in ("unknown", "other")
+
+
+def held_repeatedly(lw, container, item):
+    """Whether the object `item` sits at more than one place of `container`, a list or dict
+    the function built (`[np.zeros(2)] * 3`, `[a, a]`, `[[0.0] * 3] * 2`): a change made
+    in place through one place shows at the others, which srcad's versions would not."""
+    ids = {id(s) for s in lw.same_objects(item)}
+    count, stack, seen = 0, [container], set()
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        held = list(value.items) if isinstance(value, StaticSeq) else \
+            list(lw.contains.get(value, ())) if isinstance(value, Var) else []
+        count += sum(id(h) in ids for h in held)
+        stack.extend(h for h in held if id(h) not in ids)
+    return count > 1
+
+
+def refuse_repeated(lw, node, change, name, container, item):
+    """Refuse `change` (`rows[0][1] = ...`) into an object `name` holds at several places."""
+    if held_repeatedly(lw, container, item):
+        lw.refuse(node, f"`{change}` changes in place an object that '{name}' holds at more "
+                        "than one place (`[a] * n` and `[a, a]` repeat one object): Python "
+                        "changes it at each of them; build separate objects (`[np.zeros(2) "
+                        f"for _ in range(n)]`), or replace the item (`{name}[k] = new`)")
