@@ -23,27 +23,40 @@ def depth(node, known):
     return deepest
 
 
-def as_elif(else_lines, pad):
-    """The lines of an `else:` branch (indented one level below `pad`) whose one statement is
-    an `if`, dedented to continue the outer `if` as `elif`; None for any other branch. An
-    if/elif chain stays flat as the user wrote it (Python allows 100 levels of indentation).
-    A test computed into a name just before (the forward sweep keeps it for the reverse one)
-    is bound in the header: `elif (v2 := c > 1):`."""
-    inner = pad + "    "
-    top = [k for k, line in enumerate(else_lines) if line[len(inner):len(inner) + 1] != " "
-           and not line[len(inner):].startswith("#")]
-    texts = [else_lines[k][len(inner):] for k in top]
-    test = _named_test(texts)
-    if test is not None:
-        texts = texts[1:]
-    if not texts or not texts[0].startswith("if ") or \
-            not all(line.startswith("elif ") or line == "else:" for line in texts[1:]):
+def else_part(lines, pad, last_if):
+    """What follows an `if`'s then-branch, from its else branch's `lines`, printed at the `if`'s
+    own indentation `pad` (where an `elif` stands): nothing for a branch of comments and
+    `pass`; the `elif` of as_elif; else `else:` and the lines one level in."""
+    if not any(not line.strip().startswith("#") and line.strip() != "pass" for line in lines):
+        return []
+    chained = as_elif(lines, pad, last_if)
+    if chained is not None:
+        return chained
+    return [pad + "else:"] + ["    " + line for line in lines]
+
+
+def as_elif(lines, pad, last_if):
+    """The lines of an `else:` branch (printed at `pad`) whose one statement is an `if`, as an
+    `elif` continuing the outer `if`; None for any other branch. `last_if` is (header, number of
+    lines) of the last `if` printed: the branch's one statement if it ends the branch and only
+    comments precede it, so no line is read again (an if/elif chain stays linear in time, and
+    flat as the user wrote it: Python allows 100 levels of indentation). A test computed into
+    a name just before (the forward sweep keeps it for the reverse one) is bound in the
+    header: `elif (v2 := c > 1):`."""
+    start = len(lines) - last_if[1] if last_if is not None else -1
+    if start < 0 or lines[start] is not last_if[0] or not lines[start].startswith(pad + "if "):
         return None
-    head = top[1] if test is not None else top[0]
-    header = f"{pad}elif ({test[0]} := {test[1]}):" if test else pad + "el" + texts[0]
-    skipped = {top[0], head} if test is not None else {head}
-    return [header if k == head else line[4:] for k, line in enumerate(else_lines)
-            if k == head or k not in skipped]
+    before = [k for k in range(start) if not lines[k][len(pad):].startswith("#")]
+    if len(before) > 1:
+        return None
+    test = _named_test([lines[k][len(pad):] for k in before] + [lines[start][len(pad):]])
+    if before and test is None:
+        return None
+    lines[start] = f"{pad}elif ({test[0]} := {test[1]}):" if test else \
+        pad + "el" + lines[start][len(pad):]
+    if before:
+        del lines[before[0]]
+    return lines
 
 
 def _named_test(texts):

@@ -5,6 +5,8 @@ written in the subscript (`x[:, t, :]`), and what is read after a value, which d
 it may take the name it is yielded as. The writer consults a `Plan` as it prints; the names
 themselves are the writer's (they depend on what it has printed)."""
 
+from bisect import bisect_left
+
 from ..analysis import inplace
 from ..ir.nodes import (Block, Const, Eqn, FreeVars, Var, is_const, read_counts, stmt_inputs,
                         sub_blocks)
@@ -29,6 +31,7 @@ class Plan:
         # `x[:, t, t:t + k]` written in place: the index tuples, and the slices in them
         self.indices, self.index_parts = _index_tuples(fn.body, self.defs)
         self.free_vars = FreeVars()  # each nested block's inputs, found once
+        self.spans, self.in_place_at = _preorder(fn.body, self.in_place)
 
     def index_definitions(self):
         """The ids of the equations that build the index tuples a subscript writes out."""
@@ -69,6 +72,18 @@ class Plan:
                    for k, seen in changed):
                 moved.add(var)
         return moved
+
+    def in_place_within(self, stmts):
+        """The writes done in place in `stmts` (a run of one block's statements) and the blocks
+        they hold, in order: a slice of them all, not a walk (a walk per branch of an if/elif
+        chain would walk the rest of the chain again)."""
+        if not stmts:
+            return []
+        first, last = self.spans.get(id(stmts[0])), self.spans.get(id(stmts[-1]))
+        if first is None or last is None:      # a statement object found twice in fn
+            return [e for e in walk_eqns(Block(list(stmts), ())) if id(e) in self.in_place]
+        at = self.in_place_at
+        return [e for _, e in at[bisect_left(at, (first[0],)):bisect_left(at, (last[1],))]]
 
     def read_after(self, stmts, results, j):
         """The vars read after result j's definition in `stmts` (or by the other results);
@@ -158,6 +173,27 @@ class Plan:
         used = [e for take, parts in groups for e in [take] + (parts or [])]
         return groups, len(groups) >= 2 and any(p is not None for _, p in groups) and \
             not any(o in inlinable for e in used for o in e.outs)
+
+
+def _preorder(body, in_place):
+    """id(stmt) -> (its position, one past the last statement nested in it) in walk_stmts'
+    order (None for an object found twice), and the [(position, equation)] of the writes done
+    in place, in that order: a run of statements is one range of positions."""
+    first, spans, at, count = {}, {}, [], 0
+    todo = [(False, s) for s in reversed(body.stmts)]
+    while todo:
+        done, stmt = todo.pop()
+        if done:
+            spans[id(stmt)] = None if id(stmt) in spans else (first[id(stmt)], count)
+            continue
+        first[id(stmt)] = count
+        if id(stmt) in in_place:
+            at.append((count, stmt))
+        count += 1
+        todo.append((True, stmt))
+        todo += [(False, s) for sub in reversed(sub_blocks(stmt)) for s in reversed(sub.stmts)]
+    return spans, at
+
 
 def takes_apart(element, items, uses):
     """`a, b = element` can stand for `items`: they are element[0], element[1], ... in order,

@@ -18,7 +18,7 @@ from . import layout
 from .plan import Plan
 from .in_place_arithmetic import ARITHMETIC_INTO, arithmetic_in_place, arithmetic_lines
 from .compiled import Generated, register_source, release_with
-from ..ir.nodes import Block, Eqn, For, If, Var, sub_blocks, walk_eqns
+from ..ir.nodes import Eqn, For, If, Var, sub_blocks, walk_eqns
 from ..naming import Namer, written_names
 from ..rules import RULES
 from ..rules.writes import WRITES
@@ -59,6 +59,7 @@ class Writer:
         self.skip = self.plan.index_definitions()   # and equations a `for x in seq:` header
                                                      # or an unpacking already says
         self.entering = {}    # the next block is a loop's body: its carry params -> results
+        self.last_if = None   # (header line, number of lines) of the last `if` printed
 
     # ----- function --------------------------------------------------------------------------
     def function_source(self, name):
@@ -175,9 +176,9 @@ class Writer:
         names = [self.namer.name(o) for o in stmt.outs]
         lines = [pad + "if " + ast.unparse(self.expr(stmt.cond)) + ":"]
         lines += self.branch_lines(stmt.then, names, depth + 1)
-        else_lines = self.branch_lines(stmt.orelse, names, depth + 1)
-        if any(not line.strip().startswith("#") and line.strip() != "pass" for line in else_lines):
-            lines += layout.as_elif(else_lines, pad) or [pad + "else:"] + else_lines
+        else_lines = self.branch_lines(stmt.orelse, names, depth)    # where an elif would be
+        lines += layout.else_part(else_lines, pad, self.last_if)
+        self.last_if = (lines[0], len(lines))
         return lines
 
     def branch_lines(self, block, names, depth):
@@ -342,8 +343,8 @@ def written_in_place(writer, stmts, held):
     its array's name (write_lines), so a value read after them cannot take that name too
     (`bs[2:] += v; bs = other; b = bs` would read `other`)."""
     held = set(held)
-    for eqn in walk_eqns(Block(list(stmts), ())):
-        if id(eqn) in writer.plan.in_place and eqn.args[0] in held:
+    for eqn in writer.plan.in_place_within(stmts) if held else ():
+        if eqn.args[0] in held:
             held.update(eqn.outs)
     return held
 

@@ -55,6 +55,29 @@ class ArgumentWrites:
         self.held.append(var)
 
 
+def only_origin(value, origins, versions):
+    """The one object `value` is on every path, following `origins` (a value with none is
+    itself) and `versions` (a version of the caller's array stands for that array); None
+    where there are two. It stops at the second, looking at a value's origins as it meets
+    them: the result of a chain of n `elif` branches is not walked to its end at every
+    level of the chain."""
+    found, seen, stack = {}, {id(value)}, []
+    if isinstance(value, Var) and origins.get(value):
+        stack.append(value)
+    else:
+        found[id(versions.get(id(value), value))] = versions.get(id(value), value)
+    while stack and len(found) < 2:
+        for s in origins.get(stack.pop(), ()):
+            if id(s) in seen:
+                continue
+            seen.add(id(s))
+            if isinstance(s, Var) and origins.get(s):
+                stack.append(s)
+            else:
+                found[id(versions.get(id(s), s))] = versions.get(id(s), s)
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
 class ArgumentWriteLowering:
     """Mixin for Lowering, before WriteLowering: needs same_objects, origins, holders, refuse,
     assign and store_into_array (WriteLowering, StoreLowering)."""
@@ -66,13 +89,9 @@ class ArgumentWriteLowering:
     def written_argument(self, array):
         """The argument (an array the caller passed) that `array` is, or is a version of, on
         every path through the function; None where it may be anything else too."""
-        versions = self.argument_writes.argument
-        leaves = [s for s in self.same_objects(array)
-                  if not (isinstance(s, Var) and self.origins.get(s))]
-        found = {id(versions.get(id(s), s)): versions.get(id(s), s) for s in leaves}
-        if len(found) != 1:
+        arg = only_origin(array, self.origins, self.argument_writes.argument)
+        if arg is None:
             return None
-        (arg,) = found.values()
         if not (isinstance(arg, Argument) or self.attribute_of(arg) is not None) or \
                 not (arg.kind.is_array or arg.kind.tag == "unknown"):
             return None
