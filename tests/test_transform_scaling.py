@@ -5,13 +5,18 @@ tests keep what the linear versions do the same as before, in both modes:
 - the writer prints an `else:` holding only an `if` as `elif` without re-indenting the rest of
   the chain at each level (srcad/codegen/layout.py), and every other shape of `else:` as before;
 - lowering asks which caller's array an `if`'s result is without walking the rest of an
-  `elif` chain at each level (argument_writes.only_origin).
+  `elif` chain at each level (argument_writes.only_origin);
+- a library's function (`np.hanning`) runs as written, and its module's source is not parsed
+  to ask whether it writes into its parameters (lowering/aliasing.py).
 """
+
+import copy
 
 import numpy as np
 import pytest
 
 import srcad
+from srcad.frontend import parse as frontend
 
 
 def chain(x, c):
@@ -139,3 +144,25 @@ def test_a_chain_writing_into_the_callers_array_writes_what_python_writes(c):
     assert derivative == pytest.approx(np.sum(numeric * tangent), rel=1e-5, abs=1e-7)
     np.testing.assert_allclose(by_grad, plain, rtol=1e-14)
     np.testing.assert_allclose(by_jvp, plain, rtol=1e-14)
+
+
+def windowed_energy(x):
+    window = np.hanning(x.shape[0])
+    return np.sum((x * window) ** 2) + np.sum(np.sin(x))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_library_function_runs_as_written_and_its_source_is_not_read(mode, monkeypatch):
+    read = []
+    real = frontend.parse
+
+    def parse(fn, *args, **kwargs):
+        read.append(fn)
+        return real(fn, *args, **kwargs)
+    monkeypatch.setattr(frontend, "parse", parse)
+    x = np.random.default_rng(2133).standard_normal(6)
+    assert srcad.check_grad(copy.copy(windowed_energy), x, mode=mode)
+    assert windowed_energy in read and np.hanning not in read
+    window = np.hanning(6)
+    np.testing.assert_allclose(srcad.grad(windowed_energy)(x),
+                               2 * x * window ** 2 + np.cos(x), rtol=1e-12)

@@ -11,6 +11,7 @@ import ast
 import inspect
 
 from ..frontend import parse as frontend
+from ..frontend.user_code import user_function
 from ..errors import SrcadError
 from ..ir.nodes import Eqn, For, If, Var, While, sub_blocks
 from ..rules import prim_of
@@ -28,11 +29,13 @@ def is_srcad_transform(fn):
 
 
 def source_definition(callee, is_transform):
-    """The `def` node of a user function whose code srcad lowers, or None."""
+    """The `def` node of a user function whose code srcad lowers, or None: a library's
+    function runs as written (srcad/frontend/user_code.py), and its source is not read (nor
+    its module parsed: NumPy's function_base.py for `np.hanning` was most of a first call)."""
     if isinstance(callee, LocalFunction):
         return callee.node if isinstance(callee.node, ast.FunctionDef) else None
     fn = callee.obj if isinstance(callee, Static) else None
-    if not inspect.isfunction(fn) or prim_of(fn) is not None or is_transform(fn):
+    if not user_function(fn) or prim_of(fn) is not None or is_transform(fn):
         return None
     try:
         node = frontend.parse(fn).node
