@@ -247,15 +247,28 @@ _VIEWS = frozenset({"getitem", "reshape", "transpose", "expand_dims", "squeeze",
                      "atleast_1d", "atleast_2d", "atleast_3d"})
 
 
-def views_of(stmts, array, k):
+def views_of(stmts, array, k, taken=None):
     """`array` and the views taken from it (through views) by `stmts[:k]`: what a write into
-    `array` in place at statement k changes too."""
-    seen = {array}
-    for stmt in stmts[:k]:
-        if isinstance(stmt, Eqn) and stmt.prim in _VIEWS and stmt.args and \
-                stmt.args[0] in seen and not _new_or_number(stmt, stmt.out):
-            seen.add(stmt.out)
+    `array` in place at statement k changes too. `taken`: views_taken(stmts), found once for
+    all the writes of a block (not a scan of the block's statements for each)."""
+    taken = views_taken(stmts) if taken is None else taken
+    seen, todo = {array}, [array]
+    while todo:
+        for j, view in taken.get(todo.pop(), ()):
+            if j < k and view not in seen:
+                seen.add(view)
+                todo.append(view)
     return seen
+
+
+def views_taken(stmts):
+    """{value: [(k, view)]}: the views stmts[k] takes directly from each value."""
+    taken = {}
+    for k, stmt in enumerate(stmts):
+        if isinstance(stmt, Eqn) and stmt.prim in _VIEWS and stmt.args and \
+                not _new_or_number(stmt, stmt.out):
+            taken.setdefault(stmt.args[0], []).append((k, stmt.out))
+    return taken
 
 
 def _copy_result(block, reader):

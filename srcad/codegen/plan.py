@@ -64,7 +64,8 @@ class Plan:
             return set()
         where = {s.out: k for k, s in enumerate(stmts) if isinstance(s, Eqn) and len(s.outs) == 1}
         reader = {a: k for k, s in enumerate(stmts) for a in stmt_inputs(s) if isinstance(a, Var)}
-        changed = [(k, inplace.views_of(stmts, stmts[k].args[0], k)) for k in writes]
+        taken = inplace.views_taken(stmts)
+        changed = [(k, inplace.views_of(stmts, stmts[k].args[0], k, taken)) for k in writes]
         moved = set()
         for var in inlinable:
             reads = _reads_through(var, self.defs, inlinable)

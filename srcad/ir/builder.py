@@ -197,10 +197,12 @@ class Builder:
         unread so far may be read by an adjoint not emitted yet: there the depth is bounded
         to the pieces the rewrite itself replaced."""
         eqn = self.defined_by.get(var)
-        if eqn is None or self.hint(var) is not None or RULES[eqn.prim].effect or \
-                any(var in free_vars(Block([s])) for s in self.stmts if s is not eqn):
+        if eqn is None or self.hint(var) is not None or RULES[eqn.prim].effect:
             return
-        self.stmts.remove(eqn)
+        at = _position(self.stmts, eqn)        # only a statement after it may read it (SSA)
+        if at is None or any(var in free_vars(Block([s])) for s in self.stmts[at + 1:]):
+            return
+        del self.stmts[at]
         del self.defined_by[var]
         if depth == 0:
             return
@@ -272,6 +274,13 @@ class Builder:
 
     def sym(self, atom):
         return Sym(self, as_atom(atom))
+
+
+def _position(stmts, stmt):
+    """Where `stmt` (this object) is in `stmts`, looked for from the end, where the pieces a
+    rewrite or a reverse sweep drops were just emitted: not a scan of all the statements (by
+    their ==) for each, which made a long sweep of index reads quadratic."""
+    return next((k for k in range(len(stmts) - 1, -1, -1) if stmts[k] is stmt), None)
 
 
 def _split_kinds(kind, n):

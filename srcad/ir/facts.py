@@ -18,12 +18,13 @@ _SET = object.__setattr__         # a Var is frozen: its slots are set once, whe
 class Facts:
     """The names and shape sources a transform gave its values after making them."""
 
-    __slots__ = ("hints", "soft", "shapes")
+    __slots__ = ("hints", "soft", "shapes", "ahead")
 
     def __init__(self):
         self.hints = {}          # var -> its name now (None: the name it was made with is gone)
         self.soft = set()        # vars whose name is only a suggestion (Var.soft_hint)
         self.shapes = {}         # var -> a var known to share its shape
+        self.ahead = {}          # var -> a var further along its chain of shape sources
 
     def hint(self, var):
         hint = self.hints.get(var, _UNSET)
@@ -45,15 +46,24 @@ class Facts:
         return self.shapes.get(var) or var.same_shape_as
 
     def shape_class(self, var):
-        """A representative var of the values known to share var's shape (Var.shape_class)."""
+        """A representative var of the values known to share var's shape (Var.shape_class).
+        The vars met on the way remember the last one (`ahead`): a chain of n adjoints, each
+        accumulated into the one before and shaped as it, is not walked to its end for each."""
+        met = []
         while True:
-            source = self.shapes.get(var) or var.same_shape_as
+            source = self.ahead.get(var) or self.shapes.get(var) or var.same_shape_as
             if not isinstance(source, Var):
-                return var
+                break
+            met.append(var)
             var = source
+        self.ahead.update((v, var) for v in met[:-1])
+        return var
 
     def same_shape(self, var, source):
-        """Record that `var`, made without a shape source, has the shape of `source`."""
+        """Record that `var`, made without a shape source, has the shape of `source` (a chain
+        grows at its end; where a link changes, what was remembered ahead is forgotten)."""
+        if isinstance(self.shapes.get(var) or var.same_shape_as, Var):
+            self.ahead.clear()
         self.shapes[var] = source
 
     def baked(self, stmts, atoms=()):
