@@ -7,9 +7,11 @@ tests keep what the linear versions do the same as before, in both modes:
 - lowering asks which caller's array an `if`'s result is without walking the rest of an
   `elif` chain at each level (argument_writes.only_origin);
 - a library's function (`np.hanning`) runs as written, and its module's source is not parsed
-  to ask whether it writes into its parameters (lowering/aliasing.py).
+  to ask whether it writes into its parameters (lowering/aliasing.py);
+- the defs of a module are found by visiting its statements, not every node of it.
 """
 
+import ast
 import copy
 
 import numpy as np
@@ -166,3 +168,49 @@ def test_a_library_function_runs_as_written_and_its_source_is_not_read(mode, mon
     window = np.hanning(6)
     np.testing.assert_allclose(srcad.grad(windowed_energy)(x),
                                2 * x * window ** 2 + np.cos(x), rtol=1e-12)
+
+
+NESTED_DEFS = '''
+def f(x):
+    def g(y):
+        return y
+    return g(x) + (lambda z: z)(x)
+
+
+class C:
+    def f(self):
+        try:
+            def h():
+                return 1
+        except ValueError:
+            def h():
+                return 2
+        finally:
+            pass
+        return h()
+
+
+if True:
+    def f(x):
+        return x
+else:
+    async def g():
+        return 0
+
+match 1:
+    case 1:
+        def k():
+            return [def_ for def_ in ()]
+'''
+
+
+def test_definitions_are_found_where_a_walk_of_every_node_finds_them():
+    """frontend.parse._definitions visits statements only, in ast.walk's order."""
+    tree = ast.parse(NESTED_DEFS)
+    walked = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            walked.setdefault(node.name, []).append(node)
+    found = frontend._definitions(tree)
+    assert list(found) == list(walked) == ["f", "g", "k", "h"]
+    assert all([id(n) for n in found[name]] == [id(n) for n in walked[name]] for name in walked)

@@ -11,6 +11,7 @@ import builtins
 import inspect
 import linecache
 import textwrap
+from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -172,12 +173,23 @@ def _find_node(text, code, from_user_source):
 
 @lru_cache(maxsize=32)
 def _definitions(tree):
-    """Function name -> the (async) defs of that name in `tree`, in ast.walk's order."""
-    found = {}
-    for node in ast.walk(tree):
+    """Function name -> the (async) defs of that name in `tree`, in ast.walk's order. A def is
+    a statement: only statements (and the except and case clauses holding them) are visited,
+    breadth first as ast.walk goes, not every expression of the module (most of a first call
+    that parsed a long file)."""
+    found, todo = {}, deque([tree])
+    while todo:
+        node = todo.popleft()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             found.setdefault(node.name, []).append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                todo.extend(v for v in value if isinstance(v, _HOLDS_STATEMENTS))
     return found
+
+
+_HOLDS_STATEMENTS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 @lru_cache(maxsize=32)
