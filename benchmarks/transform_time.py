@@ -1,6 +1,6 @@
 """Transform time against program size: four series, each with its fitted growth exponent.
 
-    python -m benchmarks.transform_time [--branches 5,10,20,40] [--depths 1,2,3,4,5,6]
+    python -m benchmarks.transform_time [--branches 5,10,20,40,80,160] [--depths 1,2,3,4,5,6]
         [--primitives 10,30,100,300,1000,3000,10000] [--helpers 1,2,5,10,20,50]
         [--modes grad,jvp] [--repeats 3] [--gc-off]
 
@@ -134,7 +134,7 @@ def print_rows(kind, rows):
 def parse(argv):
     p = argparse.ArgumentParser(prog="python -m benchmarks.transform_time",
                                 description=__doc__.split("\n")[0])
-    p.add_argument("--branches", default="5,10,20,40")
+    p.add_argument("--branches", default="5,10,20,40,80,160")
     p.add_argument("--depths", default="1,2,3,4,5,6")
     p.add_argument("--primitives", default="10,30,100,300,1000,3000,10000")
     p.add_argument("--helpers", default="1,2,5,10,20,50")
