@@ -19,7 +19,7 @@ from . import (core, elementwise, arrays, linalg, reductions, shaping,  # noqa: 
                linalg_solve, linalg_diagonals, linalg_decompositions, linalg_products,
                linalg_norm, assembly, sequences, picking, series, spectral, library,
                scipy_rules, writes, losses, numpy_more, linalg_eig,
-               checkpoints, order_statistics)
+               checkpoints, order_statistics, conversions)
 from .table import (ATTRIBUTES, FUNCTIONS, METHODS, RULES, SUBSCRIPTS, ZERO,  # noqa: F401
                     Rule, defprim, subscript_prim)
 

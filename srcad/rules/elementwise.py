@@ -187,7 +187,7 @@ unary("rad2deg", np.rad2deg, lambda ans, x: 180.0 / math.pi, functions=(np.degre
 zero_derivative("sign", np.sign)
 zero_derivative("floor", np.floor, math_name="math.floor")
 zero_derivative("ceil", np.ceil, math_name="math.ceil")
-zero_derivative("round", np.round, functions=(np.around, np.rint, round))
+zero_derivative("rint", np.rint)
 zero_derivative("trunc", np.trunc, functions=(np.fix,))
 
 # ----- binary ufuncs -------------------------------------------------------------------------

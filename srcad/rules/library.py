@@ -1,5 +1,5 @@
 """More of NumPy that published models call (issue 20): np.take, np.nan_to_num, np.interp (in
-its first argument), np.convolve and np.correlate in every mode, and np.searchsorted /
+x and fp), np.convolve and np.correlate in every mode, and np.searchsorted /
 np.digitize (integer positions: no derivative)."""
 
 import numpy as np
@@ -87,20 +87,97 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     return np.interp(x, xp, fp, left=left, right=right, period=period)
 
 
+def interp_slope_adjoint(g, x, xp, left=None, right=None, period=None):
+    """g . d interp_slope(x, xp, fp) / d fp (the slope is linear in fp): each x inside xp
+    gives -g / h to its segment's left knot and g / h to its right one (h: its width)."""
+    x, xp = np.asarray(x, float), np.asarray(xp, float)
+    g = np.broadcast_to(g, x.shape).ravel()
+    x, n = x.ravel(), len(xp)
+    if n == 1:
+        return np.zeros(1)
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, n - 2)
+    w = np.where((x >= xp[0]) & (x < xp[-1]), g / (xp[j + 1] - xp[j]), 0.0)
+    return np.bincount(j + 1, w, n) - np.bincount(j, w, n)
+
+
+_INTERP_NAMES = ("x", "xp", "fp", "left", "right", "period")
+_XP, _FP = np.array([0.0, 1.0, 2.0, 3.5]), np.array([1.0, -0.5, 2.0, 0.3])
+_XS = np.array([0.25, 1.3, 2.7, -0.5, 3.9])    # no knot: the slope jumps there
+# the slope is piecewise constant in x (derivative 0 almost everywhere) and linear in fp
 defprim("interp_slope", interp_slope, ("impl", "interp_slope"),
-        arg_names=("x", "xp", "fp", "left", "right", "period"), jvp=(ZERO,) * 6,
-        vjp=(ZERO,) * 6, kind=lambda x, *rest: K.floating(x), shape_from=0)
-defprim("interp", _interp, ("call", "np.interp"),
         arg_names=("x", "xp", "fp", "left", "right", "period"),
+        jvp=(ZERO, None, lambda d, ans, x, xp, fp, *rest: op("interp_slope")(x, xp, d, *rest),
+             None, None, None),
+        vjp=(ZERO, None, lambda g, ans, x, xp, fp, *rest:
+             op("interp_slope_adjoint")(g, x, xp, *rest), None, None, None),
+        kind=lambda x, *rest: K.floating(x), shape_from=0,
+        samples=[(_XS, _XP, _FP, None, None, None)])
+defprim("interp_slope_adjoint", interp_slope_adjoint, ("impl", "interp_slope_adjoint"),
+        arg_names=("g", "x", "xp", "left", "right", "period"),
+        kind=lambda *ks: K.array(1, "float64"),
+        jvp=(lambda dg, ans, g, *rest: op("interp_slope_adjoint")(dg, *rest), ZERO)
+        + (None,) * 4,
+        vjp=(lambda h, ans, g, x, xp, *rest: op("interp_slope")(x, xp, h, *rest), ZERO)
+        + (None,) * 4, samples=[(np.linspace(-1.0, 1.0, 5), _XS, _XP, None, None, None)])
+def interp_fp_tangent(x, xp, dfp, left=None, right=None, period=None):
+    """The tangent of np.interp(x, xp, fp) along dfp: interp is linear in fp, and where a
+    `left` or `right` value replaces it (outside xp), the tangent is 0."""
+    return np.interp(x, xp, dfp, left=None if left is None else 0.0,
+                     right=None if right is None else 0.0, period=period)
+
+
+def interp_fp_adjoint(g, x, xp, left=None, right=None, period=None):
+    """g . d np.interp(x, xp, fp) / d fp: each x gives its two knots' weights (1 - t, t) of
+    g, summed per knot (interp_fp_tangent's transpose)."""
+    if period is not None:
+        raise ValueError("np.interp(period=...) is not differentiated")
+    x, xp = np.asarray(x, float), np.asarray(xp, float)
+    g = np.broadcast_to(g, x.shape).ravel()
+    x, n = x.ravel(), len(xp)
+    if n == 1:
+        keep = ~(((x < xp[0]) & (left is not None)) | ((x > xp[0]) & (right is not None)))
+        return np.array([np.sum(g * keep)])
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, n - 2)
+    t = np.clip((x - xp[j]) / (xp[j + 1] - xp[j]), 0.0, 1.0)
+    g = g * ~(((x < xp[0]) & (left is not None)) | ((x > xp[-1]) & (right is not None)))
+    return np.bincount(j, g * (1.0 - t), n) + np.bincount(j + 1, g * t, n)
+
+
+defprim("interp_fp_tangent", interp_fp_tangent, ("impl", "interp_fp_tangent"),
+        arg_names=_INTERP_NAMES, kind=lambda x, *rest: K.floating(x), shape_from=0,
+        jvp=(lambda dx, ans, x, xp, dfp, *rest: dx * op("interp_slope")(x, xp, dfp, *rest),
+             None, lambda d, ans, x, xp, dfp, *rest:
+             op("interp_fp_tangent")(x, xp, d, *rest), None, None, None),
+        vjp=(lambda g, ans, x, xp, dfp, *rest:
+             reduce_to(g * op("interp_slope")(x, xp, dfp, *rest), x),
+             None, lambda g, ans, x, xp, dfp, *rest:
+             op("interp_fp_adjoint")(g, x, xp, *rest), None, None, None),
+        samples=[(_XS, _XP, _FP, None, None, None), (_XS, _XP, _FP, -1.0, 4.0, None)])
+defprim("interp_fp_adjoint", interp_fp_adjoint, ("impl", "interp_fp_adjoint"),
+        arg_names=("g", "x", "xp", "left", "right", "period"),
+        kind=lambda *ks: K.array(1, "float64"),
+        jvp=(lambda dg, ans, g, *rest: op("interp_fp_adjoint")(dg, *rest),
+             lambda dx, ans, g, x, xp, *rest: op("interp_slope_adjoint")(g * dx, x, xp, *rest),
+             None, None, None, None),
+        vjp=(lambda h, ans, g, x, xp, *rest: op("interp_fp_tangent")(x, xp, h, *rest),
+             lambda h, ans, g, x, xp, *rest:
+             reduce_to(g * op("interp_slope")(x, xp, h, *rest), x), None, None, None, None),
+        samples=[(np.linspace(-1.0, 1.0, 5), _XS, _XP, None, None, None),
+                 (np.linspace(-1.0, 1.0, 5), _XS, _XP, -1.0, 4.0, None)])
+defprim("interp", _interp, ("call", "np.interp"), arg_names=_INTERP_NAMES,
         defaults={"left": None, "right": None, "period": None}, functions=(np.interp,),
         kind=lambda x, *rest: K.floating(x), shape_from=0,
-        jvp=(lambda dx, ans, *args: dx * op("interp_slope")(*args),) + (None,) * 5,
-        vjp=(lambda g, ans, *args: reduce_to(g * op("interp_slope")(*args), args[0]),)
-        + (None,) * 5,
-        doc="in x (piecewise linear: at a knot the slope to its right); xp and fp have no rule",
-        samples=[(np.array([0.25, 1.3, 2.7, -0.5, 3.9]), np.array([0.0, 1.0, 2.0, 3.5]),
-                  np.array([1.0, -0.5, 2.0, 0.3]), None, None, None),
-                 (0.6, np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 2.0]), None, None, None)])
+        jvp=(lambda dx, ans, *args: dx * op("interp_slope")(*args), None,
+             lambda dfp, ans, x, xp, fp, *rest: op("interp_fp_tangent")(x, xp, dfp, *rest),
+             None, None, None),
+        vjp=(lambda g, ans, *args: reduce_to(g * op("interp_slope")(*args), args[0]), None,
+             lambda g, ans, x, xp, fp, *rest: op("interp_fp_adjoint")(g, x, xp, *rest),
+             None, None, None),
+        doc="in x (piecewise linear: at a knot the slope to its right) and in fp (linear: "
+            "where left or right replace it, 0); xp has no rule",
+        samples=[(_XS, _XP, _FP, None, None, None),
+                 (0.6, np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 2.0]), None, None, None),
+                 (_XS, _XP, _FP, -1.0, 4.0, None)])
 
 
 # ----- np.convolve and np.correlate ------------------------------------------------------------

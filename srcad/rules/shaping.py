@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
+from .core import reduce_to
 from .ops import ZERO, astype, moveaxis, op, reshape, shape, zeros_like
 from .table import defprim
 
@@ -245,9 +246,21 @@ for _name, _fn in (("ones_like", np.ones_like), ("empty_like", np.empty_like)):
 defprim("np_zeros_like", np.zeros_like, ("call", "np.zeros_like"), arg_names=("x", "dtype"),
         defaults={"dtype": None}, functions=(np.zeros_like,), kind=_like_kind,
         kind_from_atoms=True, ones=_like_ones, shape_from=0, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+# np.full and np.full_like are linear in the fill value: its tangent fills the same way, its
+# adjoint is the sum over what it filled (reduce_to: a fill value broadcast along the shape)
 defprim("full", np.full, arg_names=("shape", "fill_value", "dtype"), defaults={"dtype": None},
-        functions=(np.full,), kind=lambda s, v, d: K.UNKNOWN, jvp=(ZERO, None, ZERO),
-        vjp=(ZERO, None, ZERO))
+        functions=(np.full,), kind=lambda s, v, d: K.UNKNOWN,
+        jvp=(ZERO, lambda dv, ans, s, v, d: op("full")(s, dv, d), ZERO),
+        vjp=(ZERO, lambda g, ans, s, v, d: reduce_to(g, v), ZERO),
+        samples=[((2, 3), 0.7, None), ((2, 3), _V, None),
+                 ((2, 3), np.array([[0.4], [-1.1]]), None)])
+defprim("full_like", np.full_like, ("call", "np.full_like"),
+        arg_names=("x", "fill_value", "dtype"), defaults={"dtype": None},
+        functions=(np.full_like,), kind=lambda x, v, d: K.UNKNOWN, shape_from=0,
+        jvp=(ZERO, lambda dv, ans, x, v, d: op("full_like")(x, dv, d), ZERO),
+        vjp=(ZERO, lambda g, ans, x, v, d: reduce_to(g, v), ZERO),
+        samples=[(_A, 0.7, None), (_A, _V, None)],
+        doc="in the fill value (x gives only the shape and dtype)")
 defprim("eye", np.eye, arg_names=("N", "M", "k", "dtype"),
         defaults={"M": None, "k": 0, "dtype": float}, functions=(np.eye,),
         kind=lambda *ks: K.array(2, "float64"), jvp=(ZERO,) * 4, vjp=(ZERO,) * 4)

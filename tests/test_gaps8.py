@@ -1,0 +1,84 @@
+"""Gaps left by earlier rounds (issue 21's notes), each checked in both modes against central
+differences: conversions and roundings of an active value, np.full / np.full_like in the
+fill value, np.interp in fp, defaults read at each call, and the refusals' rewrites."""
+
+import math
+
+import numpy as np
+import pytest
+
+import srcad
+
+RNG = np.random.default_rng(8)
+
+
+def both_modes(f, *args, wrt=0):
+    """grad and jvp of f at args agree with central differences (jvp along a random u)."""
+    expected = srcad.numeric_grad(f, *args, wrt=wrt)
+    got = srcad.grad(f, wrt=wrt)(*args)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+    x = args[wrt]
+    u = RNG.standard_normal(np.shape(x)) if np.ndim(x) else 0.7
+    value, tangent = srcad.jvp(f, wrt=wrt)(*args, u)
+    assert value == pytest.approx(f(*args))
+    np.testing.assert_allclose(tangent, np.sum(np.asarray(expected) * u), rtol=1e-6, atol=1e-8)
+    return got
+
+
+# ----- conversions and roundings -----------------------------------------------------------
+def numpy_float(v):
+    s = np.float64(np.sum(v * v))
+    return s * np.float64(v[0]) + float(np.sum(v))
+
+
+def floors(x):
+    xs = np.array([1.0, 2.0, 3.0, 4.0])
+    k = math.floor(x)                       # an int, as Python gives: it may index
+    return xs[k] * x + math.ceil(x) * x * x + math.trunc(-x) * x
+
+
+def roundings(x):
+    xs = np.array([0.5, 1.5, 2.5, 3.5])
+    return xs[round(x)] * x + round(x * 3.0, 2) * x + np.round(x * x, 1) + np.round(x)
+
+
+def test_numpy_float_is_the_identity():
+    both_modes(numpy_float, np.array([0.3, -1.2, 0.8]))
+
+
+@pytest.mark.parametrize("x", [1.3, 2.6])
+def test_math_floor_ceil_trunc_have_derivative_zero(x):
+    g = both_modes(floors, x)
+    assert g == pytest.approx(math.floor(x) + 1.0 + 2 * math.ceil(x) * x
+                              + math.trunc(-x))
+
+
+@pytest.mark.parametrize("x", [1.3, 2.2])
+def test_round_has_derivative_zero_and_python_types(x):
+    both_modes(roundings, x)
+    value, _ = srcad.value_and_grad(lambda t: round(t) * t)(x)
+    assert value == round(x) * x
+    assert type(srcad.jvp(lambda t: round(t))(x, 1.0)[0]) is int
+
+
+# ----- fills and interpolation -------------------------------------------------------------
+def filled(v):
+    w = np.arange(6.0).reshape(2, 3)
+    return np.sum(np.full((2, 3), v) * w) + np.sum(np.full_like(w, v * v) ** 2)
+
+
+def test_full_and_full_like_in_the_fill_value():
+    both_modes(filled, 0.7)
+    both_modes(filled, np.array([0.4, -1.1, 2.0]))
+
+
+def interpolated(fp, x):
+    xp = np.array([0.0, 1.0, 2.0, 3.5])
+    return np.sum(np.interp(x, xp, fp) ** 2) + np.sum(np.interp(x, xp, fp, left=-1.0) * x)
+
+
+def test_interp_in_fp_and_x():
+    fp, x = np.array([1.0, -0.5, 2.0, 0.3]), np.array([0.25, 1.3, 2.7, -0.5, 3.9])
+    both_modes(interpolated, fp, x, wrt=0)
+    both_modes(interpolated, fp, x, wrt=1)
+    srcad.check_grads(interpolated, (fp, x), order=2)      # the mixed (fp, x) derivative
