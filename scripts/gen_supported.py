@@ -83,7 +83,9 @@ SUPPORTED = [
      "def f(x):\n    return helper(x) + helper(x, scale=3.0)\n"), (0.7,),
      "inlined from their source (the same file, another module, or a closure); a default is "
      "the function object's own value (`__defaults__`), evaluated once by Python when the "
-     "`def` ran, so `[lambda x, k=k: k * x for k in ks]` gives each lambda its `k`"),
+     "`def` ran, so `[lambda x, k=k: k * x for k in ks]` gives each lambda its `k`, and "
+     "read at each call, as Python reads it: `f.__defaults__ = (...)` assigned after the "
+     "transform is seen (f's own, and its helpers')"),
     ("nested `def` and `lambda`",
      ("def f(x):\n    def sq(t):\n        return t * t\n    cube = lambda t: t * sq(t)\n"
      "    return sq(x) + cube(x)\n"), (0.7,),

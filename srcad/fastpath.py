@@ -4,16 +4,92 @@ is compiled, has that specialisation written into it behind a check of the argum
 """
 
 import inspect
+import sys
 
 import numpy as np
 
 from . import naming
 from .codegen import compiled
+from .errors import PythonTypeError
 from .kinds import kind_key
 
 _NUMBER_CODES = np.typecodes["AllFloat"] + np.typecodes["AllInteger"] + "?"   # dtype chars
 NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as {error}:\n"
                  "{indent}    return {as_numpy}({error}, ({args}))\n")
+
+
+class _Unset:
+    """The default the wrapper gives a parameter that has one in f: an argument left out is
+    read from f's `__defaults__` / `__kwdefaults__` at each call, as Python reads them (so
+    that assigning `f.__defaults__` after the transform is seen)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<f's default>"
+
+
+UNSET = _Unset()
+
+
+def user_function(transform):
+    """The function whose defaults a wrapper reads: f, or for a derivative of a derivative,
+    the innermost user function."""
+    inner = getattr(transform, "inner", None)
+    return user_function(inner) if inner is not None else transform.f
+
+
+def _missing(name, wrapper, how):
+    raise TypeError(f"{wrapper}() missing 1 required {how} argument: {name!r}")
+
+
+def _missing_added(name, wrapper, f_name, takes):
+    """A tangent (or cotangent) left out: keyword-only where f has defaults, and most often
+    given positionally, where it became the value of a parameter with a default."""
+    caller = sys._getframe(2)
+    raise PythonTypeError(
+        f"{wrapper}() missing its {takes} {name!r}: {f_name} has defaults (or *args, or "
+        f"keyword-only parameters), so the {takes} is keyword-only (a positional one could "
+        f"not be told from a value for a parameter with a default): call "
+        f"{wrapper}(..., {name}=...)", caller.f_code.co_filename, caller.f_lineno)
+
+
+def default_reads(transform, name, own):
+    """The wrapper's first lines: each parameter with a default that was left out (it holds
+    UNSET) reads f's default now; f's defaults lost since, Python's TypeError. A keyword-only
+    tangent or cotangent left out, a PythonTypeError saying how to pass it."""
+    params = list(transform.output_signature().parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    lines = []
+    for k, p in enumerate(params):
+        test = f"    if {p.name} is {own['unset']}:\n"
+        if k >= len(transform.names) and p.kind == p.KEYWORD_ONLY:
+            takes = "cotangent" if transform.mode == "vjp" else "tangent"
+            f_name = getattr(transform.f, "__name__", "f")
+            lines.append(f"{test}        {own['missing_added']}({p.name!r}, {name!r}, "
+                         f"{f_name!r}, {takes!r})\n")
+        if p.default is p.empty:
+            continue
+        if p.kind == p.KEYWORD_ONLY:
+            read, errors, how = f"__kwdefaults__[{p.name!r}]", "TypeError, KeyError", "keyword-only"
+        else:
+            read = f"__defaults__[{positional.index(p) - len(positional)}]"
+            errors, how = "TypeError, IndexError", "positional"
+        lines.append(f"{test}        try:\n            {p.name} = {own['user']}.{read}\n"
+                     f"        except ({errors}):\n"
+                     f"            {own['missing']}({p.name!r}, {name!r}, {how!r})\n")
+    return "".join(lines)
+
+
+def _unset_defaults(transform):
+    """The wrapper's __defaults__ and __kwdefaults__: UNSET for each parameter with a
+    default in f, and for a keyword-only tangent or cotangent (see default_reads)."""
+    params = list(transform.output_signature().parameters.values())
+    defaults = tuple(UNSET for p in params if p.default is not p.empty
+                     and p.kind != p.KEYWORD_ONLY) or None
+    kwdefaults = {p.name: UNSET for k, p in enumerate(params) if p.kind == p.KEYWORD_ONLY and
+                  (p.default is not p.empty or k >= len(transform.names))} or None
+    return defaults, kwdefaults
 
 
 def make_wrapper(transform):
@@ -26,14 +102,12 @@ def make_wrapper(transform):
     namespace = {own["scalars"]: transform.scalar_cache, own["dispatch"]: transform.dispatch,
                  own["type"]: type, own["note"]: compiled.add_source_note,
                  own["as_numpy"]: transform.as_numpy, own["cache"]: transform.cache,
-                 own["key"]: kind_key, own["ndarray"]: np.ndarray, own["float"]: float}
+                 own["key"]: kind_key, own["ndarray"]: np.ndarray, own["float"]: float,
+                 own["unset"]: UNSET, own["user"]: user_function(transform),
+                 own["missing"]: _missing, own["missing_added"]: _missing_added}
     exec(compile(wrapper_source(transform, name), f"<srcad wrapper {name}>", "exec"), namespace)
     derivative = namespace[name]
-    values = signature.parameters.values()
-    derivative.__defaults__ = tuple(p.default for p in values if p.default is not p.empty
-                                    and p.kind != p.KEYWORD_ONLY) or None
-    derivative.__kwdefaults__ = {p.name: p.default for p in values if p.default is not
-                                 p.empty and p.kind == p.KEYWORD_ONLY} or None
+    derivative.__defaults__, derivative.__kwdefaults__ = _unset_defaults(transform)
     derivative.__doc__ = getattr(transform.f, "__doc__", None)
     derivative.__module__ = getattr(transform.f, "__module__", None)
     derivative.__srcad__ = transform
@@ -49,7 +123,8 @@ def wrapper_names(transform):
     taken = set(names)
     return {role: naming.fresh_name("_srcad_" + role, taken) for role in
             ("scalars", "dispatch", "type", "note", "compiled", "error", "as_numpy", "cache",
-             "key", "ndarray", "float", "fast", *(f"dtype_{i}" for i in range(len(names))))}
+             "key", "ndarray", "float", "fast", "unset", "user", "missing", "missing_added",
+             *(f"dtype_{i}" for i in range(len(names))))}
 
 
 def wrapper_source(transform, name, fast_path=""):
@@ -60,6 +135,7 @@ def wrapper_source(transform, name, fast_path=""):
     tail = "," if len(names) == 1 else ""
     own = wrapper_names(transform)
     return (f"def {name}({_header(signature)}):\n"
+            f"{default_reads(transform, name, own)}"
             f"{fast_path}"
             f"    {own['compiled']} = {_lookup(transform, names, own)}\n"
             f"    try:\n"

@@ -82,3 +82,59 @@ def test_interp_in_fp_and_x():
     both_modes(interpolated, fp, x, wrt=0)
     both_modes(interpolated, fp, x, wrt=1)
     srcad.check_grads(interpolated, (fp, x), order=2)      # the mixed (fp, x) derivative
+
+
+# ----- defaults are read at each call, as Python reads them --------------------------------
+def scaled(x, a=2.0, *, b=1.0):
+    return a * x * x + b * x
+
+
+def scaled_helper(x, c=2.0, *, act=np.tanh):
+    return act(c * x)
+
+
+def calls_helper(x):
+    return scaled_helper(x) * x
+
+
+def test_own_defaults_assigned_after_the_transform_are_seen():
+    def f(x, a=2.0, *, b=1.0):
+        return a * x * x + b * x
+    g, df = srcad.grad(f), srcad.jvp(f)
+    assert g(3.0) == pytest.approx(13.0)
+    f.__defaults__, f.__kwdefaults__ = (5.0,), {"b": -1.0}
+    assert g(3.0) == pytest.approx(srcad.numeric_grad(f, 3.0)) == pytest.approx(29.0)
+    assert df(3.0, dx=1.0) == (pytest.approx(f(3.0)), pytest.approx(29.0))
+    assert g(3.0, 1.0, b=0.0) == pytest.approx(6.0)          # given ones still win
+    f.__defaults__ = None                                     # Python: now a is required
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'a'"):
+        g(3.0)
+    with pytest.raises(TypeError):
+        f(3.0)
+
+
+def test_helper_defaults_assigned_after_the_transform_are_seen():
+    g, df = srcad.grad(calls_helper), srcad.jvp(calls_helper)
+    both_modes(calls_helper, 0.4)
+    saved = scaled_helper.__defaults__, scaled_helper.__kwdefaults__
+    try:
+        scaled_helper.__defaults__ = (0.5,)                   # data: read when it runs
+        assert g(0.4) == pytest.approx(srcad.numeric_grad(calls_helper, 0.4))
+        scaled_helper.__kwdefaults__ = {"act": np.sin}        # a function: guarded
+        assert g(0.4) == pytest.approx(srcad.numeric_grad(calls_helper, 0.4))
+        assert df(0.4, 1.0)[1] == pytest.approx(srcad.numeric_grad(calls_helper, 0.4))
+    finally:
+        scaled_helper.__defaults__, scaled_helper.__kwdefaults__ = saved
+
+
+# ----- jvp of a function with defaults: tangents are keyword-only (docs/api.md) -------------
+def test_jvp_tangent_left_out_says_how_to_pass_it():
+    df = srcad.jvp(scaled)
+    assert df(3.0, dx=1.0) == (pytest.approx(scaled(3.0)), pytest.approx(13.0))
+    assert df(3.0, 1.0, dx=1.0)[1] == pytest.approx(7.0)
+    with pytest.raises(srcad.SrcadError, match=r"keyword-only.*jvp_scaled\(\.\.\., dx=\.\.\.\)") \
+            as info:
+        df(3.0, 1.0)               # 1.0 is a's value, as Python binds it: dx is missing
+    assert isinstance(info.value, TypeError) and info.value.line is not None
+    with pytest.raises(srcad.SrcadError, match="cotangent"):
+        srcad.vjp(scaled)(3.0, 1.0)

@@ -90,6 +90,22 @@ def attribute_origin(obj, obj_name, attr):
     return Origin(obj, name, (("attr", attr),), attr)
 
 
+def default_origins(fn, positional):
+    """Parameter name -> (value, Origin) for each default of fn: Python reads a function's
+    `__defaults__` and `__kwdefaults__` at each call, so a default assigned after the
+    transform (`helper.__defaults__ = (0.5,)`) is seen, as a global is."""
+    fn = getattr(fn, "__func__", fn)                # a bound method reads its function's
+    name = getattr(fn, "__name__", "fn")
+    values = tuple(getattr(fn, "__defaults__", None) or ())
+    found = {}
+    for k, (param, value) in enumerate(zip(positional[len(positional) - len(values):], values)):
+        found[param] = value, Origin(fn, name, (("attr", "__defaults__"), ("item", k)), param)
+    for param, value in (getattr(fn, "__kwdefaults__", None) or {}).items():
+        found[param] = value, Origin(fn, name, (("attr", "__kwdefaults__"), ("item", param)),
+                                     param)
+    return found
+
+
 def is_constant_attribute(obj):
     """Attributes of NumPy, math, SciPy and srcad modules are constants; of other modules,
     classes and objects, they are read when the function runs."""

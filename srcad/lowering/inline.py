@@ -11,13 +11,13 @@ import inspect
 from dataclasses import fields, replace
 
 from . import aliasing, generators
-from ..frontend import parse as frontend
+from ..frontend import live, parse as frontend
 from ..errors import SrcadError
 from ..ir.nodes import Block, Const
 from .function import FALLTHROUGH, lower_function, result_kind
 from .caller import changes_parameters
 from ..frontend.signature import parameter_names
-from .values import LocalFunction, RangeValue, Static, StaticSeq, ZipValue, from_python
+from .values import LocalFunction, RangeValue, Static, StaticSeq, ZipValue
 
 MAX_INLINE_DEPTH = 50
 
@@ -152,17 +152,16 @@ class UserFunctions:
 
     def defaults_of(self, parsed):
         """Parameter name -> default value: the function object's own `__defaults__` and
-        `__kwdefaults__`, which Python evaluated once, when the def ran (a local function's,
-        lowered where it is defined)."""
+        `__kwdefaults__`, which Python evaluated once, when the def ran, and reads at each
+        call (read like a global: live.default_origins); a local function's, lowered where
+        it is defined."""
         if parsed.local_defaults is not None:
             return parsed.local_defaults
-        fn = parsed.function
         params = parsed.node.args
         positional = [a.arg for a in params.posonlyargs + params.args]
-        values = tuple(getattr(fn, "__defaults__", None) or ())
-        defaults = dict(zip(positional[len(positional) - len(values):], values))
-        defaults.update(getattr(fn, "__kwdefaults__", None) or {})
-        return {name: from_python(value, name) for name, value in defaults.items()}
+        found = live.default_origins(parsed.function, positional)
+        return {name: self.lowering.live.value(value, origin)
+                for name, (value, origin) in found.items()}
 
 
 def relabel(builder, first, line):
