@@ -138,3 +138,53 @@ def test_jvp_tangent_left_out_says_how_to_pass_it():
     assert isinstance(info.value, TypeError) and info.value.line is not None
     with pytest.raises(srcad.SrcadError, match="cotangent"):
         srcad.vjp(scaled)(3.0, 1.0)
+
+
+# ----- attributes a method of the user's sets: followed, not run unseen ----------------------
+class Stepper:
+    def __init__(self, scale):
+        self.n = 0
+        self.scale = scale
+
+    def step(self, x):
+        self.n += 1                      # what the code after the call reads
+        self.scale = self.scale * x
+        return x * self.n
+
+
+def steps_twice(x):
+    s = Stepper(x)
+    s.step(x)                            # a statement: its changes are the caller's
+    return s.step(x) * s.scale + s.n
+
+
+def test_methods_setting_attributes_of_an_object_made_here():
+    assert steps_twice(1.3) == pytest.approx(2 * 1.3 * 1.3 ** 3 + 2)
+    both_modes(steps_twice, 1.3)
+
+
+class Count:
+    def __init__(self):
+        self.n = 0
+
+
+COUNT = Count()
+
+
+def counted(x):
+    COUNT.n += 1
+    return x * x * COUNT.n
+
+
+def counts_argument(x, c):
+    c.n += 1
+    return x * x * c.n
+
+
+def test_attribute_of_an_argument_object_is_refused_truly_with_a_rewrite_that_works():
+    with pytest.raises(srcad.SrcadError, match="'c', an object whose class srcad does not know"):
+        srcad.grad(counts_argument)(3.0, Count())
+    COUNT.n = 0
+    assert srcad.grad(counted)(3.0) == pytest.approx(6.0) and COUNT.n == 1
+    assert srcad.jvp(counted)(3.0, 1.0) == (pytest.approx(18.0), pytest.approx(12.0))
+    assert COUNT.n == 2                  # once per call, as Python would

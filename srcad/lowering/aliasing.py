@@ -70,6 +70,24 @@ def params_changed_in_place(definition):
     return changed
 
 
+def sets_parameter_attributes(definition):
+    """Whether the function assigns an attribute of one of its parameters (`p.a = v`,
+    `p.a += v`, `p.a.b = v`, `p.a[k] = v`), anywhere in its body."""
+    args = definition.args
+    params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+    for node in ast.walk(definition):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+        for target in targets:
+            root, through = target, False
+            while isinstance(root, (ast.Attribute, ast.Subscript)):
+                through = through or isinstance(root, ast.Attribute)
+                root = root.value
+            if through and isinstance(root, ast.Name) and root.id in params:
+                return True
+    return False
+
+
 def _bound_names(target):
     """The names an assignment target rebinds (not those of `p[i] = ...` or `p.a = ...`)."""
     if isinstance(target, ast.Name):

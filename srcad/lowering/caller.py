@@ -26,10 +26,12 @@ plain name, an argument or an object's attribute; a change on some paths of a he
 
 import ast
 import functools
+import inspect
 from dataclasses import replace
 
 from . import aliasing
 from ..frontend import live
+from ..frontend.user_code import user_function
 from .. import kinds as K
 from ..analysis.activity import bound_vars, substitute_block
 from ..errors import SrcadError
@@ -37,6 +39,7 @@ from ..ir.nodes import Block, Const, Eqn, If, Var, While, sub_blocks, walk_eqns
 from .dispatch import NOT_MINE
 from .dynamic import store_key
 from .methods import CHANGING_METHODS
+from .objects import MadeObject
 from .stores import Argument, NewObject, describe_holders
 from .writes import refuse_repeated
 from .values import LocalFunction, Static, StaticSeq
@@ -147,6 +150,9 @@ class AttributeChanges:
         """`self.count` that `self.count += 1` changes, read as a number when the derivative
         runs (not as a constant to specialise on, which each call would change); None when it
         is not a number on an object known now, or the function set it already."""
+        if isinstance(target.value, ast.Name) and \
+                isinstance(env.get(target.value.id), MadeObject):
+            return None                           # its attributes are followed: objects.py
         owner = self.attribute_owner(target, env, builder)
         if not isinstance(owner, Const) or store_key(owner, target.attr) in self.live.stores:
             return None
@@ -324,7 +330,11 @@ class CallerObjectLowering(AttributeChanges):
         return super().stmt_Expr(node, env, builder)
 
     def changing_helper(self, func, env, builder):
-        """Whether `func` names a function of the user's that changes what it is given."""
+        """Whether `func` names a function of the user's that changes what it is given, or
+        a method of the user's that sets attributes (`obj.step(x)`, whose `self.n += 1` the
+        code after the call reads): lowered, not run as written."""
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            return self.attribute_setting_method(func, env, builder)
         if not isinstance(func, ast.Name):
             return False
         callee = env.get(func.id)
@@ -335,7 +345,25 @@ class CallerObjectLowering(AttributeChanges):
                 return False
         definition = aliasing.source_definition(callee, aliasing.is_srcad_transform) \
             if isinstance(callee, (Static, LocalFunction)) else None
-        return definition is not None and changes_parameters(definition)
+        return definition is not None and (bool(changes_parameters(definition)) or
+                                           aliasing.sets_parameter_attributes(definition))
+
+    def attribute_setting_method(self, func, env, builder):
+        """Whether `obj.name` is a method, written in Python, that sets attributes of its
+        parameters (of `self`), on an object made here or known now."""
+        owner = env.get(func.value.id)
+        if owner is None:
+            try:
+                owner = self.expr(func.value, env, builder)
+            except SrcadError:
+                return False
+        cls = owner.cls if isinstance(owner, MadeObject) else \
+            type(owner.value) if isinstance(owner, Const) else \
+            self.instances.get(owner) if isinstance(owner, Var) else None
+        method = inspect.getattr_static(cls, func.attr, None) if cls is not None else None
+        definition = aliasing.source_definition(Static(method), aliasing.is_srcad_transform) \
+            if user_function(method) else None
+        return definition is not None and aliasing.sets_parameter_attributes(definition)
 
     def container_method(self, node, base, args, kwargs, env, builder):
         found = super().container_method(node, base, args, kwargs, env, builder)

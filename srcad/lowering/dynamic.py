@@ -204,9 +204,7 @@ class DynamicLowering:
         if isinstance(owner, Const) and not isinstance(owner.value, _PLAIN) or \
                 isinstance(owner, Var) and owner in self.instances:
             return owner
-        self.refuse(target, "assignment to an attribute of something other than an object of "
-                            "your own classes (a module, an array, a value computed here); "
-                            "keep the value in a variable instead")
+        self.refuse(target, owner_problem(owner, ast.unparse(target.value)))
 
     def stored_attribute(self, node, env, builder):
         """`obj.name` after the function set it (store_attribute) is the value it set."""
@@ -291,3 +289,17 @@ def _plain_body(stmts):
     of statements: asked once per loop, which is lowered again until its kinds settle)."""
     return not desugar.has_jumps(stmts) and \
         not any(isinstance(n, ast.Return) for s in stmts for n in [s, *walk_no_defs(s)])
+
+
+def owner_problem(owner, text):
+    """Why `text.name = value` on `owner` is refused, and what to write instead."""
+    if isinstance(owner, Var) and owner.kind.tag in ("other", "unknown"):
+        return (f"assignment to an attribute of '{text}', an object whose class srcad does not "
+                "know when it transforms the function (an argument, or a value computed when "
+                "it runs), so it cannot follow what the function reads from it afterwards; "
+                f"make the object in the function, or read it from a global (`{text}` a "
+                "module-level name: `self.n += 1` on those is followed), or keep the value in "
+                "a variable and return it")
+    return ("assignment to an attribute of something other than an object of your own "
+            "classes (a module, an array, a number, a value computed here); keep the value in "
+            "a variable instead")

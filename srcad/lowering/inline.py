@@ -183,10 +183,14 @@ def _on_line(stmt, line):
 
 
 def _changes_what_it_is_given(fn):
-    """A helper changing a list or dict it is given goes in place: its changes are then its
-    caller's (srcad/lowering/caller.py); called by name, it would change a copy."""
+    """A helper changing a list or dict it is given, or setting an attribute of an object it
+    is given (`self.n += 1` in a method), goes in place: its changes are then its caller's
+    (srcad/lowering/caller.py), and the caller's later reads see them (an attribute set is
+    followed by the lowering: dynamic.store_object_attribute); called by name, it would
+    change a copy, or change the object unseen by the code around the call."""
     definition = aliasing.source_definition(Static(fn), aliasing.is_srcad_transform)
-    return definition is not None and bool(changes_parameters(definition))
+    return definition is not None and (bool(changes_parameters(definition)) or
+                                       aliasing.sets_parameter_attributes(definition))
 
 
 def _called_by_name(fn):
