@@ -188,3 +188,74 @@ def test_attribute_of_an_argument_object_is_refused_truly_with_a_rewrite_that_wo
     assert srcad.grad(counted)(3.0) == pytest.approx(6.0) and COUNT.n == 1
     assert srcad.jvp(counted)(3.0, 1.0) == (pytest.approx(18.0), pytest.approx(12.0))
     assert COUNT.n == 2                  # once per call, as Python would
+
+
+# ----- max / min by a key: the item the key chooses, as Python chooses it -------------------
+def chosen_by_key(x):
+    items = [x, 2.0 * x, x * x]
+    return max(items, key=lambda t: -t) + min(x, x * x - 1.0, key=abs) * 3.0
+
+
+def chosen_array(a):
+    picked = max([a, 2.0 * a - 1.0, np.flip(a)], key=np.linalg.norm)
+    return np.sum(picked * picked)
+
+
+@pytest.mark.parametrize("x", [0.6, 1.4, -0.8])
+def test_max_min_with_a_key(x):
+    both_modes(chosen_by_key, x)
+
+
+def test_max_with_a_key_of_arrays():
+    both_modes(chosen_array, np.array([0.3, -1.2, 0.7]))
+
+
+def test_max_with_a_key_of_a_runtime_sequence_is_refused_with_a_rewrite_that_works():
+    def runtime(xs):
+        return max(xs, key=np.sin) * 2.0
+
+    def rewritten(xs):
+        return xs[int(np.argmax([np.sin(v) for v in xs]))] * 2.0
+    with pytest.raises(srcad.SrcadError, match=r"xs\[int\(np.argmax"):
+        srcad.grad(runtime)(np.array([0.3, 1.2, 0.7]))
+    both_modes(rewritten, np.array([0.3, 1.2, 0.7]))
+
+
+# ----- in-place writes NumPy makes: np.fill_diagonal, a ufunc's out= -----------------------
+def diagonal_filled(a, v):
+    b = np.sin(a)
+    np.fill_diagonal(b, v * v)
+    return np.sum(b * b * a)
+
+
+def written_out(a):
+    c = np.empty_like(a)
+    np.add(a, a * a, out=c)
+    np.multiply(c, a, out=(c,))
+    return np.sum(c * c)
+
+
+def test_fill_diagonal_in_both_arguments():
+    a, v = RNG.standard_normal((3, 4)), np.array([0.5, -1.5, 2.0])
+    both_modes(diagonal_filled, a, v, wrt=0)
+    both_modes(diagonal_filled, a, v, wrt=1)
+    both_modes(diagonal_filled, a, 0.7, wrt=1)
+
+
+def test_ufunc_out_as_a_statement():
+    both_modes(written_out, np.array([0.3, 1.7, -2.2]))
+
+
+def test_ufunc_out_in_an_expression_is_refused_with_a_rewrite_that_works():
+    def in_expression(a):
+        c = np.zeros(3)
+        d = np.exp(a, out=c)
+        return np.sum(d * c)
+
+    def rewritten(a):
+        c = np.zeros(3)
+        np.exp(a, out=c)
+        return np.sum(c * c)
+    with pytest.raises(srcad.SrcadError, match="statement of its own"):
+        srcad.grad(in_expression)(np.array([0.3, 1.7, -2.2]))
+    both_modes(rewritten, np.array([0.3, 1.7, -2.2]))

@@ -1,7 +1,8 @@
 """NumPy's functions that write into their first argument. np.put_along_axis is differentiated
 as the element write it performs (reverse and forward mode against central differences, the
 value Python computes, repeated indices keeping the last value, the aliasing refusals of any
-element write). np.fill_diagonal, np.copyto and np.put are refused at the user's line, each
+element write), and so is np.fill_diagonal (wrap=False: test_gaps8.py). np.fill_diagonal with
+wrap=True, np.copyto and np.put are refused at the user's line, each
 with the element write that srcad differentiates instead; and each rewrite shown is itself
 differentiated correctly (both modes, and the same value as the refused form)."""
 
@@ -31,6 +32,12 @@ def along_axis_rewritten(x):
 def diagonal_in_place(x):
     a = np.outer(x, x)
     np.fill_diagonal(a, x[0] * 2.0)
+    return np.sum(np.sin(a))
+
+
+def diagonal_wrapped(x):
+    a = np.outer(x, x)
+    np.fill_diagonal(a, x[0] * 2.0, wrap=True)     # wrap=True: refused (wrap=False is followed)
     return np.sum(np.sin(a))
 
 
@@ -67,7 +74,7 @@ def put_rewritten(x):
     return np.sum(a * WEIGHTS[:, :2])
 
 
-CASES = [(diagonal_in_place, diagonal_rewritten, "a[k, k] = value"),
+CASES = [(diagonal_wrapped, diagonal_rewritten, "a[k, k] = value"),
          (copy_in_place, copy_rewritten, "dst[...] = src"),
          (put_in_place, put_rewritten, "flat[indices] = values")]
 
@@ -106,7 +113,7 @@ def repeated_positions(x):
 
 
 @pytest.mark.parametrize("f", [along_axis_in_place, largest_replaced, flat_positions,
-                               repeated_positions])
+                               repeated_positions, diagonal_in_place])
 def test_put_along_axis_is_differentiated_as_its_element_write(f):
     x = np.array([0.5, -1.5])
     value, grad = srcad.value_and_grad(f)(x)
@@ -115,6 +122,8 @@ def test_put_along_axis_is_differentiated_as_its_element_write(f):
     assert srcad.check_grad(f, x, mode="forward")
     if f is along_axis_in_place:
         np.testing.assert_allclose(grad, srcad.grad(along_axis_rewritten)(x), rtol=1e-15)
+    if f is diagonal_in_place:
+        np.testing.assert_allclose(grad, srcad.grad(diagonal_rewritten)(x), rtol=1e-15)
     if f is repeated_positions:
         np.testing.assert_array_equal(grad, [0.0, 2.0])
 

@@ -8,6 +8,7 @@ compute the element at an index (the index itself for a `range`, `seq[i]` for a 
 pairs for `zip` and `enumerate`, the mirrored index for `reversed`).
 """
 
+import ast
 import builtins
 import functools
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from ..errors import PythonTypeError
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, Var
 from ..revolve import check_snapshots, checkpointed
+from .selection import select_by_key
 from .values import EnumerateValue, RangeValue, ReversedValue, StaticSeq, ZipValue
 
 
@@ -161,7 +163,15 @@ class Builtins:
     def call_minmax(self, node, args, kwargs, builder):
         prim = "maximum" if node.func.id == "max" else "minimum"
         if len(args) == 1 and isinstance(args[0], StaticSeq):
-            args = args[0].items
+            args = args[0].items or [None]
+        if set(kwargs) == {"key"} and len(args) >= 1 and args[0] is not None and \
+                (len(args) >= 2 or isinstance(node.args[0], (ast.List, ast.Tuple))):
+            return select_by_key(self.lw, node, args, kwargs["key"], node.func.id, builder)
+        if "key" in kwargs:
+            self.lw.refuse(node, f"{node.func.id}(..., key=...) of a sequence whose length is "
+                                 "known only when the function runs; write the items out "
+                                 f"(`{node.func.id}(a, b, key=f)`), or pick by index: "
+                                 f"`xs[int(np.arg{prim[:3]}([f(v) for v in xs]))]`")
         if len(args) < 2 or kwargs:
             self.lw.refuse(node, f"{node.func.id}() of a runtime sequence; use np.{prim[:3]}")
         result = self.lw.atom(args[0], builder, node)

@@ -35,6 +35,9 @@ from .values import LocalFunction, RangeValue, Static, StaticSeq, from_python
 
 
 
+_OUT = ("; a ufunc's out= is followed in a statement of its own (`np.add(a, b, out=c)` as "
+        "`c[...] = np.add(a, b)`): write that statement, then use c")
+
 class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
     def __init__(self, parsed, depth=0, derive=None):
         self.parsed = parsed
@@ -284,7 +287,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         bound = dict(zip(names, args))
         for key, value in kwargs.items():
             if key not in names or key in bound:
-                self.refuse(node, f"the argument {key}= of {prim}")
+                self.refuse(node, f"the argument {key}= of {prim}" + _OUT * (key == "out"))
             bound[key] = value
         atoms = []
         for name in names:

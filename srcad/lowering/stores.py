@@ -238,7 +238,7 @@ class StoreLowering:
         if isinstance(call, ast.Call) and numpy_writes.names_put_along_axis(call):
             write = numpy_writes.as_element_write(
                 call, getattr(self.expr(call.func, env, builder), "obj", None),
-                lambda *nodes: self.bind_and_emit("along_axis_index", [
+                lambda *nodes, prim="along_axis_index": self.bind_and_emit(prim, [
                     self.expr(n, env, builder) for n in nodes], {}, builder, call))
             if write is not None:
                 return self.stmt(write, env, builder)

@@ -69,6 +69,19 @@ defprim("along_axis_index", along_axis_index, ("impl", "along_axis_index"),
         doc="the full index np.take_along_axis(x, indices, axis) takes")
 
 
+def diagonal_index(x):
+    """The index np.fill_diagonal(x, v) writes (wrap=False): (k, ..., k), k the positions
+    along the shortest dimension (NumPy asks all dimensions equal beyond two)."""
+    if np.ndim(x) > 2 and len(set(np.shape(x))) != 1:
+        raise ValueError("All dimensions of input must be of equal length")
+    k = np.arange(min(np.shape(x)))
+    return (k,) * np.ndim(x)
+
+
+defprim("diagonal_index", diagonal_index, ("impl", "diagonal_index"), jvp=(ZERO,),
+        vjp=(ZERO,), doc="the index np.fill_diagonal(x, v) writes")
+
+
 def _along_kind(x, indices, axis):
     if not (x.is_array and indices.is_array):
         return K.UNKNOWN
