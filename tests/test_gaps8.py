@@ -259,3 +259,23 @@ def test_ufunc_out_in_an_expression_is_refused_with_a_rewrite_that_works():
     with pytest.raises(srcad.SrcadError, match="statement of its own"):
         srcad.grad(in_expression)(np.array([0.3, 1.7, -2.2]))
     both_modes(rewritten, np.array([0.3, 1.7, -2.2]))
+
+
+# ----- a list of arrays where NumPy's operator converts it -----------------------------------
+def list_matmul(X, w):
+    return np.sum((X @ w) ** 2) + np.sum((w + X) * X[0])
+
+
+def test_list_of_arrays_converted_by_an_array_operator():
+    X = [np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([0.5, -1.0])]
+    w = np.array([0.3, -0.2])
+    g = srcad.grad(list_matmul)(X, w)
+    assert type(g) is list and len(g) == 3           # the argument's structure
+    expected = srcad.numeric_grad(list_matmul, X, w)
+    for got, want in zip(g, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+    u = [RNG.standard_normal(2) for _ in X]
+    value, tangent = srcad.jvp(list_matmul)(X, w, u)
+    assert value == pytest.approx(list_matmul(X, w))
+    assert tangent == pytest.approx(sum(np.sum(e * d) for e, d in zip(expected, u)))
+    both_modes(list_matmul, X, w, wrt=1)

@@ -52,6 +52,9 @@ class Operators:
             seq, times = (left, right) if isinstance(left, StaticSeq) else (right, left)
             return StaticSeq(seq.items * times.value, seq.tag)       # [0.0] * 3
         atoms = [lw.atom(left, builder, node), lw.atom(right, builder, node)]
+        if any(a.kind.is_array for a in atoms):   # `X @ w`, `w + X` of a list X: the array's
+            atoms = [lw.emit("array", [a, Const(None)], builder, node)   # operator converts X
+                     if a.kind.tag in ("list", "tuple") else a for a in atoms]
         if any(a.kind.tag in ("list", "tuple") for a in atoms):
             prim = _SEQUENCE_OPS.get(prim) or lw.refuse(node, (
                 f"the operator {type(node.op).__name__} on a list or tuple whose length is "
