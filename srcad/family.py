@@ -20,7 +20,7 @@ import numpy as np
 
 from . import api, jaxlike, naming, tree
 from .transforms import forward
-from .frontend.signature import Fn, Wrt, normalise_wrt, signature_of
+from .frontend.signature import Fn, Wrt, current_defaults, normalise_wrt, signature_of
 
 _JAC_MODES = ("reverse", "forward")
 
@@ -98,7 +98,7 @@ def hvp(f: Fn, wrt: Wrt = 0, *, argnums: int | tuple[int, ...] | None = None,
     signature = _with_extra(_signature(f), [vector])
 
     def hv(*args, **kwargs):
-        primals, kwargs = _split_hvp_vector(signature, args, kwargs, f"hvp_{_name(f)}")
+        primals, kwargs = _split_hvp_vector(signature, args, kwargs, f"hvp_{_name(f)}", f)
         v = primals.pop()
         vs = _as_tangents(v, many, [names[i] for i in indices])
         forward.check_tangents([primals[i] for i in indices], vs, [names[i] for i in indices])
@@ -123,13 +123,15 @@ def _with_extra(signature, names):
     return signature.replace(parameters=params + [inspect.Parameter(n, kind) for n in names])
 
 
-def _split_hvp_vector(signature, args, kwargs, name):
-    """hv's arguments bound as Python binds them: the primal arguments (defaults applied,
-    positional ones in order) with v last, and the keyword-only primal arguments."""
+def _split_hvp_vector(signature, args, kwargs, name, f=None):
+    """hv's arguments bound as Python binds them: the primal arguments (f's defaults as they
+    are now applied, positional ones in order) with v last, and the keyword-only ones."""
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as err:
         raise TypeError(f"{name}(): {err}") from None
+    for key, value in current_defaults(f, signature).items():
+        bound.arguments.setdefault(key, value)
     bound.apply_defaults()
     positional, keywords = [], {}
     vector = list(signature.parameters)[-1]          # `v`, or a fresh name if f has a v

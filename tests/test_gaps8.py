@@ -106,6 +106,9 @@ def test_own_defaults_assigned_after_the_transform_are_seen():
     assert g(3.0) == pytest.approx(srcad.numeric_grad(f, 3.0)) == pytest.approx(29.0)
     assert df(3.0, dx=1.0) == (pytest.approx(f(3.0)), pytest.approx(29.0))
     assert g(3.0, 1.0, b=0.0) == pytest.approx(6.0)          # given ones still win
+    hv, h = srcad.hvp(f), srcad.hessian(f)
+    f.__defaults__ = (4.0,)
+    assert hv(3.0, v=1.0) == pytest.approx(8.0) and h(3.0) == pytest.approx(8.0)
     f.__defaults__ = None                                     # Python: now a is required
     with pytest.raises(TypeError, match="missing 1 required positional argument: 'a'"):
         g(3.0)

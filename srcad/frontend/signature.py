@@ -63,3 +63,27 @@ def normalise_wrt(wrt, names, f):
                              f"({', '.join(names)}), so wrt must be in 0..{len(names) - 1}")
         indices.append(entry % len(names))
     return tuple(indices), isinstance(wrt, tuple)
+
+
+def defaults_owner(fn):
+    """The function whose `__defaults__` a call of fn reads: fn, or for a function srcad
+    returned, the user's function inside it."""
+    while getattr(fn, "__srcad__", None) is not None and \
+            getattr(fn, "__wrapped__", None) is not None:
+        fn = fn.__wrapped__
+    return fn
+
+
+def current_defaults(fn, signature):
+    """Parameter name -> the default a call of fn takes now: Python reads `__defaults__`
+    (aligned with the last positional parameters) and `__kwdefaults__` at each call."""
+    owner = defaults_owner(fn)
+    params = [p for p in signature.parameters.values() if p.default is not p.empty]
+    positional = [p for p in params if p.kind != p.KEYWORD_ONLY]
+    values = tuple(getattr(owner, "__defaults__", None) or ())[-len(positional):] \
+        if positional else ()
+    found = dict(zip([p.name for p in positional][len(positional) - len(values):], values))
+    keywords = getattr(owner, "__kwdefaults__", None) or {}
+    found.update((p.name, keywords[p.name]) for p in params if p.kind == p.KEYWORD_ONLY and
+                 p.name in keywords)
+    return found
