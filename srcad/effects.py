@@ -97,7 +97,10 @@ _IN_PLACE_REWRITES = {
     "put_along_axis": "write the elements with an index instead: for a 2-d `a` and axis=1, "
                       "`a[np.arange(a.shape[0])[:, None], indices] = values`",
     "fill_diagonal": "write the diagonal with an index instead: "
-                     "`k = np.arange(np.min(a.shape)); a[k, k] = value`",
+                     "`k = np.arange(np.min(a.shape)); a[k, k] = value` (what "
+                     "np.fill_diagonal(a, value) does, and srcad differentiates, with wrap=False "
+                     "and `a` a name; with wrap=True a tall matrix's diagonal starts again every "
+                     "n + 1 rows: write those rows too)",
     "copyto": "write every element instead: `dst[...] = src`",
     "put": "write through a flat copy instead: `flat = a.reshape(-1).copy(); "
            "flat[indices] = values; a = flat.reshape(a.shape)`",
