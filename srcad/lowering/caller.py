@@ -334,7 +334,7 @@ class CallerObjectLowering(AttributeChanges):
         a method of the user's that sets attributes (`obj.step(x)`, whose `self.n += 1` the
         code after the call reads): lowered, not run as written."""
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            return self.attribute_setting_method(func, env, builder)
+            return attribute_setting_method(self, func, env, builder)
         if not isinstance(func, ast.Name):
             return False
         callee = env.get(func.id)
@@ -347,23 +347,6 @@ class CallerObjectLowering(AttributeChanges):
             if isinstance(callee, (Static, LocalFunction)) else None
         return definition is not None and (bool(changes_parameters(definition)) or
                                            aliasing.sets_parameter_attributes(definition))
-
-    def attribute_setting_method(self, func, env, builder):
-        """Whether `obj.name` is a method, written in Python, that sets attributes of its
-        parameters (of `self`), on an object made here or known now."""
-        owner = env.get(func.value.id)
-        if owner is None:
-            try:
-                owner = self.expr(func.value, env, builder)
-            except SrcadError:
-                return False
-        cls = owner.cls if isinstance(owner, MadeObject) else \
-            type(owner.value) if isinstance(owner, Const) else \
-            self.instances.get(owner) if isinstance(owner, Var) else None
-        method = inspect.getattr_static(cls, func.attr, None) if cls is not None else None
-        definition = aliasing.source_definition(Static(method), aliasing.is_srcad_transform) \
-            if user_function(method) else None
-        return definition is not None and aliasing.sets_parameter_attributes(definition)
 
     def container_method(self, node, base, args, kwargs, env, builder):
         found = super().container_method(node, base, args, kwargs, env, builder)
@@ -573,3 +556,21 @@ def _visible_after(builder, value):
     inner = {v for s in builder.stmts for b in sub_blocks(s) for v in bound_vars(b)}
     items = value.items if isinstance(value, StaticSeq) else [value]
     return not any(isinstance(v, Var) and v in inner for v in items)
+
+
+def attribute_setting_method(lw, func, env, builder):
+    """Whether `obj.name` (func) is a method, written in Python, that sets attributes of its
+    parameters (of `self`), on an object made here or known now (lw: the lowering)."""
+    owner = env.get(func.value.id)
+    if owner is None:
+        try:
+            owner = lw.expr(func.value, env, builder)
+        except SrcadError:
+            return False
+    cls = owner.cls if isinstance(owner, MadeObject) else \
+        type(owner.value) if isinstance(owner, Const) else \
+        lw.instances.get(owner) if isinstance(owner, Var) else None
+    method = inspect.getattr_static(cls, func.attr, None) if cls is not None else None
+    definition = aliasing.source_definition(Static(method), aliasing.is_srcad_transform) \
+        if user_function(method) else None
+    return definition is not None and aliasing.sets_parameter_attributes(definition)
