@@ -120,33 +120,29 @@ class ArgumentWriteLowering:
                               "again after: Python would change both; read it through one "
                               "name")
 
-    def store_into_array(self, target, op, value, env, builder, checked=False):
-        name = target.value.id
-        arg = None if checked else self.written_argument(env[name])
-        super().store_into_array(target, op, value, env, builder, checked)
-        if arg is not None:
-            self.note_version(arg, env[name], target, builder)
-
-    def stmt_AugAssign(self, node, env, builder):
-        """`x += v` on the caller's array: Python changes it in place (x stays that array)."""
-        target = node.target
-        old = env.get(target.id) if isinstance(target, ast.Name) else None
-        arg = self.written_argument(old) if isinstance(old, Var) and old.kind.is_array and \
+    def updated_argument(self, old):
+        """`x += v` on the caller's array: Python changes it in place (x stays that array).
+        The argument `old` is a version of, where stmt_AugAssign (dispatch.py) follows it."""
+        return self.written_argument(old) if isinstance(old, Var) and old.kind.is_array and \
             old.kind.ndim != 0 else None
-        super().stmt_AugAssign(node, env, builder)
-        if arg is not None and env.get(target.id) is not old:
-            self.note_version(arg, env[target.id], node, builder)
 
-    def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
+    def note_updated_argument(self, arg, old, node, env, builder):
+        """After `x += v`: the new version of the caller's array `arg` (None: not one)."""
+        if arg is not None and env.get(node.target.id) is not old:
+            self.note_version(arg, env[node.target.id], node, builder)
+
+    def unfollowed(self, args, kwargs):
         """A helper writing into its parameter, given the caller's array: its writes are
         followed as the function's own (the helper is inlined), and the names bound to that
-        array see them after the call (`expr_Call`). Given it twice, still refused."""
+        array see them after the call (`expr_Call`). Given it twice, still refused. The
+        arguments with the followed ones as fresh values, for refuse_changed_arguments
+        (dispatch.py) to check the others."""
         given = [a for a in list(args) + list(kwargs.values()) if isinstance(a, Var)]
         followed = {id(a) for a in given if self.written_argument(a) is not None and
                     sum(a is b for b in given) == 1}
         args = [Var(None, a.kind) if id(a) in followed else a for a in args]
         kwargs = {k: Var(None, a.kind) if id(a) in followed else a for k, a in kwargs.items()}
-        super().refuse_changed_arguments(node, callee, args, kwargs, env, builder)
+        return args, kwargs
 
     def written_so_far(self):
         """Each written argument's latest version, before a call (for `rebind_written`)."""

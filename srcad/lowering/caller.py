@@ -251,18 +251,29 @@ class CallerObjectLowering(AttributeChanges):
         if attribute is not None:       # `d = self.params; d[k] = v`: self.params is new too
             self.live.stores[attribute] = (new, builder)
 
-    def store_item(self, target, value, env, builder):
+    def store_held_item(self, target, value, env, builder):
+        """A store_item handler (lowering/dispatch.py): `obj.a[k] = v`, and `c[i][k] = v`
+        on a list or dict that the list or dict `c` holds."""
         base = target.value
         if isinstance(base, ast.Attribute):
             return self.store_attribute_item(target, value, env, builder)
         if self.is_item_of_container(base, env) and \
                 _is_container(self.expr(base, env, builder)):
             return self.store_into_inner(target, value, env, builder)
+        return NOT_MINE
+
+    def before_item_store(self, target, env, builder):
+        """store_item's first step: `G[k] = v` on a global list or dict refused; what the
+        name held before (for `item_stored`)."""
+        base = target.value
         name = base.id if isinstance(base, ast.Name) else None
         if name is not None and name not in env:
             self.refuse_global_change(target, name, env, builder)
-        old = env.get(name)
-        super().store_item(target, value, env, builder)
+        return env.get(name)
+
+    def item_stored(self, target, old, env, builder):
+        """store_item's last step: `d[k] = v` on the caller's dict is made on it too."""
+        name = target.value.id if isinstance(target.value, ast.Name) else None
         if name is None or not _is_container(old):
             return
         new = env.get(name)
@@ -310,7 +321,9 @@ class CallerObjectLowering(AttributeChanges):
                               f"passes, not to a global; pass it as an argument (`def "
                               f"f(..., {name.lower()})`, called as `f(..., {name})`)")
 
-    def stmt_Expr(self, node, env, builder):
+    def changing_call_statement(self, node, env, builder):
+        """A stmt_Expr handler (dispatch.py): `xs.append(v)` on a value of a kind not known
+        here refused; `helper(xs)` of a helper that changes what it is given lowered."""
         call = node.value
         target = call.func.value if isinstance(call, ast.Call) and \
             isinstance(call.func, ast.Attribute) else None
@@ -325,9 +338,7 @@ class CallerObjectLowering(AttributeChanges):
         if isinstance(call, ast.Call) and self.changing_helper(call.func, env, builder):
             self.expr(call, env, builder)       # its changes are the caller's (call_helper)
             return None
-        if self.made.statement_call(node, env, builder) is not NOT_MINE:
-            return None
-        return super().stmt_Expr(node, env, builder)
+        return self.made.statement_call(node, env, builder)    # a method (objects.py)
 
     def changing_helper(self, func, env, builder):
         """Whether `func` names a function of the user's that changes what it is given, or
@@ -348,32 +359,23 @@ class CallerObjectLowering(AttributeChanges):
         return definition is not None and (bool(changes_parameters(definition)) or
                                            aliasing.sets_parameter_attributes(definition))
 
-    def container_method(self, node, base, args, kwargs, env, builder):
-        found = super().container_method(node, base, args, kwargs, env, builder)
+    def method_changed(self, node, base, args, env, builder):
+        """container_method's last step (dispatch.py): `xs.pop()`, `d.update(e)` on the
+        caller's list or dict is made on it too."""
         method = node.func.attr
-        if found is None or method not in CHANGING_METHODS or \
-                not isinstance(node.func.value, ast.Name):
-            return found
+        if method not in CHANGING_METHODS or not isinstance(node.func.value, ast.Name):
+            return
         def call(root):
             atoms = [self.atom(a, builder, node) for a in args]
             for atom in atoms:
                 self.expose(atom, node)
             builder.emit("mutate", root, Const(method), *atoms)
         self.changed(node, base, env.get(node.func.value.id), builder, call)
-        return found
 
-    def grow_list(self, node, call, name, env, builder):
-        old = env[name]
-        super().grow_list(node, call, name, env, builder)
-        self.grown(node, old, env[name], builder)
-
-    def stmt_AugAssign(self, node, env, builder):
-        if isinstance(node.target, ast.Attribute):
-            return self.update_attribute(node, env, builder)
-        old = env.get(node.target.id) if isinstance(node.target, ast.Name) else None
-        super().stmt_AugAssign(node, env, builder)
+    def updated_list(self, node, old, env, builder):
+        """stmt_AugAssign's last step (dispatch.py): `xs += [v]` grows the caller's list."""
         if isinstance(node.target, ast.Name) and _is_container(old):
-            self.grown(node, old, env[node.target.id], builder)    # xs += [v]
+            self.grown(node, old, env[node.target.id], builder)
 
     def grown(self, node, old, new, builder):
         """`xs.append(v)`, `xs.extend(vs)`, `xs += vs`: the caller's list grows as well."""
@@ -444,9 +446,10 @@ class CallerObjectLowering(AttributeChanges):
             env[name] = latest
         return self.leave_local_call(entered, out, node, env, builder)
 
-    def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
+    def refuse_unknown_changed(self, node, callee, env):
         """A helper changing what it is given, given a value whose kind is not known here
-        (None or a dict, as a loop carries it): which object it changes is not known."""
+        (None or a dict, as a loop carries it): which object it changes is not known.
+        The first step of refuse_changed_arguments (dispatch.py)."""
         definition = aliasing.source_definition(callee, aliasing.is_srcad_transform)
         changed = changes_parameters(definition) if definition is not None else []
         positional = [a.arg for a in definition.args.posonlyargs + definition.args.args] \
@@ -460,7 +463,6 @@ class CallerObjectLowering(AttributeChanges):
                                       "loop carries it): srcad cannot tell which; give it one "
                                       f"kind before (`{arg.id} = {{}}` or `{arg.id} = []` "
                                       "instead of None)")
-        super().refuse_changed_arguments(node, callee, args, kwargs, env, builder)
 
     def carry_passed(self, assigned, env, node):
         """Also carry a list or dict a loop passes to a helper (`step(w, config)`, by its

@@ -11,8 +11,13 @@ The loop over a hook's handlers runs in the hook's own frame: lowering a call ne
 call costs the same number of Python frames however many handlers there are (a chain of
 overrides calling each other costs one per override; tests/test_transform_growth.py lowers
 190 nested calls within Python's recursion limit).
+
+A hook that several parts follow, each before or after the one that lowers the construct
+(`x += v` on the caller's array or list, `xs.append(v)`, `d[k] = v`), calls their steps by
+name, in the order they run (below the handler loops): no part overrides another.
 """
 
+import ast
 import functools
 from dataclasses import dataclass
 
@@ -27,6 +32,8 @@ class Handlers:
     """For each hook, the handlers that may lower it, in the order they are asked."""
 
     statement: tuple         # a statement lowered with the rest of its block: the block's value
+    expression_statement: tuple     # an expression as a statement (`xs.append(v)`, `g(x)`)
+    store_item: tuple        # `x.T[i] = v`, `obj.a[k] = v`, `c[i][k] = v` (else store_item's steps)
     atom: tuple              # a lowered value as an IR atom
     attribute: tuple         # `x.name` read
     known_attribute: tuple   # `obj.name` of an object known now
@@ -54,6 +61,9 @@ def handlers_of(lw):
     return Handlers(
         statement=(lw.peeling.statement, lw.statement_form, lw.loop_over_objects,
                    lw.lower_raising),
+        expression_statement=(lw.local_call_statement, lw.changing_call_statement,
+                              lw.expression_statement),
+        store_item=(lw.store_transposed_item, lw.store_held_item),
         atom=(lw.local_function_atom, lw.frozen.atom, lw.made.atom, lw.value_atom),
         attribute=(lw.made.attribute, lw.stored_attribute, lw.integration.attribute,
                    lw.value_attribute),
@@ -209,3 +219,62 @@ class Dispatching:
         for handler in self.handlers.compare:
             if (out := handler(node, env, builder)) is not NOT_MINE:
                 return out
+
+    def stmt_Expr(self, node, env, builder):
+        for handler in self.handlers.expression_statement:
+            if handler(node, env, builder) is not NOT_MINE:
+                return
+
+    # ----- hooks whose steps all run, in order ------------------------------------------------
+    def store_item(self, target, value, env, builder):
+        """`x[k] = v`: a handler's, or the store into the named list, dict or array
+        (stores.py), made on the caller's list or dict too (caller.py)."""
+        for handler in self.handlers.store_item:
+            if handler(target, value, env, builder) is not NOT_MINE:
+                return
+        old = self.before_item_store(target, env, builder)
+        self.store_named_item(target, value, env, builder)
+        self.item_stored(target, old, env, builder)
+
+    def store_into_array(self, target, op, value, env, builder, checked=False):
+        """`x[i] = v` or `x[i] op= v` on an array (writes.py), followed as a version of the
+        caller's array where x is one (argument_writes.py; `checked`: the caller did)."""
+        name = target.value.id
+        arg = None if checked else self.written_argument(env[name])
+        self.write_into_array(target, op, value, env, builder, checked)
+        if arg is not None:
+            self.note_version(arg, env[name], target, builder)
+
+    def stmt_AugAssign(self, node, env, builder):
+        """`x op= v`: on an attribute (caller.py), else on a name or item (stores.py),
+        followed on the caller's array (argument_writes.py) and list (caller.py)."""
+        if isinstance(node.target, ast.Attribute):
+            return self.update_attribute(node, env, builder)
+        old = env.get(node.target.id) if isinstance(node.target, ast.Name) else None
+        arg = self.updated_argument(old)
+        self.update_in_place(node, env, builder)
+        self.note_updated_argument(arg, old, node, env, builder)
+        self.updated_list(node, old, env, builder)
+        return None
+
+    def grow_list(self, node, call, name, env, builder):
+        """`xs.append(v)`, `xs.extend(vs)` (stores.py), on the caller's list too (caller.py)."""
+        old = env[name]
+        self.append_to_list(node, call, name, env, builder)
+        self.grown(node, old, env[name], builder)
+
+    def container_method(self, node, base, args, kwargs, env, builder):
+        """A list or dict method's value, or None (methods.py); its change made on the
+        caller's list or dict too (caller.py)."""
+        found = self.call_container_method(node, base, args, kwargs, env, builder)
+        if found is not None:
+            self.method_changed(node, base, args, env, builder)
+        return found
+
+    def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
+        """A call of a helper that changes what it is given: refused where the kind of an
+        argument is not known (caller.py), or where another name shows an argument whose
+        change is not followed (argument_writes.py, stores.py)."""
+        self.refuse_unknown_changed(node, callee, env)
+        args, kwargs = self.unfollowed(args, kwargs)
+        self.refuse_shared_parameter_change(node, callee, args, kwargs, env, builder)

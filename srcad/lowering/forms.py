@@ -134,15 +134,15 @@ class FormsLowering:
         changed = _changed_by_calls(node, env, set())
         return list(assigned) + [n for n in changed if n not in assigned and n in env]
 
-    def stmt_Expr(self, node, env, builder):
+    def local_call_statement(self, node, env, builder):
         """`g(x)` as a statement, with `g` defined in this function: inlined, for what it
-        does (its prints run, a list it appends to grows)."""
+        does (its prints run, a list it appends to grows). A stmt_Expr handler (dispatch.py)."""
         call = node.value
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
                 isinstance(env.get(call.func.id), LocalFunction):
             self.expr(call, env, builder)
-            return
-        super().stmt_Expr(node, env, builder)
+            return None
+        return NOT_MINE
 
     def local_function_atom(self, value, builder, node):
         if isinstance(value, LocalFunction):

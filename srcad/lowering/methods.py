@@ -44,9 +44,9 @@ class ContainerMethods:
     """Mixin for ExpressionLowering: needs atom, emit, expr, assign, refuse, may_be,
     refuse_visible_change, concat, comprehension."""
 
-    def container_method(self, node, base, args, kwargs, env, builder):
+    def call_container_method(self, node, base, args, kwargs, env, builder):
         """The value of `base.name(*args)` for a list or dict method lowered here, or None
-        (not one of them: the caller goes on)."""
+        (not one of them: the caller goes on); container_method's first step (dispatch.py)."""
         tag = container_tag(base)
         if tag is None:
             return None

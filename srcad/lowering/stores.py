@@ -104,10 +104,11 @@ class StoreLowering:
         return ["view"] if any(isinstance(s, Var) and s in self.views
                                for s in self.same_objects(value)) else []
 
-    def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
+    def refuse_shared_parameter_change(self, node, callee, args, kwargs, env, builder):
         """A function doing `p += ...` on its parameter p changes the caller's array in
         place; srcad writes `p = p + ...`, which agrees only where the caller reads that
-        array nowhere after (a temporary, as in `h(x * 2.0)`)."""
+        array nowhere after (a temporary, as in `h(x * 2.0)`). The last step of
+        `refuse_changed_arguments` (lowering/dispatch.py)."""
         definition = aliasing.source_definition(callee, aliasing.is_srcad_transform)
         if definition is None:
             return
@@ -188,7 +189,8 @@ class StoreLowering:
                               "(or copy it first)")
 
     # ----- a += b ----------------------------------------------------------------------------
-    def stmt_AugAssign(self, node, env, builder):
+    def update_in_place(self, node, env, builder):
+        """`x op= v` on a name or an item (the middle step of stmt_AugAssign, dispatch.py)."""
         if isinstance(node.target, ast.Subscript):
             return self.update_item(node, env, builder)
         if not isinstance(node.target, ast.Name):
@@ -218,7 +220,8 @@ class StoreLowering:
         return node.value               # a value a rewritten statement names (numpy_writes)
 
     # ----- xs.append(v), xs.extend(vs) -------------------------------------------------------
-    def stmt_Expr(self, node, env, builder):
+    def expression_statement(self, node, env, builder):
+        """An expression as a statement (the last handler of stmt_Expr, dispatch.py)."""
         call = node.value
         if isinstance(call, ast.Constant):
             return                      # a docstring or a bare constant
@@ -251,7 +254,9 @@ class StoreLowering:
                               "`xs = xs[:-1]`, `xs = xs[::-1]`)")
         self.run_as_written(node, [node], env, builder)
 
-    def grow_list(self, node, call, name, env, builder):
+    def append_to_list(self, node, call, name, env, builder):
+        """`xs.append(v)`, `xs.extend(vs)`: xs rebound to the longer list (grow_list's first
+        step, lowering/dispatch.py)."""
         method = call.func.attr
         if len(call.args) != 1 or call.keywords:
             self.refuse(node, f"list.{method}() takes exactly one argument")
@@ -287,9 +292,10 @@ class StoreLowering:
                                         self.atom(right, builder, node)], builder, node)
 
     # ----- xs[k] = v, d[k] = v ---------------------------------------------------------------
-    def store_item(self, target, value, env, builder):
+    def store_named_item(self, target, value, env, builder):
         """`xs[k] = v` on a list or dict named by a plain name: the name is rebound to a copy
-        with the item replaced (or, for a dict, added)."""
+        with the item replaced (or, for a dict, added); `x[i] = v` on an array (the middle
+        step of store_item, lowering/dispatch.py)."""
         base = target.value
         if self.is_item_of_container(base, env):
             return self.store_into_item(target, None, value, env, builder)

@@ -73,10 +73,11 @@ class TransposedWriteLowering:
             return None
         return NOT_MINE
 
-    def store_item(self, target, value, env, builder):
+    def store_transposed_item(self, target, value, env, builder):
+        """The store_item handler (lowering/dispatch.py) of `name.T[i] = v`."""
         if self.write_through_transpose(target, None, value, env, builder):
             return None
-        return super().store_item(target, value, env, builder)
+        return NOT_MINE
 
     def write_through_transpose(self, target, op, value, env, builder):
         """`name.T[index] = value` (op None, value lowered) or `name.T[index] op= value` on

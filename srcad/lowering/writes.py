@@ -33,9 +33,10 @@ class WriteLowering:
         super().__init__(*args, **kwargs)
         self.owned = set()           # arrays made in the function: it may write into them
 
-    def store_into_array(self, target, op, value, env, builder, checked=False):
+    def write_into_array(self, target, op, value, env, builder, checked=False):
         """`name[index] = value` (op None: `value` is lowered already) or
-        `name[index] op= value` (op an ast operator, `value` an expression node)."""
+        `name[index] op= value` (op an ast operator, `value` an expression node): the step
+        of store_into_array (lowering/dispatch.py) that lowers the write."""
         name = target.value.id
         array = env[name]
         symbol = "" if op is None else _SYMBOLS.get(type(op), "?")
