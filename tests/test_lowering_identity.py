@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad.lowering.unbound import UnboundLowering
+from srcad.lowering.unbound import Unbound
 
 # The fuzzer's program as it generated it (tests/fuzz_programs.py), kept as text.
 SOURCE = (pathlib.Path(__file__).parent / "programs" / "fuzz_unbound_marker.txt").read_text()
@@ -30,12 +30,12 @@ def define(k):
 
 
 def test_a_marker_stays_alive_while_the_lowering_knows_its_id():
-    lowering = UnboundLowering()
-    marker = lowering.marker()
+    unbound = Unbound(None)         # the part of a lowering that holds the markers
+    marker = unbound.marker()
     key = id(marker)
     del marker
     gc.collect()
-    _, markers = lowering.unbound_state()
+    _, markers = unbound.unbound_state()
     assert markers[key] is not None and id(markers[key]) == key
 
 

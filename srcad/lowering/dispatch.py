@@ -84,7 +84,7 @@ def handlers_of(lw):
         visible_change=(lw.refuse_caller_object_change, lw.refuse_shared_change),
         may_be=(lw.may_be_origins, lw.may_be_argument, lw.may_be_caller_object),
         carries=(lw.carry_changed_by_calls, lw.carry_passed),
-        undefined=(lw.refuse_deleted, lw.refuse_unbound),
+        undefined=(lw.refuse_deleted, lw.unbound.refuse_unbound),
     )
 
 
@@ -165,7 +165,7 @@ class Dispatching:
         """The names a loop carries, of those it `assigned` and those the steps add."""
         for more in self.handlers.carries:
             assigned = more(assigned, env, node)
-        return self.carried_or_marked(assigned, env, node, read_outside)
+        return self.unbound.carried_or_marked(assigned, env, node, read_outside)
 
     def refuse_undefined(self, node, name):
         for explain in self.handlers.undefined:

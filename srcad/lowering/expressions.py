@@ -22,6 +22,7 @@ from .inline import UserFunctions
 from .integrate import Integration
 from .methods import ContainerMethods
 from .objects import MadeObjects
+from .unbound import Unbound
 from .operators import Operators
 from .peel import Peeling
 from .stores import resolved, same_object
@@ -61,6 +62,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         self.builtins = Builtins(self)            # range, zip, len, sum, ...; for loops' walks
         self.types = TypeQuestions(self)          # isinstance, type, hasattr, callable
         self.containers = Containers(self)        # comprehensions, dicts made
+        self.unbound = Unbound(self)              # names that may be unbound where read
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -114,7 +116,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
 
     def expr_Name(self, node, env, builder):
         if node.id in env:
-            return self.read_local(node, env, builder)
+            return self.unbound.read_local(node, env, builder)
         try:
             origin = self.parsed.origin(node.id)
             if origin is None:

@@ -298,7 +298,7 @@ class FormsLowering:
                 raise NameResolutionError(f"name '{target.id}' is not defined, as Python "
                                           "raises at this del", filename=self.filename,
                                           line=node.lineno, construct=self.source_of(node))
-            env[target.id] = self.marker()
+            env[target.id] = self.unbound.marker()
             self.deleted_names()[target.id] = node.lineno
 
     def deleted_names(self):

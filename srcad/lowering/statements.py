@@ -28,7 +28,6 @@ from .expressions import ExpressionLowering
 from .forms import FormsLowering, has_star
 from .function import FALLTHROUGH, lower_function
 from .methods import CHANGING_METHODS
-from .unbound import UnboundLowering
 from .stores import StoreLowering, same_object
 from .view_writes import TransposedWriteLowering
 from .writes import WriteLowering
@@ -44,7 +43,7 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
 
 
 class Lowering(Dispatching, TransposedWriteLowering, FormsLowering, CallerObjectLowering,
-               UnboundLowering, ArgumentWriteLowering, WriteLowering, DynamicLowering,
+               ArgumentWriteLowering, WriteLowering, DynamicLowering,
                EffectLowering, StoreLowering, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
@@ -165,7 +164,7 @@ class Lowering(Dispatching, TransposedWriteLowering, FormsLowering, CallerObject
                                   "break, and return after the loop")
 
     def merge_branches(self, node, cond, env, branches, builder):
-        self.fill_unbound(env, branches, names_read_outside(self.parsed.node, node))
+        self.unbound.fill_unbound(env, branches, names_read_outside(self.parsed.node, node))
         (then_env, then_b), (else_env, else_b) = branches
         names = [n for n in then_env if n in else_env and
                  not (n in env and then_env[n] is env[n] and else_env[n] is env[n])]
@@ -185,7 +184,7 @@ class Lowering(Dispatching, TransposedWriteLowering, FormsLowering, CallerObject
             if n in else_env and then_env[n] is else_env[n]:
                 env[n] = then_env[n]
         env.update(zip(names, outs))
-        self.branch_only = {n: node.lineno for n in set(then_env) ^ set(else_env)}
+        self.unbound.branch_only = {n: node.lineno for n in set(then_env) ^ set(else_env)}
 
     def if_returning(self, node, rest, env, builder):
         """An if whose branches return: the rest of the code runs in each branch that falls

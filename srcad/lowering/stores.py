@@ -71,7 +71,7 @@ class StoreLowering:
     def may_be_origins(self, out, values):
         """Record that `out` may be the same object as any of `values` (an if's out, a loop's
         carry, a helper's result)."""
-        self.note_may_be(out, values)       # may be unbound (srcad/lowering/unbound.py)
+        self.unbound.note_may_be(out, values)       # may be unbound (srcad/lowering/unbound.py)
         others = tuple(v for v in values if isinstance(v, Var) and v is not out)
         if others:
             self.origins[out] = tuple(dict.fromkeys(self.origins.get(out, ()) + others))

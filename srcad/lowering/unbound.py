@@ -22,15 +22,21 @@ from .values import StaticSeq
 _SAFE = ("float", "int", "bool", "array", "list", "tuple", "dict", "str")
 
 
-class UnboundLowering:
-    """Mixin for Lowering: needs emit, filename, loop_locals, branch_only."""
+class Unbound:
+    """A part of the lowering `lw` of a function: the names that may be unbound where they
+    are read (its `unbound`)."""
+
+    def __init__(self, lw):
+        self.lw = lw
+        self.marks = {}          # var -> the kind of the values it has when bound (None: not
+                                 # known), for the vars that may be unbound
+        self.markers = {}        # the markers, by id
+        self.loop_locals = {}    # name -> line of the loop that binds it first
+        self.branch_only = {}    # name -> line of the if that binds it in one branch only
 
     def unbound_state(self):
-        """(marks, markers): var -> the kind of the values it has when bound (None: not
-        known), for the vars that may be unbound; and the markers by id."""
-        if "unbound_marks" not in vars(self):
-            self.unbound_marks, self.unbound_markers = {}, {}
-        return self.unbound_marks, self.unbound_markers
+        """(marks, markers), as above."""
+        return self.marks, self.markers
 
     def marker(self):
         """A new marker, held by the lowering for as long as it lives: a marker of a loop
@@ -88,23 +94,23 @@ class UnboundLowering:
             return value
         kind = marks.get(value) if isinstance(value, Var) else None
         if kind is None or kind.tag not in _SAFE:
-            self.refuse_undefined(node, node.id)
-        return self.emit("check_bound", [value, Const(node.id)], builder, node, kind=kind)
+            self.lw.refuse_undefined(node, node.id)
+        return self.lw.emit("check_bound", [value, Const(node.id)], builder, node, kind=kind)
 
     def refuse_unbound(self, node, name):
         """`name` bound only inside a loop, or in one branch of an if."""
-        line = getattr(self, "loop_locals", {}).get(name)
+        line = self.loop_locals.get(name)
         if line is not None:
             raise NameResolutionError(
                 f"'{name}' is assigned only inside the loop at line {line}, to values srcad "
                 "cannot tell from None; assign it before the loop so its value after the "
-                "loop is defined", filename=self.filename, line=node.lineno, construct=name)
-        line = getattr(self, "branch_only", {}).get(name)
+                "loop is defined", filename=self.lw.filename, line=node.lineno, construct=name)
+        line = self.branch_only.get(name)
         if line is not None:
             raise NameResolutionError(
                 f"'{name}' is assigned in only one branch of the if at line {line}, to values "
                 "srcad cannot tell from None; assign it in both branches (or before the if)",
-                filename=self.filename, line=node.lineno, construct=name)
+                filename=self.lw.filename, line=node.lineno, construct=name)
 
 
 def _kind_of(value):
