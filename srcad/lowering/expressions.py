@@ -32,6 +32,7 @@ from ..frontend.syntax import returns_inside_of
 from ..frontend.user_code import user_function
 from ..naming import function_value_name as function_name
 from ..rules import METHODS, RULES, prim_of, subscript_prim
+from .view_writes import ViewWrites
 from .values import LocalFunction, RangeValue, Static, StaticSeq, from_python
 
 
@@ -63,6 +64,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         self.types = TypeQuestions(self)          # isinstance, type, hasattr, callable
         self.containers = Containers(self)        # comprehensions, dicts made
         self.unbound = Unbound(self)              # names that may be unbound where read
+        self.view_writes = ViewWrites(self)       # D.T[i] = v; swaps through views
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,

@@ -29,7 +29,6 @@ from .forms import FormsLowering, has_star
 from .function import FALLTHROUGH, lower_function
 from .methods import CHANGING_METHODS
 from .stores import StoreLowering, same_object
-from .view_writes import TransposedWriteLowering
 from .writes import WriteLowering
 from ..frontend.syntax import names_read_outside, walk_no_defs
 from .values import StaticSeq
@@ -42,7 +41,7 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(Dispatching, TransposedWriteLowering, FormsLowering, CallerObjectLowering,
+class Lowering(Dispatching, FormsLowering, CallerObjectLowering,
                ArgumentWriteLowering, WriteLowering, DynamicLowering,
                EffectLowering, StoreLowering, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
@@ -99,9 +98,9 @@ class Lowering(Dispatching, TransposedWriteLowering, FormsLowering, CallerObject
         elif has_star(target):                  # `a, *rest = seq` (lowering/forms.py)
             self.assign_starred(target, value, env, builder)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            value = self.unpackable(value, target, builder)    # (weight, model), zip(...)
+            value = self.view_writes.unpackable(value, target, builder)   # zip(...), (w, m)
             if isinstance(value, StaticSeq):
-                items = self.unpacked_items(value, target, env, builder)
+                items = self.view_writes.unpacked_items(value, target, env, builder)
                 for t, v in zip(target.elts, items):
                     self.assign(t, v, env, builder)
                 return

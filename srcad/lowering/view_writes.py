@@ -24,10 +24,12 @@ _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "*
             ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@"}
 
 
-class TransposedWriteLowering:
-    """Mixin for Lowering, before the others: needs emit, atom, assign, store_through,
-    refuse_foreign_write, written_argument, note_version, owned and views (WriteLowering,
-    ArgumentWriteLowering, ExpressionLowering)."""
+class ViewWrites:
+    """A part of the lowering `lw` of a function: writes through a view (`D.T[i] = v`), and
+    unpacking that a view assigned later in the same statement would see (its `view_writes`)."""
+
+    def __init__(self, lw):
+        self.lw = lw
 
     def unpackable(self, value, target, builder):
         """`value` as the StaticSeq a tuple target unpacks, where its items are known now: a
@@ -37,7 +39,7 @@ class TransposedWriteLowering:
             return StaticSeq([from_python(v) for v in value.value])
         if isinstance(value, (ZipValue, EnumerateValue, ReversedValue)):
             try:
-                return StaticSeq(self.containers.static_items(target, value, builder))
+                return StaticSeq(self.lw.containers.static_items(target, value, builder))
             except RuntimeLength:
                 return value
         return value
@@ -45,7 +47,7 @@ class TransposedWriteLowering:
     def unpacked_items(self, value, target, env, builder):
         """The items of `value` for the targets of `target`, refused where a later item is a
         view of an array an earlier target writes into (below)."""
-        items = self.unpack(value, len(target.elts), target, builder)
+        items = self.lw.unpack(value, len(target.elts), target, builder)
         self.refuse_view_of_written(target, items, env, builder)
         return items
 
@@ -57,9 +59,9 @@ class TransposedWriteLowering:
                     and isinstance(env.get(written.value.id), Var)):
                 continue
             name = written.value.id
-            same = self.same_objects(env[name])
+            same = self.lw.same_objects(env[name])
             if any(_basic_view(builder, item, same) for item in items[k + 1:]):
-                self.refuse(written, f"`{ast.unparse(written)} = ...` writes into '{name}', "
+                self.lw.refuse(written, f"`{ast.unparse(written)} = ...` writes into '{name}', "
                                      "and a value assigned after it in the same statement is "
                                      f"a view of '{name}' (a slice or row of it): Python "
                                      "assigns left to right, so that view already shows the "
@@ -90,20 +92,20 @@ class TransposedWriteLowering:
         array = env.get(name)
         if not (isinstance(array, Var) and array.kind.is_array):
             return False
-        argument = self.written_argument(array)
-        self.refuse_foreign_write(target, name, array, env,
+        argument = self.lw.written_argument(array)
+        self.lw.refuse_foreign_write(target, name, array, env,
                                   "" if op is None else _SYMBOLS.get(type(op), "?"))
-        flipped = self.emit("transpose", [self.atom(array, builder, target), Const(None)],
+        flipped = self.lw.emit("transpose", [self.lw.atom(array, builder, target), Const(None)],
                             builder, target)
-        written = self.store_through(f"{name}.T", flipped, target, op, value, env, builder)
-        new = self.emit("transpose", [self.atom(written, builder, target), Const(None)],
+        written = self.lw.store_through(f"{name}.T", flipped, target, op, value, env, builder)
+        new = self.lw.emit("transpose", [self.lw.atom(written, builder, target), Const(None)],
                         builder, target)
-        self.views.discard(new)          # D itself again, not a view of the written transpose
-        self.view_base.pop(new, None)
-        self.owned.add(new)
-        self.assign(ast.Name(name, ast.Store()), new, env, builder)
+        self.lw.views.discard(new)          # D itself again, not a view of the written transpose
+        self.lw.view_base.pop(new, None)
+        self.lw.owned.add(new)
+        self.lw.assign(ast.Name(name, ast.Store()), new, env, builder)
         if argument is not None:
-            self.note_version(argument, env[name], target, builder)
+            self.lw.note_version(argument, env[name], target, builder)
         return True
 
 
