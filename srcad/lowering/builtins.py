@@ -123,7 +123,7 @@ class Builtins:
             self.lw.refuse(node, "next() of a generator of yours (or of a list): srcad runs a "
                                  "generator to its end first, as the list of what it yields; "
                                  "take `list(gen)[0]`, or loop over it")
-        return self.lw.opaque_call(node, next, args, kwargs, builder)
+        return self.lw.opaque.opaque_call(node, next, args, kwargs, builder)
 
     def call_len(self, node, args, kwargs, builder):
         seq = args[0]

@@ -571,7 +571,7 @@ def attribute_setting_method(lw, func, env, builder):
             return False
     cls = owner.cls if isinstance(owner, MadeObject) else \
         type(owner.value) if isinstance(owner, Const) else \
-        lw.instances.get(owner) if isinstance(owner, Var) else None
+        lw.opaque.instances.get(owner) if isinstance(owner, Var) else None
     method = inspect.getattr_static(cls, func.attr, None) if cls is not None else None
     definition = aliasing.source_definition(Static(method), aliasing.is_srcad_transform) \
         if user_function(method) else None

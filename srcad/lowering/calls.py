@@ -85,7 +85,7 @@ class CallLowering:
             return Const(np.dtype(kind.dtype), "dtype")
         field = K.field_key(kind, node.attr)        # a namedtuple's or a record's field
         prim = "getitem" if field is not None else ATTRIBUTES.get(node.attr)
-        if prim is None and (kind.tag == "other" or atom in self.instances):
+        if prim is None and (kind.tag == "other" or atom in self.opaque.instances):
             return self.emit("attr", [atom, Const(node.attr)], builder, node)
         if prim is None:
             self.refuse(node, K.attribute_problem(kind, node.attr))
@@ -100,7 +100,7 @@ class CallLowering:
         atoms = [self.atom(a, builder, node) for a in args]
         if not kwargs and all(isinstance(a, Const) for a in atoms):
             return Const(fn(*[a.value for a in atoms]), fn.__name__)
-        return self.opaque_call(node, fn, args, kwargs, builder)
+        return self.opaque.opaque_call(node, fn, args, kwargs, builder)
 
     call_finfo = partialmethod(type_info, np.finfo)
     call_iinfo = partialmethod(type_info, np.iinfo)

@@ -60,7 +60,7 @@ def handlers_of(lw):
     """The handlers of the lowering `lw` (statements.Lowering), each bound to it."""
     return Handlers(
         statement=(lw.peeling.statement, lw.statement_form, lw.loop_over_objects,
-                   lw.lower_raising),
+                   lw.opaque.lower_raising),
         expression_statement=(lw.local_call_statement, lw.changing_call_statement,
                               lw.expression_statement),
         store_item=(lw.view_writes.store_transposed_item, lw.store_held_item),

@@ -94,7 +94,7 @@ class DynamicLowering:
         if inspect.isfunction(method):
             receiver = Const(fn, type(fn).__name__.lower())
             return self.functions.inline(node, method, [receiver, *args], kwargs, builder)
-        return self.opaque_call(node, fn, args, kwargs, builder)
+        return self.opaque.opaque_call(node, fn, args, kwargs, builder)
 
     def call_runtime_value(self, node, callee, args, kwargs, builder):
         """A call of a value made when the function runs: an object of a class of the user's
@@ -105,7 +105,7 @@ class DynamicLowering:
         if isinstance(callee, Const) and not isinstance(callee.value, _PLAIN) and \
                 callable(callee.value):
             return self.call_object(node, callee.value, args, kwargs, builder)
-        cls = self.instances.get(callee) if isinstance(callee, Var) else None
+        cls = self.opaque.instances.get(callee) if isinstance(callee, Var) else None
         method = inspect.getattr_static(cls, "__call__", None) if cls is not None else None
         if inspect.isfunction(method):
             return self.functions.inline(node, method, [callee, *args], kwargs, builder)
@@ -202,7 +202,7 @@ class DynamicLowering:
     def attribute_owner(self, target, env, builder):
         owner = self.expr(target.value, env, builder)
         if isinstance(owner, Const) and not isinstance(owner.value, _PLAIN) or \
-                isinstance(owner, Var) and owner in self.instances:
+                isinstance(owner, Var) and owner in self.opaque.instances:
             return owner
         self.refuse(target, owner_problem(owner, ast.unparse(target.value)))
 

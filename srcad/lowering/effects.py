@@ -65,31 +65,36 @@ def _run_if(node, test, body):
     return ast.copy_location(RunAsWritten([branch]), node)
 
 
-class EffectLowering:
-    """The `Lowering` part that hands statements to Python (mixed into lowering.Lowering)."""
+class Opaque:
+    """A part of the lowering `lw` of a function: what it hands to Python as written
+    (statements run as written, calls of what has no rule; its `opaque`)."""
+
+    def __init__(self, lw):
+        self.lw = lw
+        self.instances = {}     # objects made by calling a class of the user's: var -> class
 
     def lower_raising(self, stmt, rest, env, builder):
         """A `raise`, or an `if` with a branch ending in one, lowered with the `rest` of its
         block: the block's value."""
         if isinstance(stmt, ast.Raise):
-            self.stmt(stmt, env, builder)
-            return self.suite([], env, builder)     # what follows a raise never runs
+            self.lw.stmt(stmt, env, builder)
+            return self.lw.suite([], env, builder)     # what follows a raise never runs
         split = split_raising_if(stmt) if isinstance(stmt, ast.If) else None
-        return NOT_MINE if split is None else self.suite(split + rest, env, builder)
+        return NOT_MINE if split is None else self.lw.suite(split + rest, env, builder)
 
     def opaque_call(self, node, fn, args, kwargs, builder):
         """A call of `fn`, which has no rule and no source, run as written: right where its
         arguments do not depend on the differentiated inputs (`rng.normal(size=x.shape)`),
         refused with the function's name by the derivative transforms where they do."""
         if any(fn is reader for reader in _FRAME_READERS):
-            self.refuse(node, f"{fn.__name__}() reads the names of the running function, which "
-                              "differ in its derivative; write the expression out instead")
+            self.lw.refuse(node, f"{fn.__name__}() reads the names of the running function, which "
+                                 "differ in its derivative; write the expression out instead")
         if getattr(fn, "__name__", None) in _CHANGING_METHODS:
-            self.refuse(node, f"`.{fn.__name__}()` changes an object in place; assign a new "
-                              "value instead")
+            self.lw.refuse(node, f"`.{fn.__name__}()` changes an object in place; assign a new "
+                                 "value instead")
         callee = effects.Keywords(fn, list(kwargs)) if kwargs else fn
         name = getattr(callee, "__name__", None)
-        atoms = [self.atom(v, builder, node) for v in [*args, *kwargs.values()]]
+        atoms = [self.lw.atom(v, builder, node) for v in [*args, *kwargs.values()]]
         builder.line = node.lineno
         out = builder.emit("opaque", Const(callee, name if _readable(name) else "call"), *atoms)
         if _user_class(fn):
@@ -101,24 +106,19 @@ class EffectLowering:
         called as written (see opaque_call)."""
         method = inspect.getattr_static(self.instances.get(obj), name, None)
         if inspect.isfunction(method):
-            return self.functions.inline(node, method, [obj, *args], kwargs, builder)
+            return self.lw.functions.inline(node, method, [obj, *args], kwargs, builder)
         if name in _CHANGING_METHODS:
-            self.refuse(node, f"`.{name}()` changes an object in place; assign a new value "
-                              "instead (`x = np.sort(x)`)")
+            self.lw.refuse(node, f"`.{name}()` changes an object in place; assign a new value "
+                                 "instead (`x = np.sort(x)`)")
         if obj.kind.tag == "dict" and obj.kind.node is not None:   # a record, received as a
-            self.refuse(node, K.attribute_problem(obj.kind, name))  # dict (records.py)
+            self.lw.refuse(node, K.attribute_problem(obj.kind, name))  # dict (records.py)
         method = builder.emit("attr", obj, Const(name), hint=name)
-        atoms = [self.atom(v, builder, node) for v in [*args, *kwargs.values()]]
+        atoms = [self.lw.atom(v, builder, node) for v in [*args, *kwargs.values()]]
         builder.line = node.lineno
         if kwargs:
             return builder.emit("opaque", Const(effects.call_with_keywords, "call_with_keywords"),
                                 method, Const(tuple(kwargs)), *atoms)
         return builder.emit("opaque", method, *atoms)
-
-    @property
-    def instances(self):
-        """Objects made in the function by calling a class of the user's: var -> class."""
-        return vars(self).setdefault("made_instances", {})
 
     def stmt_RunAsWritten(self, node, env, builder):
         self.run_as_written(node, node.body, env, builder)
@@ -133,14 +133,14 @@ class EffectLowering:
         """Emit `run(statement, *values)` for `stmts`: Python runs them on the values of the
         local names they read, in the forward sweep."""
         read = _read_names(stmts)
-        params = [n for n in read if n in env or n in self.parsed.closure]
+        params = [n for n in read if n in env or n in self.lw.parsed.closure]
         self.refuse_changing_methods(node, stmts, params)
         self.refuse_hidden_change(node, stmts, env)
-        values = [self.made.as_written(
-            self.expr(ast.copy_location(ast.Name(n, ast.Load()), node), env, builder),
+        values = [self.lw.made.as_written(
+            self.lw.expr(ast.copy_location(ast.Name(n, ast.Load()), node), env, builder),
             builder, node) for n in params]
         name = naming.statement_name(_label(stmts), node.lineno)
-        statement = effects.compile_statements(stmts, params, name, self.parsed)
+        statement = effects.compile_statements(stmts, params, name, self.lw.parsed)
         builder.line = node.lineno
         builder.emit("run", Const(statement, name), *values)
 
@@ -153,15 +153,15 @@ class EffectLowering:
         if name is None or getattr(getattr(value, "kind", None), "tag", None) not in \
                 ("other", "unknown"):
             return
-        read = _attribute_read_after(self.parsed.node, stmts[0], name)
+        read = _attribute_read_after(self.lw.parsed.node, stmts[0], name)
         if read is not None:
             method = stmts[0].value.func.attr
-            self.refuse(node, f"`{name}.{method}(...)` runs as written on '{name}', an object "
-                              "the caller passed, which srcad does not look into, and the "
-                              f"function reads `{name}.{read.attr}` after it (line "
-                              f"{read.lineno}): the derivative would miss what the method "
-                              f"changes; compute the value in the function (`total = "
-                              f"{name}.{read.attr} + ...`) and change the object outside")
+            self.lw.refuse(node, f"`{name}.{method}(...)` runs as written on '{name}', an "
+                                 "object the caller passed, which srcad does not look into, "
+                                 f"and the function reads `{name}.{read.attr}` after it (line "
+                                 f"{read.lineno}): the derivative would miss what the method "
+                                 f"changes; compute the value in the function (`total = "
+                                 f"{name}.{read.attr} + ...`) and change the object outside")
 
     def refuse_changing_methods(self, node, stmts, params):
         for sub in (n for s in stmts for n in ast.walk(s)):
@@ -169,9 +169,9 @@ class EffectLowering:
                     isinstance(sub.func.value, ast.Name) and sub.func.value.id in params and \
                     sub.func.attr in _CHANGING_METHODS:
                 owner = sub.func.value.id
-                self.refuse(node, f"`{owner}.{sub.func.attr}(...)` changes '{owner}' in "
-                                  "place; assign a new value instead (`x = np.sort(x)`, "
-                                  f"`{owner}.append(v)` as a statement of its own)")
+                self.lw.refuse(node, f"`{owner}.{sub.func.attr}(...)` changes '{owner}' in "
+                                     "place; assign a new value instead (`x = np.sort(x)`, "
+                                     f"`{owner}.append(v)` as a statement of its own)")
 
 
 def _method_receiver(stmts):

@@ -17,6 +17,7 @@ from ..ir.nodes import Const, Var
 from .builtins import SPECIAL_CALLS, Builtins
 from .calls import CallLowering
 from .containers import Containers
+from .effects import Opaque
 from .frozen import FrozenDistributions
 from .inline import UserFunctions
 from .integrate import Integration
@@ -65,6 +66,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         self.containers = Containers(self)        # comprehensions, dicts made
         self.unbound = Unbound(self)              # names that may be unbound where read
         self.view_writes = ViewWrites(self)       # D.T[i] = v; swaps through views
+        self.opaque = Opaque(self)                # run as written: raise, assert, no rule
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -250,9 +252,9 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
             return atom                  # a copy of a container of values: the same values
         if name == "copy" and not args:
             return self.emit("copy", [atom], builder, node)    # a new array: `y += 1` may follow
-        prim = None if atom in self.instances else METHODS.get(name)
+        prim = None if atom in self.opaque.instances else METHODS.get(name)
         if prim is None:
-            return self.opaque_method(node, atom, name, args, kwargs, builder)
+            return self.opaque.opaque_method(node, atom, name, args, kwargs, builder)
         return self.bind_and_emit(prim, [atom] + args, kwargs, builder, node)
 
     def call_value(self, node, callee, args, kwargs, builder):

@@ -83,7 +83,7 @@ class FrozenDistributions:
 
     def thaw(self, frozen, builder, node):
         """The real frozen distribution, made when the code runs."""
-        return self.lw.opaque_call(node, frozen.dist, frozen.args, frozen.kwargs, builder)
+        return self.lw.opaque.opaque_call(node, frozen.dist, frozen.args, frozen.kwargs, builder)
 
     def frozen_method(self, node, method, args, kwargs, builder):
         frozen = method.frozen
@@ -92,5 +92,5 @@ class FrozenDistributions:
             callee = from_python(getattr(frozen.dist, method.name))
             return self.lw.call(node, callee, [*args, *frozen.args],
                                    {**frozen.kwargs, **kwargs}, builder)
-        return self.lw.opaque_method(node, self.thaw(frozen, builder, node), method.name,
+        return self.lw.opaque.opaque_method(node, self.thaw(frozen, builder, node), method.name,
                                         args, kwargs, builder)

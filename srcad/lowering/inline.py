@@ -99,7 +99,7 @@ class UserFunctions:
         inner = type(lw)(parsed, lw.depth + 1, lw.derive)
         inner.inlining = lw.inlining | {fn}
         inner.origins, inner.views, inner.contains = lw.origins, lw.views, lw.contains
-        inner.view_base, inner.made_instances = lw.view_base, lw.instances
+        inner.view_base, inner.opaque.instances = lw.view_base, lw.opaque.instances
         inner.live, inner.owned, inner.objects = lw.live, lw.owned, lw.objects
         inner.argument_writes = lw.argument_writes
         inner.facts = lw.facts

@@ -246,7 +246,7 @@ class ContainerMethods:
         raises nothing), whether or not the result is used."""
         statement = ast.copy_location(ast.Raise(exc=ast.Call(
             ast.Name(error, ast.Load()), [ast.Constant(argument)], []), cause=None), node)
-        self.run_as_written(node, [ast.fix_missing_locations(statement)], env, builder)
+        self.opaque.run_as_written(node, [ast.fix_missing_locations(statement)], env, builder)
         return Const(None)
 
     def dict_copy(self, node, base, args, name, env, builder):

@@ -23,7 +23,6 @@ from .argument_writes import ArgumentWriteLowering
 from .caller import CallerObjectLowering
 from .dispatch import NOT_MINE, Dispatching
 from .dynamic import DynamicLowering
-from .effects import EffectLowering
 from .expressions import ExpressionLowering
 from .forms import FormsLowering, has_star
 from .function import FALLTHROUGH, lower_function
@@ -41,9 +40,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(Dispatching, FormsLowering, CallerObjectLowering,
-               ArgumentWriteLowering, WriteLowering, DynamicLowering,
-               EffectLowering, StoreLowering, ExpressionLowering):
+class Lowering(Dispatching, FormsLowering, CallerObjectLowering, ArgumentWriteLowering,
+               WriteLowering, DynamicLowering, StoreLowering, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
     def suite(self, stmts, env, builder):
@@ -74,7 +72,9 @@ class Lowering(Dispatching, FormsLowering, CallerObjectLowering,
         return self.taken
 
     def stmt(self, node, env, builder):
-        method = getattr(self, "stmt_" + type(node).__name__, None)
+        """Lower a statement: by the lowering's stmt_X, or run as written (lw.opaque's)."""
+        name = "stmt_" + type(node).__name__
+        method = getattr(self, name, None) or getattr(self.opaque, name, None)
         if method is None:
             self.refuse(node, _UNSUPPORTED.get(type(node).__name__,
                                                f"the statement {type(node).__name__}"))

@@ -252,7 +252,7 @@ class StoreLowering:
             self.refuse(node, f"`.{method}()` changes an object in place; build a new value "
                               "instead (`y = np.sort(y)`; for a list `xs = xs + [v]`, "
                               "`xs = xs[:-1]`, `xs = xs[::-1]`)")
-        self.run_as_written(node, [node], env, builder)
+        self.opaque.run_as_written(node, [node], env, builder)
 
     def append_to_list(self, node, call, name, env, builder):
         """`xs.append(v)`, `xs.extend(vs)`: xs rebound to the longer list (grow_list's first

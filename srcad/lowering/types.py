@@ -140,7 +140,7 @@ class TypeQuestions:
                              _class_has(value.cls, name.value))
             if isinstance(value, Static) and isinstance(value.obj, (type, types.ModuleType)):
                 return Const(hasattr(value.obj, name.value))
-        return self.lw.opaque_call(node, hasattr, args, kwargs, builder)
+        return self.lw.opaque.opaque_call(node, hasattr, args, kwargs, builder)
 
     def call_callable(self, node, args, kwargs, builder):
         value = args[0] if len(args) == 1 and not kwargs else None
@@ -150,7 +150,7 @@ class TypeQuestions:
             return Const(True if isinstance(value, LocalFunction) else callable(value.obj))
         if isinstance(value, Var) and value.kind.tag == "other" and value.kind.value is not None:
             return Const(callable(value.kind.value))
-        return self.lw.opaque_call(node, callable, args, kwargs, builder)
+        return self.lw.opaque.opaque_call(node, callable, args, kwargs, builder)
 
 
 def _class_has(cls, name):

@@ -62,12 +62,12 @@ class ViewWrites:
             same = self.lw.same_objects(env[name])
             if any(_basic_view(builder, item, same) for item in items[k + 1:]):
                 self.lw.refuse(written, f"`{ast.unparse(written)} = ...` writes into '{name}', "
-                                     "and a value assigned after it in the same statement is "
-                                     f"a view of '{name}' (a slice or row of it): Python "
-                                     "assigns left to right, so that view already shows the "
-                                     "write (a swap through views copies one side onto the "
-                                     "other); take copies on the right "
-                                     f"(`{name}[...].copy()`)")
+                                        "and a value assigned after it in the same statement is "
+                                        f"a view of '{name}' (a slice or row of it): Python "
+                                        "assigns left to right, so that view already shows the "
+                                        "write (a swap through views copies one side onto the "
+                                        "other); take copies on the right "
+                                        f"(`{name}[...].copy()`)")
 
     def update_transposed_item(self, node, env, builder):
         """The update_item handler (lowering/dispatch.py) of `name.T[i] op= v`."""
@@ -94,12 +94,12 @@ class ViewWrites:
             return False
         argument = self.lw.written_argument(array)
         self.lw.refuse_foreign_write(target, name, array, env,
-                                  "" if op is None else _SYMBOLS.get(type(op), "?"))
+                                     "" if op is None else _SYMBOLS.get(type(op), "?"))
         flipped = self.lw.emit("transpose", [self.lw.atom(array, builder, target), Const(None)],
-                            builder, target)
+                               builder, target)
         written = self.lw.store_through(f"{name}.T", flipped, target, op, value, env, builder)
         new = self.lw.emit("transpose", [self.lw.atom(written, builder, target), Const(None)],
-                        builder, target)
+                           builder, target)
         self.lw.views.discard(new)          # D itself again, not a view of the written transpose
         self.lw.view_base.pop(new, None)
         self.lw.owned.add(new)
