@@ -167,7 +167,7 @@ class ArgumentWriteLowering:
             return False
         combined = ast.copy_location(ast.BinOp(Known(current), node.op, node.value), node)
         new = self.expr(ast.fix_missing_locations(combined), env, builder)
-        owner = self.attribute_owner(node.target, env, builder)
+        owner = self.dynamic.attribute_owner(node.target, env, builder)
         self.live.stores[store_key(owner, node.target.attr)] = (new, builder)
         self.note_version(root, resolved(new), node)
         return True
@@ -181,7 +181,7 @@ class ArgumentWriteLowering:
             return False
         new = self.store_through(f"{ast.unparse(target.value)}[...]", array, target, op, value,
                                  env, builder)
-        owner = self.attribute_owner(target.value, env, builder)
+        owner = self.dynamic.attribute_owner(target.value, env, builder)
         self.live.stores[store_key(owner, target.value.attr)] = (new, builder)
         self.note_version(root, resolved(new), target)
         return True

@@ -79,7 +79,7 @@ class AttributeChanges:
         if self.made.store_item(target, value, env, builder) is not NOT_MINE:
             return None
         holder = target.value
-        owner = self.attribute_owner(holder, env, builder)
+        owner = self.dynamic.attribute_owner(holder, env, builder)
         container = self.expr(holder, env, builder)
         if self.write_attribute_element(target, None, value, container, env, builder):
             return None
@@ -153,7 +153,7 @@ class AttributeChanges:
         if isinstance(target.value, ast.Name) and \
                 isinstance(env.get(target.value.id), MadeObject):
             return None                           # its attributes are followed: objects.py
-        owner = self.attribute_owner(target, env, builder)
+        owner = self.dynamic.attribute_owner(target, env, builder)
         if not isinstance(owner, Const) or store_key(owner, target.attr) in self.live.stores:
             return None
         value = getattr(owner.value, target.attr, None)

@@ -59,20 +59,20 @@ class Handlers:
 def handlers_of(lw):
     """The handlers of the lowering `lw` (statements.Lowering), each bound to it."""
     return Handlers(
-        statement=(lw.peeling.statement, lw.statement_form, lw.loop_over_objects,
+        statement=(lw.peeling.statement, lw.statement_form, lw.dynamic.loop_over_objects,
                    lw.opaque.lower_raising),
         expression_statement=(lw.local_call_statement, lw.changing_call_statement,
                               lw.expression_statement),
         store_item=(lw.view_writes.store_transposed_item, lw.store_held_item),
         atom=(lw.local_function_atom, lw.frozen.atom, lw.made.atom, lw.value_atom),
-        attribute=(lw.made.attribute, lw.stored_attribute, lw.integration.attribute,
+        attribute=(lw.made.attribute, lw.dynamic.stored_attribute, lw.integration.attribute,
                    lw.value_attribute),
         known_attribute=(lw.frozen.attribute, lw.live_attribute),
-        subscript=(lw.made.slice, lw.specialised_subscript),
-        store_attribute=(lw.made.store_attribute, lw.store_object_attribute),
+        subscript=(lw.made.slice, lw.dynamic.specialised_subscript),
+        store_attribute=(lw.made.store_attribute, lw.dynamic.store_object_attribute),
         method_call=(lw.made.method_call, lw.value_method_call),
         call=(lw.call_format, lw.integration.call, lw.made.super_call, lw.call_value),
-        call_object=(lw.frozen.call, lw.call_known_object),
+        call_object=(lw.frozen.call, lw.dynamic.call_known_object),
         compare=(lw.made.identity, lw.operators.expr_Compare),
         index=(lw.range_index, lw.value_index),
         sorted=(lw.sorted_by_known_keys, lw.sorted_items),
@@ -98,9 +98,10 @@ class Dispatching:
 
     def special_call(self, name):
         """The method named in SPECIAL_CALLS (lowering/builtins.py) for a builtin called:
-        one of the builtins part, of the type questions part, or of the lowering itself."""
+        one of the builtins part, of the type questions part, of the dynamic calls part
+        (getattr), or of the lowering itself."""
         return getattr(self.builtins, name, None) or getattr(self.types, name, None) or \
-            getattr(self, name)
+            getattr(self.dynamic, name, None) or getattr(self, name)
 
     def special_statement(self, stmt, rest, env, builder):
         """The value of the block `stmt` starts, with `rest`; NOT_MINE where no handler

@@ -32,8 +32,13 @@ _WALKS = {"reversed", "enumerate", "list", "tuple"}      # builtins that only wa
 _PLAIN = (bool, int, float, complex, str, bytes, type(None), np.ndarray, np.generic)
 
 
-class DynamicLowering:
-    """The `Lowering` part that resolves calls of objects known now (mixed into Lowering)."""
+class Dynamic:
+    """A part of the lowering `lw` of a function: calls of objects known now (layers, callable
+    objects, partial), resolved as Python would resolve them (its `dynamic`)."""
+
+    def __init__(self, lw):
+        self.lw = lw
+
 
     def loop_over_objects(self, stmt, rest, env, builder):
         """A loop over objects known now (layers, functions), unrolled, lowered with the
@@ -42,9 +47,9 @@ class DynamicLowering:
             items = self.object_items(stmt.iter, env, builder)
             if items is not None:
                 for item in items:
-                    self.assign(stmt.target, item, env, builder)
-                    self.run_suite(stmt.body, env, builder)
-                return self.suite(rest, env, builder)
+                    self.lw.assign(stmt.target, item, env, builder)
+                    self.lw.run_suite(stmt.body, env, builder)
+                return self.lw.suite(rest, env, builder)
         return NOT_MINE
 
     def object_items(self, node, env, builder):
@@ -59,7 +64,7 @@ class DynamicLowering:
                                for n in ast.walk(inner)):
             return None
         mark = len(builder.stmts)
-        value = self.expr(inner, env, builder)
+        value = self.lw.expr(inner, env, builder)
         items = _dict_items(value, view) if view else _items(value)
         if literal and not (items is not None and any(_is_object(v) for v in items)):
             del builder.stmts[mark:]         # the loop lowers its literal itself, once
@@ -68,14 +73,14 @@ class DynamicLowering:
                 value.kind.tag in ("list", "tuple") and value.kind.items is not None and \
                 any(k.is_static for k in value.kind.items):     # an argument's functions
             return [from_python(k.value) if k.is_static else    # or names
-                    self.emit("getitem", [value, Const(i)], builder, node)
+                    self.lw.emit("getitem", [value, Const(i)], builder, node)
                     for i, k in enumerate(value.kind.items)]
         return items if items is not None and any(_is_object(v) for v in items) else None
 
     def walks(self, func, env):
         """Whether `func` is one of the builtins that only walk a sequence (not shadowed)."""
         return isinstance(func, ast.Name) and func.id in _WALKS and func.id not in env and \
-            func.id not in self.parsed.globals and func.id not in self.parsed.closure
+            func.id not in self.lw.parsed.globals and func.id not in self.lw.parsed.closure
 
     def call_known_object(self, node, fn, args, kwargs, builder):
         """A call of `fn`, an object with no rule: a partial or an object whose `__call__` is
@@ -84,89 +89,89 @@ class DynamicLowering:
             bound = [self.partial_value(fn, ("args", k), v) for k, v in enumerate(fn.args)]
             keywords = {k: self.partial_value(fn, ("keywords", k), v)
                         for k, v in fn.keywords.items()}
-            return self.call(node, from_python(fn.func), [*bound, *args],
-                             {**keywords, **kwargs}, builder)
+            return self.lw.call(node, from_python(fn.func), [*bound, *args],
+                                {**keywords, **kwargs}, builder)
         if plain_class(fn) and _user_class(fn) or generated_dataclass(fn) and \
                 not all(isinstance(a, (Const, Static)) for a in [*args, *kwargs.values()]):
-            return self.made.construct(node, fn, args, kwargs, builder)  # lowering/objects.py
+            return self.lw.made.construct(node, fn, args, kwargs, builder)  # lowering/objects.py
         method = next((vars(c)["__call__"] for c in type(fn).__mro__
                        if "__call__" in vars(c)), None) if callable(fn) else None
         if inspect.isfunction(method):
             receiver = Const(fn, type(fn).__name__.lower())
-            return self.functions.inline(node, method, [receiver, *args], kwargs, builder)
-        return self.opaque.opaque_call(node, fn, args, kwargs, builder)
+            return self.lw.functions.inline(node, method, [receiver, *args], kwargs, builder)
+        return self.lw.opaque.opaque_call(node, fn, args, kwargs, builder)
 
     def call_runtime_value(self, node, callee, args, kwargs, builder):
         """A call of a value made when the function runs: an object of a class of the user's
         made here (`Tanh()(x)`) calls that class's `__call__`; anything else is refused. An
         object known now (`self(z)` in a method) is called as `call_object` says."""
         if isinstance(callee, MadeObject):
-            return self.made.call(node, callee, args, kwargs, builder)
+            return self.lw.made.call(node, callee, args, kwargs, builder)
         if isinstance(callee, Const) and not isinstance(callee.value, _PLAIN) and \
                 callable(callee.value):
-            return self.call_object(node, callee.value, args, kwargs, builder)
-        cls = self.opaque.instances.get(callee) if isinstance(callee, Var) else None
+            return self.lw.call_object(node, callee.value, args, kwargs, builder)
+        cls = self.lw.opaque.instances.get(callee) if isinstance(callee, Var) else None
         method = inspect.getattr_static(cls, "__call__", None) if cls is not None else None
         if inspect.isfunction(method):
-            return self.functions.inline(node, method, [callee, *args], kwargs, builder)
+            return self.lw.functions.inline(node, method, [callee, *args], kwargs, builder)
         return self.runtime_call(node, callee, args, kwargs, builder)
 
     def runtime_call(self, node, callee, args, kwargs, builder):
         """A call of a callable known only when the function runs (chosen by an index the
         function computes, returned by a call): a run-time call, whose derivative is the
         callee's, asked for when it runs (srcad/lowering/runtime_calls.py)."""
-        calls = getattr(self.derive, "runtime_calls", None)
+        calls = getattr(self.lw.derive, "runtime_calls", None)
         if not isinstance(callee, Var):
-            what = repr(callee.value) if isinstance(callee, Const) else self.describe(callee)
-            self.refuse(node, f"calling {what}, which is not a function")
+            what = repr(callee.value) if isinstance(callee, Const) else self.lw.describe(callee)
+            self.lw.refuse(node, f"calling {what}, which is not a function")
         made_by = builder.defined_by.get(callee)
         if made_by is not None and made_by.prim == "opaque":
-            self.refuse(node, "calling what a library call returned (`np.vectorize(f)(x)`): "
-                              "srcad has no derivative for it; register a rule for the "
-                              "function that calls it (srcad.extend.defprimitive, "
-                              "docs/custom_rules.md), or choose the function from what srcad "
-                              "can see (docs/dynamic_python.md)")
+            self.lw.refuse(node, "calling what a library call returned (`np.vectorize(f)(x)`): "
+                                 "srcad has no derivative for it; register a rule for the "
+                                 "function that calls it (srcad.extend.defprimitive, "
+                                 "docs/custom_rules.md), or choose the function from what srcad "
+                                 "can see (docs/dynamic_python.md)")
         if calls is None:
-            self.refuse(node, "calling a value known only when the function runs, where no "
-                              "derivative can be asked for when it runs (lowering outside "
-                              "srcad's transforms); choose the function from what srcad can "
-                              "see (an argument, a constant key; docs/dynamic_python.md)")
-        atoms = [self.atom(a, builder, node) for a in [*args, *kwargs.values()]]
-        site = Const(calls.site(self.filename, node.lineno, tuple(kwargs)), "call_at_run_time")
-        return self.emit("dyncall", [site, callee, *atoms], builder, node)
+            self.lw.refuse(node, "calling a value known only when the function runs, where no "
+                                 "derivative can be asked for when it runs (lowering outside "
+                                 "srcad's transforms); choose the function from what srcad can "
+                                 "see (an argument, a constant key; docs/dynamic_python.md)")
+        atoms = [self.lw.atom(a, builder, node) for a in [*args, *kwargs.values()]]
+        site = Const(calls.site(self.lw.filename, node.lineno, tuple(kwargs)), "call_at_run_time")
+        return self.lw.emit("dyncall", [site, callee, *atoms], builder, node)
 
     def call_getattr(self, node, args, kwargs, builder):
         """`getattr(obj, name)` with `name` known now (a constant, a string argument the
         derivative is specialised on): the attribute `obj.name`, as Python reads it."""
-        atoms = [a if isinstance(a, (Static, MadeObject)) else self.atom(a, builder, node)
+        atoms = [a if isinstance(a, (Static, MadeObject)) else self.lw.atom(a, builder, node)
                  for a in args]
         if len(atoms) == 2 and not kwargs and not isinstance(atoms[1], Const) and \
-                is_atom(atoms[0]) and getattr(self.derive, "runtime_calls", None):
-            return self.emit("attr", atoms, builder, node)      # a method called at run time
+                is_atom(atoms[0]) and getattr(self.lw.derive, "runtime_calls", None):
+            return self.lw.emit("attr", atoms, builder, node)      # a method called at run time
         if kwargs or len(atoms) not in (2, 3) or not isinstance(atoms[1], Const) or \
                 not isinstance(atoms[1].value, str):
-            self.refuse(node, "getattr() with a name computed when the function runs; pass "
-                              "the name as an argument or a constant, or bind the attribute "
-                              "to a variable where srcad can see it")
+            self.lw.refuse(node, "getattr() with a name computed when the function runs; pass "
+                                 "the name as an argument or a constant, or bind the attribute "
+                                 "to a variable where srcad can see it")
         base, name = atoms[0], atoms[1].value
         if isinstance(args[0], MadeObject) and len(atoms) == 2:
-            return self.made.attribute_of(node, args[0], name)
+            return self.lw.made.attribute_of(node, args[0], name)
         attribute = ast.copy_location(ast.Attribute(node.args[0], name, ast.Load()), node)
         if isinstance(base, Static) or isinstance(base, Const) and \
                 not hasattr(base.value, "shape"):
             obj = base.obj if isinstance(base, Static) else base.value
             if len(atoms) == 3 and not hasattr(obj, name):
                 return args[2]
-            return self.object_attribute(attribute, obj, getattr(obj, "__name__", None))
+            return self.lw.object_attribute(attribute, obj, getattr(obj, "__name__", None))
         if len(atoms) == 3:
-            self.refuse(node, "getattr() with a default, of a value computed when the function "
-                              "runs; read the attribute directly")
-        return self.runtime_attribute(attribute, base, builder)
+            self.lw.refuse(node, "getattr() with a default, of a value computed when the function "
+                                 "runs; read the attribute directly")
+        return self.lw.runtime_attribute(attribute, base, builder)
 
     def specialised_subscript(self, node, env, builder):
         """`x[i]`; an item of an argument that is a string or a function (`config['act']`)
         is the value the derivative is specialised on (srcad/kinds.py `is_static`)."""
-        value = self.value_subscript(node, env, builder)
+        value = self.lw.value_subscript(node, env, builder)
         if isinstance(value, Var) and value.kind.is_static:
             return from_python(value.kind.value)
         if isinstance(value, Const) and isinstance(value.value, LocalFunction):
@@ -178,47 +183,47 @@ class DynamicLowering:
         table known now, looked up when srcad transforms the function; other dicts are
         built when the derivative runs."""
         if any(k is None for k in node.keys):
-            self.refuse(node, "`**mapping` inside a dict literal")
-        keys = [self.expr(k, env, builder) for k in node.keys]
-        values = [self.expr(v, env, builder) for v in node.values]
+            self.lw.refuse(node, "`**mapping` inside a dict literal")
+        keys = [self.lw.expr(k, env, builder) for k in node.keys]
+        values = [self.lw.expr(v, env, builder) for v in node.values]
         if all(isinstance(k, Const) for k in keys) and any(_is_function(v) for v in values) \
                 and all(isinstance(v, (Static, Const, LocalFunction)) for v in values):
             return Const({k.value: v.obj if isinstance(v, Static) else
                           v.value if isinstance(v, Const) else v for k, v in zip(keys, values)})
-        keys = [self.atom(k, builder, node) for k in keys]
-        values = [self.atom(v, builder, node) for v in values]
-        return self.containers.make_dict(node, keys, values, builder)
+        keys = [self.lw.atom(k, builder, node) for k in keys]
+        values = [self.lw.atom(v, builder, node) for v in values]
+        return self.lw.containers.make_dict(node, keys, values, builder)
 
     def store_object_attribute(self, target, value, env, builder):
-        """`obj.name = value` on an object of the user's (`self.X = X` in a layer's forward,
+        """`obj.name = value` on an object of the user's (`self.lw.X = X` in a layer's forward,
         kept for its backward): set when the derivative runs, to the value the function
         computes; later reads of `obj.name` in the function get that value."""
         owner = self.attribute_owner(target, env, builder)
-        atom = self.atom(value, builder, target)
+        atom = self.lw.atom(value, builder, target)
         builder.line = target.lineno
-        builder.emit("setattr", self.atom(owner, builder, target), Const(target.attr), atom)
-        self.live.stores[store_key(owner, target.attr)] = (value, builder)
+        builder.emit("setattr", self.lw.atom(owner, builder, target), Const(target.attr), atom)
+        self.lw.live.stores[store_key(owner, target.attr)] = (value, builder)
 
     def attribute_owner(self, target, env, builder):
-        owner = self.expr(target.value, env, builder)
+        owner = self.lw.expr(target.value, env, builder)
         if isinstance(owner, Const) and not isinstance(owner.value, _PLAIN) or \
-                isinstance(owner, Var) and owner in self.opaque.instances:
+                isinstance(owner, Var) and owner in self.lw.opaque.instances:
             return owner
-        self.refuse(target, owner_problem(owner, ast.unparse(target.value)))
+        self.lw.refuse(target, owner_problem(owner, ast.unparse(target.value)))
 
     def stored_attribute(self, node, env, builder):
         """`obj.name` after the function set it (store_attribute) is the value it set."""
-        if isinstance(node.ctx, ast.Load) and self.live.stores and \
+        if isinstance(node.ctx, ast.Load) and self.lw.live.stores and \
                 not any(isinstance(n, ast.Call) for n in ast.walk(node.value)):
-            owner = self.expr(node.value, env, builder)
-            stored = self.live.stores.get(store_key(owner, node.attr))
+            owner = self.lw.expr(node.value, env, builder)
+            stored = self.lw.live.stores.get(store_key(owner, node.attr))
             if stored is not None and stored[1] is builder:
                 return stored[0]
             if stored is not None:
-                self.refuse(node, f"reading .{node.attr}, set inside a branch or loop that "
-                                  "has ended, or before one: srcad follows an attribute the "
-                                  "function sets only in straight-line code; keep the value "
-                                  "in a variable")
+                self.lw.refuse(node, f"reading .{node.attr}, set inside a branch or loop that "
+                                     "has ended, or before one: srcad follows an attribute the "
+                                     "function sets only in straight-line code; keep the value "
+                                     "in a variable")
         return NOT_MINE
 
     def partial_value(self, fn, where, value):
@@ -227,7 +232,7 @@ class DynamicLowering:
             return from_python(value)
         origin = live.Origin(fn, "partial", (("attr", where[0]), ("item", where[1])),
                              str(where[1]) if where[0] == "keywords" else "arg")
-        return self.live.value(value, origin, self.views)
+        return self.lw.live.value(value, origin, self.lw.views)
 
 
 def store_key(owner, attr):

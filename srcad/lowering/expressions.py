@@ -17,6 +17,7 @@ from ..ir.nodes import Const, Var
 from .builtins import SPECIAL_CALLS, Builtins
 from .calls import CallLowering
 from .containers import Containers
+from .dynamic import Dynamic
 from .effects import Opaque
 from .frozen import FrozenDistributions
 from .inline import UserFunctions
@@ -67,6 +68,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         self.unbound = Unbound(self)              # names that may be unbound where read
         self.view_writes = ViewWrites(self)       # D.T[i] = v; swaps through views
         self.opaque = Opaque(self)                # run as written: raise, assert, no rule
+        self.dynamic = Dynamic(self)              # objects known now: layers, partial
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -110,7 +112,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
     def expr(self, node, env, builder):
         name = "expr_" + type(node).__name__
         method = getattr(self, name, None) or getattr(self.operators, name, None) or \
-            getattr(self.containers, name, None)
+            getattr(self.containers, name, None) or getattr(self.dynamic, name, None)
         if method is None:
             self.refuse(node, f"the expression {type(node).__name__} ({self.source_of(node)})")
         return method(node, env, builder)
@@ -265,7 +267,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         if isinstance(callee, Static) and aliasing.is_srcad_transform(callee.obj):
             return self.derivative_value(node, callee.obj, args, kwargs)
         if not isinstance(callee, Static):      # Tanh()(x), a function passed as an argument
-            return self.call_runtime_value(node, callee, args, kwargs, builder)
+            return self.dynamic.call_runtime_value(node, callee, args, kwargs, builder)
         fn = callee.obj
         if inspect.ismethod(fn) and user_function(fn.__func__) and prim_of(fn) is None:
             first = fn.__func__.__code__.co_varnames[:1] or ("self",)

@@ -22,7 +22,6 @@ from ..ir.nodes import Block, Const, For, If, Var, While
 from .argument_writes import ArgumentWriteLowering
 from .caller import CallerObjectLowering
 from .dispatch import NOT_MINE, Dispatching
-from .dynamic import DynamicLowering
 from .expressions import ExpressionLowering
 from .forms import FormsLowering, has_star
 from .function import FALLTHROUGH, lower_function
@@ -41,7 +40,7 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
 
 
 class Lowering(Dispatching, FormsLowering, CallerObjectLowering, ArgumentWriteLowering,
-               WriteLowering, DynamicLowering, StoreLowering, ExpressionLowering):
+               WriteLowering, StoreLowering, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
     def suite(self, stmts, env, builder):
