@@ -179,8 +179,8 @@ class ArgumentWriteLowering:
                                     f"`{ast.unparse(target)} = ...` writes into")
         if root is None:
             return False
-        new = self.store_through(f"{ast.unparse(target.value)}[...]", array, target, op, value,
-                                 env, builder)
+        new = self.writes.store_through(f"{ast.unparse(target.value)}[...]", array, target, op,
+                                        value, env, builder)
         owner = self.dynamic.attribute_owner(target.value, env, builder)
         self.live.stores[store_key(owner, target.value.attr)] = (new, builder)
         self.note_version(root, resolved(new), target)

@@ -257,7 +257,7 @@ class CallerObjectLowering(AttributeChanges):
         base = target.value
         if isinstance(base, ast.Attribute):
             return self.store_attribute_item(target, value, env, builder)
-        if self.is_item_of_container(base, env) and \
+        if self.writes.is_item_of_container(base, env) and \
                 _is_container(self.expr(base, env, builder)):
             return self.store_into_inner(target, value, env, builder)
         return NOT_MINE

@@ -74,14 +74,14 @@ def handlers_of(lw):
         call=(lw.call_format, lw.integration.call, lw.made.super_call, lw.call_value),
         call_object=(lw.frozen.call, lw.dynamic.call_known_object),
         compare=(lw.made.identity, lw.operators.expr_Compare),
-        index=(lw.range_index, lw.value_index),
+        index=(lw.writes.range_index, lw.value_index),
         sorted=(lw.sorted_by_known_keys, lw.sorted_items),
         update_item=(lw.view_writes.update_transposed_item, lw.update_attribute_item,
-                     lw.update_any_item),
-        update_container_item=(lw.update_argument_item, lw.update_held_item),
-        store_into_item=(lw.store_into_argument_item, lw.store_into_held_item),
+                     lw.writes.update_any_item),
+        update_container_item=(lw.update_argument_item, lw.writes.update_held_item),
+        store_into_item=(lw.store_into_argument_item, lw.writes.store_into_held_item),
         foreign_write=(lw.refuse_write_into_stored, lw.refuse_argument_write,
-                       lw.refuse_write_into_shared),
+                       lw.writes.refuse_write_into_shared),
         visible_change=(lw.refuse_caller_object_change, lw.refuse_shared_change),
         may_be=(lw.may_be_origins, lw.may_be_argument, lw.may_be_caller_object),
         carries=(lw.carry_changed_by_calls, lw.carry_passed),
@@ -243,7 +243,7 @@ class Dispatching:
         caller's array where x is one (argument_writes.py; `checked`: the caller did)."""
         name = target.value.id
         arg = None if checked else self.written_argument(env[name])
-        self.write_into_array(target, op, value, env, builder, checked)
+        self.writes.write_into_array(target, op, value, env, builder, checked)
         if arg is not None:
             self.note_version(arg, env[name], target, builder)
 

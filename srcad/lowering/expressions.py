@@ -35,6 +35,7 @@ from ..frontend.user_code import user_function
 from ..naming import function_value_name as function_name
 from ..rules import METHODS, RULES, prim_of, subscript_prim
 from .view_writes import ViewWrites
+from .writes import Writes
 from .values import LocalFunction, RangeValue, Static, StaticSeq, from_python
 
 
@@ -69,6 +70,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         self.view_writes = ViewWrites(self)       # D.T[i] = v; swaps through views
         self.opaque = Opaque(self)                # run as written: raise, assert, no rule
         self.dynamic = Dynamic(self)              # objects known now: layers, partial
+        self.writes = Writes(self)                # x[i] = v, x[i] op= v on arrays
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,

@@ -100,7 +100,7 @@ class UserFunctions:
         inner.inlining = lw.inlining | {fn}
         inner.origins, inner.views, inner.contains = lw.origins, lw.views, lw.contains
         inner.view_base, inner.opaque.instances = lw.view_base, lw.opaque.instances
-        inner.live, inner.owned, inner.objects = lw.live, lw.owned, lw.objects
+        inner.live, inner.writes.owned, inner.objects = lw.live, lw.writes.owned, lw.objects
         inner.argument_writes = lw.argument_writes
         inner.facts = lw.facts
         inner.made.enter(parsed, env)

@@ -27,7 +27,6 @@ from .forms import FormsLowering, has_star
 from .function import FALLTHROUGH, lower_function
 from .methods import CHANGING_METHODS
 from .stores import StoreLowering, same_object
-from .writes import WriteLowering
 from ..frontend.syntax import names_read_outside, walk_no_defs
 from .values import StaticSeq
 
@@ -40,7 +39,7 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
 
 
 class Lowering(Dispatching, FormsLowering, CallerObjectLowering, ArgumentWriteLowering,
-               WriteLowering, StoreLowering, ExpressionLowering):
+               StoreLowering, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
     def suite(self, stmts, env, builder):

@@ -62,10 +62,10 @@ class StoreLowering:
                 return out                  # (an array, or a new value of a kind not known)
             if isinstance(out, Const):         # np.zeros((2, 3)), folded: a new array still
                 out = NewObject(out)
-            self.owned.add(out)
+            self.writes.owned.add(out)
             return out
         made = NewObject(out)
-        self.owned.add(made)
+        self.writes.owned.add(made)
         return made
 
     def may_be_origins(self, out, values):
@@ -297,7 +297,7 @@ class StoreLowering:
         with the item replaced (or, for a dict, added); `x[i] = v` on an array (the middle
         step of store_item, lowering/dispatch.py)."""
         base = target.value
-        if self.is_item_of_container(base, env):
+        if self.writes.is_item_of_container(base, env):
             return self.store_into_item(target, None, value, env, builder)
         container = env.get(base.id) if isinstance(base, ast.Name) else None
         if isinstance(base, ast.Name) and base.id not in env:          # a global: G[0] = v

@@ -97,12 +97,13 @@ class ViewWrites:
                                      "" if op is None else _SYMBOLS.get(type(op), "?"))
         flipped = self.lw.emit("transpose", [self.lw.atom(array, builder, target), Const(None)],
                                builder, target)
-        written = self.lw.store_through(f"{name}.T", flipped, target, op, value, env, builder)
+        written = self.lw.writes.store_through(f"{name}.T", flipped, target, op, value, env,
+                                               builder)
         new = self.lw.emit("transpose", [self.lw.atom(written, builder, target), Const(None)],
                            builder, target)
         self.lw.views.discard(new)          # D itself again, not a view of the written transpose
         self.lw.view_base.pop(new, None)
-        self.lw.owned.add(new)
+        self.lw.writes.owned.add(new)
         self.lw.assign(ast.Name(name, ast.Store()), new, env, builder)
         if argument is not None:
             self.lw.note_version(argument, env[name], target, builder)

@@ -25,12 +25,12 @@ _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "*
             ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@"}
 
 
-class WriteLowering:
-    """Mixin for Lowering: needs expr, index, atom, emit, assign, refuse, holders,
-    same_objects and origins (StoreLowering, ExpressionLowering)."""
+class Writes:
+    """A part of the lowering `lw` of a function: element and slice writes into arrays, and
+    the arrays it may write into (`owned`; its `writes`)."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, lw):
+        self.lw = lw
         self.owned = set()           # arrays made in the function: it may write into them
 
     def write_into_array(self, target, op, value, env, builder, checked=False):
@@ -41,21 +41,21 @@ class WriteLowering:
         array = env[name]
         symbol = "" if op is None else _SYMBOLS.get(type(op), "?")
         if not checked:
-            self.refuse_foreign_write(target, name, array, env, symbol)
-        atom = self.atom(array, builder, target)
-        index = self.index(target.slice, env, builder)
+            self.lw.refuse_foreign_write(target, name, array, env, symbol)
+        atom = self.lw.atom(array, builder, target)
+        index = self.lw.index(target.slice, env, builder)
         if op is None:
-            new = self.emit("setitem", [atom, index, self.atom(value, builder, target)],
+            new = self.lw.emit("setitem", [atom, index, self.lw.atom(value, builder, target)],
                             builder, target)
         else:
-            update = self.atom(self.expr(value, env, builder), builder, target)
+            update = self.lw.atom(self.lw.expr(value, env, builder), builder, target)
             if type(op) in _UPDATES:
-                new = self.emit(_UPDATES[type(op)], [atom, index, update], builder, target)
+                new = self.lw.emit(_UPDATES[type(op)], [atom, index, update], builder, target)
             else:                    # x[i] **= v: x[i] = x[i] ** v
-                old = self.emit("getitem", [atom, index], builder, target)
-                combined = self.emit(_BINOPS[type(op)], [old, update], builder, target)
-                new = self.emit("setitem", [atom, index, combined], builder, target)
-        self.assign(ast.Name(name, ast.Store()), new, env, builder)
+                old = self.lw.emit("getitem", [atom, index], builder, target)
+                combined = self.lw.emit(_BINOPS[type(op)], [old, update], builder, target)
+                new = self.lw.emit("setitem", [atom, index, combined], builder, target)
+        self.lw.assign(ast.Name(name, ast.Store()), new, env, builder)
 
     def is_item_of_container(self, node, env):
         """Whether `node` is `c[k]` for a list or dict `c` the function names."""
@@ -72,25 +72,25 @@ class WriteLowering:
         c holds, so every array c holds must be the function's own, held by nothing else."""
         holder = target.value
         name = holder.value.id
-        array = self.expr(holder, env, builder)
-        refuse_repeated(self, target, f"{ast.unparse(target)} = ...", name, env[name],
+        array = self.lw.expr(holder, env, builder)
+        refuse_repeated(self.lw, target, f"{ast.unparse(target)} = ...", name, env[name],
                         array)
-        items = self.reach(env[name]) if self.made_here(env[name]) else [array]
+        items = self.lw.reach(env[name]) if self.made_here(env[name]) else [array]
         for item in items:
             if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
                     _may_be_array(item):
-                self.refuse_foreign_write(target, f"{name}[...]", item, env, "", name)
+                self.lw.refuse_foreign_write(target, f"{name}[...]", item, env, "", name)
         new = self.store_through(f"{name}[...]", array, target, op, value, env, builder)
-        self.store_item(holder, new, env, builder)
+        self.lw.store_item(holder, new, env, builder)
 
     def store_through(self, scratch, array, target, op, value, env, builder):
         """`target[index] op= value` into `array`, reached through a container or an
         attribute (`target.value`), lowered under the name `scratch`: the array after it."""
         inner = dict(env, **{scratch: array})
-        self.store_into_array(ast.Subscript(ast.Name(scratch, ast.Load()), target.slice,
-                                            ast.Store(), lineno=target.lineno,
-                                            col_offset=target.col_offset),
-                              op, value, inner, builder, checked=True)
+        self.lw.store_into_array(ast.Subscript(ast.Name(scratch, ast.Load()), target.slice,
+                                               ast.Store(), lineno=target.lineno,
+                                               col_offset=target.col_offset),
+                                 op, value, inner, builder, checked=True)
         return inner[scratch]
 
     def update_any_item(self, node, env, builder):
@@ -98,16 +98,16 @@ class WriteLowering:
         item, `target[index] = target[index] op value`."""
         target = node.target
         if self.is_item_of_container(target.value, env):
-            return self.store_into_item(target, node.op, node.value, env, builder)
+            return self.lw.store_into_item(target, node.op, node.value, env, builder)
         base = env.get(target.value.id) if isinstance(target.value, ast.Name) else None
         if isinstance(base, Var) and (base.kind.is_array or base.kind.tag in ("unknown",
                                                                              "other")):
-            return self.store_into_array(target, node.op, node.value, env, builder)
+            return self.lw.store_into_array(target, node.op, node.value, env, builder)
         if self.is_item_of_container(target, env):
-            return self.update_container_item(node, env, builder)
-        self.refuse(node, "in-place update of an element (`x[i] += ...`) of something that "
-                          "is not an array, list or dict the function names; build the new "
-                          "value in a local name")
+            return self.lw.update_container_item(node, env, builder)
+        self.lw.refuse(node, "in-place update of an element (`x[i] += ...`) of something that "
+                             "is not an array, list or dict the function names; build the new "
+                             "value in a local name")
 
     def update_held_item(self, node, env, builder):
         """`c[k] op= v` on a list or dict: `c[k] = c[k] op v`. On an array item Python
@@ -116,68 +116,68 @@ class WriteLowering:
         target, symbol = node.target, _SYMBOLS.get(type(node.op), "?")
         name = target.value.id
         load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
-        current = self.expr(load, env, builder)
+        current = self.lw.expr(load, env, builder)
         if _may_be_array(current) or isinstance(current, StaticSeq):
-            refuse_repeated(self, node, f"{ast.unparse(target)} {symbol}= ...", name,
+            refuse_repeated(self.lw, node, f"{ast.unparse(target)} {symbol}= ...", name,
                             env[name], current)
-        items = self.reach(env[name]) if self.made_here(env[name]) else \
+        items = self.lw.reach(env[name]) if self.made_here(env[name]) else \
             [current]                                # a container from outside: its item
         for item in items:
             if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
                     _may_be_array(item) and self.shared(node, item, env, name):
-                self.refuse(node, f"`{name}[...] {symbol}= ...` changes in place an array that "
-                                  f"{name} holds, and the caller or another name sees it too; "
-                                  f"write `{name}[k] = {name}[k] {symbol} ...`")
+                self.lw.refuse(node, f"`{name}[...] {symbol}= ...` changes in place an array that "
+                                     f"{name} holds, and the caller or another name sees it too; "
+                                     f"write `{name}[k] = {name}[k] {symbol} ...`")
         combined = ast.copy_location(ast.BinOp(load, node.op, node.value), node)
-        self.store_item(target, self.expr(fix_missing_locations(combined), env, builder), env,
-                        builder)
+        self.lw.store_item(target, self.lw.expr(fix_missing_locations(combined), env, builder),
+                           env, builder)
 
     def made_here(self, container):
         """Whether the list or dict is one the function built (so it knows what it holds)."""
         return isinstance(container, StaticSeq) or any(
-            isinstance(v, Var) and v in self.contains for v in self.same_objects(container))
+            isinstance(v, Var) and v in self.lw.contains for v in self.lw.same_objects(container))
 
     def shared(self, node, array, env, holder):
         """Whether the array is not the function's own, or a name but `holder` that reads it
         again also shows it."""
-        if any(not self.origins.get(s) and s not in self.owned
-               for s in self.same_objects(array)):
+        if any(not self.lw.origins.get(s) and s not in self.owned
+               for s in self.lw.same_objects(array)):
             return True
-        holders = [h for h in self.holders(array, env, None, holder) if h != holder]
-        return bool(holders) and aliasing.may_read_again(self.parsed.node, node, holders)
+        holders = [h for h in self.lw.holders(array, env, None, holder) if h != holder]
+        return bool(holders) and aliasing.may_read_again(self.lw.parsed.node, node, holders)
 
     def range_index(self, node, env, builder):
         """An index; `range(n)` in one is the integer array NumPy makes of it
         (`probs[range(n), y]`)."""
         if isinstance(node, (ast.Slice, ast.Tuple)):
             return NOT_MINE
-        value = self.expr(node, env, builder)
+        value = self.lw.expr(node, env, builder)
         if isinstance(value, RangeValue):
-            bounds = [self.atom(v, builder, node)
+            bounds = [self.lw.atom(v, builder, node)
                       for v in (value.start, value.stop, value.step)]
-            return self.emit("arange", bounds, builder, node)
-        return self.atom(value, builder, node)
+            return self.lw.emit("arange", bounds, builder, node)
+        return self.lw.atom(value, builder, node)
 
     def refuse_write_into_shared(self, node, name, array, env, symbol, holder=None):
         """Refuse a write into an array that is not the function's own, or that another
         name, view or container (but `holder`) still shows and reads again."""
         write = f"`{name}[...] {symbol}= ...`"
-        foreign = [s for s in self.same_objects(array)
-                   if not self.origins.get(s) and s not in self.owned]
+        foreign = [s for s in self.lw.same_objects(array)
+                   if not self.lw.origins.get(s) and s not in self.owned]
         if foreign:
-            self.refuse(node, f"{write} writes into an array the function did not make, and "
-                              "srcad cannot tell whose array it is here (a view of an "
-                              "argument, a global, an item of a container, a helper's "
-                              "result, or one of several arrays on different paths): Python "
-                              "would change it where the caller or another name sees it; "
-                              f"{_owner_rewrite(name, env)}, or, where no one else needs "
-                              f"to see the change, write into a copy (`{name} = "
-                              f"{name}.copy()` first)")
-        holders = [h for h in self.holders(array, env, None, holder or name) if h != holder]
-        if holders and aliasing.may_read_again(self.parsed.node, node, holders):
-            self.refuse(node, f"{write} on {describe_holders(holders)}, read again "
-                              f"after: Python would change both; copy it first, "
-                              f"`{name} = {name}.copy()`, then write into the copy")
+            self.lw.refuse(node, f"{write} writes into an array the function did not make, and "
+                                 "srcad cannot tell whose array it is here (a view of an "
+                                 "argument, a global, an item of a container, a helper's "
+                                 "result, or one of several arrays on different paths): Python "
+                                 "would change it where the caller or another name sees it; "
+                                 f"{_owner_rewrite(name, env)}, or, where no one else needs "
+                                 f"to see the change, write into a copy (`{name} = "
+                                 f"{name}.copy()` first)")
+        holders = [h for h in self.lw.holders(array, env, None, holder or name) if h != holder]
+        if holders and aliasing.may_read_again(self.lw.parsed.node, node, holders):
+            self.lw.refuse(node, f"{write} on {describe_holders(holders)}, read again "
+                                 f"after: Python would change both; copy it first, "
+                                 f"`{name} = {name}.copy()`, then write into the copy")
 
 
 def _owner_rewrite(name, env):
