@@ -16,6 +16,7 @@ import pytest
 
 from srcad import kinds as K
 from srcad.ir.nodes import Block, Eqn, Function, Var
+from srcad.lowering.statements import Lowering
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "srcad"
@@ -36,6 +37,10 @@ LOCAL_IMPORTS = set()
 
 # "importer: name <- imported" for `_private` names another module imports. Shrink only.
 PRIVATE_IMPORTS = set()
+
+# The base classes of lowering.statements.Lowering: the hooks and the mixins not yet parts it
+# owns (docs/how_it_works.md, "Lowering: parts and hooks"). Shrink only.
+LOWERING_BASES = 6
 
 
 def module_name(path):
@@ -338,3 +343,16 @@ def test_every_package_ships():
                  ["packages"])
     found = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+
+
+def test_lowering_grows_by_parts():
+    """A new capability of the lowering is a part it owns (`lw.<part>`) and a handler in
+    lowering/dispatch.py, not one more base class of Lowering; no method of the lowering
+    calls the next one through super()."""
+    bases = len(Lowering.__bases__)
+    assert bases <= LOWERING_BASES, f"Lowering has {bases} bases: make the new one a part"
+    assert bases == LOWERING_BASES, f"fewer bases now: set LOWERING_BASES = {bases} in {__file__}"
+    chained = sorted(f"{cls.__name__}.{name}" for cls in Lowering.__mro__[1:-1]
+                     for name, method in vars(cls).items() if callable(method) and
+                     "super" in getattr(getattr(method, "__code__", None), "co_names", ()))
+    assert not chained, f"calls through super() (call the steps by name): {chained}"

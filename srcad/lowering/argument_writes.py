@@ -79,12 +79,8 @@ def only_origin(value, origins, versions):
 
 
 class ArgumentWriteLowering:
-    """Mixin for Lowering, before WriteLowering: needs same_objects, origins, holders, refuse,
-    assign and store_into_array (WriteLowering, StoreLowering)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.argument_writes = ArgumentWrites()
+    """Mixin for Lowering: needs same_objects, origins, holders, refuse, assign and
+    lw.writes; its steps run in the write hooks of lowering/dispatch.py."""
 
     def written_argument(self, array):
         """The argument (an array the caller passed) that `array` is, or is a version of, on

@@ -185,12 +185,8 @@ class AttributeChanges:
 
 
 class CallerObjectLowering(AttributeChanges):
-    """Mixin for Lowering, before the others: versions of lists and dicts, changes made on
-    the caller's objects, and names rebound after a helper changed what they are bound to."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.objects = Objects()        # shared with the helpers inlined (lowering/expressions.py)
+    """Mixin for Lowering: versions of lists and dicts, changes made on the caller's objects
+    (write hooks' steps, dispatch.py), names rebound after a helper changed what they hold."""
 
     # ----- which object a value is -------------------------------------------------------
     def caller_object(self, value):

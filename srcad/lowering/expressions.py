@@ -15,7 +15,9 @@ from ..errors import SrcadError, UnsupportedSyntaxError
 from ..ir.facts import Facts
 from ..ir.nodes import Const, Var
 from .builtins import SPECIAL_CALLS, Builtins
+from .argument_writes import ArgumentWrites
 from .calls import CallLowering
+from .caller import Objects
 from .containers import Containers
 from .dynamic import Dynamic
 from .effects import Opaque
@@ -39,9 +41,9 @@ from .writes import Writes
 from .values import LocalFunction, RangeValue, Static, StaticSeq, from_python
 
 
-
 _OUT = ("; a ufunc's out= is followed in a statement of its own (`np.add(a, b, out=c)` as "
         "`c[...] = np.add(a, b)`): write that statement, then use c")
+
 
 class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
     def __init__(self, parsed, depth=0, derive=None):
@@ -57,20 +59,9 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         self.inlining = frozenset()  # the user functions whose code is being inlined here
         self.live = live.Reads()     # globals, cells and attributes read (to_ssa sets it)
         self.returns_inside = returns_inside_of(parsed.node)    # does a statement hold a return
-        self.functions = UserFunctions(self)   # the user's functions it calls
-        self.operators = Operators(self)       # arithmetic, comparisons, and/or, x if c else y
-        self.peeling = Peeling(self)           # a loop's first iteration lowered on its own
-        self.frozen = FrozenDistributions(self)   # scipy.stats frozen distributions
-        self.integration = Integration(self)      # odeint, solve_ivp
-        self.made = MadeObjects(self)             # objects of the user's classes made here
-        self.builtins = Builtins(self)            # range, zip, len, sum, ...; for loops' walks
-        self.types = TypeQuestions(self)          # isinstance, type, hasattr, callable
-        self.containers = Containers(self)        # comprehensions, dicts made
-        self.unbound = Unbound(self)              # names that may be unbound where read
-        self.view_writes = ViewWrites(self)       # D.T[i] = v; swaps through views
-        self.opaque = Opaque(self)                # run as written: raise, assert, no rule
-        self.dynamic = Dynamic(self)              # objects known now: layers, partial
-        self.writes = Writes(self)                # x[i] = v, x[i] op= v on arrays
+        self.objects = Objects()     # versions of lists and dicts (caller.py), shared with
+        self.argument_writes = ArgumentWrites()   # the helpers inlined, as these two
+        own_parts(self)
 
     def refuse(self, node, what):
         raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
@@ -390,3 +381,21 @@ def _hashable(obj):
         return True
     except TypeError:
         return False
+
+
+def own_parts(lw):
+    """The parts the lowering `lw` owns, each made with it and holding it as `lw`."""
+    lw.functions = UserFunctions(lw)      # the user's functions it calls
+    lw.operators = Operators(lw)          # arithmetic, comparisons, and/or, x if c else y
+    lw.peeling = Peeling(lw)              # a loop's first iteration lowered on its own
+    lw.frozen = FrozenDistributions(lw)   # scipy.stats frozen distributions
+    lw.integration = Integration(lw)      # odeint, solve_ivp
+    lw.made = MadeObjects(lw)             # objects of the user's classes made here
+    lw.builtins = Builtins(lw)            # range, zip, len, sum, ...; for loops' walks
+    lw.types = TypeQuestions(lw)          # isinstance, type, hasattr, callable
+    lw.containers = Containers(lw)        # comprehensions, dicts made
+    lw.unbound = Unbound(lw)              # names that may be unbound where read
+    lw.view_writes = ViewWrites(lw)       # D.T[i] = v; swaps through views
+    lw.opaque = Opaque(lw)                # run as written: raise, assert, no rule
+    lw.dynamic = Dynamic(lw)              # objects known now: layers, partial
+    lw.writes = Writes(lw)                # x[i] = v, x[i] op= v on arrays

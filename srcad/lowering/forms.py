@@ -32,7 +32,7 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 class FormsLowering:
-    """Mixin for Lowering: needs assign, atom, expr, suite, marker, refuse, taken_names."""
+    """Mixin for Lowering: needs assign, atom, expr, suite, unbound, refuse, taken_names."""
 
     def statement_form(self, stmt, rest, env, builder):
         """`match` and `try: ... finally: ...` as the statements they equal, lowered with
