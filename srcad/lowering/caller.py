@@ -421,16 +421,16 @@ class CallerObjectLowering(AttributeChanges):
 
     # ----- helpers that change their caller's objects ------------------------------------
     def expr_Call(self, node, env, builder):
-        entered = self.enter_local_call(node, env)     # a function defined here (forms.py)
+        entered = self.forms.enter_local_call(node, env)     # a function defined here (forms.py)
         before, written = dict(self.objects.latest), self.written_so_far()
         try:
             out = self.call_expression(node, env, builder)
         finally:
-            self.restore_local(entered, env)
+            self.forms.restore_local(entered, env)
         self.rebind_written(written, env)
         changed = {b: v for b, v in self.objects.latest.items() if before.get(b) is not v}
         if not changed:
-            return self.leave_local_call(entered, out, node, env, builder)
+            return self.forms.leave_local_call(entered, out, node, env, builder)
         for name, value in list(env.items()):
             latest = changed.get(id(self.objects.base_of(value)))
             if latest is None or latest is value or _is_static(value):
@@ -440,7 +440,7 @@ class CallerObjectLowering(AttributeChanges):
                                   "only (a change inside a branch that returns); return the "
                                   f"changed value and assign it (`{name} = helper(...)`)")
             env[name] = latest
-        return self.leave_local_call(entered, out, node, env, builder)
+        return self.forms.leave_local_call(entered, out, node, env, builder)
 
     def refuse_unknown_changed(self, node, callee, env):
         """A helper changing what it is given, given a value whose kind is not known here

@@ -27,6 +27,14 @@ from .values import is_atom
 NOT_MINE = object()          # a handler's answer for what another handler lowers
 
 
+def first_named(name, *owners):
+    """The method `name` of the first of `owners` (the lowering, its parts) that has one."""
+    for owner in owners:
+        if (method := getattr(owner, name, None)) is not None:
+            return method
+    return None
+
+
 @dataclass(frozen=True)
 class Handlers:
     """For each hook, the handlers that may lower it, in the order they are asked."""
@@ -59,23 +67,23 @@ class Handlers:
 def handlers_of(lw):
     """The handlers of the lowering `lw` (statements.Lowering), each bound to it."""
     return Handlers(
-        statement=(lw.peeling.statement, lw.statement_form, lw.dynamic.loop_over_objects,
+        statement=(lw.peeling.statement, lw.forms.statement_form, lw.dynamic.loop_over_objects,
                    lw.opaque.lower_raising),
-        expression_statement=(lw.local_call_statement, lw.changing_call_statement,
+        expression_statement=(lw.forms.local_call_statement, lw.changing_call_statement,
                               lw.expression_statement),
         store_item=(lw.view_writes.store_transposed_item, lw.store_held_item),
-        atom=(lw.local_function_atom, lw.frozen.atom, lw.made.atom, lw.value_atom),
+        atom=(lw.forms.local_function_atom, lw.frozen.atom, lw.made.atom, lw.value_atom),
         attribute=(lw.made.attribute, lw.dynamic.stored_attribute, lw.integration.attribute,
                    lw.value_attribute),
         known_attribute=(lw.frozen.attribute, lw.live_attribute),
         subscript=(lw.made.slice, lw.dynamic.specialised_subscript),
         store_attribute=(lw.made.store_attribute, lw.dynamic.store_object_attribute),
         method_call=(lw.made.method_call, lw.value_method_call),
-        call=(lw.call_format, lw.integration.call, lw.made.super_call, lw.call_value),
+        call=(lw.forms.call_format, lw.integration.call, lw.made.super_call, lw.call_value),
         call_object=(lw.frozen.call, lw.dynamic.call_known_object),
         compare=(lw.made.identity, lw.operators.expr_Compare),
         index=(lw.writes.range_index, lw.value_index),
-        sorted=(lw.sorted_by_known_keys, lw.sorted_items),
+        sorted=(lw.forms.sorted_by_known_keys, lw.sorted_items),
         update_item=(lw.view_writes.update_transposed_item, lw.update_attribute_item,
                      lw.writes.update_any_item),
         update_container_item=(lw.update_argument_item, lw.writes.update_held_item),
@@ -84,8 +92,8 @@ def handlers_of(lw):
                        lw.writes.refuse_write_into_shared),
         visible_change=(lw.refuse_caller_object_change, lw.refuse_shared_change),
         may_be=(lw.may_be_origins, lw.may_be_argument, lw.may_be_caller_object),
-        carries=(lw.carry_changed_by_calls, lw.carry_passed),
-        undefined=(lw.refuse_deleted, lw.unbound.refuse_unbound),
+        carries=(lw.forms.carry_changed_by_calls, lw.carry_passed),
+        undefined=(lw.forms.refuse_deleted, lw.unbound.refuse_unbound),
     )
 
 
@@ -99,9 +107,8 @@ class Dispatching:
     def special_call(self, name):
         """The method named in SPECIAL_CALLS (lowering/builtins.py) for a builtin called:
         one of the builtins part, of the type questions part, of the dynamic calls part
-        (getattr), or of the lowering itself."""
-        return getattr(self.builtins, name, None) or getattr(self.types, name, None) or \
-            getattr(self.dynamic, name, None) or getattr(self, name)
+        (getattr), of the forms part (map, reduce), or of the lowering itself."""
+        return first_named(name, self.builtins, self.types, self.dynamic, self.forms, self)
 
     def special_statement(self, stmt, rest, env, builder):
         """The value of the block `stmt` starts, with `rest`; NOT_MINE where no handler

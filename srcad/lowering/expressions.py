@@ -18,9 +18,11 @@ from .builtins import SPECIAL_CALLS, Builtins
 from .argument_writes import ArgumentWrites
 from .calls import CallLowering
 from .caller import Objects
+from .dispatch import first_named
 from .containers import Containers
 from .dynamic import Dynamic
 from .effects import Opaque
+from .forms import Forms
 from .frozen import FrozenDistributions
 from .inline import UserFunctions
 from .integrate import Integration
@@ -104,8 +106,8 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
 
     def expr(self, node, env, builder):
         name = "expr_" + type(node).__name__
-        method = getattr(self, name, None) or getattr(self.operators, name, None) or \
-            getattr(self.containers, name, None) or getattr(self.dynamic, name, None)
+        method = first_named(name, self, self.forms, self.operators, self.containers,
+                             self.dynamic)
         if method is None:
             self.refuse(node, f"the expression {type(node).__name__} ({self.source_of(node)})")
         return method(node, env, builder)
@@ -399,3 +401,4 @@ def own_parts(lw):
     lw.opaque = Opaque(lw)                # run as written: raise, assert, no rule
     lw.dynamic = Dynamic(lw)              # objects known now: layers, partial
     lw.writes = Writes(lw)                # x[i] = v, x[i] op= v on arrays
+    lw.forms = Forms(lw)                  # match, try/finally, del, :=, f-strings, map

@@ -31,18 +31,25 @@ _JUMPS = (ast.Return, ast.Break, ast.Continue)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-class FormsLowering:
-    """Mixin for Lowering: needs assign, atom, expr, suite, unbound, refuse, taken_names."""
+class Forms:
+    """A part of the lowering `lw` of a function: Python's forms that are other statements in
+    disguise (`match`, `try/finally`, `del`, `:=`, `a, *rest = seq`, f-strings, `map`,
+    `reduce`, functions defined in the function; its `forms`)."""
+
+    def __init__(self, lw):
+        self.lw = lw
+        self.deleted = {}            # name -> line of the del that unbound it
+
 
     def statement_form(self, stmt, rest, env, builder):
         """`match` and `try: ... finally: ...` as the statements they equal, lowered with
         the `rest` of their block."""
         if isinstance(stmt, ast.Match):
             subject = self.match_subject(stmt)
-            return self.suite(match_as_if(stmt, subject, self.refuse) + rest, env, builder)
+            return self.lw.suite(match_as_if(stmt, subject, self.lw.refuse) + rest, env, builder)
         if isinstance(stmt, ast.Try) and not stmt.handlers and not stmt.orelse:
             self.refuse_jump_out_of_try(stmt)
-            return self.suite(stmt.body + stmt.finalbody + rest, env, builder)
+            return self.lw.suite(stmt.body + stmt.finalbody + rest, env, builder)
         if isinstance(stmt, (ast.For, ast.While)):
             self.refuse_forms_in_loop(stmt)
         return NOT_MINE
@@ -51,28 +58,28 @@ class FormsLowering:
         """The name the cases test: the subject's own name, or a fresh one it is bound to."""
         if isinstance(stmt.subject, ast.Name):
             return stmt.subject.id
-        return naming.fresh_name("subject", self.taken_names())
+        return naming.fresh_name("subject", self.lw.taken_names())
 
     def refuse_jump_out_of_try(self, stmt):
         for node in stmt.body:
             for inner in [node, *walk_no_defs(node)]:
                 if isinstance(inner, _JUMPS) and not _inside_loop_of(inner, stmt.body):
-                    self.refuse(inner, f"`{type(inner).__name__.lower()}` inside `try:` with "
-                                       "`finally:` (Python runs the finally block first); "
-                                       "set a variable in the try block and "
-                                       f"{type(inner).__name__.lower()} after the finally block")
+                    self.lw.refuse(inner, f"`{type(inner).__name__.lower()}` inside `try:` with "
+                                          "`finally:` (Python runs the finally block first); "
+                                          "set a variable in the try block and "
+                                          f"{type(inner).__name__.lower()} after the finally block")
 
     def refuse_forms_in_loop(self, loop):
         if isinstance(loop, ast.While):
             for node in walk_no_defs(loop.test):
                 if isinstance(node, ast.NamedExpr):
-                    self.refuse(node, "`:=` in a while loop's test; assign the name before "
-                                      "the loop and again at the end of its body, and test it: "
-                                      "`n = f()` / `while n > 0: ...; n = f()`")
+                    self.lw.refuse(node, "`:=` in a while loop's test; assign the name before "
+                                         "the loop and again at the end of its body, and test it: "
+                                         "`n = f()` / `while n > 0: ...; n = f()`")
         for node in walk_no_defs(loop):
             if isinstance(node, ast.Delete):
-                self.refuse(node, "del inside a loop; assign the name a new value instead "
-                                  "(or stop using it)")
+                self.lw.refuse(node, "del inside a loop; assign the name a new value instead "
+                                     "(or stop using it)")
 
     # ----- functions defined in the function ------------------------------------------------
     def enter_local_call(self, node, env):
@@ -83,16 +90,16 @@ class FormsLowering:
         leave_local_call needs, or None for any other call."""
         name = node.func.id if isinstance(node.func, ast.Name) else None
         local = env.get(name)
-        if not (isinstance(local, LocalFunction) and local.scope is self):
+        if not (isinstance(local, LocalFunction) and local.scope is self.lw):
             return None
         names = _nonlocal_names(local.node)
         if local.env is not env:
             self.refuse_shadowed_reads(node, local)
-        if any(node in list(ast.walk(c)) for c in ast.walk(self.parsed.node)
+        if any(node in list(ast.walk(c)) for c in ast.walk(self.lw.parsed.node)
                if isinstance(c, _COMPREHENSIONS)) and _changed_inside(local, env, set()):
-            self.refuse(node, f"a call of {name}, which changes the caller's names or objects "
-                              "(`nonlocal`, `.append`), in a comprehension; call it in a for "
-                              "loop")
+            self.lw.refuse(node, f"a call of {name}, which changes the caller's names or objects "
+                                 "(`nonlocal`, `.append`), in a comprehension; call it in a for "
+                                 "loop")
         env[name] = replace(local, env=env, node=_returning(local.node, names) if names
                             else local.node)
         return name, local, names
@@ -107,16 +114,16 @@ class FormsLowering:
         if entered is None or not entered[2]:
             return out
         names = entered[2]
-        items = self.unpack(out, 1 + len(names), node, builder)
+        items = self.lw.unpack(out, 1 + len(names), node, builder)
         for target, value in zip(names, items[1:]):
-            self.assign(ast.Name(target, ast.Store()), value, env, builder)
+            self.lw.assign(ast.Name(target, ast.Store()), value, env, builder)
         return items[0]
 
     def refuse_shadowed_reads(self, node, local):
         """A comprehension's variable of the same name as one the function reads from this
         scope: which one the call sees cannot be told here."""
         if "comprehension_targets" not in vars(self):
-            self.comprehension_targets = {t.id for c in ast.walk(self.parsed.node)
+            self.comprehension_targets = {t.id for c in ast.walk(self.lw.parsed.node)
                                           if isinstance(c, ast.comprehension)
                                           for t in ast.walk(c.target) if isinstance(t, ast.Name)}
         own = {a.arg for a in ast.walk(local.node.args) if isinstance(a, ast.arg)} | \
@@ -125,8 +132,8 @@ class FormsLowering:
         read = {n.id for n in ast.walk(local.node) if isinstance(n, ast.Name)} - own
         clash = sorted(read & self.comprehension_targets)
         if clash:
-            self.refuse(node, f"{local.name} reads '{clash[0]}', which a comprehension of "
-                              "the function also names; rename the comprehension's variable")
+            self.lw.refuse(node, f"{local.name} reads '{clash[0]}', which a comprehension of "
+                                 "the function also names; rename the comprehension's variable")
 
     def carry_changed_by_calls(self, assigned, env, node):
         """The loop also carries the caller's objects that functions defined here change when
@@ -140,13 +147,13 @@ class FormsLowering:
         call = node.value
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
                 isinstance(env.get(call.func.id), LocalFunction):
-            self.expr(call, env, builder)
+            self.lw.expr(call, env, builder)
             return None
         return NOT_MINE
 
     def local_function_atom(self, value, builder, node):
         if isinstance(value, LocalFunction):
-            self.refuse(node, _function_as_value(value, self.source_of(node)))
+            self.lw.refuse(node, _function_as_value(value, self.lw.source_of(node)))
         return NOT_MINE
 
     # ----- map(f, xs), functools.reduce(f, xs[, init]) --------------------------------------
@@ -155,25 +162,25 @@ class FormsLowering:
         (Python's map is an iterator of them; srcad's is consumed as a list)."""
         seqs = [self.items_now(node, a, "map", builder) for a in args[1:]]
         if kwargs or not seqs:
-            self.refuse(node, "map() with these arguments")
-        return StaticSeq([self.call(node, args[0], list(items), {}, builder)
+            self.lw.refuse(node, "map() with these arguments")
+        return StaticSeq([self.lw.call(node, args[0], list(items), {}, builder)
                           for items in zip(*seqs)], "list")
 
     def call_reduce(self, node, args, kwargs, builder):
         """`functools.reduce(f, xs[, init])` of a sequence whose length is known now: the
         calls one after another, as Python makes them."""
         if kwargs or len(args) not in (2, 3):
-            self.refuse(node, "functools.reduce() with these arguments")
+            self.lw.refuse(node, "functools.reduce() with these arguments")
         items = list(self.items_now(node, args[1], "functools.reduce", builder))
         if len(args) == 3:
             items.insert(0, args[2])
         if not items:
             raise PythonTypeError("reduce() of empty iterable with no initial value, as Python "
-                                  "raises when the function runs", filename=self.filename,
-                                  line=node.lineno, construct=self.source_of(node))
+                                  "raises when the function runs", filename=self.lw.filename,
+                                  line=node.lineno, construct=self.lw.source_of(node))
         total = items[0]
         for item in items[1:]:
-            total = self.call(node, args[0], [total, item], {}, builder)
+            total = self.lw.call(node, args[0], [total, item], {}, builder)
         return total
 
     def sorted_by_known_keys(self, node, args, kwargs, builder):
@@ -184,13 +191,13 @@ class FormsLowering:
                 set(kwargs) - {"key", "reverse"} or not isinstance(reverse, Const):
             return NOT_MINE
         items = list(self.items_now(node, args[0], "sorted", builder))
-        keys = [self.atom(self.call(node, key, [item], {}, builder), builder, node)
+        keys = [self.lw.atom(self.lw.call(node, key, [item], {}, builder), builder, node)
                 for item in items]
         if not all(isinstance(k, Const) for k in keys):
-            self.refuse(node, "sorted() by keys known only when the function runs: the order "
-                              "would decide which value goes where in the derivative; sort by "
-                              "keys known now, or index with an order computed from an array "
-                              "(`xs[np.argsort(keys, kind='stable')]`)")
+            self.lw.refuse(node, "sorted() by keys known only when the function runs: the order "
+                                 "would decide which value goes where in the derivative; sort by "
+                                 "keys known now, or index with an order computed from an array "
+                                 "(`xs[np.argsort(keys, kind='stable')]`)")
         order = sorted(range(len(items)), key=lambda k: keys[k].value, reverse=reverse.value)
         return StaticSeq([items[k] for k in order], "list")
 
@@ -200,14 +207,14 @@ class FormsLowering:
             return value.items
         if isinstance(value, Const) and type(value.value) in (list, tuple):
             return [from_python(v) for v in value.value]
-        atom = self.atom(value, builder, node)
+        atom = self.lw.atom(value, builder, node)
         if atom.kind.tag in ("list", "tuple") and atom.kind.items is not None:
             return [builder.emit("getitem", atom, Const(k)) for k in range(len(atom.kind.items))]
         rewrite = {"map": "`[f(t) for t in xs]`",
                    "sorted": "`xs[np.argsort(keys, kind='stable')]` with the keys an array"}.get(
             what, "`total = xs[0]` then `for t in xs[1:]: total = f(total, t)`")
-        self.refuse(node, f"{what}() over a sequence whose length is known only at run time "
-                          f"(an array's length is); write what it means: {rewrite}")
+        self.lw.refuse(node, f"{what}() over a sequence whose length is known only at run time "
+                             f"(an array's length is); write what it means: {rewrite}")
 
     # ----- f"...", "...".format(...) ----------------------------------------------------------
     def expr_JoinedStr(self, node, env, builder):
@@ -215,13 +222,13 @@ class FormsLowering:
         carries no derivative), or now where every value is known."""
         template, values = _template(node)
         if template is None:
-            self.refuse(node, "an f-string whose format spec holds a value; compute the spec "
-                              "first, or use `format(v, spec)`")
-        return self.formatted(node, template.format, [self.expr(v, env, builder)
+            self.lw.refuse(node, "an f-string whose format spec holds a value; compute the spec "
+                                 "first, or use `format(v, spec)`")
+        return self.formatted(node, template.format, [self.lw.expr(v, env, builder)
                                                       for v in values], builder, "fstring")
 
     def formatted(self, node, fn, values, builder, name):
-        atoms = [self.atom(v, builder, node) for v in values]
+        atoms = [self.lw.atom(v, builder, node) for v in values]
         if all(isinstance(a, Const) for a in atoms):
             return Const(fn(*[a.value for a in atoms]))
         atoms = [builder.emit("stop_gradient", a) if _may_carry_derivative(a.kind) else a
@@ -233,9 +240,9 @@ class FormsLowering:
         """`"%.3f" % v`, `"%s=%d" % (a, b)`: formatted like an f-string."""
         if not (isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and
                 isinstance(node.left.value, str)):
-            return self.operators.expr_BinOp(node, env, builder)
+            return self.lw.operators.expr_BinOp(node, env, builder)
         parts = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
-        values = [self.expr(p, env, builder) for p in parts]
+        values = [self.lw.expr(p, env, builder) for p in parts]
         template = node.left.value
         if isinstance(node.right, ast.Tuple):
             return self.formatted(node, _Percent(template), values, builder, "percent_format")
@@ -257,53 +264,52 @@ class FormsLowering:
         if len(items) < star + after:
             raise PythonValueError(f"not enough values to unpack (expected at least "
                                    f"{star + after}, got {len(items)}), as Python raises when "
-                                   "the function runs", filename=self.filename,
-                                   line=target.lineno, construct=f"{self.source_of(target)} = ...")
+                                   "the function runs", filename=self.lw.filename,
+                                   line=target.lineno,
+                                   construct=f"{self.lw.source_of(target)} = ...")
         middle = StaticSeq(list(items[star:len(items) - after]), "list")
         values = list(items[:star]) + [middle] + list(items[len(items) - after:])
         for t, v in zip(target.elts, values):
-            self.assign(t.value if isinstance(t, ast.Starred) else t, v, env, builder)
+            self.lw.assign(t.value if isinstance(t, ast.Starred) else t, v, env, builder)
 
     def known_items(self, value, target, builder):
         if isinstance(value, Const) and type(value.value) in (list, tuple):
             return [from_python(v) for v in value.value]
         if isinstance(value, StaticSeq):
             return value.items
-        atom = self.atom(value, builder, target)
+        atom = self.lw.atom(value, builder, target)
         items = atom.kind.items if atom.kind.tag in ("list", "tuple") else None
         if items is None:
-            names = [self.source_of(t.value if isinstance(t, ast.Starred) else t)
+            names = [self.lw.source_of(t.value if isinstance(t, ast.Starred) else t)
                      for t in target.elts]
-            self.refuse(target, "starred assignment of a sequence whose length is known only "
-                                "at run time (an array's length is); index it instead: "
-                                f"`{names[0]}, {names[1]} = x[0], x[1:]`" if len(names) == 2
+            self.lw.refuse(target, "starred assignment of a sequence whose length is known only "
+                                   "at run time (an array's length is); index it instead: "
+                                   f"`{names[0]}, {names[1]} = x[0], x[1:]`" if len(names) == 2
                         else "starred assignment of a sequence whose length is known only at "
                              "run time (an array's length is); index it instead")
         return [builder.emit("getitem", atom, Const(k)) for k in range(len(items))]
 
     # ----- (n := expr) -----------------------------------------------------------------------
     def expr_NamedExpr(self, node, env, builder):
-        value = self.expr(node.value, env, builder)
-        self.assign(node.target, value, env, builder)
+        value = self.lw.expr(node.value, env, builder)
+        self.lw.assign(node.target, value, env, builder)
         return value
 
     # ----- del -------------------------------------------------------------------------------
     def stmt_Delete(self, node, env, builder):
         for target in node.targets:
             if not isinstance(target, ast.Name):
-                self.refuse(target, "del of an item or attribute; build the container "
-                                    "without it instead (`d = {k: v for k, v in d.items() if "
-                                    "k != key}`, `xs = xs[:i] + xs[i + 1:]`)")
+                self.lw.refuse(target, "del of an item or attribute; build the container "
+                                       "without it instead (`d = {k: v for k, v in d.items() if "
+                                       "k != key}`, `xs = xs[:i] + xs[i + 1:]`)")
             if target.id not in env:
                 raise NameResolutionError(f"name '{target.id}' is not defined, as Python "
-                                          "raises at this del", filename=self.filename,
-                                          line=node.lineno, construct=self.source_of(node))
-            env[target.id] = self.unbound.marker()
+                                          "raises at this del", filename=self.lw.filename,
+                                          line=node.lineno, construct=self.lw.source_of(node))
+            env[target.id] = self.lw.unbound.marker()
             self.deleted_names()[target.id] = node.lineno
 
     def deleted_names(self):
-        if "deleted" not in vars(self):
-            self.deleted = {}
         return self.deleted
 
     def refuse_deleted(self, node, name):
@@ -313,7 +319,7 @@ class FormsLowering:
             raise NameResolutionError(
                 f"cannot access local variable '{name}' where it is not associated with a "
                 f"value: the del at line {line} unbound it (Python raises UnboundLocalError "
-                "here)", filename=self.filename, line=node.lineno, construct=name)
+                "here)", filename=self.lw.filename, line=node.lineno, construct=name)
 
 
 def _template(node):

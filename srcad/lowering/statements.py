@@ -21,9 +21,9 @@ from ..errors import PythonValueError
 from ..ir.nodes import Block, Const, For, If, Var, While
 from .argument_writes import ArgumentWriteLowering
 from .caller import CallerObjectLowering
-from .dispatch import NOT_MINE, Dispatching
+from .dispatch import NOT_MINE, Dispatching, first_named
 from .expressions import ExpressionLowering
-from .forms import FormsLowering, has_star
+from .forms import has_star
 from .function import FALLTHROUGH, lower_function
 from .methods import CHANGING_METHODS
 from .stores import StoreLowering, same_object
@@ -38,8 +38,8 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(Dispatching, FormsLowering, CallerObjectLowering, ArgumentWriteLowering,
-               StoreLowering, ExpressionLowering):
+class Lowering(Dispatching, CallerObjectLowering, ArgumentWriteLowering, StoreLowering,
+               ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
     def suite(self, stmts, env, builder):
@@ -70,9 +70,8 @@ class Lowering(Dispatching, FormsLowering, CallerObjectLowering, ArgumentWriteLo
         return self.taken
 
     def stmt(self, node, env, builder):
-        """Lower a statement: by the lowering's stmt_X, or run as written (lw.opaque's)."""
-        name = "stmt_" + type(node).__name__
-        method = getattr(self, name, None) or getattr(self.opaque, name, None)
+        """Lower a statement: by the lowering's stmt_X, or a part's (lw.opaque, lw.forms)."""
+        method = first_named("stmt_" + type(node).__name__, self, self.opaque, self.forms)
         if method is None:
             self.refuse(node, _UNSUPPORTED.get(type(node).__name__,
                                                f"the statement {type(node).__name__}"))
@@ -94,7 +93,7 @@ class Lowering(Dispatching, FormsLowering, CallerObjectLowering, ArgumentWriteLo
                 self.facts.name(value, target.id)      # the Var made with it at the end
             env[target.id] = value
         elif has_star(target):                  # `a, *rest = seq` (lowering/forms.py)
-            self.assign_starred(target, value, env, builder)
+            self.forms.assign_starred(target, value, env, builder)
         elif isinstance(target, (ast.Tuple, ast.List)):
             value = self.view_writes.unpackable(value, target, builder)   # zip(...), (w, m)
             if isinstance(value, StaticSeq):
