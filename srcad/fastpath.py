@@ -14,6 +14,7 @@ from .errors import PythonTypeError
 from .kinds import kind_key
 
 _NUMBER_CODES = np.typecodes["AllFloat"] + np.typecodes["AllInteger"] + "?"   # dtype chars
+_MAX_ITEMS = 64          # leaves and list items the array path tests for, at most
 NUMBER_ERRORS = ("{indent}except (ArithmeticError, ValueError) as {error}:\n"
                  "{indent}    return {as_numpy}({error}, ({args}))\n")
 
@@ -104,7 +105,8 @@ def make_wrapper(transform):
                  own["as_numpy"]: transform.as_numpy, own["cache"]: transform.cache,
                  own["key"]: kind_key, own["ndarray"]: np.ndarray, own["float"]: float,
                  own["unset"]: UNSET, own["user"]: user_function(transform),
-                 own["missing"]: _missing, own["missing_added"]: _missing_added}
+                 own["missing"]: _missing, own["missing_added"]: _missing_added,
+                 own["int"]: int, own["list"]: list, own["tuple"]: tuple, own["len"]: len}
     exec(compile(wrapper_source(transform, name), f"<srcad wrapper {name}>", "exec"), namespace)
     derivative = namespace[name]
     derivative.__defaults__, derivative.__kwdefaults__ = _unset_defaults(transform)
@@ -118,13 +120,17 @@ def make_wrapper(transform):
 
 def wrapper_names(transform):
     """The wrapper's own names (`_srcad_dispatch`, ...), fresh against its parameters; the
-    dtypes its array path compares with are `dtype_0`, `dtype_1`, ... by position."""
+    dtypes its array path compares with are `dtype_<ord(dtype.char)>`."""
     names = list(transform.output_signature().parameters)
     taken = set(names)
     return {role: naming.fresh_name("_srcad_" + role, taken) for role in
             ("scalars", "dispatch", "type", "note", "compiled", "error", "as_numpy", "cache",
-             "key", "ndarray", "float", "fast", "unset", "user", "missing", "missing_added",
-             *(f"dtype_{i}" for i in range(len(names))))}
+             "key", "ndarray", "float", "int", "list", "tuple", "len", "fast", "unset", "user",
+             "missing", "missing_added", *(_dtype_role(c) for c in _NUMBER_CODES))}
+
+
+def _dtype_role(char):
+    return f"dtype_{ord(char)}"
 
 
 def wrapper_source(transform, name, fast_path=""):
@@ -166,44 +172,95 @@ def _lookup(transform, names, own):
     lookup = f"{own['cache']}.get((\n        {keys}))"
     if transform.fast_array is None:
         return lookup
-    tests = "\n            and ".join(_kind_test(n, k, i, own)
-                                      for i, (n, k) in enumerate(zip(names, transform.fast_array)))
+    fresh = _fresh_names(names, own)
+    tests = "\n            and ".join(_kind_test(n, n, k, own, fresh)
+                                      for n, k in zip(names, transform.fast_array))
     return (f"{own['fast']} if (\n            {tests}) else {lookup}")
 
 
-def _kind_test(name, key, i, own):
+def _fresh_names(names, own):
+    """Names for the items and shapes the array path's test binds (`:=`) to read them once."""
+    taken = set(names) | set(own.values())
+    return lambda: naming.fresh_name("_srcad_item", taken)
+
+
+def _kind_test(first, again, key, own, fresh):
+    """A test that a value has kinds.kind_key `key`, as one expression: `first` is the
+    value's first mention (it may bind it with `:=`), `again` each later one. Lists and
+    tuples test their class and length and then each item, bound to a fresh name; arrays
+    their class, dtype (by identity), ndim and which dimensions have size 1."""
     if not isinstance(key, tuple):        # float or int
-        return f"{name}.__class__ is {own['float'] if key is float else 'int'}"
-    return (f"{name}.__class__ is {own['ndarray']} and {name}.dtype is {own[f'dtype_{i}']} and "
-            f"{name}.ndim == {key[2]} and 1 not in {name}.shape")
+        return f"{first}.__class__ is {own['float'] if key is float else own['int']}"
+    if key[0] is np.ndarray:
+        head = (f"{first}.__class__ is {own['ndarray']} and {again}.dtype is "
+                f"{own[_dtype_role(key[1])]}")
+        if type(key[2]) is int:
+            return f"{head} and {again}.ndim == {key[2]} and 1 not in {again}.shape"
+        shape = fresh()
+        sizes = " and ".join(f"{f'({shape} := {again}.shape)' if i == 0 else shape}[{i}] "
+                             f"{'==' if one else '!='} 1" for i, one in enumerate(key[2]))
+        return f"{head} and {again}.ndim == {len(key[2])} and {sizes}"
+    container = own["list"] if key[0] is list else own["tuple"]
+    tests = [f"{first}.__class__ is {container} and {own['len']}({again}) == {len(key) - 1}"]
+    for i, item in enumerate(key[1:]):
+        if not isinstance(item, tuple):
+            tests.append(_kind_test(f"{again}[{i}]", None, item, own, fresh))
+            continue
+        name = fresh()
+        tests.append(_kind_test(f"({name} := {again}[{i}])", name, item, own, fresh))
+    return " and ".join(tests)
+
+
+def _leaf_keys(key):
+    """The kind_keys of the floats, ints and number arrays in an argument's kind_key, in
+    order; None where a part of it is of another kind (tested for by the key alone)."""
+    if key is float or key is int:
+        return [key]
+    if type(key) is not tuple or not key:
+        return None
+    if key[0] is np.ndarray:
+        plain = len(key) == 3 and key[1] in _NUMBER_CODES and (
+            type(key[2]) is int or type(key[2]) is tuple and all(type(o) is bool for o in key[2]))
+        return [key] if plain else None
+    if key[0] is not list and key[0] is not tuple or len(key) > _MAX_ITEMS:
+        return None
+    leaves = []
+    for item in key[1:]:
+        more = _leaf_keys(item)
+        if more is None:
+            return None
+        leaves += more
+    return leaves
 
 
 def takes_array_path(transform, key):
-    """Whether calls with these argument kinds (kinds.kind_key's) may be tested for by type,
-    dtype, ndim and size-1 dimensions alone: floats, ints and arrays without a dimension of
-    size 1, one array at least, in a grad or value_and_grad wrapper."""
-    plain = all(k in (float, int) or type(k) is tuple and len(k) == 3 and k[0] is np.ndarray
-                and k[1] in _NUMBER_CODES and type(k[2]) is int for k in key)
-    return transform.mode in ("grad", "value_and_grad") and transform.inlined is None and \
-        plain and any(type(k) is tuple for k in key)
+    """Whether calls with these argument kinds (kinds.kind_key's) may be tested for by
+    layout alone (see _kind_test): floats, ints, number arrays and lists and tuples of
+    them, one array at least, in a grad or value_and_grad wrapper."""
+    leaves = [_leaf_keys(k) for k in key]
+    if transform.mode not in ("grad", "value_and_grad") or transform.inlined is not None or \
+            any(part is None for part in leaves):
+        return False
+    leaves = [k for part in leaves for k in part]
+    return len(leaves) <= _MAX_ITEMS and any(type(k) is tuple for k in leaves)
 
 
 def array_path(transform, key, compiled):
     """Calls with the argument kinds of `key` get `compiled` after a test of each argument's
-    type, dtype (by identity), ndim and size-1 dimensions, with no key built or hashed: on
-    a 4x4 logistic regression the key costs as much as a tenth of the gradient. The first
-    array specialisation compiled gets this path (the wrapper is generated again, once);
-    `compiled` is None once it is dropped from the cache, and the wrapper then finds or
-    compiles another through `dispatch`."""
+    layout (_kind_test), with no key built or hashed: on a 4x4 logistic regression the key
+    costs as much as a tenth of the gradient, on a list of three (W, b) pairs 5 us. The
+    first array specialisation compiled gets this path (the wrapper is generated again,
+    once); `compiled` is None once it is dropped from the cache, and the wrapper then finds
+    or compiles another through `dispatch`."""
     own = wrapper_names(transform)
     namespace = transform.wrapper.__globals__
     namespace[own["fast"]] = compiled
     if transform.fast_array is not None:
         return
     transform.fast_array = key
-    for i, k in enumerate(key):
+    for k in (leaf for part in key for leaf in _leaf_keys(part)):
         if isinstance(k, tuple):
-            namespace[own[f"dtype_{i}"]] = np.dtype(k[1])
+            namespace[own[_dtype_role(k[1])]] = np.dtype(k[1])
     name = transform.wrapper.__name__
     made = {}
     exec(compile(wrapper_source(transform, name), f"<srcad wrapper {name}>", "exec"),
