@@ -170,8 +170,21 @@ defprim("reshape", np.reshape, arg_names=("x", "shape"), functions=(np.reshape,)
         jvp=(lambda dx, ans, x, s: reshape(dx, s), ZERO),
         vjp=(lambda g, ans, x, s: reshape(g, shape(x)), ZERO),
         samples=[(_M, (3, 2)), (_M, (-1,)), (_T3, (4, -1))])
+def _expand_dims_ones(x, axis):
+    """Size-1 pattern of np.expand_dims(x, axis) for one constant axis: the new dimension has
+    size 1, x's keep their pattern (None where not known)."""
+    kind, position = x.kind, getattr(axis, "value", None)
+    if not kind.is_array or kind.ndim is None or type(position) is not int or \
+            not -kind.ndim - 1 <= position <= kind.ndim:
+        return None
+    pattern = list(kind.ones if kind.ones is not None else (None,) * kind.ndim)
+    pattern.insert(position % (kind.ndim + 1), True)
+    return tuple(pattern)
+
+
 defprim("expand_dims", np.expand_dims, arg_names=("x", "axis"), functions=(np.expand_dims,),
         kind=lambda x, a: K.array(x.ndim + 1, x.dtype) if x.is_array else K.UNKNOWN,
+        ones=_expand_dims_ones,
         jvp=(lambda dx, ans, x, a: dx._op("expand_dims", dx, a), ZERO),
         vjp=(lambda g, ans, x, a: reshape(g, shape(x)), ZERO),
         samples=[(_M, 0), (_M, -1)])

@@ -64,12 +64,12 @@ def zero_derivative(name, impl, functions=(), math_name=None):
 
 
 def binary(name, impl, dx, dy, *, syntax=None, symbol=None, functions=(), math_name=None,
-           samples=None, kind=K.broadcast, vjp_y=None):
+           samples=None, kind=K.broadcast, vjp_y=None, adjoint_order=None):
     """An elementwise binary function with partial derivatives dx(ans, x, y), dy(ans, x, y);
     `vjp_y(g, ans, x, y)`, where given, is the adjoint in y (reduced to y's shape)."""
     defprim(name, impl, syntax or ("call", f"np.{name}"), arg_names=("x", "y"),
             symbol=symbol, math=math_name, functions=(impl,) + tuple(functions),
-            kind=kind, shape_from="args",
+            kind=kind, shape_from="args", adjoint_order=adjoint_order,
             jvp=(lambda t, ans, x, y: expand_to(t * dx(ans, x, y), ans),
                  lambda t, ans, x, y: expand_to(t * dy(ans, x, y), ans)),
             vjp=(lambda g, ans, x, y: reduce_to(g * dx(ans, x, y), x),
@@ -99,13 +99,16 @@ binary("mul", operator.mul, lambda ans, x, y: y, lambda ans, x, y: x,
 def _div_vjp_y(g, ans, x, y):
     """-g ans / y summed back to y's shape, summed before the division: y is the same along
     the axes it was broadcast over, so sum(g ans) / y is that sum (one full-size product
-    instead of two, batch norm's `x_hat / std` in `(x - mu) / std`)."""
+    instead of two, batch norm's `x_hat / std` in `(x - mu) / std`). Derived before the
+    adjoint in x (adjoint_order), which is then g's last read, `g / y`: where g is an array
+    the code owns, it is divided in place (codegen/in_place_arithmetic.py), one full-size
+    array less at the peak."""
     return -(reduce_to(g * ans, y) / y)
 
 
 binary("div", operator.truediv, lambda ans, x, y: 1.0 / y, lambda ans, x, y: -(ans / y),
        syntax=("binop", "/"), symbol="/", functions=(np.divide, np.true_divide),
-       kind=lambda *ks: K.floating(K.broadcast(*ks)), vjp_y=_div_vjp_y)
+       kind=lambda *ks: K.floating(K.broadcast(*ks)), vjp_y=_div_vjp_y, adjoint_order=(1, 0))
 def _log_base(x):
     """log x, with log 1 = 0 standing in at x == 0: the derivative of x ** y in y is then
     0 at a zero base where x ** y is 0 or 1 (y > 0, y == 0), as in JAX and autograd, rather
