@@ -158,7 +158,8 @@ def test_distinct_pick_assigns_and_keeps_the_value():
     g = srcad.grad(picked)
     g(x, y)
     text = srcad.source(g)
-    assert "distinct_scatter(-(1.0 / N)" in text and "index_adjoint" not in text
+    # the pick's adjoint goes into log_softmax's (tests/test_picked_softmax_adjoint.py)
+    assert "log_softmax_picked_adjoint(-(1.0 / N)" in text and "index_adjoint" not in text
 
 
 def test_a_shorter_label_array_repeats_and_accumulates():

@@ -102,11 +102,20 @@ def test_var_adjoint_scales_before_spreading():
     assert "v1 * (2.0" not in text, text
 
 
+def weighted_log_softmax(x, w):
+    shifted_logits = x - np.max(x, axis=1, keepdims=True)
+    log_probs = shifted_logits - np.log(np.sum(np.exp(shifted_logits), axis=1, keepdims=True))
+    return -np.sum(log_probs * w)
+
+
 def test_log_softmax_adjoint_adds_g_into_the_product():
-    x, y = 3 * RNG.standard_normal((7, 5)), RNG.integers(0, 5, 7)
-    text = source(softmax_loss, (x, y), 0)
-    assert "bx = np.exp(log_probs)\n    bx *= -np.sum(blog_probs, axis=1, keepdims=True)\n" \
+    """A dense g (weights); a picked one: tests/test_picked_softmax_adjoint.py."""
+    x, w = 3 * RNG.standard_normal((7, 5)), RNG.random((7, 5))
+    text = source(weighted_log_softmax, (x, w), 0)
+    assert "bx = np.exp(log_probs)\n    bx *= np.sum(w, axis=1, keepdims=True)\n    bx -= w\n" \
         in text, text
+    assert srcad.check_grad(weighted_log_softmax, x, w)
+    assert srcad.check_grad(weighted_log_softmax, x, w, mode="forward")
 
 
 def test_smaller_operand():

@@ -27,7 +27,7 @@ clip where select concatenate stack vstack hstack dstack column_stack tile repea
 tril triu trace zeros ones full eye arange np_zeros_like ones_like empty empty_like zeros_like
 copy copy_tree inv solve pinv det cholesky norm sinc round array scatter_add
 sort_adjoint untile unrepeat diag_adjoint diagonal_adjoint shift sinc_grad identity_like astype
-empty_adjoint like_number distinct_scatter add_summed
+empty_adjoint like_number distinct_scatter add_summed log_softmax_picked_adjoint
 setitem iadd_at isub_at imul_at idiv_at
 """.split())                # a write is on a copy, or in place on an array nothing else reads
 

@@ -8,7 +8,7 @@ import numpy as np
 from .. import kinds as K
 from .. import runtime
 from ..errors import SrcadError
-from ..ir.atoms import Var
+from ..ir.atoms import Const, Var
 from ..runtime import is_foreign, scatter_add
 from .ops import (ZERO, adjoint_item, broadcast_like, getitem, index_adjoint, op, sum,
                   unbroadcast)
@@ -196,6 +196,24 @@ defprim("getitem", operator.getitem, ("subscript",), arg_names=("x", "index"),
         jvp=(lambda dx, ans, x, index: getitem(dx, index), ZERO),
         vjp=(lambda g, ans, x, index: index_adjoint(g, x, index), ZERO),
         samples=[(np.array([1.0, 2.0, 3.0]), 1), (np.array([[1.0, 2.0], [3.0, 4.0]]), (0, 1))])
+
+
+def counts_from_zero(eqn):
+    """Whether `eqn` is np.arange(n) or np.arange(start, stop, step) with a constant
+    start >= 0 and step > 0: distinct values, none negative."""
+    if eqn is None or eqn.prim != "arange":
+        return False
+    start, stop, step = eqn.args
+    if isinstance(stop, Const) and stop.value is None:
+        return True                                   # np.arange(n): 0 .. n-1
+    return _const_int(start) and start.value >= 0 and _const_int(step) and step.value > 0
+
+
+def _const_int(atom):
+    return isinstance(atom, Const) and isinstance(atom.value, int) and \
+        not isinstance(atom.value, bool)
+
+
 def distinct_scatter(g, x, index):
     """Adjoint of x[index] where one part of the index is np.arange(n)
     (srcad/transforms/distinct_index.py): zeros shaped like x with g assigned at index. The pairs

@@ -10,6 +10,7 @@ reverse mode; forward mode has no scatter and is left as it is.
 """
 
 from ..ir.atoms import Const, Var
+from ..rules.core import counts_from_zero
 
 
 def picks_distinct(eqn, defs):
@@ -21,7 +22,7 @@ def picks_distinct(eqn, defs):
         return False
     parts = tuple_eqn.args
     return all(_basic_or_vector(p) for p in parts) and \
-        any(_counts_from_zero(defs.get(p)) for p in parts if isinstance(p, Var))
+        any(counts_from_zero(defs.get(p)) for p in parts if isinstance(p, Var))
 
 
 def _basic_or_vector(part):
@@ -35,19 +36,3 @@ def _basic_or_vector(part):
         return True
     return kind.is_array and kind.ndim == 1 and kind.dtype is not None and \
         kind.dtype.startswith(("int", "uint"))
-
-
-def _counts_from_zero(eqn):
-    """Whether `eqn` is np.arange(n) or np.arange(start, stop, step) with a constant
-    start >= 0 and step > 0: distinct values, none negative."""
-    if eqn is None or eqn.prim != "arange":
-        return False
-    start, stop, step = eqn.args
-    if isinstance(stop, Const) and stop.value is None:
-        return True                                   # np.arange(n): 0 .. n-1
-    return _const_int(start) and start.value >= 0 and _const_int(step) and step.value > 0
-
-
-def _const_int(atom):
-    return isinstance(atom, Const) and isinstance(atom.value, int) and \
-        not isinstance(atom.value, bool)
