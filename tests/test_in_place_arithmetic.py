@@ -19,6 +19,12 @@ def softmax_loss(x, y):
     return -np.sum(log_probs[np.arange(x.shape[0]), y]) / x.shape[0]
 
 
+def weighted_softmax(x, w):
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.sum(log_probs * w)
+
+
 def rnn(x, h0, Wx, Wh):
     h, total = h0, 0.0
     for t in range(x.shape[1]):
@@ -62,6 +68,8 @@ def stored(w, X, state):
 CASES = {
     "softmax": (softmax_loss, lambda: (3 * RNG.standard_normal((6, 5)),
                                        RNG.integers(0, 5, 6)), 0),
+    "weighted softmax": (weighted_softmax, lambda: (3 * RNG.standard_normal((6, 5)),
+                                                    RNG.random((6, 5))), 0),
     "rnn": (rnn, lambda: (RNG.standard_normal((3, 4, 2)), 0.1 * RNG.standard_normal((3, 5)),
                           RNG.standard_normal((2, 5)), 0.3 * RNG.standard_normal((5, 5))),
             (0, 1, 2, 3)),
@@ -102,9 +110,10 @@ def source(name):
 
 
 def test_a_temporary_that_builds_an_adjoint_is_written_into():
-    text = source("softmax")
-    assert "    bx = np.exp(log_probs)\n    bx *= -np.sum(blog_probs, axis=1, keepdims=True)\n" \
-           "    bx += blog_probs\n" in text, text
+    """(A picked softmax's adjoint is one call: tests/test_picked_softmax_adjoint.py.)"""
+    text = source("weighted softmax")
+    assert "    bx = np.exp(log_probs)\n    bx *= np.sum(w, axis=1, keepdims=True)\n" \
+           "    bx -= w\n" in text, text
 
 
 def test_accumulators_round_a_loop_add_in_place():
