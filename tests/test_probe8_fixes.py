@@ -160,6 +160,11 @@ def tally_read_back_in_a_loop(w, tally):
     return out
 
 
+def tally_value_unread(w, tally):
+    _ = tally.add(np.sum(w ** 2))       # the value kept in a name never read
+    return tally.total
+
+
 def logged_only(w, log):
     loss = np.sum(w ** 2)
     for _ in range(2):
@@ -168,7 +173,8 @@ def logged_only(w, log):
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
-@pytest.mark.parametrize("f", [tally_read_back, tally_read_back_in_a_loop])
+@pytest.mark.parametrize("f", [tally_read_back, tally_read_back_in_a_loop,
+                               tally_value_unread])
 def test_a_method_statement_on_an_argument_read_back_is_refused(f, mode):
     """It ran as written: the gradient of `tally.total` came out 0, silently."""
     with pytest.raises(srcad.SrcadError, match=r"reads `tally.total` after it"):

@@ -68,7 +68,7 @@ def handlers_of(lw):
     """The handlers of the lowering `lw` (statements.Lowering), each bound to it."""
     return Handlers(
         statement=(lw.peeling.statement, lw.forms.statement_form, lw.dynamic.loop_over_objects,
-                   lw.opaque.lower_raising),
+                   lw.opaque.lower_raising, lw.opaque.unread_method_result),
         expression_statement=(lw.forms.local_call_statement, lw.changing_call_statement,
                               lw.expression_statement),
         store_item=(lw.view_writes.store_transposed_item, lw.store_held_item),

@@ -163,6 +163,19 @@ class Opaque:
                                  f"changes; compute the value in the function (`total = "
                                  f"{name}.{read.attr} + ...`) and change the object outside")
 
+    def unread_method_result(self, stmt, rest, env, builder):
+        """`_ = stats.add_loss(err)`, a method's value the function never reads: checked as
+        the statement `stats.add_loss(err)` is (refuse_hidden_change); lowered as usual."""
+        if not isinstance(stmt, ast.Assign):
+            return NOT_MINE
+        as_statement = ast.copy_location(ast.Expr(stmt.value), stmt)
+        receiver = env.get(_method_receiver([as_statement]))
+        if getattr(getattr(receiver, "kind", None), "tag", None) in ("other", "unknown") and \
+                all(isinstance(t, ast.Name) and not _name_read(self.lw.parsed.node, t.id)
+                    for t in stmt.targets):
+            self.refuse_hidden_change(stmt, [as_statement], env)
+        return NOT_MINE
+
     def refuse_changing_methods(self, node, stmts, params):
         for sub in (n for s in stmts for n in ast.walk(s)):
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and \
@@ -183,6 +196,11 @@ def _method_receiver(stmts):
             isinstance(call.func.value, ast.Name) and (call.args or call.keywords):
         return call.func.value.id
     return None
+
+
+def _name_read(tree, name):
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+               for n in ast.walk(tree))
 
 
 def _attribute_read_after(tree, stmt, name):
