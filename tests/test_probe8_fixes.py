@@ -301,3 +301,62 @@ def test_a_class_with_its_own_setattr_is_not_followed_as_a_plain_object(mode):
     itself (made when the derivative runs, the object is then refused as a value)."""
     with pytest.raises(srcad.SrcadError):
         srcad.check_grad(registered, np.ones(2), mode=mode)
+
+
+HISTORY = []
+
+
+class Recorder:
+    def __init__(self):
+        self.history = []
+
+    def record(self, v):
+        self.history.append(v)
+
+
+RECORDER = Recorder()
+
+
+def global_list_read_back(w):
+    HISTORY.append(np.sum(w ** 2))
+    return HISTORY[-1]
+
+
+def global_object_list_read_back(w):
+    RECORDER.history.append(np.sum(w ** 2))
+    return RECORDER.history[-1] * 2.0
+
+
+def global_method_list_read_back(w):
+    RECORDER.record(np.sum(w ** 2))
+    return RECORDER.history[-1]
+
+
+def global_list_rewritten(w):
+    v = np.sum(w ** 2)
+    HISTORY.append(v)
+    return v
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f", [global_list_read_back, global_object_list_read_back,
+                               global_method_list_read_back])
+def test_a_global_list_changed_then_read_back_is_refused(f, mode):
+    """Its value was right, its gradient 0 (the change ran as written, the read was data)."""
+    HISTORY.clear()
+    with pytest.raises(srcad.SrcadError, match=r"after it \(line") as info:
+        srcad.check_grad(f, np.array([1.0, -2.0]), mode=mode)
+    assert "test_probe8_fixes.py, line" in str(info.value)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_the_global_list_rewrite_differentiates_and_still_records(mode):
+    HISTORY.clear()
+    w = np.array([1.0, -2.0])
+    srcad.check_grad(global_list_rewritten, w, mode=mode)
+    HISTORY.clear()
+    if mode == "reverse":
+        np.testing.assert_allclose(srcad.grad(global_list_rewritten)(w), 2 * w)
+    else:
+        np.testing.assert_allclose(srcad.jvp(global_list_rewritten)(w, np.ones(2))[1], -2.0)
+    assert len(HISTORY) == 1 and float(HISTORY[0]) == 5.0

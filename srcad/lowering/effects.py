@@ -12,6 +12,8 @@ import ast
 import inspect
 import sys
 
+import numpy as np
+
 from .. import effects, naming
 from .. import kinds as K
 from ..ir.nodes import Const
@@ -136,6 +138,7 @@ class Opaque:
         params = [n for n in read if n in env or n in self.lw.parsed.closure]
         self.refuse_changing_methods(node, stmts, params)
         self.refuse_hidden_change(node, stmts, env)
+        refuse_global_read_back(self.lw, node, stmts, env)
         values = [self.lw.made.as_written(
             self.lw.expr(ast.copy_location(ast.Name(n, ast.Load()), node), env, builder),
             builder, node) for n in params]
@@ -195,6 +198,56 @@ def _method_receiver(stmts):
     if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
             isinstance(call.func.value, ast.Name) and (call.args or call.keywords):
         return call.func.value.id
+    return None
+
+
+def refuse_global_read_back(lw, node, stmts, env):
+    """`HIST.append(v)` (`S.history.append(v)`, `S.record(v)`) on an object the function does
+    not bind (a global's, a closure's), run as written, which the function reads after it
+    (`return HIST[-1]`): the derivative would miss what the call put there (it came out 0)."""
+    call = stmts[0].value if len(stmts) == 1 and isinstance(stmts[0], ast.Expr) else None
+    root = call.func if isinstance(call, ast.Call) and (call.args or call.keywords) else None
+    while isinstance(root, (ast.Attribute, ast.Subscript)):
+        root = root.value
+    if not isinstance(root, ast.Name) or root.id in env or not passes_local(call, env):
+        return
+    try:
+        value = lw.parsed.lookup(root.id)
+    except KeyError:
+        return
+    if not (isinstance(value, (list, dict, set, np.ndarray)) or _user_class(type(value))):
+        return                          # a module (`np.random.seed(0)`), a function, a class
+    read = name_read_after(lw.parsed.node, stmts[0], root.id)
+    if read is not None:
+        lw.refuse(node, f"`{ast.unparse(call.func)}(...)` runs as written on '{root.id}', "
+                        "which the function does not bind (a global or a closure's), and the "
+                        f"function reads '{root.id}' after it (line {read.lineno}): the "
+                        "derivative would miss what the call puts there; keep the value in a "
+                        "variable of the function and use that (`v = ...; "
+                        f"{ast.unparse(call.func)}(v); return v`)")
+
+
+def passes_local(call, env):
+    """Whether a call's arguments read a name the function binds (what may depend on the
+    differentiated inputs; `HISTORY.append(1.5)` does not)."""
+    return any(isinstance(n, ast.Name) and n.id in env
+               for arg in [*call.args, *call.keywords] for n in ast.walk(arg))
+
+
+def name_read_after(tree, stmt, name):
+    """A read of `name` after `stmt` in `tree`, or anywhere in a loop around it, whose value
+    the function may compute with: not in a statement whose value is dropped (`name.append(v)`,
+    `print(name[-1])`) nor as `len(name)`; else None."""
+    loops = [n for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While)) and
+             n.lineno <= stmt.lineno <= n.end_lineno]
+    dropped = [n for n in ast.walk(tree) if isinstance(n, ast.Expr) or isinstance(n, ast.Call)
+               and isinstance(n.func, ast.Name) and n.func.id == "len"]
+    called = {id(sub) for n in dropped for sub in ast.walk(n)}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) and \
+                id(n) not in called and (n.lineno > stmt.end_lineno or any(
+                    loop.lineno <= n.lineno <= loop.end_lineno for loop in loops)):
+            return n
     return None
 
 

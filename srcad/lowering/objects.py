@@ -20,6 +20,7 @@ from ..errors import SrcadError
 from ..ir.nodes import Const
 from . import made_records
 from .dispatch import NOT_MINE
+from .effects import name_read_after, passes_local
 from .values import Static, StaticSeq, from_python
 
 
@@ -213,8 +214,19 @@ class MadeObjects:
         obj = receiver.obj if isinstance(receiver, Static) else \
             receiver.value if isinstance(receiver, Const) else None
         method = inspect.getattr_static(type(obj), func.attr, None) if obj is not None else None
-        return inspect.isfunction(method) and _has_source(method) and \
-            not isinstance(obj, type) and _changes_self(method)
+        if not (inspect.isfunction(method) and _has_source(method) and
+                not isinstance(obj, type) and _changes_self(method)):
+            return False
+        read = name_read_after(self.lw.parsed.node, call, func.value.id)
+        if read is not None and passes_local(call, env) and _changes_held(method):
+            self.lw.refuse(call, f"`{ast.unparse(func)}(...)` changes in place what "
+                                 f"'{func.value.id}' holds (a list, a dict), which srcad does "
+                                 "not follow on an object the function does not bind, and the "
+                                 f"function reads '{func.value.id}' after it (line "
+                                 f"{read.lineno}); keep the value in a variable of the "
+                                 f"function and use that (`v = ...; {ast.unparse(func)}(v); "
+                                 "return v`)")
+        return True
 
     def store_item(self, target, value, env, builder):
         """`self.params[k] = v` on the list or dict an object made here holds."""
@@ -352,11 +364,23 @@ class _Store:
 def _changes_self(method):
     """Whether a method sets or changes in place an attribute of its first parameter
     (`self.total = ...`, `self.items[k] = v`, `self.n += 1`, `self.items.append(v)`)."""
+    return bool(_self_changes(method))
+
+
+def _changes_held(method):
+    """Whether a method changes in place a list, dict or object its first parameter holds
+    (`self.items.append(v)`, `self.items[k] = v`), which a known object's inlined method
+    does not follow."""
+    return "held" in _self_changes(method)
+
+
+def _self_changes(method):
+    """{"set"} for `self.total = ...`, {"held"} for a change into what self holds."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(method)))
     args = tree.body[0].args
     params = args.posonlyargs + args.args
     if not params:
-        return False
+        return set()
     me = params[0].arg
 
     def on_self(node):
@@ -365,15 +389,16 @@ def _changes_self(method):
                 return isinstance(node, ast.Attribute)
             node = node.value
         return False
+    found = set()
     for node in ast.walk(tree):
         targets = node.targets if isinstance(node, ast.Assign) else \
             [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
-        if any(on_self(t) for t in targets):
-            return True
+        found |= {"held" if isinstance(t, ast.Subscript) else "set"
+                  for t in targets if on_self(t)}
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                 on_self(node.func.value):
-            return True             # self.items.append(v), self.helper.reset()
-    return False
+            found.add("held")       # self.items.append(v), self.helper.reset()
+    return found
 
 
 def _is_container(value):
