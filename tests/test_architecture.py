@@ -16,6 +16,7 @@ import pytest
 
 from srcad import kinds as K
 from srcad.ir.nodes import Block, Eqn, Function, Var
+from srcad.lowering.expressions import ExpressionLowering
 from srcad.lowering.statements import Lowering
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -302,7 +303,7 @@ UPWARD_IMPORTS = {
     "naming -> ir.nodes",                    # naming reads Var hints and rule names
     "naming -> rules",
     "frontend.live -> lowering.values",      # live values are lowered when they are read
-    "lowering.expressions -> transforms.nested",   # a derivative inside the function
+    "lowering.nested -> transforms.inline",  # a derivative inside the function, inlined
     "transforms.helpers -> optimize.passes",       # a helper's VJP pair is simplified
 }
 
@@ -356,3 +357,11 @@ def test_lowering_grows_by_parts():
                      for name, method in vars(cls).items() if callable(method) and
                      "super" in getattr(getattr(method, "__code__", None), "co_names", ()))
     assert not chained, f"calls through super() (call the steps by name): {chained}"
+
+
+def test_expression_lowering_has_no_bases():
+    """What lowers calls' arguments, list and dict methods and derivatives taken inside the
+    function are parts the lowering owns (lw.calls, lw.container_methods, lw.nested), made in
+    own_parts (lowering/expressions.py): ExpressionLowering inherits from nothing."""
+    assert ExpressionLowering.__bases__ == (object,), \
+        f"ExpressionLowering has bases {ExpressionLowering.__bases__}: make them parts"

@@ -111,7 +111,7 @@ class Builtins:
             return StaticSeq([], tag)
         if isinstance(args[0], StaticSeq):
             return StaticSeq(list(args[0].items), tag)
-        return self.lw.list_of_runtime(node, args[0], tag, builder)
+        return self.lw.calls.list_of_runtime(node, args[0], tag, builder)
 
     def call_next(self, node, args, kwargs, builder):
         """next(it), run as written; of a list, which a generator of the user's becomes
@@ -231,7 +231,8 @@ class Builtins:
                 self.position(node, inner, self.lw.emit("sub", [last, i], b, node), b), b))
         seq = self.lw.atom(value, builder, node)
         if seq.kind.tag == "dict" or isinstance(seq, Const) and isinstance(seq.value, dict):
-            return self.iteration_of(node, self.lw.keys_of(node, seq, builder), builder)
+            keys = self.lw.container_methods.keys_of(node, seq, builder)
+            return self.iteration_of(node, keys, builder)
         n = self.lw.emit("len", [seq], builder, node)
         return Iteration((Const(0), n, Const(1)),
                          lambda i, b: self.lw.emit("getitem", [seq, i], b, node))

@@ -83,7 +83,7 @@ def handlers_of(lw):
         call_object=(lw.frozen.call, lw.dynamic.call_known_object),
         compare=(lw.made.identity, lw.operators.expr_Compare),
         index=(lw.writes.range_index, lw.value_index),
-        sorted=(lw.forms.sorted_by_known_keys, lw.sorted_items),
+        sorted=(lw.forms.sorted_by_known_keys, lw.calls.sorted_items),
         update_item=(lw.view_writes.update_transposed_item, lw.update_attribute_item,
                      lw.writes.update_any_item),
         update_container_item=(lw.update_argument_item, lw.writes.update_held_item),
@@ -107,8 +107,10 @@ class Dispatching:
     def special_call(self, name):
         """The method named in SPECIAL_CALLS (lowering/builtins.py) for a builtin called:
         one of the builtins part, of the type questions part, of the dynamic calls part
-        (getattr), of the forms part (map, reduce), or of the lowering itself."""
-        return first_named(name, self.builtins, self.types, self.dynamic, self.forms, self)
+        (getattr), of the forms part (map, reduce), of the calls part (sorted's items, dict,
+        np.finfo), or of the lowering itself."""
+        return first_named(name, self.builtins, self.types, self.dynamic, self.forms, self.calls,
+                           self)
 
     def special_statement(self, stmt, rest, env, builder):
         """The value of the block `stmt` starts, with `rest`; NOT_MINE where no handler
@@ -275,7 +277,7 @@ class Dispatching:
     def container_method(self, node, base, args, kwargs, env, builder):
         """A list or dict method's value, or None (methods.py); its change made on the
         caller's list or dict too (caller.py)."""
-        found = self.call_container_method(node, base, args, kwargs, env, builder)
+        found = self.container_methods.call_container_method(node, base, args, kwargs, env, builder)
         if found is not None:
             self.method_changed(node, base, args, env, builder)
         return found

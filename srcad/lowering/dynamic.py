@@ -166,7 +166,7 @@ class Dynamic:
         if len(atoms) == 3:
             self.lw.refuse(node, "getattr() with a default, of a value computed when the function "
                                  "runs; read the attribute directly")
-        return self.lw.runtime_attribute(attribute, base, builder)
+        return self.lw.calls.runtime_attribute(attribute, base, builder)
 
     def specialised_subscript(self, node, env, builder):
         """`x[i]`; an item of an argument that is a string or a function (`config['act']`)

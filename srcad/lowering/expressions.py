@@ -16,7 +16,7 @@ from ..ir.facts import Facts
 from ..ir.nodes import Const, Var
 from .builtins import SPECIAL_CALLS, Builtins
 from .argument_writes import ArgumentWrites
-from .calls import CallLowering
+from .calls import Calls
 from .caller import Objects
 from .dispatch import first_named
 from .containers import Containers
@@ -27,13 +27,13 @@ from .frozen import FrozenDistributions
 from .inline import UserFunctions
 from .integrate import Integration
 from .methods import ContainerMethods
+from .nested import DerivativeValue, NestedDerivatives
 from .objects import MadeObjects
 from .unbound import Unbound
 from .operators import Operators
 from .peel import Peeling
 from .stores import resolved, same_object
 from .types import TypeQuestions
-from ..transforms.nested import DerivativeValue, NestedLowering
 from ..frontend.syntax import returns_inside_of
 from ..frontend.user_code import user_function
 from ..naming import function_value_name as function_name
@@ -47,10 +47,10 @@ _OUT = ("; a ufunc's out= is followed in a statement of its own (`np.add(a, b, o
         "`c[...] = np.add(a, b)`): write that statement, then use c")
 
 
-class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
+class ExpressionLowering:
     def __init__(self, parsed, depth=0, derive=None):
         self.parsed = parsed
-        self.derive = derive         # derivatives taken inside (transforms/nested.py)
+        self.derive = derive         # derivatives taken inside (lowering/nested.py)
         self.filename = parsed.filename
         self.depth = depth
         self.origins = {}            # var -> values it may be the same object as
@@ -88,7 +88,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
             self.contains[out] = tuple(map(same_object, value.items, items))
             return out
         if isinstance(value, RangeValue):
-            return self.range_atom(value, builder, node)
+            return self.calls.range_atom(value, builder, node)
         if isinstance(value, Static) and not callable(value.obj):
             return Const(value.obj)
         if isinstance(value, Static) and isinstance(value.obj, type):
@@ -163,7 +163,7 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         atom = self.atom(base, builder, node)
         if isinstance(atom, Const) and not hasattr(atom.value, "shape"):
             return self.object_attribute(node, atom.value, atom.name)
-        return self.runtime_attribute(node, atom, builder)
+        return self.calls.runtime_attribute(node, atom, builder)
 
     def live_attribute(self, node, obj, obj_name):
         """`obj.name` for an object known now: a constant of NumPy, math or a plain value
@@ -230,15 +230,15 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
                                                      not hasattr(base.value, "shape")):
                 return self.method_call(node, base, env, builder)
         callee = self.expr(node.func, env, builder)
-        args = self.call_args(node, env, builder)
-        kwargs = self.call_kwargs(node, env, builder)
+        args = self.calls.call_args(node, env, builder)
+        kwargs = self.calls.call_kwargs(node, env, builder)
         self.refuse_changed_arguments(node, callee, args, kwargs, env, builder)
         return self.call(node, callee, args, kwargs, builder)
 
     def value_method_call(self, node, base, env, builder):
         name = node.func.attr
-        args = self.call_args(node, env, builder)
-        kwargs = self.call_kwargs(node, env, builder)
+        args = self.calls.call_args(node, env, builder)
+        kwargs = self.calls.call_kwargs(node, env, builder)
         found = self.container_method(node, base, args, kwargs, env, builder)
         if found is not None:
             return found
@@ -258,9 +258,9 @@ class ExpressionLowering(CallLowering, ContainerMethods, NestedLowering):
         if isinstance(callee, LocalFunction):
             return self.functions.inline_local(node, callee, args, kwargs, builder)
         if isinstance(callee, DerivativeValue):
-            return self.call_derivative(node, callee, args, kwargs, builder)
+            return self.nested.call_derivative(node, callee, args, kwargs, builder)
         if isinstance(callee, Static) and aliasing.is_srcad_transform(callee.obj):
-            return self.derivative_value(node, callee.obj, args, kwargs)
+            return self.nested.derivative_value(node, callee.obj, args, kwargs)
         if not isinstance(callee, Static):      # Tanh()(x), a function passed as an argument
             return self.dynamic.call_runtime_value(node, callee, args, kwargs, builder)
         fn = callee.obj
@@ -402,3 +402,6 @@ def own_parts(lw):
     lw.dynamic = Dynamic(lw)              # objects known now: layers, partial
     lw.writes = Writes(lw)                # x[i] = v, x[i] op= v on arrays
     lw.forms = Forms(lw)                  # match, try/finally, del, :=, f-strings, map
+    lw.calls = Calls(lw)                  # *args, **kwargs; sorted, dict, list, np.finfo
+    lw.container_methods = ContainerMethods(lw)   # xs.pop(), d.get(k), d.items(), ...
+    lw.nested = NestedDerivatives(lw)     # srcad.grad(...) inside the function

@@ -41,8 +41,11 @@ _REFUSED = {
 }
 
 class ContainerMethods:
-    """Mixin for ExpressionLowering: needs atom, emit, expr, assign, refuse, may_be,
-    refuse_visible_change, concat, comprehension."""
+    """A part of the lowering `lw` of a function: the methods of lists and dicts (the
+    lowering's hook container_method calls `call_container_method`, dispatch.py)."""
+
+    def __init__(self, lw):
+        self.lw = lw
 
     def call_container_method(self, node, base, args, kwargs, env, builder):
         """The value of `base.name(*args)` for a list or dict method lowered here, or None
@@ -54,31 +57,31 @@ class ContainerMethods:
         if method is None:
             rewrite = _REFUSED.get(node.func.attr, "use a method srcad lowers (see "
                                                    "docs/supported.md)")
-            self.refuse(node, f"the {tag} method .{node.func.attr}(); {rewrite}")
+            self.lw.refuse(node, f"the {tag} method .{node.func.attr}(); {rewrite}")
         if kwargs:
-            self.refuse(node, f"keyword arguments to {tag}.{node.func.attr}()")
+            self.lw.refuse(node, f"keyword arguments to {tag}.{node.func.attr}()")
         name = node.func.value.id if isinstance(node.func.value, ast.Name) and \
             env.get(node.func.value.id) is base else None
         if name is None and node.func.attr in CHANGING_METHODS:
-            self.refuse(node, f"`.{node.func.attr}()` on a {tag} that is not a plain local name "
-                              f"(it changes the {tag} in place); name it first: "
-                              f"`xs = ...; xs.{node.func.attr}(...)`")
+            self.lw.refuse(node, f"`.{node.func.attr}()` on a {tag} that is not a plain local "
+                                 f"name (it changes the {tag} in place); name it first: "
+                                 f"`xs = ...; xs.{node.func.attr}(...)`")
         return method(node, base, args, name, env, builder)
 
     def rebind(self, node, name, value, env, builder, rewrite):
         """Bind `name` to the changed container `value`, after asking what else reaches it."""
-        self.refuse_visible_change(node, name, env, builder,
-                                   f"`{name}.{node.func.attr}(...)`", rewrite)
-        self.assign(ast.Name(name, ast.Store()), value, env, builder)
+        self.lw.refuse_visible_change(node, name, env, builder,
+                                      f"`{name}.{node.func.attr}(...)`", rewrite)
+        self.lw.assign(ast.Name(name, ast.Store()), value, env, builder)
 
     def arity(self, node, args, low, high):
         if not low <= len(args) <= high:
-            self.refuse(node, f".{node.func.attr}() with {len(args)} arguments")
+            self.lw.refuse(node, f".{node.func.attr}() with {len(args)} arguments")
 
     # ----- lists -----------------------------------------------------------------------------
     def list_pop(self, node, base, args, name, env, builder):
         self.arity(node, args, 0, 1)
-        index = self.atom(args[0], builder, node) if args else Const(-1)
+        index = self.lw.atom(args[0], builder, node) if args else Const(-1)
         k = static_index(index, base)
         if k is None and isinstance(base, StaticSeq) and isinstance(index, Const):
             return self.raise_as_python(node, "IndexError", "pop from empty list" if not
@@ -88,8 +91,8 @@ class ContainerMethods:
             item = items.pop(k)
             rest = StaticSeq(items, "list")
         else:
-            seq = self.atom(base, builder, node)
-            item = self.emit("getitem", [seq, index], builder, node)
+            seq = self.lw.atom(base, builder, node)
+            item = self.lw.emit("getitem", [seq, index], builder, node)
             rest = self.list_without(node, seq, index, builder)
         self.rebind(node, name, rest, env, builder, f"{name} = {name}[:-1]")
         return item
@@ -107,40 +110,40 @@ class ContainerMethods:
         else:           # i + 1 is wrong for i = -1: drop the first item of seq[i:] instead
             tail = self.part(node, seq, self.cut(node, index, None, builder), builder)
             tail = self.part(node, tail, Const(slice(1, None)), builder)
-        return self.concat(node, head, tail, builder)
+        return self.lw.concat(node, head, tail, builder)
 
     def part(self, node, seq, index, builder):
         """seq[index] for a slice index: a list, whatever the kinds say of its items."""
         atoms = [resolved(seq), index]
         kind = builder.inferred_kind("getitem", *atoms) if isinstance(atoms[0], Var) else None
         kind = K.Kind(seq.kind.tag) if kind is not None and kind.tag != seq.kind.tag else None
-        out = self.emit("getitem", [seq, index], builder, node, kind=kind)
+        out = self.lw.emit("getitem", [seq, index], builder, node, kind=kind)
         if isinstance(out, Var):
-            self.views.discard(out)          # a new list, holding what seq holds
-            self.view_base.pop(out, None)
-            self.contains[out] = tuple(v for v in self.reach(seq) if v is not seq)
+            self.lw.views.discard(out)       # a new list, holding what seq holds
+            self.lw.view_base.pop(out, None)
+            self.lw.contains[out] = tuple(v for v in self.lw.reach(seq) if v is not seq)
         return out
 
     def cut(self, node, start, stop, builder):
         parts = [Const(None) if p is None else p for p in (start, stop)] + [Const(None)]
         if all(isinstance(p, Const) for p in parts):
             return Const(slice(*[p.value for p in parts]))
-        return self.emit("make_slice", parts, builder, node)
+        return self.lw.emit("make_slice", parts, builder, node)
 
     def list_insert(self, node, base, args, name, env, builder):
         self.arity(node, args, 2, 2)
-        index = self.atom(args[0], builder, node)
+        index = self.lw.atom(args[0], builder, node)
         if isinstance(base, StaticSeq) and isinstance(index, Const) and \
                 type(index.value) is int:
             items = list(base.items)
             items.insert(index.value, args[1])
             new = StaticSeq(items, "list")
         else:
-            seq = self.atom(base, builder, node)
+            seq = self.lw.atom(base, builder, node)
             head = self.part(node, seq, self.cut(node, None, index, builder), builder)
             tail = self.part(node, seq, self.cut(node, index, None, builder), builder)
-            new = self.concat(node, self.concat(node, head, StaticSeq([args[1]], "list"),
-                                                builder), tail, builder)
+            new = self.lw.concat(node, self.lw.concat(node, head, StaticSeq([args[1]], "list"),
+                                                      builder), tail, builder)
         self.rebind(node, name, new, env, builder,
                     f"{name} = {name}[:i] + [v] + {name}[i:]")
         return Const(None)
@@ -148,7 +151,7 @@ class ContainerMethods:
     def list_reverse(self, node, base, args, name, env, builder):
         self.arity(node, args, 0, 0)
         new = StaticSeq(base.items[::-1], "list") if isinstance(base, StaticSeq) else \
-            self.part(node, self.atom(base, builder, node), Const(slice(None, None, -1)),
+            self.part(node, self.lw.atom(base, builder, node), Const(slice(None, None, -1)),
                       builder)
         self.rebind(node, name, new, env, builder, f"{name} = {name}[::-1]")
         return Const(None)
@@ -166,7 +169,7 @@ class ContainerMethods:
         """A new list or dict with the items of `base` (the same objects)."""
         if isinstance(base, StaticSeq):
             return StaticSeq(list(base.items), "list")
-        atom = self.atom(base, builder, node)
+        atom = self.lw.atom(base, builder, node)
         if isinstance(atom, Const):
             return Const(type(atom.value)(atom.value), atom.name)
         return NewObject(atom)
@@ -174,65 +177,65 @@ class ContainerMethods:
     # ----- dicts -----------------------------------------------------------------------------
     def dict_get(self, node, base, args, name, env, builder):
         self.arity(node, args, 1, 2)
-        key = self.atom(args[0], builder, node)
-        default = self.atom(args[1], builder, node) if len(args) > 1 else Const(None)
+        key = self.lw.atom(args[0], builder, node)
+        default = self.lw.atom(args[1], builder, node) if len(args) > 1 else Const(None)
         keys = known_keys(base)
         if keys is not None and isinstance(key, Const):
             return self.dict_item(node, base, key, builder) if key.value in keys else default
-        d = self.atom(base, builder, node)
-        found = self.emit("contains", [d, key], builder, node)
-        return self.choose(node, found, lambda b: [self.emit("getitem", [d, key], b, node)],
+        d = self.lw.atom(base, builder, node)
+        found = self.lw.emit("contains", [d, key], builder, node)
+        return self.choose(node, found, lambda b: [self.lw.emit("getitem", [d, key], b, node)],
                            lambda b: [default], builder)[0]
 
     def dict_setdefault(self, node, base, args, name, env, builder):
         self.arity(node, args, 1, 2)
-        key = self.atom(args[0], builder, node)
-        default = self.atom(args[1], builder, node) if len(args) > 1 else Const(None)
+        key = self.lw.atom(args[0], builder, node)
+        default = self.lw.atom(args[1], builder, node) if len(args) > 1 else Const(None)
         keys = known_keys(base)
         rewrite = f"{name} = {name}.copy(); v = {name}.setdefault(k, v0)"
         if keys is not None and isinstance(key, Const):
             if key.value in keys:
                 return self.dict_item(node, base, key, builder)
-            d = self.atom(base, builder, node)
-            new = self.emit("with_item", [d, key, default], builder, node)
+            d = self.lw.atom(base, builder, node)
+            new = self.lw.emit("with_item", [d, key, default], builder, node)
             self.rebind(node, name, new, env, builder, rewrite)
             return default
-        d = self.atom(base, builder, node)
-        found = self.emit("contains", [d, key], builder, node)
+        d = self.lw.atom(base, builder, node)
+        found = self.lw.emit("contains", [d, key], builder, node)
         value, new = self.choose(
-            node, found, lambda b: [self.emit("getitem", [d, key], b, node), d],
-            lambda b: [default, self.emit("with_item", [d, key, default], b, node)], builder)
+            node, found, lambda b: [self.lw.emit("getitem", [d, key], b, node), d],
+            lambda b: [default, self.lw.emit("with_item", [d, key, default], b, node)], builder)
         self.rebind(node, name, new, env, builder, rewrite)
         return value
 
     def dict_update(self, node, base, args, name, env, builder):
         self.arity(node, args, 1, 1)
-        other = self.atom(args[0], builder, node)
+        other = self.lw.atom(args[0], builder, node)
         keys = known_keys(other)
         if keys is None:
-            self.refuse(node, "dict.update() with a dict whose keys are known only at run "
-                              f"time; write `for k in other: {name}[k] = other[k]`")
-        d = self.atom(base, builder, node)
+            self.lw.refuse(node, "dict.update() with a dict whose keys are known only at run "
+                                 f"time; write `for k in other: {name}[k] = other[k]`")
+        d = self.lw.atom(base, builder, node)
         for key in keys:
-            d = self.emit("with_item", [d, Const(key), self.dict_item(node, other, Const(key),
-                                                                      builder)], builder, node)
+            item = self.dict_item(node, other, Const(key), builder)
+            d = self.lw.emit("with_item", [d, Const(key), item], builder, node)
         self.rebind(node, name, d, env, builder, f"{name} = {name}.copy(); {name}.update(other)")
         return Const(None)
 
     def dict_pop(self, node, base, args, name, env, builder):
         self.arity(node, args, 1, 2)
-        key = self.atom(args[0], builder, node)
+        key = self.lw.atom(args[0], builder, node)
         keys = known_keys(base)
         if keys is None or not isinstance(key, Const):
-            self.refuse(node, "dict.pop() of a key or a dict known only at run time; read the "
-                              f"item (`v = {name}[k]`) and build the dict without it "
-                              f"(`{name} = {{j: {name}[j] for j in {name} if j != k}}`)")
+            self.lw.refuse(node, "dict.pop() of a key or a dict known only at run time; read the "
+                                 f"item (`v = {name}[k]`) and build the dict without it "
+                                 f"(`{name} = {{j: {name}[j] for j in {name} if j != k}}`)")
         if key.value not in keys:
-            return self.atom(args[1], builder, node) if len(args) > 1 else \
+            return self.lw.atom(args[1], builder, node) if len(args) > 1 else \
                 self.raise_as_python(node, "KeyError", key.value, env, builder)
         item = self.dict_item(node, base, key, builder)
         rest = [k for k in keys if k != key.value]
-        new = self.containers.make_dict(
+        new = self.lw.containers.make_dict(
             node, [Const(k) for k in rest],
             [self.dict_item(node, base, Const(k), builder) for k in rest], builder)
         self.rebind(node, name, new, env, builder,
@@ -246,7 +249,7 @@ class ContainerMethods:
         raises nothing), whether or not the result is used."""
         statement = ast.copy_location(ast.Raise(exc=ast.Call(
             ast.Name(error, ast.Load()), [ast.Constant(argument)], []), cause=None), node)
-        self.opaque.run_as_written(node, [ast.fix_missing_locations(statement)], env, builder)
+        self.lw.opaque.run_as_written(node, [ast.fix_missing_locations(statement)], env, builder)
         return Const(None)
 
     def dict_copy(self, node, base, args, name, env, builder):
@@ -279,23 +282,23 @@ class ContainerMethods:
         keys = known_keys(base)
         if keys is not None:
             return KeysSeq([Const(k) for k in keys], "list")
-        return self.emit("dict_keys", [self.atom(base, builder, node)], builder, node)
+        return self.lw.emit("dict_keys", [self.lw.atom(base, builder, node)], builder, node)
 
     def over_keys(self, node, base, element, env, builder):
         """`[element for k in d]` for a dict whose keys are known only at run time."""
-        taken = self.taken_names()
+        taken = self.lw.taken_names()
         d, k = (fresh_name(n, taken) for n in ("d", "k"))
         comp = ast.parse(f"[{element.format(d=d, k=k)} for {k} in {d}]", mode="eval").body
         for sub in ast.walk(comp):
             ast.copy_location(sub, node)
         scope = dict(env)
-        scope[d] = self.atom(base, builder, node)
-        return self.expr(comp, scope, builder)
+        scope[d] = self.lw.atom(base, builder, node)
+        return self.lw.expr(comp, scope, builder)
 
     def dict_item(self, node, base, key, builder):
         if isinstance(base, Const):
             return from_python(base.value[key.value])
-        return self.emit("getitem", [self.atom(base, builder, node), key], builder, node)
+        return self.lw.emit("getitem", [self.lw.atom(base, builder, node), key], builder, node)
 
     def unrolled_over_keys(self, node, value, env, builder):
         """Lower `for k in d` (or `d.items()`, `d.values()`) over the keys of a dict known
@@ -305,8 +308,8 @@ class ContainerMethods:
         if not isinstance(value, KeysSeq) or len(value.items) > MAX_UNROLLED_KEYS:
             return False
         for item in value.items:
-            self.assign(node.target, item, env, builder)
-            self.run_suite(node.body, env, builder)
+            self.lw.assign(node.target, item, env, builder)
+            self.lw.run_suite(node.body, env, builder)
         return True
 
     # ----- an if on a condition known when the code runs -------------------------------------
@@ -315,13 +318,13 @@ class ContainerMethods:
         blocks = []
         for make in (then, orelse):
             b = Builder(node.lineno, facts=builder.facts)
-            values = [self.atom(v, b, node) for v in make(b)]
+            values = [self.lw.atom(v, b, node) for v in make(b)]
             blocks.append(Block(b.stmts, tuple(values)))
         outs = tuple(Var(None, K.join(a.kind, b.kind)) for a, b in
                      zip(blocks[0].results, blocks[1].results))
         builder.append(If(cond, blocks[0], blocks[1], outs, node.lineno))
         for out, a, b in zip(outs, blocks[0].results, blocks[1].results):
-            self.may_be(out, (a, b))
+            self.lw.may_be(out, (a, b))
         return outs
 
 

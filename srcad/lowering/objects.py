@@ -292,8 +292,8 @@ class MadeObjects:
         if not isinstance(base, MadeObject):
             return NOT_MINE
         name = node.func.attr
-        args = self.lw.call_args(node, env, builder)
-        kwargs = self.lw.call_kwargs(node, env, builder)
+        args = self.lw.calls.call_args(node, env, builder)
+        kwargs = self.lw.calls.call_kwargs(node, env, builder)
         if name in base.attributes:           # a function kept on the object: `self.act(z)`
             return self.lw.call(node, base.attributes[name], args, kwargs, builder)
         method = inspect.getattr_static(base.cls, name, None)
@@ -308,8 +308,8 @@ class MadeObjects:
 
     def parent_method_call(self, node, parent, env, builder):
         """`super().name(...)`: the method of the next class in the object's MRO."""
-        args = self.lw.call_args(node, env, builder)
-        kwargs = self.lw.call_kwargs(node, env, builder)
+        args = self.lw.calls.call_args(node, env, builder)
+        kwargs = self.lw.calls.call_kwargs(node, env, builder)
         method = parent.lookup(node.func.attr)
         if method is object.__init__ and not args and not kwargs:
             return Const(None)

@@ -215,7 +215,7 @@ class Lowering(Dispatching, CallerObjectLowering, ArgumentWriteLowering, StoreLo
         if desugar.has_jumps(node.body):
             return self.without_jumps(node, env, builder)
         value = self.expr(node.iter, env, builder)
-        if self.unrolled_over_keys(node, value, env, builder):
+        if self.container_methods.unrolled_over_keys(node, value, env, builder):
             return
         iteration = self.builtins.iteration_of(node.iter, value, builder)
         if self.peel_first(node, iteration, env, builder):

@@ -15,12 +15,12 @@ from types import SimpleNamespace
 from ..frontend import parse as frontend
 from ..ir.builder import Builder
 from ..errors import SrcadError
-from .inline import inline
+from ..transforms.inline import inline
 from ..ir.nodes import Block, Const, Function, Var, verify
-from ..lowering.function import FALLTHROUGH, lower_function
-from ..lowering.stores import resolve_new_objects
+from .function import FALLTHROUGH, lower_function
+from .stores import resolve_new_objects
 from ..frontend.signature import normalise_wrt
-from ..lowering.values import LocalFunction, Static, StaticSeq, from_python
+from .values import LocalFunction, Static, StaticSeq, from_python
 
 
 @dataclass
@@ -37,13 +37,18 @@ def closure_function(name, params, captured, body_builder, result, parsed, line)
                     parsed.filename, line, parsed.lines)
 
 
-class NestedLowering:
-    """Mixin for ExpressionLowering: `srcad.grad(...)` and friends inside lowered code."""
+class NestedDerivatives:
+    """A part of the lowering `lw` of a function: `srcad.grad(...)` and friends inside
+    lowered code (a call of `srcad.grad` makes a DerivativeValue, a call of that inlines the
+    derivative: the lowering's `call_value`, expressions.py)."""
+
+    def __init__(self, lw):
+        self.lw = lw
 
     def derivative_value(self, node, fn, args, kwargs):
         mode = fn.__srcad_transform__
         if not args:
-            self.refuse(node, f"srcad.{mode}() without a function")
+            self.lw.refuse(node, f"srcad.{mode}() without a function")
         wrt = kwargs.get("wrt", args[1] if len(args) > 1 else None)
         return DerivativeValue(mode, args[0], self.static_wrt(node, wrt))
 
@@ -58,8 +63,8 @@ class NestedLowering:
         if isinstance(value, tuple) or (isinstance(value, (int, str))
                                         and not isinstance(value, bool)):
             return value
-        self.refuse(node, "a wrt that is not a constant: write the parameters it names, "
-                          "as wrt=0, wrt=(0, 1) or wrt='x'")
+        self.lw.refuse(node, "a wrt that is not a constant: write the parameters it names, "
+                             "as wrt=0, wrt=(0, 1) or wrt='x'")
 
     def nested_wrt(self, node, wrt, names, target):
         """normalise_wrt for a derivative taken inside the function, refused at its line."""
@@ -70,19 +75,19 @@ class NestedLowering:
         try:
             return normalise_wrt(wrt, names, named)
         except (TypeError, ValueError) as err:
-            self.refuse(node, str(err))
+            self.lw.refuse(node, str(err))
 
     def call_derivative(self, node, value, args, kwargs, builder):
         """Inline the derivative of value.target at these arguments."""
         if kwargs:
-            self.refuse(node, "keyword arguments to a derivative taken inside the function")
+            self.lw.refuse(node, "keyword arguments to a derivative taken inside the function")
         names = self.target_param_names(node, value.target)
         wrt, wrt_tuple = self.nested_wrt(node, value.wrt, names, value.target)
         args = list(args) + _defaults_after(value, names, len(args))
-        own = [self.atom(a, builder, node) for a in args[:len(names)]]
+        own = [self.lw.atom(a, builder, node) for a in args[:len(names)]]
         primal, captured = self.target_ir(node, value.target, [a.kind for a in own])
         derived = self.differentiate(node, value.mode, primal, wrt, wrt_tuple)
-        tangents = [self.atom(a, builder, node) for a in args[len(names):]]
+        tangents = [self.lw.atom(a, builder, node) for a in args[len(names):]]
         results = inline(derived, own + list(captured) + tangents, builder)
         if value.mode == "grad" and (not wrt_tuple or len(wrt) == 1):
             return results[0]                # a gradient, or the 1-tuple of one (make_tuple)
@@ -95,8 +100,8 @@ class NestedLowering:
             return [a.arg for a in target.node.args.args]
         if isinstance(target, Static) and inspect.isfunction(target.obj):
             return list(inspect.signature(target.obj).parameters)
-        self.refuse(node, "a derivative of something other than a lambda, a nested def or "
-                          "a module-level function")
+        self.lw.refuse(node, "a derivative of something other than a lambda, a nested def or "
+                             "a module-level function")
 
     def target_ir(self, node, target, kinds):
         """(primal IR of the target with its captured values as extra params, their atoms)."""
@@ -106,8 +111,8 @@ class NestedLowering:
             wrt, wrt_tuple = self.nested_wrt(node, target.wrt, names, target.target)
             return self.differentiate(node, target.mode, primal, wrt, wrt_tuple), captured
         if not isinstance(target, LocalFunction):
-            return lower_function(type(self), frontend.parse(target.obj), kinds,
-                                  guards=self.live.guards, derive=self.derive), []
+            return lower_function(type(self.lw), frontend.parse(target.obj), kinds,
+                                  guards=self.lw.live.guards, derive=self.lw.derive), []
         names = [a.arg for a in target.node.args.args]
         captured = [(n, v) for n, v in target.env.items() if isinstance(v, Var)
                     and n not in names]
@@ -116,26 +121,26 @@ class NestedLowering:
         env = dict(target.env)
         env.update((n, p) for (n, _), p in zip(captured, stand_ins))
         env.update(zip(names, params))
-        inner = type(self)(self.parsed, self.depth + 1, self.derive)
-        inner.live = self.live.nested(node.lineno)      # its reads go in its own body
+        inner = type(self.lw)(self.lw.parsed, self.lw.depth + 1, self.lw.derive)
+        inner.live = self.lw.live.nested(node.lineno)      # its reads go in its own body
         body = target.node.body
         stmts = body if isinstance(body, list) else [ast.copy_location(ast.Return(body), body)]
         b = Builder(node.lineno)
         result = inner.suite(stmts, env, b)
         result = Const(None) if result is FALLTHROUGH else inner.atom(result, b, node)
         b.stmts[:] = resolve_new_objects(Block(inner.live.prelude.stmts + b.stmts, ())).stmts
-        fn = closure_function(target.name, params, stand_ins, b, result, self.parsed,
+        fn = closure_function(target.name, params, stand_ins, b, result, self.lw.parsed,
                               node.lineno)
         return verify(fn), [v for _, v in captured]
 
     def differentiate(self, node, mode, primal, wrt, wrt_tuple):
         """The derivative of the primal IR, simplified: the pipeline's own transforms, handed
         to lowering as `derive` (srcad/pipeline.py), so lowering imports none of them."""
-        if self.derive is None:
+        if self.lw.derive is None:
             raise SrcadError("srcad.lower without the pipeline met a derivative taken inside "
                              "the function; lower it through srcad.lower instead",
-                             filename=self.filename, line=node.lineno)
-        return self.derive(primal, mode, wrt, wrt_tuple)
+                             filename=self.lw.filename, line=node.lineno)
+        return self.lw.derive(primal, mode, wrt, wrt_tuple)
 
 
 def _defaults_after(value, names, given):
