@@ -303,7 +303,6 @@ UPWARD_IMPORTS = {
     "naming -> ir.nodes",                    # naming reads Var hints and rule names
     "naming -> rules",
     "frontend.live -> lowering.values",      # live values are lowered when they are read
-    "lowering.nested -> transforms.inline",  # a derivative inside the function, inlined
     "transforms.helpers -> optimize.passes",       # a helper's VJP pair is simplified
 }
 

@@ -27,7 +27,7 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
     `bound` maps leading parameter names to values known now (a bound method's self).
     The globals, cells and attributes it reads are read at the top of its body; `guards`
     (a dict) collects the conditions the specialisation depends on (srcad/frontend/live.py).
-    `derive` differentiates a derivative taken inside the function (srcad/transforms/nested.py,
+    `derive` differentiates a derivative taken inside the function (srcad/lowering/nested.py,
     srcad/pipeline.py)."""
     node = parsed.node
     bound = bound or {}

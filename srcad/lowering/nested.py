@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from ..frontend import parse as frontend
 from ..ir.builder import Builder
 from ..errors import SrcadError
-from ..transforms.inline import inline
+from ..ir.copying import inline
 from ..ir.nodes import Block, Const, Function, Var, verify
 from .function import FALLTHROUGH, lower_function
 from .stores import resolve_new_objects

@@ -11,7 +11,8 @@ from .reverse import sweep as reverse
 from .. import kinds as K
 from ..analysis.activity import substitute
 from ..errors import SrcadError
-from .inline import expand_calls, inline
+from ..ir.copying import inline
+from .inline import expand_calls
 from .loss_patterns import computed_as_written
 from ..ir.nodes import Block, Eqn, Function, Var
 

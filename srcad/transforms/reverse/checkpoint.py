@@ -37,7 +37,7 @@ from ... import kinds as K
 from ... import naming
 from ...ir.builder import Builder
 from ...errors import UnsupportedSyntaxError
-from ..inline import copied
+from ...ir.copying import copied
 from ...ir.nodes import Block, Eqn, Var, While, walk_eqns
 
 # what a body may not do if it is to be run again: the effect would repeat
