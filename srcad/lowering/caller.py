@@ -129,8 +129,8 @@ class AttributeChanges:
         target = node.target
         load = ast.copy_location(ast.Attribute(target.value, target.attr, ast.Load()), target)
         made = self.made.owner(target.value, env, builder) is not None   # an object made here
-        current = (not made and self.counter(target, env, builder)) or \
-            self.expr(load, env, builder)
+        counted = None if made else self.counter(target, env, builder)
+        current = counted or self.expr(load, env, builder)
         kind = getattr(current, "kind", None)
         text, symbol = ast.unparse(target), _OPS.get(type(node.op), "?")
         if kind is not None and kind.tag not in _NUMBERS and not made and \
@@ -142,6 +142,9 @@ class AttributeChanges:
                               "Python changes it in place, where whoever holds it sees it "
                               f"too; write `{text} = {text} {symbol} ...`, which binds a "
                               "new one")
+        if counted is not None:          # the number read when the derivative runs, not
+            env = dict(env, **{text: counted})      # a constant read again now (an int is)
+            load = ast.copy_location(ast.Name(text, ast.Load()), target)
         combined = ast.copy_location(ast.BinOp(load, node.op, node.value), node)
         self.store_attribute(target, self.expr(ast.fix_missing_locations(combined), env,
                                                builder), env, builder)

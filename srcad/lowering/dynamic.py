@@ -21,7 +21,7 @@ from ..frontend import desugar, live
 from ..ir.nodes import Const, Var
 from .dispatch import NOT_MINE
 from .made_records import generated_dataclass
-from .objects import MadeObject, plain_class
+from .objects import MadeObject, plain_class, property_setter
 from ..frontend.syntax import walk_no_defs
 from ..frontend.user_code import user_function
 from .values import (EnumerateValue, LocalFunction, ReversedValue, Static, StaticSeq, is_atom,
@@ -155,7 +155,7 @@ class Dynamic:
                                  "to a variable where srcad can see it")
         base, name = atoms[0], atoms[1].value
         if isinstance(args[0], MadeObject) and len(atoms) == 2:
-            return self.lw.made.attribute_of(node, args[0], name)
+            return self.lw.made.read(node, args[0], name, builder)
         attribute = ast.copy_location(ast.Attribute(node.args[0], name, ast.Load()), node)
         if isinstance(base, Static) or isinstance(base, Const) and \
                 not hasattr(base.value, "shape"):
@@ -199,6 +199,10 @@ class Dynamic:
         kept for its backward): set when the derivative runs, to the value the function
         computes; later reads of `obj.name` in the function get that value."""
         owner = self.attribute_owner(target, env, builder)
+        cls = type(owner.value) if isinstance(owner, Const) else self.lw.opaque.instances[owner]
+        if (setter := property_setter(self.lw, target, cls)) is not None:
+            self.lw.functions.inline(target, setter, [owner, value], {}, builder)
+            return
         atom = self.lw.atom(value, builder, target)
         builder.line = target.lineno
         builder.emit("setattr", self.lw.atom(owner, builder, target), Const(target.attr), atom)
@@ -225,6 +229,23 @@ class Dynamic:
                                      "function sets only in straight-line code; keep the value "
                                      "in a variable")
         return NOT_MINE
+
+    def known_property(self, node, env, builder):
+        """`obj.name` where obj is an object of the user's known now (a global, a closure's,
+        `self` of its inlined method) whose class makes name a property written in Python: the
+        getter inlined, so it runs when the function runs, on what obj holds then, once per
+        read as in Python (never when srcad transforms the function)."""
+        if not isinstance(node.ctx, ast.Load) or \
+                any(isinstance(n, ast.Call) for n in ast.walk(node.value)):
+            return NOT_MINE
+        base = self.lw.expr(node.value, env, builder)
+        obj = base.obj if isinstance(base, Static) else \
+            base.value if isinstance(base, Const) else None
+        found = inspect.getattr_static(type(obj), node.attr, None)
+        if obj is None or isinstance(obj, type) or not isinstance(found, property) or \
+                not user_function(found.fget):
+            return NOT_MINE
+        return self.lw.functions.inline(node, found.fget, [Const(obj, "self")], {}, builder)
 
     def partial_value(self, fn, where, value):
         """An argument a partial holds: numbers and arrays read when the derivative runs."""

@@ -57,6 +57,18 @@ def own_attribute_access(cls):
                  if getattr(cls, name, None) is not getattr(object, name, None)), None)
 
 
+def property_setter(lw, target, cls):
+    """`obj.name = value` where cls makes name a property: its setter, which Python runs
+    (refused where it has none written in Python: Python raises AttributeError); else None."""
+    found = inspect.getattr_static(cls, target.attr, None)
+    if not isinstance(found, property):
+        return None
+    if not inspect.isfunction(found.fset):
+        lw.refuse(target, f"setting .{target.attr} of a {cls.__name__}, a property with no "
+                          "setter written in Python: Python raises AttributeError here")
+    return found.fset
+
+
 def _has_source(fn):
     try:
         inspect.getsource(fn)
@@ -161,6 +173,9 @@ class MadeObjects:
             self.lw.refuse(target, f"setting .{target.attr} of an object made in the function "
                                    "inside a branch or loop that began after it was made; keep "
                                    "the value in a variable")
+        if (setter := property_setter(self.lw, target, owner.cls)) is not None:
+            self.lw.functions.inline(target, setter, [owner, value], {}, builder)
+            return None
         owner.attributes[target.attr] = value
         return None
 
@@ -267,18 +282,31 @@ class MadeObjects:
         if isinstance(node.ctx, ast.Load):
             owner = self.owner(node.value, env, builder)
             if owner is not None:
-                return self.attribute_of(node, owner, node.attr)
+                return self.read(node, owner, node.attr, builder)
         return NOT_MINE
+
+    def read(self, node, made, name, builder):
+        """`made.name` as Python reads it: a property's getter inlined, else attribute_of."""
+        found = inspect.getattr_static(made.cls, name, None)
+        if not isinstance(found, property) or name in made.attributes:
+            return self.attribute_of(node, made, name)
+        if not inspect.isfunction(found.fget):
+            self.lw.refuse(node, f"reading .{name} of a {made.cls.__name__}, a property whose "
+                                 "getter is not written in Python")
+        return self.lw.functions.inline(node, found.fget, [made], {}, builder)
 
     def attribute_of(self, node, made, name):
         """`made.name`: what the function set, else the class's attribute (not a method
-        used as a value, nor a property, which srcad does not follow)."""
+        used as a value; a property is read by `attribute`, through its getter)."""
         if name in made.attributes:
             return made.attributes[name]
         found = inspect.getattr_static(made.cls, name, None)
         if found is None:
             self.lw.refuse(node, f"{made.cls.__name__} object has no attribute {name!r}")
-        if inspect.isfunction(found) or isinstance(found, property):
+        if isinstance(found, property):
+            self.lw.refuse(node, f"changing what .{name} of a {made.cls.__name__} holds: it is "
+                                 "a property; keep the value in a variable")
+        if inspect.isfunction(found):
             self.lw.refuse(node, f"{made.cls.__name__}.{name} used as a value; call the method "
                                  "instead")
         if live.is_data(found):
