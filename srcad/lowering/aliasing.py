@@ -15,6 +15,7 @@ from ..frontend.user_code import user_function
 from ..errors import SrcadError
 from ..ir.nodes import Eqn, For, If, Var, While, sub_blocks
 from ..rules import prim_of
+from . import numpy_writes
 from .values import LocalFunction, Static
 
 TRANSFORMS = ("grad", "value_and_grad", "jvp")   # the ones lowering differentiates inside
@@ -99,7 +100,11 @@ def _bound_names(target):
 
 
 def _written_item(stmt):
-    """The name `p` of a statement `p[...] = ...` or `p[...] op= ...`, else None."""
+    """The name `p` of a statement `p[...] = ...` or `p[...] op= ...`, or of one of NumPy's
+    writes `np.add.at(p, ...)`, `np.fill_diagonal(p, v)`, `ufunc(..., out=p)`; else None."""
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        written = numpy_writes.written_target(stmt.value)
+        return written.id if isinstance(written, ast.Name) else None
     targets = stmt.targets if isinstance(stmt, ast.Assign) else \
         [stmt.target] if isinstance(stmt, ast.AugAssign) else []
     for target in targets:

@@ -137,6 +137,7 @@ class Opaque:
         read = _read_names(stmts)
         params = [n for n in read if n in env or n in self.lw.parsed.closure]
         self.refuse_changing_methods(node, stmts, params)
+        refuse_ufunc_at(self.lw, node, stmts)
         self.refuse_hidden_change(node, stmts, env)
         refuse_global_read_back(self.lw, node, stmts, env)
         values = [self.lw.made.as_written(
@@ -188,6 +189,34 @@ class Opaque:
                 self.lw.refuse(node, f"`{owner}.{sub.func.attr}(...)` changes '{owner}' in "
                                      "place; assign a new value instead (`x = np.sort(x)`, "
                                      f"`{owner}.append(v)` as a statement of its own)")
+
+
+def refuse_ufunc_at(lw, node, stmts):
+    """`np.maximum.at(a, i, v)` (a NumPy ufunc's .at other than np.add's and np.subtract's,
+    which lowering follows as writes: numpy_writes.py): it changes `a` in place even through
+    the read-only view srcad passes a statement run as written, so it is refused, not run."""
+    for call in (n for s in stmts for n in ast.walk(s)):
+        func = getattr(call, "func", None)
+        if not (isinstance(call, ast.Call) and isinstance(func, ast.Attribute) and
+                func.attr == "at" and isinstance(func.value, ast.Attribute) and
+                isinstance(func.value.value, ast.Name)):
+            continue
+        try:
+            ufunc = getattr(lw.parsed.lookup(func.value.value.id), func.value.attr, None)
+        except KeyError:
+            continue
+        text = ast.unparse(func)
+        if ufunc is np.add or ufunc is np.subtract:
+            lw.refuse(node, f"`{text}(...)` with arguments other than (a, indices, b), `a` a "
+                            f"name (srcad follows `{text}(a, indices, b)` as the write it "
+                            "does); add into a new array, then add that: `part = "
+                            f"np.zeros_like(a); {text}(part, indices, b); a += part`")
+        if isinstance(ufunc, np.ufunc):
+            lw.refuse(node, f"`{text}(a, indices, b)` changes `a` in place, which srcad does "
+                            "not follow for this ufunc (it does for np.add.at and "
+                            "np.subtract.at); write the updates one by one: `for k in "
+                            "range(len(indices)): a[indices[k]] = "
+                            f"{ast.unparse(func.value)}(a[indices[k]], b[k])`")
 
 
 def _method_receiver(stmts):

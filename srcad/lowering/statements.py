@@ -26,6 +26,7 @@ from .expressions import ExpressionLowering
 from .forms import has_star
 from .function import FALLTHROUGH, lower_function
 from .methods import CHANGING_METHODS
+from . import numpy_writes
 from .stores import StoreLowering, same_object
 from ..frontend.syntax import names_read_outside, walk_no_defs
 from .values import StaticSeq
@@ -392,6 +393,8 @@ def _assigned_in(stmt):
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                 node.func.attr in CHANGING_METHODS:
             targets = [node.func.value]
+        elif isinstance(node, ast.Call) and numpy_writes.written_target(node) is not None:
+            targets = [numpy_writes.written_target(node)]       # np.fill_diagonal(a, v)
         for t in targets:
             names.update(dict.fromkeys(_bound_by(t)))
     return tuple(names)

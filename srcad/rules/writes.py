@@ -6,6 +6,7 @@ updates, `x_2 = setitem(x_1, index, v)`, so that the SSA keeps both versions of 
     isub_at(x, i, v)   x with x[i] -= v    vjp_x(g) = g                  vjp_v(g) = -g[i]
     imul_at(x, i, v)   x with x[i] *= v    vjp_x(g) = g with g[i] *= v   vjp_v(g) = g[i] x[i]
     idiv_at(x, i, v)   x with x[i] /= v    vjp_x(g) = g with g[i] /= v   vjp_v(g) = -g[i] ans[i] / v
+    index_added(x, i, v)  np.add.at on a copy  vjp_x(g) = g              vjp_v(g) = g[i]
 
 (each vjp_v summed back to v's shape where v was broadcast). Generated code writes them as the
 statements they come from (`out[:, t, :] = h`, `bout[:, t, :] = 0.0`), in place where nothing
@@ -139,6 +140,17 @@ def _cast_on_store(vjp_v, jvp_v):
     return vjp, jvp
 
 
+def index_added(x, index, v):
+    """x with v added at index as np.add.at adds (a repeated position adds each time), on a
+    copy: `np.add.at(a, i, v)` in the function is `a[...] = index_added(a, i, v)`."""
+    out = np.array(x)
+    np.add.at(out, index, v)
+    return out
+
+
+_ACCUMULATE = _cast_on_store(           # every position index names reads g, repeats too
+    lambda g, ans, x, i, v: reduce_to(getitem(g, i), v),
+    lambda dv, ans, x, i, v: dv._op("index_added", dv._op("zeros_like", x), i, dv))
 _SET = _cast_on_store(
     _set_vjp_v, lambda dv, ans, x, i, v: dv._op("setitem", dv._op("zeros_like", x), i, dv))
 _ADD = _cast_on_store(
@@ -188,6 +200,14 @@ defprim("idiv_at", _write("/"), ("store", "/"), arg_names=("x", "index", "value"
         jvp=(lambda dx, ans, x, i, v: dx._op("idiv_at", dx, i, v), ZERO, _DIV[1]),
         samples=[(_A, (slice(None), 1), np.array([0.3, -0.7])), (_A, (0, 0), 2.5)],
         doc="`x[index] /= value` on an array")
+defprim("index_added", index_added, ("runtime", "index_added"),
+        arg_names=("x", "index", "value"), kind=_kind, shape_from=0, adjoint_order=(2, 0, 1),
+        vjp=(lambda g, ans, x, i, v: g, ZERO, _ACCUMULATE[0]),
+        jvp=(lambda dx, ans, x, i, v: dx, ZERO, _ACCUMULATE[1]),
+        samples=[(np.arange(4.0), np.array([0, 2, 0, 0]), np.array([0.5, 1.5, -2.0, 0.25])),
+                 (_A, (np.array([1, 1]), np.array([0, 0])), 0.75),
+                 (_A, np.array([1, 0, 1]), np.array([0.3, -0.7, 1.1]))],
+        doc="x with value added at index, a repeated position each time (np.add.at on a copy)")
 defprim("written_region", written_region, ("runtime", "written_region"),
         arg_names=("g", "index"), kind=lambda g, i: K.UNKNOWN,
         doc="g where an integer-array index stored (the last of repeated positions)")
