@@ -109,7 +109,7 @@ class ArgumentWriteLowering:
         name, view or container the function reads again shows it."""
         if holder is not None or not isinstance(self.written_argument(array), Argument):
             return NOT_MINE
-        holders = self.holders(array, env, None, name)
+        holders = self.stores.holders(array, env, None, name)
         if holders and aliasing.may_read_again(self.parsed.node, node, holders):
             self.refuse(node, f"`{name}[...] {symbol}= ...` writes into the array the caller "
                               f"passed as '{name}', on {describe_holders(holders)}, read "
@@ -190,7 +190,7 @@ class ArgumentWriteLowering:
             array.kind.is_array and array.kind.ndim != 0 else None
         if root is None or isinstance(root, Argument):
             return None
-        holders = [h for h in self.holders(array, env, builder) if h != "view"]
+        holders = [h for h in self.stores.holders(array, env, builder) if h != "view"]
         if holders and aliasing.may_read_again(self.parsed.node, node, holders):
             self.refuse(node, f"{change} the array the object holds, on "
                               f"{describe_holders(holders)}, read again after: Python would "
@@ -298,7 +298,7 @@ class ArgumentWriteLowering:
         caller's array: the latest version where it may be the latest one so far."""
         arg = self.written_argument(out) if isinstance(out, Var) else None
         entry = self.argument_writes.latest.get(id(arg)) if arg is not None else None
-        if entry is not None and any(entry[1] is s for s in self.same_objects(out)):
+        if entry is not None and any(entry[1] is s for s in self.stores.same_objects(out)):
             self.argument_writes.add_version(out, arg)
             entry[1] = out
 

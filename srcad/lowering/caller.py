@@ -93,7 +93,7 @@ class AttributeChanges:
                                 "a list or dict read from an object of your own classes; "
                                 f"name it first (`d = {ast.unparse(holder)}; d[k] = ...; "
                                 f"{ast.unparse(holder)} = d`)")
-        holders = [h for h in self.holders(container, env, builder) if h != "view"]
+        holders = [h for h in self.stores.holders(container, env, builder) if h != "view"]
         if holders and aliasing.may_read_again(self.parsed.node, target, holders):
             self.refuse(target, f"`{ast.unparse(holder)}[...] = ...` on "
                                 f"{describe_holders(holders)}: Python would change both; "
@@ -111,7 +111,7 @@ class AttributeChanges:
     def store_into_set_attribute(self, target, holder, container, value, env, builder):
         """`self.cache[k] = v` on the dict `self.cache = {}` set earlier in this call: the
         attribute is set to the new version (nothing else holds the dict it had)."""
-        others = [h for h in self.holders(container, env, builder) if h != "view"]
+        others = [h for h in self.stores.holders(container, env, builder) if h != "view"]
         if others:
             self.refuse(target, f"`{ast.unparse(target)} = ...` on "
                                 f"{describe_holders(others)}: Python would change both; "
@@ -302,7 +302,7 @@ class CallerObjectLowering(AttributeChanges):
                                 f"caller's list or dict itself, not to the ones inside it; "
                                 f"replace the item instead: `{text} = dict({text}, k=...)` "
                                 f"(or `{text} = {text}[:i] + [v] + {text}[i + 1:]`)")
-        others = [h for h in self.holders(inner, env, builder, outer) if h != outer]
+        others = [h for h in self.stores.holders(inner, env, builder, outer) if h != outer]
         if others:
             self.refuse(target, f"`{ast.unparse(target)} = ...` on {describe_holders(others)}: "
                                 f"Python would change both; replace the item instead: "
@@ -399,7 +399,7 @@ class CallerObjectLowering(AttributeChanges):
         value = env.get(name)
         if self.caller_object(value) is None:
             return NOT_MINE
-        holders = [h for h in self.holders(value, env, builder, name) if h != "view"]
+        holders = [h for h in self.stores.holders(value, env, builder, name) if h != "view"]
         if holders:
             self.refuse(node, f"{change} on {describe_holders(holders)}: Python would change "
                               f"both; write `{rewrite}` (or copy it first)")
@@ -408,12 +408,12 @@ class CallerObjectLowering(AttributeChanges):
     def expose(self, atom, node):
         """`atom` is now held by the caller's object: changing it in place later in the
         function would change what the caller sees."""
-        for value in self.same_objects(atom):
+        for value in self.stores.same_objects(atom):
             self.objects.stored[id(value)] = (node.lineno, value)
 
     def refuse_write_into_stored(self, node, name, array, env, symbol, holder=None):
         """A write into an array a list or dict of the caller's holds."""
-        line = next((self.objects.stored[id(v)][0] for v in self.same_objects(array)
+        line = next((self.objects.stored[id(v)][0] for v in self.stores.same_objects(array)
                      if id(v) in self.objects.stored), None)
         if line is not None:
             self.refuse(node, f"`{name}[...] {symbol}= ...` changes in place an array that a "

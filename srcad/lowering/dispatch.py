@@ -70,7 +70,7 @@ def handlers_of(lw):
         statement=(lw.peeling.statement, lw.forms.statement_form, lw.dynamic.loop_over_objects,
                    lw.opaque.lower_raising, lw.opaque.unread_method_result),
         expression_statement=(lw.forms.local_call_statement, lw.changing_call_statement,
-                              lw.expression_statement),
+                              lw.stores.expression_statement),
         store_item=(lw.view_writes.store_transposed_item, lw.store_held_item),
         atom=(lw.forms.local_function_atom, lw.frozen.atom, lw.made.atom, lw.value_atom),
         attribute=(lw.made.attribute, lw.dynamic.stored_attribute, lw.dynamic.known_property,
@@ -90,8 +90,8 @@ def handlers_of(lw):
         store_into_item=(lw.store_into_argument_item, lw.writes.store_into_held_item),
         foreign_write=(lw.refuse_write_into_stored, lw.refuse_argument_write,
                        lw.writes.refuse_write_into_shared),
-        visible_change=(lw.refuse_caller_object_change, lw.refuse_shared_change),
-        may_be=(lw.may_be_origins, lw.may_be_argument, lw.may_be_caller_object),
+        visible_change=(lw.refuse_caller_object_change, lw.stores.refuse_shared_change),
+        may_be=(lw.stores.may_be_origins, lw.may_be_argument, lw.may_be_caller_object),
         carries=(lw.forms.carry_changed_by_calls, lw.carry_passed),
         undefined=(lw.forms.refuse_deleted, lw.unbound.refuse_unbound),
     )
@@ -244,7 +244,7 @@ class Dispatching:
             if handler(target, value, env, builder) is not NOT_MINE:
                 return
         old = self.before_item_store(target, env, builder)
-        self.store_named_item(target, value, env, builder)
+        self.stores.store_named_item(target, value, env, builder)
         self.item_stored(target, old, env, builder)
 
     def store_into_array(self, target, op, value, env, builder, checked=False):
@@ -263,7 +263,7 @@ class Dispatching:
             return self.update_attribute(node, env, builder)
         old = env.get(node.target.id) if isinstance(node.target, ast.Name) else None
         arg = self.updated_argument(old)
-        self.update_in_place(node, env, builder)
+        self.stores.update_in_place(node, env, builder)
         self.note_updated_argument(arg, old, node, env, builder)
         self.updated_list(node, old, env, builder)
         return None
@@ -271,7 +271,7 @@ class Dispatching:
     def grow_list(self, node, call, name, env, builder):
         """`xs.append(v)`, `xs.extend(vs)` (stores.py), on the caller's list too (caller.py)."""
         old = env[name]
-        self.append_to_list(node, call, name, env, builder)
+        self.stores.append_to_list(node, call, name, env, builder)
         self.grown(node, old, env[name], builder)
 
     def container_method(self, node, base, args, kwargs, env, builder):
@@ -288,4 +288,4 @@ class Dispatching:
         change is not followed (argument_writes.py, stores.py)."""
         self.refuse_unknown_changed(node, callee, env)
         args, kwargs = self.unfollowed(args, kwargs)
-        self.refuse_shared_parameter_change(node, callee, args, kwargs, env, builder)
+        self.stores.refuse_shared_parameter_change(node, callee, args, kwargs, env, builder)

@@ -32,7 +32,7 @@ from .objects import MadeObjects
 from .unbound import Unbound
 from .operators import Operators
 from .peel import Peeling
-from .stores import resolved, same_object
+from .stores import Stores, resolved, same_object
 from .types import TypeQuestions
 from ..frontend.syntax import returns_inside_of
 from ..frontend.user_code import user_function
@@ -107,7 +107,7 @@ class ExpressionLowering:
     def expr(self, node, env, builder):
         name = "expr_" + type(node).__name__
         method = first_named(name, self, self.forms, self.operators, self.containers,
-                             self.dynamic)
+                             self.dynamic, self.stores)
         if method is None:
             self.refuse(node, f"the expression {type(node).__name__} ({self.source_of(node)})")
         return method(node, env, builder)
@@ -313,7 +313,7 @@ class ExpressionLowering:
                     self.view_base[out] = atoms[0]
             if prim in _HOLDING and isinstance(out, Var):
                 self.contains[out] = tuple(atoms)     # the objects, new ones included
-            return self.new_object(prim, operands, out, builder)
+            return self.stores.new_object(prim, operands, out, builder)
         except SrcadError as err:
             err.locate(self.filename, getattr(node, "lineno", None))
             raise
@@ -405,3 +405,4 @@ def own_parts(lw):
     lw.calls = Calls(lw)                  # *args, **kwargs; sorted, dict, list, np.finfo
     lw.container_methods = ContainerMethods(lw)   # xs.pop(), d.get(k), d.items(), ...
     lw.nested = NestedDerivatives(lw)     # srcad.grad(...) inside the function
+    lw.stores = Stores(lw)                # what else reaches an object; xs.append(v), d[k] = v

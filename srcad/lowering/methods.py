@@ -110,7 +110,7 @@ class ContainerMethods:
         else:           # i + 1 is wrong for i = -1: drop the first item of seq[i:] instead
             tail = self.part(node, seq, self.cut(node, index, None, builder), builder)
             tail = self.part(node, tail, Const(slice(1, None)), builder)
-        return self.lw.concat(node, head, tail, builder)
+        return self.lw.stores.concat(node, head, tail, builder)
 
     def part(self, node, seq, index, builder):
         """seq[index] for a slice index: a list, whatever the kinds say of its items."""
@@ -121,7 +121,7 @@ class ContainerMethods:
         if isinstance(out, Var):
             self.lw.views.discard(out)       # a new list, holding what seq holds
             self.lw.view_base.pop(out, None)
-            self.lw.contains[out] = tuple(v for v in self.lw.reach(seq) if v is not seq)
+            self.lw.contains[out] = tuple(v for v in self.lw.stores.reach(seq) if v is not seq)
         return out
 
     def cut(self, node, start, stop, builder):
@@ -142,8 +142,9 @@ class ContainerMethods:
             seq = self.lw.atom(base, builder, node)
             head = self.part(node, seq, self.cut(node, None, index, builder), builder)
             tail = self.part(node, seq, self.cut(node, index, None, builder), builder)
-            new = self.lw.concat(node, self.lw.concat(node, head, StaticSeq([args[1]], "list"),
-                                                      builder), tail, builder)
+            concat = self.lw.stores.concat
+            new = concat(node, concat(node, head, StaticSeq([args[1]], "list"), builder), tail,
+                         builder)
         self.rebind(node, name, new, env, builder,
                     f"{name} = {name}[:i] + [v] + {name}[i:]")
         return Const(None)

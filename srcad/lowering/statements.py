@@ -27,7 +27,7 @@ from .forms import has_star
 from .function import FALLTHROUGH, lower_function
 from .methods import CHANGING_METHODS
 from . import numpy_writes
-from .stores import StoreLowering, same_object
+from .stores import same_object
 from ..frontend.syntax import names_read_outside, walk_no_defs
 from .values import StaticSeq
 
@@ -39,8 +39,7 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(Dispatching, CallerObjectLowering, ArgumentWriteLowering, StoreLowering,
-               ExpressionLowering):
+class Lowering(Dispatching, CallerObjectLowering, ArgumentWriteLowering, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
     def suite(self, stmts, env, builder):
@@ -317,7 +316,7 @@ class Lowering(Dispatching, CallerObjectLowering, ArgumentWriteLowering, StoreLo
         shared = []
         for j, result in enumerate(body.results):
             marks = set()
-            for v in self.same_objects(result):
+            for v in self.stores.same_objects(result):
                 if id(v) in index:
                     marks.add(("carry", index[id(v)]))
                 elif isinstance(v, Var) and v not in made:

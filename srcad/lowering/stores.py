@@ -41,9 +41,13 @@ CONTAINER_METHODS = {"pop", "insert", "reverse", "clear", "setdefault", "update"
                      "sort", "popitem"}
 
 
-class StoreLowering:
-    """Mixin for Lowering: needs expr, atom, emit, assign, refuse, and the object graph
-    (origins, views, contains) ExpressionLowering keeps."""
+class Stores:
+    """A part of the lowering `lw` of a function: what else may reach an object (on the
+    object graph lw.origins, lw.views, lw.contains), and the statements that change one in
+    place by rebinding its name (steps of the write hooks in lowering/dispatch.py)."""
+
+    def __init__(self, lw):
+        self.lw = lw
 
     # ----- what else may reach an object -----------------------------------------------------
     def new_object(self, prim, operands, out, builder):
@@ -62,19 +66,19 @@ class StoreLowering:
                 return out                  # (an array, or a new value of a kind not known)
             if isinstance(out, Const):         # np.zeros((2, 3)), folded: a new array still
                 out = NewObject(out)
-            self.writes.owned.add(out)
+            self.lw.writes.owned.add(out)
             return out
         made = NewObject(out)
-        self.writes.owned.add(made)
+        self.lw.writes.owned.add(made)
         return made
 
     def may_be_origins(self, out, values):
         """Record that `out` may be the same object as any of `values` (an if's out, a loop's
         carry, a helper's result)."""
-        self.unbound.note_may_be(out, values)       # may be unbound (srcad/lowering/unbound.py)
+        self.lw.unbound.note_may_be(out, values)       # may be unbound (srcad/lowering/unbound.py)
         others = tuple(v for v in values if isinstance(v, Var) and v is not out)
         if others:
-            self.origins[out] = tuple(dict.fromkeys(self.origins.get(out, ()) + others))
+            self.lw.origins[out] = tuple(dict.fromkeys(self.lw.origins.get(out, ()) + others))
 
     def same_objects(self, value):
         """`value` and every value it may be the same object as, following `may_be`."""
@@ -86,7 +90,7 @@ class StoreLowering:
             seen.append(v)
             ids.add(id(v))
             if isinstance(v, Var):
-                stack.extend(self.origins.get(v, ()))
+                stack.extend(self.lw.origins.get(v, ()))
         return seen
 
     def holders(self, value, env, builder, name=None):
@@ -101,7 +105,7 @@ class StoreLowering:
                   any(id(r) in same or self.is_view_into(r, same) for r in self.reach(v))]
         if others:
             return others
-        return ["view"] if any(isinstance(s, Var) and s in self.views
+        return ["view"] if any(isinstance(s, Var) and s in self.lw.views
                                for s in self.same_objects(value)) else []
 
     def refuse_shared_parameter_change(self, node, callee, args, kwargs, env, builder):
@@ -121,16 +125,16 @@ class StoreLowering:
             twin = self.passed_twice(param, bound)
             if twin is not None:
                 holders = [twin]             # h(t, t): inside h, p and twin are one object
-            elif not holders or not aliasing.may_read_again(self.parsed.node, node, holders):
+            elif not holders or not aliasing.may_read_again(self.lw.parsed.node, node, holders):
                 continue
             change, rewrite = (f"{param}[...] = ...", f"{param} = {param}.copy()` first") \
                 if symbol == "[...]" else (f"{param} {symbol}= ...",
                                            f"{param} = {param} {symbol} ...`")
             given = describe_holders(holders)
-            self.refuse(node, f"{definition.name}() changes its parameter '{param}' in place "
-                              f"(`{change}`), and here it is given {given}: Python would "
-                              f"change the caller's array too; in {definition.name}, write "
-                              f"`{rewrite}")
+            self.lw.refuse(node, f"{definition.name}() changes its parameter '{param}' in place "
+                                 f"(`{change}`), and here it is given {given}: Python would "
+                                 f"change the caller's array too; in {definition.name}, write "
+                                 f"`{rewrite}")
 
     def passed_twice(self, param, bound):
         """Another parameter bound to the same mutable object as `param` in a call (`h(t, t)`):
@@ -148,9 +152,9 @@ class StoreLowering:
         (ids): `v = y[1:]` sees a later `y += 1`, as in Python. An item taken from a list or
         dict is no view of it: `d[k] = v` leaves `m = d["m"]` as it was."""
         seen = set()
-        while isinstance(value, Var) and value in self.view_base and id(value) not in seen:
+        while isinstance(value, Var) and value in self.lw.view_base and id(value) not in seen:
             seen.add(id(value))
-            value = self.view_base[value]
+            value = self.lw.view_base[value]
             if value.kind.tag in ("list", "tuple", "dict"):
                 return False
             if any(id(s) in same for s in self.same_objects(value)):
@@ -169,8 +173,8 @@ class StoreLowering:
             if isinstance(v, StaticSeq):
                 stack.extend(v.items)
             elif isinstance(v, Var):
-                stack.extend(self.origins.get(v, ()))
-                stack.extend(self.contains.get(v, ()))
+                stack.extend(self.lw.origins.get(v, ()))
+                stack.extend(self.lw.contains.get(v, ()))
         return list(seen.values())
 
     def refuse_shared_change(self, node, name, env, builder, change, rewrite):
@@ -179,42 +183,42 @@ class StoreLowering:
         holders = self.holders(value, env, builder, name)
         if not holders and (_is_list(value) or _is_dict(value)) and \
                 any(isinstance(s, Argument) for s in self.same_objects(value)):
-            self.refuse(node, f"{change} on a list or dict the caller passed as an argument: "
-                              "Python changes the caller's object too, and a derivative "
-                              f"leaves its arguments as they are; write `{rewrite}`, which "
-                              "builds a new one")
+            self.lw.refuse(node, f"{change} on a list or dict the caller passed as an argument: "
+                                 "Python changes the caller's object too, and a derivative "
+                                 f"leaves its arguments as they are; write `{rewrite}`, which "
+                                 "builds a new one")
         if holders:
-            self.refuse(node, f"{change} on {describe_holders(holders)}: Python would change both "
-                              f"(on some path through the function); write `{rewrite}` "
-                              "(or copy it first)")
+            self.lw.refuse(node, f"{change} on {describe_holders(holders)}: Python would change "
+                                 "both (on some path through the function); write "
+                                 f"`{rewrite}` (or copy it first)")
 
     # ----- a += b ----------------------------------------------------------------------------
     def update_in_place(self, node, env, builder):
         """`x op= v` on a name or an item (the middle step of stmt_AugAssign, dispatch.py)."""
         if isinstance(node.target, ast.Subscript):
-            return self.update_item(node, env, builder)
+            return self.lw.update_item(node, env, builder)
         if not isinstance(node.target, ast.Name):
-            self.refuse(node, "in-place update of an attribute (`obj.a += ...`); build a new "
-                              "value instead")
+            self.lw.refuse(node, "in-place update of an attribute (`obj.a += ...`); build a new "
+                                 "value instead")
         name, symbol = node.target.id, _OPS.get(type(node.op), "?")
-        self.refuse_visible_change(node, name, env, builder, f"in-place `{name} {symbol}= ...`",
-                                   f"{name} = {name} {symbol} ...")
-        current = self.expr(ast.Name(name, ast.Load(), lineno=node.lineno,
-                                     col_offset=node.col_offset), env, builder)
+        self.lw.refuse_visible_change(node, name, env, builder, f"in-place `{name} {symbol}= ...`",
+                                      f"{name} = {name} {symbol} ...")
+        current = self.lw.expr(ast.Name(name, ast.Load(), lineno=node.lineno,
+                                        col_offset=node.col_offset), env, builder)
         if isinstance(node.op, ast.Add) and _is_list(current):
-            extra = self.as_list(node, self.expr(node.value, env, builder), builder)
-            self.assign(node.target, self.concat(node, current, extra, builder), env, builder)
+            extra = self.as_list(node, self.lw.expr(node.value, env, builder), builder)
+            self.lw.assign(node.target, self.concat(node, current, extra, builder), env, builder)
             return
         binop = ast.BinOp(ast.Name(name, ast.Load()), node.op, node.value)
         ast.copy_location(binop, node)
         fix_missing_locations(binop)
-        new = self.expr(binop, env, builder)
+        new = self.lw.expr(binop, env, builder)
         if (cast := in_place_cast_error(current, new, node.op)) is not None:
             raise PythonTypeError(f"{cast}, as Python raises at `{name} {symbol}= ...`; write "
                                   f"`{name} = {name} {symbol} ...` for a new array",
-                                  filename=self.filename, line=node.lineno,
-                                  construct=self.source_of(node))
-        self.assign(node.target, new, env, builder)
+                                  filename=self.lw.filename, line=node.lineno,
+                                  construct=self.lw.source_of(node))
+        self.lw.assign(node.target, new, env, builder)
 
     def expr_Known(self, node, env, builder):
         return node.value               # a value a rewritten statement names (numpy_writes)
@@ -226,70 +230,70 @@ class StoreLowering:
         if isinstance(call, ast.Constant):
             return                      # a docstring or a bare constant
         if isinstance(call, (ast.Yield, ast.YieldFrom, ast.Await)):
-            self.refuse(node, "yield/await: srcad differentiates plain functions, not "
-                              "generators or coroutines; return a value (or a list) instead")
+            self.lw.refuse(node, "yield/await: srcad differentiates plain functions, not "
+                                 "generators or coroutines; return a value (or a list) instead")
         method = call.func.attr if isinstance(call, ast.Call) and \
             isinstance(call.func, ast.Attribute) else None
         target = call.func.value if method else None
         if method in _GROW and isinstance(target, ast.Name) and target.id in env and \
                 _is_list(env[target.id]):
-            return self.grow_list(node, call, target.id, env, builder)
+            return self.lw.grow_list(node, call, target.id, env, builder)
         if method in CONTAINER_METHODS and isinstance(target, ast.Name) and \
                 (_is_list(env.get(target.id)) or _is_dict(env.get(target.id))):
-            self.expr(call, env, builder)      # hs.pop(), hs.insert(0, h), d.update(e): the
+            self.lw.expr(call, env, builder)      # hs.pop(), hs.insert(0, h), d.update(e): the
             return                             # change rebinds the name (lowering/methods.py)
         if isinstance(call, ast.Call) and numpy_writes.names_put_along_axis(call):
             write = numpy_writes.as_element_write(
-                call, getattr(self.expr(call.func, env, builder), "obj", None),
-                lambda *nodes, prim="along_axis_index": self.bind_and_emit(prim, [
-                    self.expr(n, env, builder) for n in nodes], {}, builder, call))
+                call, getattr(self.lw.expr(call.func, env, builder), "obj", None),
+                lambda *nodes, prim="along_axis_index": self.lw.bind_and_emit(prim, [
+                    self.lw.expr(n, env, builder) for n in nodes], {}, builder, call))
             if write is not None:
-                return self.stmt(write, env, builder)
+                return self.lw.stmt(write, env, builder)
         if method in _OTHER_METHODS and effects.numpy_rewrite(f".{method}("):
-            self.refuse(node, f"`.{method}()` changes an array in place; "
-                              f"{effects.numpy_rewrite(f'.{method}(')}")
+            self.lw.refuse(node, f"`.{method}()` changes an array in place; "
+                                 f"{effects.numpy_rewrite(f'.{method}(')}")
         if method in _OTHER_METHODS:
-            self.refuse(node, f"`.{method}()` changes an object in place; build a new value "
-                              "instead (`y = np.sort(y)`; for a list `xs = xs + [v]`, "
-                              "`xs = xs[:-1]`, `xs = xs[::-1]`)")
-        self.opaque.run_as_written(node, [node], env, builder)
+            self.lw.refuse(node, f"`.{method}()` changes an object in place; build a new value "
+                                 "instead (`y = np.sort(y)`; for a list `xs = xs + [v]`, "
+                                 "`xs = xs[:-1]`, `xs = xs[::-1]`)")
+        self.lw.opaque.run_as_written(node, [node], env, builder)
 
     def append_to_list(self, node, call, name, env, builder):
         """`xs.append(v)`, `xs.extend(vs)`: xs rebound to the longer list (grow_list's first
         step, lowering/dispatch.py)."""
         method = call.func.attr
         if len(call.args) != 1 or call.keywords:
-            self.refuse(node, f"list.{method}() takes exactly one argument")
-        self.refuse_visible_change(node, name, env, builder, f"`{name}.{method}(...)`",
-                                   _GROW[method].replace("xs", name))
-        item = self.expr(call.args[0], env, builder)
+            self.lw.refuse(node, f"list.{method}() takes exactly one argument")
+        self.lw.refuse_visible_change(node, name, env, builder, f"`{name}.{method}(...)`",
+                                      _GROW[method].replace("xs", name))
+        item = self.lw.expr(call.args[0], env, builder)
         extra = StaticSeq([item], "list") if method == "append" else \
             self.as_list(node, item, builder)
         target = ast.Name(name, ast.Store())
-        self.assign(target, self.concat(node, env[name], extra, builder), env, builder)
+        self.lw.assign(target, self.concat(node, env[name], extra, builder), env, builder)
 
     def as_list(self, node, value, builder):
         """The items of `value` as a list, for `xs += value` and `xs.extend(value)`."""
         if isinstance(value, StaticSeq):
             return StaticSeq(list(value.items), "list")
-        atom = self.atom(value, builder, node)
+        atom = self.lw.atom(value, builder, node)
         kind = atom.kind
         if kind.tag == "list":
             return atom
         if kind.tag == "tuple" and kind.items is not None:
-            return StaticSeq([self.emit("getitem", [atom, Const(k)], builder, node)
+            return StaticSeq([self.lw.emit("getitem", [atom, Const(k)], builder, node)
                               for k in range(len(kind.items))], "list")
         if isinstance(atom, Const) and isinstance(atom.value, (list, tuple)):
             return Const(list(atom.value))
-        self.refuse(node, "extending a list by a value that is not a list or tuple of known "
-                          "length; write `xs = xs + [v]` for each item")
+        self.lw.refuse(node, "extending a list by a value that is not a list or tuple of known "
+                             "length; write `xs = xs + [v]` for each item")
 
     def concat(self, node, left, right, builder):
         """left + right for two lists: a literal while both are, else seq_concat."""
         if isinstance(left, StaticSeq) and isinstance(right, StaticSeq):
             return StaticSeq(left.items + right.items, "list")
-        return self.emit("seq_concat", [self.atom(left, builder, node),
-                                        self.atom(right, builder, node)], builder, node)
+        return self.lw.emit("seq_concat", [self.lw.atom(left, builder, node),
+                                           self.lw.atom(right, builder, node)], builder, node)
 
     # ----- xs[k] = v, d[k] = v ---------------------------------------------------------------
     def store_named_item(self, target, value, env, builder):
@@ -297,24 +301,24 @@ class StoreLowering:
         with the item replaced (or, for a dict, added); `x[i] = v` on an array (the middle
         step of store_item, lowering/dispatch.py)."""
         base = target.value
-        if self.writes.is_item_of_container(base, env):
-            return self.store_into_item(target, None, value, env, builder)
+        if self.lw.writes.is_item_of_container(base, env):
+            return self.lw.store_into_item(target, None, value, env, builder)
         container = env.get(base.id) if isinstance(base, ast.Name) else None
         if isinstance(base, ast.Name) and base.id not in env:          # a global: G[0] = v
-            self.refuse_foreign_write(target, base.id, self.expr(base, env, builder), env, "")
+            self.lw.refuse_foreign_write(target, base.id, self.lw.expr(base, env, builder), env, "")
         if _is_array(container) or isinstance(container, Var) and container.kind.tag in \
                 ("unknown", "other"):
-            return self.store_into_array(target, None, value, env, builder)
+            return self.lw.store_into_array(target, None, value, env, builder)
         if container is None or not (_is_list(container) or _is_dict(container)) or \
                 isinstance(target.slice, ast.Slice):
-            self.refuse(target, "assignment into an element (`x[i] = ...`) of something "
-                                "that is not an array, list or dict the function names (a "
-                                "number, a tuple, an attribute's value); write into an array "
-                                "the function made (`y = np.array(x)`, then `y[i] = ...`)")
+            self.lw.refuse(target, "assignment into an element (`x[i] = ...`) of something "
+                                   "that is not an array, list or dict the function names (a "
+                                   "number, a tuple, an attribute's value); write into an array "
+                                   "the function made (`y = np.array(x)`, then `y[i] = ...`)")
         name = base.id
-        self.refuse_visible_change(target, name, env, builder, f"`{name}[...] = ...`",
-                                   f"{name} = {name}.copy(); {name}[...] = ...")
-        key = self.index(target.slice, env, builder)
+        self.lw.refuse_visible_change(target, name, env, builder, f"`{name}[...] = ...`",
+                                      f"{name} = {name}.copy(); {name}[...] = ...")
+        key = self.lw.index(target.slice, env, builder)
         if isinstance(container, StaticSeq) and isinstance(key, Const) and \
                 isinstance(key.value, int) and -len(container.items) <= key.value < \
                 len(container.items):
@@ -322,9 +326,9 @@ class StoreLowering:
             items[key.value] = value
             env[name] = StaticSeq(items, container.tag)
             return
-        new = self.emit("with_item", [self.atom(container, builder, target), key,
-                                      self.atom(value, builder, target)], builder, target)
-        self.assign(ast.Name(name, ast.Store()), new, env, builder)
+        new = self.lw.emit("with_item", [self.lw.atom(container, builder, target), key,
+                                         self.lw.atom(value, builder, target)], builder, target)
+        self.lw.assign(ast.Name(name, ast.Store()), new, env, builder)
 
 
 class Argument(Var):
@@ -362,7 +366,7 @@ def in_place_cast_error(current, new, op):
 
 
 def describe_holders(holders):
-    """The words for what `StoreLowering.holders` found."""
+    """The words for what `Stores.holders` found."""
     if holders == ["packed"]:
         return "an object that a tuple or list holds"
     if holders == ["view"]:

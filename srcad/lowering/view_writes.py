@@ -59,7 +59,7 @@ class ViewWrites:
                     and isinstance(env.get(written.value.id), Var)):
                 continue
             name = written.value.id
-            same = self.lw.same_objects(env[name])
+            same = self.lw.stores.same_objects(env[name])
             if any(_basic_view(builder, item, same) for item in items[k + 1:]):
                 self.lw.refuse(written, f"`{ast.unparse(written)} = ...` writes into '{name}', "
                                         "and a value assigned after it in the same statement is "

@@ -75,7 +75,7 @@ class Writes:
         array = self.lw.expr(holder, env, builder)
         refuse_repeated(self.lw, target, f"{ast.unparse(target)} = ...", name, env[name],
                         array)
-        items = self.lw.reach(env[name]) if self.made_here(env[name]) else [array]
+        items = self.lw.stores.reach(env[name]) if self.made_here(env[name]) else [array]
         for item in items:
             if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
                     _may_be_array(item):
@@ -120,7 +120,7 @@ class Writes:
         if _may_be_array(current) or isinstance(current, StaticSeq):
             refuse_repeated(self.lw, node, f"{ast.unparse(target)} {symbol}= ...", name,
                             env[name], current)
-        items = self.lw.reach(env[name]) if self.made_here(env[name]) else \
+        items = self.lw.stores.reach(env[name]) if self.made_here(env[name]) else \
             [current]                                # a container from outside: its item
         for item in items:
             if isinstance(item, Var) and item.kind.tag not in ("list", "dict", "tuple") and \
@@ -135,15 +135,16 @@ class Writes:
     def made_here(self, container):
         """Whether the list or dict is one the function built (so it knows what it holds)."""
         return isinstance(container, StaticSeq) or any(
-            isinstance(v, Var) and v in self.lw.contains for v in self.lw.same_objects(container))
+            isinstance(v, Var) and v in self.lw.contains
+            for v in self.lw.stores.same_objects(container))
 
     def shared(self, node, array, env, holder):
         """Whether the array is not the function's own, or a name but `holder` that reads it
         again also shows it."""
         if any(not self.lw.origins.get(s) and s not in self.owned
-               for s in self.lw.same_objects(array)):
+               for s in self.lw.stores.same_objects(array)):
             return True
-        holders = [h for h in self.lw.holders(array, env, None, holder) if h != holder]
+        holders = [h for h in self.lw.stores.holders(array, env, None, holder) if h != holder]
         return bool(holders) and aliasing.may_read_again(self.lw.parsed.node, node, holders)
 
     def range_index(self, node, env, builder):
@@ -162,7 +163,7 @@ class Writes:
         """Refuse a write into an array that is not the function's own, or that another
         name, view or container (but `holder`) still shows and reads again."""
         write = f"`{name}[...] {symbol}= ...`"
-        foreign = [s for s in self.lw.same_objects(array)
+        foreign = [s for s in self.lw.stores.same_objects(array)
                    if not self.lw.origins.get(s) and s not in self.owned]
         if foreign:
             self.lw.refuse(node, f"{write} writes into an array the function did not make, and "
@@ -173,7 +174,8 @@ class Writes:
                                  f"{_owner_rewrite(name, env)}, or, where no one else needs "
                                  f"to see the change, write into a copy (`{name} = "
                                  f"{name}.copy()` first)")
-        holders = [h for h in self.lw.holders(array, env, None, holder or name) if h != holder]
+        holders = [h for h in self.lw.stores.holders(array, env, None, holder or name)
+                   if h != holder]
         if holders and aliasing.may_read_again(self.lw.parsed.node, node, holders):
             self.lw.refuse(node, f"{write} on {describe_holders(holders)}, read again "
                                  f"after: Python would change both; copy it first, "
@@ -196,7 +198,7 @@ def held_repeatedly(lw, container, item):
     """Whether the object `item` sits at more than one place of `container`, a list or dict
     the function built (`[np.zeros(2)] * 3`, `[a, a]`, `[[0.0] * 3] * 2`): a change made
     in place through one place shows at the others, which srcad's versions would not."""
-    ids = {id(s) for s in lw.same_objects(item)}
+    ids = {id(s) for s in lw.stores.same_objects(item)}
     count, stack, seen = 0, [container], set()
     while stack:
         value = stack.pop()
