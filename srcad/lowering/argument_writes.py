@@ -78,17 +78,21 @@ def only_origin(value, origins, versions):
     return next(iter(found.values())) if len(found) == 1 else None
 
 
-class ArgumentWriteLowering:
-    """Mixin for Lowering: needs same_objects, origins, holders, refuse, assign and
-    lw.writes; its steps run in the write hooks of lowering/dispatch.py."""
+class CallerArrays:
+    """A part of the lowering `lw` of a function: writes into the caller's arrays, followed
+    through their versions (the state, shared with the helpers inlined, is lw.argument_writes);
+    its steps run in the write hooks of lowering/dispatch.py."""
+
+    def __init__(self, lw):
+        self.lw = lw
 
     def written_argument(self, array):
         """The argument (an array the caller passed) that `array` is, or is a version of, on
         every path through the function; None where it may be anything else too."""
-        arg = only_origin(array, self.origins, self.argument_writes.argument)
+        arg = only_origin(array, self.lw.origins, self.lw.argument_writes.argument)
         if arg is None:
             return None
-        if not (isinstance(arg, Argument) or self.attribute_of(arg) is not None) or \
+        if not (isinstance(arg, Argument) or self.lw.attribute_of(arg) is not None) or \
                 not (arg.kind.is_array or arg.kind.tag == "unknown"):
             return None
         return arg
@@ -96,25 +100,25 @@ class ArgumentWriteLowering:
     def note_version(self, arg, new, node, builder=None):
         """`new` is the caller's array `arg` as the function has changed it so far (and, for
         an array an object held, what reading that attribute gives from now on)."""
-        writes = self.argument_writes
+        writes = self.lw.argument_writes
         writes.add_version(new, arg)
         line = writes.latest.get(id(arg), (None, None, node.lineno))[2]
         writes.latest[id(arg)] = [arg, new, line]
-        attribute = self.attribute_of(arg) if builder is not None else None
+        attribute = self.lw.attribute_of(arg) if builder is not None else None
         if attribute is not None:
-            self.live.stores[attribute] = (new, builder)
+            self.lw.live.stores[attribute] = (new, builder)
 
     def refuse_argument_write(self, node, name, array, env, symbol, holder=None):
         """A write into the caller's array is followed (module docstring) where no other
         name, view or container the function reads again shows it."""
         if holder is not None or not isinstance(self.written_argument(array), Argument):
             return NOT_MINE
-        holders = self.stores.holders(array, env, None, name)
-        if holders and aliasing.may_read_again(self.parsed.node, node, holders):
-            self.refuse(node, f"`{name}[...] {symbol}= ...` writes into the array the caller "
-                              f"passed as '{name}', on {describe_holders(holders)}, read "
-                              "again after: Python would change both; read it through one "
-                              "name")
+        holders = self.lw.stores.holders(array, env, None, name)
+        if holders and aliasing.may_read_again(self.lw.parsed.node, node, holders):
+            self.lw.refuse(node, f"`{name}[...] {symbol}= ...` writes into the array the caller "
+                                 f"passed as '{name}', on {describe_holders(holders)}, read "
+                                 "again after: Python would change both; read it through one "
+                                 "name")
 
     def updated_argument(self, old):
         """`x += v` on the caller's array: Python changes it in place (x stays that array).
@@ -142,13 +146,13 @@ class ArgumentWriteLowering:
 
     def written_so_far(self):
         """Each written argument's latest version, before a call (for `rebind_written`)."""
-        return {key: entry[1] for key, entry in self.argument_writes.latest.items()}
+        return {key: entry[1] for key, entry in self.lw.argument_writes.latest.items()}
 
     def rebind_written(self, before, env):
         """After a call of a helper that wrote into the caller's array: the names bound to
         the version before the call are bound to the latest (called by expr_Call, in
         srcad/lowering/caller.py, not as an override: deep expressions recurse through it)."""
-        for key, (arg, last, _) in self.argument_writes.latest.items():
+        for key, (arg, last, _) in self.lw.argument_writes.latest.items():
             old = before.get(key, arg)
             if old is not last:
                 env.update((name, last) for name, value in env.items() if value is old)
@@ -162,9 +166,9 @@ class ArgumentWriteLowering:
         if root is None:
             return False
         combined = ast.copy_location(ast.BinOp(Known(current), node.op, node.value), node)
-        new = self.expr(ast.fix_missing_locations(combined), env, builder)
-        owner = self.dynamic.attribute_owner(node.target, env, builder)
-        self.live.stores[store_key(owner, node.target.attr)] = (new, builder)
+        new = self.lw.expr(ast.fix_missing_locations(combined), env, builder)
+        owner = self.lw.dynamic.attribute_owner(node.target, env, builder)
+        self.lw.live.stores[store_key(owner, node.target.attr)] = (new, builder)
         self.note_version(root, resolved(new), node)
         return True
 
@@ -175,10 +179,10 @@ class ArgumentWriteLowering:
                                     f"`{ast.unparse(target)} = ...` writes into")
         if root is None:
             return False
-        new = self.writes.store_through(f"{ast.unparse(target.value)}[...]", array, target, op,
-                                        value, env, builder)
-        owner = self.dynamic.attribute_owner(target.value, env, builder)
-        self.live.stores[store_key(owner, target.value.attr)] = (new, builder)
+        new = self.lw.writes.store_through(f"{ast.unparse(target.value)}[...]", array, target, op,
+                                           value, env, builder)
+        owner = self.lw.dynamic.attribute_owner(target.value, env, builder)
+        self.lw.live.stores[store_key(owner, target.value.attr)] = (new, builder)
         self.note_version(root, resolved(new), target)
         return True
 
@@ -190,18 +194,18 @@ class ArgumentWriteLowering:
             array.kind.is_array and array.kind.ndim != 0 else None
         if root is None or isinstance(root, Argument):
             return None
-        holders = [h for h in self.stores.holders(array, env, builder) if h != "view"]
-        if holders and aliasing.may_read_again(self.parsed.node, node, holders):
-            self.refuse(node, f"{change} the array the object holds, on "
-                              f"{describe_holders(holders)}, read again after: Python would "
-                              "change both; read it through the attribute")
+        holders = [h for h in self.lw.stores.holders(array, env, builder) if h != "view"]
+        if holders and aliasing.may_read_again(self.lw.parsed.node, node, holders):
+            self.lw.refuse(node, f"{change} the array the object holds, on "
+                                 f"{describe_holders(holders)}, read again after: Python would "
+                                 "change both; read it through the attribute")
         return root
 
     def item_after(self, root, inner, builder):
         """The array the caller's dict holds at the end, read from the dict's last version
         (what a loop or branch changing it left), or None where that is not known here."""
-        owner, key = self.argument_writes.root_items[root]
-        last = self.objects.latest.get(id(owner))
+        owner, key = self.lw.argument_writes.root_items[root]
+        last = self.lw.objects.latest.get(id(owner))
         if not isinstance(last, Var) or last in inner or last.kind.tag != "dict":
             return None
         return builder.emit("getitem", last, Const(key))
@@ -213,14 +217,14 @@ class ArgumentWriteLowering:
         as a write into an argument."""
         if isinstance(out, Var) and len(atoms) == 2 and isinstance(atoms[0], Var) and \
                 isinstance(atoms[1], Const):
-            base = self.objects.base_of(atoms[0])
+            base = self.lw.objects.base_of(atoms[0])
             if isinstance(base, Argument) and base.kind.tag == "dict":
-                self.argument_writes.note_item_read(out, base, atoms[1].value)
+                self.lw.argument_writes.note_item_read(out, base, atoms[1].value)
 
     def item_root(self, item):
         """The Var standing for the caller's array `item` is (a version of), as the caller's
         dict held it on entry; None where `item` is not one."""
-        writes = self.argument_writes
+        writes = self.lw.argument_writes
         if id(item) in writes.argument:
             root = writes.argument[id(item)]
             return root if root in writes.root_items else None
@@ -240,29 +244,29 @@ class ArgumentWriteLowering:
         in place (the dict still holds it); followed as a write into an argument."""
         target = node.target
         load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
-        item = self.expr(load, env, builder)
+        item = self.lw.expr(load, env, builder)
         root = self.item_root(item) if isinstance(item, Var) else None
         if root is None:
             return NOT_MINE
         self.refuse_item_seen_elsewhere(node, target.value.id, root, item, env)
         combined = ast.copy_location(ast.BinOp(Known(item), node.op, node.value), node)
-        new = self.expr(ast.fix_missing_locations(combined), env, builder)
+        new = self.lw.expr(ast.fix_missing_locations(combined), env, builder)
         self.item_changed(target, root, new, env, builder)
 
     def store_into_argument_item(self, target, op, value, env, builder):
         """`params[k][i] = v` (or `op=`) on an array the caller's dict holds: as above."""
         holder = target.value
-        item = self.expr(holder, env, builder)
+        item = self.lw.expr(holder, env, builder)
         root = self.item_root(item) if isinstance(item, Var) else None
         if root is None:
             return NOT_MINE
         self.refuse_item_seen_elsewhere(target, holder.value.id, root, item, env)
         scratch = f"{holder.value.id}[...]"
         inner = dict(env, **{scratch: item})
-        self.store_into_array(ast.Subscript(ast.Name(scratch, ast.Load()), target.slice,
-                                            ast.Store(), lineno=target.lineno,
-                                            col_offset=target.col_offset),
-                              op, value, inner, builder, checked=True)
+        self.lw.store_into_array(ast.Subscript(ast.Name(scratch, ast.Load()), target.slice,
+                                               ast.Store(), lineno=target.lineno,
+                                               col_offset=target.col_offset),
+                                 op, value, inner, builder, checked=True)
         self.item_changed(holder, root, inner[scratch], env, builder)
 
     def item_changed(self, target, root, new, env, builder):
@@ -271,10 +275,10 @@ class ArgumentWriteLowering:
         the same array), and `new` is the array's latest version."""
         name = target.value.id
         container = env[name]
-        key = self.index(target.slice, env, builder)
-        version = self.emit("with_item", [self.atom(container, builder, target), key,
-                                          self.atom(new, builder, target)], builder, target)
-        self.objects.add(container, version)
+        key = self.lw.index(target.slice, env, builder)
+        version = self.lw.emit("with_item", [self.lw.atom(container, builder, target), key,
+                                             self.lw.atom(new, builder, target)], builder, target)
+        self.lw.objects.add(container, version)
         env[name] = version
         self.note_version(root, resolved(new), target)
 
@@ -282,24 +286,24 @@ class ArgumentWriteLowering:
         """Another name than the dict `holder` bound to the caller's array (`W = params['W']`
         before the update), read again after it: Python's name sees the change, srcad's
         would not."""
-        writes = self.argument_writes
+        writes = self.lw.argument_writes
         for name, value in env.items():
             if name == holder or not isinstance(value, Var) or value is item:
                 continue
             if (writes.argument.get(id(value)) is root or _read_of(writes, value, root)) and \
-                    aliasing.may_read_again(self.parsed.node, node, [name]):
-                self.refuse(node, "a change in place to the array the caller's dict "
-                                  f"'{holder}' holds, which '{name}' also names and is read "
-                                  "after: Python would change both; read it through the dict "
-                                  "after the change")
+                    aliasing.may_read_again(self.lw.parsed.node, node, [name]):
+                self.lw.refuse(node, "a change in place to the array the caller's dict "
+                                     f"'{holder}' holds, which '{name}' also names and is read "
+                                     "after: Python would change both; read it through the dict "
+                                     "after the change")
 
     def may_be_argument(self, out, values):
         """An if's result or a loop's carry that is, on every path, a version of the
         caller's array: the latest version where it may be the latest one so far."""
         arg = self.written_argument(out) if isinstance(out, Var) else None
-        entry = self.argument_writes.latest.get(id(arg)) if arg is not None else None
-        if entry is not None and any(entry[1] is s for s in self.stores.same_objects(out)):
-            self.argument_writes.add_version(out, arg)
+        entry = self.lw.argument_writes.latest.get(id(arg)) if arg is not None else None
+        if entry is not None and any(entry[1] is s for s in self.lw.stores.same_objects(out)):
+            self.lw.argument_writes.add_version(out, arg)
             entry[1] = out
 
     def write_backs(self, builder):
@@ -308,19 +312,20 @@ class ArgumentWriteLowering:
         loop only (a write before a `return` inside an `if`, a name rebound in a loop)."""
         inner = {v for s in builder.stmts for b in sub_blocks(s) for v in bound_vars(b)}
         stmts = []
-        for arg, last, line in self.argument_writes.latest.values():
+        writes = self.lw.argument_writes
+        for arg, last, line in writes.latest.values():
             last = resolved(last)
             if last is arg:
                 continue
-            if isinstance(last, Var) and last in inner and arg in self.argument_writes.root_items:
+            if isinstance(last, Var) and last in inner and arg in writes.root_items:
                 last = self.item_after(arg, inner, builder) or last
             if isinstance(last, Var) and last in inner:
-                self.refuse(ast.Pass(lineno=line, col_offset=0),
-                            f"a write into the array the caller passed as '{arg.hint}', which "
-                            "srcad cannot follow to the end of the function (the write is "
-                            "inside a branch that returns, or the name is bound to another "
-                            "array inside a loop or branch after it); write on every path "
-                            "before the `return`, or keep the changed array in one name")
+                self.lw.refuse(ast.Pass(lineno=line, col_offset=0),
+                               f"a write into the array the caller passed as '{arg.hint}', which "
+                               "srcad cannot follow to the end of the function (the write is "
+                               "inside a branch that returns, or the name is bound to another "
+                               "array inside a loop or branch after it); write on every path "
+                               "before the `return`, or keep the changed array in one name")
             stmts.append(Eqn((Var(None, K.NONE),), "write_back", (arg, last), line))
         return stmts
 

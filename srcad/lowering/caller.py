@@ -81,7 +81,7 @@ class AttributeChanges:
         holder = target.value
         owner = self.dynamic.attribute_owner(holder, env, builder)
         container = self.expr(holder, env, builder)
-        if self.write_attribute_element(target, None, value, container, env, builder):
+        if self.caller_arrays.write_attribute_element(target, None, value, container, env, builder):
             return None
         root = self.caller_object(container)
         if root is None and _is_container(container) and \
@@ -134,7 +134,7 @@ class AttributeChanges:
         kind = getattr(current, "kind", None)
         text, symbol = ast.unparse(target), _OPS.get(type(node.op), "?")
         if kind is not None and kind.tag not in _NUMBERS and not made and \
-                self.update_attribute_array(node, current, env, builder):
+                self.caller_arrays.update_attribute_array(node, current, env, builder):
             return
         if kind is None or kind.tag not in _NUMBERS:
             self.refuse(node, f"`{text} {symbol}= ...` on an array the object did not hold "
@@ -174,8 +174,9 @@ class AttributeChanges:
         load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
         item = self.expr(load, env, builder)
         if not (isinstance(item, (Var, Const)) and item.kind.tag in _NUMBERS) and \
-                self.write_attribute_element(target, node.op, node.value,
-                                             self.expr(target.value, env, builder), env, builder):
+                self.caller_arrays.write_attribute_element(
+                    target, node.op, node.value, self.expr(target.value, env, builder), env,
+                    builder):
             return None
         if not (isinstance(item, (Var, Const)) and item.kind.tag in _NUMBERS):
             text = ast.unparse(target)
@@ -425,12 +426,12 @@ class CallerObjectLowering(AttributeChanges):
     # ----- helpers that change their caller's objects ------------------------------------
     def expr_Call(self, node, env, builder):
         entered = self.forms.enter_local_call(node, env)     # a function defined here (forms.py)
-        before, written = dict(self.objects.latest), self.written_so_far()
+        before, written = dict(self.objects.latest), self.caller_arrays.written_so_far()
         try:
             out = self.call_expression(node, env, builder)
         finally:
             self.forms.restore_local(entered, env)
-        self.rebind_written(written, env)
+        self.caller_arrays.rebind_written(written, env)
         changed = {b: v for b, v in self.objects.latest.items() if before.get(b) is not v}
         if not changed:
             return self.forms.leave_local_call(entered, out, node, env, builder)

@@ -86,12 +86,13 @@ def handlers_of(lw):
         sorted=(lw.forms.sorted_by_known_keys, lw.calls.sorted_items),
         update_item=(lw.view_writes.update_transposed_item, lw.update_attribute_item,
                      lw.writes.update_any_item),
-        update_container_item=(lw.update_argument_item, lw.writes.update_held_item),
-        store_into_item=(lw.store_into_argument_item, lw.writes.store_into_held_item),
-        foreign_write=(lw.refuse_write_into_stored, lw.refuse_argument_write,
+        update_container_item=(lw.caller_arrays.update_argument_item, lw.writes.update_held_item),
+        store_into_item=(lw.caller_arrays.store_into_argument_item, lw.writes.store_into_held_item),
+        foreign_write=(lw.refuse_write_into_stored, lw.caller_arrays.refuse_argument_write,
                        lw.writes.refuse_write_into_shared),
         visible_change=(lw.refuse_caller_object_change, lw.stores.refuse_shared_change),
-        may_be=(lw.stores.may_be_origins, lw.may_be_argument, lw.may_be_caller_object),
+        may_be=(lw.stores.may_be_origins, lw.caller_arrays.may_be_argument,
+                lw.may_be_caller_object),
         carries=(lw.forms.carry_changed_by_calls, lw.carry_passed),
         undefined=(lw.forms.refuse_deleted, lw.unbound.refuse_unbound),
     )
@@ -164,7 +165,7 @@ class Dispatching:
             return known
         out = self.emit_primitive(prim, atoms, builder, node, kind)
         if prim == "getitem":
-            self.note_item_read(out, atoms)
+            self.caller_arrays.note_item_read(out, atoms)
         return out
 
     def may_be(self, out, values):
@@ -251,10 +252,10 @@ class Dispatching:
         """`x[i] = v` or `x[i] op= v` on an array (writes.py), followed as a version of the
         caller's array where x is one (argument_writes.py; `checked`: the caller did)."""
         name = target.value.id
-        arg = None if checked else self.written_argument(env[name])
+        arg = None if checked else self.caller_arrays.written_argument(env[name])
         self.writes.write_into_array(target, op, value, env, builder, checked)
         if arg is not None:
-            self.note_version(arg, env[name], target, builder)
+            self.caller_arrays.note_version(arg, env[name], target, builder)
 
     def stmt_AugAssign(self, node, env, builder):
         """`x op= v`: on an attribute (caller.py), else on a name or item (stores.py),
@@ -262,9 +263,9 @@ class Dispatching:
         if isinstance(node.target, ast.Attribute):
             return self.update_attribute(node, env, builder)
         old = env.get(node.target.id) if isinstance(node.target, ast.Name) else None
-        arg = self.updated_argument(old)
+        arg = self.caller_arrays.updated_argument(old)
         self.stores.update_in_place(node, env, builder)
-        self.note_updated_argument(arg, old, node, env, builder)
+        self.caller_arrays.note_updated_argument(arg, old, node, env, builder)
         self.updated_list(node, old, env, builder)
         return None
 
@@ -287,5 +288,5 @@ class Dispatching:
         argument is not known (caller.py), or where another name shows an argument whose
         change is not followed (argument_writes.py, stores.py)."""
         self.refuse_unknown_changed(node, callee, env)
-        args, kwargs = self.unfollowed(args, kwargs)
+        args, kwargs = self.caller_arrays.unfollowed(args, kwargs)
         self.stores.refuse_shared_parameter_change(node, callee, args, kwargs, env, builder)

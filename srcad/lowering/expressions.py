@@ -15,7 +15,7 @@ from ..errors import SrcadError, UnsupportedSyntaxError
 from ..ir.facts import Facts
 from ..ir.nodes import Const, Var
 from .builtins import SPECIAL_CALLS, Builtins
-from .argument_writes import ArgumentWrites
+from .argument_writes import ArgumentWrites, CallerArrays
 from .calls import Calls
 from .caller import Objects
 from .dispatch import first_named
@@ -406,3 +406,4 @@ def own_parts(lw):
     lw.container_methods = ContainerMethods(lw)   # xs.pop(), d.get(k), d.items(), ...
     lw.nested = NestedDerivatives(lw)     # srcad.grad(...) inside the function
     lw.stores = Stores(lw)                # what else reaches an object; xs.append(v), d[k] = v
+    lw.caller_arrays = CallerArrays(lw)   # writes into the caller's arrays, followed

@@ -48,7 +48,7 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
     result = lowering.suite(body_stmts, env, builder)
     result = Const(None) if result is FALLTHROUGH else lowering.atom(result, builder, node)
     start = len(lowering.live.prelude.stmts)
-    backs = lowering.write_backs(builder)          # (may read the caller's dict at the end)
+    backs = lowering.caller_arrays.write_backs(builder)   # (may read the caller's dict at the end)
     stmts, results = lowering.facts.baked(lowering.live.prelude.stmts + builder.stmts + backs,
                                           (result,))         # names assignments gave
     body = Block(stmts, results)

@@ -19,7 +19,6 @@ from ..analysis.activity import bound_vars
 from ..ir.builder import Builder
 from ..errors import PythonValueError
 from ..ir.nodes import Block, Const, For, If, Var, While
-from .argument_writes import ArgumentWriteLowering
 from .caller import CallerObjectLowering
 from .dispatch import NOT_MINE, Dispatching, first_named
 from .expressions import ExpressionLowering
@@ -39,7 +38,7 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(Dispatching, CallerObjectLowering, ArgumentWriteLowering, ExpressionLowering):
+class Lowering(Dispatching, CallerObjectLowering, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
     def suite(self, stmts, env, builder):

@@ -92,7 +92,7 @@ class ViewWrites:
         array = env.get(name)
         if not (isinstance(array, Var) and array.kind.is_array):
             return False
-        argument = self.lw.written_argument(array)
+        argument = self.lw.caller_arrays.written_argument(array)
         self.lw.refuse_foreign_write(target, name, array, env,
                                      "" if op is None else _SYMBOLS.get(type(op), "?"))
         flipped = self.lw.emit("transpose", [self.lw.atom(array, builder, target), Const(None)],
@@ -106,7 +106,7 @@ class ViewWrites:
         self.lw.writes.owned.add(new)
         self.lw.assign(ast.Name(name, ast.Store()), new, env, builder)
         if argument is not None:
-            self.lw.note_version(argument, env[name], target, builder)
+            self.lw.caller_arrays.note_version(argument, env[name], target, builder)
         return True
 
 
