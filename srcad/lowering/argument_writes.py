@@ -92,7 +92,8 @@ class CallerArrays:
         arg = only_origin(array, self.lw.origins, self.lw.argument_writes.argument)
         if arg is None:
             return None
-        if not (isinstance(arg, Argument) or self.lw.attribute_of(arg) is not None) or \
+        if not (isinstance(arg, Argument) or
+                self.lw.caller_objects.attribute_of(arg) is not None) or \
                 not (arg.kind.is_array or arg.kind.tag == "unknown"):
             return None
         return arg
@@ -104,7 +105,7 @@ class CallerArrays:
         writes.add_version(new, arg)
         line = writes.latest.get(id(arg), (None, None, node.lineno))[2]
         writes.latest[id(arg)] = [arg, new, line]
-        attribute = self.lw.attribute_of(arg) if builder is not None else None
+        attribute = self.lw.caller_objects.attribute_of(arg) if builder is not None else None
         if attribute is not None:
             self.lw.live.stores[attribute] = (new, builder)
 

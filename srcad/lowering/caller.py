@@ -71,56 +71,61 @@ class Objects:
 
 
 class AttributeChanges:
-    """Mixin for ObjectLowering: `obj.attr[k] = v`, `obj.attr[k] op= v` and `obj.a op= v` on
-    objects of the user's (needs caller_object, attribute_of, expose and the lowering's)."""
+    """A part of the lowering `lw` of a function: `obj.attr[k] = v`, `obj.attr[k] op= v` and
+    `obj.a op= v` on objects of the user's (with lw.caller_objects: whose they are)."""
+
+    def __init__(self, lw):
+        self.lw = lw
 
     def store_attribute_item(self, target, value, env, builder):
         """`obj.attr[k] = v` on the list or dict an object of the user's holds."""
-        if self.made.store_item(target, value, env, builder) is not NOT_MINE:
+        if self.lw.made.store_item(target, value, env, builder) is not NOT_MINE:
             return None
         holder = target.value
-        owner = self.dynamic.attribute_owner(holder, env, builder)
-        container = self.expr(holder, env, builder)
-        if self.caller_arrays.write_attribute_element(target, None, value, container, env, builder):
+        owner = self.lw.dynamic.attribute_owner(holder, env, builder)
+        container = self.lw.expr(holder, env, builder)
+        if self.lw.caller_arrays.write_attribute_element(target, None, value, container, env,
+                                                         builder):
             return None
-        root = self.caller_object(container)
+        caller = self.lw.caller_objects
+        root = caller.caller_object(container)
         if root is None and _is_container(container) and \
-                store_key(owner, holder.attr) in self.live.stores:
+                store_key(owner, holder.attr) in self.lw.live.stores:
             return self.store_into_set_attribute(target, holder, container, value, env,
                                                  builder)
-        if root is None or self.attribute_of(self.objects.base_of(container)) is None:
-            self.refuse(target, "assignment into an item of an attribute's value that is not "
-                                "a list or dict read from an object of your own classes; "
-                                f"name it first (`d = {ast.unparse(holder)}; d[k] = ...; "
-                                f"{ast.unparse(holder)} = d`)")
-        holders = [h for h in self.stores.holders(container, env, builder) if h != "view"]
-        if holders and aliasing.may_read_again(self.parsed.node, target, holders):
-            self.refuse(target, f"`{ast.unparse(holder)}[...] = ...` on "
-                                f"{describe_holders(holders)}: Python would change both; "
-                                f"read `{ast.unparse(holder)}` again after the change instead")
-        key = self.index(target.slice, env, builder)
-        item = self.atom(value, builder, target)
-        new = self.emit("with_item", [self.atom(container, builder, target), key, item],
-                        builder, target)
-        self.objects.add(container, new)
-        self.expose(item, target)
+        if root is None or caller.attribute_of(self.lw.objects.base_of(container)) is None:
+            self.lw.refuse(target, "assignment into an item of an attribute's value that is not "
+                                   "a list or dict read from an object of your own classes; "
+                                   f"name it first (`d = {ast.unparse(holder)}; d[k] = ...; "
+                                   f"{ast.unparse(holder)} = d`)")
+        holders = [h for h in self.lw.stores.holders(container, env, builder) if h != "view"]
+        if holders and aliasing.may_read_again(self.lw.parsed.node, target, holders):
+            self.lw.refuse(target, f"`{ast.unparse(holder)}[...] = ...` on "
+                                   f"{describe_holders(holders)}: Python would change both; "
+                                   f"read `{ast.unparse(holder)}` again after the change instead")
+        key = self.lw.index(target.slice, env, builder)
+        item = self.lw.atom(value, builder, target)
+        new = self.lw.emit("with_item", [self.lw.atom(container, builder, target), key, item],
+                           builder, target)
+        self.lw.objects.add(container, new)
+        caller.expose(item, target)
         builder.line = target.lineno
         builder.emit("store_item", root, key, item)
-        self.live.stores[store_key(owner, holder.attr)] = (new, builder)
+        self.lw.live.stores[store_key(owner, holder.attr)] = (new, builder)
 
     def store_into_set_attribute(self, target, holder, container, value, env, builder):
         """`self.cache[k] = v` on the dict `self.cache = {}` set earlier in this call: the
         attribute is set to the new version (nothing else holds the dict it had)."""
-        others = [h for h in self.stores.holders(container, env, builder) if h != "view"]
+        others = [h for h in self.lw.stores.holders(container, env, builder) if h != "view"]
         if others:
-            self.refuse(target, f"`{ast.unparse(target)} = ...` on "
-                                f"{describe_holders(others)}: Python would change both; "
-                                f"read `{ast.unparse(holder)}` again after the change instead")
-        key = self.index(target.slice, env, builder)
-        new = self.emit("with_item", [self.atom(container, builder, target), key,
-                                      self.atom(value, builder, target)], builder, target)
-        self.objects.add(container, new)
-        self.store_attribute(holder, new, env, builder)
+            self.lw.refuse(target, f"`{ast.unparse(target)} = ...` on "
+                                   f"{describe_holders(others)}: Python would change both; "
+                                   f"read `{ast.unparse(holder)}` again after the change instead")
+        key = self.lw.index(target.slice, env, builder)
+        new = self.lw.emit("with_item", [self.lw.atom(container, builder, target), key,
+                                         self.lw.atom(value, builder, target)], builder, target)
+        self.lw.objects.add(container, new)
+        self.lw.store_attribute(holder, new, env, builder)
 
     def update_attribute(self, node, env, builder):
         """`obj.a op= v`: on a number, `obj.a = obj.a op v` (what Python does); on the array
@@ -128,26 +133,26 @@ class AttributeChanges:
         another array, which Python changes in place where whoever holds it sees it: refused."""
         target = node.target
         load = ast.copy_location(ast.Attribute(target.value, target.attr, ast.Load()), target)
-        made = self.made.owner(target.value, env, builder) is not None   # an object made here
+        made = self.lw.made.owner(target.value, env, builder) is not None   # an object made here
         counted = None if made else self.counter(target, env, builder)
-        current = counted or self.expr(load, env, builder)
+        current = counted or self.lw.expr(load, env, builder)
         kind = getattr(current, "kind", None)
         text, symbol = ast.unparse(target), _OPS.get(type(node.op), "?")
         if kind is not None and kind.tag not in _NUMBERS and not made and \
-                self.caller_arrays.update_attribute_array(node, current, env, builder):
+                self.lw.caller_arrays.update_attribute_array(node, current, env, builder):
             return
         if kind is None or kind.tag not in _NUMBERS:
-            self.refuse(node, f"`{text} {symbol}= ...` on an array the object did not hold "
-                              "when the function began (or whose kind srcad does not know): "
-                              "Python changes it in place, where whoever holds it sees it "
-                              f"too; write `{text} = {text} {symbol} ...`, which binds a "
-                              "new one")
+            self.lw.refuse(node, f"`{text} {symbol}= ...` on an array the object did not hold "
+                                 "when the function began (or whose kind srcad does not know): "
+                                 "Python changes it in place, where whoever holds it sees it "
+                                 f"too; write `{text} = {text} {symbol} ...`, which binds a "
+                                 "new one")
         if counted is not None:          # the number read when the derivative runs, not
             env = dict(env, **{text: counted})      # a constant read again now (an int is)
             load = ast.copy_location(ast.Name(text, ast.Load()), target)
         combined = ast.copy_location(ast.BinOp(load, node.op, node.value), node)
-        self.store_attribute(target, self.expr(ast.fix_missing_locations(combined), env,
-                                               builder), env, builder)
+        self.lw.store_attribute(target, self.lw.expr(ast.fix_missing_locations(combined), env,
+                                                     builder), env, builder)
 
     def counter(self, target, env, builder):
         """`self.count` that `self.count += 1` changes, read as a number when the derivative
@@ -156,15 +161,15 @@ class AttributeChanges:
         if isinstance(target.value, ast.Name) and \
                 isinstance(env.get(target.value.id), MadeObject):
             return None                           # its attributes are followed: objects.py
-        owner = self.dynamic.attribute_owner(target, env, builder)
-        if not isinstance(owner, Const) or store_key(owner, target.attr) in self.live.stores:
+        owner = self.lw.dynamic.attribute_owner(target, env, builder)
+        if not isinstance(owner, Const) or store_key(owner, target.attr) in self.lw.live.stores:
             return None
         value = getattr(owner.value, target.attr, None)
         if type(value) not in (int, float):
             return None
         origin = live.attribute_origin(owner.value, owner.name, target.attr)
-        self.live.guard(origin, "kind", value)
-        return self.live.load(origin, value)
+        self.lw.live.guard(origin, "kind", value)
+        return self.lw.live.load(origin, value)
 
     def update_attribute_item(self, node, env, builder):
         """`obj.attr[k] op= v`: `obj.attr[k] = obj.attr[k] op v` (see update_container_item)."""
@@ -172,31 +177,35 @@ class AttributeChanges:
         if not isinstance(target.value, ast.Attribute):
             return NOT_MINE
         load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()), target)
-        item = self.expr(load, env, builder)
+        item = self.lw.expr(load, env, builder)
         if not (isinstance(item, (Var, Const)) and item.kind.tag in _NUMBERS) and \
-                self.caller_arrays.write_attribute_element(
-                    target, node.op, node.value, self.expr(target.value, env, builder), env,
+                self.lw.caller_arrays.write_attribute_element(
+                    target, node.op, node.value, self.lw.expr(target.value, env, builder), env,
                     builder):
             return None
         if not (isinstance(item, (Var, Const)) and item.kind.tag in _NUMBERS):
             text = ast.unparse(target)
-            self.refuse(node, f"`{text} {_OPS.get(type(node.op), '?')}= ...` changes in place "
-                              "an array an object of yours holds, where the caller sees it "
-                              f"too; write `{text} = {text} {_OPS.get(type(node.op), '?')} ...`")
+            self.lw.refuse(node, f"`{text} {_OPS.get(type(node.op), '?')}= ...` changes in place "
+                                 "an array an object of yours holds, where the caller sees it "
+                                 f"too; write `{text} = {text} {_OPS.get(type(node.op), '?')} ...`")
         combined = ast.copy_location(ast.BinOp(load, node.op, node.value), node)
-        self.store_attribute_item(target, self.expr(ast.fix_missing_locations(combined), env,
-                                                    builder), env, builder)
+        self.store_attribute_item(target, self.lw.expr(ast.fix_missing_locations(combined), env,
+                                                       builder), env, builder)
 
 
-class CallerObjectLowering(AttributeChanges):
-    """Mixin for Lowering: versions of lists and dicts, changes made on the caller's objects
+class CallerObjects:
+    """A part of the lowering `lw` of a function: versions of lists and dicts (the state,
+    shared with the helpers inlined, is lw.objects), changes made on the caller's objects
     (write hooks' steps, dispatch.py), names rebound after a helper changed what they hold."""
+
+    def __init__(self, lw):
+        self.lw = lw
 
     # ----- which object a value is -------------------------------------------------------
     def caller_object(self, value):
         """The caller's list or dict that `value` is a version of (an argument, or a list
         or dict an object's attribute holds, read on entry), or None."""
-        base = self.objects.base_of(value)
+        base = self.lw.objects.base_of(value)
         if not isinstance(base, Var) or isinstance(base, NewObject) or \
                 base.kind.tag not in ("list", "dict"):
             return None
@@ -206,7 +215,7 @@ class CallerObjectLowering(AttributeChanges):
 
     def attribute_of(self, var):
         """(id of the object, attribute name) when `var` is an attribute read on entry."""
-        for (root, steps), load in self.live.loads.items():
+        for (root, steps), load in self.lw.live.loads.items():
             if load is var and len(steps) == 1 and steps[0][0] == "attr":
                 return root, steps[0][1]
         return None
@@ -216,11 +225,11 @@ class CallerObjectLowering(AttributeChanges):
         value it may be is a version of that one, and it is one whose versions are followed
         (changed already, or the caller's)."""
         values = [v for v in values if isinstance(v, (Var, Const))]
-        bases = {id(self.objects.base_of(v)) for v in values}
+        bases = {id(self.lw.objects.base_of(v)) for v in values}
         if len(bases) == 1 and _is_container(out) and any(
-                id(v) in self.objects.base or id(v) in self.objects.latest or
+                id(v) in self.lw.objects.base or id(v) in self.lw.objects.latest or
                 self.caller_object(v) is not None for v in values):
-            self.objects.add(values[0], out)
+            self.lw.objects.add(values[0], out)
 
     def known_identity(self, prim, atoms):
         """`config is None` of a value whose kind is a dict (or any kind but None's) is False
@@ -242,23 +251,23 @@ class CallerObjectLowering(AttributeChanges):
         if new is old or not isinstance(new, (Var, Const, StaticSeq)):
             return
         root = self.caller_object(old)
-        self.objects.add(old, new)
+        self.lw.objects.add(old, new)
         if root is None:
             return
         builder.line = node.lineno
         change(root)
         attribute = self.attribute_of(root)
         if attribute is not None:       # `d = self.params; d[k] = v`: self.params is new too
-            self.live.stores[attribute] = (new, builder)
+            self.lw.live.stores[attribute] = (new, builder)
 
     def store_held_item(self, target, value, env, builder):
         """A store_item handler (lowering/dispatch.py): `obj.a[k] = v`, and `c[i][k] = v`
         on a list or dict that the list or dict `c` holds."""
         base = target.value
         if isinstance(base, ast.Attribute):
-            return self.store_attribute_item(target, value, env, builder)
-        if self.writes.is_item_of_container(base, env) and \
-                _is_container(self.expr(base, env, builder)):
+            return self.lw.attribute_changes.store_attribute_item(target, value, env, builder)
+        if self.lw.writes.is_item_of_container(base, env) and \
+                _is_container(self.lw.expr(base, env, builder)):
             return self.store_into_inner(target, value, env, builder)
         return NOT_MINE
 
@@ -281,9 +290,9 @@ class CallerObjectLowering(AttributeChanges):
         def store(root):
             eqn = builder.defined_by.get(new)
             if eqn is None or eqn.prim != "with_item":
-                self.refuse(target, "a change to a list or dict the caller passed, in a way "
-                                    "srcad does not follow; build a new one "
-                                    f"(`{name} = {name}.copy()` first)")
+                self.lw.refuse(target, "a change to a list or dict the caller passed, in a way "
+                                       "srcad does not follow; build a new one "
+                                       f"(`{name} = {name}.copy()` first)")
             self.expose(eqn.args[2], target)
             builder.emit("store_item", root, eqn.args[1], eqn.args[2])
         self.changed(target, old, new, builder, store)
@@ -293,33 +302,33 @@ class CallerObjectLowering(AttributeChanges):
         the inner one with the item replaced, where nothing else reaches the inner one."""
         holder = target.value
         outer = holder.value.id
-        inner = self.expr(holder, env, builder)
-        refuse_repeated(self, target, f"{ast.unparse(target)} = ...", outer, env[outer],
+        inner = self.lw.expr(holder, env, builder)
+        refuse_repeated(self.lw, target, f"{ast.unparse(target)} = ...", outer, env[outer],
                         inner)
         text = ast.unparse(holder)
         if self.caller_object(env[outer]) is not None:
-            self.refuse(target, f"`{ast.unparse(target)} = ...` changes a list or dict that "
-                                f"the caller's '{outer}' holds: srcad makes the changes to the "
-                                f"caller's list or dict itself, not to the ones inside it; "
-                                f"replace the item instead: `{text} = dict({text}, k=...)` "
-                                f"(or `{text} = {text}[:i] + [v] + {text}[i + 1:]`)")
-        others = [h for h in self.stores.holders(inner, env, builder, outer) if h != outer]
+            self.lw.refuse(target, f"`{ast.unparse(target)} = ...` changes a list or dict that "
+                                   f"the caller's '{outer}' holds: srcad makes the changes to the "
+                                   f"caller's list or dict itself, not to the ones inside it; "
+                                   f"replace the item instead: `{text} = dict({text}, k=...)` "
+                                   f"(or `{text} = {text}[:i] + [v] + {text}[i + 1:]`)")
+        others = [h for h in self.lw.stores.holders(inner, env, builder, outer) if h != outer]
         if others:
-            self.refuse(target, f"`{ast.unparse(target)} = ...` on {describe_holders(others)}: "
-                                f"Python would change both; replace the item instead: "
-                                f"`{text} = dict({text}, k=...)`")
-        key = self.index(target.slice, env, builder)
-        new = self.emit("with_item", [self.atom(inner, builder, target), key,
-                                      self.atom(value, builder, target)], builder, target)
-        self.store_item(holder, new, env, builder)
+            self.lw.refuse(target, f"`{ast.unparse(target)} = ...` on {describe_holders(others)}: "
+                                   f"Python would change both; replace the item instead: "
+                                   f"`{text} = dict({text}, k=...)`")
+        key = self.lw.index(target.slice, env, builder)
+        new = self.lw.emit("with_item", [self.lw.atom(inner, builder, target), key,
+                                         self.lw.atom(value, builder, target)], builder, target)
+        self.lw.store_item(holder, new, env, builder)
 
     def refuse_global_change(self, node, name, env, builder):
-        value = self.expr(ast.Name(name, ast.Load(), lineno=node.lineno), env, builder)
+        value = self.lw.expr(ast.Name(name, ast.Load(), lineno=node.lineno), env, builder)
         if _is_container(value):
-            self.refuse(node, f"changing '{name}', a global list or dict, in place: srcad "
-                              "makes the changes Python makes to a list or dict the caller "
-                              f"passes, not to a global; pass it as an argument (`def "
-                              f"f(..., {name.lower()})`, called as `f(..., {name})`)")
+            self.lw.refuse(node, f"changing '{name}', a global list or dict, in place: srcad "
+                                 "makes the changes Python makes to a list or dict the caller "
+                                 f"passes, not to a global; pass it as an argument (`def "
+                                 f"f(..., {name.lower()})`, called as `f(..., {name})`)")
 
     def changing_call_statement(self, node, env, builder):
         """A stmt_Expr handler (dispatch.py): `xs.append(v)` on a value of a kind not known
@@ -330,28 +339,28 @@ class CallerObjectLowering(AttributeChanges):
         if isinstance(target, ast.Name) and call.func.attr in CHANGING_METHODS:
             value = env.get(target.id)
             if isinstance(value, Var) and value.kind.tag == "unknown":
-                self.refuse(node, f"`{target.id}.{call.func.attr}(...)` on '{target.id}', "
-                                  "whose kind srcad cannot tell here (it may be None or a "
-                                  "container, as a loop carries it); give it one kind before "
-                                  f"(`{target.id} = {{}}` or `{target.id} = []` instead of "
-                                  "None)")
+                self.lw.refuse(node, f"`{target.id}.{call.func.attr}(...)` on '{target.id}', "
+                                     "whose kind srcad cannot tell here (it may be None or a "
+                                     "container, as a loop carries it); give it one kind before "
+                                     f"(`{target.id} = {{}}` or `{target.id} = []` instead of "
+                                     "None)")
         if isinstance(call, ast.Call) and self.changing_helper(call.func, env, builder):
-            self.expr(call, env, builder)       # its changes are the caller's (call_helper)
+            self.lw.expr(call, env, builder)       # its changes are the caller's (call_helper)
             return None
-        return self.made.statement_call(node, env, builder)    # a method (objects.py)
+        return self.lw.made.statement_call(node, env, builder)    # a method (objects.py)
 
     def changing_helper(self, func, env, builder):
         """Whether `func` names a function of the user's that changes what it is given, or
         a method of the user's that sets attributes (`obj.step(x)`, whose `self.n += 1` the
         code after the call reads): lowered, not run as written."""
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            return attribute_setting_method(self, func, env, builder)
+            return attribute_setting_method(self.lw, func, env, builder)
         if not isinstance(func, ast.Name):
             return False
         callee = env.get(func.id)
         if callee is None:
             try:
-                callee = self.expr(func, env, builder)
+                callee = self.lw.expr(func, env, builder)
             except SrcadError:
                 return False
         definition = aliasing.source_definition(callee, aliasing.is_srcad_transform) \
@@ -366,7 +375,7 @@ class CallerObjectLowering(AttributeChanges):
         if method not in CHANGING_METHODS or not isinstance(node.func.value, ast.Name):
             return
         def call(root):
-            atoms = [self.atom(a, builder, node) for a in args]
+            atoms = [self.lw.atom(a, builder, node) for a in args]
             for atom in atoms:
                 self.expose(atom, node)
             builder.emit("mutate", root, Const(method), *atoms)
@@ -383,8 +392,8 @@ class CallerObjectLowering(AttributeChanges):
             eqn = builder.defined_by.get(new)
             extra = eqn.args[1] if eqn is not None and eqn.prim == "seq_concat" else None
             if extra is None:
-                self.refuse(node, "growing a list the caller passed in a way srcad does not "
-                                  "follow; build a new list (`xs = xs + [v]`)")
+                self.lw.refuse(node, "growing a list the caller passed in a way srcad does not "
+                                     "follow; build a new list (`xs = xs + [v]`)")
             items = builder.defined_by.get(extra)
             if items is not None and items.prim == "make_list" and len(items.args) == 1:
                 self.expose(items.args[0], node)
@@ -400,51 +409,51 @@ class CallerObjectLowering(AttributeChanges):
         value = env.get(name)
         if self.caller_object(value) is None:
             return NOT_MINE
-        holders = [h for h in self.stores.holders(value, env, builder, name) if h != "view"]
+        holders = [h for h in self.lw.stores.holders(value, env, builder, name) if h != "view"]
         if holders:
-            self.refuse(node, f"{change} on {describe_holders(holders)}: Python would change "
-                              f"both; write `{rewrite}` (or copy it first)")
+            self.lw.refuse(node, f"{change} on {describe_holders(holders)}: Python would change "
+                                 f"both; write `{rewrite}` (or copy it first)")
 
     # ----- what the caller's containers hold ---------------------------------------------
     def expose(self, atom, node):
         """`atom` is now held by the caller's object: changing it in place later in the
         function would change what the caller sees."""
-        for value in self.stores.same_objects(atom):
-            self.objects.stored[id(value)] = (node.lineno, value)
+        for value in self.lw.stores.same_objects(atom):
+            self.lw.objects.stored[id(value)] = (node.lineno, value)
 
     def refuse_write_into_stored(self, node, name, array, env, symbol, holder=None):
         """A write into an array a list or dict of the caller's holds."""
-        line = next((self.objects.stored[id(v)][0] for v in self.stores.same_objects(array)
-                     if id(v) in self.objects.stored), None)
+        line = next((self.lw.objects.stored[id(v)][0] for v in self.lw.stores.same_objects(array)
+                     if id(v) in self.lw.objects.stored), None)
         if line is not None:
-            self.refuse(node, f"`{name}[...] {symbol}= ...` changes in place an array that a "
-                              f"list or dict of the caller's holds since line {line}, which "
-                              "Python would change there too; store a copy "
-                              f"(`{name}.copy()`) there, or write into a copy here")
+            self.lw.refuse(node, f"`{name}[...] {symbol}= ...` changes in place an array that a "
+                                 f"list or dict of the caller's holds since line {line}, which "
+                                 "Python would change there too; store a copy "
+                                 f"(`{name}.copy()`) there, or write into a copy here")
         return NOT_MINE
 
     # ----- helpers that change their caller's objects ------------------------------------
     def expr_Call(self, node, env, builder):
-        entered = self.forms.enter_local_call(node, env)     # a function defined here (forms.py)
-        before, written = dict(self.objects.latest), self.caller_arrays.written_so_far()
+        entered = self.lw.forms.enter_local_call(node, env)     # a function defined here (forms.py)
+        before, written = dict(self.lw.objects.latest), self.lw.caller_arrays.written_so_far()
         try:
-            out = self.call_expression(node, env, builder)
+            out = self.lw.call_expression(node, env, builder)
         finally:
-            self.forms.restore_local(entered, env)
-        self.caller_arrays.rebind_written(written, env)
-        changed = {b: v for b, v in self.objects.latest.items() if before.get(b) is not v}
+            self.lw.forms.restore_local(entered, env)
+        self.lw.caller_arrays.rebind_written(written, env)
+        changed = {b: v for b, v in self.lw.objects.latest.items() if before.get(b) is not v}
         if not changed:
-            return self.forms.leave_local_call(entered, out, node, env, builder)
+            return self.lw.forms.leave_local_call(entered, out, node, env, builder)
         for name, value in list(env.items()):
-            latest = changed.get(id(self.objects.base_of(value)))
+            latest = changed.get(id(self.lw.objects.base_of(value)))
             if latest is None or latest is value or _is_static(value):
                 continue
             if not _visible_after(builder, latest):
-                self.refuse(node, f"the call changes '{name}' in place on some of its paths "
-                                  "only (a change inside a branch that returns); return the "
-                                  f"changed value and assign it (`{name} = helper(...)`)")
+                self.lw.refuse(node, f"the call changes '{name}' in place on some of its paths "
+                                     "only (a change inside a branch that returns); return the "
+                                     f"changed value and assign it (`{name} = helper(...)`)")
             env[name] = latest
-        return self.forms.leave_local_call(entered, out, node, env, builder)
+        return self.lw.forms.leave_local_call(entered, out, node, env, builder)
 
     def refuse_unknown_changed(self, node, callee, env):
         """A helper changing what it is given, given a value whose kind is not known here
@@ -458,11 +467,11 @@ class CallerObjectLowering(AttributeChanges):
             if param in changed:
                 value = env.get(arg.id) if isinstance(arg, ast.Name) else None
                 if isinstance(value, Var) and value.kind.tag == "unknown":
-                    self.refuse(node, f"{definition.name}() changes what it is given in place, "
-                                      f"and here '{arg.id}' may be None or a container (a "
-                                      "loop carries it): srcad cannot tell which; give it one "
-                                      f"kind before (`{arg.id} = {{}}` or `{arg.id} = []` "
-                                      "instead of None)")
+                    self.lw.refuse(node, f"{definition.name}() changes what it is given in place, "
+                                         f"and here '{arg.id}' may be None or a container (a "
+                                         "loop carries it): srcad cannot tell which; give it one "
+                                         f"kind before (`{arg.id} = {{}}` or `{arg.id} = []` "
+                                         "instead of None)")
 
     def carry_passed(self, assigned, env, node):
         """Also carry a list or dict a loop passes to a helper (`step(w, config)`, by its

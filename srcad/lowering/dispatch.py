@@ -69,9 +69,10 @@ def handlers_of(lw):
     return Handlers(
         statement=(lw.peeling.statement, lw.forms.statement_form, lw.dynamic.loop_over_objects,
                    lw.opaque.lower_raising, lw.opaque.unread_method_result),
-        expression_statement=(lw.forms.local_call_statement, lw.changing_call_statement,
+        expression_statement=(lw.forms.local_call_statement,
+                              lw.caller_objects.changing_call_statement,
                               lw.stores.expression_statement),
-        store_item=(lw.view_writes.store_transposed_item, lw.store_held_item),
+        store_item=(lw.view_writes.store_transposed_item, lw.caller_objects.store_held_item),
         atom=(lw.forms.local_function_atom, lw.frozen.atom, lw.made.atom, lw.value_atom),
         attribute=(lw.made.attribute, lw.dynamic.stored_attribute, lw.dynamic.known_property,
                    lw.integration.attribute, lw.value_attribute),
@@ -84,16 +85,17 @@ def handlers_of(lw):
         compare=(lw.made.identity, lw.operators.expr_Compare),
         index=(lw.writes.range_index, lw.value_index),
         sorted=(lw.forms.sorted_by_known_keys, lw.calls.sorted_items),
-        update_item=(lw.view_writes.update_transposed_item, lw.update_attribute_item,
-                     lw.writes.update_any_item),
+        update_item=(lw.view_writes.update_transposed_item,
+                     lw.attribute_changes.update_attribute_item, lw.writes.update_any_item),
         update_container_item=(lw.caller_arrays.update_argument_item, lw.writes.update_held_item),
         store_into_item=(lw.caller_arrays.store_into_argument_item, lw.writes.store_into_held_item),
-        foreign_write=(lw.refuse_write_into_stored, lw.caller_arrays.refuse_argument_write,
-                       lw.writes.refuse_write_into_shared),
-        visible_change=(lw.refuse_caller_object_change, lw.stores.refuse_shared_change),
+        foreign_write=(lw.caller_objects.refuse_write_into_stored,
+                       lw.caller_arrays.refuse_argument_write, lw.writes.refuse_write_into_shared),
+        visible_change=(lw.caller_objects.refuse_caller_object_change,
+                        lw.stores.refuse_shared_change),
         may_be=(lw.stores.may_be_origins, lw.caller_arrays.may_be_argument,
-                lw.may_be_caller_object),
-        carries=(lw.forms.carry_changed_by_calls, lw.carry_passed),
+                lw.caller_objects.may_be_caller_object),
+        carries=(lw.forms.carry_changed_by_calls, lw.caller_objects.carry_passed),
         undefined=(lw.forms.refuse_deleted, lw.unbound.refuse_unbound),
     )
 
@@ -161,7 +163,7 @@ class Dispatching:
         else the primitive (expressions.py); a read of an item of the caller's dict is
         noted (argument_writes.py)."""
         if prim in ("is_", "is_not") and \
-                (known := self.known_identity(prim, atoms)) is not NOT_MINE:
+                (known := self.caller_objects.known_identity(prim, atoms)) is not NOT_MINE:
             return known
         out = self.emit_primitive(prim, atoms, builder, node, kind)
         if prim == "getitem":
@@ -244,9 +246,9 @@ class Dispatching:
         for handler in self.handlers.store_item:
             if handler(target, value, env, builder) is not NOT_MINE:
                 return
-        old = self.before_item_store(target, env, builder)
+        old = self.caller_objects.before_item_store(target, env, builder)
         self.stores.store_named_item(target, value, env, builder)
-        self.item_stored(target, old, env, builder)
+        self.caller_objects.item_stored(target, old, env, builder)
 
     def store_into_array(self, target, op, value, env, builder, checked=False):
         """`x[i] = v` or `x[i] op= v` on an array (writes.py), followed as a version of the
@@ -261,32 +263,32 @@ class Dispatching:
         """`x op= v`: on an attribute (caller.py), else on a name or item (stores.py),
         followed on the caller's array (argument_writes.py) and list (caller.py)."""
         if isinstance(node.target, ast.Attribute):
-            return self.update_attribute(node, env, builder)
+            return self.attribute_changes.update_attribute(node, env, builder)
         old = env.get(node.target.id) if isinstance(node.target, ast.Name) else None
         arg = self.caller_arrays.updated_argument(old)
         self.stores.update_in_place(node, env, builder)
         self.caller_arrays.note_updated_argument(arg, old, node, env, builder)
-        self.updated_list(node, old, env, builder)
+        self.caller_objects.updated_list(node, old, env, builder)
         return None
 
     def grow_list(self, node, call, name, env, builder):
         """`xs.append(v)`, `xs.extend(vs)` (stores.py), on the caller's list too (caller.py)."""
         old = env[name]
         self.stores.append_to_list(node, call, name, env, builder)
-        self.grown(node, old, env[name], builder)
+        self.caller_objects.grown(node, old, env[name], builder)
 
     def container_method(self, node, base, args, kwargs, env, builder):
         """A list or dict method's value, or None (methods.py); its change made on the
         caller's list or dict too (caller.py)."""
         found = self.container_methods.call_container_method(node, base, args, kwargs, env, builder)
         if found is not None:
-            self.method_changed(node, base, args, env, builder)
+            self.caller_objects.method_changed(node, base, args, env, builder)
         return found
 
     def refuse_changed_arguments(self, node, callee, args, kwargs, env, builder):
         """A call of a helper that changes what it is given: refused where the kind of an
         argument is not known (caller.py), or where another name shows an argument whose
         change is not followed (argument_writes.py, stores.py)."""
-        self.refuse_unknown_changed(node, callee, env)
+        self.caller_objects.refuse_unknown_changed(node, callee, env)
         args, kwargs = self.caller_arrays.unfollowed(args, kwargs)
         self.stores.refuse_shared_parameter_change(node, callee, args, kwargs, env, builder)

@@ -17,7 +17,7 @@ from ..ir.nodes import Const, Var
 from .builtins import SPECIAL_CALLS, Builtins
 from .argument_writes import ArgumentWrites, CallerArrays
 from .calls import Calls
-from .caller import Objects
+from .caller import AttributeChanges, CallerObjects, Objects
 from .dispatch import first_named
 from .containers import Containers
 from .dynamic import Dynamic
@@ -107,7 +107,7 @@ class ExpressionLowering:
     def expr(self, node, env, builder):
         name = "expr_" + type(node).__name__
         method = first_named(name, self, self.forms, self.operators, self.containers,
-                             self.dynamic, self.stores)
+                             self.dynamic, self.caller_objects, self.stores)
         if method is None:
             self.refuse(node, f"the expression {type(node).__name__} ({self.source_of(node)})")
         return method(node, env, builder)
@@ -222,8 +222,8 @@ class ExpressionLowering:
 
     # ----- calls -----------------------------------------------------------------------------
     def call_expression(self, node, env, builder):
-        """`f(...)`: the callee and arguments lowered, the call lowered (`call`); the
-        lowering's expr_Call runs it between its notes of what the call changes (caller.py)."""
+        """`f(...)`: the callee and arguments lowered, the call lowered (`call`); expr_Call
+        of lw.caller_objects runs it between its notes of what the call changes (caller.py)."""
         if isinstance(node.func, ast.Attribute):
             base = self.expr(node.func.value, env, builder)
             if not isinstance(base, Static) and not (isinstance(base, Const) and
@@ -407,3 +407,5 @@ def own_parts(lw):
     lw.nested = NestedDerivatives(lw)     # srcad.grad(...) inside the function
     lw.stores = Stores(lw)                # what else reaches an object; xs.append(v), d[k] = v
     lw.caller_arrays = CallerArrays(lw)   # writes into the caller's arrays, followed
+    lw.caller_objects = CallerObjects(lw)   # changes to the caller's lists and dicts
+    lw.attribute_changes = AttributeChanges(lw)     # obj.a[k] = v, obj.a op= v

@@ -83,7 +83,7 @@ class Forms:
 
     # ----- functions defined in the function ------------------------------------------------
     def enter_local_call(self, node, env):
-        """Before lowering `g(...)` of a `g` defined in this function (CallerObjectLowering's
+        """Before lowering `g(...)` of a `g` defined in this function (CallerObjects'
         expr_Call calls this and leave_local_call around the call, in its own frame, so a
         call costs no extra frame in deeply nested expressions): g reads the names as they
         are now (also where they changed since its def: a loop body, a branch). Returns what

@@ -19,7 +19,6 @@ from ..analysis.activity import bound_vars
 from ..ir.builder import Builder
 from ..errors import PythonValueError
 from ..ir.nodes import Block, Const, For, If, Var, While
-from .caller import CallerObjectLowering
 from .dispatch import NOT_MINE, Dispatching, first_named
 from .expressions import ExpressionLowering
 from .forms import has_star
@@ -38,7 +37,7 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(Dispatching, CallerObjectLowering, ExpressionLowering):
+class Lowering(Dispatching, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
     def suite(self, stmts, env, builder):
