@@ -39,8 +39,8 @@ LOCAL_IMPORTS = set()
 # "importer: name <- imported" for `_private` names another module imports. Shrink only.
 PRIVATE_IMPORTS = set()
 
-# The base classes of lowering.statements.Lowering: the hooks and the mixins not yet parts it
-# owns (docs/how_it_works.md, "Lowering: parts and hooks"). Shrink only.
+# The base classes of lowering.statements.Lowering: the hooks (Dispatching) and the expression
+# code (docs/how_it_works.md, "Lowering: parts and hooks"). Shrink only.
 LOWERING_BASES = 2
 
 
