@@ -17,7 +17,7 @@ import pytest
 from srcad import kinds as K
 from srcad.ir.nodes import Block, Eqn, Function, Var
 from srcad.lowering.expressions import ExpressionLowering
-from srcad.lowering.statements import Lowering
+from srcad.lowering.statements import FunctionLowering
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "srcad"
@@ -39,8 +39,8 @@ LOCAL_IMPORTS = set()
 # "importer: name <- imported" for `_private` names another module imports. Shrink only.
 PRIVATE_IMPORTS = set()
 
-# The base classes of lowering.statements.Lowering: the hooks (Dispatching) and the expression
-# code (docs/how_it_works.md, "Lowering: parts and hooks"). Shrink only.
+# The base classes of lowering.statements.FunctionLowering: the hooks (Dispatching) and the
+# expression code (docs/how_it_works.md, "Lowering: parts and hooks"). Shrink only.
 LOWERING_BASES = 2
 
 
@@ -347,12 +347,12 @@ def test_every_package_ships():
 
 def test_lowering_grows_by_parts():
     """A new capability of the lowering is a part it owns (`lw.<part>`) and a handler in
-    lowering/dispatch.py, not one more base class of Lowering; no method of the lowering
+    lowering/dispatch.py, not one more base class of FunctionLowering; no method of the lowering
     calls the next one through super()."""
-    bases = len(Lowering.__bases__)
-    assert bases <= LOWERING_BASES, f"Lowering has {bases} bases: make the new one a part"
+    bases = len(FunctionLowering.__bases__)
+    assert bases <= LOWERING_BASES, f"FunctionLowering has {bases} bases: make the new one a part"
     assert bases == LOWERING_BASES, f"fewer bases now: set LOWERING_BASES = {bases} in {__file__}"
-    chained = sorted(f"{cls.__name__}.{name}" for cls in Lowering.__mro__[1:-1]
+    chained = sorted(f"{cls.__name__}.{name}" for cls in FunctionLowering.__mro__[1:-1]
                      for name, method in vars(cls).items() if callable(method) and
                      "super" in getattr(getattr(method, "__code__", None), "co_names", ()))
     assert not chained, f"calls through super() (call the steps by name): {chained}"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad.lowering.statements import Lowering
+from srcad.lowering.statements import FunctionLowering
 
 
 def check_both_modes(f, *args, wrt=0):
@@ -71,12 +71,12 @@ def test_loop_nest_code_grows_linearly(load, mode):
 def test_loop_nest_lowers_each_body_a_bounded_number_of_times(load, monkeypatch):
     """Lowering re-lowers a loop body until its carries' kinds settle; a number's sharing does
     not ask for another round (which re-lowered every inner loop, 2 ** depth times)."""
-    original, calls = Lowering.lower_loop_once, []
+    original, calls = FunctionLowering.lower_loop_once, []
 
     def counting(self, *args):
         calls.append(1)
         return original(self, *args)
-    monkeypatch.setattr(Lowering, "lower_loop_once", counting)
+    monkeypatch.setattr(FunctionLowering, "lower_loop_once", counting)
     counts = []
     for d in (2, 4, 6):
         calls.clear()

@@ -65,7 +65,7 @@ class Handlers:
 
 
 def handlers_of(lw):
-    """The handlers of the lowering `lw` (statements.Lowering), each bound to it."""
+    """The handlers of the lowering `lw` (statements.FunctionLowering), each bound to it."""
     return Handlers(
         statement=(lw.peeling.statement, lw.forms.statement_form, lw.dynamic.loop_over_objects,
                    lw.opaque.lower_raising, lw.opaque.unread_method_result),
@@ -101,7 +101,7 @@ def handlers_of(lw):
 
 
 class Dispatching:
-    """The hooks of Handlers: each asks its handlers in order (a base of Lowering)."""
+    """The hooks of Handlers: each asks its handlers in order (a base of FunctionLowering)."""
 
     @functools.cached_property
     def handlers(self):
@@ -117,7 +117,7 @@ class Dispatching:
 
     def special_statement(self, stmt, rest, env, builder):
         """The value of the block `stmt` starts, with `rest`; NOT_MINE where no handler
-        lowers the statement with the rest of its block (Lowering.suite lowers it alone)."""
+        lowers the statement with the rest of its block (FunctionLowering.suite lowers it alone)."""
         for handler in self.handlers.statement:
             if (value := handler(stmt, rest, env, builder)) is not NOT_MINE:
                 return value

@@ -1,7 +1,8 @@
 """Lowering one whole function: its parameters, its body, and the globals it reads, as an IR
-Function. Lowering (srcad/lowering/statements.py) lowers the function srcad was given through
-it, and the lowering of a call reaches it too, to learn what a helper called by name returns;
-the class doing the work is passed in, so this module sits below the lowering classes that use it.
+Function. FunctionLowering (srcad/lowering/statements.py) lowers the function srcad was given
+through it, and the lowering of a call reaches it too, to learn what a helper called by name
+returns; the class doing the work is passed in, so this module sits below the lowering classes
+that use it.
 """
 
 import ast

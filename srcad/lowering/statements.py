@@ -34,10 +34,10 @@ _MAX_KIND_ROUNDS = 3
 
 def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     """Lower a parsed function to an IR Function (srcad/lowering/function.py says how)."""
-    return lower_function(Lowering, parsed, arg_kinds, bound, guards, derive)
+    return lower_function(FunctionLowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class Lowering(Dispatching, ExpressionLowering):
+class FunctionLowering(Dispatching, ExpressionLowering):
     """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
 
     def suite(self, stmts, env, builder):
