@@ -21,6 +21,8 @@ from ..errors import PythonTypeError
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, Var
 from ..revolve import check_snapshots, checkpointed
+from . import made_operators
+from .dispatch import NOT_MINE
 from .selection import select_by_key
 from .values import EnumerateValue, RangeValue, ReversedValue, StaticSeq, ZipValue
 
@@ -127,6 +129,8 @@ class Builtins:
 
     def call_len(self, node, args, kwargs, builder):
         seq = args[0]
+        if (made := made_operators.length(self.lw, node, seq, builder)) is not NOT_MINE:
+            return made                                 # its class's __len__
         if isinstance(seq, StaticSeq):
             return Const(len(seq.items))
         if isinstance(seq, Var) and seq.kind.is_container and seq.kind.items is not None:

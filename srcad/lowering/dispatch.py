@@ -77,7 +77,7 @@ def handlers_of(lw):
         attribute=(lw.made.attribute, lw.dynamic.stored_attribute, lw.dynamic.known_property,
                    lw.integration.attribute, lw.value_attribute),
         known_attribute=(lw.frozen.attribute, lw.live_attribute),
-        subscript=(lw.made.slice, lw.dynamic.specialised_subscript),
+        subscript=(lw.made.slice, lw.made.item, lw.dynamic.specialised_subscript),
         store_attribute=(lw.made.store_attribute, lw.dynamic.store_object_attribute),
         method_call=(lw.made.method_call, lw.value_method_call),
         call=(lw.forms.call_format, lw.integration.call, lw.made.super_call, lw.call_value),

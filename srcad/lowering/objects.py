@@ -367,6 +367,24 @@ class MadeObjects:
                 return Const((a is b) == isinstance(node.ops[0], ast.Is))
         return NOT_MINE
 
+    def item(self, node, env, builder):
+        """`obj[k]` of an object made here (a name bound to it): its class's __getitem__."""
+        if isinstance(node.value, ast.Name) and isinstance(env.get(node.value.id), MadeObject):
+            index = self.lw.index(node.slice, env, builder)
+            return self.lw.functions.inline(node, self.dunder(node, env[node.value.id],
+                                                              "__getitem__"),
+                                            [env[node.value.id], index], {}, builder)
+        return NOT_MINE
+
+    def dunder(self, node, made, name):
+        """The method `name` of made's class, written in Python; refused as Python's
+        TypeError where there is none."""
+        found = inspect.getattr_static(made.cls, name, None)
+        if not inspect.isfunction(found):
+            self.lw.refuse(node, f"{made.cls.__name__} has no {name} written in Python "
+                                 "(Python raises TypeError here)")
+        return found
+
     def slice(self, node, env, builder):
         """`layers[:-1]` of a list of objects made here: the list of those objects."""
         if isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Slice):

@@ -8,6 +8,8 @@ import ast
 from .. import kinds as K
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, If, Var
+from . import made_operators
+from .dispatch import NOT_MINE
 from .stores import same_object
 from ..frontend.syntax import fix_missing_locations, operations_in_order
 from .values import StaticSeq
@@ -35,8 +37,10 @@ class Operators:
             if isinstance(item, ast.BinOp):
                 values[-2:] = [self.binop(item, *values[-2:], builder)]
             elif isinstance(item, ast.UnaryOp):
-                operand = lw.atom(values[-1], builder, item)
-                values[-1] = lw.emit(self.operator(_UNARY, item), [operand], builder, item)
+                prim = self.operator(_UNARY, item)
+                made = made_operators.unary(lw, item, prim, values[-1], builder)
+                values[-1] = made if made is not NOT_MINE else \
+                    lw.emit(prim, [lw.atom(values[-1], builder, item)], builder, item)
             else:
                 values.append(lw.expr(item, env, builder))
         return values[0]
@@ -46,6 +50,8 @@ class Operators:
     def binop(self, node, left, right, builder):
         lw = self.lowering
         prim = self.operator(_BINOPS, node)
+        if (made := made_operators.binary(lw, node, prim, left, right, builder)) is not NOT_MINE:
+            return made                   # `a + b` of objects made here: their __add__
         if isinstance(left, StaticSeq) and isinstance(right, StaticSeq) and prim == "add":
             return StaticSeq(left.items + right.items, left.tag)
         if prim == "mul" and (_repeats(left, right) or _repeats(right, left)):

@@ -16,7 +16,8 @@ import ast
 import numpy as np
 
 from .. import effects
-from . import aliasing, numpy_writes
+from . import aliasing, made_operators, numpy_writes
+from .dispatch import NOT_MINE
 from ..analysis.activity import substitute_block
 from ..analysis.fresh import allocates
 from ..errors import PythonTypeError
@@ -205,6 +206,9 @@ class Stores:
                                       f"{name} = {name} {symbol} ...")
         current = self.lw.expr(ast.Name(name, ast.Load(), lineno=node.lineno,
                                         col_offset=node.col_offset), env, builder)
+        if (made := made_operators.in_place(self.lw, node, current, env, builder)) \
+                is not NOT_MINE:
+            return self.lw.assign(node.target, made, env, builder)   # its class's __iadd__
         if isinstance(node.op, ast.Add) and _is_list(current):
             extra = self.as_list(node, self.lw.expr(node.value, env, builder), builder)
             self.lw.assign(node.target, self.concat(node, current, extra, builder), env, builder)
