@@ -97,7 +97,10 @@ def not_differentiable(fn, eqn, what, mode):
     if eqn.prim == "opaque":                # a call srcad runs as written (lowering/effects.py)
         callee = getattr(eqn.args[0], "value", None)
         callee = getattr(callee, "fn", callee)          # effects.Keywords: the function
-        name = callable_name(callee) or f"the method .{getattr(eqn.args[0], 'hint', None) or '?'}()"
+        method = eqn.args[0]
+        if getattr(callee, "__module__", None) == "srcad.effects":    # a method called with
+            callee, method = None, eqn.args[1]          # keywords: call_with_keywords(method, ...)
+        name = callable_name(callee) or f"the method .{getattr(method, 'hint', None) or '?'}()"
         if isinstance(callee, type) and (hasattr(callee, "_fields") or
                                          dataclasses.is_dataclass(callee)):
             return MissingRuleError(
