@@ -61,6 +61,45 @@ def _read_spans(function):
     return spans, reads
 
 
+def loop_contents(function, loop):
+    """The `del` statements and the calls below `loop` (a statement of `function`), in the
+    order of walk_no_defs: what lowering checks in each loop of the function. Found in one
+    walk of the function (each loop of a nest walked what the loops around it walk again);
+    a loop made later (desugaring), or in a nested function, is walked on its own."""
+    found = _loop_contents(function).get(id(loop))
+    if found is None:
+        return [n for n in walk_no_defs(loop) if isinstance(n, _LOOP_CONTENTS)]
+    return found
+
+
+_LOOP_CONTENTS = (ast.Delete, ast.Call)
+
+
+@functools.lru_cache(maxsize=64)
+def _loop_contents(function):
+    """{id(loop): its contents} for the loops of `function` outside nested functions."""
+    index, open_loops = {}, []
+    stack = [(iter(ast.iter_child_nodes(function)), False)]
+    while stack:
+        children, in_loop = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if in_loop:
+                open_loops.pop()
+            continue
+        if isinstance(child, _DEFS):
+            continue
+        if isinstance(child, _LOOP_CONTENTS):
+            for contents in open_loops:
+                contents.append(child)
+        is_loop = isinstance(child, (ast.For, ast.While))
+        if is_loop:
+            open_loops.append(index.setdefault(id(child), []))
+        stack.append((iter(ast.iter_child_nodes(child)), is_loop))
+    return {key: tuple(contents) for key, contents in index.items()}
+
+
 def fix_missing_locations(node):
     """`ast.fix_missing_locations`, iteratively: a node without a location takes its parent's."""
     stack = [(node, 1, 0, 1, 0)]

@@ -21,7 +21,7 @@ from .. import kinds as K
 from .. import naming
 from ..errors import NameResolutionError, PythonTypeError, PythonValueError
 from ..frontend.matching import match_as_if
-from ..frontend.syntax import fix_missing_locations, walk_no_defs
+from ..frontend.syntax import fix_missing_locations, loop_contents, walk_no_defs
 from ..ir.nodes import Const
 from .dispatch import NOT_MINE
 from .methods import CHANGING_METHODS
@@ -76,7 +76,7 @@ class Forms:
                     self.lw.refuse(node, "`:=` in a while loop's test; assign the name before "
                                          "the loop and again at the end of its body, and test it: "
                                          "`n = f()` / `while n > 0: ...; n = f()`")
-        for node in walk_no_defs(loop):
+        for node in loop_contents(self.lw.parsed.node, loop):
             if isinstance(node, ast.Delete):
                 self.lw.refuse(node, "del inside a loop; assign the name a new value instead "
                                      "(or stop using it)")
@@ -138,7 +138,7 @@ class Forms:
     def carry_changed_by_calls(self, assigned, env, node):
         """The loop also carries the caller's objects that functions defined here change when
         the loop calls them (`seen.append(v)` inside `note`, called as `note(v)`)."""
-        changed = _changed_by_calls(node, env, set())
+        changed = _changed_by_calls(node, env, set(), loop_contents(self.lw.parsed.node, node))
         return list(assigned) + [n for n in changed if n not in assigned and n in env]
 
     def local_call_statement(self, node, env, builder):
@@ -368,11 +368,12 @@ def has_star(target):
         any(isinstance(t, ast.Starred) for t in target.elts)
 
 
-def _changed_by_calls(node, env, seen):
+def _changed_by_calls(node, env, seen, below=None):
     """Names of `env` whose objects the functions defined in the function that `node` calls
-    change in place (a method such as `append`, an element write), through their calls too."""
+    change in place (a method such as `append`, an element write), through their calls too;
+    `below`: the nodes below `node` to look at, if known (syntax.loop_contents)."""
     changed = []
-    for call in walk_no_defs(node):
+    for call in walk_no_defs(node) if below is None else below:
         local = env.get(call.func.id) if isinstance(call, ast.Call) and \
             isinstance(call.func, ast.Name) else None
         if isinstance(local, LocalFunction) and id(local.node) not in seen:

@@ -308,7 +308,7 @@ class FunctionLowering(Dispatching, ExpressionLowering):
     def carried_sharing(self, params, body):
         """For each carry, what its new value may be besides a value made in this iteration:
         a value from before the loop ("outer", var) or the value of another carry ("carry",
-        k), now or in the next iteration."""
+        k), now or in the next iteration; not what its parameter may be already (_new_marks)."""
         made = bound_vars(body)
         index = {id(p): k for k, p in enumerate(params)}
         shared = []
@@ -321,8 +321,7 @@ class FunctionLowering(Dispatching, ExpressionLowering):
                     marks.add(("outer", v))
             marks.update(("carry", k) for k, r in enumerate(body.results)
                          if r is result and isinstance(r, Var))
-            marks.discard(("carry", j))
-            shared.append(frozenset(marks))
+            shared.append(_new_marks(marks, params, self.stores.same_objects(params[j])))
         return shared
 
     def carried_names(self, body, env, node):
@@ -337,6 +336,16 @@ class FunctionLowering(Dispatching, ExpressionLowering):
             self.may_be(out, (init, param, result))    # no iteration, or the last one
 
 
+
+
+def _new_marks(marks, params, known):
+    """The marks of what a carry may be that its parameter may not be already (`known`: its
+    start, and the marks of the round before). The others would change nothing in another
+    round: with them, each loop of a nest lowered its body twice, the innermost 2 ** depth
+    times (the four loops of a naive convolution: 16)."""
+    known = {id(v) for v in known}
+    return frozenset(m for m in marks if id(params[m[1]] if m[0] == "carry" else m[1])
+                     not in known)
 
 
 def _known_int(atom, builder):
