@@ -39,16 +39,21 @@ def _varied_block(block, varied):
 
 
 def _varied_loop(stmt, varied):
-    """Iterate to a fixed point: a carry is varied if its start or its update is."""
+    """Iterate to a fixed point: a carry is varied if its start or its update is. The body
+    is walked again only after a carry became varied: nothing else it reads changes between
+    two walks (a walk to confirm the last one was a walk of every loop inside, at each level)."""
+    walked = False
     while True:
-        before = len(varied)
+        added = False
         for param, init, result in zip(stmt.carry_params, stmt.carry_init, stmt.body.results):
-            if _is_varied(init, varied) or _is_varied(result, varied):
+            if param not in varied and (_is_varied(init, varied) or _is_varied(result, varied)):
                 varied.add(param)
+                added = True
+        if walked and not added:
+            break
         for sub in sub_blocks(stmt):
             _varied_block(sub, varied)
-        if len(varied) == before:
-            break
+        walked = True
     for out, param in zip(stmt.outs, stmt.carry_params):
         if param in varied:
             varied.add(out)
