@@ -104,6 +104,8 @@ class Function(ShowsAsText):
 
 def sub_blocks(stmt):
     """The blocks a statement holds, in evaluation order."""
+    if isinstance(stmt, Eqn):                # most statements: asked first
+        return ()
     if isinstance(stmt, If):
         return (stmt.then, stmt.orelse)
     if isinstance(stmt, For):
@@ -209,12 +211,13 @@ def walk_stmts(block):
     generators would pass each statement up through every level of the nest)."""
     stack = [iter(block.stmts)]
     while stack:
-        stmt = next(stack[-1], None)
-        if stmt is None:
+        for stmt in stack[-1]:
+            yield stmt
+            if not isinstance(stmt, Eqn):        # its blocks next, then the statements after it
+                stack.extend(iter(sub.stmts) for sub in reversed(sub_blocks(stmt)))
+                break
+        else:
             stack.pop()
-            continue
-        yield stmt
-        stack.extend(iter(sub.stmts) for sub in reversed(sub_blocks(stmt)))
 
 
 def walk_eqns(block):
