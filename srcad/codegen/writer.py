@@ -142,8 +142,9 @@ class Writer:
         if not self.comments or line is None or line == self.last_line:
             return
         self.last_line = line
-        text = "".join(c if c.isprintable() else " " for c in    # one line of comment
-                       self.fn.source_lines.get(line, "").strip())
+        text = self.fn.source_lines.get(line, "").strip()
+        if not text.isprintable():                               # one line of comment
+            text = "".join(c if c.isprintable() else " " for c in text)
         if text:
             lines.append("    " * depth + f"# line {line}: {text}")
 
