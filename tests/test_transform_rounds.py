@@ -11,7 +11,7 @@ import pytest
 
 import srcad
 from srcad.frontend.syntax import loop_contents, walk_no_defs
-from srcad.lowering.statements import Lowering
+from srcad.lowering.statements import FunctionLowering
 
 
 def check_both_modes(f, *args, wrt=0):
@@ -33,12 +33,12 @@ def f(x, w):
 
 
 def counted_lowerings(monkeypatch):
-    original, calls = Lowering.lower_loop_once, []   # the original, taken before patching
+    original, calls = FunctionLowering.lower_loop_once, []   # the original, taken before patching
 
     def counting(self, *args):
         calls.append(1)
         return original(self, *args)
-    monkeypatch.setattr(Lowering, "lower_loop_once", counting)
+    monkeypatch.setattr(FunctionLowering, "lower_loop_once", counting)
     return calls
 
 
