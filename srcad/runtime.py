@@ -37,6 +37,7 @@ from .runtime_moves import (  # re-exported, as above
 from .runtime_checks import (  # re-exported, as above
     check_scalar as check_scalar,
     check_broadcast as check_broadcast,
+    zeros_view as zeros_view,
     shapes_unchecked as shapes_unchecked,
     shapes_checked as shapes_checked,
     sampled_stop as sampled_stop,

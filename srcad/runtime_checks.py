@@ -30,6 +30,17 @@ def check_broadcast(*arrays):
         np.broadcast_shapes(*shapes)
 
 
+def zeros_view(shape, dtype=None):
+    """A read-only zero-stride array with the shape and dtype np.zeros(shape, dtype) has: an
+    array the code reads for its shape alone (a broadcasting check, zeros_like) stands in for
+    with no memory (analysis/shape_only.py)."""
+    dtype = np.dtype(dtype)
+    ndim = len(shape) if isinstance(shape, (tuple, list)) else 1
+    out = np.ndarray(shape, dtype, np.zeros((), dtype), 0, (0,) * ndim)
+    out.flags.writeable = False
+    return out
+
+
 def shapes_unchecked(memo, key):
     """Whether a loop of broadcasting checks has yet to pass for these shapes and ints
     (optimize/checked_shapes.py): the compiled derivative's memo does not hold the key."""

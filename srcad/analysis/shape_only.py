@@ -6,6 +6,9 @@ the elementwise expression under the mean is needed for nothing else, yet comput
 most of the forward sweep. Here such a value is replaced, in those shape-only uses, by a
 stand-in with the same shape and dtype (its elementwise input itself, or a zero-stride
 `shape_like` view that costs no arithmetic), and dead-code elimination removes the rest.
+An array made by np.zeros/np.ones/np.empty and read only for its shape (`h = np.zeros(...)`
+filled by a loop whose writes the gradient does not need, then broadcast against `dout` in a
+check) becomes a zero-stride `zeros_view` of that shape and dtype: no memory held.
 """
 
 from collections import Counter
@@ -23,6 +26,8 @@ SHAPE_ONLY = {("size", 0), ("shape", 0), ("ndim", 0), ("unbroadcast", 1),
               ("index_adjoint", 1), ("adjoint_item", 2), ("shape_like", None),
               ("check_broadcast", None)}
 
+CONSTRUCTORS = ("zeros", "ones", "empty")      # (shape, dtype): what zeros_view reads
+
 
 def shape_only_values(fn, rebuild):
     """fn with elementwise values read only for their shape replaced by stand-ins."""
@@ -30,6 +35,9 @@ def shape_only_values(fn, rebuild):
     value_uses = _value_uses(fn.body)
     stand_ins = {}
     for var, eqn in defs.items():
+        if eqn.prim in CONSTRUCTORS and var not in value_uses:
+            stand_ins[var] = ("view", eqn.args)
+            continue
         if eqn.prim == "shape_like":
             same = _one_input(eqn)
             if same is not None:
@@ -150,6 +158,8 @@ def _map(block, stand_ins):
             how, what = stand_ins[stmt.out]
             if how == "like":
                 stmts.append(Eqn(stmt.outs, "shape_like", what, stmt.line))
+            elif how == "view":
+                stmts.append(Eqn(stmt.outs, "zeros_view", what, stmt.line))
             else:       # now unread: dead-code elimination keeps its broadcasting check
                 stmts.append(stmt)
             continue

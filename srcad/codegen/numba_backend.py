@@ -279,12 +279,17 @@ def _numba_helpers(numba):
     def reversed_(seq):
         raise NotImplementedError("called only from Numba-compiled code")
 
+    def zeros_view(shape, dtype=None):
+        raise NotImplementedError("called only from Numba-compiled code")
+
     overload(zeros_like)(_zeros_like_impl(nt))
     overload(check_broadcast)(_check_broadcast_impl())
     overload(unbroadcast)(_unbroadcast_impl(nt))
     overload(broadcast_like)(_broadcast_like_impl(nt))
+    overload(zeros_view)(_zeros_view_impl(nt))
     helpers = {runtime.zeros_like: zeros_like, runtime.check_broadcast: check_broadcast,
                runtime.unbroadcast: unbroadcast, runtime.broadcast_like: broadcast_like,
+               runtime.zeros_view: zeros_view,
                runtime.shapes_unchecked: numba.njit(_always),
                runtime.shapes_checked: numba.njit(_nothing),
                runtime.sampled_stop: numba.njit(_stop_as_is),
@@ -433,6 +438,15 @@ def _zeros_like_impl(nt):
         if isinstance(x, (nt.Float, nt.Integer, nt.Boolean)):
             return lambda x: 0.0
         return None
+    return typed
+
+
+def _zeros_view_impl(nt):
+    """Numba has no zero-stride stand-in: zeros of that shape (what the Python code read)."""
+    def typed(shape, dtype=None):
+        if dtype is None or isinstance(dtype, (nt.NoneType, nt.Omitted)):
+            return lambda shape, dtype=None: np.zeros(shape)
+        return lambda shape, dtype=None: np.zeros(shape, dtype)
     return typed
 
 

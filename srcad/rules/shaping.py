@@ -239,6 +239,10 @@ for _name, _fn in (("zeros", np.zeros), ("ones", np.ones), ("empty", np.empty)):
     defprim(_name, _fn, ("call", f"np.{_name}"), arg_names=("shape", "dtype"),
             defaults={"dtype": None}, functions=(_fn,), kind=_constructor_kind,
             kind_from_atoms=True, jvp=(ZERO, ZERO), vjp=(ZERO, ZERO))
+defprim("zeros_view", runtime.zeros_view, ("runtime", "zeros_view"), arg_names=("shape", "dtype"),
+        defaults={"dtype": None}, kind=_constructor_kind, kind_from_atoms=True, jvp=(ZERO, ZERO),
+        vjp=(ZERO, ZERO), doc="np.zeros' shape and dtype with no memory: a stand-in for an "
+        "array read for its shape alone (analysis/shape_only.py)")
 for _name, _fn in (("ones_like", np.ones_like), ("empty_like", np.empty_like)):
     defprim(_name, _fn, ("call", f"np.{_name}"), arg_names=("x", "dtype"),
             defaults={"dtype": None}, functions=(_fn,), kind=_like_kind, kind_from_atoms=True,
