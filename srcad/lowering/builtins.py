@@ -188,12 +188,12 @@ class Builtins:
         changes the other, as in Python); of a list or number, or with a dtype, a new array."""
         source = args[0] if args else kwargs.get("a")
         if not (isinstance(source, Var) and source.kind.is_array):
-            return self.lw.bind_and_emit("array", args, kwargs, builder, node)
+            return self.lw.expressions.bind_and_emit("array", args, kwargs, builder, node)
         dtype = args[1] if len(args) > 1 else kwargs.get("dtype", Const(None))
         same = _same_dtype(dtype, source.kind.dtype)
         if same and len(args) + len(kwargs) <= 2:
             return source                   # np.asarray(x, dtype=float) of float64 x is x
-        out = self.lw.bind_and_emit("array", args, kwargs, builder, node)
+        out = self.lw.expressions.bind_and_emit("array", args, kwargs, builder, node)
         if same is not False:
             self.lw.may_be(out, [source])      # NumPy may return x itself: no in-place update
         return out

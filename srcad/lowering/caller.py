@@ -437,7 +437,7 @@ class CallerObjects:
         entered = self.lw.forms.enter_local_call(node, env)     # a function defined here (forms.py)
         before, written = dict(self.lw.objects.latest), self.lw.caller_arrays.written_so_far()
         try:
-            out = self.lw.call_expression(node, env, builder)
+            out = self.lw.expressions.call_expression(node, env, builder)
         finally:
             self.lw.forms.restore_local(entered, env)
         self.lw.caller_arrays.rebind_written(written, env)

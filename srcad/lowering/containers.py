@@ -93,7 +93,7 @@ class Containers:
         return scopes
 
     def static_test(self, node, test, scope, builder):
-        cond = self.lw.condition(test, scope, builder)
+        cond = self.lw.expressions.condition(test, scope, builder)
         if not isinstance(cond, Const):
             raise RuntimeLength
         return bool(cond.value)

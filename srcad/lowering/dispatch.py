@@ -21,7 +21,7 @@ import ast
 import functools
 from dataclasses import dataclass
 
-from ..errors import NameResolutionError
+from ..errors import NameResolutionError, UnsupportedSyntaxError
 from .values import is_atom
 
 NOT_MINE = object()          # a handler's answer for what another handler lowers
@@ -73,17 +73,19 @@ def handlers_of(lw):
                               lw.caller_objects.changing_call_statement,
                               lw.stores.expression_statement),
         store_item=(lw.view_writes.store_transposed_item, lw.caller_objects.store_held_item),
-        atom=(lw.forms.local_function_atom, lw.frozen.atom, lw.made.atom, lw.value_atom),
+        atom=(lw.forms.local_function_atom, lw.frozen.atom, lw.made.atom,
+              lw.expressions.value_atom),
         attribute=(lw.made.attribute, lw.dynamic.stored_attribute, lw.dynamic.known_property,
-                   lw.integration.attribute, lw.value_attribute),
-        known_attribute=(lw.frozen.attribute, lw.live_attribute),
+                   lw.integration.attribute, lw.expressions.value_attribute),
+        known_attribute=(lw.frozen.attribute, lw.expressions.live_attribute),
         subscript=(lw.made.slice, lw.made.item, lw.dynamic.specialised_subscript),
         store_attribute=(lw.made.store_attribute, lw.dynamic.store_object_attribute),
-        method_call=(lw.made.method_call, lw.value_method_call),
-        call=(lw.forms.call_format, lw.integration.call, lw.made.super_call, lw.call_value),
+        method_call=(lw.made.method_call, lw.expressions.value_method_call),
+        call=(lw.forms.call_format, lw.integration.call, lw.made.super_call,
+              lw.expressions.call_value),
         call_object=(lw.frozen.call, lw.dynamic.call_known_object),
         compare=(lw.made.identity, lw.operators.expr_Compare),
-        index=(lw.writes.range_index, lw.value_index),
+        index=(lw.writes.range_index, lw.expressions.value_index),
         sorted=(lw.forms.sorted_by_known_keys, lw.calls.sorted_items),
         update_item=(lw.view_writes.update_transposed_item,
                      lw.attribute_changes.update_attribute_item, lw.writes.update_any_item),
@@ -101,11 +103,42 @@ def handlers_of(lw):
 
 
 class Dispatching:
-    """The hooks of Handlers: each asks its handlers in order (a base of FunctionLowering)."""
+    """What the parts call as `lw.X`: `expr`, `refuse` and the hooks of Handlers, each asking
+    its handlers in order. The one base of FunctionLowering; no state of its own (that is
+    FunctionLowering's, made in its __init__)."""
 
     @functools.cached_property
     def handlers(self):
         return handlers_of(self)
+
+    @functools.cached_property
+    def expression_methods(self):
+        """expr_X by node type, found once per lowering (`expr` runs for every node)."""
+        return {}
+
+    def refuse(self, node, what):
+        raise UnsupportedSyntaxError(f"unsupported: {what}", filename=self.filename,
+                                     line=getattr(node, "lineno", None),
+                                     construct=self.source_of(node))
+
+    def source_of(self, node):
+        try:
+            return ast.unparse(node)[:80]
+        except Exception:           # noqa: BLE001 - a best-effort description only
+            return type(node).__name__
+
+    def expr(self, node, env, builder):
+        """The lowered value of an expression: by a hook's expr_X (below), or the first part's
+        that lowers such a node (expressions.py, forms, operators, containers, ...)."""
+        if (method := self.expression_methods.get(type(node))) is None:
+            method = first_named("expr_" + type(node).__name__, self, self.expressions,
+                                 self.forms, self.operators, self.containers, self.dynamic,
+                                 self.caller_objects, self.stores)
+            if method is None:
+                self.refuse(node, f"the expression {type(node).__name__} "
+                                  f"({self.source_of(node)})")
+            self.expression_methods[type(node)] = method
+        return method(node, env, builder)
 
     def special_call(self, name):
         """The method named in SPECIAL_CALLS (lowering/builtins.py) for a builtin called:
@@ -165,7 +198,7 @@ class Dispatching:
         if prim in ("is_", "is_not") and \
                 (known := self.caller_objects.known_identity(prim, atoms)) is not NOT_MINE:
             return known
-        out = self.emit_primitive(prim, atoms, builder, node, kind)
+        out = self.expressions.emit_primitive(prim, atoms, builder, node, kind)
         if prim == "getitem":
             self.caller_arrays.note_item_read(out, atoms)
         return out

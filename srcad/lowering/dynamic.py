@@ -122,7 +122,8 @@ class Dynamic:
         callee's, asked for when it runs (srcad/lowering/runtime_calls.py)."""
         calls = getattr(self.lw.derive, "runtime_calls", None)
         if not isinstance(callee, Var):
-            what = repr(callee.value) if isinstance(callee, Const) else self.lw.describe(callee)
+            what = repr(callee.value) if isinstance(callee, Const) else \
+                self.lw.expressions.describe(callee)
             self.lw.refuse(node, f"calling {what}, which is not a function")
         made_by = builder.defined_by.get(callee)
         if made_by is not None and made_by.prim == "opaque":
@@ -171,7 +172,7 @@ class Dynamic:
     def specialised_subscript(self, node, env, builder):
         """`x[i]`; an item of an argument that is a string or a function (`config['act']`)
         is the value the derivative is specialised on (srcad/kinds.py `is_static`)."""
-        value = self.lw.value_subscript(node, env, builder)
+        value = self.lw.expressions.value_subscript(node, env, builder)
         if isinstance(value, Var) and value.kind.is_static:
             return from_python(value.kind.value)
         if isinstance(value, Const) and isinstance(value.value, LocalFunction):

@@ -114,7 +114,7 @@ class Forms:
         if entered is None or not entered[2]:
             return out
         names = entered[2]
-        items = self.lw.unpack(out, 1 + len(names), node, builder)
+        items = self.lw.view_writes.unpack(out, 1 + len(names), node, builder)
         for target, value in zip(names, items[1:]):
             self.lw.assign(ast.Name(target, ast.Store()), value, env, builder)
         return items[0]

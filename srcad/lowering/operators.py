@@ -100,7 +100,7 @@ class Operators:
     def short_circuit(self, node, first, operand, env, builder):
         lw = self.lowering
         first = lw.atom(first, builder, node)
-        truth = lw.condition_of(first, builder, node)
+        truth = lw.expressions.condition_of(first, builder, node)
         is_and = isinstance(node.op, ast.And)
         if isinstance(truth, Const):
             return lw.expr(operand, env, builder) if bool(truth.value) == is_and else first
@@ -116,7 +116,7 @@ class Operators:
 
     def expr_IfExp(self, node, env, builder):
         lw = self.lowering
-        cond = lw.condition(node.test, env, builder)
+        cond = lw.expressions.condition(node.test, env, builder)
         if isinstance(cond, Const):
             return lw.expr(node.body if cond.value else node.orelse, env, builder)
         blocks, objects = [], []

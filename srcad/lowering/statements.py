@@ -12,21 +12,23 @@ import ast
 import functools
 from dataclasses import replace
 
-from ..frontend import desugar
+from ..frontend import desugar, live
 from .. import naming
 from .. import kinds as K
 from ..analysis.activity import bound_vars
 from ..ir.builder import Builder
-from ..errors import PythonValueError
+from ..ir.facts import Facts
 from ..ir.nodes import Block, Const, For, If, Var, While
+from .argument_writes import ArgumentWrites
+from .caller import Objects
 from .dispatch import NOT_MINE, Dispatching, first_named
-from .expressions import ExpressionLowering
+from .expressions import own_parts
 from .forms import has_star
 from .function import FALLTHROUGH, lower_function
 from .methods import CHANGING_METHODS
 from . import numpy_writes
 from .stores import same_object
-from ..frontend.syntax import names_read_outside, walk_no_defs
+from ..frontend.syntax import names_read_outside, returns_inside_of, walk_no_defs
 from .values import StaticSeq
 
 _MAX_KIND_ROUNDS = 3
@@ -37,8 +39,26 @@ def to_ssa(parsed, arg_kinds=None, bound=None, guards=None, derive=None):
     return lower_function(FunctionLowering, parsed, arg_kinds, bound, guards, derive)
 
 
-class FunctionLowering(Dispatching, ExpressionLowering):
-    """Statement lowering; expressions: the base class; shared hooks: lowering/dispatch.py."""
+class FunctionLowering(Dispatching):
+    """Lowers one function: its statements here; the state its parts share; expressions and
+    the rest: its parts (own_parts); the hooks the parts call: lowering/dispatch.py."""
+
+    def __init__(self, parsed, depth=0, derive=None):
+        self.parsed = parsed
+        self.derive = derive         # derivatives taken inside (lowering/nested.py)
+        self.filename = parsed.filename
+        self.depth = depth
+        self.origins = {}            # var -> values it may be the same object as
+        self.views = set()           # values that may share memory with another array
+        self.facts = Facts()         # the names assignments give (ir/facts.py), made in at the end
+        self.view_base = {}          # a view -> the array it was taken from
+        self.contains = {}           # a container var -> the values it holds
+        self.inlining = frozenset()  # the user functions whose code is being inlined here
+        self.live = live.Reads()     # globals, cells and attributes read (to_ssa sets it)
+        self.returns_inside = returns_inside_of(parsed.node)    # does a statement hold a return
+        self.objects = Objects()     # versions of lists and dicts (caller.py), shared with
+        self.argument_writes = ArgumentWrites()   # the helpers inlined, as these two
+        own_parts(self)
 
     def suite(self, stmts, env, builder):
         """Lower statements into `builder`; the returned value, or FALLTHROUGH."""
@@ -100,35 +120,13 @@ class FunctionLowering(Dispatching, ExpressionLowering):
                     self.assign(t, v, env, builder)
                 return
             atom = self.atom(value, builder, target)
-            self.check_unpacked_length(atom, len(target.elts), target)
+            self.view_writes.check_unpacked_length(atom, len(target.elts), target)
             for k, t in enumerate(target.elts):      # depth first: `(W, b), ... = params`
                 self.assign(t, builder.emit("getitem", atom, Const(k)), env, builder)
         elif isinstance(target, ast.Subscript):
             self.store_item(target, value, env, builder)
         else:
             self.store_attribute(target, value, env, builder)
-
-    def check_unpacked_length(self, atom, n, node):
-        """`a, b = seq` with a seq of another length raises, as Python does when it runs."""
-        items = atom.kind.items if atom.kind.tag in ("list", "tuple") else None
-        if items is not None and len(items) != n:
-            too = "too many" if len(items) > n else "not enough"
-            raise PythonValueError(f"{too} values to unpack (expected {n}, got {len(items)}), "
-                                   "as Python raises when the function runs",
-                                   filename=self.filename, line=node.lineno,
-                                   construct=f"{self.source_of(node)} = ...")
-
-    def unpack(self, value, n, node, builder):
-        if isinstance(value, StaticSeq):
-            if len(value.items) != n:
-                too = "too many" if len(value.items) > n else "not enough"
-                raise PythonValueError(f"{too} values to unpack (expected {n}, got "
-                                       f"{len(value.items)}), as Python raises when the "
-                                       "function runs", filename=self.filename,
-                                       line=node.lineno, construct=self.source_of(node))
-            return value.items
-        atom = self.atom(value, builder, node)
-        return [builder.emit("getitem", atom, Const(i)) for i in range(n)]
 
     # ----- simple statements -----------------------------------------------------------------
     def stmt_Pass(self, node, env, builder):
@@ -137,11 +135,11 @@ class FunctionLowering(Dispatching, ExpressionLowering):
     def stmt_FunctionDef(self, node, env, builder):
         if node.decorator_list:
             self.refuse(node, "a decorated function defined inside the function")
-        env[node.name] = self.local_function(node, env, builder)
+        env[node.name] = self.expressions.local_function(node, env, builder)
 
     # ----- if --------------------------------------------------------------------------------
     def stmt_If(self, node, env, builder):
-        cond = self.condition(node.test, env, builder)
+        cond = self.expressions.condition(node.test, env, builder)
         if isinstance(cond, Const):
             self.run_suite(node.body if cond.value else node.orelse, env, builder)
             return
@@ -183,7 +181,7 @@ class FunctionLowering(Dispatching, ExpressionLowering):
     def if_returning(self, node, rest, env, builder):
         """An if whose branches return: the rest of the code runs in each branch that falls
         through, so the if itself yields the function's result."""
-        cond = self.condition(node.test, env, builder)
+        cond = self.expressions.condition(node.test, env, builder)
         if isinstance(cond, Const):
             return self.suite((node.body if cond.value else node.orelse) + rest, env, builder)
         results, blocks = [], []
@@ -268,7 +266,7 @@ class FunctionLowering(Dispatching, ExpressionLowering):
 
         def lower_body(params, body_env, body_builder):
             cond_builder = Builder(node.lineno, facts=body_builder.facts)
-            cond = self.condition(node.test, dict(body_env), cond_builder)
+            cond = self.expressions.condition(node.test, dict(body_env), cond_builder)
             cond_block[:] = [Block(cond_builder.stmts, (self.atom(cond, cond_builder, node),))]
             self.run_suite(node.body, body_env, body_builder)
 

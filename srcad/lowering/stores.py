@@ -249,7 +249,7 @@ class Stores:
         if isinstance(call, ast.Call) and numpy_writes.names_put_along_axis(call):
             write = numpy_writes.as_element_write(
                 call, getattr(self.lw.expr(call.func, env, builder), "obj", None),
-                lambda *nodes, prim="along_axis_index": self.lw.bind_and_emit(prim, [
+                lambda *nodes, prim="along_axis_index": self.lw.expressions.bind_and_emit(prim, [
                     self.lw.expr(n, env, builder) for n in nodes], {}, builder, call))
             if write is not None:
                 return self.lw.stmt(write, env, builder)

@@ -15,6 +15,7 @@ statement at the line and asks for copies on the right.
 
 import ast
 
+from ..errors import PythonValueError
 from ..ir.nodes import Const, Var
 from .containers import RuntimeLength
 from .dispatch import NOT_MINE
@@ -26,7 +27,8 @@ _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "*
 
 class ViewWrites:
     """A part of the lowering `lw` of a function: writes through a view (`D.T[i] = v`), and
-    unpacking that a view assigned later in the same statement would see (its `view_writes`)."""
+    unpacking that a view assigned later in the same statement would see, and unpacking's
+    length, checked as Python checks it (its `view_writes`)."""
 
     def __init__(self, lw):
         self.lw = lw
@@ -47,9 +49,31 @@ class ViewWrites:
     def unpacked_items(self, value, target, env, builder):
         """The items of `value` for the targets of `target`, refused where a later item is a
         view of an array an earlier target writes into (below)."""
-        items = self.lw.unpack(value, len(target.elts), target, builder)
+        items = self.unpack(value, len(target.elts), target, builder)
         self.refuse_view_of_written(target, items, env, builder)
         return items
+
+    def check_unpacked_length(self, atom, n, node):
+        """`a, b = seq` with a seq of another length raises, as Python does when it runs."""
+        items = atom.kind.items if atom.kind.tag in ("list", "tuple") else None
+        if items is not None and len(items) != n:
+            too = "too many" if len(items) > n else "not enough"
+            raise PythonValueError(f"{too} values to unpack (expected {n}, got {len(items)}), "
+                                   "as Python raises when the function runs",
+                                   filename=self.lw.filename, line=node.lineno,
+                                   construct=f"{self.lw.source_of(node)} = ...")
+
+    def unpack(self, value, n, node, builder):
+        if isinstance(value, StaticSeq):
+            if len(value.items) != n:
+                too = "too many" if len(value.items) > n else "not enough"
+                raise PythonValueError(f"{too} values to unpack (expected {n}, got "
+                                       f"{len(value.items)}), as Python raises when the "
+                                       "function runs", filename=self.lw.filename,
+                                       line=node.lineno, construct=self.lw.source_of(node))
+            return value.items
+        atom = self.lw.atom(value, builder, node)
+        return [builder.emit("getitem", atom, Const(i)) for i in range(n)]
 
     def refuse_view_of_written(self, target, items, env, builder):
         """`B[i], B[j] = B[j], B[i]` where a later value is a view of an array an earlier
