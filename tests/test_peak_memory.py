@@ -153,3 +153,56 @@ def test_numba_backend_allocates_the_zeros_it_stands_in_for():
     g = srcad.grad(states_loss, wrt=(0, 1, 2, 3), backend="numba")
     for mine, plain in zip(g(*args), srcad.grad(states_loss, wrt=(0, 1, 2, 3))(*args)):
         np.testing.assert_allclose(mine, plain, rtol=1e-10, atol=1e-12)
+
+
+# ----- arrays released after their last use (srcad/codegen/release.py) ----------------------
+def layers_loss(W1, b1, W2, b2, W3, x, y):
+    h1 = np.tanh(x @ W1 + b1)
+    h2 = np.tanh(h1 @ W2 + b2)
+    return np.mean((h2 @ W3 - y) ** 2)
+
+
+def layers_hand(W1, b1, W2, b2, W3, x, y):
+    h1 = np.tanh(x @ W1 + b1)
+    h2 = np.tanh(h1 @ W2 + b2)
+    d3 = 2.0 * (h2 @ W3 - y) / y.size
+    dW3 = h2.T @ d3
+    d2 = (d3 @ W3.T) * (1.0 - h2 ** 2)
+    del h2
+    dW2, db2 = h1.T @ d2, d2.sum(axis=0)
+    d1 = (d2 @ W2.T) * (1.0 - h1 ** 2)
+    return x.T @ d1, d1.sum(axis=0), dW2, db2, dW3
+
+
+def _layers_args(n=300):
+    return (_r(4, 32) / 2, 0.1 * _r(32), _r(32, 32) / 6, 0.1 * _r(32), _r(32, 1) / 6,
+            _r(n, 4), _r(n, 1))
+
+
+def test_a_layer_output_is_released_after_its_last_use():
+    args = _layers_args()
+    g = srcad.grad(layers_loss, wrt=(0, 1, 2, 3, 4))
+    lines = [line.strip() for line in _code(g, *args).splitlines()]
+    released = [line for line in lines if line.startswith("del ")]
+    assert released and any("h2" in line.split() or "h2," in line for line in released)
+    last_read = max(k for k, line in enumerate(lines) if "h2" in line and "del" not in line)
+    assert lines[last_read + 1].startswith("del ")
+    for mine, hand in zip(g(*args), layers_hand(*args)):
+        np.testing.assert_allclose(mine, hand, rtol=1e-10, atol=1e-13)
+    assert _peak(g, args) <= _peak(layers_hand, args)
+
+
+def test_released_arrays_forward_mode_and_finite_differences():
+    args = _layers_args(20)
+    assert srcad.check_grads(layers_loss, args, order=1, wrt=(0, 1, 2, 3, 4))
+    assert srcad.check_grads(layers_loss, args, order=1, modes="fwd", wrt=(0, 1, 2, 3, 4))
+
+
+def test_numba_compiles_a_derivative_that_releases_arrays():
+    pytest.importorskip("numba")
+    args = _layers_args(20)
+    plain = srcad.grad(layers_loss, wrt=(0, 2))
+    assert "del " in _code(plain, *args)
+    compiled = srcad.grad(layers_loss, wrt=(0, 2), backend="numba")
+    for mine, theirs in zip(compiled(*args), plain(*args)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-13)

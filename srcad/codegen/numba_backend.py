@@ -84,7 +84,7 @@ def _numba_compiled(generated, args, names, first_line):
     nb = _numba(generated, first_line)
     _check_arguments(generated, args, names, first_line)
     _check_syntax(generated)
-    code = generated.function.__code__
+    code = _without_releases(generated)
     function = types.FunctionType(code, _numba_globals(generated, nb), code.co_name,
                                   generated.function.__defaults__)
     dispatcher = nb["numba"].njit(function)
@@ -160,6 +160,19 @@ def _unsupported_node(node):
             node.func.id in ("dict", "set", "frozenset"):
         return f"a {node.func.id}"
     return None
+
+
+def _without_releases(generated):
+    """The derivative's code with its `del` lines (codegen/release.py) read as `pass`, on the
+    same lines: Numba refuses `del`, and frees its arrays by its own reference counts."""
+    code = generated.function.__code__
+    if "\n    del " not in generated.source:
+        return code
+    lines = [line[:len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith("del ")
+             else line for line in generated.source.split("\n")]
+    namespace = {}
+    exec(compile("\n".join(lines), generated.filename, "exec"), namespace)
+    return namespace[code.co_name].__code__
 
 
 def _numba_globals(generated, nb):

@@ -18,6 +18,7 @@ from . import layout
 from .plan import Plan
 from .in_place_arithmetic import ARITHMETIC_INTO, arithmetic_in_place, arithmetic_lines
 from .compiled import Generated, register_source, release_with
+from .release import release_dead_arrays
 from ..ir.nodes import Eqn, For, If, Var, sub_blocks, walk_eqns
 from ..naming import Namer, written_names
 from ..rules import RULES
@@ -31,7 +32,7 @@ def compile_function(fn, name, comments=True):
     """Generate, compile and return `Generated` for the IR function `fn`."""
     fn = arithmetic_in_place(fn)
     writer = Writer(fn, comments)
-    source = writer.function_source(name)
+    source = release_dead_arrays(writer.function_source(name), writer.namer.names)
     filename = register_source(source, fn.filename, name)
     namespace = writer.namespace
     exec(compile(source, filename, "exec"), namespace)

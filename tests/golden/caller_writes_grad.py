@@ -12,6 +12,7 @@ def grad_fill_out_buffer(x, out):
     # line 37: out[0] += x[1]
     bx = index_adjoint(x[0], x, 1)
     bx += out_1
+    del out_1
     # line 36: out[...] = np.sin(x) * 2.0
     bout = np.copy(x)
     bout[...] = 0.0

@@ -19,6 +19,7 @@ def grad_rnn_states(x, h0, Wx, Wh):
     bWx = zeros_like(Wx)
     bx = zeros_like(x)
     bh = h + h
+    del h
     for t_1 in reversed(range(T)):
         prev_1 = tape_1.pop()
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)

@@ -12,10 +12,12 @@ def grad_mse_loss(params, x, y):
     bW3 = h2.T @ v1
     # line 28: h2 = sigmoid(h1 @ W2 + b2)
     v2 = v1 @ W3.T * (h2 * (1.0 - h2))
+    del h2, v1
     bb2 = np.sum(v2, axis=0)
     bW2 = h1.T @ v2
     # line 27: h1 = sigmoid(x @ W1 + b1)
     v3 = v2 @ W2.T * (h1 * (1.0 - h1))
+    del h1, v2
     bb1 = np.sum(v3, axis=0)
     bW1 = x.T @ v3
     return [(bW1, bb1), (bW2, bb2), (bW3, bb3)]
