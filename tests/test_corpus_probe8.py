@@ -163,8 +163,6 @@ REFUSED_FORWARD = {
     "recursive_tree": "calls itself recursively",       # reverse mode takes it
 }
 XFAIL = {
-    "try_except_rewrite": ("forward refuses eigvalsh, read only by a condition",
-                           {"forward"}),
     "recursive_tree": ("refused in forward mode: a recursive helper (REFUSED_FORWARD)",
                        {"forward"}),
 }

@@ -59,6 +59,51 @@ def _varied_loop(stmt, varied):
             varied.add(out)
 
 
+def useful_vars(fn):
+    """The vars whose tangent may reach one of fn's results: those results, and, backwards,
+    every argument an equation with a useful output reads where its jvp rule is not ZERO (an
+    index, a shape, a sample drawn by a library call only indexed with: not useful), and
+    every argument of an effect one of whose arguments is useful (it may have moved a value
+    into that object: a checkpoint schedule's store). Loops go to a fixed point over their
+    carries. Forward mode refuses a missing rule only for a
+    useful output (reverse mode never reaches the others)."""
+    useful = {r for r in fn.body.results if isinstance(r, Var)}
+    _useful_block(fn.body, useful)
+    return useful
+
+
+def _useful_block(block, useful):
+    for stmt in reversed(block.stmts):
+        if isinstance(stmt, Eqn):
+            rule = RULES.get(stmt.prim)
+            moves = rule is None or rule.effect        # it may move a value into an argument
+            if any(o in useful for o in stmt.outs) or \
+                    moves and any(a in useful for a in stmt.args if isinstance(a, Var)):
+                useful.update(a for i, a in enumerate(stmt.args) if isinstance(a, Var) and
+                              (moves or rule.jvp_rule(i) is not ZERO))
+        elif isinstance(stmt, If):
+            for branch in (stmt.then, stmt.orelse):
+                useful.update(r for o, r in zip(stmt.outs, branch.results)
+                              if o in useful and isinstance(r, Var))
+                _useful_block(branch, useful)
+        else:
+            _useful_loop(stmt, useful)
+
+
+def _useful_loop(stmt, useful):
+    """A carry is useful where its out is, or where the body's useful values read it."""
+    while True:
+        before = len(useful)
+        for out, param, init, result in zip(stmt.outs, stmt.carry_params, stmt.carry_init,
+                                            stmt.body.results):
+            if out in useful or param in useful:
+                useful.update(a for a in (param, init, result) if isinstance(a, Var))
+        for sub in sub_blocks(stmt):
+            _useful_block(sub, useful)
+        if len(useful) == before:
+            break
+
+
 def bound_vars(block):
     """Every var bound inside `block`, in nested blocks too (loop indices, carries, outs)."""
     bound = set()

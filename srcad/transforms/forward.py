@@ -19,12 +19,12 @@ import numpy as np
 
 from .. import kinds as K
 from .. import naming
-from ..analysis.activity import substitute, varied_vars
+from ..analysis.activity import substitute, useful_vars, varied_vars
 from ..ir.builder import Builder, Sym, apply_rule, as_atom
 from ..ir.facts import Facts
 from .inline import expand_calls
 from ..errors import NonDifferentiableError, SrcadError, not_differentiable
-from ..ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
+from ..ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, read_counts, walk_eqns
 from ..rules import RULES, ZERO
 from ..rules.writes import dtype_known, into_integers
 from .runtime_calls import RUN_TIME_CALLS
@@ -208,6 +208,16 @@ class Tangents:
         self.layout = layout
         self.again = again           # to be differentiated again (transforms/runtime_calls.py)
         self.facts = Facts()         # tangents' names and shapes, given to the output's Vars
+        self.useful = None           # useful_vars(fn), found where a rule is missing
+
+    def reaches_output(self, eqn):
+        """Whether a tangent of eqn's outputs may reach fn's results (analysis.activity's
+        useful_vars), or its outputs are read nowhere (a call made for what it does to its
+        arguments): a missing rule is refused only then, as reverse mode does."""
+        if self.useful is None:
+            self.useful = useful_vars(self.fn)
+            self.read = read_counts(self.fn.body)
+        return any(o in self.useful or not self.read.get(o) for o in eqn.outs)
 
     # ----- tangent bookkeeping ---------------------------------------------------------------
     def accumulate(self, tan, var, contribution, tb):
@@ -271,7 +281,9 @@ class Tangents:
         if not any(o in self.varied for o in eqn.outs) or _is_effect_only(eqn):
             return
         if len(eqn.outs) != 1:
-            self.refuse(eqn, "a multi-output operation")
+            if self.reaches_output(eqn):
+                self.refuse(eqn, "a multi-output operation")
+            return
         for term in self.contributions(eqn, tan, tb):
             self.accumulate(tan, eqn.out, term, tb)
 
@@ -287,6 +299,8 @@ class Tangents:
             if jvp is ZERO:
                 continue
             term = None if jvp is None else self.apply_rule(eqn, jvp, tan[arg], args, tb)
+            if (term is None or term is ZERO) and not self.reaches_output(eqn):
+                continue             # a sample drawn with p, only indexed with: no tangent
             if term is None or term is ZERO:
                 self.refuse(eqn, f"argument {i + 1} ({_arg_name(rule, i)})")
             terms.append(term)
