@@ -114,7 +114,8 @@ SUPPORTED = [
      "holds is refused with the rewrite that builds a new one; the caller's list (an "
      "argument) changes too, as in the next row"),
     ("dicts: `d[k] = v`, `d.get(k, v0)`, `d.setdefault`, `d.update`, `d.pop`, `.items()`, "
-     "`.keys()`, `.values()`, `for k in d`, `dict(...)`, `sorted(d)`",
+     "`.keys()`, `.values()`, `for k in d`, `dict(...)`, `sorted(d)`, "
+     "`sorted(d.items())` (ordered by the keys)",
      ("def f(x):\n    params = dict(W=x, b=x * 0.5)\n    grads = {'W': x * 0.1, 'b': 0.2}\n"
       "    for k in sorted(params):\n        params[k] = params[k] - 0.1 * grads.get(k, 0.0)\n"
       "    s = params.setdefault('c', 1.0)\n    for k, v in params.items():\n"
@@ -299,7 +300,8 @@ _SPECIAL = {
     "list": "a new list of the items of a sequence (of a dict: its keys; of a range: its ints)",
     "tuple": "a tuple of the items of a sequence",
     "len": "constant for sequences of known length, `len(x)` otherwise",
-    "sorted": "`sorted` of constants or of a dict's keys; of differentiated values refused",
+    "sorted": "`sorted` of constants, of a dict's keys, or of pairs whose first items are "
+              "distinct keys known now (`sorted(d.items())`); of differentiated values refused",
     "dict": "`dict(k=v)`, `dict(mapping)`, `dict(pairs)` with keys known now",
     "isinstance": "decided when the function is transformed where the value's class is "
                   "known then (an object made in the function or specialised on, a literal, "

@@ -187,8 +187,11 @@ class Forms:
         """`sorted(xs, key=f)` of a sequence of known length whose keys are known now (the
         order decided by values that carry no derivative): the items in that order."""
         key, reverse = kwargs.get("key"), kwargs.get("reverse", Const(False))
-        if key is None or isinstance(key, Const) or len(args) != 1 or \
-                set(kwargs) - {"key", "reverse"} or not isinstance(reverse, Const):
+        if len(args) != 1 or set(kwargs) - {"key", "reverse"} or not isinstance(reverse, Const):
+            return NOT_MINE
+        if key is None:
+            return sorted_pairs(args[0], reverse.value)
+        if isinstance(key, Const):
             return NOT_MINE
         items = list(self.items_now(node, args[0], "sorted", builder))
         keys = [self.lw.atom(self.lw.call(node, key, [item], {}, builder), builder, node)
@@ -441,3 +444,20 @@ def _inside_loop_of(jump, stmts):
         return False
     return any(jump in list(walk_no_defs(n)) for s in stmts for n in [s, *walk_no_defs(s)]
                if isinstance(n, (ast.For, ast.While)))
+
+
+def sorted_pairs(value, reverse):
+    """`sorted(d.items())` (pairs whose first items are distinct and known now, as a
+    dict's keys are): Python's order, decided by those keys alone; NOT_MINE otherwise."""
+    pairs = value.items if isinstance(value, StaticSeq) else ()
+    firsts = [p.items[0] if isinstance(p, StaticSeq) and p.items else None for p in pairs]
+    if not pairs or not all(isinstance(k, Const) for k in firsts):
+        return NOT_MINE
+    keys = [k.value for k in firsts]
+    try:
+        order = sorted(range(len(pairs)), key=lambda k: keys[k], reverse=reverse)
+    except TypeError:
+        return NOT_MINE
+    if any(keys[a] == keys[b] for a, b in zip(order, order[1:])):
+        return NOT_MINE                  # equal keys: the values would decide
+    return StaticSeq([pairs[k] for k in order], "list")
