@@ -127,3 +127,53 @@ def test_an_operator_the_class_lacks_is_refused_where_python_raises(f, text, mod
         derivative(x) if mode == "grad" else derivative(x, np.ones(3))
     lines, first = inspect.getsourcelines(f)
     assert text in str(err.value) and f"line {first + len(lines) - 1}:" in str(err.value)
+
+
+class Batches:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __iter__(self):
+        for row in self.rows:
+            yield 2.0 * row
+
+
+class Listed:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def iterates(x):
+    batches = Batches([x[0], x[1] * x[2], x[2]])
+    total = 0.0
+    for b in batches:
+        total = total + b ** 2
+    return total + sum(b for b in batches)
+
+
+def iterates_a_returned_iterator(x):
+    total = 0.0
+    for b in Listed([x[0], x[1]]):
+        total = total + b
+    return total
+
+
+def test_a_generator_dunder_iter_in_both_modes():
+    x = np.array([0.5, -1.0, 2.0])
+    numeric = srcad.numeric_grad(iterates, x)
+    np.testing.assert_allclose(srcad.grad(iterates)(x), numeric, rtol=1e-6)
+    value, tangent = srcad.jvp(iterates)(x, np.ones(3))
+    assert np.isclose(value, iterates(x)) and np.isclose(tangent, np.sum(numeric), rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_another_dunder_iter_is_refused_with_the_generator_to_write(mode):
+    x = np.array([0.5, -1.0, 2.0])
+    derivative = getattr(srcad, mode)(iterates_a_returned_iterator)
+    with pytest.raises(srcad.SrcadError, match="written as a generator") as err:
+        derivative(x) if mode == "grad" else derivative(x, np.ones(3))
+    line = iterates_a_returned_iterator.__code__.co_firstlineno + 2
+    assert f"line {line}:" in str(err.value)

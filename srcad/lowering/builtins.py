@@ -23,6 +23,7 @@ from ..ir.nodes import Block, Const, For, Var
 from ..revolve import check_snapshots, checkpointed
 from . import made_operators
 from .dispatch import NOT_MINE
+from .objects import MadeObject, iterated
 from .selection import select_by_key
 from .values import EnumerateValue, RangeValue, ReversedValue, StaticSeq, ZipValue
 
@@ -233,6 +234,8 @@ class Builtins:
             last = self.lw.emit("sub", [n, Const(1)], builder, node)
             return Iteration((Const(0), n, Const(1)), lambda i, b: inner.element(
                 self.position(node, inner, self.lw.emit("sub", [last, i], b, node), b), b))
+        if isinstance(value, MadeObject):
+            return self.iteration_of(node, iterated(self.lw, node, value, builder), builder)
         seq = self.lw.atom(value, builder, node)
         if seq.kind.tag == "dict" or isinstance(seq, Const) and isinstance(seq.value, dict):
             keys = self.lw.container_methods.keys_of(node, seq, builder)

@@ -15,6 +15,7 @@ from ..ir.nodes import Const, Var
 from ..naming import fresh_name
 from ..frontend.syntax import fix_missing_locations
 from .values import EnumerateValue, RangeValue, ReversedValue, StaticSeq, ZipValue
+from .objects import MadeObject, iterated
 
 MAX_UNROLLED = 256
 
@@ -116,6 +117,9 @@ class Containers:
                      for k, v in enumerate(inner)]          # a start known only at run time too
         elif isinstance(value, ReversedValue):
             items = self.static_items(node, value.seq, builder)[::-1]
+        elif isinstance(value, MadeObject):              # its __iter__, a generator of yours
+            items = self.static_items(node, iterated(self.lw, node, value, builder),
+                                      builder)
         else:
             items = self.items_of_atom(node, self.lw.atom(value, builder, node), builder)
         if len(items) > MAX_UNROLLED:

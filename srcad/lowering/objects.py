@@ -57,6 +57,28 @@ def own_attribute_access(cls):
                  if getattr(cls, name, None) is not getattr(object, name, None)), None)
 
 
+def iterated(lw, node, made, builder):
+    """`for v in obj` of an object made here: the items its class's __iter__ yields, a
+    generator run to its end (lowering/generators.py); refused for another __iter__."""
+    method = inspect.getattr_static(made.cls, "__iter__", None)
+    if not (inspect.isfunction(method) and inspect.isgeneratorfunction(method)):
+        lw.refuse(node, f"iterating over a {made.cls.__name__} object made in the function: "
+                        "srcad follows an __iter__ written as a generator (`for item in "
+                        "self.items: yield item`); write it so, or loop over what the object "
+                        "holds (`for v in obj.items`)")
+    return lw.functions.inline(node, method, [made], {}, builder)
+
+
+def dunder(lw, node, made, name):
+    """The method `name` of made's class, written in Python; refused as Python's TypeError
+    where there is none."""
+    found = inspect.getattr_static(made.cls, name, None)
+    if not inspect.isfunction(found):
+        lw.refuse(node, f"{made.cls.__name__} has no {name} written in Python (Python raises "
+                        "TypeError here)")
+    return found
+
+
 def property_setter(lw, target, cls):
     """`obj.name = value` where cls makes name a property: its setter, which Python runs
     (refused where it has none written in Python: Python raises AttributeError); else None."""
@@ -369,21 +391,12 @@ class MadeObjects:
 
     def item(self, node, env, builder):
         """`obj[k]` of an object made here (a name bound to it): its class's __getitem__."""
-        if isinstance(node.value, ast.Name) and isinstance(env.get(node.value.id), MadeObject):
-            index = self.lw.index(node.slice, env, builder)
-            return self.lw.functions.inline(node, self.dunder(node, env[node.value.id],
-                                                              "__getitem__"),
-                                            [env[node.value.id], index], {}, builder)
-        return NOT_MINE
-
-    def dunder(self, node, made, name):
-        """The method `name` of made's class, written in Python; refused as Python's
-        TypeError where there is none."""
-        found = inspect.getattr_static(made.cls, name, None)
-        if not inspect.isfunction(found):
-            self.lw.refuse(node, f"{made.cls.__name__} has no {name} written in Python "
-                                 "(Python raises TypeError here)")
-        return found
+        made = env.get(node.value.id) if isinstance(node.value, ast.Name) else None
+        if not isinstance(made, MadeObject):
+            return NOT_MINE
+        index = self.lw.index(node.slice, env, builder)
+        return self.lw.functions.inline(node, dunder(self.lw, node, made, "__getitem__"),
+                                        [made, index], {}, builder)
 
     def slice(self, node, env, builder):
         """`layers[:-1]` of a list of objects made here: the list of those objects."""
