@@ -236,10 +236,9 @@ class Dynamic:
         `self` of its inlined method) whose class makes name a property written in Python: the
         getter inlined, so it runs when the function runs, on what obj holds then, once per
         read as in Python (never when srcad transforms the function)."""
-        if not isinstance(node.ctx, ast.Load) or \
-                any(isinstance(n, ast.Call) for n in ast.walk(node.value)):
-            return NOT_MINE
-        base = self.lw.expr(node.value, env, builder)
+        if not isinstance(node.ctx, ast.Load) or not _name_chain(node.value):
+            return NOT_MINE              # only `obj.name`, `net.layer.name`: looked up again
+        base = self.lw.expr(node.value, env, builder)          # by value_attribute, at no cost
         obj = base.obj if isinstance(base, Static) else \
             base.value if isinstance(base, Const) else None
         found = inspect.getattr_static(type(obj), node.attr, None)
@@ -255,6 +254,13 @@ class Dynamic:
         origin = live.Origin(fn, "partial", (("attr", where[0]), ("item", where[1])),
                              str(where[1]) if where[0] == "keywords" else "arg")
         return self.lw.live.value(value, origin, self.lw.views)
+
+
+def _name_chain(node):
+    """Whether `node` is a name or a chain of attributes of one (`net.layer`)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
 
 
 def store_key(owner, attr):
