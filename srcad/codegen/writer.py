@@ -18,6 +18,7 @@ from . import layout
 from .plan import Plan
 from .in_place_arithmetic import ARITHMETIC_INTO, arithmetic_in_place, arithmetic_lines
 from .compiled import Generated, register_source, release_with
+from .hoisting import hoist_math_lookups
 from .release import release_dead_arrays
 from ..ir.nodes import Eqn, For, If, Var, sub_blocks, walk_eqns
 from ..naming import Namer, written_names
@@ -33,6 +34,7 @@ def compile_function(fn, name, comments=True):
     fn = arithmetic_in_place(fn)
     writer = Writer(fn, comments)
     source = release_dead_arrays(writer.function_source(name), writer.namer.names)
+    source = hoist_math_lookups(source, writer.namer)
     filename = register_source(source, fn.filename, name)
     namespace = writer.namespace
     exec(compile(source, filename, "exec"), namespace)
