@@ -38,6 +38,7 @@ from .runtime_checks import (  # re-exported, as above
     check_scalar as check_scalar,
     check_broadcast as check_broadcast,
     zeros_view as zeros_view,
+    shape_record as shape_record,
     shapes_unchecked as shapes_unchecked,
     shapes_checked as shapes_checked,
     sampled_stop as sampled_stop,
@@ -67,6 +68,14 @@ def unbroadcast(g, x):
     if dtype is not None and g.dtype is not dtype and g.dtype != dtype and dtype.kind == "f":
         g = g.astype(dtype)
     return g if shape else g[()] if isinstance(g, np.ndarray) else g
+
+
+def unbroadcast_to(g, shape):
+    """unbroadcast(g, x) where x's shape is all a loop's tape kept of it and g has x's dtype
+    (transforms/reverse/tape.py): g itself where the shapes agree, the usual case."""
+    if type(g) is np.ndarray and g.shape == shape:
+        return g
+    return unbroadcast(g, zeros_view(shape, g.dtype))
 
 
 def zeros_like(x):

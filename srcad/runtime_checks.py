@@ -41,6 +41,22 @@ def zeros_view(shape, dtype=None):
     return out
 
 
+_NO_MEMORY = bytes(64)       # immutable zeros: the one element of shape_record's views
+
+
+def shape_record(x):
+    """What a loop's tape keeps of a NumPy array its reverse sweep reads for its shape alone
+    (transforms/reverse/tape.py): a read-only zero-stride stand-in of x's shape and dtype that
+    holds no memory of its own, so x's buffer is freed with the iteration. Anything else (a
+    foreign array, an object dtype) is kept as it is."""
+    if type(x) is not np.ndarray:
+        return x
+    dtype = x.dtype
+    if dtype.hasobject or dtype.itemsize > 64:
+        return x
+    return np.ndarray(x.shape, dtype, _NO_MEMORY, 0, (0,) * x.ndim)
+
+
 def shapes_unchecked(memo, key):
     """Whether a loop of broadcasting checks has yet to pass for these shapes and ints
     (optimize/checked_shapes.py): the compiled derivative's memo does not hold the key."""

@@ -24,7 +24,7 @@ from ..rules.writes import WRITES
 SHAPE_ONLY = {("size", 0), ("shape", 0), ("ndim", 0), ("unbroadcast", 1),
               ("broadcast_like", 1), ("unreduce", 1), ("count", 0), ("zeros_like", 0),
               ("index_adjoint", 1), ("adjoint_item", 2), ("shape_like", None),
-              ("check_broadcast", None)}
+              ("check_broadcast", None), ("shape_record", 0)}
 
 CONSTRUCTORS = ("zeros", "ones", "empty")      # (shape, dtype): what zeros_view reads
 
@@ -70,6 +70,19 @@ def shape_reads_of_inputs(block, defining, available):
         if stand_in is not None and stand_in[0] == "var" and usable(stand_in[1]):
             stand_ins[var] = stand_in
     return _map(block, stand_ins).stmts if stand_ins else block.stmts
+
+
+def read_for_shape_only(block, candidates):
+    """Those of `candidates` that the block (its results included) reads for nothing but their
+    shape, where it reads them at all."""
+    value_uses = _value_uses(block)
+    return [v for v in candidates if v not in value_uses]
+
+
+def rename_shape_reads(block, stand_ins):
+    """The block with each read, for its shape only, of a var of `stand_ins` ({var: stand-in})
+    reading its stand-in instead."""
+    return _map(block, {v: ("var", s) for v, s in stand_ins.items()})
 
 
 def _written_loop_outs(body, defs, value_uses):

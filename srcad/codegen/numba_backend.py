@@ -303,6 +303,7 @@ def _numba_helpers(numba):
     helpers = {runtime.zeros_like: zeros_like, runtime.check_broadcast: check_broadcast,
                runtime.unbroadcast: unbroadcast, runtime.broadcast_like: broadcast_like,
                runtime.zeros_view: zeros_view,
+               runtime.shape_record: numba.njit(_kept_whole),
                runtime.shapes_unchecked: numba.njit(_always),
                runtime.shapes_checked: numba.njit(_nothing),
                runtime.sampled_stop: numba.njit(_stop_as_is),
@@ -424,6 +425,11 @@ def _reversed_impl(nt, reversed_range):
             return lambda seq: seq[::-1]
         return None
     return typed
+
+
+def _kept_whole(x):
+    """Numba's tape keeps the array itself (one type per tape slot)."""
+    return x
 
 
 def _always(memo, key):

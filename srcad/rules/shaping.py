@@ -243,6 +243,17 @@ defprim("zeros_view", runtime.zeros_view, ("runtime", "zeros_view"), arg_names=(
         defaults={"dtype": None}, kind=_constructor_kind, kind_from_atoms=True, jvp=(ZERO, ZERO),
         vjp=(ZERO, ZERO), doc="np.zeros' shape and dtype with no memory: a stand-in for an "
         "array read for its shape alone (analysis/shape_only.py)")
+defprim("shape_record", runtime.shape_record, ("runtime", "shape_record"), kind=lambda k: k,
+        shape_from=0, jvp=(ZERO,), vjp=(ZERO,),
+        doc="an array's shape and dtype with no memory: what a loop's tape keeps of a value "
+        "its reverse reads for its shape alone (transforms/reverse/tape.py)")
+defprim("unbroadcast_to", runtime.unbroadcast_to, ("runtime", "unbroadcast_to"),
+        arg_names=("g", "shape"), kind=lambda g, shape: g, shape_from=0,
+        jvp=(lambda dg, ans, g, shape: op("unbroadcast_to")(dg, shape), ZERO),
+        vjp=(lambda h, ans, g, shape: op("broadcast_like")(h, g), ZERO),
+        samples=[(np.ones((3, 2)), (3, 2)), (np.ones((2, 3)), (2, 1))],
+        doc="unbroadcast(g, x) given x's shape alone, for g of x's dtype: what the reverse of "
+        "a loop reads where its tape kept only that shape (transforms/reverse/tape.py)")
 for _name, _fn in (("ones_like", np.ones_like), ("empty_like", np.empty_like)):
     defprim(_name, _fn, ("call", f"np.{_name}"), arg_names=("x", "dtype"),
             defaults={"dtype": None}, functions=(_fn,), kind=_like_kind, kind_from_atoms=True,

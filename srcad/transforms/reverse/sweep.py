@@ -375,8 +375,8 @@ class Sweep:
         local = bound_vars(Block(forward_body)) | set(stmt.carry_params)
         rev_index = Var(stmt.index.hint if is_for else naming.LOOP_INDEX, K.INT)
         index_map = {stmt.index: rev_index} if is_for else {}
-        stmts, needed, recomputed = to_record(plan.bb.stmts, results, forward_body, local,
-                                              index_map)
+        stmts, needed, recomputed, made = to_record(plan.bb.stmts, results, forward_body, local,
+                                                    index_map)
         tape = Var(naming.TAPE, K.Kind("list"))
         popped = [Var(self.facts.hint(v), v.kind, v) for v in needed]   # same values, shapes
         mapping = dict(zip(needed, popped))
@@ -385,7 +385,7 @@ class Sweep:
         pops = [Eqn(tuple(popped), "tape_pop", (tape,), stmt.line)] if needed else []
         rev_block = Block(pops + clones + substitute(stmts, mapping),
                           tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results))
-        pushed = push(tape, needed, stmt.line)
+        pushed = made + push(tape, needed, stmt.line)
         fwd_loop = forward_loop(stmt, forward_body, pushed, needed)
         inits = tuple(plan.seeds.get(stmt.outs[j]) or self.zeros(stmt.outs[j], rb) for j in active)
         inits += tuple(adj.get(u) or self.zeros(u, rb) for u in outer)

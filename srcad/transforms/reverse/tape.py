@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ... import kinds as K
 from ... import naming
 from ...analysis.activity import reads
-from ...analysis.shape_only import shape_reads_of_inputs
+from ...analysis.shape_only import read_for_shape_only, rename_shape_reads, shape_reads_of_inputs
 from ...ir.builder import Builder
 from ...ir.nodes import Block, Const, Eqn, For, Var, While
 from ...rules import RULES
@@ -37,11 +37,12 @@ class LoopPlan:
 
 
 def to_record(reverse_body, results, forward_body, local, skip):
-    """(reverse body, values to record on the tape, cheap equations to recompute): of the
-    values the reverse body reads that the forward body makes (in `local`, not in `skip`),
-    those to record and the cheap equations (indexing, shapes, integer arithmetic) to
-    recompute there instead. A value read for its shape only is read from an input of its
-    shape instead (shape_only.shape_reads_of_inputs)."""
+    """(reverse body, values to record on the tape, cheap equations to recompute, equations
+    the forward body adds before its push): of the values the reverse body reads that the
+    forward body makes (in `local`, not in `skip`), those to record and the cheap equations
+    (indexing, shapes, integer arithmetic) to recompute there instead. A value read for its
+    shape only is read from an input of its shape instead (shape_only.shape_reads_of_inputs),
+    or else recorded as a stand-in holding no memory (shape_records)."""
     defs = {o: st for st in forward_body if isinstance(st, Eqn) for o in st.outs}
     reverse_body = shape_reads_of_inputs(
         Block(reverse_body, results), defs,
@@ -61,7 +62,53 @@ def to_record(reverse_body, results, forward_body, local, skip):
         recompute[v] = eqn
         stack.extend(a for a in reversed(eqn.args) if isinstance(a, Var) and a in local)
     chosen = {id(e) for e in recompute.values()}
-    return reverse_body, list(record), [st for st in forward_body if id(st) in chosen]
+    recomputed = [st for st in forward_body if id(st) in chosen]
+    return shape_records(reverse_body, results, recomputed, list(record), defs)
+
+
+def shape_records(reverse_body, results, recomputed, record, defs):
+    """to_record's result where an array to record is read, by the reverse body and the
+    equations it recomputes, for its shape alone (`index_adjoint(g, a, index)`,
+    `unbroadcast(g, h @ W)`): the tape keeps `shape_record(a)`, a zero-stride stand-in with
+    a's shape and dtype, and a's buffer is freed with its iteration (a hand-written gradient
+    keeps no such array either)."""
+    n = len(reverse_body)
+    block = Block(reverse_body + recomputed, results)
+    shaped = read_for_shape_only(block, [v for v in record if v.kind.is_array])
+    if not shaped:
+        return reverse_body, record, recomputed, []
+    stand_ins = {v: Var(v.hint, v.kind, v) for v in shaped}
+    stmts = rename_shape_reads(block, stand_ins).stmts
+    made, kept = [], {}
+    for v, s in stand_ins.items():
+        line = getattr(defs.get(v), "line", None)
+        if _unbroadcast_only(stmts, results, s):
+            kept[s] = Var(v.hint, K.Kind("tuple", items=(K.INT,) * v.kind.ndim))
+            made.append(Eqn((kept[s],), "shape", (v,), line))
+        else:
+            made.append(Eqn((s,), "shape_record", (v,), line))
+    stmts = [Eqn(st.outs, "unbroadcast_to", (st.args[0], kept[st.args[1]]), st.line)
+             if _unbroadcasting(st) and st.args[1] in kept else st for st in stmts]
+    record = [stand_ins.get(v, v) for v in record]
+    return stmts[:n], [kept.get(v, v) for v in record], stmts[n:], made
+
+
+def _unbroadcasting(stmt):
+    return isinstance(stmt, Eqn) and stmt.prim == "unbroadcast"
+
+
+def _unbroadcast_only(stmts, results, s):
+    """Whether `s` (an array of known ndim and dtype) is read only as the shape of top-level
+    `unbroadcast(g, s)` equations whose g has its dtype: its shape, a tuple, is then all the
+    tape keeps (`unbroadcast_to(g, shape)`, no array made each iteration)."""
+    kind = s.kind
+    if not kind.ndim or kind.dtype is None:
+        return False
+    users = [st for st in stmts if _unbroadcasting(st) and st.args[1] is s]
+    return bool(users) and all(
+        isinstance(st.args[0], Var) and st.args[0] is not s and st.args[0].kind.is_array
+        and st.args[0].kind.dtype == kind.dtype for st in users) and \
+        s not in reads([st for st in stmts if not any(st is u for u in users)], results)
 
 
 def clone_eqns(eqns, mapping):
