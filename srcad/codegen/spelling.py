@@ -16,6 +16,10 @@ from ..rules import RULES
 
 BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow,
           "@": ast.MatMult, "%": ast.Mod, "//": ast.FloorDiv}
+# np.sum(x, ...) of a NumPy array (or scalar) is x.sum(...): NumPy calls the method for any
+# type but ndarray, and for ndarray both reach the same reduction, the method through fewer
+# Python calls (np.sum's dispatch and _wrapreduction), as a hand-written gradient spells it
+METHOD_REDUCTIONS = frozenset({"sum", "mean"})
 _UNARY = {"-": ast.USub, "+": ast.UAdd, "not": ast.Not, "~": ast.Invert}
 _COMPARE = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE, "==": ast.Eq,
             "!=": ast.NotEq, "is": ast.Is, "is not": ast.IsNot, "in": ast.In}
@@ -97,6 +101,10 @@ class Spelling:
         if rule.math and not self.numpy_only and all(a.kind.is_scalar for a in eqn.args):
             dotted = rule.math
         positional, keywords = self.split_args(rule, eqn, args)
+        if rule.name in METHOD_REDUCTIONS and dotted == "np." + rule.name and \
+                eqn.args[0].kind.is_array and eqn.args[0].kind.lib is None:
+            return ast.Call(ast.Attribute(positional[0], rule.name, ast.Load()),
+                            positional[1:], keywords)
         return ast.Call(ast.parse(dotted, mode="eval").body, positional, keywords)
 
     def syntax_template(self, rule, eqn, args, template):

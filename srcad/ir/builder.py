@@ -245,21 +245,11 @@ class Builder:
                     rest = (inner, args[1]) if k == 0 else (args[0], inner)
                     return self.emit("neg", self.emit(prim, *rest))
         if prim == "mul":
-            for k in (0, 1):
-                if is_const(args[k], -1) and isinstance(args[1 - k], Var) and \
-                        _negates(args[1 - k].kind):
-                    return self.emit("neg", args[1 - k])
-                spread = self.broadcast_scalar(args[k], args[1 - k])
-                if spread is not None:
-                    return self.emit("mul", spread, args[1 - k])
-                scaled = self.scaled(args[1 - k])
-                if _is_number(args[k]) and scaled is not None and \
-                        _exact_product(args[k].value, scaled[0].value):
-                    return self.emit("mul", Const(args[k].value * scaled[0].value), scaled[1])
-            for k in (0, 1) if not exact else ():
-                denominator = self.reciprocal_of(args[1 - k])
-                if denominator is not None:
-                    return self.emit("div", args[k], denominator)
+            return self.rewrite_product(args, exact)
+        if prim == "div" and not exact and self.halved_divisor(args) is not None:
+            x, divisor = self.halved_divisor(args)
+            self.drop_if_unread(args[0], depth=0)
+            return self.emit("div", x, divisor)
         if prim in ("add", "sub"):
             right = self.negated(args[1])
             if right is not None:
@@ -268,6 +258,40 @@ class Builder:
             if prim == "add" and left is not None:
                 return self.emit("sub", args[1], left)
         return None
+
+    def rewrite_product(self, args, exact):
+        """a * b: see rewrite."""
+        for k in (0, 1):
+            if is_const(args[k], -1) and isinstance(args[1 - k], Var) and \
+                    _negates(args[1 - k].kind):
+                return self.emit("neg", args[1 - k])
+            spread = self.broadcast_scalar(args[k], args[1 - k])
+            if spread is not None:
+                return self.emit("mul", spread, args[1 - k])
+            scaled = self.scaled(args[1 - k])
+            if _is_number(args[k]) and scaled is not None and \
+                    _exact_product(args[k].value, scaled[0].value):
+                return self.emit("mul", Const(args[k].value * scaled[0].value), scaled[1])
+        for k in (0, 1) if not exact else ():
+            denominator = self.reciprocal_of(args[1 - k])
+            if denominator is not None:
+                return self.emit("div", args[k], denominator)
+        return None
+
+    def halved_divisor(self, args):
+        """(x, s / c) for (c * x) / s, c a power of two (emitted here), s a number and x a
+        float array: one pass over x where there were two (`2 * v / v.size` in the
+        adjoint of a mean of squares). Exactly the same values: c * x and s / c are
+        exact, so both round the one quotient 2x / s once."""
+        scaled = self.scaled(args[0])
+        s = args[1]
+        if scaled is None or not _power_of_two(scaled[0].value) or \
+                not (s.kind.tag in ("int", "float") or _is_number(s)) or \
+                not scaled[1].kind.is_array or not _inexact(scaled[1].kind):
+            return None
+        if _is_number(s):
+            return scaled[1], Const(s.value / scaled[0].value)
+        return scaled[1], self.emit("div", s, scaled[0])
 
     def append(self, stmt):
         self.stmts.append(stmt)
@@ -405,6 +429,12 @@ def _exact_product(a, b):
     if type(a) is int and type(b) is int:
         return True
     return any(c != 0 and math.isfinite(c) and math.frexp(abs(c))[0] == 0.5 for c in (a, b))
+
+
+def _power_of_two(c):
+    """Whether x * c and s / c round nothing (but overflow and underflow): c = ±2**k."""
+    return type(c) in (int, float) and c != 0 and math.isfinite(c) and \
+        math.frexp(abs(c))[0] == 0.5
 
 
 def _inexact(kind):
