@@ -76,7 +76,7 @@ def test_bias_adjoint_sums_the_batch_axis_when_the_sizes_of_1_are_known():
         RNG.normal(size=(5, 2))
     g = srcad.grad(affine_loss, wrt=(0, 1))
     text = srcad.source(g, W, b, x, y)
-    assert "unbroadcast" not in text and "np.sum(v1, axis=0)" in text and "y.size" in text
+    assert "unbroadcast" not in text and "v1.sum(axis=0)" in text and "y.size" in text
     check(affine_loss, W, b, x, y, wrt=(0, 1))
 
 
@@ -160,9 +160,9 @@ def column_offset(a, c):
 
 
 @pytest.mark.parametrize("shapes, summed", [
-    (((4, 3), (4, 1)), "np.sum(a * (1.0 - v1 * v1), axis=1, keepdims=True)"),  # size-1 axis
-    (((2, 4, 3), (4, 1)), "np.sum(np.sum(a * (1.0 - v1 * v1), axis=2, keepdims=True), axis=0)"),
-    (((2, 4, 3), (3,)), "np.sum(a * (1.0 - v1 * v1), axis=(0, 1))"),          # leading axes
+    (((4, 3), (4, 1)), "(a * (1.0 - v1 * v1)).sum(axis=1, keepdims=True)"),  # size-1 axis
+    (((2, 4, 3), (4, 1)), "(a * (1.0 - v1 * v1)).sum(axis=2, keepdims=True).sum(axis=0)"),
+    (((2, 4, 3), (3,)), "(a * (1.0 - v1 * v1)).sum(axis=(0, 1))"),          # leading axes
 ])
 def test_broadcast_adjoints_are_plain_sums_when_the_sizes_of_1_are_known(shapes, summed):
     a, c = (RNG.normal(size=s) for s in shapes)

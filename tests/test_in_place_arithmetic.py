@@ -112,7 +112,7 @@ def source(name):
 def test_a_temporary_that_builds_an_adjoint_is_written_into():
     """(A picked softmax's adjoint is one call: tests/test_picked_softmax_adjoint.py.)"""
     text = source("weighted softmax")
-    assert "    bx = np.exp(log_probs)\n    bx *= np.sum(w, axis=1, keepdims=True)\n" \
+    assert "    bx = np.exp(log_probs)\n    bx *= w.sum(axis=1, keepdims=True)\n" \
            "    bx -= w\n" in text, text
 
 
