@@ -25,6 +25,7 @@ from ..runtime_calls import runtime_adjoint, runtime_adjoint_of_adjoint
 from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_eqns
 from .chain import chain_levels, reverse_chain
 from .checkpoint import checkpointed_replay
+from .factoring import factored_sum
 from .tape import LoopPlan, clone_eqns, counted_while, forward_loop, push, to_record
 from ...rules import RULES, ZERO
 from ...rules.writes import may_repeat
@@ -420,7 +421,7 @@ def _add(var, prim, a, b, rb):
             and not may_repeat(scattered.args[2]) and isinstance(a, Var) and \
             a.kind.is_array and rb.shape_class(a) is rb.shape_class(var):
         return rb.emit("iadd_at", a, scattered.args[2], scattered.args[0]), b
-    return rb.emit(prim, a, b), None
+    return (prim == "add" and factored_sum(var, a, b, rb)) or rb.emit(prim, a, b), None
 
 
 def _in_adjoint_order(rule, args):
