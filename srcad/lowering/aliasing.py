@@ -8,6 +8,7 @@ the array again once the call has run.
 """
 
 import ast
+import functools
 import inspect
 
 from ..frontend import parse as frontend
@@ -71,9 +72,11 @@ def params_changed_in_place(definition):
     return changed
 
 
+@functools.lru_cache(maxsize=512)
 def sets_parameter_attributes(definition):
     """Whether the function assigns an attribute of one of its parameters (`p.a = v`,
-    `p.a += v`, `p.a.b = v`, `p.a[k] = v`), anywhere in its body."""
+    `p.a += v`, `p.a.b = v`, `p.a[k] = v`), anywhere in its body. Once per definition (asked
+    at each call site; the trees are only read)."""
     args = definition.args
     params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
     for node in ast.walk(definition):

@@ -20,6 +20,7 @@ from .values import from_python
 
 FALLTHROUGH = object()       # what a suite that ends without `return` yields
 _LOWERING = set()            # (function, kinds) being lowered: recursion in progress
+_LOWERED = {}                # their answers while an outermost one is in progress
 
 
 def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=None, derive=None):
@@ -62,13 +63,25 @@ def lower_function(lowering_class, parsed, arg_kinds=None, bound=None, guards=No
                     param_names=tuple(names))
 
 
-def result_kind(fn, arg_kinds, lower_fn):
-    """The kind of fn's result for arguments of these kinds (UNKNOWN while recursing)."""
+def lowered_for_kinds(fn, arg_kinds, lower_fn):
+    """fn lowered by `lower_fn(parsed, kinds)` for arguments of these kinds, to learn its
+    result's kind; None while that same lowering is in progress (recursion: the kind is
+    UNKNOWN there). A recursive helper asks again at every level of its recursion: while an
+    outermost lowering is in progress, each question (fn, kinds, the lowerings in progress)
+    is answered once, as it would be every time (tree_sum over a tree of nested tuples:
+    174 lowerings of one helper for one first call, now 43)."""
     key = (fn, tuple(arg_kinds))
     if key in _LOWERING:
-        return K.UNKNOWN
+        return None
+    question = (key, frozenset(_LOWERING))
+    if question in _LOWERED:
+        return _LOWERED[question]
+    outermost = not _LOWERING
     _LOWERING.add(key)
     try:
-        return lower_fn(frontend.parse(fn), arg_kinds).body.results[0].kind
+        _LOWERED[question] = lowered = lower_fn(frontend.parse(fn), arg_kinds)
+        return lowered
     finally:
         _LOWERING.discard(key)
+        if outermost:
+            _LOWERED.clear()

@@ -11,10 +11,11 @@ import inspect
 from dataclasses import fields, replace
 
 from . import aliasing, generators
+from .. import kinds as K
 from ..frontend import live, parse as frontend
 from ..errors import SrcadError
 from ..ir.nodes import Block, Const
-from .function import FALLTHROUGH, lower_function, result_kind
+from .function import FALLTHROUGH, lower_function, lowered_for_kinds
 from .caller import changes_parameters
 from ..frontend.signature import parameter_names
 from .values import LocalFunction, RangeValue, Static, StaticSeq, ZipValue
@@ -68,17 +69,16 @@ class UserFunctions:
         bound = self.bind_params(node, parsed, args, kwargs, builder)
         names = parameter_names(parsed.node.args)
         atoms = [lw.atom(bound[n], builder, node) for n in names]
-        lowered = []
         guards = lw.live.guards       # what fn reads decides its result's kind too
 
-        def lower_and_keep(parsed, kinds):
-            lowered.append(lower_function(type(lw), parsed, kinds, guards=guards,
-                                          derive=lw.derive))
-            return lowered[-1]
-        kind = result_kind(fn, [a.kind for a in atoms], lower_and_keep)
+        def lower(parsed, kinds):
+            return lower_function(type(lw), parsed, kinds, guards=guards, derive=lw.derive)
+        lowered = lowered_for_kinds(fn, [a.kind for a in atoms], lower)
+        kind = K.UNKNOWN if lowered is None else lowered.body.results[0].kind
         builder.line = node.lineno
         out = builder.emit("call", Const(fn, fn.__name__), *atoms, kind=kind)
-        returned = aliasing.returned_params(lowered[0]) if lowered else range(len(atoms))
+        returned = aliasing.returned_params(lowered) if lowered is not None \
+            else range(len(atoms))
         lw.may_be(out, [atoms[k] for k in returned])     # `return a`: the caller's object
         return out
 

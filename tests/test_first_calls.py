@@ -1,0 +1,53 @@
+"""First calls (issue 21): work a transform no longer repeats, counted (never timed), with the
+derivatives still those of the function in both modes, against finite differences."""
+
+import numpy as np
+
+import srcad
+from srcad.lowering import function as lowering_function
+
+TREE = """
+def tree_sum(node, leaves):
+    if isinstance(node, int):
+        return leaves[node]
+    op, left, right = node
+    if op == "+":
+        return tree_sum(left, leaves) + tree_sum(right, leaves)
+    return tree_sum(left, leaves) * tree_sum(right, leaves)
+
+
+def f(leaves):
+    return tree_sum(("*", ("+", 0, 1), ("+", 2, ("*", 0, 3))), leaves)
+"""
+
+
+def counted_helper_lowerings(monkeypatch):
+    original, calls = lowering_function.lowered_for_kinds, []
+
+    def counting(fn, arg_kinds, lower_fn):
+        def lower(parsed, kinds):
+            calls.append(fn.__name__)
+            return lower_fn(parsed, kinds)
+        return original(fn, arg_kinds, lower)
+    monkeypatch.setattr("srcad.lowering.inline.lowered_for_kinds", counting)
+    return calls
+
+
+def test_a_recursive_helper_is_lowered_once_per_question(load, monkeypatch):
+    """Each call of a helper called by name lowers it to learn its result's kind; in a
+    recursion, every level asked the same questions again (174 lowerings of tree_sum for one
+    first call, 600 ms); each is now answered once while the outermost is in progress."""
+    f = load(TREE)
+    calls = counted_helper_lowerings(monkeypatch)
+    leaves = np.array([0.5, -1.5, 2.0, 0.25])
+    g = srcad.grad(f)(leaves)
+    assert len(calls) <= 50, len(calls)          # 43; 174 before
+    a, b, c, d = leaves
+    np.testing.assert_allclose(g, [(c + a * d) + (a + b) * d, c + a * d, a + b, (a + b) * a])
+    srcad.check_grad(f, leaves, rtol=1e-5, atol=1e-7)
+
+
+def test_the_answers_are_forgotten_after_the_outermost_lowering(load):
+    f = load(TREE)
+    srcad.grad(f)(np.ones(4))
+    assert not lowering_function._LOWERED and not lowering_function._LOWERING
