@@ -24,8 +24,8 @@ def release_dead_arrays(source, names):
         return source
     body = fn.body
     params = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
-    used = [_names_in(stmt) for stmt in body]
-    candidates = (arrays - params - used[-1] - _nested_reads(fn)) & _bound_at_top(body)
+    used, nested = _names_of(body)
+    candidates = (arrays - params - used[-1] - nested) & _bound_at_top(body)
     first, last = {}, {}
     for k, found in enumerate(used[:-1]):
         for name in found & candidates:
@@ -52,11 +52,22 @@ def _names_in(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
-def _nested_reads(fn):
-    """Names read inside lambdas or nested functions (their cells must stay bound)."""
-    nested = [n for n in ast.walk(fn) if isinstance(n, (ast.Lambda, ast.FunctionDef))
-              and n is not fn]
-    return set().union(*(_names_in(n) for n in nested)) if nested else set()
+def _names_of(body):
+    """([the names each statement holds], the names read inside lambdas or nested functions,
+    whose cells must stay bound), in one walk of the body."""
+    used, nested = [], set()
+    for stmt in body:
+        names = set()
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, _NESTED):
+                nested |= _names_in(node)
+        used.append(names)
+    return used, nested
+
+
+_NESTED = (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _bound_at_top(body):

@@ -24,6 +24,26 @@ def walk_no_defs(node):
             stack.append(iter(ast.iter_child_nodes(child)))
 
 
+@functools.lru_cache(maxsize=4096)
+def nodes_below(stmt):
+    """tuple(walk_no_defs(stmt)) of a statement of the user's tree, made from the tuples of
+    the compound statements in it (each made once): lowering asks what a loop assigns, calls
+    or returns at each loop of a nest, and walking each loop's tree walked the innermost
+    body once per level. Only for trees that are only read (a tree changed after it was
+    asked would be answered as it was)."""
+    nodes = []
+    for child in ast.iter_child_nodes(stmt):
+        if isinstance(child, _DEFS):
+            continue
+        nodes.append(child)
+        nodes.extend(nodes_below(child) if isinstance(child, _COMPOUND) else walk_no_defs(child))
+    return tuple(nodes)
+
+
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
+             ast.Match) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+
+
 @functools.lru_cache(maxsize=1024)
 def names_read_outside(function, stmt):
     """Names that `function` reads anywhere outside the statement `stmt` (a node of it, or
@@ -209,7 +229,7 @@ def changed_free_names(node):
     """The names a function changes in place by a method call (`LOG.append(v)`) and never
     assigns: free names (globals, closure variables) whose contents change as it runs. Once
     per function node (the trees are parsed once per text and only read)."""
-    nodes = list(walk_no_defs(node))
+    nodes = nodes_below(node)
     assigned = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     return frozenset(n.func.value.id for n in nodes if isinstance(n, ast.Call) and
                      isinstance(n.func, ast.Attribute) and n.func.attr in _CHANGING and

@@ -22,7 +22,7 @@ from ..ir.nodes import Const, Var
 from .dispatch import NOT_MINE
 from .made_records import generated_dataclass
 from .objects import MadeObject, plain_class, property_setter
-from ..frontend.syntax import walk_no_defs
+from ..frontend.syntax import nodes_below
 from ..frontend.user_code import user_function
 from .values import (EnumerateValue, LocalFunction, ReversedValue, Static, StaticSeq, is_atom,
                      from_python)
@@ -321,7 +321,7 @@ def _plain_body(stmts):
     """No break, continue or return: each copy of an unrolled body runs to its end (a tuple
     of statements: asked once per loop, which is lowered again until its kinds settle)."""
     return not desugar.has_jumps(stmts) and \
-        not any(isinstance(n, ast.Return) for s in stmts for n in [s, *walk_no_defs(s)])
+        not any(isinstance(n, ast.Return) for s in stmts for n in (s, *nodes_below(s)))
 
 
 def owner_problem(owner, text):

@@ -21,7 +21,7 @@ import functools
 from ..frontend import desugar
 from ..ir.nodes import Const, Var
 from .dispatch import NOT_MINE
-from ..frontend.syntax import fix_missing_locations, walk_no_defs
+from ..frontend.syntax import fix_missing_locations, nodes_below
 
 
 class Peeling:
@@ -53,7 +53,7 @@ def starts_as_none(loop, env):
 def _assigned_calls(loop):
     """The names the loop assigns a call's result to (once per loop: it is lowered again
     until its kinds settle; the trees are only read)."""
-    return frozenset(t.id for n in walk_no_defs(loop)
+    return frozenset(t.id for n in nodes_below(loop)
                      if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
                      for target in n.targets for t in ast.walk(target) if isinstance(t, ast.Name))
 
@@ -67,7 +67,7 @@ def _peeled(loop):
     not a plain loop over `range` of names and constants."""
     it = loop.iter
     if loop.orelse or desugar.has_jumps(loop.body) or \
-            any(isinstance(n, ast.Return) for s in loop.body for n in [s, *walk_no_defs(s)]) or \
+            any(isinstance(n, ast.Return) for s in loop.body for n in (s, *nodes_below(s))) or \
             not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and
                  it.func.id == "range" and 1 <= len(it.args) <= 3 and not it.keywords and
                  all(isinstance(a, (ast.Name, ast.Constant)) for a in it.args)):

@@ -28,7 +28,7 @@ from .function import FALLTHROUGH, lower_function
 from .methods import CHANGING_METHODS
 from . import numpy_writes
 from .stores import same_object
-from ..frontend.syntax import names_read_outside, returns_inside_of, walk_no_defs
+from ..frontend.syntax import names_read_outside, nodes_below, returns_inside_of
 from .values import StaticSeq
 
 _MAX_KIND_ROUNDS = 3
@@ -384,7 +384,7 @@ def _assigned_names(stmts):
 @functools.lru_cache(maxsize=1024)
 def _assigned_in(stmt):
     names = {}
-    for node in [stmt, *walk_no_defs(stmt)]:
+    for node in (stmt, *nodes_below(stmt)):
         targets = []
         if isinstance(node, ast.Assign):
             targets = node.targets
