@@ -1,9 +1,12 @@
 """First calls (issue 21): work a transform no longer repeats, counted (never timed), with the
 derivatives still those of the function in both modes, against finite differences."""
 
+import ast
+
 import numpy as np
 
 import srcad
+from srcad.frontend.syntax import nodes_below, walk_no_defs
 from srcad.lowering import function as lowering_function
 
 TREE = """
@@ -51,3 +54,44 @@ def test_the_answers_are_forgotten_after_the_outermost_lowering(load):
     f = load(TREE)
     srcad.grad(f)(np.ones(4))
     assert not lowering_function._LOWERED and not lowering_function._LOWERING
+
+
+NESTED = """
+def f(x, items):
+    total = 0.0
+    for i in range(3):
+        for j in range(2):
+            try:
+                total = total + x * i
+            except ValueError:
+                total = total - 1.0
+            with open("p") as handle:
+                items.append(lambda t: t + j)
+        def inner(y):
+            return y * 2
+        match i:
+            case 1:
+                total = inner(total)
+            case _:
+                pass
+    while total > 10.0:
+        total = total / 2
+    return total
+"""
+
+
+def test_nodes_below_a_statement_are_those_of_the_walk():
+    """syntax.nodes_below gives a statement's nodes in walk_no_defs's order, made from the
+    tuples of the compound statements inside it (each loop of a nest once, not once per
+    level around it)."""
+    function = ast.parse(NESTED).body[0]
+    for stmt in [function, *walk_no_defs(function)]:
+        if isinstance(stmt, ast.stmt):
+            assert list(nodes_below(stmt)) == list(walk_no_defs(stmt))
+    outer = function.body[1]
+    inner = outer.body[0]
+    nodes_below.cache_clear()
+    nodes_below(outer)
+    hits = nodes_below.cache_info().hits
+    nodes_below(inner)
+    assert nodes_below.cache_info().hits == hits + 1       # made while its loop's was
