@@ -62,6 +62,27 @@ class Parsed:
 
 def parse(fn, source=None):
     """Parse `fn` (a Python function or lambda). `source` overrides the text for REPL code."""
+    found = _located(fn, source)
+    if isinstance(found, Parsed):
+        return found
+    node, offset, text = found
+    return Parsed(node=node, name=fn.__name__, filename=fn.__code__.co_filename,
+                  globals=fn.__globals__, closure=_closure_values(fn),
+                  lines=_numbered_lines(text, offset), signature=signature_of(fn),
+                  function=fn, cells=_cells(fn))
+
+
+def definition(fn):
+    """`parse(fn).node`, refused as parse refuses it, without the rest of what a lowering of
+    fn reads (its signature, the values of its closure): lowering asks at every call site of
+    a function what its def changes, and parse's signature was most of that."""
+    found = _located(fn, None)
+    return found.node if isinstance(found, Parsed) else found[0]
+
+
+def _located(fn, source):
+    """(the def node of fn, the line offset, the text holding it), or a Parsed rebuilt from
+    fn's bytecode where there is no text; refused where there is neither."""
     if inspect.ismethod(fn) and inspect.isfunction(fn.__func__):
         raise SourceUnavailableError(
             f"{fn.__qualname__} is a bound method: srcad.grad handles those; to lower it, "
@@ -88,11 +109,8 @@ def parse(fn, source=None):
             "pass it as srcad.grad(f, source='def f(...): ...') or define f in a file",
             filename=filename, line=code.co_firstlineno, construct=fn.__qualname__)
     node, offset = _find_node(text, code, source is not None)
-    parsed = Parsed(node=node, name=fn.__name__, filename=filename, globals=fn.__globals__,
-                    closure=_closure_values(fn), lines=_numbered_lines(text, offset),
-                    signature=signature_of(fn), function=fn, cells=_cells(fn))
     _nesting_checked(node, filename)
-    return parsed
+    return node, offset, text
 
 
 _MAX_NESTING = 220     # the transforms recurse over nested blocks, a few frames per level

@@ -40,7 +40,7 @@ def source_definition(callee, is_transform):
     if not user_function(fn) or prim_of(fn) is not None or is_transform(fn):
         return None
     try:
-        node = frontend.parse(fn).node
+        node = frontend.definition(fn)
     except SrcadError:
         return None                  # the call itself reports what is missing
     return node if isinstance(node, ast.FunctionDef) else None

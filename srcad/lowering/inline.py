@@ -218,7 +218,7 @@ def _one_return(stmts):
 def _one_expression(fn):
     """True for a function whose body is a single `return <expression>` (a docstring aside)."""
     try:
-        node = frontend.parse(fn).node
+        node = frontend.definition(fn)
     except SrcadError:
         return False
     return _one_return(node.body) and \
