@@ -4,8 +4,11 @@ derivatives still those of the function in both modes, against finite difference
 import ast
 
 import numpy as np
+import pytest
 
 import srcad
+from srcad.errors import SrcadError
+from srcad.frontend import parse as frontend_parse
 from srcad.frontend.syntax import nodes_below, walk_no_defs
 from srcad.lowering import function as lowering_function
 
@@ -95,3 +98,14 @@ def test_nodes_below_a_statement_are_those_of_the_walk():
     hits = nodes_below.cache_info().hits
     nodes_below(inner)
     assert nodes_below.cache_info().hits == hits + 1       # made while its loop's was
+
+
+def test_a_definition_is_the_parsed_node_and_refused_alike(load):
+    f = load(TREE)
+    assert frontend_parse.definition(f) is frontend_parse.parse(f).node
+    for not_a_function in (np.sin, len):
+        with pytest.raises(SrcadError) as parsed:
+            frontend_parse.parse(not_a_function)
+        with pytest.raises(SrcadError) as defined:
+            frontend_parse.definition(not_a_function)
+        assert str(defined.value) == str(parsed.value)
