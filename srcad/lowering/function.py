@@ -6,6 +6,7 @@ that use it.
 """
 
 import ast
+import threading
 
 from ..frontend import parse as frontend, live
 from .. import kinds as K
@@ -73,7 +74,7 @@ def lowered_for_kinds(fn, arg_kinds, lower_fn):
     key = (fn, tuple(arg_kinds))
     if key in _LOWERING:
         return None
-    question = (key, frozenset(_LOWERING))
+    question = (key, frozenset(_LOWERING), threading.get_ident())   # a thread's own lowering
     if question in _LOWERED:
         return _LOWERED[question]
     outermost = not _LOWERING
