@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import kinds as K
 from .. import runtime
+from ..runtime_checks import broadcast_view
 from .core import reduce_to, shaped_like
 from .ops import ZERO, broadcast_like, count, reshape, shape, size, sum, swapaxes, transpose
 from .table import defprim
@@ -16,11 +17,23 @@ from .table import defprim
 
 def unreduce_impl(g, x, axis=None, keepdims=False):
     """g broadcast back to x's shape after a reduction of x over `axis`."""
-    shape_x = np.shape(x)
+    shape_x = x.shape if type(x) is np.ndarray else np.shape(x)
     if axis is not None and not keepdims:
         axes = (axis,) if isinstance(axis, int) else axis
-        g = np.expand_dims(g, tuple(a % len(shape_x) for a in axes))
-    return np.broadcast_to(g, shape_x)
+        axes = tuple(a % len(shape_x) for a in axes)
+        g = _expanded(g, axes) if type(g) is np.ndarray and g.ndim + len(axes) == len(
+            shape_x) and len(set(axes)) == len(axes) else np.expand_dims(g, axes)
+    if type(g) is np.ndarray and g.shape == shape_x:
+        return g
+    return broadcast_view(g, shape_x)
+
+
+def _expanded(g, axes):
+    """np.expand_dims(g, axes) of an array, axes distinct and non-negative: its reshape."""
+    shape = list(g.shape)
+    for a in sorted(axes):
+        shape.insert(a, 1)
+    return g.reshape(shape)
 
 
 def keyword_impl(fn):
