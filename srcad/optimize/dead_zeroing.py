@@ -34,7 +34,7 @@ def _without_zeroing(loop, j, counters):
     """`loop` with the zeroing of carry j dropped (in it or in the loops it nests), or None
     where it does not apply. `counters`: the index vars of the enclosing reverse loops."""
     if not (isinstance(loop, For) and loop.reverse and loop.snapshots is None and
-            _counts_up(loop)):
+            counts_up(loop)):
         return None
     counters += (loop.index,)
     body, param, result = loop.body, loop.carry_params[j], loop.body.results[j]
@@ -50,12 +50,12 @@ def _without_zeroing(loop, j, counters):
         if stmt.carry_init[inner] is not param or reads.get(param) != 1:
             return None
         new = _without_zeroing(stmt, inner, counters)
-        return None if new is None else _with_body(loop, body.stmts[:at] + [new] +
+        return None if new is None else with_body(loop, body.stmts[:at] + [new] +
                                                    body.stmts[at + 1:], body.results)
     if not _is_dead_zeroing(stmt, param, body, reads, counters):
         return None
     results = tuple(param if k == j else r for k, r in enumerate(body.results))
-    return _with_body(loop, body.stmts[:at] + body.stmts[at + 1:], results)
+    return with_body(loop, body.stmts[:at] + body.stmts[at + 1:], results)
 
 
 def _is_dead_zeroing(stmt, param, body, reads, counters):
@@ -74,14 +74,14 @@ def _is_dead_zeroing(stmt, param, body, reads, counters):
     return reads.get(param, 0) == 1 + len(region_reads)
 
 
-def _counts_up(loop):
+def counts_up(loop):
     """The loop's counter runs over ints >= 0 upwards (reversed in the reverse sweep)."""
     start, step = loop.start, loop.step
     return isinstance(start, Const) and type(start.value) is int and start.value >= 0 and \
         isinstance(step, Const) and type(step.value) is int and step.value > 0
 
 
-def _with_body(loop, stmts, results):
+def with_body(loop, stmts, results):
     return For(loop.index, loop.start, loop.stop, loop.step, loop.carry_init,
                loop.carry_params, Block(stmts, results), loop.outs, loop.reverse, loop.line,
                loop.snapshots)

@@ -26,5 +26,5 @@ def grad_rnn_states(x, h0, Wx, Wh):
         v6 = (bprev + bh[:, t_1, :]) * (1.0 - prev_1 * prev_1)
         bprev = v6 @ Wh.T
         bWx += x[:, t_1, :].T @ v6
-        bx[:, t_1, :] += v6 @ Wx.T
+        bx[:, t_1, :] = v6 @ Wx.T
     return bx, bWx
