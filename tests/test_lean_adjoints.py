@@ -270,4 +270,5 @@ def test_batchnorm_adjoint_reuses_x_minus_mu():
     np.testing.assert_allclose(ggamma, np.sum(dout * x_hat, axis=0), rtol=1e-12)
     np.testing.assert_allclose(gbeta, dout.sum(axis=0), rtol=1e-12)
     code = [line for line in srcad.source(g).splitlines() if not line.strip().startswith("#")]
-    assert sum(line.count(".mean(") for line in code) == 1     # x.mean(axis=0), once
+    assert sum(line.count(" x.mean(") for line in code) == 1     # x.mean(axis=0), once
+    assert not any(".var(" in line for line in code)       # the variance of x - mu

@@ -17,6 +17,7 @@ from ..rules import RULES
 from ..analysis.shape_only import shape_only_values
 from .covered_checks import array_operands, covering_operation
 from .dead_zeroing import drop_dead_zeroing
+from .centered_variance import reuse_centered_values
 from .first_writes import assign_first_writes
 
 
@@ -26,7 +27,8 @@ def simplify(fn, check=None):
     check = check or _as_is
     for simplify_pass in (shape_queries_on_inputs, eliminate_common_subexpressions,
                           assemble_container_adjoints, finish_known_structures,
-                          drop_dead_zeroing, assign_first_writes, eliminate_dead_code):
+                          drop_dead_zeroing, assign_first_writes, reuse_centered_values,
+                          eliminate_dead_code):
         fn = check(simplify_pass(fn))
     for _ in range(8):                  # each round can free the inputs of the last one
         reduced = shape_only_values(fn, _replace_body)

@@ -4,6 +4,7 @@
   (srcad/optimize/first_writes.py): `bx[:, t_1, :] = v @ Wx.T` as a hand-written RNN
   backward pass writes it, where the counter names distinct places; `+=` stays elsewhere.
 - A sum over given axes of a NumPy array is spelled as its method (`v.sum(axis=0)`).
+- A variance beside its centred values is np.mean(d * d, axis) (optimize/centered_variance.py).
 - The helpers reduced_count, check_broadcast, unreduce and zeros_like, faster, give what
   they gave.
 Values against finite differences in both modes, and against the hand-written backward
@@ -153,3 +154,46 @@ def test_broadcast_view_and_checks_refuse_as_numpy_does():
     assert zeros_like(np.ones(3, int)).dtype == np.float64
     assert zeros_like(np.ones(3, np.float32)).dtype == np.float32
     assert zeros_like(np.ones(3, complex)).dtype == np.complex128
+
+
+def code(source):
+    """The generated lines, without the comments that quote the user's."""
+    return "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+
+
+def layer_norm(x, w):
+    mu = np.mean(x, axis=-1, keepdims=True)
+    var = np.var(x, axis=-1, keepdims=True)
+    return np.sum((x - mu) / np.sqrt(var + 1e-5) * w)
+
+
+def batch_norm(x, w):
+    mu = np.mean(x, axis=0)
+    var = np.var(x, axis=0)
+    return np.sum((x - mu) / np.sqrt(var + 1e-5) * w)
+
+
+def other_axes(x, w):
+    mu = np.mean(x, axis=1)                   # broadcasts along the rows: not centred
+    return np.sum((x - mu) * w) + np.sum(np.var(x, axis=1)) + np.sum(np.var(x, axis=0, ddof=1))
+
+
+@pytest.mark.parametrize("f", [layer_norm, batch_norm])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_variance_beside_its_centred_values_is_computed_from_them(f, dtype):
+    x = (3 * RNG.normal(size=(6, 5)) + 2).astype(dtype)
+    w = RNG.normal(size=(6, 5)).astype(dtype)
+    vg = srcad.value_and_grad(f, wrt=(0, 1))
+    text = code(srcad.source(vg, x, w))
+    assert "np.var" not in text and "v1 * v1" in text, text
+    value, _ = vg(x, w)
+    assert value == f(x, w)                          # np.var's own floats, bit for bit
+    if dtype is np.float64:
+        both_modes(f, x, w)
+
+
+def test_a_variance_without_its_centred_values_stays():
+    x, w = RNG.normal(size=(4, 4)), RNG.normal(size=(4, 4))
+    text = code(srcad.source(srcad.grad(other_axes), x, w))
+    assert text.count("np.var(") == 2, text
+    both_modes(other_axes, x, w)
