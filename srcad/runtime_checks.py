@@ -67,11 +67,11 @@ def broadcast_view(g, shape):
     shapes that do not broadcast, go to np.broadcast_to."""
     if type(g) is not np.ndarray or g.ndim != len(shape) or not g.flags.c_contiguous or \
             g.size == 0:
-        return np.broadcast_to(g, shape, subok=True)
+        return np.broadcast_to(g, shape)
     strides = []
     for n, m, s in zip(g.shape, shape, g.strides):
         if n != m and n != 1:
-            return np.broadcast_to(g, shape, subok=True)
+            return np.broadcast_to(g, shape)
         strides.append(s if n == m else 0)
     out = np.ndarray(shape, g.dtype, g, 0, tuple(strides))
     out.flags.writeable = False
