@@ -197,3 +197,24 @@ def test_a_variance_without_its_centred_values_stays():
     text = code(srcad.source(srcad.grad(other_axes), x, w))
     assert text.count("np.var(") == 2, text
     both_modes(other_axes, x, w)
+
+
+def mean_spread(x, w):
+    return np.sum(np.sin(x) * w) + np.sum(np.mean(x, axis=0) ** 2)
+
+
+def mean_spread_other_axes(x, w):
+    return np.sum(np.sin(x) * w) + np.sum(np.mean(x, axis=1) ** 2) + \
+        np.sum(np.mean(x, axis=-1, keepdims=True) * np.mean(x))
+
+
+def test_a_reductions_adjoint_meets_an_array_of_its_shape_by_broadcasting():
+    x, w = RNG.normal(size=(5, 4)), RNG.normal(size=(5, 4))
+    text = code(srcad.source(srcad.grad(mean_spread), x, w))
+    assert "unreduce(" not in text, text
+    both_modes(mean_spread, x, w)
+    both_modes(mean_spread_other_axes, x, w)
+    both_modes(mean_spread, x[:1], w[:1])                  # a size-1 axis: spread as before
+    text = code(srcad.source(srcad.grad(corpus_tasks.batchnorm_loss, wrt=(0, 1, 2)),
+                             *corpus_tasks.batchnorm_args(np.float64)))
+    assert "bx += -(v4 / v5)" in text and "unreduce(" not in text, text

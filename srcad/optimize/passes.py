@@ -19,6 +19,7 @@ from .covered_checks import array_operands, covering_operation
 from .dead_zeroing import drop_dead_zeroing
 from .centered_variance import reuse_centered_values
 from .first_writes import assign_first_writes
+from .spread_operands import spread_by_broadcasting
 
 
 def simplify(fn, check=None):
@@ -28,7 +29,7 @@ def simplify(fn, check=None):
     for simplify_pass in (shape_queries_on_inputs, eliminate_common_subexpressions,
                           assemble_container_adjoints, finish_known_structures,
                           drop_dead_zeroing, assign_first_writes, reuse_centered_values,
-                          eliminate_dead_code):
+                          spread_by_broadcasting, eliminate_dead_code):
         fn = check(simplify_pass(fn))
     for _ in range(8):                  # each round can free the inputs of the last one
         reduced = shape_only_values(fn, _replace_body)
