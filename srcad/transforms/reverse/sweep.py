@@ -26,7 +26,8 @@ from ...ir.nodes import Block, Const, Eqn, For, Function, If, Var, While, walk_e
 from .chain import chain_levels, reverse_chain
 from .checkpoint import checkpointed_replay
 from .factoring import factored_sum
-from .tape import LoopPlan, clone_eqns, counted_while, forward_loop, push, to_record
+from .tape import (LoopPlan, carried_records, carry_pairs, clone_eqns, counted_while, forward_loop,
+                   push, to_record)
 from ...rules import RULES, ZERO
 from ...rules.writes import may_repeat
 
@@ -377,15 +378,18 @@ class Sweep:
         rev_index = Var(stmt.index.hint if is_for else naming.LOOP_INDEX, K.INT)
         index_map = {stmt.index: rev_index} if is_for else {}
         stmts, needed, recomputed, made = to_record(plan.bb.stmts, results, forward_body, local,
-                                                    index_map)
+                                                    index_map, carry_pairs(stmt))
+        needed, shared = carried_records(stmt, needed)
         tape = Var(naming.TAPE, K.Kind("list"))
         popped = [Var(self.facts.hint(v), v.kind, v) for v in needed]   # same values, shapes
-        mapping = dict(zip(needed, popped))
+        later = [Var(self.facts.hint(r), r.kind, r) for r, _ in shared]  # next step's param
+        mapping = dict(zip(needed + [r for r, _ in shared], popped + later))
         mapping.update(index_map)
         clones = clone_eqns(recomputed, mapping)
         pops = [Eqn(tuple(popped), "tape_pop", (tape,), stmt.line)] if needed else []
         rev_block = Block(pops + clones + substitute(stmts, mapping),
-                          tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results))
+                          tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in results)
+                          + tuple(mapping[stmt.carry_params[j]] for _, j in shared))
         pushed = made + push(tape, needed, stmt.line)
         fwd_loop = forward_loop(stmt, forward_body, pushed, needed)
         inits = tuple(plan.seeds.get(stmt.outs[j]) or self.zeros(stmt.outs[j], rb) for j in active)
@@ -395,8 +399,10 @@ class Sweep:
                      for p, shape in zip(gparams + accs, shapes))
         start, stop, step = ((stmt.start, stmt.stop, stmt.step) if is_for
                              else (Const(0), stmt.outs[-1], Const(1)))
-        rb.append(For(rev_index, start, stop, step, inits, tuple(gparams + accs), rev_block,
-                      outs, reverse=True, line=stmt.line))
+        rb.append(For(rev_index, start, stop, step, inits + tuple(stmt.outs[j] for _, j in shared),
+                      tuple(gparams + accs + later), rev_block,
+                      outs + tuple(Var(v.hint, v.kind, v) for v in later), reverse=True,
+                      line=stmt.line))
         for u, out in zip(outer, outs[len(active):]):
             adj[u] = out
         for j, out in zip(active, outs):

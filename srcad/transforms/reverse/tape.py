@@ -36,19 +36,23 @@ class LoopPlan:
     accs: list
 
 
-def to_record(reverse_body, results, forward_body, local, skip):
+def to_record(reverse_body, results, forward_body, local, skip, carries=()):
     """(reverse body, values to record on the tape, cheap equations to recompute, equations
     the forward body adds before its push): of the values the reverse body reads that the
     forward body makes (in `local`, not in `skip`), those to record and the cheap equations
     (indexing, shapes, integer arithmetic) to recompute there instead. A value read for its
     shape only is read from an input of its shape instead (shape_only.shape_reads_of_inputs),
-    or else recorded as a stand-in holding no memory (shape_records)."""
+    or else recorded as a stand-in holding no memory (shape_records). An elementwise function
+    of one carry's new value (`np.tanh(c)`, `carries`: (param, result) pairs) whose param the
+    reverse body reads is recomputed from that value, which the tape holds anyway as the next
+    iteration's param (carried_records), as a hand-written gradient recomputes it."""
     defs = {o: st for st in forward_body if isinstance(st, Eqn) for o in st.outs}
     reverse_body = shape_reads_of_inputs(
         Block(reverse_body, results), defs,
         lambda a, read: read or a not in local or a in defs and is_cheap(defs[a]))
     needed = [v for v in reads(reverse_body, results) if v in local and v not in skip]
     recompute, record = {}, {}
+    free = {r for p, r in carries if p in needed}
 
     stack = list(reversed(needed))       # depth first, in order, without recursion
     while stack:                        # (a chain of thousands of scalar operations)
@@ -56,7 +60,7 @@ def to_record(reverse_body, results, forward_body, local, skip):
         if v in recompute or v in record:
             continue
         eqn = defs.get(v)
-        if eqn is None or not is_cheap(eqn):
+        if eqn is None or not (is_cheap(eqn) or _of_one_array(eqn, free)):
             record[v] = None
             continue
         recompute[v] = eqn
@@ -109,6 +113,33 @@ def _unbroadcast_only(stmts, results, s):
         isinstance(st.args[0], Var) and st.args[0] is not s and st.args[0].kind.is_array
         and st.args[0].kind.dtype == kind.dtype for st in users) and \
         s not in reads([st for st in stmts if not any(st is u for u in users)], results)
+
+
+def _of_one_array(eqn, free):
+    """Whether eqn is an elementwise function of one array of `free` (numbers aside)."""
+    arrays = [a for a in eqn.args if isinstance(a, Var) and not a.kind.is_scalar]
+    rule = RULES[eqn.prim]
+    return len(arrays) == 1 and arrays[0] in free and rule.shape_from == "args" and \
+        not rule.effect and len(eqn.outs) == 1 and eqn.out.kind.is_array
+
+
+def carry_pairs(stmt):
+    """(param, result) of each carry of the loop whose body makes a new value for it."""
+    return [(p, r) for p, r in zip(stmt.carry_params, stmt.body.results)
+            if isinstance(r, Var) and r is not p and r not in stmt.carry_params]
+
+
+def carried_records(stmt, needed):
+    """(values to push, [(result, carry position)]): a carry's new value that the reverse
+    body reads, where it reads the carry's param too, is not pushed: it is the next
+    iteration's param, pushed then (the last iteration's, the loop's out), so the reverse loop
+    carries it from one step to the one before (`h_next = h`), as a hand-written gradient
+    reads `hs[t + 1]` from the list of states."""
+    wanted, shared = set(needed), {}
+    for p, r in carry_pairs(stmt):
+        if p in wanted and r in wanted and r not in shared:
+            shared[r] = stmt.carry_params.index(p)
+    return [v for v in needed if v not in shared], list(shared.items())
 
 
 def clone_eqns(eqns, mapping):
