@@ -217,3 +217,21 @@ def test_a_reductions_adjoint_meets_an_array_of_its_shape_by_broadcasting():
     text = code(srcad.source(srcad.grad(corpus_tasks.batchnorm_loss, wrt=(0, 1, 2)),
                              *corpus_tasks.batchnorm_args(np.float64)))
     assert "bx += -(v4 / v5)" in text and "unreduce(" not in text, text
+
+
+def expanded(v, M):
+    rows = np.sin(np.expand_dims(v, 0) * M)    # broadcasting prepends the axis by itself
+    cols = np.expand_dims(v[:3], 1) * M         # not a leading axis: stays
+    return np.sum(rows * rows) + np.sum(cols * cols)
+
+
+def test_a_leading_axis_added_for_broadcasting_is_left_to_it():
+    v, M = RNG.normal(size=4), RNG.normal(size=(3, 4))
+    text = code(srcad.source(srcad.grad(expanded, wrt=0), v, M))
+    assert " = v * M" in text and text.count("np.expand_dims(") == 1, text
+    both_modes(expanded, v, M)
+    value, _ = srcad.value_and_grad(expanded, wrt=(0, 1))(v, M)
+    assert value == expanded(v, M)
+    text = code(srcad.source(srcad.grad(corpus_tasks.batchnorm_loss, wrt=(0, 1, 2)),
+                             *corpus_tasks.batchnorm_args(np.float64)))
+    assert "expand_dims" not in text, text

@@ -6,7 +6,9 @@ once, by an elementwise operation whose other operand has at least x's shape on 
 axes (as many dimensions, none of them of size 1 there: batch norm's `bx += unreduce(-(v4 /
 v5), x, 0, False)`), NumPy's broadcasting spreads g the same way by itself when the reduced
 axes lead (a reduction over axis 0, over leading axes, over everything, or one that kept its
-axes): the operation reads g (`bx += -(v4 / v5)`), the same numbers into the same shape.
+axes): the operation reads g (`bx += -(v4 / v5)`), the same numbers into the same shape. So
+does `np.expand_dims(g, 0)` read once by an operation with an array of at least its number
+of dimensions (`v1 *= np.expand_dims(s, 0)` is `v1 *= s`): broadcasting prepends the axis.
 """
 
 from dataclasses import replace
@@ -42,13 +44,30 @@ def _operation(eqn, reads, defs):
         return None
     for k, other in ((0, eqn.args[1]), (1, eqn.args[0])):
         spread = eqn.args[k]
-        unreduce = defs.get(spread) if isinstance(spread, Var) else None
-        if unreduce is not None and unreduce.prim == "unreduce" and reads.get(spread) == 1 \
-                and _broadcasts_alike(unreduce, other):
+        made = defs.get(spread) if isinstance(spread, Var) else None
+        if made is not None and reads.get(spread) == 1 and (
+                made.prim == "unreduce" and _broadcasts_alike(made, other) or
+                made.prim == "expand_dims" and _leading_ones(made, other)):
             args = list(eqn.args)
-            args[k] = unreduce.args[0]
+            args[k] = made.args[0]
             return Eqn(eqn.outs, eqn.prim, tuple(args), eqn.line)
     return None
+
+
+def _leading_ones(expand, other):
+    """np.expand_dims(g, axes) adds only leading axes, which broadcasting against `other`
+    (an array of at least as many dimensions) prepends to g by itself."""
+    g, axis = expand.args
+    kg, ko = getattr(g, "kind", None), getattr(other, "kind", None)
+    if kg is None or ko is None or not (kg.is_array and ko.is_array) or kg.ndim is None or \
+            ko.ndim is None or not isinstance(axis, Const):
+        return False
+    added = (axis.value,) if type(axis.value) is int else axis.value
+    if type(added) is not tuple or not all(type(a) is int for a in added):
+        return False
+    ndim = kg.ndim + len(added)
+    axes = _axes(added, ndim)
+    return axes == tuple(range(len(added))) and ko.ndim >= ndim
 
 
 def _broadcasts_alike(unreduce, other):
