@@ -206,3 +206,61 @@ def test_numba_compiles_a_derivative_that_releases_arrays():
     compiled = srcad.grad(layers_loss, wrt=(0, 2), backend="numba")
     for mine, theirs in zip(compiled(*args), plain(*args)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-13)
+
+
+# ----- arrays a loop's step makes for itself, released inside the step ----------------------
+def gated_loss(x, h0, Wx, Wh, dout):
+    """An LSTM-like step: several gate arrays per step, each read only by that step."""
+    N, T, D = x.shape
+    H = h0.shape[1]
+    h = np.zeros((N, T, H))
+    state, cell = h0, np.zeros_like(h0)
+    for t in range(T):
+        a = x[:, t, :] @ Wx + state @ Wh
+        i = 1.0 / (1.0 + np.exp(-a[:, :H]))
+        g = np.tanh(a[:, H:])
+        cell = i * g + 0.5 * cell
+        state = np.tanh(cell) * i
+        h[:, t, :] = state
+    return np.sum(h * dout)
+
+
+def _gated_args():
+    N, T, D, H = 8, 10, 6, 16
+    return (_r(N, T, D), 0.1 * _r(N, H), _r(D, 2 * H) / 3, _r(H, 2 * H) / 4, _r(N, T, H))
+
+
+def test_a_steps_own_arrays_are_released_inside_the_loop():
+    args = _gated_args()
+    g = srcad.grad(gated_loss, wrt=(0, 1, 2, 3))
+    text = _code(g, *args)
+    inside = [line for line in text.splitlines() if line.startswith("        del ")]
+    assert inside                                      # in a loop's body, not only at the top
+    released = {name.strip(",") for line in inside for name in line.split()[1:]}
+    assert not released & {"bx", "bWx", "bWh", "bstate", "bcell", "state", "cell"}
+    assert srcad.check_grads(gated_loss, args, order=1, wrt=(0, 1, 2, 3))
+    assert srcad.check_grads(gated_loss, args, order=1, modes="fwd", wrt=(0, 1, 2, 3))
+
+
+def test_numba_compiles_releases_inside_a_loop():
+    pytest.importorskip("numba")
+    args = _gated_args()
+    plain = srcad.grad(gated_loss, wrt=(0, 2, 3))
+    assert "        del " in _code(plain, *args)
+    compiled = srcad.grad(gated_loss, wrt=(0, 2, 3), backend="numba", fallback=False)
+    try:
+        results = compiled(*args)
+    except srcad.SrcadError as err:                    # a helper without a Numba version
+        assert "Numba" in str(err) and "del" not in str(err)
+        return
+    for mine, theirs in zip(results, plain(*args)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-13)
+
+
+def test_the_corpus_lstm_peaks_below_its_hand_written_gradient():
+    corpus = pytest.importorskip("benchmarks.corpus_tasks")
+    args = corpus.lstm_args(np.dtype("float64"))
+    g = srcad.grad(corpus.lstm_loss, wrt=(0, 1, 2, 3, 4))
+    for mine, hand in zip(g(*args), corpus.lstm_hand(*args)):
+        np.testing.assert_allclose(mine, hand, rtol=1e-9, atol=1e-12)
+    assert _peak(g, args) <= _peak(corpus.lstm_hand, args)

@@ -166,7 +166,7 @@ def _without_releases(generated):
     """The derivative's code with its `del` lines (codegen/release.py) read as `pass`, on the
     same lines: Numba refuses `del`, and frees its arrays by its own reference counts."""
     code = generated.function.__code__
-    if "\n    del " not in generated.source:
+    if not any(line.lstrip().startswith("del ") for line in generated.source.split("\n")):
         return code
     lines = [line[:len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith("del ")
              else line for line in generated.source.split("\n")]

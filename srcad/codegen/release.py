@@ -9,6 +9,12 @@ values it has finished with (T2x: `h2`, 16 KiB of 100, while `v3 = v2 @ W2.T * (
 h1))` makes its temporaries). Only names bound unconditionally at the top level of the
 function qualify (a name a branch or a loop binds may be unbound there), never a parameter,
 never one the return statement or a nested function reads.
+
+A loop's step does the same with the arrays it makes for itself (an LSTM's reverse step names
+a dozen gate adjoints): bound unconditionally in the body, not carried from the step before,
+not read by the loop's header or after the loop, each is released after its last use in the
+step, so the next step does not run while the last one's arrays are still held (C2: 1550 ->
+1437 KiB, below the hand-written 1477).
 """
 
 import ast
@@ -16,8 +22,8 @@ import ast
 
 def release_dead_arrays(source, names):
     """`source` (one generated function) with `del` lines after the last use of each name of
-    an array (`names`: the writer's {Var: name}) that later statements no longer read; the
-    same text where there is none to add."""
+    an array (`names`: the writer's {Var: name}) that later statements no longer read, at the
+    top level and in the body of each top-level loop; the same text where there is none."""
     arrays = {name for var, name in names.items() if var.kind.is_array}
     fn = ast.parse(source).body[0] if arrays else None
     if fn is None or len(fn.body) < 3 or not isinstance(fn.body[-1], ast.Return):
@@ -26,26 +32,71 @@ def release_dead_arrays(source, names):
     params = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
     used, nested = _names_of(body)
     candidates = (arrays - params - used[-1] - nested) & _bound_at_top(body)
-    first, last = {}, {}
-    for k, found in enumerate(used[:-1]):
-        for name in found & candidates:
-            first.setdefault(name, k)
-            last[name] = k
-    making = [k for k, stmt in enumerate(body[:-1]) if _computes(stmt)]
-    after = {}
-    for name, k in last.items():
-        if making and making[-1] > k:
-            after.setdefault(k, []).append(name)
-    if not after:
+    releases = _releases(body[:-1], used[:-1], candidates, in_loop=False)
+    for k, stmt in enumerate(body):
+        if isinstance(stmt, (ast.For, ast.While)) and not stmt.orelse:
+            later = set().union(*used[k + 1:])
+            releases.update(_loop_releases(stmt, arrays - params - nested - later))
+    if not releases:
         return source
-    releases = {body[k].end_lineno: " " * body[k].col_offset + "del " + ", ".join(
-        sorted(names, key=lambda n: (first[n], n))) for k, names in after.items()}
     lines = []
     for number, line in enumerate(source.split("\n"), 1):
         lines.append(line)
         if number in releases:
             lines.append(releases[number])
     return "\n".join(lines)
+
+
+def _releases(body, used, candidates, in_loop):
+    """{line number: the `del` line to add after it} for the statements `body` (`used`: the
+    names each holds): a name of `candidates` is released after its last use where a later
+    statement makes new arrays, or in a loop's body anywhere (the next step makes them)."""
+    first, last = {}, {}
+    for k, found in enumerate(used):
+        for name in found & candidates:
+            first.setdefault(name, k)
+            last[name] = k
+    making = [k for k, stmt in enumerate(body) if _computes(stmt)]
+    after = {}
+    for name, k in last.items():
+        if making and (in_loop or making[-1] > k):
+            after.setdefault(k, []).append(name)
+    return {body[k].end_lineno: " " * body[k].col_offset + "del " + ", ".join(
+        sorted(names, key=lambda n: (first[n], n))) for k, names in after.items()}
+
+
+def _loop_releases(loop, candidates):
+    """The releases in a top-level loop's body of the arrays a step makes for itself: bound
+    there unconditionally, read neither before that in the step (a value carried from the
+    step before), nor by the loop's header, nor after the loop (`candidates` excludes
+    those)."""
+    body = loop.body
+    used, nested = _names_of(body)
+    header = _names_in(loop.iter if isinstance(loop, ast.For) else loop.test)
+    if isinstance(loop, ast.For):
+        header |= _names_in(loop.target)
+    carried = set()
+    bound = set()
+    for stmt in body:
+        carried |= (_loads(stmt) - bound)
+        bound |= _stores(stmt)
+    mine = (candidates - nested - header - carried) & _bound_at_top(body)
+    return _releases(body, used, mine, in_loop=True)
+
+
+def _loads(stmt):
+    """The names a statement reads (an augmented assignment reads its target too)."""
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+            and (not isinstance(n.ctx, ast.Store) or isinstance(stmt, ast.AugAssign))}
+
+
+def _stores(stmt):
+    """The names a statement of a loop's body binds whenever it runs (a branch's are not)."""
+    if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        return {n.id for t in targets for n in ast.walk(t)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return set()
 
 
 def _names_in(node):
