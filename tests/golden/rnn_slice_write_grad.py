@@ -24,7 +24,9 @@ def grad_rnn_states(x, h0, Wx, Wh):
         prev_1 = tape_1.pop()
         # line 70: prev = np.tanh(x[:, t, :] @ Wx + prev @ Wh)
         v6 = (bprev + bh[:, t_1, :]) * (1.0 - prev_1 * prev_1)
+        del prev_1
         bprev = v6 @ Wh.T
         bWx += x[:, t_1, :].T @ v6
         bx[:, t_1, :] = v6 @ Wx.T
+        del v6
     return bx, bWx
