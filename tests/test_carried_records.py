@@ -10,12 +10,11 @@ the reverse, as a hand-written backward pass recomputes it, instead of taped. Bo
 checked against differences.
 """
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
 import srcad
+from memory_check import code as _code, peak as _peak
 
 RNG = np.random.default_rng(2111)
 
@@ -80,23 +79,6 @@ def _rnn_args(N=4, T=6, D=3, H=5):
 
 def _cell_args(N=3, T=5, D=2, H=4):
     return _r(N, T, D), 0.1 * _r(N, H), _r(D, 2 * H) / 2, _r(H, 2 * H) / 3
-
-
-def _code(g, *args):
-    return "\n".join(line for line in str(srcad.source(g, *args)).splitlines()
-                     if not line.lstrip().startswith("#"))
-
-
-def _peak(fn, args):
-    fn(*args)
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        fn(*args)
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
 
 
 def test_the_state_is_pushed_once_a_step():

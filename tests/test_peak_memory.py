@@ -8,12 +8,11 @@ anyway, and held it to the end; it now stands in as a zero-stride `zeros_view` (
 and the check still raises where Python would. Both modes are checked against differences.
 """
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
 import srcad
+from memory_check import code as _code, peak as _peak
 from srcad.runtime import zeros_view
 
 RNG = np.random.default_rng(2109)
@@ -63,24 +62,6 @@ def filter_loss(x, w, dout):
 def _args():
     N, T, D, H = 8, 12, 6, 16
     return (_r(N, T, D), 0.1 * _r(N, H), _r(D, H) / 3, _r(H, H) / 4, _r(N, T, H))
-
-
-def _code(g, *args):
-    """The generated source without its comments (which quote the user's lines)."""
-    return "\n".join(line for line in str(srcad.source(g, *args)).splitlines()
-                     if not line.lstrip().startswith("#"))
-
-
-def _peak(fn, args):
-    fn(*args)
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        fn(*args)
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
 
 
 def test_a_filled_array_read_for_its_shape_is_not_allocated():

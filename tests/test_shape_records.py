@@ -10,12 +10,11 @@ read-only stand-in with a's shape and dtype and no memory of its own. Both modes
 against differences, the peak against a hand-written gradient's.
 """
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
 import srcad
+from memory_check import code as _code, peak as _peak
 from srcad.runtime import shape_record, unbroadcast, unbroadcast_to
 
 RNG = np.random.default_rng(2110)
@@ -68,23 +67,6 @@ def _layers_args(n=200, dtype=np.float64):
 
 def _gates_args(N=4, T=5, D=3, H=6):
     return _r(N, T, D), _r(D, 2 * H) / 2, _r(H, 2 * H) / 3, 0.1 * _r(N, H)
-
-
-def _code(g, *args):
-    return "\n".join(line for line in str(srcad.source(g, *args)).splitlines()
-                     if not line.lstrip().startswith("#"))
-
-
-def _peak(fn, args):
-    fn(*args)
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        fn(*args)
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
 
 
 def test_a_product_read_for_its_shape_is_taped_as_its_shape():
