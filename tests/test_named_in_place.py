@@ -9,11 +9,10 @@ norm's gradient keeps four full-size arrays at its peak instead of five, as the 
 one does, and is exact.
 """
 
-import tracemalloc
-
 import numpy as np
 
 import srcad
+from memory_check import peak as _peak
 
 RNG = np.random.default_rng(2184)
 
@@ -37,17 +36,6 @@ def hand(x, gamma, beta, dout):
 def args(n=256, d=128):
     return (2 * RNG.standard_normal((n, d)) + 1, 1 + 0.1 * RNG.standard_normal(d),
             0.1 * RNG.standard_normal(d), RNG.standard_normal((n, d)))
-
-
-def _peak(fn, values):
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        fn(*values)
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
 
 
 def test_batchnorm_gradient_matches_the_hand_written_one_and_finite_differences():
